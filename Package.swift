@@ -1,0 +1,49 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "SelfConnect",
+    products: [
+        .executable(name: "selfconnect", targets: ["selfconnect"]),
+        .executable(name: "selfconnect-bench", targets: ["SelfConnectBench"]),
+        .library(name: "TCPWire", targets: ["TCPWire"]),
+        .library(name: "TCPStack", targets: ["TCPStack"]),
+        .library(name: "NetSim", targets: ["NetSim"]),
+        .library(name: "HostNet", targets: ["HostNet"]),
+        .library(name: "SelfConnectGuard", targets: ["SelfConnectGuard"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // Packets, checksums, options, pcap, tcpdump format. No Foundation.
+        .target(name: "TCPWire"),
+        // The sans-IO engine, port allocators, personalities. No Foundation, no I/O.
+        .target(name: "TCPStack", dependencies: ["TCPWire"]),
+        // Deterministic discrete-event simulator and the article's scenarios.
+        .target(name: "NetSim", dependencies: ["TCPStack", "TCPWire"]),
+        // Self-connect guard for POSIX sockets; depends on nothing but the toolchain.
+        .target(name: "SelfConnectGuard"),
+        // Live-kernel tools: repro, audit (sock_diag), capture.
+        .target(name: "HostNet", dependencies: ["TCPWire", "SelfConnectGuard"]),
+        // TUN driver running our stack against the kernel.
+        .target(name: "TUNLink", dependencies: ["TCPStack", "TCPWire"]),
+        .target(
+            name: "SelfConnectCLI",
+            dependencies: [
+                "TCPWire", "TCPStack", "NetSim", "HostNet", "SelfConnectGuard", "TUNLink",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(name: "selfconnect", dependencies: ["SelfConnectCLI"]),
+        .executableTarget(
+            name: "SelfConnectBench",
+            dependencies: ["TCPWire", "TCPStack", "NetSim", "HostNet"]
+        ),
+        .testTarget(name: "TCPWireTests", dependencies: ["TCPWire"]),
+        .testTarget(name: "TCPStackTests", dependencies: ["TCPStack", "TCPWire"]),
+        .testTarget(name: "NetSimTests", dependencies: ["NetSim", "TCPStack", "TCPWire"]),
+        .testTarget(name: "HostNetTests", dependencies: ["HostNet", "SelfConnectGuard", "TCPWire"]),
+        .testTarget(name: "CLITests", dependencies: ["SelfConnectCLI"]),
+    ]
+)

@@ -1,0 +1,2 @@
+/// Placeholder until the guard library lands.
+public enum SelfConnectGuardModule {}

@@ -1,0 +1,76 @@
+/// An IPv4 address, held in host byte order.
+public struct IPv4Address: Hashable, Sendable, Comparable {
+    public var rawValue: UInt32
+
+    public init(rawValue: UInt32) { self.rawValue = rawValue }
+
+    public init(_ a: UInt8, _ b: UInt8, _ c: UInt8, _ d: UInt8) {
+        rawValue = UInt32(a) << 24 | UInt32(b) << 16 | UInt32(c) << 8 | UInt32(d)
+    }
+
+    public static let loopback = IPv4Address(127, 0, 0, 1)
+    public static let any = IPv4Address(rawValue: 0)
+
+    public static func < (l: Self, r: Self) -> Bool { l.rawValue < r.rawValue }
+}
+
+/// An IPv6 address as two 64-bit halves in host byte order (high = first 8 bytes on the wire).
+public struct IPv6Address: Hashable, Sendable, Comparable {
+    public var high: UInt64
+    public var low: UInt64
+
+    public init(high: UInt64, low: UInt64) {
+        self.high = high
+        self.low = low
+    }
+
+    /// Builds an address from eight 16-bit groups, as written in text.
+    public init(groups g: [UInt16]) {
+        precondition(g.count == 8, "an IPv6 address has eight groups")
+        var h: UInt64 = 0
+        var l: UInt64 = 0
+        for i in 0..<4 { h = h << 16 | UInt64(g[i]) }
+        for i in 4..<8 { l = l << 16 | UInt64(g[i]) }
+        self.init(high: h, low: l)
+    }
+
+    public var groups: [UInt16] {
+        (0..<8).map { i in
+            let word = i < 4 ? high : low
+            return UInt16(truncatingIfNeeded: word >> (UInt64(3 - i % 4) * 16))
+        }
+    }
+
+    public static let loopback = IPv6Address(high: 0, low: 1)
+    public static let any = IPv6Address(high: 0, low: 0)
+
+    /// The IPv4 address inside `::ffff:a.b.c.d`, if this is a v4-mapped address.
+    public var v4Mapped: IPv4Address? {
+        guard high == 0, low >> 32 == 0xffff else { return nil }
+        return IPv4Address(rawValue: UInt32(truncatingIfNeeded: low))
+    }
+
+    public static func < (l: Self, r: Self) -> Bool { (l.high, l.low) < (r.high, r.low) }
+}
+
+/// An IP address of either family.
+public enum IPAddress: Hashable, Sendable {
+    case v4(IPv4Address)
+    case v6(IPv6Address)
+
+    public var isIPv6: Bool {
+        if case .v6 = self { return true }
+        return false
+    }
+}
+
+/// An address and a TCP port.
+public struct Endpoint: Hashable, Sendable {
+    public var address: IPAddress
+    public var port: UInt16
+
+    public init(_ address: IPAddress, _ port: UInt16) {
+        self.address = address
+        self.port = port
+    }
+}

@@ -1,0 +1,91 @@
+/// IPv4 header fields we keep (RFC 791). Total length and protocol are derived when emitting.
+public struct IPv4Header: Hashable, Sendable {
+    public var tos: UInt8
+    public var identification: UInt16
+    /// Flags (DF = 0x4000) and fragment offset.
+    public var flagsAndFragmentOffset: UInt16
+    public var ttl: UInt8
+    public var headerChecksum: UInt16
+    public var source: IPv4Address
+    public var destination: IPv4Address
+    /// Raw IP options (IHL > 5); skipped by the parser but kept for exact re-emission.
+    public var options: [UInt8]
+
+    public init(
+        source: IPv4Address, destination: IPv4Address, tos: UInt8 = 0, identification: UInt16 = 0,
+        flagsAndFragmentOffset: UInt16 = 0x4000, ttl: UInt8 = 64, headerChecksum: UInt16 = 0,
+        options: [UInt8] = []
+    ) {
+        self.source = source
+        self.destination = destination
+        self.tos = tos
+        self.identification = identification
+        self.flagsAndFragmentOffset = flagsAndFragmentOffset
+        self.ttl = ttl
+        self.headerChecksum = headerChecksum
+        self.options = options
+    }
+}
+
+/// IPv6 fixed header fields we keep (RFC 8200). Payload length and next header are derived.
+public struct IPv6Header: Hashable, Sendable {
+    public var trafficClass: UInt8
+    public var flowLabel: UInt32
+    public var hopLimit: UInt8
+    public var source: IPv6Address
+    public var destination: IPv6Address
+
+    public init(
+        source: IPv6Address, destination: IPv6Address, trafficClass: UInt8 = 0, flowLabel: UInt32 = 0,
+        hopLimit: UInt8 = 64
+    ) {
+        self.source = source
+        self.destination = destination
+        self.trafficClass = trafficClass
+        self.flowLabel = flowLabel
+        self.hopLimit = hopLimit
+    }
+}
+
+public enum IPHeader: Hashable, Sendable {
+    case v4(IPv4Header)
+    case v6(IPv6Header)
+
+    public var source: IPAddress {
+        switch self {
+        case .v4(let h): .v4(h.source)
+        case .v6(let h): .v6(h.source)
+        }
+    }
+
+    public var destination: IPAddress {
+        switch self {
+        case .v4(let h): .v4(h.destination)
+        case .v6(let h): .v6(h.destination)
+        }
+    }
+}
+
+/// A TCP segment inside its IP header: what the engine consumes and produces, and what goes on the wire.
+public struct IPPacket: Hashable, Sendable {
+    public var ip: IPHeader
+    public var tcp: TCPSegment
+
+    public init(ip: IPHeader, tcp: TCPSegment) {
+        self.ip = ip
+        self.tcp = tcp
+    }
+
+    /// A packet with default header fields (TTL/hop limit 64, DF on IPv4), as a stack sends it.
+    public init(from source: IPAddress, to destination: IPAddress, tcp: TCPSegment) {
+        switch (source, destination) {
+        case (.v4(let s), .v4(let d)): ip = .v4(IPv4Header(source: s, destination: d))
+        case (.v6(let s), .v6(let d)): ip = .v6(IPv6Header(source: s, destination: d))
+        default: preconditionFailure("source and destination must be the same IP family")
+        }
+        self.tcp = tcp
+    }
+
+    public var source: Endpoint { Endpoint(ip.source, tcp.sourcePort) }
+    public var destination: Endpoint { Endpoint(ip.destination, tcp.destinationPort) }
+}

@@ -1,0 +1,172 @@
+/// The options area of a TCP header, stored as its raw bytes (at most 40) inline, so a segment
+/// carries its options without a heap allocation and re-emits them byte for byte.
+/// Decoded views (`mss`, `timestamps`, iteration) read the bytes on demand.
+public struct TCPOptions: Hashable, Sendable {
+    public static let capacity = 40
+
+    // Five words hold 40 bytes; bytes past `count` are always zero so synthesized equality holds.
+    private var w0: UInt64 = 0, w1: UInt64 = 0, w2: UInt64 = 0, w3: UInt64 = 0, w4: UInt64 = 0
+    public private(set) var count: Int = 0
+
+    public init() {}
+
+    /// Builds the options area from decoded options, in order. Throws if they exceed 40 bytes.
+    public init(_ options: [TCPOption]) throws(WireError) {
+        for option in options { try append(option) }
+    }
+
+    /// Takes raw option bytes as found in a header, checking every length field.
+    public init(rawBytes: some Collection<UInt8>) throws(WireError) {
+        guard rawBytes.count <= Self.capacity else { throw .optionsTooLong(rawBytes.count) }
+        for b in rawBytes { appendByte(b) }
+        try validate()
+    }
+
+    public subscript(byte i: Int) -> UInt8 {
+        precondition(i >= 0 && i < count)
+        let word: UInt64
+        switch i >> 3 {
+        case 0: word = w0
+        case 1: word = w1
+        case 2: word = w2
+        case 3: word = w3
+        default: word = w4
+        }
+        return UInt8(truncatingIfNeeded: word >> (UInt64(i & 7) * 8))
+    }
+
+    public var bytes: [UInt8] { (0..<count).map { self[byte: $0] } }
+
+    /// Length on the wire once padded with zero bytes to a 32-bit boundary.
+    public var paddedCount: Int { (count + 3) & ~3 }
+
+    private mutating func appendByte(_ b: UInt8) {
+        let i = count
+        let shifted = UInt64(b) << (UInt64(i & 7) * 8)
+        switch i >> 3 {
+        case 0: w0 |= shifted
+        case 1: w1 |= shifted
+        case 2: w2 |= shifted
+        case 3: w3 |= shifted
+        default: w4 |= shifted
+        }
+        count += 1
+    }
+
+    private mutating func appendBE16(_ v: UInt16) {
+        appendByte(UInt8(v >> 8)); appendByte(UInt8(truncatingIfNeeded: v))
+    }
+
+    private mutating func appendBE32(_ v: UInt32) {
+        appendBE16(UInt16(v >> 16)); appendBE16(UInt16(truncatingIfNeeded: v))
+    }
+
+    public mutating func append(_ option: TCPOption) throws(WireError) {
+        guard count + option.encodedLength <= Self.capacity else {
+            throw .optionsTooLong(count + option.encodedLength)
+        }
+        switch option {
+        case .endOfList: appendByte(0)
+        case .noOperation: appendByte(1)
+        case .maxSegmentSize(let mss): appendByte(2); appendByte(4); appendBE16(mss)
+        case .windowScale(let shift): appendByte(3); appendByte(3); appendByte(shift)
+        case .sackPermitted: appendByte(4); appendByte(2)
+        case .sack(let blocks):
+            appendByte(5); appendByte(UInt8(2 + 8 * blocks.count))
+            for b in blocks { appendBE32(b.left); appendBE32(b.right) }
+        case .timestamps(let value, let echo):
+            appendByte(8); appendByte(10); appendBE32(value); appendBE32(echo)
+        case .unknown(let kind, let data):
+            appendByte(kind); appendByte(UInt8(2 + data.count))
+            for b in data { appendByte(b) }
+        }
+    }
+
+    /// Checks that every option's length field fits inside the area (after EOL the rest is padding).
+    private func validate() throws(WireError) {
+        var i = 0
+        while i < count {
+            let kind = self[byte: i]
+            if kind == 0 { return }
+            if kind == 1 { i += 1; continue }
+            guard i + 1 < count else { throw .optionLengthOverrun(offset: i) }
+            let len = Int(self[byte: i + 1])
+            guard len >= 2, i + len <= count else { throw .optionLengthOverrun(offset: i) }
+            i += len
+        }
+    }
+
+    fileprivate func be16(_ i: Int) -> UInt16 { UInt16(self[byte: i]) << 8 | UInt16(self[byte: i + 1]) }
+    fileprivate func be32(_ i: Int) -> UInt32 { UInt32(be16(i)) << 16 | UInt32(be16(i + 2)) }
+
+    /// Finds the first option of `kind` with exactly `length` bytes; returns its offset.
+    private func find(kind: UInt8, length: Int) -> Int? {
+        var i = 0
+        while i < count {
+            let k = self[byte: i]
+            if k == 0 { return nil }
+            if k == 1 { i += 1; continue }
+            guard i + 1 < count else { return nil }
+            let len = Int(self[byte: i + 1])
+            guard len >= 2 else { return nil }
+            if k == kind && len == length { return i }
+            i += len
+        }
+        return nil
+    }
+
+    public var mss: UInt16? { find(kind: 2, length: 4).map { be16($0 + 2) } }
+    public var windowScale: UInt8? { find(kind: 3, length: 3).map { self[byte: $0 + 2] } }
+    public var sackPermitted: Bool { find(kind: 4, length: 2) != nil }
+    public var timestamps: (value: UInt32, echoReply: UInt32)? {
+        find(kind: 8, length: 10).map { (be32($0 + 2), be32($0 + 6)) }
+    }
+    public var sackBlocks: [SACKBlock] {
+        for option in self { if case .sack(let blocks) = option { return blocks } }
+        return []
+    }
+}
+
+extension TCPOptions: Sequence {
+    /// Yields each option in order; a malformed or odd-sized known kind comes out as `.unknown`.
+    public struct Iterator: IteratorProtocol {
+        let options: TCPOptions
+        var i = 0
+
+        public mutating func next() -> TCPOption? {
+            guard i < options.count else { return nil }
+            let kind = options[byte: i]
+            switch kind {
+            case 0: i = options.count; return .endOfList
+            case 1: i += 1; return .noOperation
+            default: break
+            }
+            guard i + 1 < options.count else {
+                i = options.count
+                return .unknown(kind: kind, data: [])
+            }
+            let len = Int(options[byte: i + 1])
+            let start = i
+            guard len >= 2, start + len <= options.count else {
+                i = options.count
+                return .unknown(kind: kind, data: (start + 1..<options.count).map { options[byte: $0] })
+            }
+            i += len
+            switch (kind, len) {
+            case (2, 4): return .maxSegmentSize(options.be16(start + 2))
+            case (3, 3): return .windowScale(options[byte: start + 2])
+            case (4, 2): return .sackPermitted
+            case (5, _) where len >= 10 && (len - 2) % 8 == 0:
+                let blocks = stride(from: start + 2, to: start + len, by: 8).map {
+                    SACKBlock(left: options.be32($0), right: options.be32($0 + 4))
+                }
+                return .sack(blocks)
+            case (8, 10): return .timestamps(value: options.be32(start + 2), echoReply: options.be32(start + 6))
+            default:
+                return .unknown(kind: kind, data: (start + 2..<start + len).map { options[byte: $0] })
+            }
+        }
+    }
+
+    public func makeIterator() -> Iterator { Iterator(options: self) }
+}

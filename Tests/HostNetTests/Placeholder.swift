@@ -1,0 +1,1 @@
+// Tests for HostNet live beside this file.

@@ -1,0 +1,1 @@
+// Tests for NetSim live beside this file.

@@ -1,0 +1,1 @@
+// Tests for TCPStack live beside this file.
