@@ -1,0 +1,34 @@
+import TCPWire
+
+/// An inclusive range of ports, like `net.ipv4.ip_local_port_range`.
+public struct PortRange: Hashable, Sendable {
+    public let lower: UInt16
+    public let upper: UInt16
+
+    /// Fails for an empty or inverted range, or one that includes port 0.
+    public init(lower: UInt16, upper: UInt16) throws(SocketError) {
+        guard lower >= 1, lower <= upper else { throw .invalidArgument }
+        self.lower = lower
+        self.upper = upper
+    }
+
+    public var count: Int { Int(upper) - Int(lower) + 1 }
+    public func contains(_ port: UInt16) -> Bool { port >= lower && port <= upper }
+}
+
+/// Chooses ephemeral ports the way one operating system does.
+///
+/// The host stack answers `isUsable(port)`: false when the port is held by bind() or a listener, or when
+/// using it would duplicate the 4-tuple of an existing connection (TIME-WAIT included). Range and reserved
+/// ports belong to the allocator's own configuration. Exhaustion throws `.addressNotAvailable`.
+public protocol PortAllocator: Sendable {
+    /// The port for an unbound connect() from `local` to `remote` (Linux `__inet_hash_connect`).
+    mutating func connectPort(
+        local: IPAddress, remote: Endpoint, isUsable: (UInt16) -> Bool, random: inout SeededRandom
+    ) throws(SocketError) -> UInt16
+
+    /// The port for bind() to port 0 (Linux `inet_csk_get_port` / `inet_csk_find_open_port`).
+    mutating func bindPort(
+        local: IPAddress, isUsable: (UInt16) -> Bool, random: inout SeededRandom
+    ) throws(SocketError) -> UInt16
+}
