@@ -1,0 +1,58 @@
+/// Writes a classic libpcap file (little-endian, microsecond or nanosecond stamps) in memory.
+/// Packets go out as LINKTYPE_RAW or, like tcpdump on Linux `lo`, as EN10MB with zero MACs.
+public struct PcapWriter: Sendable {
+    public let linkType: LinkType
+    public let nanosecondResolution: Bool
+    /// The file so far.
+    public private(set) var bytes: [UInt8] = []
+    private var scratch: [UInt8] = []
+
+    public init(linkType: LinkType = .raw, snapLength: UInt32 = 262_144, nanosecondResolution: Bool = false) {
+        precondition(linkType == .raw || linkType == .ethernet, "the writer frames packets as RAW or EN10MB")
+        self.linkType = linkType
+        self.nanosecondResolution = nanosecondResolution
+        appendLE32(nanosecondResolution ? 0xa1b2_3c4d : 0xa1b2_c3d4)
+        appendLE16(2)
+        appendLE16(4)
+        appendLE32(0)  // thiszone
+        appendLE32(0)  // sigfigs
+        appendLE32(snapLength)
+        appendLE32(linkType.rawValue)
+    }
+
+    /// Appends a packet; checksums as `checksums` says (filled by default).
+    public mutating func append(
+        _ packet: IPPacket, at time: PcapTimestamp, checksums: IPPacket.ChecksumMode = .fill
+    ) {
+        scratch.removeAll(keepingCapacity: true)
+        if linkType == .ethernet {
+            scratch.append(contentsOf: repeatElement(0, count: 12))
+            let type: UInt16 = packet.ip.source.isIPv6 ? 0x86dd : 0x0800
+            scratch.append(UInt8(type >> 8))
+            scratch.append(UInt8(type & 0xff))
+        }
+        packet.emit(into: &scratch, checksums: checksums)
+        appendRecord(scratch, originalLength: scratch.count, at: time)
+    }
+
+    /// Appends a frame as it is (link header included), e.g. raw bytes a test wants to feed tcpdump.
+    public mutating func append(frame: [UInt8], at time: PcapTimestamp) {
+        appendRecord(frame, originalLength: frame.count, at: time)
+    }
+
+    private mutating func appendRecord(_ frame: [UInt8], originalLength: Int, at time: PcapTimestamp) {
+        appendLE32(UInt32(truncatingIfNeeded: time.seconds))
+        appendLE32(nanosecondResolution ? time.nanoseconds : time.microseconds)
+        appendLE32(UInt32(frame.count))
+        appendLE32(UInt32(originalLength))
+        bytes.append(contentsOf: frame)
+    }
+
+    private mutating func appendLE16(_ v: UInt16) {
+        bytes.append(UInt8(v & 0xff)); bytes.append(UInt8(v >> 8))
+    }
+
+    private mutating func appendLE32(_ v: UInt32) {
+        appendLE16(UInt16(v & 0xffff)); appendLE16(UInt16(v >> 16))
+    }
+}
