@@ -11,11 +11,16 @@ extension IPPacket {
     /// Parses `bytes`, which must be exactly one IP packet (no link header, no trailing padding).
     /// With `verifyChecksums`, a wrong IPv4 header or TCP checksum throws `.badChecksum`.
     public init(parsing bytes: UnsafeRawBufferPointer, verifyChecksums: Bool = false) throws(WireError) {
+        try self.init(parsing: bytes, verifyChecksums: verifyChecksums, lenientOptions: false)
+    }
+
+    /// `lenientOptions` keeps a malformed TCP options area as raw bytes (the printer shows it as tcpdump does).
+    init(parsing bytes: UnsafeRawBufferPointer, verifyChecksums: Bool, lenientOptions: Bool) throws(WireError) {
         guard bytes.count >= 1 else { throw .truncated(needed: 1, available: 0) }
         let version = bytes[0] >> 4
         switch version {
-        case 4: try self.init(parsingIPv4: bytes, verify: verifyChecksums)
-        case 6: try self.init(parsingIPv6: bytes, verify: verifyChecksums)
+        case 4: try self.init(parsingIPv4: bytes, verify: verifyChecksums, lenient: lenientOptions)
+        case 6: try self.init(parsingIPv6: bytes, verify: verifyChecksums, lenient: lenientOptions)
         default: throw .unsupportedIPVersion(version)
         }
     }
@@ -28,7 +33,7 @@ extension IPPacket {
         self = try result.get()
     }
 
-    private init(parsingIPv4 b: UnsafeRawBufferPointer, verify: Bool) throws(WireError) {
+    private init(parsingIPv4 b: UnsafeRawBufferPointer, verify: Bool, lenient: Bool) throws(WireError) {
         guard b.count >= 20 else { throw .truncated(needed: 20, available: b.count) }
         let ihl = b[0] & 0x0f
         let headerLength = Int(ihl) * 4
@@ -57,12 +62,12 @@ extension IPPacket {
         let tcp = try TCPSegment(
             parsing: UnsafeRawBufferPointer(rebasing: b[headerLength..<totalLength]),
             pseudoHeader: verify ? (.v4(header.source), .v4(header.destination)) : nil,
-            offset: headerLength
+            offset: headerLength, lenientOptions: lenient
         )
         self.init(ip: .v4(header), tcp: tcp)
     }
 
-    private init(parsingIPv6 b: UnsafeRawBufferPointer, verify: Bool) throws(WireError) {
+    private init(parsingIPv6 b: UnsafeRawBufferPointer, verify: Bool, lenient: Bool) throws(WireError) {
         guard b.count >= 40 else { throw .truncated(needed: 40, available: b.count) }
         let payloadLength = Int(b.be16(4))
         let next = b[6]
@@ -80,7 +85,7 @@ extension IPPacket {
         let tcp = try TCPSegment(
             parsing: UnsafeRawBufferPointer(rebasing: b[40...]),
             pseudoHeader: verify ? (.v6(header.source), .v6(header.destination)) : nil,
-            offset: 40
+            offset: 40, lenientOptions: lenient
         )
         self.init(ip: .v6(header), tcp: tcp)
     }

@@ -73,7 +73,7 @@ extension LinkType {
             if family & 0xffff_0000 != 0 { family = family.byteSwapped }
             let type: UInt16? = switch family {
             case 2: 0x0800
-            case 10, 24, 28, 30: 0x86dd  // AF_INET6 on Linux, NetBSD/OpenBSD, FreeBSD, Darwin
+            case 24, 28, 30: 0x86dd  // AF_INET6 on NetBSD/OpenBSD, FreeBSD, Darwin (as tcpdump knows them)
             default: nil
             }
             return LinkFrame(etherType: type, headerLength: 4)
@@ -94,5 +94,41 @@ extension LinkType {
     /// Whether the reader and printer know this link type.
     public var isSupported: Bool {
         [.null, .ethernet, .raw, .loop, .linuxSLL, .ipv4, .ipv6, .linuxSLL2].contains(self)
+    }
+}
+
+extension LinkType {
+    /// Appends the link header this type puts before an IP packet: zero MACs for Ethernet,
+    /// the BSD address family (2 or 24) for NULL (little-endian) and LOOP, and for the Linux
+    /// cooked headers an inbound loopback frame on interface 1.
+    func appendHeader(to out: inout [UInt8], ipv6: Bool) {
+        let etherType: UInt16 = ipv6 ? 0x86dd : 0x0800
+        let family: UInt8 = ipv6 ? 24 : 2  // AF_INET6 as BSD writes it; tcpdump knows no Linux value here
+        func be16(_ v: UInt16) { out.append(UInt8(v >> 8)); out.append(UInt8(v & 0xff)) }
+        switch self {
+        case .ethernet:
+            out.append(contentsOf: repeatElement(0, count: 12))
+            be16(etherType)
+        case .null:
+            out.append(contentsOf: [family, 0, 0, 0])
+        case .loop:
+            out.append(contentsOf: [0, 0, 0, family])
+        case .linuxSLL:
+            be16(0)  // packet type: to us
+            be16(772)  // ARPHRD_LOOPBACK
+            be16(6)
+            out.append(contentsOf: repeatElement(0, count: 8))
+            be16(etherType)
+        case .linuxSLL2:
+            be16(etherType)
+            be16(0)  // reserved
+            out.append(contentsOf: [0, 0, 0, 1])  // interface index
+            be16(772)
+            out.append(0)  // packet type: to us
+            out.append(6)
+            out.append(contentsOf: repeatElement(0, count: 8))
+        default:
+            break
+        }
     }
 }

@@ -1,5 +1,6 @@
 /// Writes a classic libpcap file (little-endian, microsecond or nanosecond stamps) in memory.
-/// Packets go out as LINKTYPE_RAW or, like tcpdump on Linux `lo`, as EN10MB with zero MACs.
+/// Packets go out as LINKTYPE_RAW, as EN10MB with zero MACs (like tcpdump on Linux `lo`), or with
+/// the other link headers the reader knows (NULL, LOOP, LINUX_SLL, LINUX_SLL2 on interface 1, inbound).
 public struct PcapWriter: Sendable {
     public let linkType: LinkType
     public let nanosecondResolution: Bool
@@ -8,7 +9,7 @@ public struct PcapWriter: Sendable {
     private var scratch: [UInt8] = []
 
     public init(linkType: LinkType = .raw, snapLength: UInt32 = 262_144, nanosecondResolution: Bool = false) {
-        precondition(linkType == .raw || linkType == .ethernet, "the writer frames packets as RAW or EN10MB")
+        precondition(linkType.isSupported, "no framing for \(linkType)")
         self.linkType = linkType
         self.nanosecondResolution = nanosecondResolution
         appendLE32(nanosecondResolution ? 0xa1b2_3c4d : 0xa1b2_c3d4)
@@ -25,12 +26,7 @@ public struct PcapWriter: Sendable {
         _ packet: IPPacket, at time: PcapTimestamp, checksums: IPPacket.ChecksumMode = .fill
     ) {
         scratch.removeAll(keepingCapacity: true)
-        if linkType == .ethernet {
-            scratch.append(contentsOf: repeatElement(0, count: 12))
-            let type: UInt16 = packet.ip.source.isIPv6 ? 0x86dd : 0x0800
-            scratch.append(UInt8(type >> 8))
-            scratch.append(UInt8(type & 0xff))
-        }
+        linkType.appendHeader(to: &scratch, ipv6: packet.ip.source.isIPv6)
         packet.emit(into: &scratch, checksums: checksums)
         appendRecord(scratch, originalLength: scratch.count, at: time)
     }

@@ -24,7 +24,7 @@ public struct TCPOptions: Hashable, Sendable {
 
     /// Takes the raw options area straight from a header buffer, eight bytes at a time.
     /// `offset` is where the area starts in the input, so a length overrun names an input offset.
-    init(area: UnsafeRawBufferPointer, offset: Int) throws(WireError) {
+    init(area: UnsafeRawBufferPointer, offset: Int, validating: Bool = true) throws(WireError) {
         let n = area.count
         guard n <= Self.capacity else { throw .optionsTooLong(n) }
         var words: (UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0)
@@ -37,6 +37,7 @@ public struct TCPOptions: Hashable, Sendable {
         w2 = UInt64(littleEndian: words.2); w3 = UInt64(littleEndian: words.3)
         w4 = UInt64(littleEndian: words.4)
         count = n
+        guard validating else { return }
         do { try validate() } catch {
             if case .optionLengthOverrun(let at) = error { throw .optionLengthOverrun(offset: offset + at) }
             throw error

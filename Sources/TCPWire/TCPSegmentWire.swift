@@ -8,6 +8,14 @@ extension TCPSegment {
         parsing bytes: UnsafeRawBufferPointer, pseudoHeader: (source: IPAddress, destination: IPAddress)? = nil,
         offset: Int = 0
     ) throws(WireError) {
+        try self.init(parsing: bytes, pseudoHeader: pseudoHeader, offset: offset, lenientOptions: false)
+    }
+
+    /// `lenientOptions` keeps a malformed options area as raw bytes instead of throwing (for printing).
+    init(
+        parsing bytes: UnsafeRawBufferPointer, pseudoHeader: (source: IPAddress, destination: IPAddress)?,
+        offset: Int, lenientOptions: Bool
+    ) throws(WireError) {
         guard bytes.count >= 20 else { throw .truncated(needed: offset + 20, available: offset + bytes.count) }
         let offsetAndFlags = bytes.be16(12)
         let dataOffset = UInt8(offsetAndFlags >> 12)
@@ -27,7 +35,10 @@ extension TCPSegment {
             flags: TCPFlags(rawValue: offsetAndFlags & 0x1ff), window: bytes.be16(14),
             checksum: bytes.be16(16), urgentPointer: bytes.be16(18),
             reserved: UInt8(truncatingIfNeeded: (offsetAndFlags >> 9) & 0x7),
-            options: try TCPOptions(area: UnsafeRawBufferPointer(rebasing: bytes[20..<headerLength]), offset: offset + 20),
+            options: try TCPOptions(
+                area: UnsafeRawBufferPointer(rebasing: bytes[20..<headerLength]), offset: offset + 20,
+                validating: !lenientOptions
+            ),
             payload: headerLength == bytes.count ? [] : Array(bytes[headerLength...])
         )
     }
