@@ -54,6 +54,14 @@ public struct TCPOptions: Hashable, Sendable {
         }
     }
 
+    /// The options followed by zero (EOL) bytes up to a 32-bit boundary: the form a parsed header
+    /// has, so `parse(emit(x)) == x` holds for segments whose options are padded.
+    public var padded: TCPOptions {
+        var copy = self
+        copy.count = paddedCount
+        return copy
+    }
+
     public subscript(byte i: Int) -> UInt8 {
         precondition(i >= 0 && i < count)
         let word: UInt64
