@@ -89,9 +89,13 @@ public struct Linux46PortAllocator: PortAllocator {
 /// perturbation table; a 64-bit keyed hash of (saddr, daddr, dport) gives the table index (low 16 bits) and an
 /// offset (high 32 bits). Parity scan as in 4.6; after a success the slot grows by
 /// `max(i, 2 * random(0..7)) + 2`, so a quiet host steps uniformly over {2, 4, ..., 16}.
+/// The hash also covers `jiffies / EPHEMERAL_PORT_SHUFFLE_PERIOD` (10 s): the owner advances `shuffleEpoch`
+/// from its clock, and each new epoch moves every destination to a fresh slot and offset.
 public struct Linux6PortAllocator: PortAllocator {
     public var policy: PortPolicy
     public let key: SipKey
+    public var shuffleEpoch: UInt32 = 0
+    public static let shufflePeriod: Duration = .seconds(10)
     /// `table_perturb`, filled with random words once (the kernel's `get_random_sleepable_once`).
     private var perturb: [UInt32]
     public static let tableSize = 1 << 16
@@ -106,7 +110,7 @@ public struct Linux6PortAllocator: PortAllocator {
         local: IPAddress, remote: Endpoint, isUsable: (UInt16) -> Bool, random: inout SeededRandom
     ) throws(SocketError) -> UInt16 {
         let remaining = LinuxParityScan.remaining(policy)
-        let hash = key.portHash(local: local, remote: remote)
+        let hash = key.portHash(local: local, remote: remote, epoch: shuffleEpoch)
         let index = Int(hash & UInt64(Self.tableSize - 1))
         let start = (perturb[index] &+ UInt32(truncatingIfNeeded: hash >> 32)) % UInt32(remaining)
         guard let (port, i) = LinuxParityScan.scan(policy, from: Int(start) & ~1, remaining: remaining,

@@ -68,12 +68,13 @@ public struct SipKey: Hashable, Sendable {
     public init(random: inout SeededRandom) { self.init(k0: random.next(), k1: random.next()) }
 
     /// The 64-bit keyed hash of a connection's (local address, remote address, remote port), as
-    /// `secure_ipv4_port_ephemeral` / `secure_ipv6_port_ephemeral` compute it.
-    public func portHash(local: IPAddress, remote: Endpoint) -> UInt64 {
+    /// `secure_ipv4_port_ephemeral` / `secure_ipv6_port_ephemeral` compute it; 5.18+ adds the shuffle `epoch`.
+    public func portHash(local: IPAddress, remote: Endpoint, epoch: UInt32? = nil) -> UInt64 {
         var h = SipHasher(key0: k0, key1: k1)
         h.append(local)
         h.append(remote.address)
         h.append(UInt32(remote.port))
+        if let epoch { h.append(epoch) }
         return h.finalize()
     }
 }
