@@ -25,7 +25,9 @@ let package = Package(
         // Self-connect guard for POSIX sockets; depends on nothing but the toolchain.
         .target(name: "SelfConnectGuard"),
         // Live-kernel tools: repro, audit (sock_diag), capture.
-        .target(name: "HostNet", dependencies: ["TCPWire", "SelfConnectGuard"]),
+        .target(name: "HostNet", dependencies: ["TCPWire", "SelfConnectGuard", "CNetlinkShims"]),
+        // Linux UAPI headers (sock_diag, AF_PACKET) for HostNet.
+        .target(name: "CNetlinkShims"),
         // TUN driver running our stack against the kernel.
         .target(name: "TUNLink", dependencies: ["TCPStack", "TCPWire"]),
         .target(
