@@ -63,6 +63,10 @@ public struct TCPSocket: ~Copyable {
         do { return try SelfConnectGuard.localEndpoint(of: fd) } catch { throw HostNetError(error) }
     }
 
+    public func peerEndpoint() throws(HostNetError) -> SocketEndpoint {
+        do { return try SelfConnectGuard.peerEndpoint(of: fd) } catch { throw HostNetError(error) }
+    }
+
     public func isSelfConnected() throws(HostNetError) -> Bool {
         do { return try SelfConnectGuard.isSelfConnected(fd: fd) } catch { throw HostNetError(error) }
     }

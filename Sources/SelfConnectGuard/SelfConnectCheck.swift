@@ -47,13 +47,18 @@ public func isSelfConnection(_ local: SocketEndpoint, _ remote: SocketEndpoint) 
 /// Throws ``SelfConnectError/system(call:errno:)`` when the socket is not connected (`ENOTCONN`) or not a socket.
 public func isSelfConnected(fd: Int32) throws(SelfConnectError) -> Bool {
     let local = try localEndpoint(of: fd)
-    let remote = try endpoint(of: fd, call: "getpeername", getpeername)
+    let remote = try peerEndpoint(of: fd)
     return isSelfConnection(local, remote)
 }
 
 /// The local endpoint of a socket (`getsockname`).
 public func localEndpoint(of fd: Int32) throws(SelfConnectError) -> SocketEndpoint {
     try endpoint(of: fd, call: "getsockname", getsockname)
+}
+
+/// The remote endpoint of a connected socket (`getpeername`).
+public func peerEndpoint(of fd: Int32) throws(SelfConnectError) -> SocketEndpoint {
+    try endpoint(of: fd, call: "getpeername", getpeername)
 }
 
 private func endpoint(
