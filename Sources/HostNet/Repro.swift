@@ -115,6 +115,8 @@ public enum Repro {
         let echoed = try socket.read(count: message.count)
         let local = try socket.localEndpoint()
         let remote = try socket.peerEndpoint()
+        // The TIME_WAIT left by close() inherits SO_REUSEADDR, so a real server may bind P again at once.
+        try socket.setReuseAddress()
         return .selfConnected(local: local, remote: remote, echoed: echoed)
     }
 }
