@@ -13,7 +13,10 @@ public struct Connection: Sendable {
     public internal(set) var pendingError: SocketError?
 
     var explicitlyBound = false
-    var holdsPort = false
+    /// What bind() asked for (a wildcard address stays a wildcard), to restore after a connection ends.
+    var boundEndpoint: Endpoint?
+    /// This socket's entry in the host's `BindTable` (port ownership).
+    var bindID: BindTable.ID?
     var descriptorOpen = true
     /// Created by a listener from a SYN (RFC 9293 §3.10.7.2), not by connect().
     var passiveOpen = false

@@ -171,15 +171,21 @@ extension HostStack {
             }
             slots[i]!.parent = nil
         }
-        if !c.explicitlyBound, c.holdsPort, let port = c.local?.port {
-            releasePort(i, port)
+        if let b = c.bindID {
+            // The port goes back unless bind() placed it and the descriptor still holds it.
+            bindTable.release(b)
+            slots[i]!.bindID = nil
+            if c.descriptorOpen, let bound = c.boundEndpoint {
+                slots[i]!.bindID = try? bindTable.bind(bound, options: BindOptions(reuseAddress: c.reuseAddress))
+                slots[i]!.local = bound
+            }
         }
         if !c.descriptorOpen { freeSlot(i) }
     }
 
     mutating func freeSlot(_ i: Int) {
         guard let c = slots[i] else { return }
-        if c.holdsPort, let port = c.local?.port { releasePort(i, port) }
+        if let b = c.bindID { bindTable.release(b) }
         if let local = c.local, listeners[local] == i { listeners[local] = nil }
         slots[i] = nil
         freeSlots.append(i)
@@ -192,39 +198,6 @@ extension HostStack {
         case .v4(let v): v == .any
         case .v6(let v): v == .any
         }
-    }
-
-    mutating func holdPort(_ i: Int, _ port: UInt16) {
-        portHolders[port, default: []].append(i)
-        slots[i]!.holdsPort = true
-    }
-
-    mutating func releasePort(_ i: Int, _ port: UInt16) {
-        portHolders[port]?.removeAll { $0 == i }
-        if portHolders[port]?.isEmpty == true { portHolders[port] = nil }
-        slots[i]!.holdsPort = false
-    }
-
-    /// bind() conflicts (Linux inet_csk_bind_conflict, simplified): another holder of the port on an
-    /// overlapping address, unless both set SO_REUSEADDR and that holder is not listening.
-    func bindConflict(port: UInt16, address: IPAddress, reuse: Bool) -> Bool {
-        guard let holders = portHolders[port] else { return false }
-        for h in holders {
-            guard let other = slots[h], let otherLocal = other.local else { continue }
-            guard otherLocal.address.isIPv6 == address.isIPv6 else { continue }
-            let overlap = isAny(address) || isAny(otherLocal.address) || otherLocal.address == address
-            if overlap && !(reuse && other.reuseAddress && other.state != .listen) { return true }
-        }
-        return false
-    }
-
-    /// A port an unbound connect() may take (Linux __inet_hash_connect): not held by bind(), and the
-    /// 4-tuple it makes is new (TIME-WAIT included).
-    func connectPortUsable(_ port: UInt16, address: IPAddress, remote: Endpoint) -> Bool {
-        if let holders = portHolders[port], holders.contains(where: { slots[$0]?.explicitlyBound == true }) {
-            return false
-        }
-        return connections[FourTuple(local: Endpoint(address, port), remote: remote)] == nil
     }
 
     /// Source address selection: the destination itself when it is one of ours (the local route, as for

@@ -24,8 +24,8 @@ public struct HostStack: Sendable {
     var freeSlots: [Int] = []
     var connections: [FourTuple: Int] = [:]
     var listeners: [Endpoint: Int] = [:]
-    /// Sockets holding each local port, by bind() or by connect().
-    var portHolders: [UInt16: [Int]] = [:]
+    /// Port ownership and Linux's sharing rules (bind conflicts, connect() port usability).
+    var bindTable = BindTable()
     var portAllocator: any PortAllocator
     var random: SeededRandom
     var out = EngineOutput()
@@ -42,7 +42,7 @@ public struct HostStack: Sendable {
         self.configuration = configuration
         self.portAllocator = portAllocator
         var random = SeededRandom(seed: seed)
-        isnGenerator = ISNGenerator(secret: (random.next(), random.next()))
+        isnGenerator = ISNGenerator(secret: SipKey(random: &random))
         self.random = random
     }
 
@@ -142,22 +142,22 @@ public struct HostStack: Sendable {
         let i = try openSlot(id)
         guard slots[i]!.local == nil, slots[i]!.state == .closed else { throw .invalidArgument }
         guard isAny(endpoint.address) || addresses.contains(endpoint.address) else { throw .addressNotAvailable }
-        let reuse = slots[i]!.reuseAddress
+        let options = BindOptions(reuseAddress: slots[i]!.reuseAddress)
         var port = endpoint.port
         if port == 0 {
             var allocator = portAllocator
             var rng = random
             port = try allocator.bindPort(
                 local: endpoint.address,
-                isUsable: { !bindConflict(port: $0, address: endpoint.address, reuse: reuse) }, random: &rng)
+                isUsable: { bindTable.canBind(Endpoint(endpoint.address, $0), options: options) }, random: &rng)
             portAllocator = allocator
             random = rng
-        } else if bindConflict(port: port, address: endpoint.address, reuse: reuse) {
-            throw .addressInUse
         }
-        slots[i]!.local = Endpoint(endpoint.address, port)
+        let local = Endpoint(endpoint.address, port)
+        slots[i]!.bindID = try bindTable.bind(local, options: options)
+        slots[i]!.local = local
+        slots[i]!.boundEndpoint = local
         slots[i]!.explicitlyBound = true
-        holdPort(i, port)
     }
 
     /// RFC 9293 §3.10.1 passive OPEN.
@@ -168,7 +168,8 @@ public struct HostStack: Sendable {
             let any = addresses.first?.isIPv6 == true ? IPAddress.v6(.any) : .v4(.any)
             try bind(id, to: Endpoint(any, 0))
         }
-        guard let local = slots[i]!.local else { throw .invalidArgument }
+        guard let local = slots[i]!.local, let bindID = slots[i]!.bindID else { throw .invalidArgument }
+        try bindTable.listen(bindID)
         slots[i]!.backlog = max(backlog, 0)
         listeners[local] = i
         slots[i]!.setState(.listen, cause: .user(.listen), rfc: "RFC 9293 §3.10.1", linux: "inet_csk_listen_start",
@@ -193,25 +194,33 @@ public struct HostStack: Sendable {
         }
         guard sourceAddress.isIPv6 == remote.address.isIPv6 else { throw .invalidArgument }
         let port: UInt16
-        if let bound = old.local {
+        var bindID = old.bindID
+        if let bound = old.local, let id = old.bindID {
             port = bound.port
             guard connections[FourTuple(local: Endpoint(sourceAddress, port), remote: remote)] == nil else {
                 throw .addressNotAvailable
             }
+            try bindTable.connect(id, to: remote)
         } else {
             var allocator = portAllocator
             var rng = random
             port = try allocator.connectPort(
                 local: sourceAddress, remote: remote,
-                isUsable: { connectPortUsable($0, address: sourceAddress, remote: remote) }, random: &rng)
+                isUsable: {
+                    bindTable.isUsableForConnect(port: $0, local: sourceAddress, remote: remote)
+                        && connections[FourTuple(local: Endpoint(sourceAddress, $0), remote: remote)] == nil
+                }, random: &rng)
             portAllocator = allocator
             random = rng
-            holdPort(i, port)
+            bindID = try bindTable.autobind(
+                Endpoint(sourceAddress, port), to: remote, options: BindOptions(reuseAddress: old.reuseAddress))
         }
         let local = Endpoint(sourceAddress, port)
         var c = Connection(id: id)
         c.reuseAddress = old.reuseAddress
         c.explicitlyBound = old.explicitlyBound
+        c.boundEndpoint = old.boundEndpoint
+        c.bindID = bindID
         c.local = local
         c.remote = remote
         c.iss = isnGenerator.isn(local: local, remote: remote, now: now, clockShift: configuration.isnClockShift)
@@ -355,7 +364,11 @@ public struct HostStack: Sendable {
                 reopenTimeWait(i, packet: packet, now: now)
                 return
             }
-            if slots[i]!.state == .closed { connectionClosed(i) }
+            switch slots[i]!.state {
+            case .closed: connectionClosed(i)
+            case .timeWait: if let b = slots[i]!.bindID { bindTable.enterTimeWait(b) }
+            default: break
+            }
             return
         }
         if let l = listener(for: local) {
