@@ -2,5 +2,6 @@
 // {"bench":..., "value":..., "unit":..., "baseline":..., "ratio":...}
 let names = Array(CommandLine.arguments.dropFirst())
 if names.isEmpty {
-    print("usage: selfconnect-bench NAME... (no benchmarks yet)")
+    print("usage: selfconnect-bench NAME... (engine)")
 }
+if names.contains("engine") { EngineBench.run() }

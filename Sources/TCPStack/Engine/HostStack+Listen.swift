@@ -137,12 +137,14 @@ extension HostStack {
         }
     }
 
-    /// Closing a listener: it returns to CLOSED and its queued and embryonic connections are reset
-    /// (Linux inet_csk_listen_stop).
-    mutating func closeListener(_ l: Int, now: Instant, cause: TransitionCause) {
+    /// A listener stops listening: its queued and embryonic connections are reset (Linux inet_csk_listen_stop),
+    /// and it returns to CLOSED unless an active open takes over.
+    mutating func closeListener(_ l: Int, now: Instant, cause: TransitionCause, toClosed: Bool) {
         if let local = slots[l]!.local { listeners[local] = nil }
-        slots[l]!.setState(.closed, cause: cause, rfc: "RFC 9293 §3.10.4", linux: "inet_csk_listen_stop",
-            now: now, config: configuration, out: &out)
+        if toClosed {
+            slots[l]!.setState(.closed, cause: cause, rfc: "RFC 9293 §3.10.4", linux: "inet_csk_listen_stop",
+                now: now, config: configuration, out: &out)
+        }
         let owner = slots[l]!.id
         for i in slots.indices {
             guard let c = slots[i], c.parent == owner, !c.descriptorOpen else { continue }

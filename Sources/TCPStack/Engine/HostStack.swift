@@ -181,6 +181,13 @@ public struct HostStack: Sendable {
         let i = try openSlot(id)
         switch slots[i]!.state {
         case .closed: break
+        case .listen where configuration.activeOpenFromListen:
+            // RFC 9293 §3.10.1 OPEN in LISTEN with a foreign socket: the connection becomes active.
+            closeListener(i, now: now, cause: .user(.connect), toClosed: false)
+            if let b = slots[i]!.bindID, let bound = slots[i]!.boundEndpoint {
+                bindTable.release(b)
+                slots[i]!.bindID = try bindTable.bind(bound, options: BindOptions(reuseAddress: slots[i]!.reuseAddress))
+            }
         case .synSent, .synReceived: throw .alreadyInProgress
         default: throw .alreadyConnected
         }
@@ -217,6 +224,7 @@ public struct HostStack: Sendable {
         }
         let local = Endpoint(sourceAddress, port)
         var c = Connection(id: id)
+        c.state = old.state
         c.reuseAddress = old.reuseAddress
         c.explicitlyBound = old.explicitlyBound
         c.boundEndpoint = old.boundEndpoint
@@ -315,7 +323,7 @@ public struct HostStack: Sendable {
     public mutating func close(_ id: SocketID, now: Instant) throws(SocketError) {
         let i = try openSlot(id)
         if slots[i]!.state == .listen {
-            closeListener(i, now: now, cause: .user(.close))
+            closeListener(i, now: now, cause: .user(.close), toClosed: true)
         } else {
             closeSendSide(i, cause: .user(.close), now: now)
         }
@@ -329,7 +337,7 @@ public struct HostStack: Sendable {
         let c = slots[i]!
         switch c.state {
         case .listen:
-            closeListener(i, now: now, cause: .user(.abort))
+            closeListener(i, now: now, cause: .user(.abort), toClosed: true)
         case .closed:
             break
         case .synSent, .timeWait:
