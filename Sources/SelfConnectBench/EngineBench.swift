@@ -39,7 +39,8 @@ enum EngineBench {
                 if wire {
                     bytes.removeAll(keepingCapacity: true)
                     p.emit(into: &bytes, checksums: .fill)
-                    guard let parsed = try? IPPacket(parsing: bytes, verifyChecksums: true) else { continue }
+                    let parsed = bytes.withUnsafeBytes { try? IPPacket(parsing: $0, verifyChecksums: true) }
+                    guard let parsed else { continue }
                     packet = parsed
                 }
                 if packet.ip.destination == serverAddress {
