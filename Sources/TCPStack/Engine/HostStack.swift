@@ -218,17 +218,21 @@ public struct HostStack: Sendable {
         default: throw .alreadyConnected
         }
         guard remote.port != 0 else { throw .invalidArgument }
-        let old = slots[i]
+        let boundLocal = slots[i].local
+        let reuseAddress = slots[i].reuseAddress
+        let explicitlyBound = slots[i].explicitlyBound
+        let boundEndpoint = slots[i].boundEndpoint
+        let oldState = slots[i].state
         let sourceAddress: IPAddress
-        if let bound = old.local, !isAny(bound.address) {
+        if let bound = boundLocal, !isAny(bound.address) {
             sourceAddress = bound.address
         } else {
             sourceAddress = try chooseSource(for: remote.address)
         }
         guard sourceAddress.isIPv6 == remote.address.isIPv6 else { throw .invalidArgument }
         let port: UInt16
-        var bindID = old.bindID
-        if let bound = old.local, let id = old.bindID {
+        var bindID = slots[i].bindID
+        if let bound = boundLocal, let id = bindID {
             port = bound.port
             guard connections[FourTuple(local: Endpoint(sourceAddress, port), remote: remote)] == nil else {
                 throw .addressNotAvailable
@@ -246,14 +250,14 @@ public struct HostStack: Sendable {
             portAllocator = allocator
             random = rng
             bindID = try bindTable.autobind(
-                Endpoint(sourceAddress, port), to: remote, options: BindOptions(reuseAddress: old.reuseAddress))
+                Endpoint(sourceAddress, port), to: remote, options: BindOptions(reuseAddress: reuseAddress))
         }
         let local = Endpoint(sourceAddress, port)
         var c = Connection(id: id)
-        c.state = old.state
-        c.reuseAddress = old.reuseAddress
-        c.explicitlyBound = old.explicitlyBound
-        c.boundEndpoint = old.boundEndpoint
+        c.state = oldState
+        c.reuseAddress = reuseAddress
+        c.explicitlyBound = explicitlyBound
+        c.boundEndpoint = boundEndpoint
         c.bindID = bindID
         c.local = local
         c.remote = remote
@@ -386,8 +390,7 @@ public struct HostStack: Sendable {
     public mutating func receive(_ packet: IPPacket, now: Instant) {
         let local = packet.destination
         guard addresses.contains(local.address) else { return }
-        let key = FourTuple(local: local, remote: packet.source)
-        if let i = connections[key] {
+        if !connections.isEmpty, let i = connections[FourTuple(local: local, remote: packet.source)] {
             let outcome = slots[i].segmentArrives(packet.tcp, now: now, config: configuration, out: &out)
             switch outcome {
             case .none:
@@ -405,7 +408,7 @@ public struct HostStack: Sendable {
             }
             return
         }
-        if let l = listener(for: local) {
+        if !listeners.isEmpty, let l = listener(for: local) {
             listenArrives(l, packet: packet, iss: nil, now: now)
             return
         }
