@@ -138,6 +138,9 @@ public struct Connection: Sendable {
     /// The receive window used to judge sequence numbers: what we last promised (Linux `tcp_receive_window`).
     var receiveWindow: Int { max(0, (rcvWup + rcvWndAdvertised) - rcvNxt) }
 
+    /// RCV.WND in bytes, as the sequence check uses it.
+    public var rcvWnd: Int { receiveWindow }
+
     /// SYN / SYN-ACK options in Linux's layout `mss,sackOK,TS val ecr,nop,wscale` (nops replace what is off).
     func synOptions(now: Instant, ecr: UInt32, timestamps: Bool, sack: Bool, windowScale: UInt8?) -> TCPOptions {
         var o = TCPOptions()
