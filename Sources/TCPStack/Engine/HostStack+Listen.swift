@@ -166,7 +166,7 @@ extension HostStack {
         guard slots[i].inUse else { return }
         if let local = slots[i].local, let remote = slots[i].remote {
             let key = FourTuple(local: local, remote: remote)
-            if connections[key] == i { connections[key] = nil }
+            if let owner = connections.removeValue(forKey: key), owner != i { connections[key] = owner }
         }
         if let parent = slots[i].parent, isValid(parent) {
             let p = parent.rawValue
@@ -193,7 +193,7 @@ extension HostStack {
     mutating func freeSlot(_ i: Int) {
         guard slots[i].inUse else { return }
         if let b = slots[i].bindID { bindTable.release(b) }
-        if let local = slots[i].local, listeners[local] == i { listeners[local] = nil }
+        if !listeners.isEmpty, let local = slots[i].local, listeners[local] == i { listeners[local] = nil }
         slots[i].inUse = false
         slots[i].sendBuffer = []
         slots[i].receiveBuffer = []

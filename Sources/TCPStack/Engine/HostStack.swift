@@ -245,7 +245,8 @@ public struct HostStack: Sendable {
                 local: sourceAddress, remote: remote,
                 isUsable: {
                     bindTable.isUsableForConnect(port: $0, local: sourceAddress, remote: remote)
-                        && connections[FourTuple(local: Endpoint(sourceAddress, $0), remote: remote)] == nil
+                        && (connections.isEmpty
+                            || connections[FourTuple(local: Endpoint(sourceAddress, $0), remote: remote)] == nil)
                 }, random: &rng)
             portAllocator = allocator
             random = rng
