@@ -144,7 +144,8 @@ enum LinuxParityScan {
         _ policy: PortPolicy, from offset: Int, remaining: Int, sameParityFirst: Bool,
         _ isUsable: (UInt16) -> Bool
     ) -> (UInt16, Int)? {
-        let high = policy.low + remaining
+        // The kernel wraps at the range's real end even when `remaining` was rounded down.
+        let high = policy.low + policy.count
         var offset = offset
         for pass in 0..<(remaining > 1 ? 2 : 1) {
             if pass == 1 { offset += sameParityFirst ? 1 : -1 }
