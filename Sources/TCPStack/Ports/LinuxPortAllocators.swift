@@ -110,7 +110,7 @@ public struct Linux6PortAllocator: PortAllocator {
         local: IPAddress, remote: Endpoint, isUsable: (UInt16) -> Bool, random: inout SeededRandom
     ) throws(SocketError) -> UInt16 {
         let remaining = LinuxParityScan.remaining(policy)
-        let hash = key.portHash(local: local, remote: remote, epoch: shuffleEpoch)
+        let hash = portHash(local: local, remote: remote)
         let index = Int(hash & UInt64(Self.tableSize - 1))
         let start = (perturb[index] &+ UInt32(truncatingIfNeeded: hash >> 32)) % UInt32(remaining)
         guard let (port, i) = LinuxParityScan.scan(policy, from: Int(start) & ~1, remaining: remaining,
@@ -127,6 +127,16 @@ public struct Linux6PortAllocator: PortAllocator {
         local: IPAddress, isUsable: (UInt16) -> Bool, random: inout SeededRandom
     ) throws(SocketError) -> UInt16 {
         try LinuxParityScan.bindPort(policy, isUsable, &random)
+    }
+
+    /// The keyed hash, remembered for the last destination: a retry loop asks for the same one every time.
+    private var lastHash: (local: IPAddress, remote: Endpoint, epoch: UInt32, hash: UInt64)?
+
+    private mutating func portHash(local: IPAddress, remote: Endpoint) -> UInt64 {
+        if let h = lastHash, h.local == local, h.remote == remote, h.epoch == shuffleEpoch { return h.hash }
+        let hash = key.portHash(local: local, remote: remote, epoch: shuffleEpoch)
+        lastHash = (local, remote, shuffleEpoch, hash)
+        return hash
     }
 }
 

@@ -87,7 +87,7 @@ public enum SelfConnectOdds {
         if p.allocator.prefersLowParityForConnect, Int(q.target) & 1 != lowParity {
             var evensHeld = q.held
             for port in p.range.lower...p.range.upper where Int(port) & 1 == lowParity { evensHeld.insert(port) }
-            let conditional = odds(q, held: evensHeld)
+            let conditional = oddsWithPreferredParityHeld(q, held: evensHeld)
             let preferredLeft = usableCount(q, held: q.held) - usableCount(q, held: evensHeld)
             if preferredLeft > 0 {
                 return OddsReport(verdict: .preferredParityFirst, odds: .never(),
@@ -97,6 +97,27 @@ public enum SelfConnectOdds {
         }
         return OddsReport(verdict: .possible, odds: odds(q, held: q.held), oddsIfPreferredParityHeld: nil,
                           usablePorts: usable)
+    }
+
+    /// With every port of the preferred parity held, each connect() scans them all in vain, then walks the
+    /// other parity exactly as it walks the preferred one when free. Simulate that walk shifted down by one
+    /// port (the same dynamics without the fruitless half-scan per attempt); the sequential models are exact.
+    private static func oddsWithPreferredParityHeld(_ q: OddsQuery, held: ReservedPorts) -> Odds {
+        guard q.personality.allocator == .linux6, q.target > q.personality.range.lower else {
+            return odds(q, held: held)
+        }
+        var shifted = q
+        shifted.target = q.target - 1
+        var shiftedHeld = ReservedPorts()
+        let p = q.personality
+        for port in p.range.lower...p.range.upper where port > p.range.lower {
+            if held.contains(port) || p.reserved.contains(port) { shiftedHeld.insert(port - 1) }
+        }
+        shifted.personality.reserved = .none
+        // The shifted walk's other parity (the original preferred one) stays held, as it is.
+        for port in p.range.lower...p.range.upper where (port - p.range.lower) & 1 == 1 { shiftedHeld.insert(port) }
+        shifted.held = shiftedHeld
+        return odds(shifted, held: shiftedHeld)
     }
 
     private static func usableCount(_ q: OddsQuery, held: ReservedPorts) -> Int {
