@@ -65,7 +65,7 @@ import Testing
         #expect(r.status == 2)
         #expect(r.stdout.split(separator: "\n").count == 1)
         #expect(r.stdout.hasPrefix("13:43:36.545082 IP 127.0.0.1.52642 > 127.0.0.1.50000: Flags [S]"))
-        #expect(r.stderr == "selfconnect: \(url.path): truncated record at offset 114: needs 90 bytes, 16 present\n")
+        #expect(r.stderr == "selfconnect: \(url.path): truncated record at offset 114: needs 70 bytes, 16 present\n")
     }
 
     @Test func jsonGivesOneObjectPerPacketWithTheTCPFields() throws {
