@@ -54,6 +54,11 @@ public struct TcpdumpPrinter {
         "\(time.timeOfDayUTC) " + body(packet)
     }
 
+    /// The line for raw IP bytes (no link header) stamped `time`, e.g. from an AF_PACKET capture.
+    public mutating func line(forIPBytes bytes: [UInt8], at time: PcapTimestamp) -> String {
+        "\(time.timeOfDayUTC) " + line(ipBytes: Self.fittedToIPLength(bytes[...]))
+    }
+
     /// The line after the timestamp and link prefix, for raw IP bytes.
     mutating func line(ipBytes: ArraySlice<UInt8>) -> String {
         let parsed: Result<IPPacket, WireError> = ipBytes.withUnsafeBytes { raw in
