@@ -4,6 +4,7 @@
 let benches: [(name: String, run: () -> Void)] = [
     ("engine", EngineBench.run),
     ("ports", PortsBench.run),
+    ("wire", WireBench.run),
 ]
 
 let names = Array(CommandLine.arguments.dropFirst())
