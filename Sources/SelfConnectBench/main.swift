@@ -4,3 +4,5 @@ let names = Array(CommandLine.arguments.dropFirst())
 if names.isEmpty {
     print("usage: selfconnect-bench NAME... (no benchmarks yet)")
 }
+if names.contains("repro") { ReproBench.run() }
+if names.contains("audit") { AuditBench.run() }
