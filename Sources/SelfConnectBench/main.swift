@@ -5,6 +5,8 @@ let benches: [(name: String, run: () -> Void)] = [
     ("engine", EngineBench.run),
     ("ports", PortsBench.run),
     ("wire", WireBench.run),
+    ("repro", ReproBench.run),
+    ("audit", AuditBench.run),
 ]
 
 let names = Array(CommandLine.arguments.dropFirst())
