@@ -17,7 +17,9 @@ enum EngineBench {
 
     /// Rounds alternate the kernel and the engine so that both see the same machine load; each figure is the
     /// best of its rounds (the machine is shared, and interference only ever slows a run down).
-    static func run(rounds: Int = 5) {
+    static func run() { run(rounds: 5) }
+
+    static func run(rounds: Int) {
         var kernel = 0.0, refused = 0.0, engineOnly = 0.0, cycles = 0.0
         for _ in 0..<rounds {
             kernel = max(kernel, kernelRefusedConnectsPerSecond(maxAttempts: 20_000, maxSeconds: 0.5))
