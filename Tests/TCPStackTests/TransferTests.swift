@@ -110,3 +110,24 @@ import TCPWire
         #expect(try run() == run())
     }
 }
+
+@Suite struct CloseWithUnreadDataTests {
+    @Test func linuxResetsWhenClosingWithUnreadData() throws {
+        var p = try Pair(.linux6)
+        _ = try p.wire.hosts[1].send(p.client, [1, 2, 3], now: p.wire.now)
+        p.wire.run()
+        try p.wire.hosts[0].close(p.server!, now: p.wire.now)
+        p.wire.run()
+        #expect(p.wire.log.last?.tcp.flags == .rstAck)
+        #expect(p.wire.hosts[1].error(of: p.client) == .connectionReset)
+    }
+
+    @Test func rfc9293SendsAFinEvenWithUnreadData() throws {
+        var p = try Pair(.rfc9293)
+        _ = try p.wire.hosts[1].send(p.client, [1, 2, 3], now: p.wire.now)
+        p.wire.run()
+        try p.wire.hosts[0].close(p.server!, now: p.wire.now)
+        p.wire.run()
+        #expect(p.wire.hosts[1].state(of: p.client) == .closeWait)
+    }
+}

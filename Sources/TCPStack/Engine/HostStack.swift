@@ -355,6 +355,14 @@ public struct HostStack: Sendable {
         let i = try openSlot(id)
         if slots[i].state == .listen {
             closeListener(i, now: now, cause: .user(.close), toClosed: true)
+        } else if configuration.resetOnCloseWithUnreadData && !slots[i].receiveBuffer.isEmpty
+            && slots[i].state.isSynchronized && slots[i].state != .timeWait
+        {
+            // RFC 2525 §2.17 / Linux tcp_close: unread data is lost, so tell the peer with a RST, not a FIN.
+            let c = slots[i]
+            c.sendReset(seq: c.sndNxt, ack: c.rcvNxt, out: &out)
+            slots[i].setState(.closed, cause: .user(.close), rfc: "RFC 2525 §2.17", linux: "tcp_close", now: now,
+                config: configuration, out: &out)
         } else {
             closeSendSide(i, cause: .user(.close), now: now)
         }

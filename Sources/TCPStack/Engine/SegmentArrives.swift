@@ -203,8 +203,8 @@ extension Connection {
             // RFC 9293 §3.10.7.4 fifth: new data acknowledged.
             acknowledge(upTo: ack, now: now, config: config)
         }
-        if sndWl1 < seq || (sndWl1 == seq && sndWl2 <= ack) {
-            // RFC 9293 §3.10.7.4 fifth: window update.
+        if sndUna <= ack && (sndWl1 < seq || (sndWl1 == seq && sndWl2 <= ack)) {
+            // RFC 9293 §3.10.7.4 fifth: window update (only from a segment not older than the last one used).
             sndWnd = Int(seg.window) << (flags.contains(.syn) ? 0 : Int(sndWscale))
             maxSndWnd = max(maxSndWnd, sndWnd)
             sndWl1 = seq
