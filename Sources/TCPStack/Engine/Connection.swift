@@ -14,6 +14,8 @@ public struct Connection: Sendable {
 
     /// False for a free slot of the host's table.
     var inUse = true
+    /// The 4-tuple is registered for demultiplexing.
+    var inConnectionTable = false
     var explicitlyBound = false
     /// What bind() asked for (a wildcard address stays a wildcard), to restore after a connection ends.
     var boundEndpoint: Endpoint?

@@ -60,6 +60,7 @@ extension HostStack {
             now: now, config: configuration, out: &out)
         c.sendSynAck(now: now, out: &out)
         c.retransmitDeadline = now + c.rto
+        c.inConnectionTable = true
         slots[i] = c
         connections[FourTuple(local: local, remote: remote)] = i
         slots[l].pendingChildren += 1
@@ -164,9 +165,9 @@ extension HostStack {
     /// descriptor is gone.
     mutating func connectionClosed(_ i: Int) {
         guard slots[i].inUse else { return }
-        if let local = slots[i].local, let remote = slots[i].remote {
-            let key = FourTuple(local: local, remote: remote)
-            if let owner = connections.removeValue(forKey: key), owner != i { connections[key] = owner }
+        if slots[i].inConnectionTable, let local = slots[i].local, let remote = slots[i].remote {
+            connections[FourTuple(local: local, remote: remote)] = nil
+            slots[i].inConnectionTable = false
         }
         if let parent = slots[i].parent, isValid(parent) {
             let p = parent.rawValue

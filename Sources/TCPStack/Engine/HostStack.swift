@@ -148,14 +148,13 @@ public struct HostStack: Sendable {
         let index: Int
         if let reused = freeSlots.popLast() {
             index = reused
+            slots[index] = Connection(id: SocketID(index))
         } else {
             index = slots.count
             slots.append(Connection(id: SocketID(index)))
         }
-        var c = Connection(id: SocketID(index))
-        c.rto = configuration.rtoInitial
-        slots[index] = c
-        return c.id
+        slots[index].rto = configuration.rtoInitial
+        return SocketID(index)
     }
 
     /// SO_REUSEADDR.
@@ -254,32 +253,36 @@ public struct HostStack: Sendable {
                 Endpoint(sourceAddress, port), to: remote, options: BindOptions(reuseAddress: reuseAddress))
         }
         let local = Endpoint(sourceAddress, port)
-        var c = Connection(id: id)
-        c.state = oldState
-        c.reuseAddress = reuseAddress
-        c.explicitlyBound = explicitlyBound
-        c.boundEndpoint = boundEndpoint
-        c.bindID = bindID
-        c.local = local
-        c.remote = remote
-        c.iss = isnGenerator.isn(local: local, remote: remote, now: now, clockShift: configuration.isnClockShift)
-        c.sndUna = c.iss
-        c.sndNxt = c.iss + 1
-        c.sendBufferStart = c.sndNxt
-        c.ourMSS = configuration.mss(ipv6: remote.address.isIPv6)
-        c.receiveCapacity = configuration.initialReceiveWindow(mss: c.ourMSS)
-        c.rcvWndAdvertised = c.receiveCapacity
-        if configuration.randomTimestampOffset {
-            c.tsOffset = isnGenerator.timestampOffset(local: local.address, remote: remote.address)
-        }
-        c.rto = configuration.rtoInitial
-        slots[i] = c
+        let iss = isnGenerator.isn(local: local, remote: remote, now: now, clockShift: configuration.isnClockShift)
+        let mss = configuration.mss(ipv6: remote.address.isIPv6)
+        let window = configuration.initialReceiveWindow(mss: mss)
+        let tsOffset = configuration.randomTimestampOffset
+            ? isnGenerator.timestampOffset(local: local.address, remote: remote.address) : 0
+        // A fresh TCB, filled in place (the table entry is mutated, not copied).
+        slots[i] = Connection(id: id)
+        slots[i].state = oldState
+        slots[i].reuseAddress = reuseAddress
+        slots[i].explicitlyBound = explicitlyBound
+        slots[i].boundEndpoint = boundEndpoint
+        slots[i].bindID = bindID
+        slots[i].local = local
+        slots[i].remote = remote
+        slots[i].iss = iss
+        slots[i].sndUna = iss
+        slots[i].sndNxt = iss + 1
+        slots[i].sendBufferStart = iss + 1
+        slots[i].ourMSS = mss
+        slots[i].receiveCapacity = window
+        slots[i].rcvWndAdvertised = window
+        slots[i].tsOffset = tsOffset
+        slots[i].rto = configuration.rtoInitial
+        slots[i].inConnectionTable = true
         connections[FourTuple(local: local, remote: remote)] = i
         slots[i].setState(.synSent, cause: .user(.connect), rfc: "RFC 9293 §3.10.1",
             linux: remote.address.isIPv6 ? "tcp_v6_connect" : "tcp_v4_connect", now: now, config: configuration,
             out: &out)
         slots[i].sendSyn(now: now, config: configuration, out: &out)
-        slots[i].retransmitDeadline = now + c.rto
+        slots[i].retransmitDeadline = now + configuration.rtoInitial
     }
 
     /// The next established connection of a listener, or EAGAIN.
