@@ -48,9 +48,12 @@ enum EngineBench {
             for p in packets {
                 var packet = p
                 if wire {
-                    bytes.removeAll(keepingCapacity: true)
-                    p.emit(into: &bytes, checksums: .fill)
-                    let parsed = bytes.withUnsafeBytes { try? IPPacket(parsing: $0, verifyChecksums: true) }
+                    // Emit with checksums into a reused buffer, then parse back verifying them.
+                    let parsed = bytes.withUnsafeMutableBytes { buffer -> IPPacket? in
+                        guard p.encodedLength <= buffer.count else { return nil }
+                        let n = p.write(to: buffer, checksums: .fill)
+                        return try? IPPacket(parsing: UnsafeRawBufferPointer(rebasing: buffer[0..<n]), verifyChecksums: true)
+                    }
                     guard let parsed else { continue }
                     packet = parsed
                 }
@@ -74,7 +77,7 @@ enum EngineBench {
     static func refusedRoundTripsPerSecond(count: Int, wire: Bool) -> Double {
         var (server, client) = stacks()
         var packets: [IPPacket] = []
-        var bytes: [UInt8] = []
+        var bytes = [UInt8](repeating: 0, count: 65_600)
         var events: [SocketEvent] = []
         var now = Instant.milliseconds(1_000)
         var refused = 0
