@@ -160,7 +160,8 @@ extension Connection {
 
         // fourth: SYN.
         if flags.contains(.syn) {
-            let retransmittedSynAck = state == .synReceived && !passiveOpen && flags.contains(.ack)
+            // `!passiveOpen && descriptorOpen` is Linux's `sk->sk_socket`: an active open a user still holds.
+            let retransmittedSynAck = state == .synReceived && !passiveOpen && descriptorOpen && flags.contains(.ack)
                 && seg.sequenceLength == 1 && seq + 1 == rcvNxt && ack == sndNxt
             if !(config.acceptSynAckInSynReceived && retransmittedSynAck) {
                 // RFC 9293 §3.10.7.4 fourth / RFC 5961 §4.2: a SYN in a synchronized state draws a challenge ACK
