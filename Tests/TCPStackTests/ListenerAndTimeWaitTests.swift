@@ -147,3 +147,37 @@ import TCPWire
         try w.hosts[0].bind(plain, to: Endpoint(v4, 40000))
     }
 }
+
+@Suite struct ManyConnectionsTests {
+    @Test func threeHundredConnectionsDemultiplexCorrectlyWhileHalfOfThemCloseInRandomOrder() throws {
+        var p = try Pair(.linux6, backlog: 512, connect: false)
+        var clients: [SocketID] = []
+        for _ in 0..<300 {
+            let c = p.wire.hosts[1].socket()
+            try p.wire.hosts[1].connect(c, to: serverEndpoint, now: p.wire.now)
+            clients.append(c)
+        }
+        p.wire.run()
+        var servers: [UInt16: SocketID] = [:]
+        for _ in 0..<300 {
+            let a = try p.wire.hosts[0].accept(p.listener)
+            servers[p.wire.hosts[0].remoteEndpoint(of: a)!.port] = a
+        }
+        var random = SeededRandom(seed: 3)
+        let closing = Set(clients.shuffled(using: &random).prefix(150))
+        for c in clients where closing.contains(c) { try p.wire.hosts[1].abort(c, now: p.wire.now) }
+        p.wire.run()
+        for c in clients where !closing.contains(c) {
+            let port = p.wire.hosts[1].localEndpoint(of: c)!.port
+            _ = try p.wire.hosts[1].send(c, [UInt8(truncatingIfNeeded: port)], now: p.wire.now)
+        }
+        p.wire.run()
+        for c in clients {
+            let port = p.wire.hosts[1].localEndpoint(of: c)?.port
+            if closing.contains(c) { continue }
+            let a = servers[port!]!
+            #expect(try p.wire.hosts[0].receive(a, now: p.wire.now) == [UInt8(truncatingIfNeeded: port!)])
+        }
+        #expect(servers.values.filter { p.wire.hosts[0].state(of: $0) == .closed }.count == 150)
+    }
+}

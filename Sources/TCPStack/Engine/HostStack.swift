@@ -1,24 +1,9 @@
 import TCPWire
 
 /// Local and remote endpoint of a connection: the demultiplexing key (RFC 9293 §3.10.7).
-struct FourTuple: Hashable {
+struct FourTuple: Equatable {
     var local: Endpoint
     var remote: Endpoint
-
-    /// Feeds the hasher whole words rather than each enum case and field: demultiplexing is the hot path.
-    func hash(into hasher: inout Hasher) {
-        hasher.combine(UInt64(local.port) << 16 | UInt64(remote.port))
-        switch (local.address, remote.address) {
-        case (.v4(let l), .v4(let r)):
-            hasher.combine(UInt64(l.rawValue) << 32 | UInt64(r.rawValue))
-        case (.v6(let l), .v6(let r)):
-            hasher.combine(l.high ^ (l.low &* 0x9E37_79B9_7F4A_7C15))
-            hasher.combine(r.high ^ (r.low &* 0xC2B2_AE3D_27D4_EB4F))
-        default:
-            hasher.combine(local.address)
-            hasher.combine(remote.address)
-        }
-    }
 }
 
 /// `shutdown(2)`'s `how`.
@@ -38,7 +23,7 @@ public struct HostStack: Sendable {
     /// Every socket, indexed by `SocketID`; free entries have `inUse == false` (kept to mutate in place).
     var slots: [Connection] = []
     var freeSlots: [Int] = []
-    var connections: [FourTuple: Int] = [:]
+    var connections: ConnectionTable
     var listeners: [Endpoint: Int] = [:]
     /// Port ownership and Linux's sharing rules (bind conflicts, connect() port usability).
     var bindTable = BindTable()
@@ -59,6 +44,7 @@ public struct HostStack: Sendable {
         self.portAllocator = portAllocator
         var random = SeededRandom(seed: seed)
         isnGenerator = ISNGenerator(secret: SipKey(random: &random))
+        connections = ConnectionTable(seed: random.next())
         self.random = random
     }
 
