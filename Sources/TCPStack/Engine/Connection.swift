@@ -176,11 +176,6 @@ public struct Connection: Sendable {
         return o
     }
 
-    func packet(_ tcp: TCPSegment) -> IPPacket? {
-        guard let local, let remote else { return nil }
-        return IPPacket(from: local.address, to: remote.address, tcp: tcp)
-    }
-
     mutating func emit(seq: SeqNum, flags: TCPFlags, payload: [UInt8] = [], now: Instant, out: inout EngineOutput) {
         guard let local, let remote else { return }
         let (field, bytes) = windowField()
@@ -278,7 +273,8 @@ public struct Connection: Sendable {
         while true {
             let offset = sndNxt - sendBufferStart
             let unsent = sendBuffer.count - offset
-            let usable = (sndUna + sndWnd) - sndNxt
+            // The congestion window stays at the RFC 6928 initial window until congestion control lands.
+            let usable = min((sndUna + sndWnd) - sndNxt, config.initialWindowSegments * sendMSS - (sndNxt - sndUna))
             guard unsent > 0, usable > 0 else { break }
             let length = min(unsent, sendMSS, usable)
             let payload = Array(sendBuffer[offset..<offset + length])

@@ -361,7 +361,8 @@ extension Connection {
         if sendBufferStart < ack { sendBufferStart = ack }
         sndUna = ack
         retransmitCount = 0
-        rto = max(config.rtoMin, config.rtoInitial)
+        // No RTT estimator yet (RFC 6298 §2.1): the RTO returns to its initial value, within [min, max].
+        rto = min(max(config.rtoMin, config.rtoInitial), config.rtoMax)
         retransmitDeadline = sndUna == sndNxt ? nil : now + rto
     }
 
