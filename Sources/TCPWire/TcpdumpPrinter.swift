@@ -38,7 +38,11 @@ public struct TcpdumpPrinter {
             let start = record.data.startIndex + frame.headerLength
             return (prefix, frame.etherType, record.data[start...])
         }
-        guard let decoded else { return "\(time) [|\(record.linkType)] truncated link header" }
+        guard let decoded else {
+            return record.linkType.isSupported
+                ? "\(time) [|\(record.linkType)] truncated link header"
+                : "\(time) unsupported link type \(record.linkType.rawValue), length \(record.originalLength)"
+        }
         switch decoded.etherType {
         case 0x0800, 0x86dd:
             return "\(time) \(decoded.prefix)" + line(ipBytes: Self.fittedToIPLength(decoded.ip))
