@@ -56,6 +56,31 @@ private func jsonObject(_ text: String) throws -> [String: Any] {
         #expect(lines[3].contains("seq 1:14, ack 1"))  // "selfconnect\r\n", relative numbers as tcpdump prints
     }
 
+    @Test(.enabled(if: Root.runnable, Root.reason))
+    func theNaturalLoopInANarrowPortRangeReachesItsOwnEvenPort() throws {
+        guard Root.require() else { return }
+        let r = try CLIRunner.run(["repro", "--port", "42110", "--port-range", "42104-42116", "--timeout", "20", "--json"])
+        #expect(r.status == 0)
+        let json = try jsonObject(r.stdout)
+        #expect(json["mode"] as? String == "natural")
+        #expect(json["local"] as? String == "127.0.0.1:42110")
+        #expect(json["last_source_port"] as? Int == 42110)
+        let attempts = try #require(json["attempts"] as? Int)
+        #expect(attempts >= 1 && attempts <= 200_000)
+    }
+
+    @Test(.enabled(if: Root.runnable, Root.reason))
+    func aListenedPortIsRefusedNamingTheListener() throws {
+        guard Root.require() else { return }
+        let listener = try TCPSocket(family: AF_INET)
+        try listener.bind(SocketEndpoint(.v4(0x7f00_0001), 42122))
+        try listener.listen()
+        let r = try CLIRunner.run(["repro", "--port", "42122"])
+        #expect(r.status == 2)
+        #expect(r.stderr.split(separator: "\n").count == 1)
+        #expect(r.stderr.contains("port 42122 is listened on by pid \(getpid())"))
+    }
+
     @Test(arguments: [
         ["repro", "--port", "0"],
         ["repro", "--port", "70000"],

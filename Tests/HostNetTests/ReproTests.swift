@@ -1,8 +1,11 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import HostNet
 import SelfConnectGuard
 import Testing
 
-// Ports: 31001-31009 and 41004-41016 belong to this file; other suites use their own.
+// Ports: 31001-31009, 41004-41016 and 41044-41056 belong to this file; other suites use their own.
 @Suite struct ReproLiveTests {
     @Test(.enabled(if: LiveKernel.runnable, LiveKernel.skipReason), arguments: [("127.0.0.1", 31001), ("::1", 31002)])
     func bindModeSelfConnectsInExactlyOneAttempt(host: String, port: Int) throws {
@@ -14,6 +17,20 @@ import Testing
         #expect(result.attempts == 1)
         #expect(result.outcome == .selfConnected(local: destination, remote: destination, echoed: options.message))
         #expect(result.firstSourcePort == UInt16(port))
+    }
+
+    @Test(.enabled(if: LiveKernel.runnable, LiveKernel.skipReason))
+    func aServerCanBindThePortRightAfterARun() throws {
+        guard LiveKernel.require() else { return }
+        let destination = SocketEndpoint(.v4(0x7f00_0001), 41050)
+        var options = ReproOptions(destination: destination)
+        options.localPortRange = 41044...41056
+        #expect(try Repro.run(options).selfConnected)
+        // The self-connection sits in TIME_WAIT with SO_REUSEADDR, which does not stop a server that sets it too.
+        let server = try TCPSocket(family: AF_INET)
+        try server.setReuseAddress()
+        try server.bind(destination)
+        try server.listen()
     }
 
     @Test(.enabled(if: LiveKernel.runnable, LiveKernel.skipReason))
