@@ -43,14 +43,18 @@ public struct AuditReport: Sendable {
 public enum Audit {
     /// Dumps the TCP sockets (sock_diag, or /proc when netlink is refused), finds (a), (b), (c) and looks up the
     /// owners of the flagged sockets only. Read-only. With `allNamespaces`, also audits every other network
-    /// namespace a process or `/run/netns` holds (root: entering one needs CAP_SYS_ADMIN).
-    public static func run(allNamespaces: Bool = false) throws(HostNetError) -> AuditReport {
+    /// namespace a process or `/run/netns` holds (root: entering one needs CAP_SYS_ADMIN). `sockDiag` is the
+    /// primary source, replaceable to exercise the fallback.
+    public static func run(
+        allNamespaces: Bool = false,
+        sockDiag: () throws(HostNetError) -> [TCPSocketRow] = { () throws(HostNetError) in try SockDiag.dump() }
+    ) throws(HostNetError) -> AuditReport {
         let settings = try KernelSettings.current()
         var source = SocketTableSource.sockDiag
         var notes: [String] = []
         var rows: [TCPSocketRow]
         do {
-            rows = try SockDiag.dump()
+            rows = try sockDiag()
         } catch {
             rows = try ProcNetTCP.dump()
             source = .procNet

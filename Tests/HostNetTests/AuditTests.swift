@@ -42,6 +42,21 @@ import Testing
     }
 
     @Test(.enabled(if: LiveKernel.runnable, LiveKernel.skipReason))
+    func whenSockDiagIsRefusedTheAuditReadsProcAndSaysSo() throws {
+        guard LiveKernel.require() else { return }
+        let endpoint = SocketEndpoint(.v4(0x7f00_0001), 31044)
+        let socket = try TCPSocket(family: AF_INET)
+        try socket.bind(endpoint)
+        #expect(socket.connect(endpoint) == 0)
+        let report = try Audit.run(sockDiag: { () throws(HostNetError) in throw .system(call: "socket(NETLINK_SOCK_DIAG)", errno: EACCES) })
+        #expect(report.source == .procNet)
+        #expect(report.note?.hasPrefix("sock_diag refused (socket(NETLINK_SOCK_DIAG): Permission denied)") == true)
+        let finding = try #require(report.findings.first { $0.socket.local == endpoint })
+        #expect(finding.kind == .selfConnect)
+        #expect(finding.owners?.map(\.pid) == [getpid()])
+    }
+
+    @Test(.enabled(if: LiveKernel.runnable, LiveKernel.skipReason))
     func sockDiagAndProcNetTCPAgreeOnALiveSocket() throws {
         guard LiveKernel.require() else { return }
         let endpoint = SocketEndpoint(.v6(high: 0, low: 1), 31042)
