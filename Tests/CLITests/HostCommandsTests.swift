@@ -70,6 +70,23 @@ private func jsonObject(_ text: String) throws -> [String: Any] {
     }
 
     @Test(.enabled(if: Root.runnable, Root.reason))
+    func anOddPortWithExplicitMaxAttemptsRunsAndExitsOneWhenNotReached() throws {
+        guard Root.require() else { return }
+        let refused = try CLIRunner.run(["repro", "--port", "42131"])
+        #expect(refused.status == 2)
+        #expect(refused.stderr.contains("port 42131 is odd"))
+        let r = try CLIRunner.run(["repro", "--port", "42131", "--max-attempts", "5", "--json"])
+        #expect(r.status == 1)
+        let json = try jsonObject(r.stdout)
+        #expect(json["result"] as? String == "not-reached")
+        #expect(json["attempts"] as? Int == 5)
+        #expect(json["reason"] as? String == "attempt limit 5 reached")
+        // Linux >= 4.6 hands out even ports first: the host model gives an odd port no chance in 5 attempts.
+        let predicted = try #require(json["predicted"] as? [String: Any])
+        #expect(predicted["probability_within"] as? Double == 0)
+    }
+
+    @Test(.enabled(if: Root.runnable, Root.reason))
     func aListenedPortIsRefusedNamingTheListener() throws {
         guard Root.require() else { return }
         let listener = try TCPSocket(family: AF_INET)
