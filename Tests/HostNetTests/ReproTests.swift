@@ -104,4 +104,13 @@ import Testing
         #expect(Repro.refusal(for: options(port: 50003, range: 49990...50002), settings: settings, sockets: [],
                               acceptOtherParity: true) == .outsideEphemeralRange(port: 50003, range: 49990...50002))
     }
+
+    @Test func aPerSocketBoundOutsideTheSystemRangeIsIgnoredAsTheKernelDoes() {
+        // Both bounds lie outside 32768-60999, so the kernel keeps the system range and 20006 stays unreachable.
+        #expect(Repro.refusal(for: options(port: 20006, range: 20000...20010), settings: settings, sockets: [],
+                              acceptOtherParity: true) == .outsideEphemeralRange(port: 20006, range: 32768...60999))
+        // Only the low bound applies here: 49000...60999.
+        #expect(Repro.refusal(for: options(port: 48000, range: 49000...65000), settings: settings, sockets: [],
+                              acceptOtherParity: true) == .outsideEphemeralRange(port: 48000, range: 49000...60999))
+    }
 }
