@@ -26,9 +26,8 @@ private func jsonObject(_ text: String) throws -> [String: Any] {
 
 // Ports: 31101-31119 and 42120-42129 belong to this file.
 @Suite struct ReproCLITests {
-    @Test(.enabled(if: Root.runnable, Root.reason), arguments: [("127.0.0.1", "31101"), ("::1", "31102")])
+    @Test(arguments: [("127.0.0.1", "31101"), ("::1", "31102")])
     func reproBindSelfConnectsInOneAttempt(host: String, port: String) throws {
-        guard Root.require() else { return }
         let r = try CLIRunner.run(["repro", "--bind", "--host", host, "--port", port, "--json"])
         #expect(r.status == 0)
         let json = try jsonObject(r.stdout)
@@ -56,9 +55,7 @@ private func jsonObject(_ text: String) throws -> [String: Any] {
         #expect(lines[3].contains("seq 1:14, ack 1"))  // "selfconnect\r\n", relative numbers as tcpdump prints
     }
 
-    @Test(.enabled(if: Root.runnable, Root.reason))
-    func theNaturalLoopInANarrowPortRangeReachesItsOwnEvenPort() throws {
-        guard Root.require() else { return }
+    @Test func theNaturalLoopInANarrowPortRangeReachesItsOwnEvenPort() throws {
         let r = try CLIRunner.run(["repro", "--port", "42110", "--port-range", "42104-42116", "--timeout", "20", "--json"])
         #expect(r.status == 0)
         let json = try jsonObject(r.stdout)
@@ -69,9 +66,7 @@ private func jsonObject(_ text: String) throws -> [String: Any] {
         #expect(attempts >= 1 && attempts <= 200_000)
     }
 
-    @Test(.enabled(if: Root.runnable, Root.reason))
-    func anOddPortWithExplicitMaxAttemptsRunsAndExitsOneWhenNotReached() throws {
-        guard Root.require() else { return }
+    @Test func anOddPortWithExplicitMaxAttemptsRunsAndExitsOneWhenNotReached() throws {
         let refused = try CLIRunner.run(["repro", "--port", "42131"])
         #expect(refused.status == 2)
         #expect(refused.stderr.contains("port 42131 is odd"))
@@ -86,9 +81,7 @@ private func jsonObject(_ text: String) throws -> [String: Any] {
         #expect(predicted["probability_within"] as? Double == 0)
     }
 
-    @Test(.enabled(if: Root.runnable, Root.reason))
-    func aListenedPortIsRefusedNamingTheListener() throws {
-        guard Root.require() else { return }
+    @Test func aListenedPortIsRefusedNamingTheListener() throws {
         let listener = try TCPSocket(family: AF_INET)
         try listener.bind(SocketEndpoint(.v4(0x7f00_0001), 42122))
         try listener.listen()
@@ -115,9 +108,7 @@ private func jsonObject(_ text: String) throws -> [String: Any] {
 }
 
 @Suite struct AuditCLITests {
-    @Test(.enabled(if: Root.runnable, Root.reason))
-    func auditReportsOurSelfConnectAndListenerAndExitsOne() throws {
-        guard Root.require() else { return }
+    @Test func auditReportsOurSelfConnectAndListenerAndExitsOne() throws {
         let selfEndpoint = SocketEndpoint(.v4(0x7f00_0001), 31120)
         let selfConnected = try TCPSocket(family: AF_INET)
         try selfConnected.setReuseAddress()

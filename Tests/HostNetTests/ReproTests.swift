@@ -7,9 +7,8 @@ import Testing
 
 // Ports: 31001-31009, 41004-41016 and 41044-41056 belong to this file; other suites use their own.
 @Suite struct ReproLiveTests {
-    @Test(.enabled(if: LiveKernel.runnable, LiveKernel.skipReason), arguments: [("127.0.0.1", 31001), ("::1", 31002)])
+    @Test(arguments: [("127.0.0.1", 31001), ("::1", 31002)])
     func bindModeSelfConnectsInExactlyOneAttempt(host: String, port: Int) throws {
-        guard LiveKernel.require() else { return }
         let destination = try #require(SocketEndpoint(numericHost: host, port: UInt16(port)))
         var options = ReproOptions(destination: destination)
         options.bindFirst = true
@@ -19,9 +18,7 @@ import Testing
         #expect(result.firstSourcePort == UInt16(port))
     }
 
-    @Test(.enabled(if: LiveKernel.runnable, LiveKernel.skipReason))
-    func aServerCanBindThePortRightAfterARun() throws {
-        guard LiveKernel.require() else { return }
+    @Test func aServerCanBindThePortRightAfterARun() throws {
         let destination = SocketEndpoint(.v4(0x7f00_0001), 41050)
         var options = ReproOptions(destination: destination)
         options.localPortRange = 41044...41056
@@ -33,9 +30,7 @@ import Testing
         try server.listen()
     }
 
-    @Test(.enabled(if: LiveKernel.runnable, LiveKernel.skipReason))
-    func naturalLoopSelfConnectsOnAnEvenPortInANarrowRange() throws {
-        guard LiveKernel.require() else { return }
+    @Test func naturalLoopSelfConnectsOnAnEvenPortInANarrowRange() throws {
         let settings = try KernelSettings.current()
         try #require(settings.hasPerSocketPortRange, "IP_LOCAL_PORT_RANGE needs Linux 6.3")
         let port: UInt16 = 41010
