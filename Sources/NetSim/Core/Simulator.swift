@@ -1,0 +1,216 @@
+import TCPStack
+import TCPWire
+
+/// A line an application printed, with when and where.
+public struct StoryLine: Hashable, Sendable {
+    public var time: Instant
+    public var host: String
+    public var text: String
+}
+
+/// Why `run` returned.
+public enum RunOutcome: Hashable, Sendable {
+    /// Nothing left to happen.
+    case quiescent
+    /// An application called `stopSimulation()`.
+    case stopped
+    /// The time or event budget ran out first.
+    case limitReached
+}
+
+/// A discrete-event network simulator. Hosts run a `SimulatedStack` each, joined by loopback devices and
+/// impaired links; applications drive the stacks. Virtual time jumps from event to event, ties run in the order
+/// they were scheduled, and every random draw comes from one seeded generator: the same seed gives the same run.
+public struct Simulator<Stack: SimulatedStack> {
+    public struct HostHandle: Hashable, Sendable { public let index: Int }
+    public struct AppHandle: Hashable, Sendable { public let index: Int }
+
+    public struct Host {
+        public let name: String
+        public let addresses: [IPAddress]
+        public internal(set) var stack: Stack
+        var loopback: LinkChannel
+        var timerAt: Instant?
+    }
+
+    private struct WireLink {
+        var a: Int, b: Int
+        var aToB: LinkChannel, bToA: LinkChannel
+        var name: String
+    }
+
+    private enum Event {
+        case deliver(host: Int, packet: IPPacket)
+        case timer(host: Int)
+        case start(app: Int)
+        case wake(app: Int)
+    }
+
+    public private(set) var clock = VirtualClock()
+    public var now: Instant { clock.now }
+    public private(set) var hosts: [Host] = []
+    private var links: [WireLink] = []
+    private var apps: [any SimApplication<Stack>] = []
+    private var appHosts: [Int] = []
+    private var queue = EventQueue<Event>()
+    /// The one generator behind every impairment; fork it to seed the hosts' stacks.
+    public var random: SeededRandom
+
+    /// Record every packet on every interface (the taps). Off for benchmarks.
+    public var recordPackets = true
+    /// Record every state transition (for --explain and the diagrams).
+    public var recordTransitions = true
+    public private(set) var captures: [CapturedPacket] = []
+    public private(set) var transitions: [TransitionRecord] = []
+    public private(set) var story: [StoryLine] = []
+    public private(set) var packetsSent = 0
+    public private(set) var packetsDropped = 0
+    public private(set) var eventsRun = 0
+    private var stopRequested = false
+
+    public init(seed: UInt64) {
+        random = SeededRandom(seed: seed)
+    }
+
+    // MARK: building the network
+
+    public mutating func addHost(
+        name: String, addresses: [IPAddress], stack: Stack, loopback: LinkImpairments = .loopback
+    ) -> HostHandle {
+        hosts.append(Host(name: name, addresses: addresses, stack: stack, loopback: LinkChannel(loopback)))
+        return HostHandle(index: hosts.count - 1)
+    }
+
+    /// Joins two hosts with a link; both directions get the same impairments.
+    public mutating func link(_ a: HostHandle, _ b: HostHandle, impairments: LinkImpairments, name: String = "eth0") {
+        links.append(WireLink(
+            a: a.index, b: b.index, aToB: LinkChannel(impairments), bToA: LinkChannel(impairments), name: name))
+    }
+
+    /// Starts `app` on `host` at virtual time `at`.
+    @discardableResult
+    public mutating func install(
+        _ app: some SimApplication<Stack>, on host: HostHandle, at time: Instant = .zero
+    ) -> AppHandle {
+        apps.append(app)
+        appHosts.append(host.index)
+        queue.schedule(.start(app: apps.count - 1), at: time)
+        return AppHandle(index: apps.count - 1)
+    }
+
+    public func application<A: SimApplication<Stack>>(_ handle: AppHandle, as type: A.Type) -> A? {
+        apps[handle.index] as? A
+    }
+
+    public func host(_ handle: HostHandle) -> Host { hosts[handle.index] }
+
+    // MARK: running
+
+    /// Runs events until nothing is left, an application stops the run, or a budget runs out.
+    public mutating func run(until limit: Instant? = nil, maxEvents: Int = 50_000_000) -> RunOutcome {
+        var budget = maxEvents
+        while !stopRequested {
+            guard let next = queue.nextTime else { return .quiescent }
+            if let limit, next > limit { return .limitReached }
+            guard budget > 0 else { return .limitReached }
+            budget -= 1
+            let (time, event) = queue.popNext()!
+            clock.jump(to: time)
+            eventsRun += 1
+            switch event {
+            case .deliver(let h, let packet):
+                hosts[h].stack.receive(packet, now: time)
+                settle(h)
+            case .timer(let h):
+                // A timer superseded by an earlier one is stale; an early advance is harmless.
+                guard hosts[h].timerAt == time else { continue }
+                hosts[h].timerAt = nil
+                hosts[h].stack.advance(now: time)
+                settle(h)
+            case .start(let a):
+                let h = appHosts[a]
+                var io = AppIO(now: time, hostName: hosts[h].name)
+                apps[a].start(stack: &hosts[h].stack, io: &io)
+                finish(io, app: a)
+                settle(h)
+            case .wake(let a):
+                let h = appHosts[a]
+                var io = AppIO(now: time, hostName: hosts[h].name)
+                apps[a].wake(stack: &hosts[h].stack, io: &io)
+                finish(io, app: a)
+                settle(h)
+            }
+        }
+        return .stopped
+    }
+
+    /// Moves everything a host's stack produced onward until it has nothing more to say.
+    private mutating func settle(_ h: Int) {
+        while true {
+            for packet in hosts[h].stack.drainPackets() { transmit(packet, from: h) }
+            let changes = hosts[h].stack.drainTransitions()
+            if recordTransitions {
+                for var change in changes {
+                    if change.host.isEmpty { change.host = hosts[h].name }
+                    if change.time == .zero { change.time = now }
+                    transitions.append(change)
+                }
+            }
+            let events = hosts[h].stack.drainEvents()
+            if events.isEmpty { break }
+            for event in events {
+                for a in appHosts.indices where appHosts[a] == h {
+                    var io = AppIO(now: now, hostName: hosts[h].name)
+                    apps[a].handle(event, stack: &hosts[h].stack, io: &io)
+                    finish(io, app: a)
+                }
+            }
+        }
+        if let deadline = hosts[h].stack.nextDeadline {
+            let due = max(deadline, now)
+            if hosts[h].timerAt.map({ due < $0 }) ?? true {
+                hosts[h].timerAt = due
+                queue.schedule(.timer(host: h), at: due)
+            }
+        }
+    }
+
+    private mutating func finish(_ io: AppIO, app a: Int) {
+        for line in io.lines { story.append(StoryLine(time: now, host: io.hostName, text: line)) }
+        if let delay = io.wakeAfter { queue.schedule(.wake(app: a), at: now + delay) }
+        if io.stopRequested { stopRequested = true }
+    }
+
+    /// Routes a packet: to the sender's own loopback device, or over the link to the host that owns the address.
+    private mutating func transmit(_ packet: IPPacket, from h: Int) {
+        packetsSent += 1
+        let destination = packet.ip.destination
+        let arrivals: Arrivals
+        let target: Int
+        if destination.isLoopback || hosts[h].addresses.contains(destination) {
+            target = h
+            if recordPackets { captures.append(CapturedPacket(time: now, interface: "lo", packet: packet)) }
+            arrivals = hosts[h].loopback.transmit(bytes: packet.simulatedLength, now: now, random: &random)
+        } else if let t = hosts.firstIndex(where: { $0.addresses.contains(destination) }),
+            let l = links.firstIndex(where: { ($0.a == h && $0.b == t) || ($0.a == t && $0.b == h) })
+        {
+            target = t
+            if recordPackets { captures.append(CapturedPacket(time: now, interface: links[l].name, packet: packet)) }
+            let bytes = packet.simulatedLength
+            if links[l].a == h {
+                arrivals = links[l].aToB.transmit(bytes: bytes, now: now, random: &random)
+            } else {
+                arrivals = links[l].bToA.transmit(bytes: bytes, now: now, random: &random)
+            }
+        } else {
+            packetsDropped += 1  // no route to host
+            return
+        }
+        if let first = arrivals.first {
+            queue.schedule(.deliver(host: target, packet: packet), at: first)
+        } else {
+            packetsDropped += 1
+        }
+        if let copy = arrivals.duplicate { queue.schedule(.deliver(host: target, packet: packet), at: copy) }
+    }
+}
