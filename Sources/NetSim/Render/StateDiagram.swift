@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc  // libm for squareRoot() and rounded(); nothing else
+#endif
+
 /// The TCP connection state diagram of RFC 9293 figure 5 (with the two moves the figure leaves to the text:
 /// SYN-SENT -> CLOSED on a reset, and FIN-WAIT-1 -> TIME-WAIT on FIN plus ACK), with the path one run took
 /// drawn thick and numbered in the order it was first taken.
