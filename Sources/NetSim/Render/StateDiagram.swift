@@ -2,8 +2,8 @@
 import Glibc  // libm for squareRoot() and rounded(); nothing else
 #endif
 
-/// The TCP connection state diagram of RFC 9293 figure 5 (with the two moves the figure leaves to the text:
-/// SYN-SENT -> CLOSED on a reset, and FIN-WAIT-1 -> TIME-WAIT on FIN plus ACK), with the path one run took
+/// The TCP connection state diagram of RFC 9293 figure 5 (plus SYN-SENT -> CLOSED on a reset, which the figure
+/// leaves to the text: it is the refused connect), with the path one run took
 /// drawn thick and numbered in the order it was first taken.
 public struct StateDiagram: Sendable {
     /// The transitions the run took, in order (repeats allowed: each edge is numbered once).
@@ -58,34 +58,43 @@ public struct StateDiagram: Sendable {
         var from: Node
         var to: Node
         var label: String
-        /// Sideways shift of the arrow, for the two arrows between CLOSED and LISTEN.
-        var offset: Double = 0
+        /// Where the label goes (figure coordinates) and which end of it is anchored there.
+        var labelX: Double
+        var labelY: Double
+        var anchor = "start"
+        /// Shift of the whole arrow, for arrows that run beside another one.
+        var shift: (x: Double, y: Double) = (0, 0)
+        /// A curve through this control point instead of a straight arrow.
+        var bend: (x: Double, y: Double)? = nil
         /// In RFC 9293's prose rather than in figure 5.
         var fromText = false
     }
 
+    // Label places are chosen by hand against the node layout so that no text crosses a line or a box.
     static let edges: [Edge] = [
-        Edge(from: .closedTop, to: .listen, label: "passive OPEN", offset: -22),
-        Edge(from: .listen, to: .closedTop, label: "CLOSE", offset: 22),
-        Edge(from: .closedTop, to: .synSent, label: "active OPEN / snd SYN"),
-        Edge(from: .listen, to: .synReceived, label: "rcv SYN / snd SYN,ACK"),
-        Edge(from: .listen, to: .synSent, label: "SEND / snd SYN"),
-        Edge(from: .synSent, to: .synReceived, label: "rcv SYN / snd SYN,ACK"),
-        Edge(from: .synReceived, to: .listen, label: "rcv RST", offset: -16),
-        Edge(from: .synReceived, to: .established, label: "rcv ACK of SYN"),
-        Edge(from: .synSent, to: .established, label: "rcv SYN,ACK / snd ACK"),
-        Edge(from: .synSent, to: .closedTop, label: "rcv RST,ACK (refused)", offset: 26, fromText: true),
-        Edge(from: .synReceived, to: .finWait1, label: "CLOSE / snd FIN"),
-        Edge(from: .established, to: .finWait1, label: "CLOSE / snd FIN"),
-        Edge(from: .established, to: .closeWait, label: "rcv FIN / snd ACK"),
-        Edge(from: .finWait1, to: .finWait2, label: "rcv ACK of FIN"),
-        Edge(from: .finWait1, to: .closing, label: "rcv FIN / snd ACK"),
-        Edge(from: .finWait1, to: .timeWait, label: "rcv FIN+ACK of FIN", fromText: true),
-        Edge(from: .closeWait, to: .lastAck, label: "CLOSE / snd FIN"),
-        Edge(from: .finWait2, to: .timeWait, label: "rcv FIN / snd ACK"),
-        Edge(from: .closing, to: .timeWait, label: "rcv ACK of FIN"),
-        Edge(from: .lastAck, to: .closedBottom, label: "rcv ACK of FIN"),
-        Edge(from: .timeWait, to: .closedBottom, label: "timeout 2MSL"),
+        Edge(from: .closedTop, to: .listen, label: "passive OPEN", labelX: 405, labelY: 110, anchor: "end", shift: (-15, 0)),
+        Edge(from: .listen, to: .closedTop, label: "CLOSE", labelX: 455, labelY: 110, shift: (15, 0)),
+        Edge(from: .closedTop, to: .synSent, label: "active OPEN / snd SYN", labelX: 592, labelY: 140),
+        Edge(from: .listen, to: .synReceived, label: "rcv SYN / snd SYN,ACK", labelX: 292, labelY: 242),
+        Edge(from: .listen, to: .synSent, label: "SEND / snd SYN", labelX: 592, labelY: 242, anchor: "end"),
+        Edge(from: .synSent, to: .synReceived, label: "rcv SYN / snd SYN,ACK", labelX: 430, labelY: 292,
+             anchor: "middle"),
+        Edge(from: .synReceived, to: .listen, label: "rcv RST", labelX: 240, labelY: 196, anchor: "end",
+             shift: (0, -16)),
+        Edge(from: .synReceived, to: .established, label: "rcv ACK of SYN", labelX: 268, labelY: 348, anchor: "end"),
+        Edge(from: .synSent, to: .established, label: "rcv SYN,ACK / snd ACK", labelX: 592, labelY: 348),
+        Edge(from: .synSent, to: .closedTop, label: "rcv RST,ACK (refused)", labelX: 712, labelY: 76,
+             bend: (775, 50), fromText: true),
+        Edge(from: .synReceived, to: .finWait1, label: "CLOSE / snd FIN", labelX: 138, labelY: 385),
+        Edge(from: .established, to: .finWait1, label: "CLOSE / snd FIN", labelX: 292, labelY: 458),
+        Edge(from: .established, to: .closeWait, label: "rcv FIN / snd ACK", labelX: 568, labelY: 458, anchor: "end"),
+        Edge(from: .finWait1, to: .finWait2, label: "rcv ACK of FIN", labelX: 138, labelY: 560),
+        Edge(from: .finWait1, to: .closing, label: "rcv FIN / snd ACK", labelX: 292, labelY: 542),
+        Edge(from: .closeWait, to: .lastAck, label: "CLOSE / snd FIN", labelX: 738, labelY: 560),
+        Edge(from: .finWait2, to: .timeWait, label: "rcv FIN / snd ACK", labelX: 268, labelY: 702, anchor: "end"),
+        Edge(from: .closing, to: .timeWait, label: "rcv ACK of FIN", labelX: 438, labelY: 680),
+        Edge(from: .lastAck, to: .closedBottom, label: "rcv ACK of FIN", labelX: 738, labelY: 680),
+        Edge(from: .timeWait, to: .closedBottom, label: "timeout 2MSL", labelX: 580, labelY: 722, anchor: "middle"),
     ]
 
     static let boxWidth = 150.0
@@ -146,26 +155,34 @@ public struct StateDiagram: Sendable {
     private func edgeElements(_ edge: Edge, step: Int?, dy: Double) -> String {
         var (x1, y1) = edge.from.centre
         var (x2, y2) = edge.to.centre
-        y1 += dy
-        y2 += dy
         // Shift parallel arrows sideways, then clip both ends to the box borders.
-        let len = ((x2 - x1) * (x2 - x1) + (y2 - y1) * (y2 - y1)).squareRoot()
-        let nx = -(y2 - y1) / len, ny = (x2 - x1) / len
-        x1 += nx * edge.offset; y1 += ny * edge.offset
-        x2 += nx * edge.offset; y2 += ny * edge.offset
-        let (sx, sy) = Self.clip(from: (x1, y1), toward: (x2, y2))
-        let (ex, ey) = Self.clip(from: (x2, y2), toward: (x1, y1))
+        x1 += edge.shift.x; x2 += edge.shift.x
+        y1 += edge.shift.y; y2 += edge.shift.y
         var cls = step == nil ? "edge" : "edge hot"
         if edge.fromText { cls += " text" }
         let marker = step == nil ? "url(#arrow)" : "url(#arrowhot)"
-        var s = "<line x1=\"\(Self.r(sx))\" y1=\"\(Self.r(sy))\" x2=\"\(Self.r(ex))\" y2=\"\(Self.r(ey))\""
-        s += " class=\"\(cls)\" marker-end=\"\(marker)\"/>\n"
-        let mx = (sx + ex) / 2, my = (sy + ey) / 2
-        s += "<text x=\"\(Self.r(mx + 6))\" y=\"\(Self.r(my - 6))\" class=\"\(step == nil ? "elabel" : "elabel hot")\">"
-        s += "\(TextFormat.xml(edge.label))</text>\n"
+        var s: String
+        let mx: Double, my: Double
+        if let bend = edge.bend {
+            let (sx, sy) = Self.clip(from: (x1, y1), toward: bend)
+            let (ex, ey) = Self.clip(from: (x2, y2), toward: bend)
+            s = "<path d=\"M \(Self.r(sx)) \(Self.r(sy + dy)) Q \(Self.r(bend.x)) \(Self.r(bend.y + dy)) "
+            s += "\(Self.r(ex)) \(Self.r(ey + dy))\" class=\"\(cls)\" fill=\"none\" marker-end=\"\(marker)\"/>\n"
+            mx = 0.25 * sx + 0.5 * bend.x + 0.25 * ex
+            my = 0.25 * sy + 0.5 * bend.y + 0.25 * ey
+        } else {
+            let (sx, sy) = Self.clip(from: (x1, y1), toward: (x2, y2))
+            let (ex, ey) = Self.clip(from: (x2, y2), toward: (x1, y1))
+            s = "<line x1=\"\(Self.r(sx))\" y1=\"\(Self.r(sy + dy))\" x2=\"\(Self.r(ex))\" y2=\"\(Self.r(ey + dy))\""
+            s += " class=\"\(cls)\" marker-end=\"\(marker)\"/>\n"
+            mx = (sx + ex) / 2
+            my = (sy + ey) / 2
+        }
+        s += "<text x=\"\(Self.r(edge.labelX))\" y=\"\(Self.r(edge.labelY + dy))\" text-anchor=\"\(edge.anchor)\""
+        s += " class=\"\(step == nil ? "elabel" : "elabel hot")\">\(TextFormat.xml(edge.label))</text>\n"
         if let step {
-            s += "<circle cx=\"\(Self.r(mx))\" cy=\"\(Self.r(my))\" r=\"10\" class=\"stepdot\"/>\n"
-            s += "<text x=\"\(Self.r(mx))\" y=\"\(Self.r(my + 4))\" class=\"steptext\">\(step)</text>\n"
+            s += "<circle cx=\"\(Self.r(mx))\" cy=\"\(Self.r(my + dy))\" r=\"10\" class=\"stepdot\"/>\n"
+            s += "<text x=\"\(Self.r(mx))\" y=\"\(Self.r(my + dy + 4))\" class=\"steptext\">\(step)</text>\n"
         }
         return s
     }
