@@ -25,17 +25,24 @@ public struct TelnetClient<Stack: SimulatedStack>: SimApplication {
     /// bind() to this local endpoint before connect() (the bound self-connect).
     public let bindTo: Endpoint?
     public let closeWhenDone: Bool
+    /// How long the run goes on after the session ends (lets the close finish), before the client stops it.
+    public let linger: Duration
 
     public private(set) var attempts: [Attempt] = []
     public private(set) var outcome = Outcome.running
+    /// `netstat -tn` rows taken while the session was up, just before the client quit or went idle.
+    public private(set) var sessionTable: [ConnectionRow] = []
+    private var lingering = false
     private var socket: Stack.Socket?
     private var typed = 0
     private var received: [UInt8] = []
 
     public init(
         remote: Endpoint, lines: [String] = ["test1", "test2"], maxAttempts: Int = 100_000,
-        retryDelay: Duration = .microseconds(50), bindTo: Endpoint? = nil, closeWhenDone: Bool = true
+        retryDelay: Duration = .microseconds(50), bindTo: Endpoint? = nil, closeWhenDone: Bool = true,
+        linger: Duration = .milliseconds(200)
     ) {
+        self.linger = linger
         self.remote = remote
         self.lines = lines
         self.maxAttempts = maxAttempts
@@ -48,7 +55,13 @@ public struct TelnetClient<Stack: SimulatedStack>: SimApplication {
 
     public mutating func start(stack: inout Stack, io: inout AppIO) { attempt(stack: &stack, io: &io) }
 
-    public mutating func wake(stack: inout Stack, io: inout AppIO) { attempt(stack: &stack, io: &io) }
+    public mutating func wake(stack: inout Stack, io: inout AppIO) {
+        if lingering {
+            io.stopSimulation()
+        } else {
+            attempt(stack: &stack, io: &io)
+        }
+    }
 
     private mutating func attempt(stack: inout Stack, io: inout AppIO) {
         io.print("Trying \(host)...")
@@ -97,7 +110,8 @@ public struct TelnetClient<Stack: SimulatedStack>: SimApplication {
             io.wake(after: retryDelay)
         } else {
             outcome = .gaveUp
-            io.stopSimulation()
+            lingering = true
+            io.wake(after: linger)
         }
     }
 
@@ -105,10 +119,13 @@ public struct TelnetClient<Stack: SimulatedStack>: SimApplication {
     private mutating func typeNext(stack: inout Stack, io: inout AppIO) {
         guard let s = socket else { return }
         guard typed < lines.count else {
+            sessionTable = stack.connectionTable()
             if closeWhenDone {
                 stack.close(s, now: io.now)
                 socket = nil
             }
+            lingering = true
+            io.wake(after: linger)
             return
         }
         io.print(lines[typed])

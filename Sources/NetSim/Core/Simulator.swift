@@ -107,8 +107,10 @@ public struct Simulator<Stack: SimulatedStack> {
     // MARK: running
 
     /// Runs events until nothing is left, an application stops the run, or a budget runs out.
+    /// A stopped or limited run can be resumed by calling `run` again.
     public mutating func run(until limit: Instant? = nil, maxEvents: Int = 50_000_000) -> RunOutcome {
         var budget = maxEvents
+        stopRequested = false
         while !stopRequested {
             guard let next = queue.nextTime else { return .quiescent }
             if let limit, next > limit { return .limitReached }
