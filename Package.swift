@@ -25,7 +25,9 @@ let package = Package(
         // Self-connect guard for POSIX sockets; depends on nothing but the toolchain.
         .target(name: "SelfConnectGuard"),
         // Live-kernel tools: repro, audit (sock_diag), capture.
-        .target(name: "HostNet", dependencies: ["TCPWire", "SelfConnectGuard"]),
+        .target(name: "HostNet", dependencies: ["TCPWire", "SelfConnectGuard", "CNetlinkShims"]),
+        // Linux UAPI headers (sock_diag, AF_PACKET) for HostNet.
+        .target(name: "CNetlinkShims"),
         // TUN driver running our stack against the kernel.
         .target(name: "TUNLink", dependencies: ["TCPStack", "TCPWire"]),
         .target(
@@ -44,6 +46,6 @@ let package = Package(
         .testTarget(name: "TCPStackTests", dependencies: ["TCPStack", "TCPWire"]),
         .testTarget(name: "NetSimTests", dependencies: ["NetSim", "TCPStack", "TCPWire"]),
         .testTarget(name: "HostNetTests", dependencies: ["HostNet", "SelfConnectGuard", "TCPWire"]),
-        .testTarget(name: "CLITests", dependencies: ["SelfConnectCLI"]),
+        .testTarget(name: "CLITests", dependencies: ["SelfConnectCLI", "HostNet", "SelfConnectGuard"]),
     ]
 )

@@ -1,13 +1,120 @@
 import ArgumentParser
+import HostNet
+import SelfConnectGuard
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 struct ReproCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "repro",
-        abstract: "Reproduce self-connect on this machine's kernel."
+        abstract: "Reproduce self-connect on this machine's kernel.",
+        discussion: """
+            Retries connect() to HOST:PORT from kernel-chosen source ports until the kernel picks PORT itself, \
+            then writes a line, reads it back and closes. Exit 0 on self-connect, 1 when not reached, 2 on bad input.
+            """
     )
 
+    @Option(help: "An address of this machine (loopback); the self-connect needs the same address at both ends.")
+    var host = "127.0.0.1"
+
+    @Option(help: "The destination port P (nothing may listen on it).")
+    var port = 50000
+
+    @Flag(help: "bind(P) then connect(P): a self-connect in one attempt.")
+    var bind = false
+
+    @Option(help: "Give up after this many attempts (default 200000).")
+    var maxAttempts: Int?
+
+    @Option(help: "Give up after this many seconds.")
+    var timeout = 60.0
+
+    @Option(help: "Narrow this run's ephemeral range with IP_LOCAL_PORT_RANGE (Linux >= 6.3), e.g. 49990-50010.")
+    var portRange: String?
+
+    @Flag(help: "Capture the self-connected flow on lo (root) and print its segments.")
+    var capture = false
+
+    @Flag(help: "Print one JSON object.")
+    var json = false
+
     func run() async throws {
-        printError("selfconnect repro: not yet implemented")
-        throw ExitCode(2)
+        let options = try validatedOptions()
+        do {
+            if let refusal = try Repro.refusal(for: options, acceptOtherParity: maxAttempts != nil) {
+                throw ValidationError(refusal.description)
+            }
+        } catch let error as HostNetError {
+            throw ValidationError("cannot check port \(port): \(error)")
+        }
+        guard capture else { return try report(loop(options), options: options, capture: nil) }
+        let sniffer: PacketCapture
+        do { sniffer = try PacketCapture(selfConnectPort: options.destination.port) } catch {
+            throw ValidationError("\(error)")
+        }
+        let result = try loop(options)
+        try report(result, options: options, capture: CaptureText.lines(for: sniffer.drain()))
+    }
+
+    private func loop(_ options: ReproOptions) throws -> ReproResult {
+        let showProgress = !json && isatty(STDERR_FILENO) == 1
+        defer { if showProgress { Self.clearProgress() } }
+        let progress: ((ReproProgress) -> Void)? = showProgress ? { Self.showProgress($0) } : nil
+        do {
+            return try Repro.run(options, progress: progress)
+        } catch {
+            throw ValidationError("repro failed: \(error)")
+        }
+    }
+
+    private func report(_ result: ReproResult, options: ReproOptions, capture lines: [String]?) throws {
+        if json {
+            print(result.json(options: options, capture: lines))
+        } else {
+            print(result.text(options: options))
+            if let lines {
+                print(lines.isEmpty ? "capture: no segment of the self-connected flow was seen" : "capture on lo:")
+                lines.forEach { print($0) }
+            }
+        }
+        if !result.selfConnected { throw ExitCode(1) }
+    }
+
+    /// Checks every argument before any packet is sent; each failure is one line and exit 2.
+    func validatedOptions() throws -> ReproOptions {
+        guard (1...65535).contains(port) else { throw ValidationError("--port must be 1-65535, got \(port)") }
+        guard let destination = SocketEndpoint(numericHost: host, port: UInt16(port)) else {
+            throw ValidationError("--host must be a numeric IPv4 or IPv6 address, got '\(host)'")
+        }
+        guard LocalAddresses.contains(destination.address) else {
+            throw ValidationError("--host \(host) is not an address of this machine; a self-connect needs the same address at both ends")
+        }
+        guard timeout > 0, timeout.isFinite else { throw ValidationError("--timeout must be a positive number of seconds, got \(timeout)") }
+        if let maxAttempts, maxAttempts < 1 { throw ValidationError("--max-attempts must be at least 1, got \(maxAttempts)") }
+        var options = ReproOptions(destination: destination)
+        options.bindFirst = bind
+        options.maxAttempts = maxAttempts ?? options.maxAttempts
+        options.timeLimit = timeout
+        if let portRange {
+            let bounds = portRange.split(separator: "-").compactMap { UInt16($0) }
+            guard bounds.count == 2, bounds[0] >= 1, bounds[0] <= bounds[1] else {
+                throw ValidationError("--port-range must be LOW-HIGH within 1-65535, got '\(portRange)'")
+            }
+            options.localPortRange = bounds[0]...bounds[1]
+        }
+        return options
+    }
+
+    private static func showProgress(_ p: ReproProgress) {
+        let port = p.currentSourcePort.map(String.init) ?? "?"
+        var line = "\r\u{1b}[K\(p.attempts) attempts, \(Int(p.attemptsPerSecond.rounded()))/s, source port \(port)"
+        line.withUTF8 { _ = write(STDERR_FILENO, $0.baseAddress, $0.count) }
+    }
+
+    private static func clearProgress() {
+        var line = "\r\u{1b}[K"
+        line.withUTF8 { _ = write(STDERR_FILENO, $0.baseAddress, $0.count) }
     }
 }

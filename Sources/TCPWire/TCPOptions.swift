@@ -22,6 +22,46 @@ public struct TCPOptions: Hashable, Sendable {
         try validate()
     }
 
+    /// Takes the raw options area straight from a header buffer, eight bytes at a time.
+    /// `offset` is where the area starts in the input, so a length overrun names an input offset.
+    init(area: UnsafeRawBufferPointer, offset: Int, validating: Bool = true) throws(WireError) {
+        let n = area.count
+        guard n <= Self.capacity else { throw .optionsTooLong(n) }
+        var words: (UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0)
+        if n > 0 {
+            withUnsafeMutableBytes(of: &words) { dst in
+                dst.baseAddress!.copyMemory(from: area.baseAddress!, byteCount: n)
+            }
+        }
+        w0 = UInt64(littleEndian: words.0); w1 = UInt64(littleEndian: words.1)
+        w2 = UInt64(littleEndian: words.2); w3 = UInt64(littleEndian: words.3)
+        w4 = UInt64(littleEndian: words.4)
+        count = n
+        guard validating else { return }
+        do { try validate() } catch {
+            if case .optionLengthOverrun(let at) = error { throw .optionLengthOverrun(offset: offset + at) }
+            throw error
+        }
+    }
+
+    /// Writes the options padded with zeros to `paddedCount` bytes at `start`.
+    func write(to out: UnsafeMutableRawBufferPointer, at start: Int) {
+        var words = (w0.littleEndian, w1.littleEndian, w2.littleEndian, w3.littleEndian, w4.littleEndian)
+        let n = paddedCount
+        guard n > 0 else { return }
+        withUnsafeBytes(of: &words) { src in
+            out.baseAddress!.advanced(by: start).copyMemory(from: src.baseAddress!, byteCount: n)
+        }
+    }
+
+    /// The options followed by zero (EOL) bytes up to a 32-bit boundary: the form a parsed header
+    /// has, so `parse(emit(x)) == x` holds for segments whose options are padded.
+    public var padded: TCPOptions {
+        var copy = self
+        copy.count = paddedCount
+        return copy
+    }
+
     public subscript(byte i: Int) -> UInt8 {
         precondition(i >= 0 && i < count)
         let word: UInt64

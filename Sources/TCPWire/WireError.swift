@@ -10,4 +10,6 @@ public enum WireError: Error, Hashable, Sendable {
     case unsupportedExtensionHeader(nextHeader: UInt8)
     case notTCP(protocolNumber: UInt8)
     case badChecksum(stored: UInt16, computed: UInt16)
+    /// An IPv4 fragment (MF set or non-zero offset): it does not hold a whole TCP segment.
+    case fragmented(offset: Int)
 }

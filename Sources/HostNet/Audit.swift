@@ -1,0 +1,128 @@
+import SelfConnectGuard
+
+/// What an audit found wrong with one socket.
+public enum FindingKind: String, Sendable, CaseIterable {
+    /// (a) local == remote, v4-mapped IPv6 included.
+    case selfConnect = "self-connect"
+    /// (b) a listener whose port lies in `ip_local_port_range` and is not reserved.
+    case listenerInEphemeralRange = "listener-in-ephemeral-range"
+    /// (c) a client socket (ESTABLISHED or SYN_SENT) using a local listener's port as its source port.
+    case stolenPort = "stolen-port"
+}
+
+/// One finding: the socket, who owns it, the risk and the fix.
+public struct AuditFinding: Hashable, Sendable {
+    public var kind: FindingKind
+    public var socket: TCPSocketRow
+    /// The processes holding the socket; nil when unknown (not root, or the owner exited), empty when no process
+    /// can own it (TIME_WAIT).
+    public var owners: [SocketOwner]?
+    public var risk: String
+    public var fix: String
+}
+
+/// The result of `selfconnect audit`.
+public struct AuditReport: Sendable {
+    public var source: SocketTableSource
+    /// Why the source is not sock_diag, when it is not.
+    public var note: String?
+    public var settings: KernelSettings
+    public var socketCount: Int
+    public var ownersKnown: Bool
+    public var findings: [AuditFinding]
+    /// One `sysctl -w net.ipv4.ip_local_reserved_ports=...` line that reserves every flagged port, merged with the
+    /// ports already reserved; nil when no finding needs it.
+    public var reservedPortsFix: String?
+}
+
+public enum Audit {
+    /// Dumps the TCP sockets (sock_diag, or /proc when netlink is refused), finds (a), (b), (c) and looks up the
+    /// owners of the flagged sockets only. Read-only.
+    public static func run() throws(HostNetError) -> AuditReport {
+        let settings = try KernelSettings.current()
+        var source = SocketTableSource.sockDiag
+        var note: String?
+        let rows: [TCPSocketRow]
+        do {
+            rows = try SockDiag.dump()
+        } catch {
+            rows = try ProcNetTCP.dump()
+            source = .procNet
+            note = "sock_diag refused (\(error)); read /proc/net/tcp and /proc/net/tcp6 instead"
+        }
+        var (findings, fix) = analyse(rows, settings: settings)
+        let owners = SocketOwners.find(Set(findings.map(\.socket.inode)))
+        let allVisible = SocketOwners.canSeeAllOwners
+        for i in findings.indices {
+            let inode = findings[i].socket.inode
+            findings[i].owners = inode == 0 ? [] : owners[inode] ?? (allVisible ? [] : nil)
+        }
+        return AuditReport(source: source, note: note, settings: settings, socketCount: rows.count,
+                           ownersKnown: allVisible, findings: findings, reservedPortsFix: fix)
+    }
+
+    /// The findings in a socket table, owners not yet looked up, and the merged reserved-ports fix line.
+    public static func analyse(_ rows: [TCPSocketRow], settings: KernelSettings) -> ([AuditFinding], String?) {
+        let range = settings.localPortRange
+        let listeners = rows.filter { $0.state == .listen }
+        var listenersByPort: [UInt16: [SocketIP]] = [:]
+        for l in listeners { listenersByPort[l.local.port, default: []].append(l.local.address.canonical) }
+
+        var flagged: [(FindingKind, TCPSocketRow)] = []
+        for row in rows {
+            if row.state != .listen, isSelfConnection(row.local, row.remote) {
+                flagged.append((.selfConnect, row))
+            } else if row.state == .listen {
+                if range.contains(row.local.port), !settings.reservedPorts.contains(row.local.port) {
+                    flagged.append((.listenerInEphemeralRange, row))
+                }
+            } else if row.state == .established || row.state == .synSent,
+                      let addresses = listenersByPort[row.local.port],
+                      !addresses.contains(where: { covers($0, row.local.address.canonical) }) {
+                // An accepted socket shares its listener's port and address; a client on another address does not.
+                flagged.append((.stolenPort, row))
+            }
+        }
+        let reservable = flagged.map(\.1.local.port).filter { range.contains($0) && !settings.reservedPorts.contains($0) }
+        let fixLine = reservable.isEmpty ? nil
+            : "sysctl -w net.ipv4.ip_local_reserved_ports=\(settings.reservedPorts.adding(reservable))"
+        let findings = flagged.map { kind, row in
+            AuditFinding(kind: kind, socket: row, owners: nil,
+                         risk: risk(kind, row), fix: fix(kind, row, range: range, line: fixLine))
+        }
+        return (findings, fixLine)
+    }
+
+    /// A listener on `listener` accepts connections addressed to `local` (the wildcard covers every address).
+    static func covers(_ listener: SocketIP, _ local: SocketIP) -> Bool {
+        listener == .v4(0) || listener == .v6(high: 0, low: 0) || listener == local
+    }
+
+    static func risk(_ kind: FindingKind, _ row: TCPSocketRow) -> String {
+        let port = row.local.port
+        switch kind {
+        case .selfConnect where row.state == .timeWait:
+            return "a self-connection on port \(port) closed moments ago: some client here retried connect() until it reached itself"
+        case .selfConnect:
+            return "the socket is connected to itself: its client reads back what it writes, and the service for port \(port) cannot bind it"
+        case .listenerInEphemeralRange:
+            return "port \(port) is in the ephemeral range: while the service is down, a client retrying it can self-connect and hold the port"
+        case .stolenPort:
+            return "a client uses the listening port \(port) as its source port: the service cannot bind it again after a restart"
+        }
+    }
+
+    static func fix(_ kind: FindingKind, _ row: TCPSocketRow, range: ClosedRange<UInt16>, line: String?) -> String {
+        let port = row.local.port
+        let move = "move the service to a port outside \(range.lowerBound)-\(range.upperBound)"
+        switch kind {
+        case .selfConnect:
+            let guardAdvice = "close it and make the client refuse self-connects (SelfConnectGuard.guardedConnect)"
+            guard range.contains(port), let line else { return guardAdvice }
+            return "\(guardAdvice); reserve the port: \(line)"
+        case .listenerInEphemeralRange, .stolenPort:
+            guard range.contains(port), let line else { return move }
+            return "\(line) (or \(move))"
+        }
+    }
+}

@@ -1,0 +1,58 @@
+import SelfConnectGuard
+
+extension ReproResult {
+    /// Whether the run ended in a self-connect.
+    public var selfConnected: Bool {
+        if case .selfConnected = outcome { return true }
+        return false
+    }
+
+    /// The human summary, a few lines.
+    public func text(options: ReproOptions) -> String {
+        let ports = "source ports: first \(firstSourcePort.map(String.init) ?? "?"), last \(lastSourcePort.map(String.init) ?? "?")"
+        let pace = "\(attempts) attempt\(attempts == 1 ? "" : "s") in \(JSONText.number(elapsed)) s (\(Int(attemptsPerSecond.rounded())) attempts/s)"
+        switch outcome {
+        case .selfConnected(let local, let remote, let echoed):
+            return """
+                self-connected after \(pace); \(ports)
+                4-tuple: \(local) -> \(remote)
+                wrote \(quoted(options.message)), read back \(quoted(echoed))
+                """
+        case .notReached(let reason):
+            return "not reached: \(reason) after \(pace) (\(refused) refused, \(addressUnavailable) without a free port); \(ports)"
+        }
+    }
+
+    /// One JSON object.
+    public func json(options: ReproOptions, capture: [String]? = nil) -> String {
+        var fields: [(String, String)] = [
+            ("result", JSONText.string(selfConnected ? "self-connected" : "not-reached")),
+            ("mode", JSONText.string(options.bindFirst ? "bind" : "natural")),
+            ("destination", JSONText.string(options.destination.description)),
+            ("attempts", String(attempts)),
+            ("refused", String(refused)),
+            ("address_unavailable", String(addressUnavailable)),
+            ("elapsed_s", JSONText.number(elapsed, digits: 6)),
+            ("attempts_per_s", JSONText.number(attemptsPerSecond, digits: 1)),
+            ("first_source_port", firstSourcePort.map(String.init) ?? "null"),
+            ("last_source_port", lastSourcePort.map(String.init) ?? "null"),
+        ]
+        switch outcome {
+        case .selfConnected(let local, let remote, let echoed):
+            fields += [
+                ("local", JSONText.string(local.description)),
+                ("remote", JSONText.string(remote.description)),
+                ("wrote", JSONText.string(String(decoding: options.message, as: UTF8.self))),
+                ("echoed", JSONText.string(String(decoding: echoed, as: UTF8.self))),
+            ]
+        case .notReached(let reason):
+            fields.append(("reason", JSONText.string(reason)))
+        }
+        if let capture { fields.append(("capture", JSONText.array(capture.map(JSONText.string)))) }
+        return JSONText.object(fields)
+    }
+
+    private func quoted(_ bytes: [UInt8]) -> String {
+        String(JSONText.string(String(decoding: bytes, as: UTF8.self)))
+    }
+}

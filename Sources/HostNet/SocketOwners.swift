@@ -1,0 +1,84 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A process holding a socket.
+public struct SocketOwner: Hashable, Sendable, CustomStringConvertible {
+    public var pid: Int32
+    /// `/proc/PID/comm`.
+    public var command: String
+
+    public init(pid: Int32, command: String) {
+        self.pid = pid
+        self.command = command
+    }
+
+    public var description: String { "pid \(pid) (\(command))" }
+}
+
+/// Finds which processes hold given socket inodes by reading `/proc/PID/fd/*` links (`socket:[INODE]`).
+public enum SocketOwners {
+    /// Owners of each inode in `inodes`. The scan stops as soon as every inode has an owner; processes whose fd
+    /// directory we may not read (not root) are skipped, so their sockets stay unowned.
+    public static func find(_ inodes: Set<UInt32>) -> [UInt32: [SocketOwner]] {
+        var found: [UInt32: [SocketOwner]] = [:]
+        let wanted = inodes.subtracting([0])
+        guard !wanted.isEmpty, let proc = opendir("/proc") else { return found }
+        defer { closedir(proc) }
+        var link = [CChar](repeating: 0, count: 64)
+        while let entry = readdir(proc) {
+            guard let pid = Int32(name(of: entry)), pid > 0 else { continue }
+            let fdPath = "/proc/\(pid)/fd"
+            let dirFD = open(fdPath, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+            guard dirFD >= 0 else { continue }
+            guard let fds = fdopendir(dirFD) else {
+                close(dirFD)
+                continue
+            }
+            var owned: [UInt32] = []
+            while let fdEntry = readdir(fds) {
+                guard fdEntry.pointee.d_name.0 != 0x2e else { continue }  // "." and ".."
+                let n = withUnsafePointer(to: fdEntry.pointee.d_name) {
+                    $0.withMemoryRebound(to: CChar.self, capacity: 256) { readlinkat(dirFD, $0, &link, link.count) }
+                }
+                if n > 8, let inode = socketInode(link, count: n), wanted.contains(inode) { owned.append(inode) }
+            }
+            closedir(fds)
+            guard !owned.isEmpty else { continue }
+            let owner = SocketOwner(pid: pid, command: command(of: pid))
+            for inode in owned where !(found[inode]?.contains(owner) ?? false) { found[inode, default: []].append(owner) }
+            // Sockets can be shared after fork, but one owner per inode is what a report needs: stop early.
+            if found.count == wanted.count { break }
+        }
+        return found
+    }
+
+    /// Whether this process can read other processes' descriptors (root, or CAP_SYS_PTRACE in practice).
+    public static var canSeeAllOwners: Bool { geteuid() == 0 }
+
+    /// Parses `socket:[12345]`.
+    static func socketInode(_ link: [CChar], count: Int) -> UInt32? {
+        let prefix: [CChar] = [0x73, 0x6f, 0x63, 0x6b, 0x65, 0x74, 0x3a, 0x5b]  // "socket:["
+        guard count > prefix.count + 1, Array(link[0..<prefix.count]) == prefix, link[count - 1] == 0x5d else { return nil }
+        var value: UInt32 = 0
+        for c in link[prefix.count..<(count - 1)] {
+            guard c >= 0x30, c <= 0x39 else { return nil }
+            let (m, o1) = value.multipliedReportingOverflow(by: 10)
+            let (s, o2) = m.addingReportingOverflow(UInt32(c - 0x30))
+            guard !o1, !o2 else { return nil }
+            value = s
+        }
+        return value
+    }
+
+    static func command(of pid: Int32) -> String {
+        guard let text = readTextFile("/proc/\(pid)/comm", limit: 256) else { return "?" }
+        return text.hasSuffix("\n") ? String(text.dropLast()) : text
+    }
+
+    private static func name(of entry: UnsafeMutablePointer<dirent>) -> String {
+        withUnsafePointer(to: entry.pointee.d_name) {
+            $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+        }
+    }
+}

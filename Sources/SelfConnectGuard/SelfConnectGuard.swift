@@ -1,2 +1,0 @@
-/// Placeholder until the guard library lands.
-public enum SelfConnectGuardModule {}

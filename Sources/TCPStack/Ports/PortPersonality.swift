@@ -1,0 +1,125 @@
+/// Which algorithm picks ephemeral ports.
+public enum AllocatorKind: String, CaseIterable, Hashable, Sendable {
+    case linux310 = "linux-3.10"
+    case linux46 = "linux-4.6"
+    case linux6 = "linux-6"
+    case rfc6056Algorithm1 = "rfc6056-1"
+    case rfc6056Algorithm2 = "rfc6056-2"
+    case rfc6056Algorithm3 = "rfc6056-3"
+    case rfc6056Algorithm4 = "rfc6056-4"
+    case rfc6056Algorithm5 = "rfc6056-5"
+    case xnu
+
+    public func make(policy: PortPolicy, random: inout SeededRandom) -> any PortAllocator {
+        switch self {
+        case .linux310: Linux310PortAllocator(policy: policy, random: &random)
+        case .linux46: Linux46PortAllocator(policy: policy, random: &random)
+        case .linux6: Linux6PortAllocator(policy: policy, random: &random)
+        case .rfc6056Algorithm1: RFC6056Algorithm1(policy: policy)
+        case .rfc6056Algorithm2: RFC6056Algorithm2(policy: policy)
+        case .rfc6056Algorithm3: RFC6056Algorithm3(policy: policy, random: &random)
+        case .rfc6056Algorithm4: RFC6056Algorithm4(policy: policy, random: &random)
+        case .rfc6056Algorithm5: RFC6056Algorithm5(policy: policy, random: &random)
+        case .xnu: XNUPortAllocator(policy: policy, random: &random)
+        }
+    }
+
+    /// connect() prefers ports of `low`'s parity, bind(0) the other (Linux >= 4.6).
+    public var prefersLowParityForConnect: Bool { self == .linux46 || self == .linux6 }
+
+    /// For a fixed destination, successive connects take successive (usable) ports.
+    public var isSequentialPerDestination: Bool {
+        switch self {
+        case .linux310, .linux46, .rfc6056Algorithm3, .rfc6056Algorithm4, .xnu: true
+        default: false
+        }
+    }
+}
+
+/// The port side of a system's personality: its default range and reserved ports, its allocator, and whether
+/// connect() itself refuses a self-connect. Each default names its source.
+public struct PortPersonality: Hashable, Sendable {
+    public var name: String
+    public var range: PortRange
+    public var reserved: ReservedPorts
+    public var allocator: AllocatorKind
+    /// connect() fails with EINVAL when the IPv4 local address and port equal the remote ones (XNU tcp_connect).
+    public var refusesIPv4SelfConnect: Bool
+    /// Where the defaults come from.
+    public var source: String
+
+    public var policy: PortPolicy { PortPolicy(range: range, reserved: reserved) }
+
+    public func makeAllocator(random: inout SeededRandom) -> any PortAllocator {
+        allocator.make(policy: policy, random: &random)
+    }
+
+    private static func range(_ lo: UInt16, _ hi: UInt16) -> PortRange {
+        // Literal, valid ranges only.
+        try! PortRange(lower: lo, upper: hi)
+    }
+
+    /// The article's kernel: 3.10's `inet_get_local_port_range` default 32768-61000 (net/ipv4/af_inet.c
+    /// before 4.6) and `__inet_hash_connect` with the global hint.
+    public static let linux310 = PortPersonality(
+        name: "linux-3.10", range: range(32768, 61000), reserved: .none, allocator: .linux310,
+        refusesIPv4SelfConnect: false,
+        source: "Linux 3.10 net/ipv4/inet_hashtables.c __inet_hash_connect; range 32768-61000 (af_inet.c, < 4.6)")
+
+    /// Linux 4.6-5.11: the even/odd split, and the default range made 32768-60999 so both parities are whole.
+    public static let linux46 = PortPersonality(
+        name: "linux-4.6", range: range(32768, 60999), reserved: .none, allocator: .linux46,
+        refusesIPv4SelfConnect: false,
+        source: "Linux 4.6 commit 'tcp/dccp: try to not exhaust ip_local_port_range in connect()'; range 32768-60999")
+
+    /// Linux >= 5.18 as on the reference 6.18 host (scenarios.json: ip_local_port_range 32768 60999).
+    public static let linux6 = PortPersonality(
+        name: "linux-6", range: range(32768, 60999), reserved: .none, allocator: .linux6,
+        refusesIPv4SelfConnect: false,
+        source: "Linux 5.18+ __inet_hash_connect (2^16 table_perturb, CVE-2022-32296); range from scenarios.json")
+
+    /// The plain RFCs: RFC 9293 does not say how to pick a local port; RFC 6056 does. We pick its §3.3.3
+    /// algorithm 3 (hash-based: sequential per destination, unpredictable across destinations, and the one Linux
+    /// shipped for a decade) and the range 1024-65535 that RFC 6056 §3.2 recommends.
+    public static let rfc9293 = PortPersonality(
+        name: "rfc9293", range: range(1024, 65535), reserved: .none, allocator: .rfc6056Algorithm3,
+        refusesIPv4SelfConnect: false,
+        source: "RFC 6056 §3.3.3 algorithm 3 (RFC 9293 leaves port choice open); range per RFC 6056 §3.2")
+
+    /// macOS: `net.inet.ip.portrange.hifirst/hilast` 49152-65535, `tcp_connect` EINVAL for IPv4 self-connect.
+    public static let xnu = PortPersonality(
+        name: "xnu", range: range(49152, 65535), reserved: .none, allocator: .xnu,
+        refusesIPv4SelfConnect: true,
+        source: "XNU bsd/netinet/in_pcb.c in_pcbbind (sequential lastport), tcp_usrreq.c tcp_connect (EINVAL)")
+
+    /// FreeBSD: `net.inet.ip.portrange.first/last` 10000-65535 (IPPORT_EPHEMERALFIRST/LAST, sys/netinet/in.h),
+    /// `portrange.randomized` = 1: random start, then sequential (RFC 6056 algorithm 1).
+    public static let freebsd = PortPersonality(
+        name: "freebsd", range: range(10000, 65535), reserved: .none, allocator: .rfc6056Algorithm1,
+        refusesIPv4SelfConnect: false,
+        source: "FreeBSD sys/netinet/in_pcb.c in_pcb_lport_dest; IPPORT_EPHEMERALFIRST 10000, LAST 65535")
+
+    /// This machine: linux-6 with the range and reserved ports read from its sysctls.
+    public static func host(_ snapshot: SysctlSnapshot) -> PortPersonality {
+        var p = linux6
+        p.name = "host"
+        if let r = snapshot.localPortRange { p.range = r }
+        if let r = snapshot.reservedPorts { p.reserved = r }
+        p.source = "linux-6 with this host's net.ipv4.ip_local_port_range and ip_local_reserved_ports"
+        return p
+    }
+
+    /// The named personalities, plus every allocator under its own name (e.g. "rfc6056-5") over linux-6's range.
+    public static let builtIn: [PortPersonality] = [linux310, linux46, linux6, rfc9293, xnu, freebsd]
+        + [AllocatorKind.rfc6056Algorithm1, .rfc6056Algorithm2, .rfc6056Algorithm3, .rfc6056Algorithm4,
+           .rfc6056Algorithm5].map { kind in
+            PortPersonality(name: kind.rawValue, range: range(1024, 65535), reserved: .none, allocator: kind,
+                            refusesIPv4SelfConnect: false,
+                            source: "RFC 6056 §3.3, range 1024-65535 per §3.2")
+        }
+
+    /// A built-in personality by name ("host" needs a snapshot: use `host(_:)`).
+    public static func named(_ name: String) -> PortPersonality? {
+        builtIn.first { $0.name == name }
+    }
+}

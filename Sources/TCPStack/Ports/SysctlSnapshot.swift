@@ -1,0 +1,74 @@
+/// This host's TCP sysctls, parsed from their /proc/sys text (HostNet reads the files; this type only parses,
+/// so it stays pure and testable). Missing entries stay nil and the personality's default applies.
+public struct SysctlSnapshot: Hashable, Sendable {
+    public var localPortRange: PortRange?          // net.ipv4.ip_local_port_range "low\thigh"
+    public var reservedPorts: ReservedPorts?       // net.ipv4.ip_local_reserved_ports "a-b,c"
+    public var receiveBuffer: BufferSizes?         // net.ipv4.tcp_rmem "min default max"
+    public var sendBuffer: BufferSizes?            // net.ipv4.tcp_wmem
+    public var timestamps: Int?                    // net.ipv4.tcp_timestamps (0, 1, 2)
+    public var sack: Bool?                         // net.ipv4.tcp_sack
+    public var dsack: Bool?                        // net.ipv4.tcp_dsack
+    public var windowScaling: Bool?                // net.ipv4.tcp_window_scaling
+    public var synRetries: Int?                    // net.ipv4.tcp_syn_retries
+    public var invalidRateLimitMilliseconds: Int?  // net.ipv4.tcp_invalid_ratelimit
+    public var challengeAckLimit: Int?             // net.ipv4.tcp_challenge_ack_limit
+    public var timeWaitReuse: Int?                 // net.ipv4.tcp_tw_reuse (0, 1, 2 = loopback only)
+
+    public struct BufferSizes: Hashable, Sendable {
+        public var min: Int, initial: Int, max: Int
+    }
+
+    /// The sysctl names this snapshot understands, as /proc/sys paths relative to /proc/sys.
+    public static let paths: [String] = [
+        "net/ipv4/ip_local_port_range", "net/ipv4/ip_local_reserved_ports", "net/ipv4/tcp_rmem",
+        "net/ipv4/tcp_wmem", "net/ipv4/tcp_timestamps", "net/ipv4/tcp_sack", "net/ipv4/tcp_dsack",
+        "net/ipv4/tcp_window_scaling", "net/ipv4/tcp_syn_retries", "net/ipv4/tcp_invalid_ratelimit",
+        "net/ipv4/tcp_challenge_ack_limit", "net/ipv4/tcp_tw_reuse",
+    ]
+
+    public init() {}
+
+    public enum ParseError: Error, Hashable, Sendable {
+        case malformed(name: String, value: String)
+    }
+
+    /// Parses `values`, keyed by the dotted sysctl name ("net.ipv4.tcp_sack") or its /proc/sys path
+    /// ("net/ipv4/tcp_sack"). Unknown names are ignored; a known name with a malformed value is an error.
+    public init(parsing values: [String: String]) throws(ParseError) {
+        for (rawName, value) in values {
+            let name = rawName.split(separator: "/").joined(separator: ".")
+            let fields = value.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" })
+            func ints(_ n: Int) throws(ParseError) -> [Int] {
+                let v = fields.compactMap { Int($0) }
+                guard v.count == n, fields.count == n else { throw .malformed(name: name, value: value) }
+                return v
+            }
+            func flag() throws(ParseError) -> Bool { try ints(1)[0] != 0 }
+            switch name {
+            case "net.ipv4.ip_local_port_range":
+                let v = try ints(2)
+                guard let lo = UInt16(exactly: v[0]), let hi = UInt16(exactly: v[1]),
+                      let range = try? PortRange(lower: lo, upper: hi) else {
+                    throw .malformed(name: name, value: value)
+                }
+                localPortRange = range
+            case "net.ipv4.ip_local_reserved_ports":
+                guard let r = try? ReservedPorts(parsing: value) else { throw .malformed(name: name, value: value) }
+                reservedPorts = r
+            case "net.ipv4.tcp_rmem", "net.ipv4.tcp_wmem":
+                let v = try ints(3)
+                let sizes = BufferSizes(min: v[0], initial: v[1], max: v[2])
+                if name.hasSuffix("rmem") { receiveBuffer = sizes } else { sendBuffer = sizes }
+            case "net.ipv4.tcp_timestamps": timestamps = try ints(1)[0]
+            case "net.ipv4.tcp_sack": sack = try flag()
+            case "net.ipv4.tcp_dsack": dsack = try flag()
+            case "net.ipv4.tcp_window_scaling": windowScaling = try flag()
+            case "net.ipv4.tcp_syn_retries": synRetries = try ints(1)[0]
+            case "net.ipv4.tcp_invalid_ratelimit": invalidRateLimitMilliseconds = try ints(1)[0]
+            case "net.ipv4.tcp_challenge_ack_limit": challengeAckLimit = try ints(1)[0]
+            case "net.ipv4.tcp_tw_reuse": timeWaitReuse = try ints(1)[0]
+            default: continue
+            }
+        }
+    }
+}

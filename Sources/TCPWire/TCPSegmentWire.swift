@@ -1,0 +1,121 @@
+/// Reading and writing a bare TCP segment (RFC 9293 §3.1). The IP addresses are needed only for
+/// the checksum's pseudo-header.
+extension TCPSegment {
+    /// Parses a TCP header, its options and payload. `bytes` is exactly the segment (IP payload).
+    /// `offset` is where the segment starts in the caller's input, used in error offsets.
+    /// With `pseudoHeader`, the checksum is verified and a mismatch throws `.badChecksum`.
+    public init(
+        parsing bytes: UnsafeRawBufferPointer, pseudoHeader: (source: IPAddress, destination: IPAddress)? = nil,
+        offset: Int = 0
+    ) throws(WireError) {
+        try self.init(parsing: bytes, pseudoHeader: pseudoHeader, offset: offset, lenientOptions: false)
+    }
+
+    /// `lenientOptions` keeps a malformed options area as raw bytes instead of throwing (for printing).
+    init(
+        parsing bytes: UnsafeRawBufferPointer, pseudoHeader: (source: IPAddress, destination: IPAddress)?,
+        offset: Int, lenientOptions: Bool
+    ) throws(WireError) {
+        guard bytes.count >= 20 else { throw .truncated(needed: offset + 20, available: offset + bytes.count) }
+        let offsetAndFlags = bytes.be16(12)
+        let dataOffset = UInt8(offsetAndFlags >> 12)
+        let headerLength = Int(dataOffset) * 4
+        guard dataOffset >= 5, headerLength <= bytes.count else { throw .badDataOffset(dataOffset) }
+        if let (source, destination) = pseudoHeader {
+            var sum = InternetChecksum(pseudoHeader: source, destination, tcpLength: bytes.count)
+            sum.add(bytes: bytes)
+            guard sum.value == 0 else {
+                let stored = bytes.be16(16)
+                throw .badChecksum(stored: stored, computed: Self.recomputed(stored: stored, sumWithStored: sum.sum))
+            }
+        }
+        self.init(
+            sourcePort: bytes.be16(0), destinationPort: bytes.be16(2),
+            sequenceNumber: bytes.be32(4), acknowledgmentNumber: bytes.be32(8),
+            flags: TCPFlags(rawValue: offsetAndFlags & 0x1ff), window: bytes.be16(14),
+            checksum: bytes.be16(16), urgentPointer: bytes.be16(18),
+            reserved: UInt8(truncatingIfNeeded: (offsetAndFlags >> 9) & 0x7),
+            options: try TCPOptions(
+                area: UnsafeRawBufferPointer(rebasing: bytes[20..<headerLength]), offset: offset + 20,
+                validating: !lenientOptions
+            ),
+            payload: headerLength == bytes.count ? [] : Array(bytes[headerLength...])
+        )
+    }
+
+    /// Parses a segment from any byte collection.
+    public init(
+        parsing bytes: some Collection<UInt8>, pseudoHeader: (source: IPAddress, destination: IPAddress)? = nil
+    ) throws(WireError) {
+        let result: Result<TCPSegment, WireError> = withContiguousBytes(bytes) { raw in
+            Result { () throws(WireError) in try TCPSegment(parsing: raw, pseudoHeader: pseudoHeader) }
+        }
+        self = try result.get()
+    }
+
+    /// The checksum that should have been stored, given the sum over data that included `stored`.
+    static func recomputed(stored: UInt16, sumWithStored: UInt16) -> UInt16 {
+        // Take the stored word back out of the sum (one's complement subtraction), then complement.
+        let s = UInt32(sumWithStored) &+ UInt32(~stored)
+        return ~UInt16(truncatingIfNeeded: (s >> 16) &+ (s & 0xffff))
+    }
+
+    /// Bytes the segment takes on the wire.
+    public var encodedLength: Int { headerLength + payload.count }
+
+    /// Writes the segment at `start` in `out` (which must have `encodedLength` bytes there).
+    /// With a pseudo-header the checksum is computed and written; without, `checksum` is written as stored.
+    /// Returns the checksum written.
+    @discardableResult
+    public func write(
+        to out: UnsafeMutableRawBufferPointer, at start: Int,
+        pseudoHeader: (source: IPAddress, destination: IPAddress)?
+    ) -> UInt16 {
+        let h = headerLength
+        out.storeBE16(sourcePort, at: start)
+        out.storeBE16(destinationPort, at: start + 2)
+        out.storeBE32(sequenceNumber, at: start + 4)
+        out.storeBE32(acknowledgmentNumber, at: start + 8)
+        let word = UInt16(h / 4) << 12 | UInt16(reserved & 0x7) << 9 | (flags.rawValue & 0x1ff)
+        out.storeBE16(word, at: start + 12)
+        out.storeBE16(window, at: start + 14)
+        out.storeBE16(0, at: start + 16)
+        out.storeBE16(urgentPointer, at: start + 18)
+        options.write(to: out, at: start + 20)
+        if !payload.isEmpty {
+            payload.withUnsafeBytes { p in
+                out.baseAddress!.advanced(by: start + h).copyMemory(from: p.baseAddress!, byteCount: p.count)
+            }
+        }
+        var stored = checksum
+        if let (source, destination) = pseudoHeader {
+            let length = h + payload.count
+            var sum = InternetChecksum(pseudoHeader: source, destination, tcpLength: length)
+            sum.add(bytes: UnsafeRawBufferPointer(rebasing: out[start..<start + length]))
+            stored = sum.value
+        }
+        out.storeBE16(stored, at: start + 16)
+        return stored
+    }
+
+    /// Appends the segment to `buffer`, computing the checksum when a pseudo-header is given.
+    public func emit(into buffer: inout [UInt8], pseudoHeader: (source: IPAddress, destination: IPAddress)?) {
+        let start = buffer.count
+        buffer.append(contentsOf: repeatElement(0, count: encodedLength))
+        buffer.withUnsafeMutableBytes { out in _ = write(to: out, at: start, pseudoHeader: pseudoHeader) }
+    }
+
+    /// The TCP checksum this segment should carry between the given addresses.
+    public func computedChecksum(source: IPAddress, destination: IPAddress) -> UInt16 {
+        var scratch: [UInt8] = []
+        scratch.reserveCapacity(encodedLength)
+        emit(into: &scratch, pseudoHeader: (source, destination))
+        return scratch.withUnsafeBytes { $0.be16(16) }
+    }
+}
+
+/// Runs `body` over the bytes of any collection, copying only when it has no contiguous storage.
+func withContiguousBytes<C: Collection<UInt8>, R>(_ bytes: C, _ body: (UnsafeRawBufferPointer) -> R) -> R {
+    if let r = bytes.withContiguousStorageIfAvailable({ body(UnsafeRawBufferPointer($0)) }) { return r }
+    return Array(bytes).withUnsafeBytes(body)
+}

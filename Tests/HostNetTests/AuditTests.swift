@@ -1,0 +1,132 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import HostNet
+import SelfConnectGuard
+import Testing
+
+// Ports: 31040-31049 and 41040-41049 belong to this file.
+@Suite struct AuditLiveTests {
+    @Test(.enabled(if: LiveKernel.runnable, LiveKernel.skipReason))
+    func auditFindsOurSelfConnectedSocketAndOurListenerInTheEphemeralRange() throws {
+        guard LiveKernel.require() else { return }
+        let settings = try KernelSettings.current()
+        let listenPort: UInt16 = 41041
+        try #require(settings.localPortRange.contains(listenPort) && !settings.reservedPorts.contains(listenPort))
+        let selfPort = SocketEndpoint(.v4(0x7f00_0001), 31040)
+        let selfConnected = try TCPSocket(family: AF_INET)
+        try selfConnected.setReuseAddress()
+        try selfConnected.bind(selfPort)
+        #expect(selfConnected.connect(selfPort) == 0)
+        let listener = try TCPSocket(family: AF_INET6)
+        try listener.bind(SocketEndpoint(.v6(high: 0, low: 1), listenPort))
+        try listener.listen()
+
+        let report = try Audit.run()
+        #expect(report.source == .sockDiag)
+        let me = getpid()
+        let selfFinding = try #require(report.findings.first { $0.kind == .selfConnect && $0.socket.local == selfPort })
+        #expect(selfFinding.socket.remote == selfPort)
+        #expect(selfFinding.socket.state == .established)
+        #expect(selfFinding.owners?.map(\.pid) == [me])
+        let listenFinding = try #require(report.findings.first {
+            $0.kind == .listenerInEphemeralRange && $0.socket.local.port == listenPort
+        })
+        #expect(listenFinding.owners?.map(\.pid) == [me])
+        #expect(listenFinding.fix.hasPrefix("sysctl -w net.ipv4.ip_local_reserved_ports="))
+        let reserved = try #require(report.reservedPortsFix?.split(separator: "=").last.map(String.init))
+        let merged = try #require(PortSet(parsing: reserved))
+        #expect(merged.contains(listenPort))
+        #expect(settings.reservedPorts.ranges.allSatisfy { merged.contains($0.lowerBound) && merged.contains($0.upperBound) })
+    }
+
+    @Test(.enabled(if: LiveKernel.runnable, LiveKernel.skipReason))
+    func sockDiagAndProcNetTCPAgreeOnALiveSocket() throws {
+        guard LiveKernel.require() else { return }
+        let endpoint = SocketEndpoint(.v6(high: 0, low: 1), 31042)
+        let socket = try TCPSocket(family: AF_INET6)
+        try socket.setReuseAddress()
+        try socket.bind(endpoint)
+        #expect(socket.connect(endpoint) == 0)
+        let fromNetlink = try SockDiag.dump().filter { $0.local == endpoint }
+        let fromProc = try ProcNetTCP.dump().filter { $0.local == endpoint }
+        #expect(fromNetlink.count == 1)
+        #expect(fromNetlink == fromProc)
+        #expect(fromNetlink.first?.inode != 0)
+    }
+}
+
+@Suite struct AuditAnalysisTests {
+    let settings = KernelSettings(localPortRange: 32768...60999, reservedPorts: PortSet([8080...8080, 50000...50001]), release: (6, 18))
+    let lo = SocketIP.v4(0x7f00_0001)
+    let other = SocketIP.v4(0x0a00_0001)
+
+    func row(_ local: SocketEndpoint, _ remote: SocketEndpoint, _ state: TCPSocketState, inode: UInt32 = 1) -> TCPSocketRow {
+        TCPSocketRow(local: local, remote: remote, state: state, uid: 0, inode: inode)
+    }
+
+    @Test func anAcceptedSocketOnTheListenersAddressIsNotAStolenPort() {
+        let rows = [
+            row(SocketEndpoint(.v4(0), 5000), SocketEndpoint(.v4(0), 0), .listen),
+            row(SocketEndpoint(lo, 5000), SocketEndpoint(lo, 40000), .established),
+            row(SocketEndpoint(lo, 40000), SocketEndpoint(lo, 5000), .established),
+        ]
+        #expect(Audit.analyse(rows, settings: settings).0.isEmpty)
+    }
+
+    @Test func aClientOnAnotherAddressUsingAListeningPortIsAStolenPort() {
+        let rows = [
+            row(SocketEndpoint(other, 45000), SocketEndpoint(.v4(0), 0), .listen),
+            row(SocketEndpoint(lo, 45000), SocketEndpoint(lo, 6000), .synSent, inode: 9),
+        ]
+        let (findings, fix) = Audit.analyse(rows, settings: settings)
+        #expect(findings.map(\.kind) == [.listenerInEphemeralRange, .stolenPort])
+        #expect(findings.last?.socket.inode == 9)
+        #expect(fix == "sysctl -w net.ipv4.ip_local_reserved_ports=8080,45000,50000-50001")
+    }
+
+    @Test func aV4MappedSelfConnectionIsFoundAndAReservedListenerIsNot() {
+        let mapped = SocketEndpoint(.v6(high: 0, low: 0xffff_7f00_0001), 40000)
+        let rows = [
+            row(mapped, SocketEndpoint(lo, 40000), .established),
+            row(SocketEndpoint(.v6(high: 0, low: 0), 50000), SocketEndpoint(.v6(high: 0, low: 0), 0), .listen),
+            row(SocketEndpoint(.v4(0), 8080), SocketEndpoint(.v4(0), 0), .listen),
+        ]
+        let (findings, fix) = Audit.analyse(rows, settings: settings)
+        #expect(findings.map(\.kind) == [.selfConnect])
+        #expect(fix == "sysctl -w net.ipv4.ip_local_reserved_ports=8080,40000,50000-50001")
+    }
+
+    @Test func aListenerOutsideTheRangeNeedsNoFix() {
+        let rows = [row(SocketEndpoint(.v4(0), 22), SocketEndpoint(.v4(0), 0), .listen)]
+        let (findings, fix) = Audit.analyse(rows, settings: settings)
+        #expect(findings.isEmpty && fix == nil)
+    }
+}
+
+@Suite struct SocketTableParsingTests {
+    @Test func procNetTCPLinesBecomeRows() {
+        let text = """
+              sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode
+               0: 0100007F:C350 0100007F:C350 01 00000000:00000000 00:00000000 00000000     0        0 4242 1 0
+               1: 00000000000000000000000001000000:0016 00000000000000000000000000000000:0000 0A 00000000:00000000 00:00000000 00000000  1000        0 77 1 0
+            """
+        let rows = ProcNetTCP.parse(text)
+        #expect(rows == [
+            TCPSocketRow(local: SocketEndpoint(.v4(0x7f00_0001), 50000), remote: SocketEndpoint(.v4(0x7f00_0001), 50000),
+                         state: .established, uid: 0, inode: 4242),
+            TCPSocketRow(local: SocketEndpoint(.v6(high: 0, low: 1), 22), remote: SocketEndpoint(.v6(high: 0, low: 0), 0),
+                         state: .listen, uid: 1000, inode: 77),
+        ])
+    }
+
+    @Test func portSetsParseMergeAndPrintLikeTheKernel() throws {
+        let set = try #require(PortSet(parsing: "50000-50010,8080,50011\n"))
+        #expect(set.description == "8080,50000-50011")
+        #expect(set.contains(50005) && !set.contains(50012))
+        #expect(set.adding([8081, 40000]).description == "8080-8081,40000,50000-50011")
+        #expect(PortSet(parsing: "")?.ranges == [])
+        #expect(PortSet(parsing: "10-5") == nil)
+        #expect(PortSet(parsing: "x") == nil)
+    }
+}

@@ -1,1 +1,0 @@
-// Tests for HostNet live beside this file.

@@ -1,1 +1,0 @@
-// Tests for TCPStack live beside this file.

@@ -1,0 +1,78 @@
+import Foundation
+import Testing
+@testable import TCPWire
+
+/// Our printer against `TZ=UTC tcpdump -nn -r`, line for line.
+@Suite struct TcpdumpDifferentialTests {
+    static func ourLines(_ pcap: [UInt8]) throws -> [String] {
+        var printer = TcpdumpPrinter(interfaceName: { index in
+            var name = [CChar](repeating: 0, count: Int(IF_NAMESIZE))
+            guard if_indextoname(index, &name) != nil else { return nil }
+            return String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        })
+        return try PcapReader.records(in: pcap).map { printer.line(for: $0) }
+    }
+
+    static func expectSameAsTcpdump(_ pcap: [UInt8], name: String) throws {
+        guard try Tcpdump.available() else { return }
+        let theirs = try Tcpdump.print(pcap: pcap, name: name)
+        let ours = try ourLines(pcap)
+        #expect(ours.count == theirs.count, "\(name): line count")
+        for (i, (o, t)) in zip(ours, theirs).enumerated() where o != t {
+            Issue.record("\(name) line \(i + 1):\n ours:    \(o)\n tcpdump: \(t)")
+        }
+    }
+
+    @Test func referenceCapturesPrintAsTcpdumpDoes() throws {
+        #expect(Reference.pcaps.count == 5)
+        for url in Reference.pcaps {
+            try Self.expectSameAsTcpdump(try Reference.bytes(url), name: url.lastPathComponent)
+        }
+    }
+
+    /// Needs no tcpdump: the reference .txt files were written by tcpdump 4.99.3 on the capturing host.
+    @Test func referenceCapturesPrintAsTheRecordedTcpdumpText() throws {
+        for url in Reference.pcaps {
+            let text = try String(contentsOf: url.deletingPathExtension().appendingPathExtension("txt"), encoding: .utf8)
+            let recorded = text.split(separator: "\n").map(String.init)
+            #expect(try Self.ourLines(try Reference.bytes(url)) == recorded, "\(url.lastPathComponent)")
+        }
+    }
+
+    @Test(arguments: [false, true])
+    func scriptedConversationPrintsAsTcpdumpDoes(ipv6: Bool) throws {
+        let (a, b) = ipv6 ? (GeneratedCaptures.a6, GeneratedCaptures.b6) : (GeneratedCaptures.a4, GeneratedCaptures.b4)
+        try Self.expectSameAsTcpdump(GeneratedCaptures.pcap(GeneratedCaptures.script(a, b)), name: "script-\(ipv6)")
+    }
+
+    @Test(arguments: [false, true])
+    func malformedOptionsPrintAsTcpdumpDoes(ipv6: Bool) throws {
+        let (a, b) = ipv6 ? (GeneratedCaptures.a6, GeneratedCaptures.b6) : (GeneratedCaptures.a4, GeneratedCaptures.b4)
+        var w = PcapWriter(linkType: .raw)
+        for (i, frame) in GeneratedCaptures.malformedOptionFrames(a, b).enumerated() {
+            w.append(frame: frame, at: GeneratedCaptures.time(i))
+        }
+        try Self.expectSameAsTcpdump(w.bytes, name: "malformed-\(ipv6)")
+    }
+
+    @Test(arguments: [false, true])
+    func randomSegmentsPrintAsTcpdumpDoes(ipv6: Bool) throws {
+        let packets = GeneratedCaptures.random(seed: ipv6 ? 6 : 4, count: 600, ipv6: ipv6)
+        try Self.expectSameAsTcpdump(GeneratedCaptures.pcap(packets), name: "random-\(ipv6)")
+    }
+
+    @Test(arguments: [LinkType.raw, .ethernet, .null, .loop, .linuxSLL, .linuxSLL2])
+    func everyLinkTypePrintsAsTcpdumpDoes(linkType: LinkType) throws {
+        let packets = GeneratedCaptures.script(GeneratedCaptures.a4, GeneratedCaptures.b4)
+            + GeneratedCaptures.script(GeneratedCaptures.a6, GeneratedCaptures.b6)
+        try Self.expectSameAsTcpdump(GeneratedCaptures.pcap(packets, linkType: linkType), name: "link-\(linkType.rawValue)")
+    }
+
+    @Test func nanosecondAndBigEndianFilesPrintAsTcpdumpDoes() throws {
+        let packets = GeneratedCaptures.script(GeneratedCaptures.a4, GeneratedCaptures.b4)
+        let nano = GeneratedCaptures.pcap(packets, linkType: .ethernet, nanoseconds: true)
+        try Self.expectSameAsTcpdump(nano, name: "nano")
+        try Self.expectSameAsTcpdump(GeneratedCaptures.byteSwapped(nano), name: "nano-be")
+        try Self.expectSameAsTcpdump(GeneratedCaptures.byteSwapped(GeneratedCaptures.pcap(packets)), name: "micro-be")
+    }
+}
