@@ -2,20 +2,20 @@ import NetSim
 import TCPStack
 import TCPWire
 
-/// A test double for the simulator: not TCP, just enough to move packets. connect() sends one "SYN" packet
-/// that comes back to its own socket through the network; the connect is refused for the first `refusals`
-/// attempts and succeeds after. Data is sent as one packet per send() and delivered back to the same socket
-/// (every toy connection talks to itself, like a self-connected socket).
+/// A test double for the simulator: not TCP, just enough to move packets. connect() sends one "SYN" packet to
+/// the remote; whichever host receives it hands it to the socket that sent it (matched by source port), which is
+/// refused for the first `refusals` attempts and connected after. Data is one packet per send(), handed back to
+/// the sending socket the same way (every toy connection hears itself, like a self-connected socket).
 struct LoopbackToyStack: SimulatedStack {
     typealias Socket = Int
 
     var refusals: Int
     var localAddress: IPAddress
     var nextPort: UInt16 = 40000
-    var sockets: [Int: (local: Endpoint, connected: Bool, inbox: [UInt8])] = [:]
+    var sockets: [Int: (local: Endpoint, remote: Endpoint?, connected: Bool, inbox: [UInt8])] = [:]
     var nextSocket = 1
     var packets: [IPPacket] = []
-    var events: [SocketEvent<Int>] = []
+    var events: [AppEvent<Int>] = []
     var changes: [TransitionRecord] = []
 
     init(refusals: Int, address: IPAddress = .v4(.loopback)) {
@@ -26,7 +26,7 @@ struct LoopbackToyStack: SimulatedStack {
     private func socket(for port: UInt16) -> Int? { sockets.first { $0.value.local.port == port }?.key }
 
     mutating func receive(_ packet: IPPacket, now: Instant) {
-        guard let s = socket(for: packet.tcp.destinationPort) else { return }
+        guard let s = socket(for: packet.tcp.sourcePort) else { return }
         if packet.tcp.flags.contains(.syn) {
             if refusals > 0 {
                 refusals -= 1
@@ -47,7 +47,7 @@ struct LoopbackToyStack: SimulatedStack {
     mutating func advance(now: Instant) {}
     var nextDeadline: Instant? { nil }
     mutating func drainPackets() -> [IPPacket] { defer { packets = [] }; return packets }
-    mutating func drainEvents() -> [SocketEvent<Int>] { defer { events = [] }; return events }
+    mutating func drainEvents() -> [AppEvent<Int>] { defer { events = [] }; return events }
     mutating func drainTransitions() -> [TransitionRecord] { defer { changes = [] }; return changes }
 
     mutating func socket(_ family: AddressFamily) throws(SocketError) -> Int {
@@ -56,27 +56,28 @@ struct LoopbackToyStack: SimulatedStack {
     }
 
     mutating func bind(_ socket: Int, to local: Endpoint) throws(SocketError) {
-        sockets[socket] = (local, false, [])
+        sockets[socket] = (local, nil, false, [])
     }
 
     mutating func listen(_ socket: Int, backlog: Int) throws(SocketError) { throw .operationNotSupported }
 
     mutating func connect(_ socket: Int, to remote: Endpoint, now: Instant) throws(SocketError) {
         if sockets[socket] == nil {
-            sockets[socket] = (Endpoint(localAddress, nextPort), false, [])
+            sockets[socket] = (Endpoint(localAddress, nextPort), nil, false, [])
             nextPort += 1
         }
+        sockets[socket]!.remote = remote
         let local = sockets[socket]!.local
         packets.append(IPPacket(from: local.address, to: remote.address, tcp: TCPSegment(
-            sourcePort: local.port, destinationPort: local.port, sequenceNumber: 1, flags: .syn, window: 100)))
+            sourcePort: local.port, destinationPort: remote.port, sequenceNumber: 1, flags: .syn, window: 100)))
     }
 
     mutating func accept(_ listener: Int) throws(SocketError) -> Int? { nil }
 
     mutating func send(_ socket: Int, _ bytes: [UInt8], now: Instant) throws(SocketError) -> Int {
-        guard let local = sockets[socket]?.local else { throw .notConnected }
-        packets.append(IPPacket(from: local.address, to: local.address, tcp: TCPSegment(
-            sourcePort: local.port, destinationPort: local.port, sequenceNumber: 2, flags: [.ack, .psh],
+        guard let local = sockets[socket]?.local, let remote = sockets[socket]?.remote else { throw .notConnected }
+        packets.append(IPPacket(from: local.address, to: remote.address, tcp: TCPSegment(
+            sourcePort: local.port, destinationPort: remote.port, sequenceNumber: 2, flags: [.ack, .psh],
             window: 100, payload: bytes)))
         return bytes.count
     }
@@ -92,7 +93,7 @@ struct LoopbackToyStack: SimulatedStack {
 
     func connectionTable() -> [ConnectionRow] {
         sockets.keys.sorted().map { k in
-            ConnectionRow(local: sockets[k]!.local, remote: sockets[k]!.local, state: .established)
+            ConnectionRow(local: sockets[k]!.local, remote: sockets[k]!.remote ?? sockets[k]!.local, state: .established)
         }
     }
 }

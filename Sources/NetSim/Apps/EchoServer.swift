@@ -31,7 +31,7 @@ public struct EchoServer<Stack: SimulatedStack>: SimApplication {
         }
     }
 
-    public mutating func handle(_ event: SocketEvent<Stack.Socket>, stack: inout Stack, io: inout AppIO) {
+    public mutating func handle(_ event: AppEvent<Stack.Socket>, stack: inout Stack, io: inout AppIO) {
         switch event {
         case .acceptable(let l) where l == listener:
             while let c = try? stack.accept(l) { connections.append(c) }

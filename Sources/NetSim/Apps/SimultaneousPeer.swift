@@ -32,7 +32,7 @@ public struct SimultaneousPeer<Stack: SimulatedStack>: SimApplication {
         }
     }
 
-    public mutating func handle(_ event: SocketEvent<Stack.Socket>, stack: inout Stack, io: inout AppIO) {
+    public mutating func handle(_ event: AppEvent<Stack.Socket>, stack: inout Stack, io: inout AppIO) {
         guard let s = socket, event.socket == s else { return }
         switch event {
         case .connected:

@@ -29,7 +29,7 @@ public protocol SimApplication<Stack> {
     associatedtype Stack: SimulatedStack
     mutating func start(stack: inout Stack, io: inout AppIO)
     /// Every event of the host's stack is offered to every application on that host; ignore foreign sockets.
-    mutating func handle(_ event: SocketEvent<Stack.Socket>, stack: inout Stack, io: inout AppIO)
+    mutating func handle(_ event: AppEvent<Stack.Socket>, stack: inout Stack, io: inout AppIO)
     mutating func wake(stack: inout Stack, io: inout AppIO)
 }
 

@@ -54,7 +54,7 @@ public enum TCPStateName: String, CaseIterable, Hashable, Sendable {
 }
 
 /// What a stack tells the application about one of its sockets.
-public enum SocketEvent<Socket: Hashable & Sendable>: Hashable, Sendable {
+public enum AppEvent<Socket: Hashable & Sendable>: Hashable, Sendable {
     /// connect() completed.
     case connected(Socket)
     /// connect() or the connection failed (ECONNREFUSED, ETIMEDOUT, ECONNRESET, ...).
@@ -138,7 +138,7 @@ public protocol SimulatedStack {
     var nextDeadline: Instant? { get }
     /// Packets produced since the last call, in order.
     mutating func drainPackets() -> [IPPacket]
-    mutating func drainEvents() -> [SocketEvent<Socket>]
+    mutating func drainEvents() -> [AppEvent<Socket>]
     /// State changes since the last call; the simulator stamps host and time if the stack leaves them empty.
     mutating func drainTransitions() -> [TransitionRecord]
 
