@@ -9,7 +9,7 @@ import Testing
 @Suite struct ScenarioRunnerTests {
     static let toy = StackFactory<LoopbackToyStack>(
         personalities: ["toy"],
-        make: { _, addresses, _ in LoopbackToyStack(refusals: 4, address: addresses[0]) },
+        make: { _, addresses, _, _ in LoopbackToyStack(refusals: 4, address: addresses[0]) },
         reachability: { _, port in "toy reason for \(port)" })
 
     func run(_ scenario: ScenarioName = .seed, seed: UInt64 = 1) -> SimulationReport {

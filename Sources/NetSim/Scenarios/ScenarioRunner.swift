@@ -15,10 +15,12 @@ public enum ScenarioRunner {
         switch options.scenario {
         case .simultaneousOpen:
             let v6 = options.host.isIPv6
-            let a: IPAddress = v6 ? .v6(IPv6Address(groups: [0xfd00, 0, 0, 0, 0, 0, 0, 1])) : .v4(IPv4Address(10, 0, 0, 1))
-            let b: IPAddress = v6 ? .v6(IPv6Address(groups: [0xfd00, 0, 0, 0, 0, 0, 0, 2])) : .v4(IPv4Address(10, 0, 0, 2))
-            let ha = sim.addHost(name: "a", addresses: [a], stack: stacks.make(options.personality, [a], sim.random.fork()))
-            let hb = sim.addHost(name: "b", addresses: [b], stack: stacks.make(options.personality, [b], sim.random.fork()))
+            let a: IPAddress = v6 ? .v6(IPv6Address(high: 0xfd00 << 48, low: 1)) : .v4(IPv4Address(10, 0, 0, 1))
+            let b: IPAddress = v6 ? .v6(IPv6Address(high: 0xfd00 << 48, low: 2)) : .v4(IPv4Address(10, 0, 0, 2))
+            let stackA = stacks.make(options.personality, [a], sim.random.fork(), options.record)
+            let stackB = stacks.make(options.personality, [b], sim.random.fork(), options.record)
+            let ha = sim.addHost(name: "a", addresses: [a], stack: stackA)
+            let hb = sim.addHost(name: "b", addresses: [b], stack: stackB)
             sim.link(ha, hb, impairments: LinkImpairments(delay: .milliseconds(1)))
             let pa = Endpoint(a, options.port), pb = Endpoint(b, options.port)
             sim.install(SimultaneousPeer<Stack>(name: "a", local: pa, remote: pb), on: ha)
@@ -31,7 +33,7 @@ public enum ScenarioRunner {
             if !addresses.contains(options.host) { addresses.append(options.host) }
             let host = sim.addHost(
                 name: "localhost", addresses: addresses,
-                stack: stacks.make(options.personality, addresses, sim.random.fork()))
+                stack: stacks.make(options.personality, addresses, sim.random.fork(), options.record))
             let telnet = TelnetClient<Stack>(
                 remote: target, lines: options.lines,
                 maxAttempts: options.scenario == .refused ? 1 : options.maxAttempts,
