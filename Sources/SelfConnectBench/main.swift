@@ -4,3 +4,4 @@ let names = Array(CommandLine.arguments.dropFirst())
 if names.isEmpty {
     print("usage: selfconnect-bench NAME... (no benchmarks yet)")
 }
+if names.contains("simulate") { SimulateBench.run() }

@@ -89,7 +89,7 @@ struct LoopbackToyStack: SimulatedStack {
 
     mutating func close(_ socket: Int, now: Instant) { sockets[socket] = nil }
     func localEndpoint(of socket: Int) -> Endpoint? { sockets[socket]?.local }
-    func state(of socket: Int) -> TCPStateName? { sockets[socket].map { $0.connected ? .established : .synSent } }
+    func state(of socket: Int) -> TCPState? { sockets[socket].map { $0.connected ? .established : .synSent } }
 
     func connectionTable() -> [ConnectionRow] {
         sockets.keys.sorted().map { k in

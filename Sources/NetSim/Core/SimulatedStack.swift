@@ -1,58 +1,6 @@
 import TCPStack
 import TCPWire
 
-/// The TCP states, under the names the three audiences use: RFC 9293 figure 5, Linux (`netstat`), and code.
-public enum TCPStateName: String, CaseIterable, Hashable, Sendable {
-    case closed, listen, synSent, synReceived, established
-    case finWait1, finWait2, closeWait, closing, lastAck, timeWait
-
-    /// As written in RFC 9293 figure 5.
-    public var rfcName: String {
-        switch self {
-        case .closed: "CLOSED"
-        case .listen: "LISTEN"
-        case .synSent: "SYN-SENT"
-        case .synReceived: "SYN-RECEIVED"
-        case .established: "ESTABLISHED"
-        case .finWait1: "FIN-WAIT-1"
-        case .finWait2: "FIN-WAIT-2"
-        case .closeWait: "CLOSE-WAIT"
-        case .closing: "CLOSING"
-        case .lastAck: "LAST-ACK"
-        case .timeWait: "TIME-WAIT"
-        }
-    }
-
-    /// As `netstat` and `ss` print it (net-tools' `tcp_state[]`).
-    public var linuxName: String {
-        switch self {
-        case .closed: "CLOSE"
-        case .listen: "LISTEN"
-        case .synSent: "SYN_SENT"
-        case .synReceived: "SYN_RECV"
-        case .established: "ESTABLISHED"
-        case .finWait1: "FIN_WAIT1"
-        case .finWait2: "FIN_WAIT2"
-        case .closeWait: "CLOSE_WAIT"
-        case .closing: "CLOSING"
-        case .lastAck: "LAST_ACK"
-        case .timeWait: "TIME_WAIT"
-        }
-    }
-
-    /// Finds a state from any of its spellings (`synReceived`, `SYN-RECEIVED`, `SYN_RECV`, ...).
-    public init?(anyName: String) {
-        let key = anyName.filter { $0.isLetter || $0.isNumber }.lowercased()
-        let match = Self.allCases.first { s in
-            [s.rawValue, s.rfcName, s.linuxName].contains { n in
-                n.filter { $0.isLetter || $0.isNumber }.lowercased() == key
-            }
-        }
-        guard let match else { return nil }
-        self = match
-    }
-}
-
 /// What a stack tells the application about one of its sockets.
 public enum AppEvent<Socket: Hashable & Sendable>: Hashable, Sendable {
     /// connect() completed.
@@ -79,8 +27,8 @@ public struct TransitionRecord: Hashable, Sendable {
     public var host: String
     /// How the socket is named in output, e.g. `127.0.0.1:50000`.
     public var socket: String
-    public var from: TCPStateName
-    public var to: TCPStateName
+    public var from: TCPState
+    public var to: TCPState
     /// The segment or call that caused it, e.g. `rcv SYN seq 1000` or `connect()`.
     public var cause: String
     /// e.g. `RFC 9293 §3.10.7.3`.
@@ -89,7 +37,7 @@ public struct TransitionRecord: Hashable, Sendable {
     public var linux: String
 
     public init(
-        time: Instant, host: String, socket: String, from: TCPStateName, to: TCPStateName,
+        time: Instant, host: String, socket: String, from: TCPState, to: TCPState,
         cause: String, rfc: String, linux: String
     ) {
         self.time = time
@@ -107,11 +55,11 @@ public struct TransitionRecord: Hashable, Sendable {
 public struct ConnectionRow: Hashable, Sendable {
     public var local: Endpoint
     public var remote: Endpoint
-    public var state: TCPStateName
+    public var state: TCPState
     public var receiveQueue: Int
     public var sendQueue: Int
 
-    public init(local: Endpoint, remote: Endpoint, state: TCPStateName, receiveQueue: Int = 0, sendQueue: Int = 0) {
+    public init(local: Endpoint, remote: Endpoint, state: TCPState, receiveQueue: Int = 0, sendQueue: Int = 0) {
         self.local = local
         self.remote = remote
         self.state = state
@@ -155,7 +103,7 @@ public protocol SimulatedStack {
     mutating func close(_ socket: Socket, now: Instant)
 
     func localEndpoint(of socket: Socket) -> Endpoint?
-    func state(of socket: Socket) -> TCPStateName?
+    func state(of socket: Socket) -> TCPState?
     /// Every connection this stack holds (listeners included), for `netstat`.
     func connectionTable() -> [ConnectionRow]
 }

@@ -1,3 +1,4 @@
+import TCPStack
 import TCPWire
 
 /// `netstat -tn` output: listening sockets are left out ("w/o servers"), and every line uses net-tools'

@@ -1,5 +1,7 @@
+import TCPStack
+
 #if canImport(Glibc)
-import Glibc  // libm for squareRoot() and rounded(); nothing else
+import Glibc  // libm for rounded(); nothing else
 #endif
 
 /// The TCP connection state diagram of RFC 9293 figure 5 (plus SYN-SENT -> CLOSED on a reset, which the figure
@@ -7,10 +9,10 @@ import Glibc  // libm for squareRoot() and rounded(); nothing else
 /// drawn thick and numbered in the order it was first taken.
 public struct StateDiagram: Sendable {
     /// The transitions the run took, in order (repeats allowed: each edge is numbered once).
-    public var path: [(from: TCPStateName, to: TCPStateName)]
+    public var path: [(from: TCPState, to: TCPState)]
     public var title: String
 
-    public init(title: String, path: [(from: TCPStateName, to: TCPStateName)]) {
+    public init(title: String, path: [(from: TCPState, to: TCPState)]) {
         self.title = title
         self.path = path
     }
@@ -19,7 +21,7 @@ public struct StateDiagram: Sendable {
         case closedTop, listen, synReceived, synSent, established, finWait1, closeWait
         case finWait2, closing, lastAck, timeWait, closedBottom
 
-        var state: TCPStateName {
+        var state: TCPState {
             switch self {
             case .closedTop, .closedBottom: .closed
             case .listen: .listen
@@ -103,7 +105,7 @@ public struct StateDiagram: Sendable {
     public static let height = 860.0
 
     /// Which drawn edge a transition of the run corresponds to, if any.
-    static func edgeIndex(from: TCPStateName, to: TCPStateName) -> Int? {
+    static func edgeIndex(from: TCPState, to: TCPState) -> Int? {
         edges.firstIndex { $0.from.state == from && $0.to.state == to }
     }
 
