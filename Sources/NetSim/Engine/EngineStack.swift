@@ -41,8 +41,7 @@ public struct EngineStack: SimulatedStack {
         if host.state(of: s) == .synReceived, host.hasPendingPackets {
             notes.append(TransitionRecord(
                 time: now, host: "", socket: name(s), from: .synReceived, to: .synReceived,
-                cause: "rcv SYN,ACK seq \(packet.tcp.sequenceNumber)\(selfTag(s)): a SYN in a synchronized state; "
-                    + "send a challenge ACK",
+                cause: "rcv SYN,ACK seq \(packet.tcp.sequenceNumber)\(selfTag(s)) -> challenge ACK",
                 rfc: "RFC 9293 §3.10.7.4, RFC 5961 §4.2", linux: "tcp_validate_incoming -> tcp_send_challenge_ack"))
         }
     }

@@ -84,6 +84,8 @@ public enum ScenarioRunner {
             options: options, story: sim.story, captures: sim.captures, chosenCaptures: chosen,
             transitions: sim.transitions, chosenTransitions: chosenTransitions, attempts: attempts,
             connection: connection, connectionTable: table, endTime: sim.now, packetsSent: sim.packetsSent,
-            reachability: reachability(options.personality, options.port))
+            reachability: options.scenario.binds
+                ? "the client bind()s port \(options.port) itself before connect(), so no allocator is involved"
+                : reachability(options.personality, options.port))
     }
 }

@@ -34,21 +34,26 @@ public struct SimulationReport: Sendable {
 
     /// The one-line summary under the story.
     public var summaryLine: String {
+        guard options.scenario != .simultaneousOpen else {
+            let established = chosenTransitions.filter { $0.to == .established }.map(\.socket)
+            let time = chosenTransitions.first { $0.to == .established }.map { TextFormat.seconds($0.time) } ?? "-"
+            return "summary: simultaneous open: \(established.count) of 2 sockets reached ESTABLISHED through "
+                + "SYN_RECV (crossing SYNs, RFC 9293 figure 7), the first at \(time) s; no listener was involved"
+        }
         let ports = attempts.compactMap { $0.local?.port }
         let portText = ports.isEmpty ? "none" : "\(ports.first!) (first) .. \(ports.last!) (last)"
-        let target = "port \(options.port)"
-        var s: String
+        let plural = attempts.count == 1 ? "" : "s"
+        let what: String
+        let time: Instant
         if let c = connection {
-            let what = c.local == c.remote ? "self-connected" : "connected"
-            s = "summary: \(what) after \(attempts.count) attempt\(attempts.count == 1 ? "" : "s")"
-                + " (\(refusedAttempts) refused); source ports tried: \(portText);"
-                + " simulated time \(TextFormat.seconds(c.at)) s"
+            what = c.local == c.remote ? "self-connected" : "connected"
+            time = c.at
         } else {
-            s = "summary: no connection after \(attempts.count) attempt\(attempts.count == 1 ? "" : "s")"
-                + " (\(refusedAttempts) refused); source ports tried: \(portText);"
-                + " simulated time \(TextFormat.seconds(endTime)) s"
+            what = "no connection"
+            time = story.last?.time ?? endTime
         }
-        s += "; why \(target) was reachable: \(reachability)"
-        return s
+        return "summary: \(what) after \(attempts.count) attempt\(plural) (\(refusedAttempts) refused); "
+            + "source ports tried: \(portText); simulated time \(TextFormat.seconds(time)) s; "
+            + "why port \(options.port) was reachable: \(reachability)"
     }
 }
