@@ -19,6 +19,8 @@ public struct LadderDiagram: Sendable {
         case state(time: Instant, column: Int, state: String)
         /// A remark across the diagram (e.g. "12,311 refused attempts not shown").
         case note(time: Instant, text: String)
+        /// Something a socket did without changing state (e.g. a challenge ACK), written beside its timeline.
+        case remark(time: Instant, column: Int, text: String)
     }
 
     public var title: String
@@ -44,8 +46,10 @@ public struct LadderDiagram: Sendable {
 
     var width: Double {
         let span = Double(max(columns.count - 1, 0)) * Self.columnGap
-        let rightSide = columns.count == 1 ? Self.loopWidth + Self.labelSpace : Self.stateGutter
-        return Self.timeAxisWidth + Self.stateGutter + span + rightSide + 20
+        let last = columns.count - 1
+        let loopsOnLast = rows.contains { if case .packet(_, last, last, _, _) = $0 { true } else { false } }
+        let rightSide = loopsOnLast ? Self.loopWidth + Self.labelSpace : 60
+        return Self.timeAxisWidth + Self.stateGutter + span + rightSide
     }
 
     var height: Double { Self.headerHeight + Double(rows.count) * Self.rowHeight + 40 }
@@ -78,6 +82,13 @@ public struct LadderDiagram: Sendable {
             case .note(let time, let text):
                 s += timeLabel(time, y: y + 4)
                 s += "<text x=\"\(x(0) + 14)\" y=\"\(y + 4)\" class=\"note\">\(TextFormat.xml(text))</text>\n"
+            case .remark(let time, let column, let text):
+                s += timeLabel(time, y: y + 4)
+                // Beside the timeline on the side with room: the first column's left side is the time axis.
+                let side = column == 0 ? "start" : "end"
+                let rx = column == 0 ? x(column) + 10 : x(column) - 10
+                s += "<text x=\"\(rx)\" y=\"\(y + 4)\" text-anchor=\"\(side)\" class=\"note remark\">"
+                s += "\(TextFormat.xml(text))</text>\n"
             }
         }
         return s
@@ -89,11 +100,10 @@ public struct LadderDiagram: Sendable {
     }
 
     private func stateElements(column: Int, state: String, y: Double) -> String {
-        // Outer side of the timeline: left of every column but the last of several, which gets its right side.
-        let onRight = columns.count > 1 && column == columns.count - 1
+        // Left of the timeline: the right side belongs to packets that loop back to their sender.
         let w = Double(state.count) * 8.4 + 16
         let cx = x(column)
-        let boxX = onRight ? cx + 8 : cx - 8 - w
+        let boxX = cx - 8 - w
         return "<rect x=\"\(boxX)\" y=\"\(y - 11)\" width=\"\(w)\" height=\"20\" rx=\"10\" class=\"state\"/>\n"
             + "<text x=\"\(boxX + w / 2)\" y=\"\(y + 3)\" class=\"statetext\">\(TextFormat.xml(state))</text>\n"
             + "<circle cx=\"\(cx)\" cy=\"\(y - 1)\" r=\"3.5\" class=\"statedot\"/>\n"

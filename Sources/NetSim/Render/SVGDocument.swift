@@ -41,6 +41,7 @@ public enum SVGDocument {
         .statetext { font-size: 11px; font-weight: bold; text-anchor: middle; fill: #7e4a0e; }
         .statedot { fill: #e67e22; }
         .note { font-style: italic; fill: #666666; }
+        .remark { fill: #7e4a0e; }
         .divider { stroke: #cccccc; stroke-width: 1; }
         .node { fill: #f4f6f7; stroke: #7f8c8d; stroke-width: 1.2; }
         .node.hot { fill: #fdebd0; stroke: #c0392b; stroke-width: 2.5; }

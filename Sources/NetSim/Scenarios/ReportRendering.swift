@@ -31,7 +31,12 @@ extension SimulationReport {
         }
         for t in chosenTransitions {
             guard let column = names.firstIndex(of: t.socket) else { continue }
-            rows.append((t.time, 0, .state(time: t.time, column: column, state: t.to.linuxName)))
+            if t.from == t.to {
+                let function = t.linux.split(separator: " ").last.map(String.init) ?? t.linux
+                rows.append((t.time, 0, .remark(time: t.time, column: column, text: "stays \(t.to.linuxName): \(function)")))
+            } else {
+                rows.append((t.time, 0, .state(time: t.time, column: column, state: t.to.linuxName)))
+            }
         }
         rows = rows.enumerated().sorted { a, b in
             (a.element.0, a.element.1, a.offset) < (b.element.0, b.element.1, b.offset)
@@ -42,16 +47,17 @@ extension SimulationReport {
             diagramRows.insert(.note(time: first, text: "\(hidden) earlier refused attempts not shown"), at: 0)
         }
         let what = isSelfConnect ? "self-connect" : options.scenario.rawValue
+        let place = options.scenario == .simultaneousOpen
+            ? names.joined(separator: " <-> ") : AddressText.endpoint(Endpoint(options.host, options.port))
         return LadderDiagram(
-            title: "\(what) on \(AddressText.endpoint(Endpoint(options.host, options.port))) "
-                + "(\(options.personality), seed \(options.seed))",
+            title: "\(what) on \(place) (\(options.personality), seed \(options.seed))",
             columns: columns, rows: diagramRows, origin: .zero)
     }
 
     public var stateDiagram: StateDiagram {
         StateDiagram(
             title: "TCP states (RFC 9293 figure 5): the path of the sockets above",
-            path: chosenTransitions.map { ($0.from, $0.to) })
+            path: chosenTransitions.filter { $0.from != $0.to }.map { ($0.from, $0.to) })
     }
 
     /// `--svg`: ladder and state diagram in one standalone file.
