@@ -46,8 +46,8 @@ struct LoopbackToyStack: SimulatedStack {
 
     mutating func advance(now: Instant) {}
     var nextDeadline: Instant? { nil }
-    mutating func drainPackets() -> [IPPacket] { defer { packets = [] }; return packets }
-    mutating func drainEvents() -> [AppEvent<Int>] { defer { events = [] }; return events }
+    mutating func drainPackets(into sink: inout [IPPacket]) { sink += packets; packets = [] }
+    mutating func drainEvents(into sink: inout [AppEvent<Int>]) { sink += events; events = [] }
     mutating func drainTransitions() -> [TransitionRecord] { defer { changes = [] }; return changes }
 
     mutating func socket(_ family: AddressFamily) throws(SocketError) -> Int {

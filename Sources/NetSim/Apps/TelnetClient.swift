@@ -43,6 +43,9 @@ public struct TelnetClient<Stack: SimulatedStack>: SimApplication {
         linger: Duration = .milliseconds(200)
     ) {
         self.linger = linger
+        host = AddressText.address(remote.address)
+        tryingLine = "Trying \(host)..."
+        refusedLine = "telnet: connect to address \(host): \(SocketError.connectionRefused.strerror)"
         self.remote = remote
         self.lines = lines
         self.maxAttempts = maxAttempts
@@ -51,7 +54,10 @@ public struct TelnetClient<Stack: SimulatedStack>: SimApplication {
         self.closeWhenDone = closeWhenDone
     }
 
-    private var host: String { AddressText.address(remote.address) }
+    private let host: String
+    // Built once: the retry loop prints them thousands of times.
+    private let tryingLine: String
+    private let refusedLine: String
 
     public mutating func start(stack: inout Stack, io: inout AppIO) { attempt(stack: &stack, io: &io) }
 
@@ -64,7 +70,7 @@ public struct TelnetClient<Stack: SimulatedStack>: SimApplication {
     }
 
     private mutating func attempt(stack: inout Stack, io: inout AppIO) {
-        io.print("Trying \(host)...")
+        io.print(tryingLine)
         attempts.append(Attempt(start: io.now))
         do throws(SocketError) {
             let s = try stack.socket(remote.address.isIPv6 ? .inet6 : .inet)
@@ -103,7 +109,7 @@ public struct TelnetClient<Stack: SimulatedStack>: SimApplication {
 
     private mutating func fail(_ error: SocketError, stack: inout Stack, io: inout AppIO) {
         attempts[attempts.count - 1].result = error
-        io.print("telnet: connect to address \(host): \(error.strerror)")
+        io.print(error == .connectionRefused ? refusedLine : "telnet: connect to address \(host): \(error.strerror)")
         if let s = socket { stack.close(s, now: io.now) }
         socket = nil
         if attempts.count < maxAttempts {

@@ -84,9 +84,10 @@ public protocol SimulatedStack {
     mutating func advance(now: Instant)
     /// When `advance` must next be called (a retransmission, TIME-WAIT, ...).
     var nextDeadline: Instant? { get }
-    /// Packets produced since the last call, in order.
-    mutating func drainPackets() -> [IPPacket]
-    mutating func drainEvents() -> [AppEvent<Socket>]
+    /// Appends the packets produced since the last call, in order (the caller reuses `sink` between calls).
+    mutating func drainPackets(into sink: inout [IPPacket])
+    /// Appends the application events produced since the last call, in order.
+    mutating func drainEvents(into sink: inout [AppEvent<Socket>])
     /// State changes since the last call; the simulator stamps host and time if the stack leaves them empty.
     mutating func drainTransitions() -> [TransitionRecord]
 

@@ -39,8 +39,9 @@ public struct Simulator<Stack: SimulatedStack> {
         var name: String
     }
 
+    /// Small on purpose: packets in flight wait in `inFlight`, and the heap moves only their index.
     private enum Event {
-        case deliver(host: Int, packet: IPPacket)
+        case deliver(host: Int, packet: Int)
         case timer(host: Int)
         case start(app: Int)
         case wake(app: Int)
@@ -53,6 +54,11 @@ public struct Simulator<Stack: SimulatedStack> {
     private var apps: [any SimApplication<Stack>] = []
     private var appHosts: [Int] = []
     private var queue = EventQueue<Event>()
+    private var inFlight: [IPPacket?] = []
+    private var freeFlightSlots: [Int] = []
+    // Buffers reused by `settle`, so a quiet step allocates nothing.
+    private var packetScratch: [IPPacket] = []
+    private var eventScratch: [AppEvent<Stack.Socket>] = []
     /// The one generator behind every impairment; fork it to seed the hosts' stacks.
     public var random: SeededRandom
 
@@ -120,7 +126,10 @@ public struct Simulator<Stack: SimulatedStack> {
             clock.jump(to: time)
             eventsRun += 1
             switch event {
-            case .deliver(let h, let packet):
+            case .deliver(let h, let slot):
+                let packet = inFlight[slot]!
+                inFlight[slot] = nil
+                freeFlightSlots.append(slot)
                 hosts[h].stack.receive(packet, now: time)
                 settle(h)
             case .timer(let h):
@@ -149,7 +158,12 @@ public struct Simulator<Stack: SimulatedStack> {
     /// Moves everything a host's stack produced onward until it has nothing more to say.
     private mutating func settle(_ h: Int) {
         while true {
-            for packet in hosts[h].stack.drainPackets() { transmit(packet, from: h) }
+            var packets = packetScratch
+            packetScratch = []
+            hosts[h].stack.drainPackets(into: &packets)
+            for packet in packets { transmit(packet, from: h) }
+            packets.removeAll(keepingCapacity: true)
+            packetScratch = packets
             let changes = hosts[h].stack.drainTransitions()
             if recordTransitions {
                 for var change in changes {
@@ -158,8 +172,13 @@ public struct Simulator<Stack: SimulatedStack> {
                     transitions.append(change)
                 }
             }
-            let events = hosts[h].stack.drainEvents()
-            if events.isEmpty { break }
+            var events = eventScratch
+            eventScratch = []
+            hosts[h].stack.drainEvents(into: &events)
+            if events.isEmpty {
+                eventScratch = events
+                break
+            }
             for event in events {
                 for a in appHosts.indices where appHosts[a] == h {
                     var io = AppIO(now: now, hostName: hosts[h].name)
@@ -167,6 +186,8 @@ public struct Simulator<Stack: SimulatedStack> {
                     finish(io, app: a)
                 }
             }
+            events.removeAll(keepingCapacity: true)
+            eventScratch = events
         }
         if let deadline = hosts[h].stack.nextDeadline {
             let due = max(deadline, now)
@@ -209,10 +230,20 @@ public struct Simulator<Stack: SimulatedStack> {
             return
         }
         if let first = arrivals.first {
-            queue.schedule(.deliver(host: target, packet: packet), at: first)
+            queue.schedule(.deliver(host: target, packet: hold(packet)), at: first)
         } else {
             packetsDropped += 1
         }
-        if let copy = arrivals.duplicate { queue.schedule(.deliver(host: target, packet: packet), at: copy) }
+        if let copy = arrivals.duplicate { queue.schedule(.deliver(host: target, packet: hold(packet)), at: copy) }
+    }
+
+    /// Parks a packet until its delivery event runs.
+    private mutating func hold(_ packet: IPPacket) -> Int {
+        if let slot = freeFlightSlots.popLast() {
+            inFlight[slot] = packet
+            return slot
+        }
+        inFlight.append(packet)
+        return inFlight.count - 1
     }
 }

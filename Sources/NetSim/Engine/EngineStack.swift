@@ -25,6 +25,8 @@ public struct EngineStack: SimulatedStack {
     }
 
     private var notes: [TransitionRecord] = []
+    /// Reused between drains so the hot loop does not allocate.
+    private var engineEvents: [TCPStack.SocketEvent] = []
 
     public mutating func receive(_ packet: IPPacket, now: Instant) {
         guard host.isTracing, packet.tcp.flags.contains(.syn), packet.tcp.flags.contains(.ack),
@@ -48,21 +50,23 @@ public struct EngineStack: SimulatedStack {
 
     public mutating func advance(now: Instant) { host.advance(to: now) }
     public var nextDeadline: Instant? { host.nextDeadline }
-    public mutating func drainPackets() -> [IPPacket] { host.takePackets() }
+    public mutating func drainPackets(into sink: inout [IPPacket]) { host.drainPackets(into: &sink) }
 
-    public mutating func drainEvents() -> [AppEvent<SocketID>] {
-        host.takeEvents().compactMap { e -> AppEvent<SocketID>? in
+    public mutating func drainEvents(into sink: inout [AppEvent<SocketID>]) {
+        host.drainEvents(into: &engineEvents)
+        for e in engineEvents {
             switch e {
-            case .connected(let s): .connected(s)
-            case .refused(let s): .failed(s, .connectionRefused)
-            case .reset(let s): .failed(s, .connectionReset)
-            case .timedOut(let s): .failed(s, .timedOut)
-            case .readable(let s): .readable(s)
-            case .peerClosed(let s): .peerClosed(s)
-            case .acceptReady(let l): .acceptable(l)
-            case .closed: nil
+            case .connected(let s): sink.append(.connected(s))
+            case .refused(let s): sink.append(.failed(s, .connectionRefused))
+            case .reset(let s): sink.append(.failed(s, .connectionReset))
+            case .timedOut(let s): sink.append(.failed(s, .timedOut))
+            case .readable(let s): sink.append(.readable(s))
+            case .peerClosed(let s): sink.append(.peerClosed(s))
+            case .acceptReady(let l): sink.append(.acceptable(l))
+            case .closed: break
             }
         }
+        engineEvents.removeAll(keepingCapacity: true)
     }
 
     public mutating func drainTransitions() -> [TransitionRecord] {
