@@ -25,12 +25,11 @@ public struct Simulator<Stack: SimulatedStack> {
     public struct HostHandle: Hashable, Sendable { public let index: Int }
     public struct AppHandle: Hashable, Sendable { public let index: Int }
 
+    /// A host as seen from outside: its name, addresses and stack.
     public struct Host {
         public let name: String
         public let addresses: [IPAddress]
-        public internal(set) var stack: Stack
-        var loopback: LinkChannel
-        var timerAt: Instant?
+        public let stack: Stack
     }
 
     private struct WireLink {
@@ -49,7 +48,18 @@ public struct Simulator<Stack: SimulatedStack> {
 
     public private(set) var clock = VirtualClock()
     public var now: Instant { clock.now }
-    public private(set) var hosts: [Host] = []
+    // One entry per host in each array (structure of arrays: the hot loop touches a stack without copying the
+    // rest of its host).
+    private var stacks: [Stack] = []
+    private var hostNames: [String] = []
+    private var hostAddresses: [[IPAddress]] = []
+    private var loopbacks: [LinkChannel] = []
+    /// When each host's pending timer event fires (nil: none scheduled).
+    private var timers: [Instant?] = []
+
+    public var hosts: [Host] {
+        stacks.indices.map { Host(name: hostNames[$0], addresses: hostAddresses[$0], stack: stacks[$0]) }
+    }
     private var links: [WireLink] = []
     private var apps: [any SimApplication<Stack>] = []
     private var appHosts: [Int] = []
@@ -83,8 +93,12 @@ public struct Simulator<Stack: SimulatedStack> {
     public mutating func addHost(
         name: String, addresses: [IPAddress], stack: Stack, loopback: LinkImpairments = .loopback
     ) -> HostHandle {
-        hosts.append(Host(name: name, addresses: addresses, stack: stack, loopback: LinkChannel(loopback)))
-        return HostHandle(index: hosts.count - 1)
+        stacks.append(stack)
+        hostNames.append(name)
+        hostAddresses.append(addresses)
+        loopbacks.append(LinkChannel(loopback))
+        timers.append(nil)
+        return HostHandle(index: stacks.count - 1)
     }
 
     /// Joins two hosts with a link; both directions get the same impairments.
@@ -108,7 +122,9 @@ public struct Simulator<Stack: SimulatedStack> {
         apps[handle.index] as? A
     }
 
-    public func host(_ handle: HostHandle) -> Host { hosts[handle.index] }
+    public func host(_ handle: HostHandle) -> Host {
+        Host(name: hostNames[handle.index], addresses: hostAddresses[handle.index], stack: stacks[handle.index])
+    }
 
     // MARK: running
 
@@ -130,24 +146,24 @@ public struct Simulator<Stack: SimulatedStack> {
                 let packet = inFlight[slot]!
                 inFlight[slot] = nil
                 freeFlightSlots.append(slot)
-                hosts[h].stack.receive(packet, now: time)
+                stacks[h].receive(packet, now: time)
                 settle(h)
             case .timer(let h):
                 // A timer superseded by an earlier one is stale; an early advance is harmless.
-                guard hosts[h].timerAt == time else { continue }
-                hosts[h].timerAt = nil
-                hosts[h].stack.advance(now: time)
+                guard timers[h] == time else { continue }
+                timers[h] = nil
+                stacks[h].advance(now: time)
                 settle(h)
             case .start(let a):
                 let h = appHosts[a]
-                var io = AppIO(now: time, hostName: hosts[h].name)
-                apps[a].start(stack: &hosts[h].stack, io: &io)
+                var io = AppIO(now: time, hostName: hostNames[h])
+                apps[a].start(stack: &stacks[h], io: &io)
                 finish(io, app: a)
                 settle(h)
             case .wake(let a):
                 let h = appHosts[a]
-                var io = AppIO(now: time, hostName: hosts[h].name)
-                apps[a].wake(stack: &hosts[h].stack, io: &io)
+                var io = AppIO(now: time, hostName: hostNames[h])
+                apps[a].wake(stack: &stacks[h], io: &io)
                 finish(io, app: a)
                 settle(h)
             }
@@ -160,39 +176,39 @@ public struct Simulator<Stack: SimulatedStack> {
         while true {
             var packets = packetScratch
             packetScratch = []
-            hosts[h].stack.drainPackets(into: &packets)
+            stacks[h].drainPackets(into: &packets)
             for packet in packets { transmit(packet, from: h) }
             packets.removeAll(keepingCapacity: true)
             packetScratch = packets
-            let changes = hosts[h].stack.drainTransitions()
+            let changes = stacks[h].drainTransitions()
             if recordTransitions {
                 for var change in changes {
-                    if change.host.isEmpty { change.host = hosts[h].name }
+                    if change.host.isEmpty { change.host = hostNames[h] }
                     if change.time == .zero { change.time = now }
                     transitions.append(change)
                 }
             }
             var events = eventScratch
             eventScratch = []
-            hosts[h].stack.drainEvents(into: &events)
+            stacks[h].drainEvents(into: &events)
             if events.isEmpty {
                 eventScratch = events
                 break
             }
             for event in events {
                 for a in appHosts.indices where appHosts[a] == h {
-                    var io = AppIO(now: now, hostName: hosts[h].name)
-                    apps[a].handle(event, stack: &hosts[h].stack, io: &io)
+                    var io = AppIO(now: now, hostName: hostNames[h])
+                    apps[a].handle(event, stack: &stacks[h], io: &io)
                     finish(io, app: a)
                 }
             }
             events.removeAll(keepingCapacity: true)
             eventScratch = events
         }
-        if let deadline = hosts[h].stack.nextDeadline {
+        if let deadline = stacks[h].nextDeadline {
             let due = max(deadline, now)
-            if hosts[h].timerAt.map({ due < $0 }) ?? true {
-                hosts[h].timerAt = due
+            if timers[h].map({ due < $0 }) ?? true {
+                timers[h] = due
                 queue.schedule(.timer(host: h), at: due)
             }
         }
@@ -210,11 +226,11 @@ public struct Simulator<Stack: SimulatedStack> {
         let destination = packet.ip.destination
         let arrivals: Arrivals
         let target: Int
-        if destination.isLoopback || hosts[h].addresses.contains(destination) {
+        if destination.isLoopback || hostAddresses[h].contains(destination) {
             target = h
             if recordPackets { captures.append(CapturedPacket(time: now, interface: "lo", packet: packet)) }
-            arrivals = hosts[h].loopback.transmit(bytes: packet.simulatedLength, now: now, random: &random)
-        } else if let t = hosts.firstIndex(where: { $0.addresses.contains(destination) }),
+            arrivals = loopbacks[h].transmit(bytes: packet.simulatedLength, now: now, random: &random)
+        } else if let t = hostAddresses.firstIndex(where: { $0.contains(destination) }),
             let l = links.firstIndex(where: { ($0.a == h && $0.b == t) || ($0.a == t && $0.b == h) })
         {
             target = t
