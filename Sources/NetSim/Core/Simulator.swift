@@ -205,7 +205,7 @@ public struct Simulator<Stack: SimulatedStack> {
             events.removeAll(keepingCapacity: true)
             eventScratch = events
         }
-        if let deadline = stacks[h].nextDeadline {
+        if let deadline = Self.deadline(&stacks[h]) {
             let due = max(deadline, now)
             if timers[h].map({ due < $0 }) ?? true {
                 timers[h] = due
@@ -213,6 +213,9 @@ public struct Simulator<Stack: SimulatedStack> {
             }
         }
     }
+
+    /// Reads the deadline through an inout access: a plain read of `stacks[h]` copies the whole stack.
+    private static func deadline(_ stack: inout Stack) -> Instant? { stack.nextDeadline }
 
     private mutating func finish(_ io: AppIO, app a: Int) {
         for line in io.lines { story.append(StoryLine(time: now, host: io.hostName, text: line)) }
