@@ -12,6 +12,8 @@ public struct Connection: Sendable {
     /// The pending error, as SO_ERROR reports it.
     public internal(set) var pendingError: SocketError?
 
+    /// False for a free slot of the host's table.
+    var inUse = true
     var explicitlyBound = false
     /// What bind() asked for (a wildcard address stays a wildcard), to restore after a connection ends.
     var boundEndpoint: Endpoint?

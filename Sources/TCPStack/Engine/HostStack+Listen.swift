@@ -20,7 +20,7 @@ extension HostStack {
         }
         // RFC 9293 §3.10.7.2 fourth, "other text or control": drop.
         guard seg.flags.contains(.syn) else { return }
-        let listener = slots[l]!
+        let listener = slots[l]
         if listener.pendingChildren + listener.acceptQueue.count >= max(listener.backlog, 1) {
             // Queue full: drop the SYN; the client retransmits it (Linux tcp_conn_request, sk_acceptq_is_full).
             return
@@ -30,7 +30,7 @@ extension HostStack {
         let remote = packet.source
         let id = socket()
         let i = id.rawValue
-        var c = slots[i]!
+        var c = slots[i]
         c.descriptorOpen = false
         c.passiveOpen = true
         c.parent = listener.id
@@ -62,7 +62,7 @@ extension HostStack {
         c.retransmitDeadline = now + c.rto
         slots[i] = c
         connections[FourTuple(local: local, remote: remote)] = i
-        slots[l]!.pendingChildren += 1
+        slots[l].pendingChildren += 1
     }
 
     /// RFC 9293 §3.10.7.1: no connection: reset, unless the segment is a reset.
@@ -89,17 +89,18 @@ extension HostStack {
 
     /// A passive child reached ESTABLISHED: it moves to the accept queue.
     mutating func childEstablished(_ i: Int) {
-        guard let parent = slots[i]!.parent, let p = slot(parent).map({ _ in parent.rawValue }) else { return }
-        slots[p]!.pendingChildren -= 1
-        slots[p]!.acceptQueue.append(slots[i]!.id)
+        guard let parent = slots[i].parent, isValid(parent) else { return }
+        let p = parent.rawValue
+        slots[p].pendingChildren -= 1
+        slots[p].acceptQueue.append(slots[i].id)
         out.events.append(.acceptReady(listener: parent))
     }
 
     /// RFC 6191 / RFC 9293 §3.10.7.4: a SYN replaces a TIME-WAIT connection; the new incarnation starts its
     /// sequence space above the old one (Linux: tw_snd_nxt + 65535 + 2).
     mutating func reopenTimeWait(_ i: Int, packet: IPPacket, now: Instant) {
-        let iss = slots[i]!.sndNxt + 65537
-        slots[i]!.setState(.closed, cause: .segment(packet.tcp), rfc: "RFC 6191 §2",
+        let iss = slots[i].sndNxt + 65537
+        slots[i].setState(.closed, cause: .segment(packet.tcp), rfc: "RFC 6191 §2",
             linux: "tcp_timewait_state_process", now: now, config: configuration, out: &out)
         connectionClosed(i)
         if let l = listener(for: packet.destination) {
@@ -114,22 +115,22 @@ extension HostStack {
     /// CLOSE or SHUTDOWN(write) (RFC 9293 §3.10.4), by state.
     mutating func closeSendSide(_ i: Int, cause: TransitionCause, now: Instant) {
         let linux = "tcp_close_state"
-        switch slots[i]!.state {
+        switch slots[i].state {
         case .synReceived, .established:
             // RFC 9293 §3.10.4: queue a FIN after pending data; FIN-WAIT-1.
-            slots[i]!.finQueued = true
-            slots[i]!.setState(.finWait1, cause: cause, rfc: "RFC 9293 §3.10.4", linux: linux, now: now,
+            slots[i].finQueued = true
+            slots[i].setState(.finWait1, cause: cause, rfc: "RFC 9293 §3.10.4", linux: linux, now: now,
                 config: configuration, out: &out)
-            slots[i]!.transmit(now: now, config: configuration, out: &out)
+            slots[i].transmit(now: now, config: configuration, out: &out)
         case .closeWait:
             // RFC 9293 §3.10.4: CLOSE-WAIT: queue a FIN; LAST-ACK.
-            slots[i]!.finQueued = true
-            slots[i]!.setState(.lastAck, cause: cause, rfc: "RFC 9293 §3.10.4", linux: linux, now: now,
+            slots[i].finQueued = true
+            slots[i].setState(.lastAck, cause: cause, rfc: "RFC 9293 §3.10.4", linux: linux, now: now,
                 config: configuration, out: &out)
-            slots[i]!.transmit(now: now, config: configuration, out: &out)
+            slots[i].transmit(now: now, config: configuration, out: &out)
         case .synSent:
             // RFC 9293 §3.10.4: SYN-SENT: delete the TCB.
-            slots[i]!.setState(.closed, cause: cause, rfc: "RFC 9293 §3.10.4", linux: "tcp_set_state", now: now,
+            slots[i].setState(.closed, cause: cause, rfc: "RFC 9293 §3.10.4", linux: "tcp_set_state", now: now,
                 config: configuration, out: &out)
         default:
             // RFC 9293 §3.10.4: already closing (or closed): nothing more to send.
@@ -137,57 +138,66 @@ extension HostStack {
         }
     }
 
-    /// Closing a listener: it returns to CLOSED and its queued and embryonic connections are reset
-    /// (Linux inet_csk_listen_stop).
-    mutating func closeListener(_ l: Int, now: Instant, cause: TransitionCause) {
-        if let local = slots[l]!.local { listeners[local] = nil }
-        slots[l]!.setState(.closed, cause: cause, rfc: "RFC 9293 §3.10.4", linux: "inet_csk_listen_stop",
-            now: now, config: configuration, out: &out)
-        let owner = slots[l]!.id
+    /// A listener stops listening: its queued and embryonic connections are reset (Linux inet_csk_listen_stop),
+    /// and it returns to CLOSED unless an active open takes over.
+    mutating func closeListener(_ l: Int, now: Instant, cause: TransitionCause, toClosed: Bool) {
+        if let local = slots[l].local { listeners[local] = nil }
+        if toClosed {
+            slots[l].setState(.closed, cause: cause, rfc: "RFC 9293 §3.10.4", linux: "inet_csk_listen_stop",
+                now: now, config: configuration, out: &out)
+        }
+        let owner = slots[l].id
         for i in slots.indices {
-            guard let c = slots[i], c.parent == owner, !c.descriptorOpen else { continue }
+            guard slots[i].inUse, slots[i].parent == owner, !slots[i].descriptorOpen else { continue }
+            let c = slots[i]
             c.sendReset(seq: c.sndNxt, ack: c.rcvNxt, out: &out)
-            slots[i]!.parent = nil
-            slots[i]!.setState(.closed, cause: cause, rfc: "RFC 9293 §3.10.5", linux: "inet_csk_listen_stop",
+            slots[i].parent = nil
+            slots[i].setState(.closed, cause: cause, rfc: "RFC 9293 §3.10.5", linux: "inet_csk_listen_stop",
                 now: now, config: configuration, out: &out)
             connectionClosed(i)
         }
-        slots[l]!.acceptQueue.removeAll()
-        slots[l]!.pendingChildren = 0
+        slots[l].acceptQueue.removeAll()
+        slots[l].pendingChildren = 0
     }
 
     /// A connection reached CLOSED: forget its 4-tuple, release an ephemeral port, and free the slot if the
     /// descriptor is gone.
     mutating func connectionClosed(_ i: Int) {
-        guard let c = slots[i] else { return }
-        if let local = c.local, let remote = c.remote, connections[FourTuple(local: local, remote: remote)] == i {
-            connections[FourTuple(local: local, remote: remote)] = nil
+        guard slots[i].inUse else { return }
+        if let local = slots[i].local, let remote = slots[i].remote {
+            let key = FourTuple(local: local, remote: remote)
+            if connections[key] == i { connections[key] = nil }
         }
-        if let parent = c.parent, let p = slot(parent).map({ _ in parent.rawValue }) {
-            if let k = slots[p]!.acceptQueue.firstIndex(of: c.id) {
-                slots[p]!.acceptQueue.remove(at: k)
+        if let parent = slots[i].parent, isValid(parent) {
+            let p = parent.rawValue
+            if let k = slots[p].acceptQueue.firstIndex(of: SocketID(i)) {
+                slots[p].acceptQueue.remove(at: k)
             } else {
-                slots[p]!.pendingChildren = max(0, slots[p]!.pendingChildren - 1)
+                slots[p].pendingChildren = max(0, slots[p].pendingChildren - 1)
             }
-            slots[i]!.parent = nil
+            slots[i].parent = nil
         }
-        if let b = c.bindID {
+        if let b = slots[i].bindID {
             // The port goes back unless bind() placed it and the descriptor still holds it.
             bindTable.release(b)
-            slots[i]!.bindID = nil
-            if c.descriptorOpen, let bound = c.boundEndpoint {
-                slots[i]!.bindID = try? bindTable.bind(bound, options: BindOptions(reuseAddress: c.reuseAddress))
-                slots[i]!.local = bound
+            slots[i].bindID = nil
+            if slots[i].descriptorOpen, let bound = slots[i].boundEndpoint {
+                let options = BindOptions(reuseAddress: slots[i].reuseAddress)
+                slots[i].bindID = try? bindTable.bind(bound, options: options)
+                slots[i].local = bound
             }
         }
-        if !c.descriptorOpen { freeSlot(i) }
+        if !slots[i].descriptorOpen { freeSlot(i) }
     }
 
     mutating func freeSlot(_ i: Int) {
-        guard let c = slots[i] else { return }
-        if let b = c.bindID { bindTable.release(b) }
-        if let local = c.local, listeners[local] == i { listeners[local] = nil }
-        slots[i] = nil
+        guard slots[i].inUse else { return }
+        if let b = slots[i].bindID { bindTable.release(b) }
+        if let local = slots[i].local, listeners[local] == i { listeners[local] = nil }
+        slots[i].inUse = false
+        slots[i].sendBuffer = []
+        slots[i].receiveBuffer = []
+        slots[i].acceptQueue = []
         freeSlots.append(i)
     }
 

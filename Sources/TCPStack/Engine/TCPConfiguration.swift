@@ -74,6 +74,9 @@ public struct TCPConfiguration: Sendable {
     /// A SYN with a higher sequence number or timestamp may reopen TIME-WAIT when a listener exists
     /// (RFC 9293 §3.10.7.4, RFC 6191; Linux `tcp_timewait_state_process` TCP_TW_SYN).
     public var reopenTimeWaitWithSyn: Bool
+    /// connect() on a listening socket turns the passive open active, LISTEN -> SYN-SENT (RFC 9293 §3.10.1
+    /// OPEN in LISTEN, figure 5). Sockets refuse it: Linux `inet_stream_connect` returns EISCONN.
+    public var activeOpenFromListen: Bool
 
     public enum SequenceCheck: Hashable, Sendable {
         /// RFC 9293 §3.10.7.4 "first": the four-case test against RCV.NXT and RCV.WND.
@@ -90,7 +93,8 @@ public struct TCPConfiguration: Sendable {
         isnClockShift: Int = 6, rtoInitial: Duration = .seconds(1), rtoMin: Duration, rtoMax: Duration = .seconds(120),
         synRetries: Int = 6, synAckRetries: Int = 5, dataRetries: Int = 15, timeWaitDuration: Duration,
         sequenceCheck: SequenceCheck, rstChallengeAck: Bool = true, acceptSynAckInSynReceived: Bool,
-        challengeAckInterval: Duration?, challengeAckLimitPerSecond: Int?, reopenTimeWaitWithSyn: Bool = true
+        challengeAckInterval: Duration?, challengeAckLimitPerSecond: Int?, reopenTimeWaitWithSyn: Bool = true,
+        activeOpenFromListen: Bool = false
     ) {
         self.name = name
         self.interfaceMTU = interfaceMTU
@@ -118,6 +122,7 @@ public struct TCPConfiguration: Sendable {
         self.challengeAckInterval = challengeAckInterval
         self.challengeAckLimitPerSecond = challengeAckLimitPerSecond
         self.reopenTimeWaitWithSyn = reopenTimeWaitWithSyn
+        self.activeOpenFromListen = activeOpenFromListen
     }
 
     /// Plain RFC 9293 (with its RFC 5961 recommendations): MSS is the only option, 64 KiB - 1 window,
@@ -127,7 +132,7 @@ public struct TCPConfiguration: Sendable {
         windowScaling: false, timestamps: false, sack: false, dsack: false, randomTimestampOffset: false,
         isnClockShift: 12, rtoMin: .seconds(1), rtoMax: .seconds(60), timeWaitDuration: .seconds(240),
         sequenceCheck: .rfc9293, acceptSynAckInSynReceived: false,
-        challengeAckInterval: nil, challengeAckLimitPerSecond: nil)
+        challengeAckInterval: nil, challengeAckLimitPerSecond: nil, activeOpenFromListen: true)
 
     /// Linux 3.10, the article's kernel: tcp_rmem 4096 87380 6291456 (window 43690, wscale 7), challenge ACKs
     /// limited only globally (100/s), a SYN in SYN_RECV always draws a challenge ACK.
