@@ -7,6 +7,7 @@ let benches: [(name: String, run: () -> Void)] = [
     ("wire", WireBench.run),
     ("repro", ReproBench.run),
     ("audit", AuditBench.run),
+    ("simulate", SimulateBench.run),
 ]
 
 let names = Array(CommandLine.arguments.dropFirst())
@@ -16,4 +17,3 @@ if names.isEmpty || names.contains(where: { !known.contains($0) }) {
 } else {
     for bench in benches where names.contains(bench.name) { bench.run() }
 }
-if names.contains("simulate") { SimulateBench.run() }
