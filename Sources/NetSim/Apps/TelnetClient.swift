@@ -1,22 +1,25 @@
 import TCPStack
 import TCPWire
 
+/// One connect() of the telnet loop. (Outside `TelnetClient`: a type nested in a generic one is itself generic,
+/// and its metadata would be looked up on every attempt.)
+public struct TelnetAttempt: Hashable, Sendable {
+    public var start: Instant
+    public var local: Endpoint?
+    public var result: SocketError?
+}
+
+/// How the telnet loop stands.
+public enum TelnetOutcome: Hashable, Sendable {
+    case running
+    case connected(local: Endpoint, at: Instant)
+    case gaveUp
+}
+
 /// The article's `while true; do telnet 127.0.0.1 50000; done`: each attempt is a fresh socket and connect();
 /// a refusal prints telnet's error and the loop tries again; once connected it types its lines, prints what
 /// comes back, and closes.
 public struct TelnetClient<Stack: SimulatedStack>: SimApplication {
-    public struct Attempt: Hashable, Sendable {
-        public var start: Instant
-        public var local: Endpoint?
-        public var result: SocketError?
-    }
-
-    public enum Outcome: Hashable, Sendable {
-        case running
-        case connected(local: Endpoint, at: Instant)
-        case gaveUp
-    }
-
     public let remote: Endpoint
     public let lines: [String]
     public let maxAttempts: Int
@@ -28,8 +31,8 @@ public struct TelnetClient<Stack: SimulatedStack>: SimApplication {
     /// How long the run goes on after the session ends (lets the close finish), before the client stops it.
     public let linger: Duration
 
-    public private(set) var attempts: [Attempt] = []
-    public private(set) var outcome = Outcome.running
+    public private(set) var attempts: [TelnetAttempt] = []
+    public private(set) var outcome = TelnetOutcome.running
     /// `netstat -tn` rows taken while the session was up, just before the client quit or went idle.
     public private(set) var sessionTable: [ConnectionRow] = []
     private var lingering = false
@@ -71,7 +74,7 @@ public struct TelnetClient<Stack: SimulatedStack>: SimApplication {
 
     private mutating func attempt(stack: inout Stack, io: inout AppIO) {
         io.print(tryingLine)
-        attempts.append(Attempt(start: io.now))
+        attempts.append(TelnetAttempt(start: io.now))
         do throws(SocketError) {
             let s = try stack.socket(remote.address.isIPv6 ? .inet6 : .inet)
             socket = s

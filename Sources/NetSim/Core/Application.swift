@@ -1,16 +1,20 @@
 import TCPStack
 
 /// What an application may do besides calling its stack: print a story line, ask to be woken, stop the run.
+/// The simulator keeps one and resets it before each call, so a step that prints does not allocate.
 public struct AppIO: Sendable {
-    public let now: Instant
-    public let hostName: String
+    public private(set) var now: Instant
     var lines: [String] = []
     var wakeAfter: Duration?
     var stopRequested = false
 
-    init(now: Instant, hostName: String) {
+    init(now: Instant) { self.now = now }
+
+    mutating func reset(now: Instant) {
         self.now = now
-        self.hostName = hostName
+        lines.removeAll(keepingCapacity: true)
+        wakeAfter = nil
+        stopRequested = false
     }
 
     /// A line of the user-visible story (what the program would print on its terminal).

@@ -69,6 +69,7 @@ public struct Simulator<Stack: SimulatedStack> {
     // Buffers reused by `settle`, so a quiet step allocates nothing.
     private var packetScratch: [IPPacket] = []
     private var eventScratch: [AppEvent<Stack.Socket>] = []
+    private var io = AppIO(now: .zero)
     /// The one generator behind every impairment; fork it to seed the hosts' stacks.
     public var random: SeededRandom
 
@@ -156,15 +157,15 @@ public struct Simulator<Stack: SimulatedStack> {
                 settle(h)
             case .start(let a):
                 let h = appHosts[a]
-                var io = AppIO(now: time, hostName: hostNames[h])
+                io.reset(now: time)
                 apps[a].start(stack: &stacks[h], io: &io)
-                finish(io, app: a)
+                finish(app: a, host: h)
                 settle(h)
             case .wake(let a):
                 let h = appHosts[a]
-                var io = AppIO(now: time, hostName: hostNames[h])
+                io.reset(now: time)
                 apps[a].wake(stack: &stacks[h], io: &io)
-                finish(io, app: a)
+                finish(app: a, host: h)
                 settle(h)
             }
         }
@@ -197,9 +198,9 @@ public struct Simulator<Stack: SimulatedStack> {
             }
             for event in events {
                 for a in appHosts.indices where appHosts[a] == h {
-                    var io = AppIO(now: now, hostName: hostNames[h])
+                    io.reset(now: now)
                     apps[a].handle(event, stack: &stacks[h], io: &io)
-                    finish(io, app: a)
+                    finish(app: a, host: h)
                 }
             }
             events.removeAll(keepingCapacity: true)
@@ -217,8 +218,8 @@ public struct Simulator<Stack: SimulatedStack> {
     /// Reads the deadline through an inout access: a plain read of `stacks[h]` copies the whole stack.
     private static func deadline(_ stack: inout Stack) -> Instant? { stack.nextDeadline }
 
-    private mutating func finish(_ io: AppIO, app a: Int) {
-        for line in io.lines { story.append(StoryLine(time: now, host: io.hostName, text: line)) }
+    private mutating func finish(app a: Int, host h: Int) {
+        for line in io.lines { story.append(StoryLine(time: now, host: hostNames[h], text: line)) }
         if let delay = io.wakeAfter { queue.schedule(.wake(app: a), at: now + delay) }
         if io.stopRequested { stopRequested = true }
     }
