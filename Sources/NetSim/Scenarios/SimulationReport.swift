@@ -54,6 +54,6 @@ public struct SimulationReport: Sendable {
         }
         return "summary: \(what) after \(attempts.count) attempt\(plural) (\(refusedAttempts) refused); "
             + "source ports tried: \(portText); simulated time \(TextFormat.seconds(time)) s; "
-            + "why port \(options.port) was reachable: \(reachability)"
+            + (connection == nil ? "port \(options.port): " : "why port \(options.port) was reachable: ") + reachability
     }
 }
