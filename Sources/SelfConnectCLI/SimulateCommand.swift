@@ -32,7 +32,7 @@ struct SimulateCommand: AsyncParsableCommand {
     @Option(help: "Seed of the run's random generator (an unsigned 64-bit integer).")
     var seed = "1"
 
-    @Option(help: "Give up after this many connect() attempts.")
+    @Option(help: "Give up after this many connect() attempts (at most 1000000).")
     var maxAttempts = 100_000
 
     @Option(name: .customLong("type"), help: "A line the client types once connected (repeatable; default test1 test2).")
@@ -113,7 +113,9 @@ struct SimulateCommand: AsyncParsableCommand {
         guard let seedValue = UInt64(seed) else {
             throw ValidationError("seed '\(seed)' is not an unsigned 64-bit integer")
         }
-        guard maxAttempts >= 1 else { throw ValidationError("--max-attempts must be at least 1") }
+        guard (1...1_000_000).contains(maxAttempts) else {
+            throw ValidationError("--max-attempts must be between 1 and 1000000")
+        }
         var address: IPAddress?
         if let host {
             guard let parsed = Self.parseAddress(host) else {

@@ -196,7 +196,7 @@ import Testing
     @Test(arguments: [
         ["--scenario", "nope"], ["--personality", "windows-95"], ["--port", "0"], ["--port", "70000"],
         ["--seed", "abc"], ["--seed", "-1"], ["--pcap", "/nonexistent-dir/x.pcap"], ["--host", "localhost"],
-        ["--max-attempts", "0"],
+        ["--max-attempts", "0"], ["--max-attempts", "2000000"], ["--svg", "/nonexistent-dir/x.svg"],
     ])
     func badInputIsOneLineOnStderrAndExitTwo(args: [String]) throws {
         let r = try Self.simulate(args)
