@@ -77,6 +77,13 @@ public struct TCPConfiguration: Sendable {
     /// connect() on a listening socket turns the passive open active, LISTEN -> SYN-SENT (RFC 9293 §3.10.1
     /// OPEN in LISTEN, figure 5). Sockets refuse it: Linux `inet_stream_connect` returns EISCONN.
     public var activeOpenFromListen: Bool
+    /// Order and padding of the SYN and SYN-ACK options (Linux's unless a personality says otherwise).
+    public var synOptionLayout: SYNOptionLayout
+    /// The initial window is half the receive buffer (Linux); BSDs advertise the whole buffer (`sbspace`).
+    public var windowIsHalfTheReceiveBuffer: Bool
+    /// connect() fails with EINVAL when the IPv4 local address:port equals the remote one (XNU `tcp_connect`;
+    /// not `tcp6_connect`). A socket-API rule checked before any segment is sent, never in segment processing.
+    public var refusesIPv4SelfConnect: Bool
     /// close() with unread received data resets the connection instead of sending a FIN (RFC 2525 §2.17;
     /// Linux `tcp_close`, "data_was_unread").
     public var resetOnCloseWithUnreadData: Bool
@@ -97,7 +104,9 @@ public struct TCPConfiguration: Sendable {
         synRetries: Int = 6, synAckRetries: Int = 5, dataRetries: Int = 15, timeWaitDuration: Duration,
         sequenceCheck: SequenceCheck, rstChallengeAck: Bool = true, acceptSynAckInSynReceived: Bool,
         challengeAckInterval: Duration?, challengeAckLimitPerSecond: Int?, reopenTimeWaitWithSyn: Bool = true,
-        activeOpenFromListen: Bool = false, resetOnCloseWithUnreadData: Bool = true
+        activeOpenFromListen: Bool = false, resetOnCloseWithUnreadData: Bool = true,
+        synOptionLayout: SYNOptionLayout = .linux, windowIsHalfTheReceiveBuffer: Bool = true,
+        refusesIPv4SelfConnect: Bool = false
     ) {
         self.name = name
         self.interfaceMTU = interfaceMTU
@@ -127,6 +136,9 @@ public struct TCPConfiguration: Sendable {
         self.reopenTimeWaitWithSyn = reopenTimeWaitWithSyn
         self.activeOpenFromListen = activeOpenFromListen
         self.resetOnCloseWithUnreadData = resetOnCloseWithUnreadData
+        self.synOptionLayout = synOptionLayout
+        self.windowIsHalfTheReceiveBuffer = windowIsHalfTheReceiveBuffer
+        self.refusesIPv4SelfConnect = refusesIPv4SelfConnect
     }
 
     /// Plain RFC 9293 (with its RFC 5961 recommendations): MSS is the only option, 64 KiB - 1 window,
@@ -175,7 +187,7 @@ public struct TCPConfiguration: Sendable {
 
     /// The initial receive window for a connection whose segments carry at most `mss` bytes.
     public func initialReceiveWindow(mss: Int) -> Int {
-        var space = receiveBufferDefault / 2
+        var space = windowIsHalfTheReceiveBuffer ? receiveBufferDefault / 2 : receiveBufferDefault
         if !windowScaling { space = min(space, 65535) }
         if roundInitialWindowToMSS && space > mss { space -= space % mss }
         return space
