@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "NetSim", targets: ["NetSim"]),
         .library(name: "HostNet", targets: ["HostNet"]),
         .library(name: "SelfConnectGuard", targets: ["SelfConnectGuard"]),
+        .library(name: "PacketDrill", targets: ["PacketDrill"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -28,6 +29,8 @@ let package = Package(
         .target(name: "HostNet", dependencies: ["TCPWire", "SelfConnectGuard", "CNetlinkShims"]),
         // Linux UAPI headers (sock_diag, AF_PACKET) for HostNet.
         .target(name: "CNetlinkShims"),
+        // packetdrill scripts: parser and runner against the sans-IO engine. No Foundation.
+        .target(name: "PacketDrill", dependencies: ["TCPStack", "TCPWire"]),
         // TUN driver running our stack against the kernel.
         .target(name: "TUNLink", dependencies: ["TCPStack", "TCPWire"]),
         .target(
@@ -46,6 +49,7 @@ let package = Package(
         .testTarget(name: "TCPStackTests", dependencies: ["TCPStack", "TCPWire"]),
         .testTarget(name: "NetSimTests", dependencies: ["NetSim", "TCPStack", "TCPWire"]),
         .testTarget(name: "HostNetTests", dependencies: ["HostNet", "SelfConnectGuard", "TCPWire"]),
+        .testTarget(name: "PacketDrillTests", dependencies: ["PacketDrill", "TCPStack", "TCPWire"]),
         .testTarget(name: "CLITests", dependencies: ["SelfConnectCLI", "HostNet", "SelfConnectGuard"]),
     ]
 )
