@@ -161,9 +161,10 @@ struct Parser {
         let low = try parseTimePoint()
         guard isPunct("~") else { return .at(low) }
         try bump()
+        let highAt = token.location
         let high = try parseTimePoint()
         if high.relative == low.relative && high.microseconds < low.microseconds {
-            throw error("time range ends before it starts")
+            throw error("time range ends before it starts", at: highAt)
         }
         return .range(low, high)
     }
