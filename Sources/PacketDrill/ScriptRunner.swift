@@ -271,6 +271,7 @@ public struct ScriptRunner {
                     "outbound packet late: sent at \(seconds(late)) s, expected by \(seconds(window.latest)) s (tolerance \(tolerance) us)",
                     expected: PacketText.spec(spec), actual: PacketText.outbound(packet.tcp, isn: probe.localISN))
             }
+            advance(to: window.latest)
             throw fail(event.location, "missing outbound packet: none sent by \(seconds(window.latest)) s",
                 expected: PacketText.spec(spec))
         }
