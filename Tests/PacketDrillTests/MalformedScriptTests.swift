@@ -1,4 +1,5 @@
 import PacketDrill
+import TCPStack
 import Testing
 
 /// Each malformed script gives exactly one line naming file:line:column, never a crash.
@@ -79,4 +80,35 @@ func malformedScriptGivesOneLineWithFileLineColumn(text: String, expected: Strin
     #expect(parsed + errors == chars.count + 1)
     #expect(parsed >= 10)  // every cut at a line end is a valid script
     #expect(errors > 100)
+}
+
+@Test func seededMutationsOfTheCorpusNeverCrashTheParserOrTheRunner() throws {
+    // Replace, insert or delete characters in corpus scripts; every result parses or fails with one located line,
+    // and every script that parses runs to a verdict.
+    var random = SeededRandom(seed: 9)
+    let alphabet = Array("0123456789 .:+-*~<>()[]{},=SFRP.ackwinurgmss`%#\n\"ExyzTSvalecr")
+    let corpus = try CorpusFiles.all()
+    var parsed = 0, rejected = 0
+    for round in 0..<2000 {
+        var chars = Array(corpus[round % corpus.count].text)
+        for _ in 0..<(1 + Int(random.next() % 3)) {
+            let at = Int(random.next() % UInt64(chars.count))
+            switch random.next() % 3 {
+            case 0: chars[at] = alphabet[Int(random.next() % UInt64(alphabet.count))]
+            case 1: chars.insert(alphabet[Int(random.next() % UInt64(alphabet.count))], at: at)
+            default: chars.remove(at: at)
+            }
+        }
+        do {
+            let script = try ScriptParser.parse(String(chars), file: "m.pkt")
+            parsed += 1
+            _ = ScriptRunner.run(script)
+        } catch {
+            rejected += 1
+            #expect(error.description.hasPrefix("m.pkt:"))
+            #expect(!error.description.contains("\n"))
+        }
+    }
+    #expect(parsed + rejected == 2000)
+    #expect(parsed > 100 && rejected > 100)
 }
