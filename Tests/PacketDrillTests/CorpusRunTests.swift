@@ -13,7 +13,6 @@ let engineDisagreements: [String: (line: Int, reason: String)] = [
     "simultaneous-open/synack-in-syn-received-linux310.pkt": (14, "a non-blocking write in SYN_RECV returns EAGAIN on Linux; the engine queues it"),
     "syn-sent/ack.pkt": (11, "a non-blocking write in SYN_SENT returns EAGAIN on Linux; the engine queues it"),
     "syn-received/syn-retransmit-rfc.pkt": (12, "RFC 9293 §3.10.7.4: an old SYN in SYN-RECEIVED gets an ACK; the rfc9293 engine resends the SYN-ACK"),
-    "syscalls/close-unread-data-rst.pkt": (16, "RFC 1122 §4.2.2.13 / RFC 2525: close() with unread data sends RST; the engine sends FIN"),
     "syscalls/nagle-holds-small-segment.pkt": (16, "RFC 1122 §4.2.3.4 Nagle: the engine sends the second small segment at once"),
     "time-wait/data-linux.pkt": (22, "Linux answers data in TIME-WAIT with an ACK (TCP_TW_ACK); the engine stays silent"),
     "time-wait/syn-rfc.pkt": (22, "RFC 9293 §3.10.7.4: a SYN in TIME-WAIT without timestamps gets a challenge ACK; the rfc9293 engine reopens"),
