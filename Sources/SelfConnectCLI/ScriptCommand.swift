@@ -26,7 +26,7 @@ struct ScriptRunCommand: AsyncParsableCommand {
     @Flag(help: "One JSON object per file.")
     var json = false
 
-    @Option(name: .customShort("D"), help: "Define a name for #ifdef.")
+    @Option(name: .customShort("D"), help: ArgumentHelp("Define a name for #ifdef.", valueName: "name"))
     var defines: [String] = []
 
     @Argument(help: "Script files.")
