@@ -9,7 +9,8 @@ public struct TCPConfiguration: Sendable {
     public var interfaceMTU: Int
 
     /// `net.ipv4.tcp_rmem[1]`: the initial receive buffer. The initial window is half of it (Linux
-    /// `tcp_win_from_space`: `tcp_adv_win_scale = 1` in 3.10, the default `scaling_ratio` in 6.x).
+    /// `tcp_win_from_space`: `tcp_adv_win_scale = 1` in 3.10, the default `scaling_ratio` in 6.x), or all of it
+    /// when `windowIsHalfTheReceiveBuffer` is off (BSD `recvspace`).
     public var receiveBufferDefault: Int
 
     /// `max(tcp_rmem[2], rmem_max)`: the largest buffer, which fixes the window scale we announce
