@@ -33,9 +33,9 @@ public struct MetricsHTTPServer: Sendable {
             let port = UInt16(channel.localAddress?.port ?? Int(endpoint.port))
             return MetricsHTTPServer(channel: channel, endpoint: SocketEndpoint(endpoint.address, port))
         } catch let error as IOError {
-            throw .cannotListen(endpoint, errno: error.errnoCode, detail: "\(error)")
+            throw .cannotListen(endpoint, errno: error.errnoCode)
         } catch {
-            throw .cannotListen(endpoint, errno: 0, detail: "\(error)")
+            throw .cannotListen(endpoint, reason: "\(error)")
         }
     }
 

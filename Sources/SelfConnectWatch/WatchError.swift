@@ -9,8 +9,8 @@ public enum WatchError: Error, Equatable, Sendable, CustomStringConvertible {
     case badListenAddress(String)
     /// `--interval` is not a positive duration such as `500ms`, `10s`, `2m` or `1h`.
     case badInterval(String)
-    /// The metrics server could not bind or listen on the endpoint (`errno` when the kernel gave one, else 0).
-    case cannotListen(SocketEndpoint, errno: Int32, detail: String)
+    /// The metrics server could not bind or listen on the endpoint, and why.
+    case cannotListen(SocketEndpoint, reason: String)
 
     public var description: String {
         switch self {
@@ -18,10 +18,14 @@ public enum WatchError: Error, Equatable, Sendable, CustomStringConvertible {
             return "invalid --listen '\(text)': expected HOST:PORT with a numeric IPv4 address or [IPv6] address"
         case .badInterval(let text):
             return "invalid --interval '\(text)': expected a positive duration such as 500ms, 10s, 2m or 1h (at most 24h)"
-        case .cannotListen(let endpoint, let code, let detail):
-            let reason = code == EADDRINUSE ? "port \(endpoint.port) is already in use"
-                : code != 0 ? String(cString: strerror(code)) : detail
+        case .cannotListen(let endpoint, let reason):
             return "cannot listen on \(endpoint): \(reason)"
         }
+    }
+
+    /// `cannotListen` for a failed bind or listen with `errno` `code`.
+    static func cannotListen(_ endpoint: SocketEndpoint, errno code: Int32) -> WatchError {
+        .cannotListen(endpoint, reason: code == EADDRINUSE ? "port \(endpoint.port) is already in use"
+            : String(cString: strerror(code)))
     }
 }
