@@ -44,6 +44,7 @@ struct WatchCommand: AsyncParsableCommand {
         } catch {
             throw ValidationError(error.description)
         }
+        TerminationSignals.install()
         writeOut("selfconnect watch: serving http://\(server.endpoint)/metrics, one audit every \(interval)\n")
         let loop = Task { [metrics] in await Watch.run(metrics: metrics, interval: period) }
         let signal = await TerminationSignals.wait()

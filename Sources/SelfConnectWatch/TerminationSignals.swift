@@ -1,33 +1,44 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import Dispatch
-import Synchronization
+import NIOPosix
 
-/// Waits for SIGINT or SIGTERM so a long-running command can shut down cleanly.
+/// The self-pipe between the SIGINT/SIGTERM handler and ``TerminationSignals/wait()``: created once, before any
+/// handler is installed, and never changed. A signal handler can reach nothing but globals.
+private let signalPipe: (read: Int32, write: Int32) = {
+    var fds: [Int32] = [-1, -1]
+    precondition(pipe(&fds) == 0, "pipe failed: \(errno)")
+    for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+    return (fds[0], fds[1])
+}()
+
+/// Catches SIGINT and SIGTERM so a long-running command can shut down cleanly.
 public enum TerminationSignals {
-    /// Suspends until SIGINT or SIGTERM arrives and returns its number. From the first call on, the two signals
-    /// no longer kill the process: they are delivered here instead.
-    public static func wait() async -> Int32 {
-        let received = Mutex<CheckedContinuation<Int32, Never>?>(nil)
-        return await withCheckedContinuation { continuation in
-            received.withLock { $0 = continuation }
-            let sources = [SIGINT, SIGTERM].map { number in
-                signal(number, SIG_IGN)
-                let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-                source.setEventHandler {
-                    received.withLock { $0.take() }?.resume(returning: number)
-                }
-                source.resume()
-                return source
+    /// Installs the handlers. Call it before announcing that the service is up: from then on the two signals no
+    /// longer kill the process but are kept for ``wait()``, so a signal sent right after the announcement is not lost.
+    public static func install() {
+        _ = signalPipe  // created here, outside any signal handler
+        for number in [SIGINT, SIGTERM] {
+            var action = sigaction()
+            action.__sigaction_handler.sa_handler = { number in
+                // write(2) is async-signal-safe; a full pipe only drops a repeated signal.
+                var byte = UInt8(truncatingIfNeeded: number)
+                _ = write(signalPipe.write, &byte, 1)
             }
-            // The sources must outlive this scope; they live as long as the process, which is about to exit.
-            _ = Unmanaged.passRetained(SignalSources(sources))
+            sigemptyset(&action.sa_mask)
+            action.sa_flags = SA_RESTART
+            sigaction(number, &action, nil)
         }
     }
-}
 
-private final class SignalSources {
-    let sources: [any DispatchSourceSignal]
-    init(_ sources: [any DispatchSourceSignal]) { self.sources = sources }
+    /// Suspends until SIGINT or SIGTERM has arrived (at once if one already has) and returns its number.
+    /// The blocking read runs on NIO's blocking-I/O thread pool.
+    public static func wait() async -> Int32 {
+        let received = try? await NIOThreadPool.singleton.runIfActive { () -> Int32 in
+            var byte: UInt8 = 0
+            while read(signalPipe.read, &byte, 1) < 0, errno == EINTR {}
+            return Int32(byte)
+        }
+        return received ?? SIGTERM
+    }
 }
