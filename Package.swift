@@ -82,8 +82,6 @@ let package = Package(
             name: "SelfConnectWatchTests",
             dependencies: [
                 "SelfConnectWatch", "HostNet", "SelfConnectGuard",
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
         .testTarget(name: "CLITests", dependencies: ["SelfConnectCLI", "HostNet", "SelfConnectGuard"]),

@@ -6,7 +6,7 @@ public enum Watch {
     /// Runs one audit, timed by `clock`, and records it (or its failure) into `metrics`.
     public static func auditOnce<C: Clock<Duration>>(
         into metrics: inout AuditMetrics, clock: C = ContinuousClock(),
-        audit: () throws(HostNetError) -> AuditReport = Audit.run
+        audit: () throws(HostNetError) -> AuditReport = { () throws(HostNetError) in try Audit.run() }
     ) throws(HostNetError) {
         let start = clock.now
         do {
@@ -22,7 +22,9 @@ public enum Watch {
     /// on netlink and /proc, runs on NIO's blocking-I/O thread pool; a failed audit is counted and the loop goes on.
     public static func run<C: Clock<Duration>>(
         metrics: AuditMetrics, interval: Duration, clock: C = ContinuousClock(),
-        audit: @escaping @Sendable () throws(HostNetError) -> AuditReport = Audit.run
+        audit: @escaping @Sendable () throws(HostNetError) -> AuditReport = { () throws(HostNetError) in
+            try Audit.run()
+        }
     ) async {
         var metrics = metrics
         var next = clock.now

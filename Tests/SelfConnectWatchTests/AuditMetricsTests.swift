@@ -16,8 +16,9 @@ import Testing
             return (kind, TCPSocketRow(local: local, remote: remote, state: state, uid: 0, inode: 1))
         }
         return AuditReport(
-            source: .sockDiag, note: nil, settings: settings, socketCount: rows.count, ownersKnown: true,
-            findings: rows.map { AuditFinding(kind: $0.0, socket: $0.1, owners: [], risk: "", fix: "") },
+            source: .sockDiag, note: nil, settings: settings, socketCount: rows.count, namespaceCount: 1,
+            ownersKnown: true,
+            findings: rows.map { AuditFinding(kind: $0.0, socket: $0.1, namespace: nil, owners: [], risk: "", fix: "") },
             reservedPortsFix: nil)
     }
 

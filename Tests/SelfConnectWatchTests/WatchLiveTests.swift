@@ -17,7 +17,8 @@ func httpGet(_ server: SocketEndpoint, _ path: String, method: String = "GET") t
     let response = String(decoding: try socket.read(count: 1 << 20), as: UTF8.self)
     // "\r\n" is one Character in Swift, so split on the string.
     let status = response.split(separator: "\r\n", maxSplits: 1).first ?? ""
-    let body = response.range(of: "\r\n\r\n").map { String(response[$0.upperBound...]) } ?? ""
+    let parts = response.split(separator: "\r\n\r\n", maxSplits: 1, omittingEmptySubsequences: false)
+    let body = parts.count == 2 ? String(parts[1]) : ""
     return (String(status), body)
 }
 
