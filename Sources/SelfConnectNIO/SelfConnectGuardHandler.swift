@@ -36,6 +36,11 @@ import SelfConnectGuard
 ///
 /// Unlike `guardedConnect`, the handler refuses every self-connect, even one you set up on purpose by binding the
 /// destination's own port with `ClientBootstrap.bind(to:)`: leave the handler out of such a pipeline.
+///
+/// With `ClientBootstrap.connect(host:port:)`, NIO's Happy Eyeballs connector treats the refusal like any failed
+/// attempt: it tries the host's other addresses and, if all fail, reports a `NIOConnectionError` whose
+/// `connectionErrors` hold the `SelfConnectError`. Resolve first and use `connect(to:selfConnectPolicy:)` to get the
+/// typed error and redials.
 public final class SelfConnectGuardHandler: ChannelOutboundHandler, RemovableChannelHandler {
     public typealias OutboundIn = Any
 
