@@ -62,8 +62,12 @@ public struct TelnetClient<Stack: SimulatedStack>: SimApplication {
     private let tryingLine: String
     private let refusedLine: String
 
+    // The simulator reaches its applications through an existential, which never specializes; these ask the
+    // compiler for an EngineStack copy of the retry loop's entry points (they run once or twice per attempt).
+    @_specialize(where Stack == EngineStack)
     public mutating func start(stack: inout Stack, io: inout AppIO) { attempt(stack: &stack, io: &io) }
 
+    @_specialize(where Stack == EngineStack)
     public mutating func wake(stack: inout Stack, io: inout AppIO) {
         if lingering {
             io.stopSimulation()
@@ -86,6 +90,7 @@ public struct TelnetClient<Stack: SimulatedStack>: SimApplication {
         }
     }
 
+    @_specialize(where Stack == EngineStack)
     public mutating func handle(_ event: AppEvent<Stack.Socket>, stack: inout Stack, io: inout AppIO) {
         guard let s = socket, event.socket == s else { return }
         switch event {

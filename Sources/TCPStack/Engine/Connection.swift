@@ -16,6 +16,8 @@ public struct Connection: Sendable {
     var inUse = true
     /// The 4-tuple is registered for demultiplexing.
     var inConnectionTable = false
+    /// connect() has run on this socket (a second connect() starts from a fresh TCB).
+    var hasConnected = false
     var explicitlyBound = false
     /// What bind() asked for (a wildcard address stays a wildcard), to restore after a connection ends.
     var boundEndpoint: Endpoint?

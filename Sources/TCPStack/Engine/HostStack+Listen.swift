@@ -54,7 +54,7 @@ extension HostStack {
         c.maxSndWnd = c.sndWnd
         c.sndWl1 = c.irs
         if configuration.randomTimestampOffset {
-            c.tsOffset = isnGenerator.timestampOffset(local: local.address, remote: remote.address)
+            c.tsOffset = timestampOffset(local.address, remote.address)
         }
         c.setState(.synReceived, cause: .segment(seg), rfc: "RFC 9293 §3.10.7.2", linux: "tcp_conn_request",
             now: now, config: configuration, out: &out)

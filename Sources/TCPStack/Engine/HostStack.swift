@@ -18,7 +18,10 @@ public enum ShutdownHow: Hashable, Sendable {
 public struct HostStack: Sendable {
     public let configuration: TCPConfiguration
     public let addresses: [IPAddress]
-    public var isnGenerator: ISNGenerator
+    /// RFC 6528 ISN and timestamp-offset generator; replace it to inject a secret.
+    public var isnGenerator: ISNGenerator {
+        didSet { lastTimestampOffset = nil }
+    }
 
     /// Every socket, indexed by `SocketID`; free entries have `inUse == false` (kept to mutate in place).
     var slots: [Connection] = []
@@ -30,6 +33,7 @@ public struct HostStack: Sendable {
     var portAllocator: any PortAllocator
     var random: SeededRandom
     var out = EngineOutput()
+    var lastTimestampOffset: (local: IPAddress, remote: IPAddress, offset: UInt32)?
 
     /// - Parameters:
     ///   - addresses: the host's addresses (e.g. 127.0.0.1 and ::1).
@@ -242,10 +246,11 @@ public struct HostStack: Sendable {
         let iss = isnGenerator.isn(local: local, remote: remote, now: now, clockShift: configuration.isnClockShift)
         let mss = configuration.mss(ipv6: remote.address.isIPv6)
         let window = configuration.initialReceiveWindow(mss: mss)
-        let tsOffset = configuration.randomTimestampOffset
-            ? isnGenerator.timestampOffset(local: local.address, remote: remote.address) : 0
-        // A fresh TCB, filled in place (the table entry is mutated, not copied).
-        slots[i] = Connection(id: id)
+        let tsOffset = configuration.randomTimestampOffset ? timestampOffset(local.address, remote.address) : 0
+        // A fresh TCB, filled in place (the table entry is mutated, not copied); socket() just made one unless
+        // this socket connected before.
+        if slots[i].hasConnected { slots[i] = Connection(id: id) }
+        slots[i].hasConnected = true
         slots[i].state = oldState
         slots[i].reuseAddress = reuseAddress
         slots[i].explicitlyBound = explicitlyBound
@@ -269,6 +274,14 @@ public struct HostStack: Sendable {
             out: &out)
         slots[i].sendSyn(now: now, config: configuration, out: &out)
         slots[i].retransmitDeadline = now + configuration.rtoInitial
+    }
+
+    /// The timestamp offset of an address pair, remembering the last pair (it depends on nothing else).
+    mutating func timestampOffset(_ local: IPAddress, _ remote: IPAddress) -> UInt32 {
+        if let last = lastTimestampOffset, last.local == local, last.remote == remote { return last.offset }
+        let offset = isnGenerator.timestampOffset(local: local, remote: remote)
+        lastTimestampOffset = (local, remote, offset)
+        return offset
     }
 
     /// The next established connection of a listener, or EAGAIN.
