@@ -32,13 +32,17 @@ public enum TerminationSignals {
     }
 
     /// Suspends until SIGINT or SIGTERM has arrived (at once if one already has) and returns its number.
-    /// The blocking read runs on NIO's blocking-I/O thread pool.
+    /// The blocking read gets a thread of its own, so it never takes one the audits need (on a one-core host the
+    /// shared blocking pool has a single thread).
     public static func wait() async -> Int32 {
-        let received = try? await NIOThreadPool.singleton.runIfActive { () -> Int32 in
+        let reader = NIOThreadPool(numberOfThreads: 1)
+        reader.start()
+        let received = try? await reader.runIfActive { () -> Int32 in
             var byte: UInt8 = 0
             while read(signalPipe.read, &byte, 1) < 0, errno == EINTR {}
             return Int32(byte)
         }
+        try? await reader.shutdownGracefully()
         return received ?? SIGTERM
     }
 }
