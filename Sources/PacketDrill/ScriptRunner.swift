@@ -69,8 +69,8 @@ public struct ScriptRunner {
         self.options = options
         let start = SourceLocation(line: 1, column: 1)
         let name = options.personality ?? script.personality ?? Self.defaultPersonality
-        guard let config = Personality.configuration(named: name) else {
-            throw ScriptFailure(location: start, message: "unknown personality '\(name)' (known: \(Personality.names.joined(separator: ", ")))")
+        guard let config = ScriptPersonality.configuration(named: name) else {
+            throw ScriptFailure(location: start, message: "unknown personality '\(name)' (known: \(ScriptPersonality.names.joined(separator: ", ")))")
         }
         personality = name
         func value(_ option: String, default fallback: Int64) throws(ScriptFailure) -> Int64 {

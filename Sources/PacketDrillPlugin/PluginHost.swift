@@ -41,7 +41,7 @@ final class PluginHost: @unchecked Sendable {
             }
         }
         self.local = local
-        let configuration = Personality.configuration(named: personality) ?? Personality.configuration(named: "linux-6")!
+        let configuration = ScriptPersonality.configuration(named: personality) ?? ScriptPersonality.configuration(named: "linux-6")!
         stack = HostStack(addresses: [.v4(local)], configuration: configuration, seed: 1)
         pthread_mutex_init(&mutex, nil)
         pthread_cond_init(&changed, nil)

@@ -17,7 +17,7 @@ struct ScriptRunCommand: AsyncParsableCommand {
         discussion: "Prints PASS or FAIL per file. Exit 0 if all pass, 1 if any fails, 2 on a parse error."
     )
 
-    @Option(help: "Engine personality, overriding each script's '// personality:' line (\(Personality.names.joined(separator: ", "))).")
+    @Option(help: "Engine personality, overriding each script's '// personality:' line (\(ScriptPersonality.names.joined(separator: ", "))).")
     var personality: String?
 
     @Flag(help: "Skip shell lines and %{ }% code blocks instead of failing on them.")
@@ -34,8 +34,8 @@ struct ScriptRunCommand: AsyncParsableCommand {
 
     func validate() throws {
         if files.isEmpty { throw ValidationError("no script files given") }
-        if let personality, Personality.configuration(named: personality) == nil {
-            throw ValidationError("unknown personality '\(personality)' (known: \(Personality.names.joined(separator: ", ")))")
+        if let personality, ScriptPersonality.configuration(named: personality) == nil {
+            throw ValidationError("unknown personality '\(personality)' (known: \(ScriptPersonality.names.joined(separator: ", ")))")
         }
     }
 
