@@ -1,3 +1,4 @@
+import TCPWire
 import ArgumentParser
 import Foundation
 import PacketDrill
@@ -74,25 +75,7 @@ struct ScriptRunCommand: AsyncParsableCommand {
 
 /// JSON lines for `script run --json`.
 enum ScriptJSON {
-    static func string(_ s: String) -> String {
-        var out = "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + "\""
-    }
+    static func string(_ s: String) -> String { JSONString.quoted(s) }
 
     static func outcome(_ o: ScriptOutcome) -> String {
         var fields = [
