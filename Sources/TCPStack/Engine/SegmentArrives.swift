@@ -338,9 +338,14 @@ extension Connection {
             // RFC 9293 §3.10.7.4 second, SYN-RECEIVED from a passive OPEN: drop the embryonic connection
             // (the listener stays in LISTEN).
             break
-        case .established, .finWait1, .finWait2, .closeWait:
+        case .established, .finWait1, .finWait2:
             // RFC 9293 §3.10.7.4 second: the user is told "connection reset".
             pendingError = .connectionReset
+            out.events.append(.reset(id))
+        case .closeWait:
+            // RFC 9293 §3.10.7.4 second: "connection reset"; the errno is Linux's: tcp_reset sets EPIPE in
+            // CLOSE_WAIT (the peer had already finished sending).
+            pendingError = .brokenPipe
             out.events.append(.reset(id))
         default:
             // RFC 9293 §3.10.7.4 second, CLOSING, LAST-ACK, TIME-WAIT: just close.
