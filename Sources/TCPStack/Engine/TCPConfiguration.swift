@@ -78,8 +78,24 @@ public struct TCPConfiguration: Sendable {
     /// OPEN in LISTEN, figure 5). Sockets refuse it: Linux `inet_stream_connect` returns EISCONN.
     public var activeOpenFromListen: Bool
     /// close() with unread received data resets the connection instead of sending a FIN (RFC 2525 §2.17;
-    /// Linux `tcp_close`, "data_was_unread").
+    /// Linux `tcp_close`, "data_was_unread"), and so does new data arriving in FIN-WAIT-1/2 after close()
+    /// (RFC 1122 §4.2.2.13; Linux `tcp_rcv_state_process`, TCPAbortOnData).
     public var resetOnCloseWithUnreadData: Bool
+    /// SEND before ESTABLISHED queues the data (RFC 9293 §3.10.2, SYN-SENT/SYN-RECEIVED). Off: `send` reports
+    /// `wouldBlock` until the connection is established (Linux `tcp_sendmsg` -> `sk_stream_wait_connect`).
+    public var queueSendBeforeEstablished: Bool
+    /// A retransmitted SYN in a passive SYN-RECEIVED is answered with the SYN-ACK again (Linux `tcp_check_req`).
+    /// Off: it fails the sequence check and draws an ACK (RFC 9293 §3.10.7.4 first).
+    public var resendSynAckForRetransmittedSyn: Bool
+    /// Segments in TIME-WAIT other than a bare in-order ACK or RST are answered with an ACK and restart the 2 MSL
+    /// timer (Linux `tcp_timewait_state_process` TCP_TW_ACK). Off: only a retransmitted FIN is ACKed; other text
+    /// is ignored (RFC 9293 §3.10.7.4 seventh, TIME-WAIT).
+    public var ackSegmentsInTimeWait: Bool
+    /// Without timestamps, a SYN above RCV.NXT may reopen TIME-WAIT (RFC 1122 §4.2.2.13, RFC 6191 §2; Linux
+    /// TCP_TW_SYN). Off: only the timestamp test may (RFC 9293 §3.10.7.4 fourth), anything else is challenged.
+    public var reopenTimeWaitBySequence: Bool
+    /// Largest SO_RCVBUF / SO_SNDBUF a user may ask for before doubling (`net.core.rmem_max`, `wmem_max`: 212992).
+    public var userBufferMax: Int
 
     public enum SequenceCheck: Hashable, Sendable {
         /// RFC 9293 §3.10.7.4 "first": the four-case test against RCV.NXT and RCV.WND.
@@ -97,7 +113,9 @@ public struct TCPConfiguration: Sendable {
         synRetries: Int = 6, synAckRetries: Int = 5, dataRetries: Int = 15, timeWaitDuration: Duration,
         sequenceCheck: SequenceCheck, rstChallengeAck: Bool = true, acceptSynAckInSynReceived: Bool,
         challengeAckInterval: Duration?, challengeAckLimitPerSecond: Int?, reopenTimeWaitWithSyn: Bool = true,
-        activeOpenFromListen: Bool = false, resetOnCloseWithUnreadData: Bool = true
+        activeOpenFromListen: Bool = false, resetOnCloseWithUnreadData: Bool = true,
+        queueSendBeforeEstablished: Bool = false, resendSynAckForRetransmittedSyn: Bool = true,
+        ackSegmentsInTimeWait: Bool = true, reopenTimeWaitBySequence: Bool = true, userBufferMax: Int = 212_992
     ) {
         self.name = name
         self.interfaceMTU = interfaceMTU
@@ -127,6 +145,11 @@ public struct TCPConfiguration: Sendable {
         self.reopenTimeWaitWithSyn = reopenTimeWaitWithSyn
         self.activeOpenFromListen = activeOpenFromListen
         self.resetOnCloseWithUnreadData = resetOnCloseWithUnreadData
+        self.queueSendBeforeEstablished = queueSendBeforeEstablished
+        self.resendSynAckForRetransmittedSyn = resendSynAckForRetransmittedSyn
+        self.ackSegmentsInTimeWait = ackSegmentsInTimeWait
+        self.reopenTimeWaitBySequence = reopenTimeWaitBySequence
+        self.userBufferMax = userBufferMax
     }
 
     /// Plain RFC 9293 (with its RFC 5961 recommendations): MSS is the only option, 64 KiB - 1 window,
@@ -137,7 +160,8 @@ public struct TCPConfiguration: Sendable {
         isnClockShift: 12, rtoMin: .seconds(1), rtoMax: .seconds(60), timeWaitDuration: .seconds(240),
         sequenceCheck: .rfc9293, acceptSynAckInSynReceived: false,
         challengeAckInterval: nil, challengeAckLimitPerSecond: nil, activeOpenFromListen: true,
-        resetOnCloseWithUnreadData: false)
+        resetOnCloseWithUnreadData: false, queueSendBeforeEstablished: true, resendSynAckForRetransmittedSyn: false,
+        ackSegmentsInTimeWait: false, reopenTimeWaitBySequence: false)
 
     /// Linux 3.10, the article's kernel: tcp_rmem 4096 87380 6291456 (window 43690, wscale 7), challenge ACKs
     /// limited only globally (100/s), a SYN in SYN_RECV always draws a challenge ACK.
