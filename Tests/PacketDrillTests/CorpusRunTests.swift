@@ -4,7 +4,6 @@ import Testing
 /// Where the engine disagrees with a script, the failing line and why. The scripts are the specification; each
 /// entry is an engine bug report, and the test fails as soon as a listed script starts to pass (remove the entry).
 let engineDisagreements: [String: (line: Int, reason: String)] = [
-    "fin-wait-1/data-after-close.pkt": (16, "RFC 1122 §4.2.2.13 / Linux: data after close() gets a RST; the engine ACKs it"),
     "last-ack/fin-retransmit.pkt": (19, "RTO after a 100 ms SYN-ACK RTT is 300 ms on Linux; the engine retransmits after 1 s"),
     "rto/data-linux6.pkt": (15, "RTO after a 100 ms SYN-ACK RTT is 300 ms on Linux; the engine retransmits after 1 s"),
     "options/tcp-maxseg.pkt": (6, "the engine has no TCP_MAXSEG"),

@@ -22,3 +22,31 @@ import TCPWire
         #expect(throws: SocketError.brokenPipe) { _ = try p.wire.hosts[0].send(p.server!, [1], now: p.wire.now) }
     }
 }
+
+extension CorpusFindingsTests {
+    @Test func dataAfterCloseInFinWait1IsAnsweredWithARstAndClosesTheConnection() throws {
+        var p = try Pair()
+        let server = p.server!
+        try p.wire.hosts[0].close(server, now: p.wire.now)
+        let fin = try #require(p.wire.hosts[0].takePackets().first)
+        #expect(p.wire.hosts[0].state(of: server) == .finWait1)
+        let tcb = p.serverTCB
+        let out = p.injectToServer(p.toServer(
+            seq: tcb.rcvNxt.rawValue, ack: fin.tcp.sequenceNumber &+ 1, flags: [.ack, .psh], payload: [1, 2, 3]))
+        #expect(out.map(\.tcp.flags) == [.rst])
+        #expect(out.first?.tcp.sequenceNumber == fin.tcp.sequenceNumber &+ 1)
+        #expect(p.wire.hosts[0].state(of: server) == nil)
+    }
+
+    @Test func dataAfterCloseIsStillAcceptedByTheRfc9293Preset() throws {
+        var p = try Pair(.rfc9293)
+        let server = p.server!
+        try p.wire.hosts[0].close(server, now: p.wire.now)
+        let fin = try #require(p.wire.hosts[0].takePackets().first)
+        let tcb = p.serverTCB
+        let out = p.injectToServer(p.toServer(
+            seq: tcb.rcvNxt.rawValue, ack: fin.tcp.sequenceNumber &+ 1, flags: [.ack, .psh], payload: [1, 2, 3]))
+        #expect(out.map(\.tcp.flags) == [.ack])
+        #expect(p.wire.hosts[0].state(of: server) == .finWait2)
+    }
+}

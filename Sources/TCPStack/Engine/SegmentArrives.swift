@@ -231,6 +231,19 @@ extension Connection {
             break
         }
 
+        if receivesDataAfterClose(seg, config: config) {
+            // RFC 1122 §4.2.2.13: new data after CLOSE is lost: tell the peer with <SEQ=SEG.ACK><CTL=RST>
+            // (Linux tcp_rcv_state_process, TCPAbortOnData -> tcp_reset).
+            sendReset(seq: ack, ack: nil, out: &out)
+            if descriptorOpen {
+                pendingError = .connectionReset
+                out.events.append(.reset(id))
+            }
+            setState(.closed, cause: cause, rfc: "RFC 1122 §4.2.2.13", linux: "tcp_rcv_state_process", now: now,
+                config: config, out: &out)
+            return outcome
+        }
+
         // seventh: segment text; eighth: FIN.
         var needAck = receiveText(seg, now: now, config: config, out: &out)
         if flags.contains(.fin) && !peerFinReceived
@@ -243,6 +256,15 @@ extension Connection {
             sendAck(now: now, out: &out)
         }
         return outcome
+    }
+
+    /// New data in FIN-WAIT-1/2 for a socket whose reading side is shut (close() or SHUT_RD): Linux's
+    /// `RCV_SHUTDOWN` test in tcp_rcv_state_process.
+    private func receivesDataAfterClose(_ seg: TCPSegment, config: TCPConfiguration) -> Bool {
+        guard config.resetOnCloseWithUnreadData, state == .finWait1 || state == .finWait2,
+            !descriptorOpen || readShutdown, !seg.payload.isEmpty
+        else { return false }
+        return SeqNum(seg.sequenceNumber) + seg.payload.count > rcvNxt
     }
 
     /// RFC 9293 §3.10.7.4 seventh. Returns whether the segment must be acknowledged.
