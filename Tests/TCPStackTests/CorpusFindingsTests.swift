@@ -50,3 +50,20 @@ extension CorpusFindingsTests {
         #expect(p.wire.hosts[0].state(of: server) == .finWait2)
     }
 }
+
+extension CorpusFindingsTests {
+    @Test func sendInSynSentIsEAGAINOnLinuxAndIsQueuedByRfc9293() throws {
+        var linux = try Pair(.linux6, connect: false)
+        try linux.wire.hosts[1].connect(linux.client, to: serverEndpoint, now: linux.wire.now)
+        #expect(throws: SocketError.wouldBlock) {
+            _ = try linux.wire.hosts[1].send(linux.client, [1, 2, 3], now: linux.wire.now)
+        }
+        var rfc = try Pair(.rfc9293, connect: false)
+        try rfc.wire.hosts[1].connect(rfc.client, to: serverEndpoint, now: rfc.wire.now)
+        #expect(try rfc.wire.hosts[1].send(rfc.client, [1, 2, 3], now: rfc.wire.now) == 3)
+        rfc.wire.run()
+        let server = try rfc.wire.hosts[0].accept(rfc.listener)
+        // RFC 9293 §3.10.2: the queued bytes go out once ESTABLISHED.
+        #expect(try rfc.wire.hosts[0].receive(server, now: rfc.wire.now) == [1, 2, 3])
+    }
+}

@@ -305,8 +305,12 @@ public struct HostStack: Sendable {
             throw c.pendingError ?? .notConnected
         case .listen:
             throw .notConnected
-        case .synSent, .synReceived, .established, .closeWait:
-            // RFC 9293 §3.10.2: queued in SYN-SENT/SYN-RECEIVED until ESTABLISHED.
+        case .synSent, .synReceived:
+            // RFC 9293 §3.10.2: queued in SYN-SENT/SYN-RECEIVED until ESTABLISHED. Linux waits for ESTABLISHED
+            // instead (tcp_sendmsg -> sk_stream_wait_connect; EAGAIN when non-blocking).
+            guard configuration.queueSendBeforeEstablished else { throw .wouldBlock }
+            guard !c.finQueued else { throw .brokenPipe }
+        case .established, .closeWait:
             guard !c.finQueued else { throw .brokenPipe }
         default:
             // RFC 9293 §3.10.2: "connection closing".
