@@ -67,3 +67,43 @@ extension CorpusFindingsTests {
         #expect(try rfc.wire.hosts[0].receive(server, now: rfc.wire.now) == [1, 2, 3])
     }
 }
+
+extension CorpusFindingsTests {
+    /// The client side in TIME-WAIT after the server's FIN; returns the pair and the server's FIN.
+    func timeWaitPair(_ config: TCPConfiguration) throws -> (Pair, IPPacket) {
+        var p = try Pair(config)
+        try p.wire.hosts[1].close(p.client, now: p.wire.now)
+        p.wire.run()
+        try p.wire.hosts[0].close(p.server!, now: p.wire.now)
+        p.wire.run()
+        #expect(p.wire.hosts[1].state(of: p.client) == .timeWait)
+        let fin = try #require(p.wire.log.last { $0.tcp.flags.contains(.fin) && $0.source.address == serverAddress })
+        return (p, fin)
+    }
+
+    /// In-order data after the peer's FIN, addressed to the client's TIME-WAIT connection.
+    func dataAfterFin(_ fin: IPPacket) -> IPPacket {
+        IPPacket(from: serverAddress, to: clientAddress, tcp: TCPSegment(
+            sourcePort: 80, destinationPort: fin.tcp.destinationPort, sequenceNumber: fin.tcp.sequenceNumber &+ 1,
+            acknowledgmentNumber: fin.tcp.acknowledgmentNumber, flags: [.ack, .psh], window: 512,
+            options: fin.tcp.options, payload: [1, 2, 3]))
+    }
+
+    @Test func dataInTimeWaitIsAckedAndRestartsTheTimerOnLinux() throws {
+        var (p, fin) = try timeWaitPair(.linux6)
+        p.wire.advance(by: .seconds(50))
+        p.wire.hosts[1].receive(dataAfterFin(fin), now: p.wire.now)
+        let out = p.wire.hosts[1].takePackets()
+        #expect(out.map(\.tcp.flags) == [.ack])
+        #expect(out.first?.tcp.acknowledgmentNumber == fin.tcp.sequenceNumber &+ 1)
+        p.wire.advance(by: .seconds(59))
+        #expect(p.wire.hosts[1].state(of: p.client) == .timeWait)
+    }
+
+    @Test func dataInTimeWaitIsIgnoredByTheRfc9293Preset() throws {
+        var (p, fin) = try timeWaitPair(.rfc9293)
+        p.wire.hosts[1].receive(dataAfterFin(fin), now: p.wire.now)
+        #expect(p.wire.hosts[1].takePackets().isEmpty)
+        #expect(p.wire.hosts[1].state(of: p.client) == .timeWait)
+    }
+}

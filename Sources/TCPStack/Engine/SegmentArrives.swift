@@ -433,6 +433,11 @@ extension Connection {
             // RFC 9293 §3.10.7.4 eighth, TIME-WAIT: a retransmitted FIN: ACK it and restart the 2 MSL timer.
             timeWaitDeadline = now + config.timeWaitDuration
             sendAck(now: now, out: &out)
+        } else if config.ackSegmentsInTimeWait && (seq != rcvNxt || seg.sequenceLength > 0) {
+            // Linux tcp_timewait_state_process TCP_TW_ACK: anything but a bare in-order ACK is ACKed (rate-limited
+            // like an out-of-window ACK) and restarts TIME-WAIT. RFC 9293 §3.10.7.4 seventh ignores the text.
+            timeWaitDeadline = now + config.timeWaitDuration
+            sendOutOfWindowAck(seg, now: now, config: config, out: &out)
         }
         return .none
     }
