@@ -8,7 +8,6 @@ let engineDisagreements: [String: (line: Int, reason: String)] = [
     "rto/data-linux6.pkt": (15, "RTO after a 100 ms SYN-ACK RTT is 300 ms on Linux; the engine retransmits after 1 s"),
     "options/tcp-maxseg.pkt": (6, "the engine has no TCP_MAXSEG"),
     "syscalls/rcvbuf-doubled.pkt": (6, "the engine has no SO_RCVBUF"),
-    "syn-received/syn-retransmit-rfc.pkt": (12, "RFC 9293 §3.10.7.4: an old SYN in SYN-RECEIVED gets an ACK; the rfc9293 engine resends the SYN-ACK"),
     "syscalls/nagle-holds-small-segment.pkt": (16, "RFC 1122 §4.2.3.4 Nagle: the engine sends the second small segment at once"),
     "time-wait/syn-rfc.pkt": (22, "RFC 9293 §3.10.7.4: a SYN in TIME-WAIT without timestamps gets a challenge ACK; the rfc9293 engine reopens"),
     "zero-window/probe-linux.pkt": (14, "no zero-window probe (persist timer) in the engine"),

@@ -107,3 +107,37 @@ extension CorpusFindingsTests {
         #expect(p.wire.hosts[1].state(of: p.client) == .timeWait)
     }
 }
+
+extension CorpusFindingsTests {
+    /// A listener that answered one SYN; returns the host, the SYN and the SYN-ACK it sent.
+    func synReceived(_ config: TCPConfiguration) throws -> (HostStack, IPPacket, IPPacket) {
+        var host = TCPStackTests.host(config, [serverAddress], seed: 11)
+        let l = host.socket()
+        try host.bind(l, to: serverEndpoint)
+        try host.listen(l, backlog: 4)
+        let syn = IPPacket(from: clientAddress, to: serverAddress, tcp: TCPSegment(
+            sourcePort: 40000, destinationPort: 80, sequenceNumber: 1000, flags: .syn, window: 65535,
+            options: try TCPOptions([.maxSegmentSize(1460)])))
+        host.receive(syn, now: .zero)
+        let synAck = try #require(host.takePackets().first)
+        #expect(synAck.tcp.flags == .synAck)
+        return (host, syn, synAck)
+    }
+
+    @Test func retransmittedSynInSynReceivedGetsTheSynAckAgainOnLinux() throws {
+        var (host, syn, synAck) = try synReceived(.linux6)
+        host.receive(syn, now: .milliseconds(100))
+        let out = host.takePackets()
+        #expect(out.map(\.tcp.flags) == [.synAck])
+        #expect(out.first?.tcp.sequenceNumber == synAck.tcp.sequenceNumber)
+    }
+
+    @Test func retransmittedSynInSynReceivedFailsTheSequenceCheckAndGetsAnAckUnderRfc9293() throws {
+        var (host, syn, synAck) = try synReceived(.rfc9293)
+        host.receive(syn, now: .milliseconds(100))
+        let out = host.takePackets()
+        #expect(out.map(\.tcp.flags) == [.ack])
+        #expect(out.first?.tcp.sequenceNumber == synAck.tcp.sequenceNumber &+ 1)
+        #expect(out.first?.tcp.acknowledgmentNumber == 1001)
+    }
+}

@@ -120,11 +120,11 @@ extension Connection {
         let ack = SeqNum(seg.acknowledgmentNumber)
         let cause = TransitionCause.segment(seg)
 
-        if state == .synReceived && passiveOpen && flags.contains(.syn) && !flags.contains(.ack)
-            && !flags.contains(.rst) && seq == irs
+        if config.resendSynAckForRetransmittedSyn && state == .synReceived && passiveOpen && flags.contains(.syn)
+            && !flags.contains(.ack) && !flags.contains(.rst) && seq == irs
         {
-            // The peer retransmitted its SYN: our SYN-ACK was lost; resend it (Linux tcp_check_req,
-            // RFC 9293 §3.8.1 retransmission).
+            // Linux tcp_check_req: the peer retransmitted its SYN, so our SYN-ACK was lost: resend it. (RFC 9293
+            // §3.10.7.4 first: SEG.SEQ < RCV.NXT fails the sequence check and draws an ACK, below.)
             sendSynAck(now: now, out: &out)
             return .none
         }
