@@ -9,7 +9,6 @@ let engineDisagreements: [String: (line: Int, reason: String)] = [
     "options/tcp-maxseg.pkt": (6, "the engine has no TCP_MAXSEG"),
     "syscalls/rcvbuf-doubled.pkt": (6, "the engine has no SO_RCVBUF"),
     "syscalls/nagle-holds-small-segment.pkt": (16, "RFC 1122 §4.2.3.4 Nagle: the engine sends the second small segment at once"),
-    "time-wait/syn-rfc.pkt": (22, "RFC 9293 §3.10.7.4: a SYN in TIME-WAIT without timestamps gets a challenge ACK; the rfc9293 engine reopens"),
     "zero-window/probe-linux.pkt": (14, "no zero-window probe (persist timer) in the engine"),
     "zero-window/probe-backoff-linux.pkt": (14, "no zero-window probe (persist timer) in the engine"),
     "zero-window/probe-rfc.pkt": (15, "no zero-window probe (persist timer) in the engine"),

@@ -141,3 +141,38 @@ extension CorpusFindingsTests {
         #expect(out.first?.tcp.acknowledgmentNumber == 1001)
     }
 }
+
+extension CorpusFindingsTests {
+    /// A SYN above RCV.NXT, without timestamps, for the server's TIME-WAIT connection (the server closed first
+    /// and still listens on the port).
+    func synAboveRcvNxtInTimeWait(_ config: TCPConfiguration) throws -> (Pair, [IPPacket]) {
+        var p = try Pair(config)
+        let client = try #require(p.wire.hosts[1].localEndpoint(of: p.client))
+        try p.wire.hosts[0].close(p.server!, now: p.wire.now)
+        p.wire.run()
+        try p.wire.hosts[1].close(p.client, now: p.wire.now)
+        p.wire.run()
+        #expect(p.wire.hosts[0].state(of: p.server!) == .timeWait)
+        let syn = IPPacket(from: clientAddress, to: serverAddress, tcp: TCPSegment(
+            sourcePort: client.port, destinationPort: 80, sequenceNumber: p.serverTCB.rcvNxt.rawValue &+ 100_000,
+            flags: .syn, window: 65535))
+        let out = p.injectToServer(syn)
+        return (p, out)
+    }
+
+    @Test func synAboveRcvNxtWithoutTimestampsGetsAChallengeAckInTimeWaitUnderRfc9293() throws {
+        let (p, out) = try synAboveRcvNxtInTimeWait(.rfc9293)
+        #expect(out.map(\.tcp.flags) == [.ack])
+        #expect(out.first?.tcp.acknowledgmentNumber == p.serverTCB.rcvNxt.rawValue)
+        #expect(p.wire.hosts[0].state(of: p.server!) == .timeWait)
+    }
+
+    @Test func synAboveRcvNxtWithoutTimestampsReopensTimeWaitOnLinux() throws {
+        var linuxNoTimestamps = TCPConfiguration.linux6
+        linuxNoTimestamps.timestamps = false
+        let (p, out) = try synAboveRcvNxtInTimeWait(linuxNoTimestamps)
+        #expect(out.map(\.tcp.flags) == [.synAck])
+        // The TIME-WAIT TCB is gone: a new incarnation (reusing its slot) answers from SYN-RECEIVED.
+        #expect(p.wire.hosts[0].state(of: p.server!) == .synReceived)
+    }
+}

@@ -404,13 +404,15 @@ extension Connection {
         if flags.contains(.syn) && !flags.contains(.ack) && !flags.contains(.rst) {
             let newerTimestamp = timestampsEnabled
                 && seg.options.timestamps.map { Int32(bitPattern: $0.value &- tsRecent) > 0 } == true
-            let newerSequence = !timestampsEnabled && seq > rcvNxt
+            // RFC 9293 §3.10.7.4 fourth reopens only on the timestamp test; without timestamps the sequence test
+            // is RFC 1122 §4.2.2.13 (RFC 9293 §3.6.1 MAY-2) and RFC 6191 §2, which Linux applies.
+            let newerSequence = config.reopenTimeWaitBySequence && !timestampsEnabled && seq > rcvNxt
             if config.reopenTimeWaitWithSyn && (newerTimestamp || newerSequence) {
                 // RFC 6191 §2 / RFC 9293 §3.10.7.4 fourth: a new incarnation may take over TIME-WAIT
                 // (Linux TCP_TW_SYN).
                 return .reopen
             }
-            // RFC 5961 §4.2: otherwise a challenge ACK.
+            // RFC 9293 §3.10.7.4 fourth, RFC 5961 §4.2: otherwise a challenge ACK.
             sendChallengeAck(now: now, config: config, out: &out)
             return .none
         }
