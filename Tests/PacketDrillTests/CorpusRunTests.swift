@@ -6,8 +6,6 @@ import Testing
 let engineDisagreements: [String: (line: Int, reason: String)] = [
     "last-ack/fin-retransmit.pkt": (19, "RTO after a 100 ms SYN-ACK RTT is 300 ms on Linux; the engine retransmits after 1 s"),
     "rto/data-linux6.pkt": (15, "RTO after a 100 ms SYN-ACK RTT is 300 ms on Linux; the engine retransmits after 1 s"),
-    "options/tcp-maxseg.pkt": (6, "the engine has no TCP_MAXSEG"),
-    "syscalls/rcvbuf-doubled.pkt": (6, "the engine has no SO_RCVBUF"),
     "syscalls/nagle-holds-small-segment.pkt": (16, "RFC 1122 §4.2.3.4 Nagle: the engine sends the second small segment at once"),
     "zero-window/probe-linux.pkt": (14, "no zero-window probe (persist timer) in the engine"),
     "zero-window/probe-backoff-linux.pkt": (14, "no zero-window probe (persist timer) in the engine"),

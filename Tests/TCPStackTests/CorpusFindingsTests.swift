@@ -176,3 +176,45 @@ extension CorpusFindingsTests {
         #expect(p.wire.hosts[0].state(of: p.server!) == .synReceived)
     }
 }
+
+extension CorpusFindingsTests {
+    @Test func tcpMaxsegLowersTheAnnouncedMSSAndTheSendMSS() throws {
+        var p = try Pair(.linux6, connect: false)
+        #expect(throws: SocketError.invalidArgument) { try p.wire.hosts[1].setMaximumSegmentSize(p.client, 87) }
+        try p.wire.hosts[1].setMaximumSegmentSize(p.client, 1000)
+        try p.wire.hosts[1].connect(p.client, to: serverEndpoint, now: p.wire.now)
+        p.wire.run()
+        #expect(p.wire.log.first?.tcp.options.mss == 1000)
+        // Window rounded to the clamped MSS (Linux tcp_select_initial_window): 65536 -> 65000.
+        #expect(p.wire.log.first?.tcp.window == 65000)
+        // Both sides send at most 1000 - 12 (timestamps) bytes per segment.
+        #expect(p.wire.hosts[1].connection(p.client)?.sendMSS == 988)
+        let server = try p.wire.hosts[0].accept(p.listener)
+        #expect(p.wire.hosts[0].connection(server)?.sendMSS == 988)
+    }
+
+    @Test func soRcvbufIsDoubledAndDrivesTheWindowAndItsScale() throws {
+        var p = try Pair(.linux6, connect: false)
+        #expect(p.wire.hosts[1].receiveBufferSize(of: p.client) == 131072)
+        try p.wire.hosts[1].setReceiveBufferSize(p.client, 10000)
+        #expect(p.wire.hosts[1].receiveBufferSize(of: p.client) == 20000)
+        try p.wire.hosts[1].connect(p.client, to: serverEndpoint, now: p.wire.now)
+        p.wire.run()
+        let syn = try #require(p.wire.log.first)
+        // Half of 20000, rounded down to the MSS (65483 > 10000: no rounding); wscale 0 (10000 fits 16 bits).
+        #expect(syn.tcp.window == 10000)
+        #expect(syn.tcp.options.windowScale == 0)
+        // rmem_max caps the request before doubling.
+        try p.wire.hosts[0].setReceiveBufferSize(p.listener, 1 << 30)
+        #expect(p.wire.hosts[0].receiveBufferSize(of: p.listener) == 425_984)
+    }
+
+    @Test func soSndbufIsDoubledAndLimitsWhatSendTakes() throws {
+        var p = try Pair(.linux6)
+        try p.wire.hosts[1].setSendBufferSize(p.client, 1000)
+        #expect(p.wire.hosts[1].sendBufferSize(of: p.client) == 4608)
+        try p.wire.hosts[1].setSendBufferSize(p.client, 3000)
+        #expect(p.wire.hosts[1].sendBufferSize(of: p.client) == 6000)
+        #expect(try p.wire.hosts[1].send(p.client, [UInt8](repeating: 7, count: 5000), now: p.wire.now) == 3000)
+    }
+}

@@ -186,9 +186,13 @@ public struct TCPConfiguration: Sendable {
     public func mss(ipv6: Bool) -> Int { ipv6 ? min(interfaceMTU - 60, 65535) : min(interfaceMTU - 40, 65495) }
 
     /// The window scale we announce (0 when scaling is off).
-    public var receiveWindowScale: UInt8 {
+    public var receiveWindowScale: UInt8 { receiveWindowScale(receiveBuffer: nil) }
+
+    /// The window scale for a socket; with an SO_RCVBUF (`receiveBuffer`, doubled) the window is clamped to half
+    /// of it and the scale follows (Linux `tcp_select_initial_window`, `window_clamp` under `SOCK_RCVBUF_LOCK`).
+    public func receiveWindowScale(receiveBuffer: Int?) -> UInt8 {
         guard windowScaling else { return 0 }
-        var space = receiveBufferMax
+        var space = receiveBuffer.map { $0 / 2 } ?? receiveBufferMax
         var shift: UInt8 = 0
         while space > 65535 && shift < 14 {
             space >>= 1
@@ -197,9 +201,10 @@ public struct TCPConfiguration: Sendable {
         return shift
     }
 
-    /// The initial receive window for a connection whose segments carry at most `mss` bytes.
-    public func initialReceiveWindow(mss: Int) -> Int {
-        var space = receiveBufferDefault / 2
+    /// The initial receive window for a connection whose segments carry at most `mss` bytes; `receiveBuffer`
+    /// is the socket's SO_RCVBUF (doubled) when set.
+    public func initialReceiveWindow(mss: Int, receiveBuffer: Int? = nil) -> Int {
+        var space = (receiveBuffer ?? receiveBufferDefault) / 2
         if !windowScaling { space = min(space, 65535) }
         if roundInitialWindowToMSS && space > mss { space -= space % mss }
         return space
