@@ -150,22 +150,13 @@ public struct Connection: Sendable {
     /// RCV.WND in bytes, as the sequence check uses it.
     public var rcvWnd: Int { receiveWindow }
 
-    /// SYN / SYN-ACK options in Linux's layout `mss,sackOK,TS val ecr,nop,wscale` (nops replace what is off).
-    func synOptions(now: Instant, ecr: UInt32, timestamps: Bool, sack: Bool, windowScale: UInt8?) -> TCPOptions {
-        var o = TCPOptions()
-        // At most 20 bytes: cannot overflow the 40-byte area.
-        try? o.append(.maxSegmentSize(UInt16(clamping: ourMSS)))
-        if timestamps {
-            if sack { try? o.append(.sackPermitted) } else { try? o.append(.noOperation); try? o.append(.noOperation) }
-            try? o.append(.timestamps(value: timestampValue(now), echoReply: ecr))
-        } else if sack {
-            try? o.append(.noOperation); try? o.append(.noOperation); try? o.append(.sackPermitted)
-        }
-        if let ws = windowScale {
-            try? o.append(.noOperation)
-            try? o.append(.windowScale(ws))
-        }
-        return o
+    /// SYN / SYN-ACK options, in the personality's layout (`SYNOptionLayout`).
+    func synOptions(
+        now: Instant, ecr: UInt32, timestamps: Bool, sack: Bool, windowScale: UInt8?, layout: SYNOptionLayout
+    ) -> TCPOptions {
+        layout.options(
+            mss: UInt16(clamping: ourMSS), timestamp: timestamps ? (timestampValue(now), ecr) : nil, sack: sack,
+            windowScale: windowScale)
     }
 
     /// Options of a non-SYN segment: `nop,nop,TS` and, when a duplicate was seen, `nop,nop,sack` (D-SACK).
@@ -209,20 +200,22 @@ public struct Connection: Sendable {
         let tcp = TCPSegment(
             sourcePort: local.port, destinationPort: remote.port, sequenceNumber: iss.rawValue, flags: .syn,
             window: UInt16(min(rcvWndAdvertised, 65535)),
-            options: synOptions(now: now, ecr: 0, timestamps: config.timestamps, sack: config.sack, windowScale: ws))
+            options: synOptions(
+                now: now, ecr: 0, timestamps: config.timestamps, sack: config.sack, windowScale: ws,
+                layout: config.synOptionLayout))
         out.packets.append(IPPacket(from: local.address, to: remote.address, tcp: tcp))
     }
 
     /// <SEQ=ISS><ACK=RCV.NXT><CTL=SYN,ACK> with the options agreed from the peer's SYN (RFC 7323 §1.3,
     /// RFC 2018 §2; Linux `tcp_make_synack` / `tcp_send_synack`). Window not scaled (RFC 7323 §2.2).
-    mutating func sendSynAck(now: Instant, out: inout EngineOutput) {
+    mutating func sendSynAck(now: Instant, config: TCPConfiguration, out: inout EngineOutput) {
         guard let local, let remote else { return }
         let tcp = TCPSegment(
             sourcePort: local.port, destinationPort: remote.port, sequenceNumber: iss.rawValue,
             acknowledgmentNumber: rcvNxt.rawValue, flags: .synAck, window: UInt16(min(rcvWndAdvertised, 65535)),
             options: synOptions(
                 now: now, ecr: tsRecent, timestamps: timestampsEnabled, sack: sackEnabled,
-                windowScale: windowScalingEnabled ? rcvWscale : nil))
+                windowScale: windowScalingEnabled ? rcvWscale : nil, layout: config.synOptionLayout))
         out.packets.append(IPPacket(from: local.address, to: remote.address, tcp: tcp))
     }
 
@@ -306,7 +299,7 @@ public struct Connection: Sendable {
         case .synSent:
             sendSyn(now: now, config: config, out: &out)
         case .synReceived:
-            sendSynAck(now: now, out: &out)
+            sendSynAck(now: now, config: config, out: &out)
         default:
             let offset = sndUna - sendBufferStart
             let inFlight = min(sendBuffer.count, sndNxt - sendBufferStart) - max(offset, 0)

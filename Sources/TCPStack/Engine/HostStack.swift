@@ -223,6 +223,7 @@ public struct HostStack: Sendable {
         var bindID = slots[i].bindID
         if let bound = boundLocal, let id = bindID {
             port = bound.port
+            try applyConnectTimeRefusal(local: Endpoint(sourceAddress, port), remote: remote)
             guard connections[FourTuple(local: Endpoint(sourceAddress, port), remote: remote)] == nil else {
                 throw .addressNotAvailable
             }
@@ -239,6 +240,7 @@ public struct HostStack: Sendable {
                 }, random: &rng)
             portAllocator = allocator
             random = rng
+            try applyConnectTimeRefusal(local: Endpoint(sourceAddress, port), remote: remote)
             bindID = try bindTable.autobind(
                 Endpoint(sourceAddress, port), to: remote, options: BindOptions(reuseAddress: reuseAddress))
         }
@@ -280,6 +282,19 @@ public struct HostStack: Sendable {
             out: &out)
         slots[i].sendSyn(now: now, config: configuration, out: &out)
         slots[i].retransmitDeadline = now + configuration.rtoInitial
+    }
+
+    /// XNU's connect() refusal, the one documented exception to the project rule that self-connect must
+    /// emerge from the state machine's general rules and that no endpoint comparison may steer the state
+    /// machine. It is a socket-API check, made here once the source port is chosen and before any segment is
+    /// sent; segment processing never compares endpoints. XNU `tcp_connect` (bsd/netinet/tcp_usrreq.c) returns
+    /// EINVAL when the IPv4 local address and port equal the remote ones; `tcp6_connect` has no such check.
+    /// XNU has already bound the port (`in_pcbbind`) and keeps it until close; here the socket stays unbound,
+    /// which differs only if the caller calls connect() again on the same socket.
+    private func applyConnectTimeRefusal(local: Endpoint, remote: Endpoint) throws(SocketError) {
+        if configuration.refusesIPv4SelfConnect, !remote.address.isIPv6, local == remote {
+            throw .invalidArgument
+        }
     }
 
     /// The timestamp offset of an address pair, remembering the last pair (it depends on nothing else).

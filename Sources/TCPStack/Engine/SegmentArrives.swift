@@ -83,7 +83,7 @@ extension Connection {
             // <SEQ=ISS><ACK=RCV.NXT><CTL=SYN,ACK> reusing our ISS. Linux: tcp_rcv_synsent_state_process.
             setState(.synReceived, cause: cause, rfc: "RFC 9293 §3.10.7.3",
                 linux: "tcp_rcv_synsent_state_process", now: now, config: config, out: &out)
-            sendSynAck(now: now, out: &out)
+            sendSynAck(now: now, config: config, out: &out)
         }
     }
 
@@ -125,7 +125,7 @@ extension Connection {
         {
             // Linux tcp_check_req: the peer retransmitted its SYN, so our SYN-ACK was lost: resend it. (RFC 9293
             // §3.10.7.4 first: SEG.SEQ < RCV.NXT fails the sequence check and draws an ACK, below.)
-            sendSynAck(now: now, out: &out)
+            sendSynAck(now: now, config: config, out: &out)
             return .none
         }
 

@@ -9,7 +9,8 @@ public struct TCPConfiguration: Sendable {
     public var interfaceMTU: Int
 
     /// `net.ipv4.tcp_rmem[1]`: the initial receive buffer. The initial window is half of it (Linux
-    /// `tcp_win_from_space`: `tcp_adv_win_scale = 1` in 3.10, the default `scaling_ratio` in 6.x).
+    /// `tcp_win_from_space`: `tcp_adv_win_scale = 1` in 3.10, the default `scaling_ratio` in 6.x), or all of it
+    /// when `windowIsHalfTheReceiveBuffer` is off (BSD `recvspace`).
     public var receiveBufferDefault: Int
 
     /// `max(tcp_rmem[2], rmem_max)`: the largest buffer, which fixes the window scale we announce
@@ -77,6 +78,13 @@ public struct TCPConfiguration: Sendable {
     /// connect() on a listening socket turns the passive open active, LISTEN -> SYN-SENT (RFC 9293 §3.10.1
     /// OPEN in LISTEN, figure 5). Sockets refuse it: Linux `inet_stream_connect` returns EISCONN.
     public var activeOpenFromListen: Bool
+    /// Order and padding of the SYN and SYN-ACK options (Linux's unless a personality says otherwise).
+    public var synOptionLayout: SYNOptionLayout
+    /// The initial window is half the receive buffer (Linux); BSDs advertise the whole buffer (`sbspace`).
+    public var windowIsHalfTheReceiveBuffer: Bool
+    /// connect() fails with EINVAL when the IPv4 local address:port equals the remote one (XNU `tcp_connect`;
+    /// not `tcp6_connect`). A socket-API rule checked before any segment is sent, never in segment processing.
+    public var refusesIPv4SelfConnect: Bool
     /// close() with unread received data resets the connection instead of sending a FIN (RFC 2525 §2.17;
     /// Linux `tcp_close`, "data_was_unread"), and so does new data arriving in FIN-WAIT-1/2 after close()
     /// (RFC 1122 §4.2.2.13; Linux `tcp_rcv_state_process`, TCPAbortOnData).
@@ -115,7 +123,9 @@ public struct TCPConfiguration: Sendable {
         challengeAckInterval: Duration?, challengeAckLimitPerSecond: Int?, reopenTimeWaitWithSyn: Bool = true,
         activeOpenFromListen: Bool = false, resetOnCloseWithUnreadData: Bool = true,
         queueSendBeforeEstablished: Bool = false, resendSynAckForRetransmittedSyn: Bool = true,
-        ackSegmentsInTimeWait: Bool = true, reopenTimeWaitBySequence: Bool = true, userBufferMax: Int = 212_992
+        ackSegmentsInTimeWait: Bool = true, reopenTimeWaitBySequence: Bool = true, userBufferMax: Int = 212_992,
+        synOptionLayout: SYNOptionLayout = .linux, windowIsHalfTheReceiveBuffer: Bool = true,
+        refusesIPv4SelfConnect: Bool = false
     ) {
         self.name = name
         self.interfaceMTU = interfaceMTU
@@ -150,6 +160,9 @@ public struct TCPConfiguration: Sendable {
         self.ackSegmentsInTimeWait = ackSegmentsInTimeWait
         self.reopenTimeWaitBySequence = reopenTimeWaitBySequence
         self.userBufferMax = userBufferMax
+        self.synOptionLayout = synOptionLayout
+        self.windowIsHalfTheReceiveBuffer = windowIsHalfTheReceiveBuffer
+        self.refusesIPv4SelfConnect = refusesIPv4SelfConnect
     }
 
     /// Plain RFC 9293 (with its RFC 5961 recommendations): MSS is the only option, 64 KiB - 1 window,
@@ -204,7 +217,8 @@ public struct TCPConfiguration: Sendable {
     /// The initial receive window for a connection whose segments carry at most `mss` bytes; `receiveBuffer`
     /// is the socket's SO_RCVBUF (doubled) when set.
     public func initialReceiveWindow(mss: Int, receiveBuffer: Int? = nil) -> Int {
-        var space = (receiveBuffer ?? receiveBufferDefault) / 2
+        let buffer = receiveBuffer ?? receiveBufferDefault
+        var space = windowIsHalfTheReceiveBuffer ? buffer / 2 : buffer
         if !windowScaling { space = min(space, 65535) }
         if roundInitialWindowToMSS && space > mss { space -= space % mss }
         return space
