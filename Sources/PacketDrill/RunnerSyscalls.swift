@@ -242,6 +242,16 @@ extension ScriptRunner {
             else { throw fail(location, "SO_LINGER needs {l_onoff=N, l_linger=N}") }
             fds[fd]!.lingerAbort = on != 0 && seconds == 0
             return .value(0)
+        case "TCP_MAXSEG", "SO_RCVBUF", "SO_SNDBUF":
+            guard let value = integerArgument(call, 3) else { throw fail(location, "\(optionName(call)) needs [N]") }
+            do throws(SocketError) {
+                switch optionName(call) {
+                case "TCP_MAXSEG": try stack.setMaximumSegmentSize(d.socket, Int(value))
+                case "SO_RCVBUF": try stack.setReceiveBufferSize(d.socket, Int(value))
+                default: try stack.setSendBufferSize(d.socket, Int(value))
+                }
+            } catch { return .error(error.errnoName) }
+            return .value(0)
         case "TCP_NODELAY":
             // The engine has no Nagle switch: segments are sent as the window allows.
             return .value(0)
@@ -256,6 +266,8 @@ extension ScriptRunner {
         switch optionName(call) {
         case "SO_ERROR": actual = stack.error(of: d.socket)?.errnoName ?? "0"
         case "SO_REUSEADDR": actual = stack.connection(d.socket)?.reuseAddress == true ? "1" : "0"
+        case "SO_RCVBUF": actual = stack.receiveBufferSize(of: d.socket).map { "\($0)" } ?? "0"
+        case "SO_SNDBUF": actual = stack.sendBufferSize(of: d.socket).map { "\($0)" } ?? "0"
         default: throw fail(location, "the engine has no \(optionName(call)) to read")
         }
         var expected = ""

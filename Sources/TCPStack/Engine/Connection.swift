@@ -9,6 +9,11 @@ public struct Connection: Sendable {
     public internal(set) var remote: Endpoint?
     /// SO_REUSEADDR.
     public internal(set) var reuseAddress = false
+    /// TCP_MAXSEG, when set.
+    var userMSS: Int?
+    /// SO_RCVBUF / SO_SNDBUF as stored (doubled), when set.
+    var receiveBufferSize: Int?
+    var sendBufferSize: Int?
     /// The pending error, as SO_ERROR reports it.
     public internal(set) var pendingError: SocketError?
 
@@ -191,7 +196,7 @@ public struct Connection: Sendable {
     /// The initial SYN, or its retransmission (RFC 9293 §3.10.1; Linux `tcp_connect`). Window not scaled.
     mutating func sendSyn(now: Instant, config: TCPConfiguration, out: inout EngineOutput) {
         guard let local, let remote else { return }
-        let ws: UInt8? = config.windowScaling ? config.receiveWindowScale : nil
+        let ws: UInt8? = config.windowScaling ? config.receiveWindowScale(receiveBuffer: receiveBufferSize) : nil
         let tcp = TCPSegment(
             sourcePort: local.port, destinationPort: remote.port, sequenceNumber: iss.rawValue, flags: .syn,
             window: UInt16(min(rcvWndAdvertised, 65535)),
@@ -316,12 +321,12 @@ public struct Connection: Sendable {
     /// Applies the options of the peer's SYN (RFC 9293 §3.7.1 MSS, RFC 7323 §2.2/§3.2, RFC 2018 §2).
     mutating func negotiate(_ seg: TCPSegment, config: TCPConfiguration, ipv6: Bool) {
         let o = seg.options
-        ourMSS = config.mss(ipv6: ipv6)
+        ourMSS = min(config.mss(ipv6: ipv6), userMSS ?? .max)
         let peerMSS = Int(o.mss ?? (ipv6 ? 1220 : 536))
         windowScalingEnabled = config.windowScaling && o.windowScale != nil
         if windowScalingEnabled, let ws = o.windowScale {
             sndWscale = min(ws, 14)
-            rcvWscale = config.receiveWindowScale
+            rcvWscale = config.receiveWindowScale(receiveBuffer: receiveBufferSize)
         } else {
             sndWscale = 0
             rcvWscale = 0

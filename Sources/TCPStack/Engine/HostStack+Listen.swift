@@ -37,11 +37,16 @@ extension HostStack {
         c.state = .listen
         c.local = local
         c.remote = remote
+        // The connection inherits the listener's socket options (Linux sk_clone_lock copies the sock).
+        c.userMSS = listener.userMSS
+        c.receiveBufferSize = listener.receiveBufferSize
+        c.sendBufferSize = listener.sendBufferSize
         c.negotiate(seg, config: configuration, ipv6: local.address.isIPv6)
         c.irs = SeqNum(seg.sequenceNumber)
         c.rcvNxt = c.irs + 1
         c.rcvWup = c.rcvNxt
-        var window = configuration.initialReceiveWindow(mss: c.ourMSS - (c.timestampsEnabled ? 12 : 0))
+        var window = configuration.initialReceiveWindow(
+            mss: c.ourMSS - (c.timestampsEnabled ? 12 : 0), receiveBuffer: c.receiveBufferSize)
         if !c.windowScalingEnabled { window = min(window, 65535) }
         c.receiveCapacity = window
         c.rcvWndAdvertised = window

@@ -246,8 +246,11 @@ public struct HostStack: Sendable {
         }
         let local = Endpoint(sourceAddress, port)
         let iss = isnGenerator.isn(local: local, remote: remote, now: now, clockShift: configuration.isnClockShift)
-        let mss = configuration.mss(ipv6: remote.address.isIPv6)
-        let window = configuration.initialReceiveWindow(mss: mss)
+        let userMSS = slots[i].userMSS
+        let receiveBufferSize = slots[i].receiveBufferSize
+        let sendBufferSize = slots[i].sendBufferSize
+        let mss = min(configuration.mss(ipv6: remote.address.isIPv6), userMSS ?? .max)
+        let window = configuration.initialReceiveWindow(mss: mss, receiveBuffer: receiveBufferSize)
         let tsOffset = configuration.randomTimestampOffset ? timestampOffset(local.address, remote.address) : 0
         // A fresh TCB, filled in place (the table entry is mutated, not copied); socket() just made one unless
         // this socket connected before.
@@ -255,6 +258,9 @@ public struct HostStack: Sendable {
         slots[i].hasConnected = true
         slots[i].state = oldState
         slots[i].reuseAddress = reuseAddress
+        slots[i].userMSS = userMSS
+        slots[i].receiveBufferSize = receiveBufferSize
+        slots[i].sendBufferSize = sendBufferSize
         slots[i].explicitlyBound = explicitlyBound
         slots[i].boundEndpoint = boundEndpoint
         slots[i].bindID = bindID
@@ -320,14 +326,18 @@ public struct HostStack: Sendable {
             throw c.pendingError ?? .notConnected
         case .listen:
             throw .notConnected
-        case .synSent, .synReceived, .established, .closeWait:
-            // RFC 9293 §3.10.2: queued in SYN-SENT/SYN-RECEIVED until ESTABLISHED.
+        case .synSent, .synReceived:
+            // RFC 9293 §3.10.2: queued in SYN-SENT/SYN-RECEIVED until ESTABLISHED. Linux waits for ESTABLISHED
+            // instead (tcp_sendmsg -> sk_stream_wait_connect; EAGAIN when non-blocking).
+            guard configuration.queueSendBeforeEstablished else { throw .wouldBlock }
+            guard !c.finQueued else { throw .brokenPipe }
+        case .established, .closeWait:
             guard !c.finQueued else { throw .brokenPipe }
         default:
             // RFC 9293 §3.10.2: "connection closing".
             throw .brokenPipe
         }
-        let room = configuration.sendBufferSize - c.sendBuffer.count
+        let room = (c.sendBufferSize.map { $0 / 2 } ?? configuration.sendBufferSize) - c.sendBuffer.count
         guard room > 0 else { throw .wouldBlock }
         let taken = min(room, bytes.count)
         slots[i].sendBuffer.append(contentsOf: bytes[0..<taken])
