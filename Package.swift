@@ -76,16 +76,18 @@ let package = Package(
             name: "SelfConnectBench",
             dependencies: ["TCPWire", "TCPStack", "NetSim", "HostNet"]
         ),
+        // Shared by the test targets that need root on the live kernel.
+        .target(name: "LiveKernelGate", path: "Tests/LiveKernelGate"),
         .testTarget(name: "TCPWireTests", dependencies: ["TCPWire"]),
         .testTarget(name: "TCPStackTests", dependencies: ["TCPStack", "TCPWire"]),
         .testTarget(name: "NetSimTests", dependencies: ["NetSim", "TCPStack", "TCPWire"]),
-        .testTarget(name: "HostNetTests", dependencies: ["HostNet", "SelfConnectGuard", "TCPWire"]),
+        .testTarget(name: "HostNetTests", dependencies: ["HostNet", "SelfConnectGuard", "TCPWire", "LiveKernelGate"]),
         .testTarget(
             name: "PacketDrillTests", dependencies: ["PacketDrill", "TCPStack", "TCPWire", "CPacketDrillABI"]),
         .testTarget(
             name: "SelfConnectNIOTests",
             dependencies: [
-                "SelfConnectNIO", "SelfConnectGuard",
+                "SelfConnectNIO", "SelfConnectGuard", "LiveKernelGate",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
@@ -93,7 +95,7 @@ let package = Package(
         .testTarget(
             name: "SelfConnectWatchTests",
             dependencies: [
-                "SelfConnectWatch", "HostNet", "SelfConnectGuard",
+                "SelfConnectWatch", "HostNet", "SelfConnectGuard", "LiveKernelGate",
             ]
         ),
         .testTarget(name: "CLITests", dependencies: ["SelfConnectCLI", "HostNet", "SelfConnectGuard"]),

@@ -1,4 +1,5 @@
 #if canImport(Glibc)
+import LiveKernelGate
 import Glibc
 #endif
 import Foundation
