@@ -129,6 +129,36 @@ public struct TCPOptions: Hashable, Sendable {
         }
     }
 
+    /// The SYN / SYN-ACK layout Linux sends (`tcp_options_write`): `mss,sackOK,TS val ecr,nop,wscale`, with
+    /// `nop,nop` standing in for sackOK when only timestamps are on, `nop,nop,sackOK` when only SACK is, and
+    /// `nop,wscale` last when scaling is on. At most 20 bytes, so it cannot fail: no throwing, no option values.
+    public init(
+        synMSS mss: UInt16, sackPermitted: Bool, timestamps: (value: UInt32, echoReply: UInt32)?, windowScale: UInt8?
+    ) {
+        appendByte(2); appendByte(4); appendBE16(mss)
+        if let ts = timestamps {
+            if sackPermitted { appendByte(4); appendByte(2) } else { appendByte(1); appendByte(1) }
+            appendTimestamps(ts.value, ts.echoReply)
+        } else if sackPermitted {
+            appendByte(1); appendByte(1); appendByte(4); appendByte(2)
+        }
+        if let ws = windowScale { appendByte(1); appendByte(3); appendByte(3); appendByte(ws) }
+    }
+
+    /// Appends `nop,nop,TS val ecr`, the aligned layout of every non-SYN segment once timestamps are agreed
+    /// (RFC 7323 Appendix A), when it fits (12 bytes); returns whether it did. Non-throwing.
+    @discardableResult
+    public mutating func appendAlignedTimestamps(value: UInt32, echoReply: UInt32) -> Bool {
+        guard count + 12 <= Self.capacity else { return false }
+        appendByte(1); appendByte(1)
+        appendTimestamps(value, echoReply)
+        return true
+    }
+
+    private mutating func appendTimestamps(_ value: UInt32, _ echo: UInt32) {
+        appendByte(8); appendByte(10); appendBE32(value); appendBE32(echo)
+    }
+
     /// Checks that every option's length field fits inside the area (after EOL the rest is padding).
     private func validate() throws(WireError) {
         var i = 0

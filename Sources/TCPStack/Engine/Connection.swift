@@ -147,29 +147,15 @@ public struct Connection: Sendable {
 
     /// SYN / SYN-ACK options in Linux's layout `mss,sackOK,TS val ecr,nop,wscale` (nops replace what is off).
     func synOptions(now: Instant, ecr: UInt32, timestamps: Bool, sack: Bool, windowScale: UInt8?) -> TCPOptions {
-        var o = TCPOptions()
-        // At most 20 bytes: cannot overflow the 40-byte area.
-        try? o.append(.maxSegmentSize(UInt16(clamping: ourMSS)))
-        if timestamps {
-            if sack { try? o.append(.sackPermitted) } else { try? o.append(.noOperation); try? o.append(.noOperation) }
-            try? o.append(.timestamps(value: timestampValue(now), echoReply: ecr))
-        } else if sack {
-            try? o.append(.noOperation); try? o.append(.noOperation); try? o.append(.sackPermitted)
-        }
-        if let ws = windowScale {
-            try? o.append(.noOperation)
-            try? o.append(.windowScale(ws))
-        }
-        return o
+        TCPOptions(
+            synMSS: UInt16(clamping: ourMSS), sackPermitted: sack,
+            timestamps: timestamps ? (timestampValue(now), ecr) : nil, windowScale: windowScale)
     }
 
     /// Options of a non-SYN segment: `nop,nop,TS` and, when a duplicate was seen, `nop,nop,sack` (D-SACK).
     mutating func segmentOptions(now: Instant) -> TCPOptions {
         var o = TCPOptions()
-        if timestampsEnabled {
-            try? o.append(.noOperation); try? o.append(.noOperation)
-            try? o.append(.timestamps(value: timestampValue(now), echoReply: tsRecent))
-        }
+        if timestampsEnabled { o.appendAlignedTimestamps(value: timestampValue(now), echoReply: tsRecent) }
         if let block = pendingDSACK {
             try? o.append(.noOperation); try? o.append(.noOperation)
             try? o.append(.sack([block]))
