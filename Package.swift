@@ -11,9 +11,16 @@ let package = Package(
         .library(name: "NetSim", targets: ["NetSim"]),
         .library(name: "HostNet", targets: ["HostNet"]),
         .library(name: "SelfConnectGuard", targets: ["SelfConnectGuard"]),
+        .library(name: "SelfConnectNIO", targets: ["SelfConnectNIO"]),
+        .library(name: "SelfConnectWatch", targets: ["SelfConnectWatch"]),
+        .library(name: "PacketDrill", targets: ["PacketDrill"]),
+        // packetdrill's --so_filename plugin: libselfconnect_packetdrill.so.
+        .library(name: "selfconnect_packetdrill", type: .dynamic, targets: ["PacketDrillPlugin"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // Packets, checksums, options, pcap, tcpdump format. No Foundation.
@@ -24,16 +31,43 @@ let package = Package(
         .target(name: "NetSim", dependencies: ["TCPStack", "TCPWire"]),
         // Self-connect guard for POSIX sockets; depends on nothing but the toolchain.
         .target(name: "SelfConnectGuard"),
+        // The guard as a SwiftNIO channel handler and ClientBootstrap extension.
+        .target(
+            name: "SelfConnectNIO",
+            dependencies: [
+                "SelfConnectGuard",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+        // `selfconnect watch`: periodic audit exported as Prometheus metrics over a NIOHTTP1 server.
+        .target(
+            name: "SelfConnectWatch",
+            dependencies: [
+                "HostNet", "SelfConnectGuard",
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
         // Live-kernel tools: repro, audit (sock_diag), capture.
         .target(name: "HostNet", dependencies: ["TCPWire", "SelfConnectGuard", "CNetlinkShims"]),
         // Linux UAPI headers (sock_diag, AF_PACKET) for HostNet.
         .target(name: "CNetlinkShims"),
+        // packetdrill scripts: parser and runner against the sans-IO engine. No Foundation.
+        .target(name: "PacketDrill", dependencies: ["TCPStack", "TCPWire"]),
+        // Our C declaration of packetdrill's shared-object interface, and the variadic entries Swift cannot write.
+        .target(name: "CPacketDrillABI"),
+        // The engine behind packetdrill's interface, on a clock the library controls.
+        .target(name: "PacketDrillPlugin", dependencies: ["PacketDrill", "TCPStack", "TCPWire", "CPacketDrillABI"]),
         // TUN driver running our stack against the kernel.
         .target(name: "TUNLink", dependencies: ["TCPStack", "TCPWire"]),
         .target(
             name: "SelfConnectCLI",
             dependencies: [
-                "TCPWire", "TCPStack", "NetSim", "HostNet", "SelfConnectGuard", "TUNLink",
+                "TCPWire", "TCPStack", "NetSim", "HostNet", "SelfConnectGuard", "TUNLink", "PacketDrill",
+                "SelfConnectWatch",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -46,6 +80,22 @@ let package = Package(
         .testTarget(name: "TCPStackTests", dependencies: ["TCPStack", "TCPWire"]),
         .testTarget(name: "NetSimTests", dependencies: ["NetSim", "TCPStack", "TCPWire"]),
         .testTarget(name: "HostNetTests", dependencies: ["HostNet", "SelfConnectGuard", "TCPWire"]),
+        .testTarget(
+            name: "PacketDrillTests", dependencies: ["PacketDrill", "TCPStack", "TCPWire", "CPacketDrillABI"]),
+        .testTarget(
+            name: "SelfConnectNIOTests",
+            dependencies: [
+                "SelfConnectNIO", "SelfConnectGuard",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(
+            name: "SelfConnectWatchTests",
+            dependencies: [
+                "SelfConnectWatch", "HostNet", "SelfConnectGuard",
+            ]
+        ),
         .testTarget(name: "CLITests", dependencies: ["SelfConnectCLI", "HostNet", "SelfConnectGuard"]),
     ]
 )

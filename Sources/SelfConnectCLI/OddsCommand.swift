@@ -72,21 +72,13 @@ struct OddsCommand: AsyncParsableCommand {
         if json { print(try jsonText(report, p)) } else { printText(report, p) }
     }
 
+    /// A catalog personality's port side, "host", or a bare RFC 6056 allocator ("rfc6056-1" ... "rfc6056-5").
     private func resolvePersonality() throws -> PortPersonality {
-        if personality == "host" {
-            let values = HostSysctls.read(SysctlSnapshot.paths)
-            do {
-                return PortPersonality.host(try SysctlSnapshot(parsing: values))
-            } catch {
-                guard case .malformed(let name, let value) = error else { throw error }
-                throw ValidationError("cannot parse this host's \(name): \"\(value)\"")
-            }
+        let allocatorsOnly = PortPersonality.builtIn.map(\.name).filter { n in
+            !Personality.catalog.contains { $0.name == n }
         }
-        guard let p = PortPersonality.named(personality) else {
-            let names = (PortPersonality.builtIn.map(\.name) + ["host"]).joined(separator: ", ")
-            throw ValidationError("unknown personality \"\(personality)\" (known: \(names))")
-        }
-        return p
+        if allocatorsOnly.contains(personality), let p = PortPersonality.named(personality) { return p }
+        return try PersonalityOption.resolve(personality, alsoKnown: allocatorsOnly).ports
     }
 
     static func parseRange(_ text: String) throws -> PortRange {

@@ -10,6 +10,8 @@ public struct SelfConnectCommand: AsyncParsableCommand {
             OddsCommand.self,
             ReproCommand.self,
             AuditCommand.self,
+            ScriptCommand.self,
+            WatchCommand.self,
         ]
     )
 

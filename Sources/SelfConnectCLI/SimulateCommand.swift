@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import NetSim
+import TCPStack
 import TCPWire
 
 struct SimulateCommand: AsyncParsableCommand {
@@ -26,7 +27,10 @@ struct SimulateCommand: AsyncParsableCommand {
     @Option(help: "Destination address (default 127.0.0.1, ::1 for the -v6 scenarios).")
     var host: String?
 
-    @Option(help: "Kernel personality: linux-3.10, linux-6, rfc9293, ... (default linux-3.10, the article's).")
+    @Option(help: """
+        Kernel personality: \(SimulationEngine.personalities.joined(separator: ", ")) \
+        (default linux-3.10, the article's; host: linux-6 with this machine's sysctls).
+        """)
     var personality = "linux-3.10"
 
     @Option(help: "Seed of the run's random generator (an unsigned 64-bit integer).")
@@ -77,10 +81,11 @@ struct SimulateCommand: AsyncParsableCommand {
             return
         }
         let options = try validatedOptions()
+        let snapshot = personality == "host" ? try PersonalityOption.hostSnapshot() : nil
         let pcapURL = try pcap.map { try Self.writableFile($0, flag: "--pcap") }
         let svgURL = try svg.map { try Self.writableFile($0, flag: "--svg") }
 
-        let report = SimulationEngine.run(options)
+        let report = SimulationEngine.run(options, host: snapshot)
 
         var out: [String] = []
         let chosen = trace || traceAll || netstat || explain || json
@@ -103,9 +108,9 @@ struct SimulateCommand: AsyncParsableCommand {
             throw ValidationError(
                 "unknown scenario '\(scenario)' (one of: \(ScenarioName.allCases.map(\.rawValue).joined(separator: ", ")))")
         }
-        guard SimulationEngine.personalities.contains(personality) else {
-            throw ValidationError(
-                "unknown personality '\(personality)' (one of: \(SimulationEngine.personalities.joined(separator: ", ")))")
+        // The name only: "host" reads this machine's sysctls in run().
+        do { _ = try Personality.named(personality, host: SysctlSnapshot()) } catch {
+            throw ValidationError(error.description)
         }
         if let port, !(1...65535).contains(port) {
             throw ValidationError("port \(port) is out of range (1-65535)")

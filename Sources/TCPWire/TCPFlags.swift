@@ -18,3 +18,14 @@ public struct TCPFlags: OptionSet, Hashable, Sendable {
     public static let rstAck: TCPFlags = [.rst, .ack]
     public static let finAck: TCPFlags = [.fin, .ack]
 }
+
+extension TCPFlags {
+    /// tcpdump's flag letters in its order (`S.`, `F.`, `R.`); `none` when no flag of the low eight is set.
+    public var tcpdumpLetters: String {
+        let letters: [(TCPFlags, Character)] = [
+            (.fin, "F"), (.syn, "S"), (.rst, "R"), (.psh, "P"), (.ack, "."), (.urg, "U"), (.ece, "E"), (.cwr, "W"),
+        ]
+        let text = String(letters.compactMap { contains($0.0) ? $0.1 : nil })
+        return text.isEmpty ? "none" : text
+    }
+}

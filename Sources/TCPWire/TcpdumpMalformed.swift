@@ -54,7 +54,7 @@ extension TcpdumpPrinter {
             return line + " tcp \(length - headerLength) [bad hdr length \(headerLength) - too short, < 20]"
         }
         let flags = TCPFlags(rawValue: UInt16(b[s + h + 13]))
-        line += "Flags [\(Self.flagText(flags))]"
+        line += "Flags [\(flags.tcpdumpLetters)]"
         let t = TCPSegment(
             sourcePort: be16(0), destinationPort: be16(2), sequenceNumber: be32(4), acknowledgmentNumber: be32(8),
             flags: flags, window: 0

@@ -79,7 +79,7 @@ public struct TcpdumpPrinter {
     private mutating func body(_ p: IPPacket) -> String {
         let t = p.tcp
         var s = p.ip.source.isIPv6 ? "IP6 " : "IP "
-        s += "\(p.source) > \(p.destination): Flags [\(Self.flagText(t.flags))]"
+        s += "\(p.source) > \(p.destination): Flags [\(t.flags.tcpdumpLetters)]"
         let (seq, ack, sackBase) = relative(p.ip.source, p.ip.destination, t)
         let length = t.payload.count
         if length > 0 || !t.flags.isDisjoint(with: [.syn, .fin, .rst]) {
@@ -126,15 +126,6 @@ public struct TcpdumpPrinter {
             conversations[key] = state
         }
         return (seq, ack, rev ? state.seq : state.ack)
-    }
-
-    /// tcpdump's flag letters, in its order; `none` when no flag of the low eight is set.
-    static func flagText(_ flags: TCPFlags) -> String {
-        let letters: [(TCPFlags, Character)] = [
-            (.fin, "F"), (.syn, "S"), (.rst, "R"), (.psh, "P"), (.ack, "."), (.urg, "U"), (.ece, "E"), (.cwr, "W"),
-        ]
-        let text = String(letters.compactMap { flags.contains($0.0) ? $0.1 : nil })
-        return text.isEmpty ? "none" : text
     }
 
     /// memcmp order of the addresses' network bytes.

@@ -209,3 +209,29 @@ import Testing
         #expect(r.stderr.hasPrefix("selfconnect: "))
     }
 }
+
+/// `simulate --personality` accepts every name of TCPStack's catalog, and "host".
+@Suite struct SimulatePersonalityTests {
+    @Test(arguments: ["linux-4.6", "freebsd", "host"])
+    func namedPersonalitiesSelfConnect(name: String) throws {
+        let r = try CLIRunner.run(["simulate", "--personality", name])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("summary: self-connected after "))
+    }
+
+    @Test func xnuStorySaysConnectRefusedTheSelfConnect() throws {
+        let r = try CLIRunner.run(["simulate", "--personality", "xnu", "--max-attempts", "20000"])
+        #expect(r.status == 0)
+        #expect(r.stdout.contains("telnet: connect to address 127.0.0.1: Invalid argument"))
+        #expect(r.stdout.contains("summary: no connection after 20000 attempts"))
+        #expect(r.stdout.contains("refused by connect() itself with EINVAL"))
+    }
+
+    @Test func unknownPersonalityListsTheCatalog() throws {
+        let r = try CLIRunner.run(["simulate", "--personality", "solaris"])
+        #expect(r.status == 2)
+        #expect(r.stdout.isEmpty)
+        #expect(r.stderr == "selfconnect: unknown personality 'solaris' "
+            + "(one of: linux-3.10, linux-4.6, linux-6, rfc9293, xnu, freebsd, host)\n")
+    }
+}

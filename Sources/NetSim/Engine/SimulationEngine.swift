@@ -1,37 +1,30 @@
 import TCPStack
 import TCPWire
 
-/// The simulator wired to the real engine: the personalities `selfconnect simulate` offers and how each maps to
-/// an engine configuration (TCP behaviour) and a port personality (which source ports connect() picks).
+/// The simulator wired to the real engine: `selfconnect simulate` offers TCPStack's personalities, each an
+/// engine configuration (TCP behaviour) and a port personality (which source ports connect() picks).
 public enum SimulationEngine {
-    public struct Personality: Sendable {
-        public var name: String
-        public var tcp: TCPConfiguration
-        public var ports: PortPersonality
+    /// Names `--personality` accepts, the default (the article's kernel) first; "host" last.
+    public static var personalities: [String] { Personality.names }
+
+    /// Stacks for every catalog personality; "host" is this snapshot's (NetSim does no I/O: the caller reads
+    /// the sysctls). Without a snapshot, "host" is plain linux-6 with no sysctls applied.
+    public static func stacks(host snapshot: SysctlSnapshot? = nil) -> StackFactory<EngineStack> {
+        let resolve: @Sendable (String) -> Personality = { name in
+            (try? Personality.named(name, host: snapshot ?? SysctlSnapshot())) ?? Personality.catalog[0]
+        }
+        return StackFactory<EngineStack>(
+            personalities: personalities,
+            make: { name, addresses, random, record in
+                let p = resolve(name)
+                var stack = EngineStack(addresses: addresses, configuration: p.tcp, ports: p.ports, random: random)
+                stack.isTracing = record
+                return stack
+            },
+            reachability: { name, port in Reachability.explain(resolve(name).ports, port: port) })
     }
 
-    /// The first one is the default: the article's kernel.
-    public static let catalog: [Personality] = [
-        Personality(name: "linux-3.10", tcp: .linux310, ports: .linux310),
-        Personality(name: "linux-6", tcp: .linux6, ports: .linux6),
-        Personality(name: "rfc9293", tcp: .rfc9293, ports: .rfc9293),
-    ]
-
-    public static var personalities: [String] { catalog.map(\.name) }
-
-    public static let stacks = StackFactory<EngineStack>(
-        personalities: personalities,
-        make: { name, addresses, random, record in
-            let p = catalog.first { $0.name == name } ?? catalog[0]
-            var stack = EngineStack(addresses: addresses, configuration: p.tcp, ports: p.ports, random: random)
-            stack.isTracing = record
-            return stack
-        },
-        reachability: { name, port in
-            Reachability.explain((catalog.first { $0.name == name } ?? catalog[0]).ports, port: port)
-        })
-
-    public static func run(_ options: SimulationOptions) -> SimulationReport {
-        ScenarioRunner.run(options, stacks: stacks)
+    public static func run(_ options: SimulationOptions, host snapshot: SysctlSnapshot? = nil) -> SimulationReport {
+        ScenarioRunner.run(options, stacks: stacks(host: snapshot))
     }
 }

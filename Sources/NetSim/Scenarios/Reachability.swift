@@ -26,6 +26,10 @@ public enum Reachability {
         } else {
             s += "; \(personality.name) draws ports without a parity preference"
         }
+        if personality.refusesIPv4SelfConnect {
+            s += "; but \(personality.name)'s connect() refuses an IPv4 self-connect with EINVAL (XNU tcp_connect), "
+                + "so over IPv4 the loop never connects to itself (IPv6 can)"
+        }
         return s
     }
 }

@@ -73,7 +73,7 @@ extension SimulationReport {
                 ("interface", .string(c.interface)),
                 ("source", endpoint(c.packet.source)),
                 ("destination", endpoint(c.packet.destination)),
-                ("flags", .string(PacketLabel.flags(c.packet.tcp.flags))),
+                ("flags", .string(c.packet.tcp.flags.tcpdumpLetters)),
                 ("seq", .int(Int64(c.packet.tcp.sequenceNumber))),
                 ("ack", .int(Int64(c.packet.tcp.acknowledgmentNumber))),
                 ("length", .int(c.packet.tcp.payload.count)),

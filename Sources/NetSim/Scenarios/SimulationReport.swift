@@ -52,7 +52,9 @@ public struct SimulationReport: Sendable {
             what = "no connection"
             time = story.last?.time ?? endTime
         }
-        return "summary: \(what) after \(attempts.count) attempt\(plural) (\(refusedAttempts) refused); "
+        let einval = attempts.filter { $0.result == .invalidArgument }.count
+        let refusedByConnect = einval == 0 ? "" : ", \(einval) refused by connect() itself with EINVAL"
+        return "summary: \(what) after \(attempts.count) attempt\(plural) (\(refusedAttempts) refused\(refusedByConnect)); "
             + "source ports tried: \(portText); simulated time \(TextFormat.seconds(time)) s; "
             + (connection == nil ? "port \(options.port): " : "why port \(options.port) was reachable: ") + reachability
     }

@@ -9,6 +9,11 @@ public struct Connection: Sendable {
     public internal(set) var remote: Endpoint?
     /// SO_REUSEADDR.
     public internal(set) var reuseAddress = false
+    /// TCP_MAXSEG, when set.
+    var userMSS: Int?
+    /// SO_RCVBUF / SO_SNDBUF as stored (doubled), when set.
+    var receiveBufferSize: Int?
+    var sendBufferSize: Int?
     /// The pending error, as SO_ERROR reports it.
     public internal(set) var pendingError: SocketError?
 
@@ -145,11 +150,13 @@ public struct Connection: Sendable {
     /// RCV.WND in bytes, as the sequence check uses it.
     public var rcvWnd: Int { receiveWindow }
 
-    /// SYN / SYN-ACK options in Linux's layout `mss,sackOK,TS val ecr,nop,wscale` (nops replace what is off).
-    func synOptions(now: Instant, ecr: UInt32, timestamps: Bool, sack: Bool, windowScale: UInt8?) -> TCPOptions {
-        TCPOptions(
-            synMSS: UInt16(clamping: ourMSS), sackPermitted: sack,
-            timestamps: timestamps ? (timestampValue(now), ecr) : nil, windowScale: windowScale)
+    /// SYN / SYN-ACK options, in the personality's layout (`SYNOptionLayout`).
+    func synOptions(
+        now: Instant, ecr: UInt32, timestamps: Bool, sack: Bool, windowScale: UInt8?, layout: SYNOptionLayout
+    ) -> TCPOptions {
+        layout.options(
+            mss: UInt16(clamping: ourMSS), timestamp: timestamps ? (timestampValue(now), ecr) : nil, sack: sack,
+            windowScale: windowScale)
     }
 
     /// Options of a non-SYN segment: `nop,nop,TS` and, when a duplicate was seen, `nop,nop,sack` (D-SACK).
@@ -186,24 +193,26 @@ public struct Connection: Sendable {
     /// The initial SYN, or its retransmission (RFC 9293 §3.10.1; Linux `tcp_connect`). Window not scaled.
     mutating func sendSyn(now: Instant, config: TCPConfiguration, out: inout EngineOutput) {
         guard let local, let remote else { return }
-        let ws: UInt8? = config.windowScaling ? config.receiveWindowScale : nil
+        let ws: UInt8? = config.windowScaling ? config.receiveWindowScale(receiveBuffer: receiveBufferSize) : nil
         let tcp = TCPSegment(
             sourcePort: local.port, destinationPort: remote.port, sequenceNumber: iss.rawValue, flags: .syn,
             window: UInt16(min(rcvWndAdvertised, 65535)),
-            options: synOptions(now: now, ecr: 0, timestamps: config.timestamps, sack: config.sack, windowScale: ws))
+            options: synOptions(
+                now: now, ecr: 0, timestamps: config.timestamps, sack: config.sack, windowScale: ws,
+                layout: config.synOptionLayout))
         out.packets.append(IPPacket(from: local.address, to: remote.address, tcp: tcp))
     }
 
     /// <SEQ=ISS><ACK=RCV.NXT><CTL=SYN,ACK> with the options agreed from the peer's SYN (RFC 7323 §1.3,
     /// RFC 2018 §2; Linux `tcp_make_synack` / `tcp_send_synack`). Window not scaled (RFC 7323 §2.2).
-    mutating func sendSynAck(now: Instant, out: inout EngineOutput) {
+    mutating func sendSynAck(now: Instant, config: TCPConfiguration, out: inout EngineOutput) {
         guard let local, let remote else { return }
         let tcp = TCPSegment(
             sourcePort: local.port, destinationPort: remote.port, sequenceNumber: iss.rawValue,
             acknowledgmentNumber: rcvNxt.rawValue, flags: .synAck, window: UInt16(min(rcvWndAdvertised, 65535)),
             options: synOptions(
                 now: now, ecr: tsRecent, timestamps: timestampsEnabled, sack: sackEnabled,
-                windowScale: windowScalingEnabled ? rcvWscale : nil))
+                windowScale: windowScalingEnabled ? rcvWscale : nil, layout: config.synOptionLayout))
         out.packets.append(IPPacket(from: local.address, to: remote.address, tcp: tcp))
     }
 
@@ -287,7 +296,7 @@ public struct Connection: Sendable {
         case .synSent:
             sendSyn(now: now, config: config, out: &out)
         case .synReceived:
-            sendSynAck(now: now, out: &out)
+            sendSynAck(now: now, config: config, out: &out)
         default:
             let offset = sndUna - sendBufferStart
             let inFlight = min(sendBuffer.count, sndNxt - sendBufferStart) - max(offset, 0)
@@ -309,12 +318,12 @@ public struct Connection: Sendable {
     /// Applies the options of the peer's SYN (RFC 9293 §3.7.1 MSS, RFC 7323 §2.2/§3.2, RFC 2018 §2).
     mutating func negotiate(_ seg: TCPSegment, config: TCPConfiguration, ipv6: Bool) {
         let o = seg.options
-        ourMSS = config.mss(ipv6: ipv6)
+        ourMSS = min(config.mss(ipv6: ipv6), userMSS ?? .max)
         let peerMSS = Int(o.mss ?? (ipv6 ? 1220 : 536))
         windowScalingEnabled = config.windowScaling && o.windowScale != nil
         if windowScalingEnabled, let ws = o.windowScale {
             sndWscale = min(ws, 14)
-            rcvWscale = config.receiveWindowScale
+            rcvWscale = config.receiveWindowScale(receiveBuffer: receiveBufferSize)
         } else {
             sndWscale = 0
             rcvWscale = 0

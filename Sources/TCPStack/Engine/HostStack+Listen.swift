@@ -37,11 +37,16 @@ extension HostStack {
         c.state = .listen
         c.local = local
         c.remote = remote
+        // The connection inherits the listener's socket options (Linux sk_clone_lock copies the sock).
+        c.userMSS = listener.userMSS
+        c.receiveBufferSize = listener.receiveBufferSize
+        c.sendBufferSize = listener.sendBufferSize
         c.negotiate(seg, config: configuration, ipv6: local.address.isIPv6)
         c.irs = SeqNum(seg.sequenceNumber)
         c.rcvNxt = c.irs + 1
         c.rcvWup = c.rcvNxt
-        var window = configuration.initialReceiveWindow(mss: c.ourMSS - (c.timestampsEnabled ? 12 : 0))
+        var window = configuration.initialReceiveWindow(
+            mss: c.ourMSS - (c.timestampsEnabled ? 12 : 0), receiveBuffer: c.receiveBufferSize)
         if !c.windowScalingEnabled { window = min(window, 65535) }
         c.receiveCapacity = window
         c.rcvWndAdvertised = window
@@ -58,7 +63,7 @@ extension HostStack {
         }
         c.setState(.synReceived, cause: .segment(seg), rfc: "RFC 9293 §3.10.7.2", linux: "tcp_conn_request",
             now: now, config: configuration, out: &out)
-        c.sendSynAck(now: now, out: &out)
+        c.sendSynAck(now: now, config: configuration, out: &out)
         c.retransmitDeadline = now + c.rto
         c.inConnectionTable = true
         slots[i] = c

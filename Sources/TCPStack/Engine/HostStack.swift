@@ -215,19 +215,24 @@ public struct HostStack: Sendable {
         var bindID = slots[i].bindID
         if let bound = boundLocal, let id = bindID {
             port = bound.port
+            try applyConnectTimeRefusal(local: Endpoint(sourceAddress, port), remote: remote)
             guard connections[FourTuple(local: Endpoint(sourceAddress, port), remote: remote)] == nil else {
                 throw .addressNotAvailable
             }
             try bindTable.connect(id, to: remote)
         } else {
             port = try allocateConnectPort(local: sourceAddress, remote: remote)
+            try applyConnectTimeRefusal(local: Endpoint(sourceAddress, port), remote: remote)
             bindID = try bindTable.autobind(
                 Endpoint(sourceAddress, port), to: remote, options: BindOptions(reuseAddress: reuseAddress))
         }
         let local = Endpoint(sourceAddress, port)
         let iss = isnGenerator.isn(local: local, remote: remote, now: now, clockShift: configuration.isnClockShift)
-        let mss = configuration.mss(ipv6: remote.address.isIPv6)
-        let window = configuration.initialReceiveWindow(mss: mss)
+        let userMSS = slots[i].userMSS
+        let receiveBufferSize = slots[i].receiveBufferSize
+        let sendBufferSize = slots[i].sendBufferSize
+        let mss = min(configuration.mss(ipv6: remote.address.isIPv6), userMSS ?? .max)
+        let window = configuration.initialReceiveWindow(mss: mss, receiveBuffer: receiveBufferSize)
         let tsOffset = configuration.randomTimestampOffset ? timestampOffset(local.address, remote.address) : 0
         // A fresh TCB, filled in place (the table entry is mutated, not copied); socket() just made one unless
         // this socket connected before.
@@ -235,6 +240,9 @@ public struct HostStack: Sendable {
         slots[i].hasConnected = true
         slots[i].state = oldState
         slots[i].reuseAddress = reuseAddress
+        slots[i].userMSS = userMSS
+        slots[i].receiveBufferSize = receiveBufferSize
+        slots[i].sendBufferSize = sendBufferSize
         slots[i].explicitlyBound = explicitlyBound
         slots[i].boundEndpoint = boundEndpoint
         slots[i].bindID = bindID
@@ -285,6 +293,19 @@ public struct HostStack: Sendable {
         return port
     }
 
+    /// XNU's connect() refusal, the one documented exception to the project rule that self-connect must
+    /// emerge from the state machine's general rules and that no endpoint comparison may steer the state
+    /// machine. It is a socket-API check, made here once the source port is chosen and before any segment is
+    /// sent; segment processing never compares endpoints. XNU `tcp_connect` (bsd/netinet/tcp_usrreq.c) returns
+    /// EINVAL when the IPv4 local address and port equal the remote ones; `tcp6_connect` has no such check.
+    /// XNU has already bound the port (`in_pcbbind`) and keeps it until close; here the socket stays unbound,
+    /// which differs only if the caller calls connect() again on the same socket.
+    private func applyConnectTimeRefusal(local: Endpoint, remote: Endpoint) throws(SocketError) {
+        if configuration.refusesIPv4SelfConnect, !remote.address.isIPv6, local == remote {
+            throw .invalidArgument
+        }
+    }
+
     /// The timestamp offset of an address pair, remembering the last pair (it depends on nothing else).
     mutating func timestampOffset(_ local: IPAddress, _ remote: IPAddress) -> UInt32 {
         if let last = lastTimestampOffset, last.local == local, last.remote == remote { return last.offset }
@@ -314,14 +335,18 @@ public struct HostStack: Sendable {
             throw c.pendingError ?? .notConnected
         case .listen:
             throw .notConnected
-        case .synSent, .synReceived, .established, .closeWait:
-            // RFC 9293 §3.10.2: queued in SYN-SENT/SYN-RECEIVED until ESTABLISHED.
+        case .synSent, .synReceived:
+            // RFC 9293 §3.10.2: queued in SYN-SENT/SYN-RECEIVED until ESTABLISHED. Linux waits for ESTABLISHED
+            // instead (tcp_sendmsg -> sk_stream_wait_connect; EAGAIN when non-blocking).
+            guard configuration.queueSendBeforeEstablished else { throw .wouldBlock }
+            guard !c.finQueued else { throw .brokenPipe }
+        case .established, .closeWait:
             guard !c.finQueued else { throw .brokenPipe }
         default:
             // RFC 9293 §3.10.2: "connection closing".
             throw .brokenPipe
         }
-        let room = configuration.sendBufferSize - c.sendBuffer.count
+        let room = (c.sendBufferSize.map { $0 / 2 } ?? configuration.sendBufferSize) - c.sendBuffer.count
         guard room > 0 else { throw .wouldBlock }
         let taken = min(room, bytes.count)
         slots[i].sendBuffer.append(contentsOf: bytes[0..<taken])

@@ -83,7 +83,7 @@ extension Connection {
             // <SEQ=ISS><ACK=RCV.NXT><CTL=SYN,ACK> reusing our ISS. Linux: tcp_rcv_synsent_state_process.
             setState(.synReceived, cause: cause, rfc: "RFC 9293 §3.10.7.3",
                 linux: "tcp_rcv_synsent_state_process", now: now, config: config, out: &out)
-            sendSynAck(now: now, out: &out)
+            sendSynAck(now: now, config: config, out: &out)
         }
     }
 
@@ -120,12 +120,12 @@ extension Connection {
         let ack = SeqNum(seg.acknowledgmentNumber)
         let cause = TransitionCause.segment(seg)
 
-        if state == .synReceived && passiveOpen && flags.contains(.syn) && !flags.contains(.ack)
-            && !flags.contains(.rst) && seq == irs
+        if config.resendSynAckForRetransmittedSyn && state == .synReceived && passiveOpen && flags.contains(.syn)
+            && !flags.contains(.ack) && !flags.contains(.rst) && seq == irs
         {
-            // The peer retransmitted its SYN: our SYN-ACK was lost; resend it (Linux tcp_check_req,
-            // RFC 9293 §3.8.1 retransmission).
-            sendSynAck(now: now, out: &out)
+            // Linux tcp_check_req: the peer retransmitted its SYN, so our SYN-ACK was lost: resend it. (RFC 9293
+            // §3.10.7.4 first: SEG.SEQ < RCV.NXT fails the sequence check and draws an ACK, below.)
+            sendSynAck(now: now, config: config, out: &out)
             return .none
         }
 
@@ -231,6 +231,19 @@ extension Connection {
             break
         }
 
+        if receivesDataAfterClose(seg, config: config) {
+            // RFC 1122 §4.2.2.13: new data after CLOSE is lost: tell the peer with <SEQ=SEG.ACK><CTL=RST>
+            // (Linux tcp_rcv_state_process, TCPAbortOnData -> tcp_reset).
+            sendReset(seq: ack, ack: nil, out: &out)
+            if descriptorOpen {
+                pendingError = .connectionReset
+                out.events.append(.reset(id))
+            }
+            setState(.closed, cause: cause, rfc: "RFC 1122 §4.2.2.13", linux: "tcp_rcv_state_process", now: now,
+                config: config, out: &out)
+            return outcome
+        }
+
         // seventh: segment text; eighth: FIN.
         var needAck = receiveText(seg, now: now, config: config, out: &out)
         if flags.contains(.fin) && !peerFinReceived
@@ -243,6 +256,15 @@ extension Connection {
             sendAck(now: now, out: &out)
         }
         return outcome
+    }
+
+    /// New data in FIN-WAIT-1/2 for a socket whose reading side is shut (close() or SHUT_RD): Linux's
+    /// `RCV_SHUTDOWN` test in tcp_rcv_state_process.
+    private func receivesDataAfterClose(_ seg: TCPSegment, config: TCPConfiguration) -> Bool {
+        guard config.resetOnCloseWithUnreadData, state == .finWait1 || state == .finWait2,
+            !descriptorOpen || readShutdown, !seg.payload.isEmpty
+        else { return false }
+        return SeqNum(seg.sequenceNumber) + seg.payload.count > rcvNxt
     }
 
     /// RFC 9293 §3.10.7.4 seventh. Returns whether the segment must be acknowledged.
@@ -338,9 +360,14 @@ extension Connection {
             // RFC 9293 §3.10.7.4 second, SYN-RECEIVED from a passive OPEN: drop the embryonic connection
             // (the listener stays in LISTEN).
             break
-        case .established, .finWait1, .finWait2, .closeWait:
+        case .established, .finWait1, .finWait2:
             // RFC 9293 §3.10.7.4 second: the user is told "connection reset".
             pendingError = .connectionReset
+            out.events.append(.reset(id))
+        case .closeWait:
+            // RFC 9293 §3.10.7.4 second: "connection reset"; the errno is Linux's: tcp_reset sets EPIPE in
+            // CLOSE_WAIT (the peer had already finished sending).
+            pendingError = .brokenPipe
             out.events.append(.reset(id))
         default:
             // RFC 9293 §3.10.7.4 second, CLOSING, LAST-ACK, TIME-WAIT: just close.
@@ -377,13 +404,15 @@ extension Connection {
         if flags.contains(.syn) && !flags.contains(.ack) && !flags.contains(.rst) {
             let newerTimestamp = timestampsEnabled
                 && seg.options.timestamps.map { Int32(bitPattern: $0.value &- tsRecent) > 0 } == true
-            let newerSequence = !timestampsEnabled && seq > rcvNxt
+            // RFC 9293 §3.10.7.4 fourth reopens only on the timestamp test; without timestamps the sequence test
+            // is RFC 1122 §4.2.2.13 (RFC 9293 §3.6.1 MAY-2) and RFC 6191 §2, which Linux applies.
+            let newerSequence = config.reopenTimeWaitBySequence && !timestampsEnabled && seq > rcvNxt
             if config.reopenTimeWaitWithSyn && (newerTimestamp || newerSequence) {
                 // RFC 6191 §2 / RFC 9293 §3.10.7.4 fourth: a new incarnation may take over TIME-WAIT
                 // (Linux TCP_TW_SYN).
                 return .reopen
             }
-            // RFC 5961 §4.2: otherwise a challenge ACK.
+            // RFC 9293 §3.10.7.4 fourth, RFC 5961 §4.2: otherwise a challenge ACK.
             sendChallengeAck(now: now, config: config, out: &out)
             return .none
         }
@@ -406,6 +435,11 @@ extension Connection {
             // RFC 9293 §3.10.7.4 eighth, TIME-WAIT: a retransmitted FIN: ACK it and restart the 2 MSL timer.
             timeWaitDeadline = now + config.timeWaitDuration
             sendAck(now: now, out: &out)
+        } else if config.ackSegmentsInTimeWait && (seq != rcvNxt || seg.sequenceLength > 0) {
+            // Linux tcp_timewait_state_process TCP_TW_ACK: anything but a bare in-order ACK is ACKed (rate-limited
+            // like an out-of-window ACK) and restarts TIME-WAIT. RFC 9293 §3.10.7.4 seventh ignores the text.
+            timeWaitDeadline = now + config.timeWaitDuration
+            sendOutOfWindowAck(seg, now: now, config: config, out: &out)
         }
         return .none
     }

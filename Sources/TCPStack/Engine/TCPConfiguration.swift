@@ -9,7 +9,8 @@ public struct TCPConfiguration: Sendable {
     public var interfaceMTU: Int
 
     /// `net.ipv4.tcp_rmem[1]`: the initial receive buffer. The initial window is half of it (Linux
-    /// `tcp_win_from_space`: `tcp_adv_win_scale = 1` in 3.10, the default `scaling_ratio` in 6.x).
+    /// `tcp_win_from_space`: `tcp_adv_win_scale = 1` in 3.10, the default `scaling_ratio` in 6.x), or all of it
+    /// when `windowIsHalfTheReceiveBuffer` is off (BSD `recvspace`).
     public var receiveBufferDefault: Int
 
     /// `max(tcp_rmem[2], rmem_max)`: the largest buffer, which fixes the window scale we announce
@@ -77,9 +78,32 @@ public struct TCPConfiguration: Sendable {
     /// connect() on a listening socket turns the passive open active, LISTEN -> SYN-SENT (RFC 9293 §3.10.1
     /// OPEN in LISTEN, figure 5). Sockets refuse it: Linux `inet_stream_connect` returns EISCONN.
     public var activeOpenFromListen: Bool
+    /// Order and padding of the SYN and SYN-ACK options (Linux's unless a personality says otherwise).
+    public var synOptionLayout: SYNOptionLayout
+    /// The initial window is half the receive buffer (Linux); BSDs advertise the whole buffer (`sbspace`).
+    public var windowIsHalfTheReceiveBuffer: Bool
+    /// connect() fails with EINVAL when the IPv4 local address:port equals the remote one (XNU `tcp_connect`;
+    /// not `tcp6_connect`). A socket-API rule checked before any segment is sent, never in segment processing.
+    public var refusesIPv4SelfConnect: Bool
     /// close() with unread received data resets the connection instead of sending a FIN (RFC 2525 §2.17;
-    /// Linux `tcp_close`, "data_was_unread").
+    /// Linux `tcp_close`, "data_was_unread"), and so does new data arriving in FIN-WAIT-1/2 after close()
+    /// (RFC 1122 §4.2.2.13; Linux `tcp_rcv_state_process`, TCPAbortOnData).
     public var resetOnCloseWithUnreadData: Bool
+    /// SEND before ESTABLISHED queues the data (RFC 9293 §3.10.2, SYN-SENT/SYN-RECEIVED). Off: `send` reports
+    /// `wouldBlock` until the connection is established (Linux `tcp_sendmsg` -> `sk_stream_wait_connect`).
+    public var queueSendBeforeEstablished: Bool
+    /// A retransmitted SYN in a passive SYN-RECEIVED is answered with the SYN-ACK again (Linux `tcp_check_req`).
+    /// Off: it fails the sequence check and draws an ACK (RFC 9293 §3.10.7.4 first).
+    public var resendSynAckForRetransmittedSyn: Bool
+    /// Segments in TIME-WAIT other than a bare in-order ACK or RST are answered with an ACK and restart the 2 MSL
+    /// timer (Linux `tcp_timewait_state_process` TCP_TW_ACK). Off: only a retransmitted FIN is ACKed; other text
+    /// is ignored (RFC 9293 §3.10.7.4 seventh, TIME-WAIT).
+    public var ackSegmentsInTimeWait: Bool
+    /// Without timestamps, a SYN above RCV.NXT may reopen TIME-WAIT (RFC 1122 §4.2.2.13, RFC 6191 §2; Linux
+    /// TCP_TW_SYN). Off: only the timestamp test may (RFC 9293 §3.10.7.4 fourth), anything else is challenged.
+    public var reopenTimeWaitBySequence: Bool
+    /// Largest SO_RCVBUF / SO_SNDBUF a user may ask for before doubling (`net.core.rmem_max`, `wmem_max`: 212992).
+    public var userBufferMax: Int
 
     public enum SequenceCheck: Hashable, Sendable {
         /// RFC 9293 §3.10.7.4 "first": the four-case test against RCV.NXT and RCV.WND.
@@ -97,7 +121,11 @@ public struct TCPConfiguration: Sendable {
         synRetries: Int = 6, synAckRetries: Int = 5, dataRetries: Int = 15, timeWaitDuration: Duration,
         sequenceCheck: SequenceCheck, rstChallengeAck: Bool = true, acceptSynAckInSynReceived: Bool,
         challengeAckInterval: Duration?, challengeAckLimitPerSecond: Int?, reopenTimeWaitWithSyn: Bool = true,
-        activeOpenFromListen: Bool = false, resetOnCloseWithUnreadData: Bool = true
+        activeOpenFromListen: Bool = false, resetOnCloseWithUnreadData: Bool = true,
+        queueSendBeforeEstablished: Bool = false, resendSynAckForRetransmittedSyn: Bool = true,
+        ackSegmentsInTimeWait: Bool = true, reopenTimeWaitBySequence: Bool = true, userBufferMax: Int = 212_992,
+        synOptionLayout: SYNOptionLayout = .linux, windowIsHalfTheReceiveBuffer: Bool = true,
+        refusesIPv4SelfConnect: Bool = false
     ) {
         self.name = name
         self.interfaceMTU = interfaceMTU
@@ -127,6 +155,14 @@ public struct TCPConfiguration: Sendable {
         self.reopenTimeWaitWithSyn = reopenTimeWaitWithSyn
         self.activeOpenFromListen = activeOpenFromListen
         self.resetOnCloseWithUnreadData = resetOnCloseWithUnreadData
+        self.queueSendBeforeEstablished = queueSendBeforeEstablished
+        self.resendSynAckForRetransmittedSyn = resendSynAckForRetransmittedSyn
+        self.ackSegmentsInTimeWait = ackSegmentsInTimeWait
+        self.reopenTimeWaitBySequence = reopenTimeWaitBySequence
+        self.userBufferMax = userBufferMax
+        self.synOptionLayout = synOptionLayout
+        self.windowIsHalfTheReceiveBuffer = windowIsHalfTheReceiveBuffer
+        self.refusesIPv4SelfConnect = refusesIPv4SelfConnect
     }
 
     /// Plain RFC 9293 (with its RFC 5961 recommendations): MSS is the only option, 64 KiB - 1 window,
@@ -137,7 +173,8 @@ public struct TCPConfiguration: Sendable {
         isnClockShift: 12, rtoMin: .seconds(1), rtoMax: .seconds(60), timeWaitDuration: .seconds(240),
         sequenceCheck: .rfc9293, acceptSynAckInSynReceived: false,
         challengeAckInterval: nil, challengeAckLimitPerSecond: nil, activeOpenFromListen: true,
-        resetOnCloseWithUnreadData: false)
+        resetOnCloseWithUnreadData: false, queueSendBeforeEstablished: true, resendSynAckForRetransmittedSyn: false,
+        ackSegmentsInTimeWait: false, reopenTimeWaitBySequence: false)
 
     /// Linux 3.10, the article's kernel: tcp_rmem 4096 87380 6291456 (window 43690, wscale 7), challenge ACKs
     /// limited only globally (100/s), a SYN in SYN_RECV always draws a challenge ACK.
@@ -162,9 +199,13 @@ public struct TCPConfiguration: Sendable {
     public func mss(ipv6: Bool) -> Int { ipv6 ? min(interfaceMTU - 60, 65535) : min(interfaceMTU - 40, 65495) }
 
     /// The window scale we announce (0 when scaling is off).
-    public var receiveWindowScale: UInt8 {
+    public var receiveWindowScale: UInt8 { receiveWindowScale(receiveBuffer: nil) }
+
+    /// The window scale for a socket; with an SO_RCVBUF (`receiveBuffer`, doubled) the window is clamped to half
+    /// of it and the scale follows (Linux `tcp_select_initial_window`, `window_clamp` under `SOCK_RCVBUF_LOCK`).
+    public func receiveWindowScale(receiveBuffer: Int?) -> UInt8 {
         guard windowScaling else { return 0 }
-        var space = receiveBufferMax
+        var space = receiveBuffer.map { $0 / 2 } ?? receiveBufferMax
         var shift: UInt8 = 0
         while space > 65535 && shift < 14 {
             space >>= 1
@@ -173,9 +214,11 @@ public struct TCPConfiguration: Sendable {
         return shift
     }
 
-    /// The initial receive window for a connection whose segments carry at most `mss` bytes.
-    public func initialReceiveWindow(mss: Int) -> Int {
-        var space = receiveBufferDefault / 2
+    /// The initial receive window for a connection whose segments carry at most `mss` bytes; `receiveBuffer`
+    /// is the socket's SO_RCVBUF (doubled) when set.
+    public func initialReceiveWindow(mss: Int, receiveBuffer: Int? = nil) -> Int {
+        let buffer = receiveBuffer ?? receiveBufferDefault
+        var space = windowIsHalfTheReceiveBuffer ? buffer / 2 : buffer
         if !windowScaling { space = min(space, 65535) }
         if roundInitialWindowToMSS && space > mss { space -= space % mss }
         return space

@@ -13,6 +13,9 @@ public struct SysctlSnapshot: Hashable, Sendable {
     public var invalidRateLimitMilliseconds: Int?  // net.ipv4.tcp_invalid_ratelimit
     public var challengeAckLimit: Int?             // net.ipv4.tcp_challenge_ack_limit
     public var timeWaitReuse: Int?                 // net.ipv4.tcp_tw_reuse (0, 1, 2 = loopback only)
+    public var receiveBufferCeiling: Int?          // net.core.rmem_max
+    public var synAckRetries: Int?                 // net.ipv4.tcp_synack_retries
+    public var dataRetries: Int?                   // net.ipv4.tcp_retries2
 
     public struct BufferSizes: Hashable, Sendable {
         public var min: Int, initial: Int, max: Int
@@ -23,7 +26,8 @@ public struct SysctlSnapshot: Hashable, Sendable {
         "net/ipv4/ip_local_port_range", "net/ipv4/ip_local_reserved_ports", "net/ipv4/tcp_rmem",
         "net/ipv4/tcp_wmem", "net/ipv4/tcp_timestamps", "net/ipv4/tcp_sack", "net/ipv4/tcp_dsack",
         "net/ipv4/tcp_window_scaling", "net/ipv4/tcp_syn_retries", "net/ipv4/tcp_invalid_ratelimit",
-        "net/ipv4/tcp_challenge_ack_limit", "net/ipv4/tcp_tw_reuse",
+        "net/ipv4/tcp_challenge_ack_limit", "net/ipv4/tcp_tw_reuse", "net/core/rmem_max",
+        "net/ipv4/tcp_synack_retries", "net/ipv4/tcp_retries2",
     ]
 
     public init() {}
@@ -67,6 +71,9 @@ public struct SysctlSnapshot: Hashable, Sendable {
             case "net.ipv4.tcp_invalid_ratelimit": invalidRateLimitMilliseconds = try ints(1)[0]
             case "net.ipv4.tcp_challenge_ack_limit": challengeAckLimit = try ints(1)[0]
             case "net.ipv4.tcp_tw_reuse": timeWaitReuse = try ints(1)[0]
+            case "net.core.rmem_max": receiveBufferCeiling = try ints(1)[0]
+            case "net.ipv4.tcp_synack_retries": synAckRetries = try ints(1)[0]
+            case "net.ipv4.tcp_retries2": dataRetries = try ints(1)[0]
             default: continue
             }
         }

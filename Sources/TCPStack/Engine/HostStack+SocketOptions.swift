@@ -1,0 +1,47 @@
+/// Socket options that shape a connection before it opens: TCP_MAXSEG, SO_RCVBUF, SO_SNDBUF (Linux semantics).
+extension HostStack {
+    /// Linux `TCP_MIN_MSS` and `MAX_TCP_WINDOW`: the range TCP_MAXSEG accepts.
+    static let userMSSRange = 88...32767
+    /// Linux `SOCK_MIN_RCVBUF` (2048 + an aligned `sk_buff`, x86-64) and `SOCK_MIN_SNDBUF` (twice that).
+    static let minimumReceiveBuffer = 2304
+    static let minimumSendBuffer = 4608
+
+    /// TCP_MAXSEG: caps the MSS we announce and send with (RFC 9293 §3.7.1; Linux `do_tcp_setsockopt`:
+    /// 0 clears it, values outside 88...32767 are EINVAL). A listener passes it to its connections.
+    public mutating func setMaximumSegmentSize(_ id: SocketID, _ mss: Int) throws(SocketError) {
+        let i = try openSlot(id)
+        guard mss == 0 || Self.userMSSRange.contains(mss) else { throw .invalidArgument }
+        slots[i].userMSS = mss == 0 ? nil : mss
+    }
+
+    /// SO_RCVBUF: Linux `sock_setsockopt` caps the value at `rmem_max`, then doubles it for bookkeeping
+    /// overhead; the receive window is half of the result (`tcp_full_space`), and it fixes the window scale
+    /// (`tcp_select_initial_window` with `SOCK_RCVBUF_LOCK`). Applies to connections opened afterwards.
+    public mutating func setReceiveBufferSize(_ id: SocketID, _ bytes: Int) throws(SocketError) {
+        let i = try openSlot(id)
+        slots[i].receiveBufferSize = Self.userBuffer(bytes, limit: configuration.userBufferMax,
+            minimum: Self.minimumReceiveBuffer)
+    }
+
+    /// SO_SNDBUF: capped at `wmem_max` and doubled like SO_RCVBUF; `send` takes half of it in payload bytes.
+    public mutating func setSendBufferSize(_ id: SocketID, _ bytes: Int) throws(SocketError) {
+        let i = try openSlot(id)
+        slots[i].sendBufferSize = Self.userBuffer(bytes, limit: configuration.userBufferMax,
+            minimum: Self.minimumSendBuffer)
+    }
+
+    /// SO_RCVBUF as getsockopt reports it: the doubled value, or `tcp_rmem[1]`.
+    public func receiveBufferSize(of id: SocketID) -> Int? {
+        slot(id).map { $0.receiveBufferSize ?? configuration.receiveBufferDefault }
+    }
+
+    /// SO_SNDBUF as getsockopt reports it: the doubled value, or `tcp_wmem[1]`.
+    public func sendBufferSize(of id: SocketID) -> Int? {
+        slot(id).map { $0.sendBufferSize ?? configuration.sendBufferSize }
+    }
+
+    /// A negative int becomes a huge u32 in Linux, so it meets the cap.
+    static func userBuffer(_ bytes: Int, limit: Int, minimum: Int) -> Int {
+        max((bytes < 0 ? limit : min(bytes, limit)) * 2, minimum)
+    }
+}

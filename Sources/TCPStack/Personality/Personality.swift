@@ -1,0 +1,90 @@
+import TCPWire
+
+/// A named bundle of every default a system brings to self-connect: the engine's TCP behaviour (`tcp`: MSS,
+/// SYN option layout, buffers and window scale, timestamps, SACK/D-SACK, challenge ACKs and rate limits,
+/// RTO bounds, TIME-WAIT, SYN retries, connect() rules) and the port side (`ports`: range, reserved ports,
+/// allocator). Each preset documents its sources where it is defined (`TCPConfiguration`, `PortPersonality`).
+public struct Personality: Sendable {
+    public var name: String
+    /// One line: what it models.
+    public var summary: String
+    public var tcp: TCPConfiguration
+    public var ports: PortPersonality
+
+    public init(name: String, summary: String, tcp: TCPConfiguration, ports: PortPersonality) {
+        self.name = name
+        self.summary = summary
+        self.tcp = tcp
+        self.ports = ports
+    }
+
+    /// The article's kernel: sequential ports, `win 43690`, `wscale 7`, challenge ACK in SYN_RECV.
+    public static let linux310 = Personality(
+        name: "linux-3.10", summary: "the article's kernel: sequential ports, win 43690 wscale 7",
+        tcp: .linux310, ports: .linux310)
+    /// Linux 4.6: connect() prefers even ports; per-socket challenge-ACK limit.
+    public static let linux46 = Personality(
+        name: "linux-4.6", summary: "even ports first for connect(), 3.10's buffers, 500 ms ACK rate limit",
+        tcp: .linux46, ports: .linux46)
+    /// Linux 6.x as recorded on 6.18: perturbed even-first ports, `win 65495`, `wscale 10`, D-SACK.
+    public static let linux6 = Personality(
+        name: "linux-6", summary: "the reference 6.18 captures: random even steps, win 65495 wscale 10",
+        tcp: .linux6, ports: .linux6)
+    /// The plain RFCs: RFC 9293 with RFC 5961, MSS only, RFC 6056 algorithm 3 ports.
+    public static let rfc9293 = Personality(
+        name: "rfc9293", summary: "plain RFC 9293 (+RFC 5961): MSS option only, RFC 6056 alg. 3 ports",
+        tcp: .rfc9293, ports: .rfc9293)
+    /// macOS: IPv4 self-connect refused by connect() with EINVAL; IPv6 allowed.
+    public static let xnu = Personality(
+        name: "xnu", summary: "macOS: connect() refuses an IPv4 self-connect (EINVAL), IPv6 allowed",
+        tcp: .xnu, ports: .xnu)
+    /// FreeBSD: random-start sequential ports over 10000-65535, BSD option layout.
+    public static let freebsd = Personality(
+        name: "freebsd", summary: "FreeBSD: RFC 6056 alg. 1 ports 10000-65535, mss,nop,wscale,sackOK,TS",
+        tcp: .freebsd, ports: .freebsd)
+
+    /// The built-in personalities, the article's kernel first. `host` is not here: it needs a snapshot.
+    public static let catalog: [Personality] = [linux310, linux46, linux6, rfc9293, xnu, freebsd]
+
+    /// Every name `named(_:host:)` accepts: the catalog and "host".
+    public static var names: [String] { catalog.map(\.name) + ["host"] }
+
+    /// A personality by name. "host" is `host(snapshot)` and needs the snapshot (the caller reads the sysctls:
+    /// TCPStack does no I/O).
+    public static func named(_ name: String, host snapshot: SysctlSnapshot? = nil) throws(UnknownPersonality)
+        -> Personality
+    {
+        if name == "host" {
+            guard let snapshot else { throw UnknownPersonality(name: name, known: names, needsSnapshot: true) }
+            return host(snapshot)
+        }
+        guard let p = catalog.first(where: { $0.name == name }) else {
+            throw UnknownPersonality(name: name, known: names, needsSnapshot: false)
+        }
+        return p
+    }
+}
+
+/// `Personality.named` was given a name it does not know (or "host" without a snapshot).
+public struct UnknownPersonality: Error, Hashable, Sendable, CustomStringConvertible {
+    public var name: String
+    public var known: [String]
+    public var needsSnapshot: Bool
+
+    /// One line, for a CLI's error message.
+    public var description: String {
+        needsSnapshot
+            ? "personality 'host' needs this machine's sysctls"
+            : "unknown personality '\(name)' (one of: \(known.joined(separator: ", ")))"
+    }
+}
+
+extension HostStack {
+    /// A host with a personality's TCP behaviour and its port allocator (seeded from `seed`).
+    public init(addresses: [IPAddress], personality: Personality, seed: UInt64) {
+        var random = SeededRandom(seed: seed)
+        let allocator = personality.ports.makeAllocator(random: &random)
+        self.init(
+            addresses: addresses, configuration: personality.tcp, portAllocator: allocator, seed: random.next())
+    }
+}
