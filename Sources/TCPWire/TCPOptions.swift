@@ -129,6 +129,56 @@ public struct TCPOptions: Hashable, Sendable {
         }
     }
 
+    /// The SYN / SYN-ACK layout Linux sends (`tcp_options_write`): `mss,sackOK,TS val ecr,nop,wscale`, with
+    /// `nop,nop` standing in for sackOK when only timestamps are on, `nop,nop,sackOK` when only SACK is, and
+    /// `nop,wscale` last when scaling is on. At most 20 bytes, so it cannot fail: no throwing, no option values.
+    public init(
+        synMSS mss: UInt16, sackPermitted: Bool, timestamps: (value: UInt32, echoReply: UInt32)?, windowScale: UInt8?
+    ) {
+        appendChunk(0x0402 | UInt64(mss.bigEndian) << 16, 4)
+        if let ts = timestamps {
+            appendChunk(sackPermitted ? 0x0204 : 0x0101, 2)
+            appendTimestamps(ts.value, ts.echoReply)
+        } else if sackPermitted {
+            appendChunk(0x0204_0101, 4)
+        }
+        if let ws = windowScale { appendChunk(0x0303_01 | UInt64(ws) << 24, 4) }
+    }
+
+    /// Appends `nop,nop,TS val ecr`, the aligned layout of every non-SYN segment once timestamps are agreed
+    /// (RFC 7323 Appendix A), when it fits (12 bytes); returns whether it did. Non-throwing.
+    @discardableResult
+    public mutating func appendAlignedTimestamps(value: UInt32, echoReply: UInt32) -> Bool {
+        guard count + 12 <= Self.capacity else { return false }
+        appendChunk(0x0101, 2)
+        appendTimestamps(value, echoReply)
+        return true
+    }
+
+    private mutating func appendTimestamps(_ value: UInt32, _ echo: UInt32) {
+        appendChunk(0x0a08 | UInt64(value.bigEndian) << 16 | UInt64(echo.bigEndian) << 48, 8)
+        appendChunk(UInt64(echo.bigEndian) >> 16, 2)
+    }
+
+    /// Appends `n` (1...8) bytes held in wire order in `chunk`, first byte lowest: a word or two of shifts
+    /// instead of a byte at a time. The caller has checked the room.
+    private mutating func appendChunk(_ chunk: UInt64, _ n: Int) {
+        let bit = UInt64(count & 7) * 8
+        orWord(count >> 3, chunk << bit)
+        if bit != 0, bit + UInt64(n) * 8 > 64 { orWord((count >> 3) + 1, chunk >> (64 - bit)) }
+        count += n
+    }
+
+    private mutating func orWord(_ index: Int, _ bits: UInt64) {
+        switch index {
+        case 0: w0 |= bits
+        case 1: w1 |= bits
+        case 2: w2 |= bits
+        case 3: w3 |= bits
+        default: w4 |= bits
+        }
+    }
+
     /// Checks that every option's length field fits inside the area (after EOL the rest is padding).
     private func validate() throws(WireError) {
         var i = 0

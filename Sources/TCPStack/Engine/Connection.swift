@@ -162,10 +162,7 @@ public struct Connection: Sendable {
     /// Options of a non-SYN segment: `nop,nop,TS` and, when a duplicate was seen, `nop,nop,sack` (D-SACK).
     mutating func segmentOptions(now: Instant) -> TCPOptions {
         var o = TCPOptions()
-        if timestampsEnabled {
-            try? o.append(.noOperation); try? o.append(.noOperation)
-            try? o.append(.timestamps(value: timestampValue(now), echoReply: tsRecent))
-        }
+        if timestampsEnabled { o.appendAlignedTimestamps(value: timestampValue(now), echoReply: tsRecent) }
         if let block = pendingDSACK {
             try? o.append(.noOperation); try? o.append(.noOperation)
             try? o.append(.sack([block]))

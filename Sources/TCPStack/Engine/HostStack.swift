@@ -159,15 +159,7 @@ public struct HostStack: Sendable {
         guard isAny(endpoint.address) || addresses.contains(endpoint.address) else { throw .addressNotAvailable }
         let options = BindOptions(reuseAddress: slots[i].reuseAddress)
         var port = endpoint.port
-        if port == 0 {
-            var allocator = portAllocator
-            var rng = random
-            port = try allocator.bindPort(
-                local: endpoint.address,
-                isUsable: { bindTable.canBind(Endpoint(endpoint.address, $0), options: options) }, random: &rng)
-            portAllocator = allocator
-            random = rng
-        }
+        if port == 0 { port = try allocateBindPort(local: endpoint.address, options: options) }
         let local = Endpoint(endpoint.address, port)
         slots[i].bindID = try bindTable.bind(local, options: options)
         slots[i].local = local
@@ -229,17 +221,7 @@ public struct HostStack: Sendable {
             }
             try bindTable.connect(id, to: remote)
         } else {
-            var allocator = portAllocator
-            var rng = random
-            port = try allocator.connectPort(
-                local: sourceAddress, remote: remote,
-                isUsable: {
-                    bindTable.isUsableForConnect(port: $0, local: sourceAddress, remote: remote)
-                        && (connections.isEmpty
-                            || connections[FourTuple(local: Endpoint(sourceAddress, $0), remote: remote)] == nil)
-                }, random: &rng)
-            portAllocator = allocator
-            random = rng
+            port = try allocateConnectPort(local: sourceAddress, remote: remote)
             try applyConnectTimeRefusal(local: Endpoint(sourceAddress, port), remote: remote)
             bindID = try bindTable.autobind(
                 Endpoint(sourceAddress, port), to: remote, options: BindOptions(reuseAddress: reuseAddress))
@@ -282,6 +264,33 @@ public struct HostStack: Sendable {
             out: &out)
         slots[i].sendSyn(now: now, config: configuration, out: &out)
         slots[i].retransmitDeadline = now + configuration.rtoInitial
+    }
+
+    // The allocator runs in place: copying it would duplicate Linux 6's 2^16-entry perturbation table on every
+    // call. On exhaustion its probe counters stay advanced (as RFC 6056's global counters do); the random
+    // generator still advances only on success. The closure reads snapshots of the tables (shared storage,
+    // unchanged during the scan) that end with these functions, before the caller mutates the tables again.
+
+    mutating func allocateConnectPort(local: IPAddress, remote: Endpoint) throws(SocketError) -> UInt16 {
+        let table = bindTable, demux = connections
+        var rng = random
+        let port = try portAllocator.connectPort(
+            local: local, remote: remote,
+            isUsable: {
+                table.isUsableForConnect(port: $0, local: local, remote: remote)
+                    && (demux.isEmpty || demux[FourTuple(local: Endpoint(local, $0), remote: remote)] == nil)
+            }, random: &rng)
+        random = rng
+        return port
+    }
+
+    mutating func allocateBindPort(local: IPAddress, options: BindOptions) throws(SocketError) -> UInt16 {
+        let table = bindTable
+        var rng = random
+        let port = try portAllocator.bindPort(
+            local: local, isUsable: { table.canBind(Endpoint(local, $0), options: options) }, random: &rng)
+        random = rng
+        return port
     }
 
     /// XNU's connect() refusal, the one documented exception to the project rule that self-connect must

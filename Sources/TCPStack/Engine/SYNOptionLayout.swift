@@ -19,21 +19,14 @@ public enum SYNOptionLayout: String, Hashable, Sendable {
         func add(_ option: TCPOption) { try? o.append(option) }
         func nops(_ n: Int) { for _ in 0..<n { add(.noOperation) } }
         let ts = timestamp.map { TCPOption.timestamps(value: $0.value, echoReply: $0.echo) }
-        add(.maxSegmentSize(mss))
         switch self {
         case .linux:
-            if let ts {
-                if sack { add(.sackPermitted) } else { nops(2) }
-                add(ts)
-            } else if sack {
-                nops(2)
-                add(.sackPermitted)
-            }
-            if let ws = windowScale {
-                nops(1)
-                add(.windowScale(ws))
-            }
+            // A direct builder: no option values, no throwing appends (the engine's hot path).
+            return TCPOptions(
+                synMSS: mss, sackPermitted: sack, timestamps: timestamp.map { ($0.value, $0.echo) },
+                windowScale: windowScale)
         case .xnu:
+            add(.maxSegmentSize(mss))
             if let ws = windowScale {
                 nops(1)
                 add(.windowScale(ws))
@@ -45,6 +38,7 @@ public enum SYNOptionLayout: String, Hashable, Sendable {
             if sack { add(.sackPermitted) }
             while o.count % 4 != 0 { add(.endOfList) }
         case .freebsd:
+            add(.maxSegmentSize(mss))
             if let ws = windowScale {
                 while o.count % 2 != 1 { add(.noOperation) }
                 add(.windowScale(ws))

@@ -27,7 +27,7 @@ public struct Linux310PortAllocator: PortAllocator {
         local: IPAddress, remote: Endpoint, isUsable: (UInt16) -> Bool, random: inout SeededRandom
     ) throws(SocketError) -> UInt16 {
         let remaining = UInt32(policy.count)
-        let offset = hint &+ UInt32(truncatingIfNeeded: key.portHash(local: local, remote: remote))
+        let offset = hint &+ UInt32(truncatingIfNeeded: portHash(local: local, remote: remote))
         for i in 1...remaining {
             let port = policy.low + Int((i &+ offset) % remaining)
             if policy.accepts(port, isUsable) {
@@ -43,6 +43,17 @@ public struct Linux310PortAllocator: PortAllocator {
         local: IPAddress, isUsable: (UInt16) -> Bool, random: inout SeededRandom
     ) throws(SocketError) -> UInt16 {
         try RFC6056.randomStartSequential(policy, isUsable, &random)
+    }
+
+    /// The keyed hash, remembered for the last destination (a pure function of it): a retry loop asks for the
+    /// same one every time.
+    private var lastHash: (local: IPAddress, remote: Endpoint, hash: UInt64)?
+
+    private mutating func portHash(local: IPAddress, remote: Endpoint) -> UInt64 {
+        if let h = lastHash, h.local == local, h.remote == remote { return h.hash }
+        let hash = key.portHash(local: local, remote: remote)
+        lastHash = (local, remote, hash)
+        return hash
     }
 }
 
