@@ -29,7 +29,9 @@ let package = Package(
         // Linux UAPI headers (sock_diag, AF_PACKET) for HostNet.
         .target(name: "CNetlinkShims"),
         // TUN driver running our stack against the kernel.
-        .target(name: "TUNLink", dependencies: ["TCPStack", "TCPWire"]),
+        .target(name: "TUNLink", dependencies: ["TCPStack", "TCPWire", "CTUNShims"]),
+        // TUNSETIFF and setns(2) for TUNLink.
+        .target(name: "CTUNShims"),
         .target(
             name: "SelfConnectCLI",
             dependencies: [
@@ -40,12 +42,13 @@ let package = Package(
         .executableTarget(name: "selfconnect", dependencies: ["SelfConnectCLI"]),
         .executableTarget(
             name: "SelfConnectBench",
-            dependencies: ["TCPWire", "TCPStack", "NetSim", "HostNet"]
+            dependencies: ["TCPWire", "TCPStack", "NetSim", "HostNet", "TUNLink"]
         ),
         .testTarget(name: "TCPWireTests", dependencies: ["TCPWire"]),
         .testTarget(name: "TCPStackTests", dependencies: ["TCPStack", "TCPWire"]),
         .testTarget(name: "NetSimTests", dependencies: ["NetSim", "TCPStack", "TCPWire"]),
         .testTarget(name: "HostNetTests", dependencies: ["HostNet", "SelfConnectGuard", "TCPWire"]),
+        .testTarget(name: "TUNLinkTests", dependencies: ["TUNLink", "TCPStack", "TCPWire"]),
         .testTarget(name: "CLITests", dependencies: ["SelfConnectCLI", "HostNet", "SelfConnectGuard"]),
     ]
 )
