@@ -36,3 +36,26 @@ import TCPWire
         #expect(p.wire.hosts[0].takePackets().isEmpty)
     }
 }
+
+@Suite struct AdvertisedWindowTests {
+    @Test func dataUpToTheRoundedUpWindowEdgeIsTakenInFull() throws {
+        var config = TCPConfiguration.linux6
+        config.sendBufferSize = 1 << 20
+        var p = try Pair(config)
+        let capacity = Int(p.wire.log[1].tcp.window)  // the SYN-ACK's window: the server's whole buffer
+        let clientISN = p.wire.log[0].tcp.sequenceNumber
+        // 100 bytes first: the ACK's window (capacity - 100) rounds up to a whole 1024-byte unit.
+        _ = try p.wire.hosts[1].send(p.client, [UInt8](repeating: 1, count: 100), now: p.wire.now)
+        p.wire.run()
+        _ = try p.wire.hosts[1].send(p.client, [UInt8](repeating: 1, count: 100_000), now: p.wire.now)
+        p.wire.run()
+        // The right edge the server promised in its ACK of the first 100 bytes (ACK + window << 10).
+        let firstAck = try #require(p.wire.log.first { $0.source.address == serverAddress && $0.tcp.flags == .ack })
+        let edge = Int(firstAck.tcp.acknowledgmentNumber &- clientISN &- 1) + Int(firstAck.tcp.window) << 10
+        #expect(edge > capacity, "rounding up must promise more than the capacity \(capacity), got \(edge)")
+        let read = try p.wire.hosts[0].receive(p.server!, now: p.wire.now)
+        // Everything up to the promised edge was taken, and no more than one scale unit past the capacity.
+        #expect(read.count >= edge)
+        #expect(read.count <= capacity + 1024)
+    }
+}
