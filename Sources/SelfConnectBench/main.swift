@@ -8,6 +8,7 @@ let benches: [(name: String, run: () -> Void)] = [
     ("repro", ReproBench.run),
     ("audit", AuditBench.run),
     ("tun", TunBench.run),
+    ("simulate", SimulateBench.run),
 ]
 
 let names = Array(CommandLine.arguments.dropFirst())

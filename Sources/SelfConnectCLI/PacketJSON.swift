@@ -11,13 +11,10 @@ enum PacketJSON {
             "\"time\":\"\(t.seconds).\(String(repeating: "0", count: 9 - frac.count) + frac)\"",
             "\"offset\":\(record.offset)",
         ]
-        let frame = record.data.withUnsafeBytes { record.linkType.decode($0) }
-        guard let frame, frame.etherType == 0x0800 || frame.etherType == 0x86dd else {
+        guard let ip = record.ipBytes else {
             fields.append("\"error\":\"not an IP packet\"")
             return "{" + fields.joined(separator: ",") + "}"
         }
-        var ip = record.data.dropFirst(frame.headerLength)
-        if let declared = declaredLength(ip), declared < ip.count { ip = ip.prefix(declared) }
         let packet: IPPacket
         do {
             packet = try IPPacket(parsing: ip)
@@ -37,17 +34,6 @@ enum PacketJSON {
             "\"payloadLength\":\(tcp.payload.count)",
         ]
         return "{" + fields.joined(separator: ",") + "}"
-    }
-
-    /// IP total length, to drop link padding.
-    private static func declaredLength(_ b: ArraySlice<UInt8>) -> Int? {
-        let s = b.startIndex
-        guard let first = b.first else { return nil }
-        switch first >> 4 {
-        case 4 where b.count >= 4: return Int(b[s + 2]) << 8 | Int(b[s + 3])
-        case 6 where b.count >= 6: return 40 + (Int(b[s + 4]) << 8 | Int(b[s + 5]))
-        default: return nil
-        }
     }
 
     /// All nine flags by name initial; AE as "A" (tcpdump does not show it).

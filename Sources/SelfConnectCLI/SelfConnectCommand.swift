@@ -11,6 +11,7 @@ public struct SelfConnectCommand: AsyncParsableCommand {
             ReproCommand.self,
             AuditCommand.self,
             TunCommand.self,
+            ScriptCommand.self,
         ]
     )
 

@@ -160,7 +160,8 @@ extension Connection {
 
         // fourth: SYN.
         if flags.contains(.syn) {
-            let retransmittedSynAck = state == .synReceived && !passiveOpen && flags.contains(.ack)
+            // `!passiveOpen && descriptorOpen` is Linux's `sk->sk_socket`: an active open a user still holds.
+            let retransmittedSynAck = state == .synReceived && !passiveOpen && descriptorOpen && flags.contains(.ack)
                 && seg.sequenceLength == 1 && seq + 1 == rcvNxt && ack == sndNxt
             if !(config.acceptSynAckInSynReceived && retransmittedSynAck) {
                 // RFC 9293 §3.10.7.4 fourth / RFC 5961 §4.2: a SYN in a synchronized state draws a challenge ACK
@@ -203,8 +204,8 @@ extension Connection {
             // RFC 9293 §3.10.7.4 fifth: new data acknowledged.
             acknowledge(upTo: ack, now: now, config: config)
         }
-        if sndWl1 < seq || (sndWl1 == seq && sndWl2 <= ack) {
-            // RFC 9293 §3.10.7.4 fifth: window update.
+        if sndUna <= ack && (sndWl1 < seq || (sndWl1 == seq && sndWl2 <= ack)) {
+            // RFC 9293 §3.10.7.4 fifth: window update (only from a segment not older than the last one used).
             sndWnd = Int(seg.window) << (flags.contains(.syn) ? 0 : Int(sndWscale))
             maxSndWnd = max(maxSndWnd, sndWnd)
             sndWl1 = seq
@@ -365,7 +366,8 @@ extension Connection {
         if sendBufferStart < ack { sendBufferStart = ack }
         sndUna = ack
         retransmitCount = 0
-        rto = max(config.rtoMin, config.rtoInitial)
+        // No RTT estimator yet (RFC 6298 §2.1): the RTO returns to its initial value, within [min, max].
+        rto = min(max(config.rtoMin, config.rtoInitial), config.rtoMax)
         retransmitDeadline = sndUna == sndNxt ? nil : now + rto
     }
 
