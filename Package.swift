@@ -57,7 +57,7 @@ let package = Package(
         .testTarget(name: "TCPStackTests", dependencies: ["TCPStack", "TCPWire"]),
         .testTarget(name: "NetSimTests", dependencies: ["NetSim", "TCPStack", "TCPWire"]),
         .testTarget(name: "HostNetTests", dependencies: ["HostNet", "SelfConnectGuard", "TCPWire"]),
-        .testTarget(name: "TUNLinkTests", dependencies: ["TUNLink", "TCPStack", "TCPWire"]),
+        .testTarget(name: "TUNLinkTests", dependencies: ["TUNLink", "TCPStack", "TCPWire", "NetSim"]),
         .testTarget(
             name: "PacketDrillTests", dependencies: ["PacketDrill", "TCPStack", "TCPWire", "CPacketDrillABI"]),
         .testTarget(name: "CLITests", dependencies: ["SelfConnectCLI", "HostNet", "SelfConnectGuard"]),
