@@ -362,8 +362,13 @@ public struct HostStack: Sendable {
             let n = min(maxBytes, c.receiveBuffer.count)
             let data = Array(c.receiveBuffer[0..<n])
             slots[i].receiveBuffer.removeFirst(n)
-            if c.rcvWndAdvertised == 0 && c.state.isSynchronized && c.state != .timeWait {
-                // The window reopens: tell the peer (RFC 9293 §3.8.6.2.2 receiver-side window update).
+            // RFC 9293 §3.8.6.2.2 receiver-side window update, with Linux tcp_cleanup_rbuf's rule: announce the
+            // window once reading has at least doubled what the peer may still send (a zero window included).
+            // Waiting for it to reach zero would leave the sender idle until its probe timer.
+            let promised = c.receiveWindow
+            let free = c.receiveCapacity - slots[i].receiveBuffer.count
+            if c.state.isSynchronized && c.state != .timeWait && !c.peerFinReceived
+                && 2 * promised <= c.receiveCapacity && free > 0 && free >= 2 * promised {
                 slots[i].sendAck(now: now, out: &out)
             }
             return data

@@ -294,7 +294,12 @@ extension Connection {
             return true
         }
         let skip = rcvNxt - dataStart
-        let room = max(0, receiveCapacity - receiveBuffer.count)
+        // RFC 9293 §3.10.7.4: data inside the window we advertised is acceptable. The window field rounds up
+        // to the scale unit (Linux __tcp_select_window), so it may promise a few bytes past our capacity: take
+        // them (one unit of slack, as Linux's buffer overhead allows), or the sender must retransmit after an RTO.
+        let slack = 1 << Int(rcvWscale)
+        let room = max(0, min(max(receiveCapacity - receiveBuffer.count, receiveWindow),
+            receiveCapacity + slack - receiveBuffer.count))
         let take = min(seg.payload.count - skip, room)
         if take > 0 {
             receiveBuffer.append(contentsOf: seg.payload[skip..<skip + take])
