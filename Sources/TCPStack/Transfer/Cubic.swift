@@ -87,7 +87,7 @@ public struct Cubic: CongestionControl, Hashable {
         cwndPrior = cwnd
         epochStart = nil
         carryBytes = 0
-        return Swift.max(Int(cwnd * beta * mss), 2 * window.mss)
+        return Swift.max(Int((Double(window.cwnd) * beta).rounded()), 2 * window.mss)
     }
 
     /// Newton's method; deterministic and free of libm.
