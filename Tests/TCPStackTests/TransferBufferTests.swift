@@ -39,14 +39,20 @@ struct TransferBufferTests {
         #expect(w.advertise(rcvNxt: 60000, freeSpace: 7036).bytes == 7036)
     }
 
-    @Test func scaledWindowFieldIsShiftedAndNeverShrinksTheRightEdge() {
+    @Test func scaledWindowFieldKeepsTheEdgeButNeverOffersMoreThanTheFreeSpace() {
         var w = ReceiveWindow(scale: 7, bufferSize: 1 << 20, mss: 65483)
         let a = w.advertise(rcvNxt: 0, freeSpace: 1 << 20)
         #expect(a.field == 8192 && a.bytes == 1 << 20)
-        // 1000 bytes in, not read: offered 1047576 is not a multiple of 128; the field rounds up to keep the edge.
+        // 1000 bytes in, unread: the edge is 1047576 bytes ahead, not a multiple of 128. Rounding up (8185 units,
+        // 1047680) would exceed the 1047576 free bytes, so the field rounds down: 8184 (RFC 7323 §2.4).
         let b = w.advertise(rcvNxt: 1000, freeSpace: (1 << 20) - 1000)
-        #expect(b.field == 8185)  // ⌈1047576 / 128⌉
-        #expect(b.bytes == 1_047_680)
+        #expect(b.field == 8184 && b.bytes == 1_047_552)
+        // The application reads 200 bytes: 224 more than offered is too little to open (SWS): hold.
+        let c = w.advertise(rcvNxt: 1000, freeSpace: (1 << 20) - 800)
+        #expect(c.field == 8184 && c.bytes == 1_047_552)
+        // 100 more bytes arrive: the edge is 1047452 ahead (8183.2 units); rounding up to 8184 fits in 1047700.
+        let d = w.advertise(rcvNxt: 1100, freeSpace: 1_047_700)
+        #expect(d.field == 8184 && d.bytes == 1_047_552)
     }
 
     @Test func closedWindowWhenLessThanAnMSSIsFree() {

@@ -50,15 +50,13 @@ public struct PersistTimer: Sendable, Hashable {
         return .sendProbe
     }
 
-    /// An ACK answered. With the window still closed probing continues at the backed-off interval; once it opens
-    /// the timer stops and the backoff is forgotten (Linux `tcp_ack_probe`).
+    /// An ACK answered. With the window still closed probing continues at the backed-off interval from the last
+    /// probe; once it opens the timer stops and the backoff is forgotten (Linux `tcp_ack_probe`).
     public mutating func ackReceived(windowOpen: Bool, at now: Instant) {
         unansweredProbes = 0
         if windowOpen {
             deadline = nil
             backoff = 0
-        } else if deadline == nil {
-            deadline = now + interval
         }
     }
 }

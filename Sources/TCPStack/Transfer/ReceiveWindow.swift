@@ -29,8 +29,11 @@ public struct ReceiveWindow: Sendable, Hashable {
         let limit = 0xFFFF << shift
         let available = Swift.min(Swift.max(freeSpace, 0), limit)
         let offered = rightEdge.map { Swift.max(SequenceSpace.distance(rcvNxt, $0), 0) } ?? 0
-        // Rounding the kept window up keeps the right edge from moving left (Linux `tcp_select_window` does too).
-        let keptField = Swift.min((offered + (1 << shift) - 1) >> shift, 0xFFFF)
+        // Keep the right edge where it was (rounded up to the scale unit, as Linux `tcp_select_window` does) unless
+        // that would offer more than the free space; then round down, the shrink by less than one unit that
+        // RFC 7323 §2.4 accepts.
+        var keptField = Swift.min((offered + (1 << shift) - 1) >> shift, 0xFFFF)
+        if keptField << shift > available { keptField = offered >> shift }
         let field: Int
         if rightEdge == nil || available - offered >= Swift.min(bufferSize / 2, mss) {
             // RFC 9293 §3.8.6.2.2: open to the free space only once it grew by min(RCV.BUFF / 2, Eff.snd.MSS).

@@ -176,6 +176,12 @@ public struct SACKScoreboard: Sendable, Hashable {
         return .retransmit(block(r))
     }
 
+    /// A retransmission of [.., end) went out by other means (fast retransmit of SND.UNA, a timeout): HighRxt
+    /// follows (RFC 6675 §2).
+    public mutating func retransmitted(upTo end: UInt32) {
+        if SequenceSpace.lt(highRxt, end) { highRxt = SequenceSpace.min(end, highData) }
+    }
+
     /// After a retransmission timeout everything unSACKed is sent again from SND.UNA (RFC 6675 §5.1).
     public mutating func retransmissionTimeout() { highRxt = sndUna }
 
