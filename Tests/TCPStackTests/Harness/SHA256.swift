@@ -20,11 +20,30 @@ struct SHA256 {
 
     mutating func update(_ bytes: some Collection<UInt8>) {
         length &+= UInt64(bytes.count)
-        for b in bytes {
-            block.append(b)
-            if block.count == 64 {
-                compress()
-                block.removeAll(keepingCapacity: true)
+        let fast: Void? = bytes.withContiguousStorageIfAvailable { buf in
+            var i = 0
+            // Top up a partial block, then compress whole blocks straight from the buffer.
+            while !block.isEmpty, i < buf.count {
+                block.append(buf[i])
+                i += 1
+                if block.count == 64 {
+                    compress(block[...])
+                    block.removeAll(keepingCapacity: true)
+                }
+            }
+            while buf.count - i >= 64 {
+                compress(buf[i..<i + 64])
+                i += 64
+            }
+            block.append(contentsOf: buf[i...])
+        }
+        if fast == nil {
+            for b in bytes {
+                block.append(b)
+                if block.count == 64 {
+                    compress(block[...])
+                    block.removeAll(keepingCapacity: true)
+                }
             }
         }
     }
@@ -34,12 +53,12 @@ struct SHA256 {
         block.append(0x80)
         if block.count > 56 {
             block += [UInt8](repeating: 0, count: 64 - block.count)
-            compress()
+            compress(block[...])
             block.removeAll(keepingCapacity: true)
         }
         block += [UInt8](repeating: 0, count: 56 - block.count)
         for i in (0..<8).reversed() { block.append(UInt8(truncatingIfNeeded: bits >> (8 * UInt64(i)))) }
-        compress()
+        compress(block[...])
         return h.flatMap { w in (0..<4).map { UInt8(truncatingIfNeeded: w >> (24 - 8 * UInt32($0))) } }
     }
 
@@ -49,12 +68,13 @@ struct SHA256 {
         return s.finalize()
     }
 
-    private mutating func compress() {
+    private mutating func compress<C: RandomAccessCollection>(_ chunk: C) where C.Element == UInt8, C.Index == Int {
         func rotr(_ x: UInt32, _ n: UInt32) -> UInt32 { x >> n | x << (32 - n) }
         var w = [UInt32](repeating: 0, count: 64)
+        let o = chunk.startIndex
         for i in 0..<16 {
-            w[i] = UInt32(block[4 * i]) << 24 | UInt32(block[4 * i + 1]) << 16 | UInt32(block[4 * i + 2]) << 8
-                | UInt32(block[4 * i + 3])
+            w[i] = UInt32(chunk[o + 4 * i]) << 24 | UInt32(chunk[o + 4 * i + 1]) << 16
+                | UInt32(chunk[o + 4 * i + 2]) << 8 | UInt32(chunk[o + 4 * i + 3])
         }
         for i in 16..<64 {
             let s0 = rotr(w[i - 15], 7) ^ rotr(w[i - 15], 18) ^ (w[i - 15] >> 3)

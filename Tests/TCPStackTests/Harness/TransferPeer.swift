@@ -39,6 +39,8 @@ struct TransferPeer {
     private var sndWl1: UInt32, sndWl2: UInt32
     private let sndScale: UInt8
     private var finSent = false
+    /// A FIN went out at least once: an ACK of it is acceptable even while going back to resend.
+    private var finEverSent = false
     private var rtx: RetransmissionTimer
     private var cc: any CongestionControl
     private var scoreboard: SACKScoreboard
@@ -55,6 +57,8 @@ struct TransferPeer {
     private var peerFinSeq: UInt32?
     private(set) var finReceived = false
     private var nextRead = Instant.zero
+    /// The persist timer fired with a window too small to fill: send what fits once.
+    private var overrideSWS = false
     private var ackPending = false
 
     init(settings: PeerSettings, outgoing: [UInt8], iss: UInt32, irs: UInt32, peerReceiveBuffer: Int,
@@ -94,12 +98,12 @@ struct TransferPeer {
     private var allWritten: Bool { written == outgoing.count }
     private var inFlight: Int { SequenceSpace.distance(sndUna, sndNxt) }
     /// Data or a FIN awaits acknowledgment.
-    private var outstanding: Bool { inFlight > 0 || (finSent && sndUna != finSeq &+ 1) }
+    private var outstanding: Bool { inFlight > 0 || (finEverSent && sndUna != finSeq &+ 1) }
     /// The highest sequence number sent, for segments that carry none of their own.
-    private var highestSent: UInt32 { finSent ? finSeq &+ 1 : SequenceSpace.max(sndNxt, scoreboard.highData) }
+    private var highestSent: UInt32 { finEverSent ? finSeq &+ 1 : SequenceSpace.max(sndNxt, scoreboard.highData) }
 
     /// Everything sent is acknowledged, FIN included, and the peer's FIN arrived.
-    var isDone: Bool { finSent && sndUna == finSeq &+ 1 && finReceived }
+    var isDone: Bool { finEverSent && sndUna == finSeq &+ 1 && finReceived && receiveBuffer.count == 0 }
 
     var nextDeadline: Instant? {
         var d = [rtx.deadline, delayedAck.deadline, persist.deadline].compactMap { $0 }
@@ -155,7 +159,7 @@ struct TransferPeer {
 
     private mutating func processAck(_ seg: HarnessSegment, now: Instant, out: inout [HarnessSegment]) {
         let ack = seg.ack
-        let highest = SequenceSpace.max(scoreboard.highData, sndNxt) &+ (finSent ? 1 : 0)
+        let highest = SequenceSpace.max(scoreboard.highData, sndNxt) &+ (finEverSent ? 1 : 0)
         guard SequenceSpace.le(sndUna, ack), SequenceSpace.le(ack, highest) else { return }
         let advance = SequenceSpace.distance(sndUna, ack)
         let update = scoreboard.ackReceived(ack: SequenceSpace.min(ack, finSeq), blocks: seg.sack)
@@ -178,7 +182,7 @@ struct TransferPeer {
                 smoothedRTT: rtx.estimator.smoothedRTT))
             // The timer restarted above on every new ACK: RFC 6582's "slow but steady" variant.
             if case .retransmitAfterPartialAck = action { retransmitHead(now: now, out: &out) }
-            persist.ackReceived(windowOpen: sndWnd > 0, at: now)
+            persist.ackReceived(windowOpen: sendableNew(now: now) > 0, at: now)
         } else if seg.payload.isEmpty, !seg.fin, inFlight > 0,
                   sndWnd == oldWindow || update.newlySACKed > 0 {
             // RFC 5681 §2 duplicate ACK (RFC 6675 §2: new SACK information counts too).
@@ -186,7 +190,7 @@ struct TransferPeer {
                 ack: ack, newlyAcked: 0, isDuplicate: true, flightSize: inFlight, sndNxt: sndNxt, now: now))
             if action == .fastRetransmit { retransmitHead(now: now, out: &out) }
         } else {
-            persist.ackReceived(windowOpen: sndWnd > 0, at: now)
+            persist.ackReceived(windowOpen: sendableNew(now: now) > 0, at: now)
         }
     }
 
@@ -225,9 +229,13 @@ struct TransferPeer {
                 error = .timedOut
                 return []
             case .sendProbe:
-                var probe = makeAck(now)
-                probe.seq = sndUna &- 1  // Linux tcp_xmit_probe_skb: an old sequence number forces an ACK
-                out.append(probe)
+                if sndWnd > 0 {
+                    overrideSWS = true  // RFC 9293 §3.8.6.2.1 (4): the override timeout
+                } else {
+                    var probe = makeAck(now)
+                    probe.seq = sndUna &- 1  // Linux tcp_xmit_probe_skb: an old sequence number forces an ACK
+                    out.append(probe)
+                }
             }
         }
         if delayedAck.isDue(at: now) { ackPending = true }
@@ -266,12 +274,16 @@ struct TransferPeer {
             fin.seq = finSeq
             fin.fin = true
             finSent = true
+            finEverSent = true
             rtx.segmentSent(end: finSeq &+ 1, isRetransmission: SequenceSpace.lt(finSeq, scoreboard.highData),
                             at: now)
             out.append(fin)
         }
-        // Zero window with data waiting and nothing in flight: the persist timer takes over (RFC 9293 §3.8.6.1).
-        if sndWnd == 0, inFlight == 0, sendBuffer.count > 0 || (allWritten && !finSent) {
+        overrideSWS = false
+        // Nothing in flight and data waiting that the window does not let out: the persist timer takes over, as a
+        // zero-window probe (RFC 9293 §3.8.6.1) or as the SWS override timer (Linux arms `ICSK_TIME_PROBE0` for
+        // both; it also recovers a lost window update).
+        if inFlight == 0, !outstanding, SequenceSpace.lt(sndNxt, sendBuffer.endSeq) || (allWritten && !finSent) {
             persist.start(rto: rtx.estimator.rto, at: now)
         }
         if ackPending, out.isEmpty { out.append(makeAck(now)) }
@@ -287,7 +299,7 @@ struct TransferPeer {
         let queued = SequenceSpace.distance(sndNxt, sendBuffer.endSeq)
         let usable = Swift.min(sndWnd, cc.cwnd) - inFlight
         return policy.nextSegmentSize(queued: queued, usableWindow: usable, unacknowledged: inFlight > 0,
-                                      pushed: true)
+                                      pushed: true, overrideExpired: overrideSWS)
     }
 
     private mutating func sendNew(now: Instant, out: inout [HarnessSegment]) -> Bool {
@@ -332,5 +344,14 @@ struct TransferPeer {
             seq: highestSent, ack: rcvNxt, window: adv.field, payload: [], fin: false,
             sack: reassembly.takeSACKBlocks(maxBlocks: 3), tsVal: timestamps.value(at: now),
             tsEcr: timestamps.echoReply)
+    }
+}
+
+extension TransferPeer: CustomStringConvertible {
+    var description: String {
+        "una \(sndUna) nxt \(sndNxt) fin \(finSeq) finSent \(finSent) wnd \(sndWnd) cwnd \(cc.cwnd) rtx \(rtx.retransmissions) "
+            + "rto \(rtx.estimator.rto) persist \(persist.unansweredProbes)/\(String(describing: persist.deadline)) "
+            + "rcvNxt \(rcvNxt) rbuf \(receiveBuffer.count) q \(reassembly.queuedBytes) edge \(String(describing: window.rightEdge)) "
+            + "written \(written)/\(outgoing.count) got \(received.count) finRcvd \(finReceived) set \(settings)"
     }
 }
