@@ -24,28 +24,29 @@ struct SHA256 {
             var i = 0
             // Top up a partial block, then compress whole blocks straight from the buffer.
             while !block.isEmpty, i < buf.count {
-                block.append(buf[i])
+                append(buf[i])
                 i += 1
-                if block.count == 64 {
-                    compress(block[...])
-                    block.removeAll(keepingCapacity: true)
-                }
             }
             while buf.count - i >= 64 {
-                compress(buf[i..<i + 64])
+                compress(UnsafeBufferPointer(rebasing: buf[i..<i + 64]))
                 i += 64
             }
             block.append(contentsOf: buf[i...])
         }
         if fast == nil {
-            for b in bytes {
-                block.append(b)
-                if block.count == 64 {
-                    compress(block[...])
-                    block.removeAll(keepingCapacity: true)
-                }
-            }
+            for b in bytes { append(b) }
         }
+    }
+
+    private mutating func append(_ b: UInt8) {
+        block.append(b)
+        if block.count == 64 { flushBlock() }
+    }
+
+    private mutating func flushBlock() {
+        let full = block
+        full.withUnsafeBufferPointer { compress($0) }
+        block.removeAll(keepingCapacity: true)
     }
 
     consuming func finalize() -> [UInt8] {
@@ -53,12 +54,11 @@ struct SHA256 {
         block.append(0x80)
         if block.count > 56 {
             block += [UInt8](repeating: 0, count: 64 - block.count)
-            compress(block[...])
-            block.removeAll(keepingCapacity: true)
+            flushBlock()
         }
         block += [UInt8](repeating: 0, count: 56 - block.count)
         for i in (0..<8).reversed() { block.append(UInt8(truncatingIfNeeded: bits >> (8 * UInt64(i)))) }
-        compress(block[...])
+        flushBlock()
         return h.flatMap { w in (0..<4).map { UInt8(truncatingIfNeeded: w >> (24 - 8 * UInt32($0))) } }
     }
 
@@ -68,25 +68,31 @@ struct SHA256 {
         return s.finalize()
     }
 
-    private mutating func compress<C: RandomAccessCollection>(_ chunk: C) where C.Element == UInt8, C.Index == Int {
-        func rotr(_ x: UInt32, _ n: UInt32) -> UInt32 { x >> n | x << (32 - n) }
-        var w = [UInt32](repeating: 0, count: 64)
-        let o = chunk.startIndex
-        for i in 0..<16 {
-            w[i] = UInt32(chunk[o + 4 * i]) << 24 | UInt32(chunk[o + 4 * i + 1]) << 16
-                | UInt32(chunk[o + 4 * i + 2]) << 8 | UInt32(chunk[o + 4 * i + 3])
+    /// Written with wrapping operators and raw pointers: in debug builds this loop dominates the lossy-link tests.
+    private mutating func compress(_ chunk: UnsafeBufferPointer<UInt8>) {
+        withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 64) { w in
+            let p = chunk.baseAddress!
+            for i in 0..<16 {
+                w[i] = UInt32(p[4 &* i]) &<< 24 | UInt32(p[4 &* i &+ 1]) &<< 16 | UInt32(p[4 &* i &+ 2]) &<< 8
+                    | UInt32(p[4 &* i &+ 3])
+            }
+            for i in 16..<64 {
+                let x = w[i &- 15], y = w[i &- 2]
+                let s0 = (x &>> 7 | x &<< 25) ^ (x &>> 18 | x &<< 14) ^ (x &>> 3)
+                let s1 = (y &>> 17 | y &<< 15) ^ (y &>> 19 | y &<< 13) ^ (y &>> 10)
+                w[i] = w[i &- 16] &+ s0 &+ w[i &- 7] &+ s1
+            }
+            var a = h[0], b = h[1], c = h[2], d = h[3], e = h[4], f = h[5], g = h[6], hh = h[7]
+            Self.k.withUnsafeBufferPointer { k in
+                for i in 0..<64 {
+                    let s1 = (e &>> 6 | e &<< 26) ^ (e &>> 11 | e &<< 21) ^ (e &>> 25 | e &<< 7)
+                    let t1 = hh &+ s1 &+ ((e & f) ^ (~e & g)) &+ k[i] &+ w[i]
+                    let s0 = (a &>> 2 | a &<< 30) ^ (a &>> 13 | a &<< 19) ^ (a &>> 22 | a &<< 10)
+                    let t2 = s0 &+ ((a & b) ^ (a & c) ^ (b & c))
+                    hh = g; g = f; f = e; e = d &+ t1; d = c; c = b; b = a; a = t1 &+ t2
+                }
+            }
+            h[0] &+= a; h[1] &+= b; h[2] &+= c; h[3] &+= d; h[4] &+= e; h[5] &+= f; h[6] &+= g; h[7] &+= hh
         }
-        for i in 16..<64 {
-            let s0 = rotr(w[i - 15], 7) ^ rotr(w[i - 15], 18) ^ (w[i - 15] >> 3)
-            let s1 = rotr(w[i - 2], 17) ^ rotr(w[i - 2], 19) ^ (w[i - 2] >> 10)
-            w[i] = w[i - 16] &+ s0 &+ w[i - 7] &+ s1
-        }
-        var a = h[0], b = h[1], c = h[2], d = h[3], e = h[4], f = h[5], g = h[6], hh = h[7]
-        for i in 0..<64 {
-            let t1 = hh &+ (rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)) &+ ((e & f) ^ (~e & g)) &+ Self.k[i] &+ w[i]
-            let t2 = (rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)) &+ ((a & b) ^ (a & c) ^ (b & c))
-            hh = g; g = f; f = e; e = d &+ t1; d = c; c = b; b = a; a = t1 &+ t2
-        }
-        h[0] &+= a; h[1] &+= b; h[2] &+= c; h[3] &+= d; h[4] &+= e; h[5] &+= f; h[6] &+= g; h[7] &+= hh
     }
 }
