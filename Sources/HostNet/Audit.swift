@@ -102,7 +102,7 @@ public enum Audit {
         let port = row.local.port
         switch kind {
         case .selfConnect where row.state == .timeWait:
-            return "a self-connection on port \(port) closed moments ago: some client here retried connect() until it reached itself"
+            return "a socket connected to itself on port \(port) and closed within the last minute: a client here may keep reaching itself"
         case .selfConnect:
             return "the socket is connected to itself: its client reads back what it writes, and the service for port \(port) cannot bind it"
         case .listenerInEphemeralRange:
@@ -117,7 +117,9 @@ public enum Audit {
         let move = "move the service to a port outside \(range.lowerBound)-\(range.upperBound)"
         switch kind {
         case .selfConnect:
-            let guardAdvice = "close it and make the client refuse self-connects (SelfConnectGuard.guardedConnect)"
+            let guardAdvice = row.state == .timeWait
+                ? "make the client that dials port \(port) refuse self-connects (SelfConnectGuard.guardedConnect)"
+                : "close it (restart its client) and make the client refuse self-connects (SelfConnectGuard.guardedConnect)"
             guard range.contains(port), let line else { return guardAdvice }
             return "\(guardAdvice); reserve the port: \(line)"
         case .listenerInEphemeralRange, .stolenPort:

@@ -33,6 +33,9 @@ public struct PacketCapture: ~Copyable {
         }
         do throws(HostNetError) {
             try Self.attachFilter(fd: fd, port: port)
+            // The first SIOCGSTAMP turns on arrival stamps; made now, before any packet, every packet gets one.
+            var unused = timeval()
+            _ = ioctl(fd, ioctlGetStamp, &unused)
             var buffer: Int32 = 4 << 20
             setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buffer, socklen_t(MemoryLayout<Int32>.size))
             var link = sockaddr_ll()

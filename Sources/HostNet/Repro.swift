@@ -64,6 +64,7 @@ public enum Repro {
         var result = ReproResult(outcome: .notReached(reason: "attempt limit \(options.maxAttempts) reached"),
                                  attempts: 0, refused: 0, addressUnavailable: 0, elapsed: 0)
         var lastReport = start
+        let address = RawSocketAddress(destination)
         while result.attempts < (options.bindFirst ? 1 : options.maxAttempts) {
             let socket = try TCPSocket(family: destination.family)
             if let range = options.localPortRange { try socket.setLocalPortRange(range) }
@@ -72,8 +73,8 @@ public enum Repro {
                 try socket.bind(destination)
             }
             result.attempts += 1
-            let error = socket.connect(destination)
-            let sourcePort = try? socket.localEndpoint().port
+            let error = socket.connect(address)
+            let sourcePort = socket.localPort()
             if result.attempts == 1 { result.firstSourcePort = sourcePort }
             result.lastSourcePort = sourcePort
             switch error {

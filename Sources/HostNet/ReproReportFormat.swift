@@ -10,7 +10,7 @@ extension ReproResult {
     /// The human summary, a few lines.
     public func text(options: ReproOptions) -> String {
         let ports = "source ports: first \(firstSourcePort.map(String.init) ?? "?"), last \(lastSourcePort.map(String.init) ?? "?")"
-        let pace = "\(attempts) attempt\(attempts == 1 ? "" : "s") in \(JSONText.number(elapsed)) s (\(Int(attemptsPerSecond.rounded())) attempts/s)"
+        let pace = "\(attempts) attempt\(attempts == 1 ? "" : "s") in \(JSONText.number(elapsed, digits: 4)) s (\(Int(attemptsPerSecond.rounded())) attempts/s)"
         switch outcome {
         case .selfConnected(let local, let remote, let echoed):
             return """

@@ -59,6 +59,22 @@ public struct TCPSocket: ~Copyable {
         endpoint.withSockaddr { Glibc.connect(fd, $0, $1) } == 0 ? 0 : errno
     }
 
+    /// connect(2) to an address built once, for hot loops.
+    func connect(_ address: borrowing RawSocketAddress) -> Int32 {
+        address.withSockaddr { Glibc.connect(fd, $0, $1) } == 0 ? 0 : errno
+    }
+
+    /// The local port (getsockname), without building an endpoint value; nil if the call fails.
+    func localPort() -> UInt16? {
+        var storage = sockaddr_storage()
+        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        let rc = withUnsafeMutablePointer(to: &storage) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        // sin_port and sin6_port share offset 2.
+        return rc == 0 ? withUnsafeBytes(of: storage) { UInt16(bigEndian: $0.loadUnaligned(fromByteOffset: 2, as: UInt16.self)) } : nil
+    }
+
     public func localEndpoint() throws(HostNetError) -> SocketEndpoint {
         do { return try SelfConnectGuard.localEndpoint(of: fd) } catch { throw HostNetError(error) }
     }
@@ -94,6 +110,25 @@ public struct TCPSocket: ~Copyable {
             got += n
         }
         return Array(buffer[0..<got])
+    }
+}
+
+/// A socket address laid out once as a `sockaddr_storage`.
+struct RawSocketAddress {
+    private var storage = sockaddr_storage()
+    private let length: socklen_t
+
+    init(_ endpoint: SocketEndpoint) {
+        var storage = sockaddr_storage()
+        length = endpoint.withSockaddr { address, length in
+            withUnsafeMutableBytes(of: &storage) { $0.copyMemory(from: UnsafeRawBufferPointer(start: address, count: Int(length))) }
+            return length
+        }
+        self.storage = storage
+    }
+
+    func withSockaddr<R>(_ body: (UnsafePointer<sockaddr>, socklen_t) -> R) -> R {
+        withUnsafePointer(to: storage) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { body($0, length) } }
     }
 }
 

@@ -1,6 +1,18 @@
-// Benchmarks: `selfconnect-bench NAME` prints one JSON object per line:
+// Benchmarks: `selfconnect-bench NAME...` prints one JSON object per line:
 // {"bench":..., "value":..., "unit":..., "baseline":..., "ratio":...}
+// Each benchmark lives in its own file; register it here, one line each.
+let benches: [(name: String, run: () -> Void)] = [
+    ("engine", EngineBench.run),
+    ("ports", PortsBench.run),
+    ("wire", WireBench.run),
+    ("repro", ReproBench.run),
+    ("audit", AuditBench.run),
+]
+
 let names = Array(CommandLine.arguments.dropFirst())
-if names.isEmpty {
-    print("usage: selfconnect-bench NAME... (no benchmarks yet)")
+let known = Set(benches.map(\.name))
+if names.isEmpty || names.contains(where: { !known.contains($0) }) {
+    print("usage: selfconnect-bench NAME... where NAME is one of: \(benches.map(\.name).joined(separator: ", "))")
+} else {
+    for bench in benches where names.contains(bench.name) { bench.run() }
 }

@@ -21,28 +21,32 @@ public struct InternetChecksum: Sendable {
     /// Adds bytes as 16-bit network-order words; an odd final byte is padded with zero (RFC 1071 §4.1).
     /// Only the last chunk added may have odd length.
     public mutating func add(bytes: UnsafeRawBufferPointer) {
-        var sum = nativeSum
-        var i = 0
         let n = bytes.count
-        // Four independent 64-bit lanes would help only marginally; one lane with carry is enough here.
-        while i + 8 <= n {
-            let (s, o) = sum.addingReportingOverflow(bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self))
-            sum = s &+ (o ? 1 : 0)
-            i += 8
+        var i = 0
+        // 32-bit words into four 64-bit lanes: no carries to chase (2^32 words cannot overflow),
+        // and the independent lanes let the loop pipeline.
+        var l0: UInt64 = 0, l1: UInt64 = 0, l2: UInt64 = 0, l3: UInt64 = 0
+        while i + 16 <= n {
+            l0 &+= UInt64(bytes.loadUnaligned(fromByteOffset: i, as: UInt32.self))
+            l1 &+= UInt64(bytes.loadUnaligned(fromByteOffset: i + 4, as: UInt32.self))
+            l2 &+= UInt64(bytes.loadUnaligned(fromByteOffset: i + 8, as: UInt32.self))
+            l3 &+= UInt64(bytes.loadUnaligned(fromByteOffset: i + 12, as: UInt32.self))
+            i += 16
         }
-        if i + 4 <= n {
-            sum = Self.addCarry(sum, UInt64(bytes.loadUnaligned(fromByteOffset: i, as: UInt32.self)))
+        while i + 4 <= n {
+            l0 &+= UInt64(bytes.loadUnaligned(fromByteOffset: i, as: UInt32.self))
             i += 4
         }
         if i + 2 <= n {
-            sum = Self.addCarry(sum, UInt64(bytes.loadUnaligned(fromByteOffset: i, as: UInt16.self)))
+            l1 &+= UInt64(bytes.loadUnaligned(fromByteOffset: i, as: UInt16.self))
             i += 2
         }
         if i < n {
             // The odd byte is the high half of a big-endian word.
-            sum = Self.addCarry(sum, UInt64(UInt16(bigEndian: UInt16(bytes[i]) << 8)))
+            l2 &+= UInt64(UInt16(bigEndian: UInt16(bytes[i]) << 8))
         }
-        nativeSum = sum
+        // A lane overflows only past 2^32 words per lane (64 GiB of data), so plain adds are safe.
+        nativeSum = Self.addCarry(nativeSum, l0 &+ l1 &+ l2 &+ l3)
     }
 
     @inline(__always) private static func addCarry(_ a: UInt64, _ b: UInt64) -> UInt64 {

@@ -88,3 +88,22 @@ public struct PcapReader: Sendable {
         return out
     }
 }
+
+extension PcapRecord {
+    /// The IP packet this frame carries: link header removed, link padding after the IP total
+    /// length dropped. Nil when the frame carries no IPv4/IPv6 or its link header is cut short.
+    public var ipBytes: ArraySlice<UInt8>? {
+        let frame = data.withUnsafeBytes { linkType.decode($0) }
+        guard let frame, frame.etherType == 0x0800 || frame.etherType == 0x86dd else { return nil }
+        let ip = data.dropFirst(frame.headerLength)
+        let s = ip.startIndex
+        guard let first = ip.first else { return ip }
+        let total: Int
+        switch first >> 4 {
+        case 4 where ip.count >= 4: total = Int(ip[s + 2]) << 8 | Int(ip[s + 3])
+        case 6 where ip.count >= 6: total = 40 + (Int(ip[s + 4]) << 8 | Int(ip[s + 5]))
+        default: return ip
+        }
+        return total >= 20 && total < ip.count ? ip.prefix(total) : ip
+    }
+}

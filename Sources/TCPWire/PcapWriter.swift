@@ -31,9 +31,10 @@ public struct PcapWriter: Sendable {
         appendRecord(scratch, originalLength: scratch.count, at: time)
     }
 
-    /// Appends a frame as it is (link header included), e.g. raw bytes a test wants to feed tcpdump.
-    public mutating func append(frame: [UInt8], at time: PcapTimestamp) {
-        appendRecord(frame, originalLength: frame.count, at: time)
+    /// Appends a frame as it is (link header included). `originalLength` larger than the frame
+    /// records a capture cut by the snap length.
+    public mutating func append(frame: [UInt8], originalLength: Int? = nil, at time: PcapTimestamp) {
+        appendRecord(frame, originalLength: originalLength ?? frame.count, at: time)
     }
 
     private mutating func appendRecord(_ frame: [UInt8], originalLength: Int, at time: PcapTimestamp) {

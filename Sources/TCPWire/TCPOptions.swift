@@ -38,9 +38,16 @@ public struct TCPOptions: Hashable, Sendable {
         w4 = UInt64(littleEndian: words.4)
         count = n
         guard validating else { return }
-        do { try validate() } catch {
-            if case .optionLengthOverrun(let at) = error { throw .optionLengthOverrun(offset: offset + at) }
-            throw error
+        // The same walk as `validate()`, on the raw bytes.
+        var i = 0
+        while i < n {
+            let kind = area[i]
+            if kind == 0 { return }
+            if kind == 1 { i += 1; continue }
+            guard i + 1 < n else { throw .optionLengthOverrun(offset: offset + i) }
+            let len = Int(area[i + 1])
+            guard len >= 2, i + len <= n else { throw .optionLengthOverrun(offset: offset + i) }
+            i += len
         }
     }
 

@@ -38,10 +38,14 @@ public struct TcpdumpPrinter {
             let start = record.data.startIndex + frame.headerLength
             return (prefix, frame.etherType, record.data[start...])
         }
-        guard let decoded else { return "\(time) [|\(record.linkType)] truncated link header" }
+        guard let decoded else {
+            return record.linkType.isSupported
+                ? "\(time) [|\(record.linkType)] truncated link header"
+                : "\(time) unsupported link type \(record.linkType.rawValue), length \(record.originalLength)"
+        }
         switch decoded.etherType {
         case 0x0800, 0x86dd:
-            return "\(time) \(decoded.prefix)" + line(ipBytes: Self.trimmedToIPLength(decoded.ip))
+            return "\(time) \(decoded.prefix)" + line(ipBytes: Self.fittedToIPLength(decoded.ip))
         case let type?:
             return "\(time) \(decoded.prefix)ethertype 0x\(Self.hex4(type)), length \(record.originalLength)"
         case nil:
@@ -54,6 +58,11 @@ public struct TcpdumpPrinter {
         "\(time.timeOfDayUTC) " + body(packet)
     }
 
+    /// The line for raw IP bytes (no link header) stamped `time`, e.g. from an AF_PACKET capture.
+    public mutating func line(forIPBytes bytes: [UInt8], at time: PcapTimestamp) -> String {
+        "\(time.timeOfDayUTC) " + line(ipBytes: Self.fittedToIPLength(bytes[...]))
+    }
+
     /// The line after the timestamp and link prefix, for raw IP bytes.
     mutating func line(ipBytes: ArraySlice<UInt8>) -> String {
         let parsed: Result<IPPacket, WireError> = ipBytes.withUnsafeBytes { raw in
@@ -61,6 +70,8 @@ public struct TcpdumpPrinter {
         }
         switch parsed {
         case .success(let packet): return body(packet)
+        case .failure(.badDataOffset), .failure(.truncated):
+            return badHeaderLine(ipBytes) ?? Self.fallback(ipBytes, .badDataOffset(0))
         case .failure(let error): return Self.fallback(ipBytes, error)
         }
     }
@@ -69,31 +80,7 @@ public struct TcpdumpPrinter {
         let t = p.tcp
         var s = p.ip.source.isIPv6 ? "IP6 " : "IP "
         s += "\(p.source) > \(p.destination): Flags [\(Self.flagText(t.flags))]"
-        var seq = t.sequenceNumber
-        var ack = t.acknowledgmentNumber
-        var sackBase: UInt32 = 0
-        if t.flags.contains(.ack) {
-            // print-tcp.c: order the endpoints by port, then by address bytes, so both directions
-            // of a conversation share an entry; "rev" says this packet runs against that order.
-            let (sport, dport) = (t.sourcePort, t.destinationPort)
-            let rev = sport > dport || (sport == dport && Self.addressGreater(p.ip.source, p.ip.destination))
-            let key = rev
-                ? ConversationKey(first: p.ip.destination, second: p.ip.source, ports: UInt32(dport) << 16 | UInt32(sport))
-                : ConversationKey(first: p.ip.source, second: p.ip.destination, ports: UInt32(sport) << 16 | UInt32(dport))
-            let state: (seq: UInt32, ack: UInt32)
-            if let known = conversations[key], !t.flags.contains(.syn) {
-                state = known
-                if rev {
-                    seq &-= known.ack; ack &-= known.seq
-                } else {
-                    seq &-= known.seq; ack &-= known.ack
-                }
-            } else {
-                state = rev ? (seq: ack &- 1, ack: seq) : (seq: seq, ack: ack &- 1)
-                conversations[key] = state
-            }
-            sackBase = rev ? state.seq : state.ack
-        }
+        let (seq, ack, sackBase) = relative(p.ip.source, p.ip.destination, t)
         let length = t.payload.count
         if length > 0 || !t.flags.isDisjoint(with: [.syn, .fin, .rst]) {
             s += ", seq \(seq)"
@@ -111,6 +98,36 @@ public struct TcpdumpPrinter {
         return s
     }
 
+    /// Sequence and acknowledgment numbers as tcpdump shows them, and the base for SACK edges.
+    /// print-tcp.c: only segments with ACK take part; the endpoints are ordered by port, then by
+    /// address bytes, so both directions share one entry, and "rev" says this one runs against that order.
+    mutating func relative(_ src: IPAddress, _ dst: IPAddress, _ t: TCPSegment)
+        -> (seq: UInt32, ack: UInt32, sackBase: UInt32)
+    {
+        var seq = t.sequenceNumber
+        var ack = t.acknowledgmentNumber
+        guard t.flags.contains(.ack) else { return (seq, ack, 0) }
+        let (sport, dport) = (t.sourcePort, t.destinationPort)
+        let rev = sport > dport || (sport == dport && Self.addressGreater(src, dst))
+        let key = rev
+            ? ConversationKey(first: dst, second: src, ports: UInt32(dport) << 16 | UInt32(sport))
+            : ConversationKey(first: src, second: dst, ports: UInt32(sport) << 16 | UInt32(dport))
+        let state: (seq: UInt32, ack: UInt32)
+        if let known = conversations[key], !t.flags.contains(.syn) {
+            state = known
+            if rev {
+                seq &-= known.ack; ack &-= known.seq
+            } else {
+                seq &-= known.seq; ack &-= known.ack
+            }
+        } else {
+            // A new conversation, or a SYN restarting one.
+            state = rev ? (seq: ack &- 1, ack: seq) : (seq: seq, ack: ack &- 1)
+            conversations[key] = state
+        }
+        return (seq, ack, rev ? state.seq : state.ack)
+    }
+
     /// tcpdump's flag letters, in its order; `none` when no flag of the low eight is set.
     static func flagText(_ flags: TCPFlags) -> String {
         let letters: [(TCPFlags, Character)] = [
@@ -126,45 +143,6 @@ public struct TcpdumpPrinter {
         case (.v4(let x), .v4(let y)): x > y
         case (.v6(let x), .v6(let y)): x > y
         default: false
-        }
-    }
-
-    /// Drops link-layer padding after the IP packet (Ethernet pads short frames).
-    private static func trimmedToIPLength(_ b: ArraySlice<UInt8>) -> ArraySlice<UInt8> {
-        let s = b.startIndex
-        guard let first = b.first else { return b }
-        let total: Int
-        switch first >> 4 {
-        case 4 where b.count >= 4: total = Int(b[s + 2]) << 8 | Int(b[s + 3])
-        case 6 where b.count >= 6: total = 40 + (Int(b[s + 4]) << 8 | Int(b[s + 5]))
-        default: return b
-        }
-        return total >= 20 && total < b.count ? b.prefix(total) : b
-    }
-
-    /// A short line for what is not a well-formed TCP packet.
-    private static func fallback(_ b: ArraySlice<UInt8>, _ error: WireError) -> String {
-        let s = b.startIndex
-        if b.count >= 20, b[s] >> 4 == 4 {
-            let src = IPv4Address(b[s + 12], b[s + 13], b[s + 14], b[s + 15])
-            let dst = IPv4Address(b[s + 16], b[s + 17], b[s + 18], b[s + 19])
-            return "IP \(src) > \(dst): \(describe(error)), length \(b.count)"
-        }
-        if b.count >= 40, b[s] >> 4 == 6 {
-            var w = [UInt64](repeating: 0, count: 4)
-            for i in 0..<32 { w[i / 8] = w[i / 8] << 8 | UInt64(b[s + 8 + i]) }
-            return "IP6 \(IPv6Address(high: w[0], low: w[1])) > \(IPv6Address(high: w[2], low: w[3])): "
-                + "\(describe(error)), length \(b.count)"
-        }
-        return "\(describe(error)), length \(b.count)"
-    }
-
-    static func describe(_ error: WireError) -> String {
-        switch error {
-        case .notTCP(let p): "ip-proto-\(p)"
-        case .unsupportedExtensionHeader(let n): "unsupported IPv6 extension header \(n)"
-        case .fragmented(let offset): "fragment at offset \(offset)"
-        default: "malformed packet (\(error))"
         }
     }
 

@@ -50,6 +50,10 @@ private func jsonObject(_ text: String) throws -> [String: Any] {
         #expect(lines.count == 7)
         #expect(lines.allSatisfy { $0.contains("IP 127.0.0.1.31103 > 127.0.0.1.31103: Flags [") })
         #expect(lines.map { $0.split(separator: "[")[1].split(separator: "]")[0] } == ["S", "S.", ".", "P.", ".", "F.", "."])
+        // Simultaneous open: the SYN-ACK reuses the SYN's own sequence number.
+        func seq(_ line: String) -> Substring? { line.split(separator: ", ").first { $0.hasPrefix("seq ") } }
+        #expect(seq(lines[0]) != nil && seq(lines[0]) == seq(lines[1]))
+        #expect(lines[3].contains("seq 1:14, ack 1"))  // "selfconnect\r\n", relative numbers as tcpdump prints
     }
 
     @Test(arguments: [

@@ -182,3 +182,36 @@ private func drain(_ allocator: inout some PortAllocator, seed: UInt64 = 1) -> (
         #expect(throws: SocketError.invalidArgument) { try ReservedPorts(parsing: text) }
     }
 }
+
+@Suite struct Linux6ContentionTests {
+    @Test func afterSkippingSevenOrMoreHeldPortsTheNextConnectTakesTheVeryNextEvenPort() throws {
+        // step = max(i, 2 * random(0..7)) + 2: once i >= 14 the jitter cannot win, so the slot lands on C + 2.
+        var random = SeededRandom(seed: 21)
+        var a = Linux6PortAllocator(policy: PortPolicy(range: try PortRange(lower: 32768, upper: 60999)),
+                                    random: &random)
+        let free = try a.connectPort(local: loopback, remote: dest, isUsable: { _ in true }, random: &random)
+        // Hold the next 40 even ports after wherever the next probe starts (at most 16 beyond `free`).
+        let blocked = Set((1...48).map { UInt16(Int(free) + 2 * $0) })
+        let c = try a.connectPort(local: loopback, remote: dest, isUsable: { !blocked.contains($0) }, random: &random)
+        #expect(Int(c) == Int(free) + 98)
+        #expect(try a.connectPort(local: loopback, remote: dest, isUsable: { _ in true }, random: &random) == c + 2)
+    }
+
+    @Test func bindZeroAgainstABindTableSkipsPortsBoundWithoutReuse() throws {
+        var table = BindTable()
+        let range = try PortRange(lower: 40000, upper: 40003)
+        for p: UInt16 in [40001, 40003] { _ = try table.bind(Endpoint(.v4(.any), p)) }
+        var random = SeededRandom(seed: 4)
+        var a = Linux6PortAllocator(policy: PortPolicy(range: range), random: &random)
+        // Odd ports are bound, so bind(0) falls back to the even ones.
+        let p = try a.bindPort(local: loopback, isUsable: { table.canBind(Endpoint(loopback, $0)) }, random: &random)
+        #expect(p == 40000 || p == 40002)
+        _ = try table.bind(Endpoint(loopback, p))
+        let q = try a.bindPort(local: loopback, isUsable: { table.canBind(Endpoint(loopback, $0)) }, random: &random)
+        #expect(Set([p, q]) == [40000, 40002])
+        #expect(throws: SocketError.addressNotAvailable) {
+            _ = try table.bind(Endpoint(loopback, q))
+            _ = try a.bindPort(local: loopback, isUsable: { table.canBind(Endpoint(loopback, $0)) }, random: &random)
+        }
+    }
+}

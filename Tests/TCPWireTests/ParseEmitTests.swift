@@ -123,3 +123,24 @@ import Testing
         #expect(buffer == Self.synV4 + Self.synV4)
     }
 }
+
+@Suite struct PrinterAPITests {
+    @Test func rawIPBytesAndParsedPacketsPrintTheSameLine() throws {
+        let bytes = ParseEmitTests.synV4
+        let time = PcapTimestamp(seconds: 49_417, microseconds: 651_255)
+        var a = TcpdumpPrinter(), b = TcpdumpPrinter()
+        let expected = "13:43:37.651255 IP 127.0.0.1.50000 > 127.0.0.1.50000: Flags [S], seq 669394854, win 65495, "
+            + "options [mss 65495,sackOK,TS val 3547818488 ecr 0,nop,wscale 10], length 0"
+        #expect(a.line(forIPBytes: bytes, at: time) == expected)
+        #expect(b.line(for: try IPPacket(parsing: bytes), at: time) == expected)
+    }
+
+    @Test func ipv6AddressTextFollowsTcpdump() {
+        #expect(IPv6Address.loopback.description == "::1")
+        #expect(IPv6Address.any.description == "::")
+        #expect(IPv6Address(groups: [0, 0, 0, 0, 0, 0xffff, 0x0a00, 1]).description == "::ffff:10.0.0.1")
+        // Two equal runs: the first is shortened (checked against tcpdump by the differential tests).
+        #expect(IPv6Address(groups: [1, 0, 0, 2, 3, 0, 0, 4]).description == "1::2:3:0:0:4")
+        #expect(IPv6Address(groups: [0x2001, 0xdb8, 0, 0, 1, 0, 0, 1]).description == "2001:db8::1:0:0:1")
+    }
+}

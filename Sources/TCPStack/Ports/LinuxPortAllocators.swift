@@ -110,7 +110,7 @@ public struct Linux6PortAllocator: PortAllocator {
         local: IPAddress, remote: Endpoint, isUsable: (UInt16) -> Bool, random: inout SeededRandom
     ) throws(SocketError) -> UInt16 {
         let remaining = LinuxParityScan.remaining(policy)
-        let hash = key.portHash(local: local, remote: remote, epoch: shuffleEpoch)
+        let hash = portHash(local: local, remote: remote)
         let index = Int(hash & UInt64(Self.tableSize - 1))
         let start = (perturb[index] &+ UInt32(truncatingIfNeeded: hash >> 32)) % UInt32(remaining)
         guard let (port, i) = LinuxParityScan.scan(policy, from: Int(start) & ~1, remaining: remaining,
@@ -128,6 +128,16 @@ public struct Linux6PortAllocator: PortAllocator {
     ) throws(SocketError) -> UInt16 {
         try LinuxParityScan.bindPort(policy, isUsable, &random)
     }
+
+    /// The keyed hash, remembered for the last destination: a retry loop asks for the same one every time.
+    private var lastHash: (local: IPAddress, remote: Endpoint, epoch: UInt32, hash: UInt64)?
+
+    private mutating func portHash(local: IPAddress, remote: Endpoint) -> UInt64 {
+        if let h = lastHash, h.local == local, h.remote == remote, h.epoch == shuffleEpoch { return h.hash }
+        let hash = key.portHash(local: local, remote: remote, epoch: shuffleEpoch)
+        lastHash = (local, remote, shuffleEpoch, hash)
+        return hash
+    }
 }
 
 /// The two-pass parity scan shared by Linux >= 4.6.
@@ -144,7 +154,8 @@ enum LinuxParityScan {
         _ policy: PortPolicy, from offset: Int, remaining: Int, sameParityFirst: Bool,
         _ isUsable: (UInt16) -> Bool
     ) -> (UInt16, Int)? {
-        let high = policy.low + remaining
+        // The kernel wraps at the range's real end even when `remaining` was rounded down.
+        let high = policy.low + policy.count
         var offset = offset
         for pass in 0..<(remaining > 1 ? 2 : 1) {
             if pass == 1 { offset += sameParityFirst ? 1 : -1 }

@@ -1,0 +1,169 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import TCPStack
+import TCPWire
+
+/// `selfconnect-bench engine`: the sans-IO engine against the live kernel.
+/// - refused connect round trips (SYN -> R. -> ECONNREFUSED, every packet emitted to bytes with checksums and
+///   parsed back with checksum verification) between two in-memory stacks;
+/// - connection cycles (connect, accept, close both sides, TIME-WAIT expiry);
+/// - baseline: real connect() calls to a closed loopback port, measured in the same run (bounded count and time).
+/// Tracing is off in the engine runs: transitions are a debugging aid, not part of the data path.
+enum EngineBench {
+    static let serverAddress = IPAddress.v4(IPv4Address(10, 0, 0, 1))
+    static let clientAddress = IPAddress.v4(IPv4Address(10, 0, 0, 2))
+
+    static func run() {
+        let kernel = kernelRefusedConnectsPerSecond(maxAttempts: 40_000, maxSeconds: 1.0)
+        let refused = refusedRoundTripsPerSecond(count: 200_000)
+        let cycles = openCloseCyclesPerSecond(count: 50_000)
+        printLine("engine-refused-connect", refused, "round trips/s (SYN, R., ECONNREFUSED; emit+parse+checksum)",
+            baseline: kernel)
+        printLine("engine-open-close", cycles, "cycles/s (connect, accept, data-free close both sides)",
+            baseline: kernel)
+    }
+
+    /// Moves packets between the two stacks until both are quiet; `wire` round-trips each through bytes.
+    static func pump(
+        _ server: inout HostStack, _ client: inout HostStack, _ packets: inout [IPPacket], _ bytes: inout [UInt8],
+        now: Instant, wire: Bool
+    ) {
+        while true {
+            packets.removeAll(keepingCapacity: true)
+            server.drainPackets(into: &packets)
+            client.drainPackets(into: &packets)
+            if packets.isEmpty { return }
+            for p in packets {
+                var packet = p
+                if wire {
+                    bytes.removeAll(keepingCapacity: true)
+                    p.emit(into: &bytes, checksums: .fill)
+                    let parsed = bytes.withUnsafeBytes { try? IPPacket(parsing: $0, verifyChecksums: true) }
+                    guard let parsed else { continue }
+                    packet = parsed
+                }
+                if packet.ip.destination == serverAddress {
+                    server.receive(packet, now: now)
+                } else {
+                    client.receive(packet, now: now)
+                }
+            }
+        }
+    }
+
+    static func stacks() -> (HostStack, HostStack) {
+        var server = HostStack(addresses: [serverAddress], configuration: .linux6, seed: 1)
+        var client = HostStack(addresses: [clientAddress], configuration: .linux6, seed: 2)
+        server.isTracing = false
+        client.isTracing = false
+        return (server, client)
+    }
+
+    static func refusedRoundTripsPerSecond(count: Int) -> Double {
+        var (server, client) = stacks()
+        var packets: [IPPacket] = []
+        var bytes: [UInt8] = []
+        var events: [SocketEvent] = []
+        var now = Instant.milliseconds(1_000)
+        var refused = 0
+        let clock = ContinuousClock()
+        let start = clock.now
+        for _ in 0..<count {
+            now = now + .microseconds(10)
+            let s = client.socket()
+            do {
+                try client.connect(s, to: Endpoint(serverAddress, 81), now: now)
+                pump(&server, &client, &packets, &bytes, now: now, wire: true)
+                events.removeAll(keepingCapacity: true)
+                client.drainEvents(into: &events)
+                if client.error(of: s) == .connectionRefused { refused += 1 }
+                try client.close(s, now: now)
+            } catch {
+                break
+            }
+        }
+        let elapsed = clock.now - start
+        return refused == count ? Double(count) / seconds(elapsed) : 0
+    }
+
+    static func openCloseCyclesPerSecond(count: Int) -> Double {
+        var (server, client) = stacks()
+        var packets: [IPPacket] = []
+        var bytes: [UInt8] = []
+        var events: [SocketEvent] = []
+        var now = Instant.milliseconds(1_000)
+        var completed = 0
+        do {
+            let listener = server.socket()
+            try server.bind(listener, to: Endpoint(serverAddress, 80))
+            try server.listen(listener, backlog: 128)
+            let clock = ContinuousClock()
+            let start = clock.now
+            for _ in 0..<count {
+                let c = client.socket()
+                try client.connect(c, to: Endpoint(serverAddress, 80), now: now)
+                pump(&server, &client, &packets, &bytes, now: now, wire: false)
+                let a = try server.accept(listener)
+                try client.close(c, now: now)
+                pump(&server, &client, &packets, &bytes, now: now, wire: false)
+                try server.close(a, now: now)
+                pump(&server, &client, &packets, &bytes, now: now, wire: false)
+                // The client's TIME-WAIT runs out.
+                now = now + .seconds(61)
+                client.advance(to: now)
+                events.removeAll(keepingCapacity: true)
+                client.drainEvents(into: &events)
+                server.drainEvents(into: &events)
+                if client.liveCount == 0 && server.liveCount == 1 { completed += 1 }
+            }
+            let elapsed = clock.now - start
+            return completed == count ? Double(count) / seconds(elapsed) : 0
+        } catch {
+            return 0
+        }
+    }
+
+    /// Real connect() calls to a closed port below the ephemeral range (so none can self-connect).
+    static func kernelRefusedConnectsPerSecond(maxAttempts: Int, maxSeconds: Double) -> Double {
+        #if canImport(Glibc)
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = UInt32(0x7f00_0001).bigEndian
+        func attempt(port: UInt16) -> Bool {
+            addr.sin_port = port.bigEndian
+            let fd = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            guard fd >= 0 else { return false }
+            defer { Glibc.close(fd) }
+            let rc = withUnsafePointer(to: &addr) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                }
+            }
+            return rc == -1 && errno == ECONNREFUSED
+        }
+        guard let port = ([1, 9, 13, 17, 19] as [UInt16]).first(where: attempt) else { return 0 }
+        let clock = ContinuousClock()
+        let start = clock.now
+        let limit = Duration.milliseconds(Int64(maxSeconds * 1000))
+        var done = 0
+        while done < maxAttempts && clock.now - start < limit {
+            guard attempt(port: port) else { return 0 }
+            done += 1
+        }
+        return Double(done) / seconds(clock.now - start)
+        #else
+        return 0
+        #endif
+    }
+
+    static func seconds(_ d: Duration) -> Double {
+        let (s, atto) = d.components
+        return Double(s) + Double(atto) / 1e18
+    }
+
+    static func printLine(_ bench: String, _ value: Double, _ unit: String, baseline: Double) {
+        let ratio = baseline > 0 ? value / baseline : 0
+        print(#"{"bench":"\#(bench)","value":\#(Int(value.rounded())),"unit":"\#(unit)","baseline":\#(Int(baseline.rounded())),"ratio":\#((ratio * 10).rounded() / 10)}"#)
+    }
+}

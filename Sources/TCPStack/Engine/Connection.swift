@@ -1,0 +1,351 @@
+import TCPWire
+
+/// The transmission control block of one socket (RFC 9293 §3.3.1): state, sequence variables, negotiated
+/// options, buffers and timers. Owned by `HostStack`; read it through `HostStack.connection(_:)`.
+public struct Connection: Sendable {
+    public internal(set) var id: SocketID
+    public internal(set) var state: TCPState = .closed
+    public internal(set) var local: Endpoint?
+    public internal(set) var remote: Endpoint?
+    /// SO_REUSEADDR.
+    public internal(set) var reuseAddress = false
+    /// The pending error, as SO_ERROR reports it.
+    public internal(set) var pendingError: SocketError?
+
+    /// False for a free slot of the host's table.
+    var inUse = true
+    var explicitlyBound = false
+    /// What bind() asked for (a wildcard address stays a wildcard), to restore after a connection ends.
+    var boundEndpoint: Endpoint?
+    /// This socket's entry in the host's `BindTable` (port ownership).
+    var bindID: BindTable.ID?
+    var descriptorOpen = true
+    /// Created by a listener from a SYN (RFC 9293 §3.10.7.2), not by connect().
+    var passiveOpen = false
+    var parent: SocketID?
+
+    // Listener state.
+    var backlog = 0
+    var acceptQueue: [SocketID] = []
+    var pendingChildren = 0
+
+    // Send sequence space (RFC 9293 §3.3.1 figure 3).
+    public internal(set) var iss = SeqNum(0)
+    public internal(set) var sndUna = SeqNum(0)
+    public internal(set) var sndNxt = SeqNum(0)
+    /// SND.WND in bytes (already scaled).
+    public internal(set) var sndWnd = 0
+    var maxSndWnd = 0
+    var sndWl1 = SeqNum(0)
+    var sndWl2 = SeqNum(0)
+
+    // Receive sequence space (RFC 9293 §3.3.1 figure 4).
+    public internal(set) var irs = SeqNum(0)
+    public internal(set) var rcvNxt = SeqNum(0)
+    /// RCV.NXT when we last advertised a window (Linux `rcv_wup`); with `rcvWndAdvertised` it fixes the
+    /// right edge we promised, which never moves left (RFC 9293 §3.8.6.2.2).
+    var rcvWup = SeqNum(0)
+    var rcvWndAdvertised = 0
+    var receiveCapacity = 0
+
+    // Negotiated in the handshake (RFC 9293 §3.7.1, RFC 7323, RFC 2018).
+    /// Largest payload we put in one segment (peer MSS, less the timestamp option when in use).
+    public internal(set) var sendMSS = 536
+    var ourMSS = 0
+    public internal(set) var sndWscale: UInt8 = 0
+    public internal(set) var rcvWscale: UInt8 = 0
+    public internal(set) var windowScalingEnabled = false
+    public internal(set) var timestampsEnabled = false
+    public internal(set) var sackEnabled = false
+    var tsOffset: UInt32 = 0
+    var tsRecent: UInt32 = 0
+    /// An RFC 2883 D-SACK block to report in the next ACK.
+    var pendingDSACK: SACKBlock?
+
+    // Buffers. `sendBuffer[0]` has sequence number `sendBufferStart`; the bytes before SND.NXT are in flight.
+    var sendBuffer: [UInt8] = []
+    var sendBufferStart = SeqNum(0)
+    var finQueued = false
+    var finSent = false
+    var receiveBuffer: [UInt8] = []
+    var peerFinReceived = false
+    var readShutdown = false
+
+    // Timers (RFC 9293 §3.10.8).
+    var retransmitDeadline: Instant?
+    var rto: Duration = .seconds(1)
+    var retransmitCount = 0
+    var timeWaitDeadline: Instant?
+    var lastChallengeAck: Instant?
+
+    init(id: SocketID) { self.id = id }
+
+    var nextDeadline: Instant? {
+        switch (retransmitDeadline, timeWaitDeadline) {
+        case (nil, nil): nil
+        case (let a?, nil): a
+        case (nil, let b?): b
+        case (let a?, let b?): min(a, b)
+        }
+    }
+
+    var ourFinAcked: Bool { finSent && sndUna == sndNxt }
+
+    // MARK: state changes
+
+    /// The one funnel for state changes: records the transition and its rule, and sets state-owned timers.
+    mutating func setState(
+        _ to: TCPState, cause: TransitionCause, rfc: String, linux: String, now: Instant,
+        config: TCPConfiguration, out: inout EngineOutput
+    ) {
+        if out.tracing {
+            out.transitions.append(Transition(socket: id, from: state, to: to, cause: cause, rfc: rfc, linux: linux))
+        }
+        state = to
+        switch to {
+        case .timeWait:
+            retransmitDeadline = nil
+            timeWaitDeadline = now + config.timeWaitDuration
+        case .closed:
+            retransmitDeadline = nil
+            timeWaitDeadline = nil
+        default:
+            break
+        }
+    }
+
+    // MARK: segment construction
+
+    func timestampValue(_ now: Instant) -> UInt32 {
+        UInt32(truncatingIfNeeded: now.nanoseconds / 1_000_000) &+ tsOffset
+    }
+
+    /// Window field for a non-SYN segment: free receive space, rounded up to the scale unit as Linux
+    /// `__tcp_select_window` does, then shifted (RFC 7323 §2.3).
+    func windowField() -> (field: UInt16, bytes: Int) {
+        let free = max(0, receiveCapacity - receiveBuffer.count)
+        let promised = max(0, (rcvWup + rcvWndAdvertised) - rcvNxt)
+        let window = max(free, promised)
+        if rcvWscale > 0 {
+            let unit = 1 << Int(rcvWscale)
+            let field = min((window + unit - 1) >> Int(rcvWscale), 65535)
+            return (UInt16(field), field << Int(rcvWscale))
+        }
+        let field = min(window, 65535)
+        return (UInt16(field), field)
+    }
+
+    /// The receive window used to judge sequence numbers: what we last promised (Linux `tcp_receive_window`).
+    var receiveWindow: Int { max(0, (rcvWup + rcvWndAdvertised) - rcvNxt) }
+
+    /// SYN / SYN-ACK options in Linux's layout `mss,sackOK,TS val ecr,nop,wscale` (nops replace what is off).
+    func synOptions(now: Instant, ecr: UInt32, timestamps: Bool, sack: Bool, windowScale: UInt8?) -> TCPOptions {
+        var o = TCPOptions()
+        // At most 20 bytes: cannot overflow the 40-byte area.
+        try? o.append(.maxSegmentSize(UInt16(clamping: ourMSS)))
+        if timestamps {
+            if sack { try? o.append(.sackPermitted) } else { try? o.append(.noOperation); try? o.append(.noOperation) }
+            try? o.append(.timestamps(value: timestampValue(now), echoReply: ecr))
+        } else if sack {
+            try? o.append(.noOperation); try? o.append(.noOperation); try? o.append(.sackPermitted)
+        }
+        if let ws = windowScale {
+            try? o.append(.noOperation)
+            try? o.append(.windowScale(ws))
+        }
+        return o
+    }
+
+    /// Options of a non-SYN segment: `nop,nop,TS` and, when a duplicate was seen, `nop,nop,sack` (D-SACK).
+    mutating func segmentOptions(now: Instant) -> TCPOptions {
+        var o = TCPOptions()
+        if timestampsEnabled {
+            try? o.append(.noOperation); try? o.append(.noOperation)
+            try? o.append(.timestamps(value: timestampValue(now), echoReply: tsRecent))
+        }
+        if let block = pendingDSACK {
+            try? o.append(.noOperation); try? o.append(.noOperation)
+            try? o.append(.sack([block]))
+            pendingDSACK = nil
+        }
+        return o
+    }
+
+    func packet(_ tcp: TCPSegment) -> IPPacket? {
+        guard let local, let remote else { return nil }
+        return IPPacket(from: local.address, to: remote.address, tcp: tcp)
+    }
+
+    mutating func emit(seq: SeqNum, flags: TCPFlags, payload: [UInt8] = [], now: Instant, out: inout EngineOutput) {
+        guard let local, let remote else { return }
+        let (field, bytes) = windowField()
+        if flags.contains(.ack) {
+            rcvWup = rcvNxt
+            rcvWndAdvertised = bytes
+        }
+        let tcp = TCPSegment(
+            sourcePort: local.port, destinationPort: remote.port, sequenceNumber: seq.rawValue,
+            acknowledgmentNumber: flags.contains(.ack) ? rcvNxt.rawValue : 0, flags: flags, window: field,
+            options: segmentOptions(now: now), payload: payload)
+        out.packets.append(IPPacket(from: local.address, to: remote.address, tcp: tcp))
+    }
+
+    /// <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK> (RFC 9293 §3.10.7.4).
+    mutating func sendAck(now: Instant, out: inout EngineOutput) {
+        emit(seq: sndNxt, flags: .ack, now: now, out: &out)
+    }
+
+    /// The initial SYN, or its retransmission (RFC 9293 §3.10.1; Linux `tcp_connect`). Window not scaled.
+    mutating func sendSyn(now: Instant, config: TCPConfiguration, out: inout EngineOutput) {
+        guard let local, let remote else { return }
+        let ws: UInt8? = config.windowScaling ? config.receiveWindowScale : nil
+        let tcp = TCPSegment(
+            sourcePort: local.port, destinationPort: remote.port, sequenceNumber: iss.rawValue, flags: .syn,
+            window: UInt16(min(rcvWndAdvertised, 65535)),
+            options: synOptions(now: now, ecr: 0, timestamps: config.timestamps, sack: config.sack, windowScale: ws))
+        out.packets.append(IPPacket(from: local.address, to: remote.address, tcp: tcp))
+    }
+
+    /// <SEQ=ISS><ACK=RCV.NXT><CTL=SYN,ACK> with the options agreed from the peer's SYN (RFC 7323 §1.3,
+    /// RFC 2018 §2; Linux `tcp_make_synack` / `tcp_send_synack`). Window not scaled (RFC 7323 §2.2).
+    mutating func sendSynAck(now: Instant, out: inout EngineOutput) {
+        guard let local, let remote else { return }
+        let tcp = TCPSegment(
+            sourcePort: local.port, destinationPort: remote.port, sequenceNumber: iss.rawValue,
+            acknowledgmentNumber: rcvNxt.rawValue, flags: .synAck, window: UInt16(min(rcvWndAdvertised, 65535)),
+            options: synOptions(
+                now: now, ecr: tsRecent, timestamps: timestampsEnabled, sack: sackEnabled,
+                windowScale: windowScalingEnabled ? rcvWscale : nil))
+        out.packets.append(IPPacket(from: local.address, to: remote.address, tcp: tcp))
+    }
+
+    /// A reset from this connection: `R.` <SEQ=SND.NXT><ACK=RCV.NXT> (RFC 9293 §3.10.5; Linux
+    /// `tcp_send_active_reset`), or <SEQ=seq><CTL=RST> for an unacceptable ACK (RFC 9293 §3.10.7.3/§3.10.7.4).
+    func sendReset(seq: SeqNum, ack: SeqNum?, out: inout EngineOutput) {
+        guard let local, let remote else { return }
+        let tcp = TCPSegment(
+            sourcePort: local.port, destinationPort: remote.port, sequenceNumber: seq.rawValue,
+            acknowledgmentNumber: ack?.rawValue ?? 0, flags: ack == nil ? .rst : .rstAck, window: 0)
+        out.packets.append(IPPacket(from: local.address, to: remote.address, tcp: tcp))
+    }
+
+    /// RFC 5961 §7 challenge ACK, limited per socket (Linux `tcp_invalid_ratelimit`, `__tcp_oow_rate_limited`)
+    /// and globally (`tcp_challenge_ack_limit`) — Linux `tcp_send_challenge_ack`.
+    mutating func sendChallengeAck(now: Instant, config: TCPConfiguration, out: inout EngineOutput) {
+        if let interval = config.challengeAckInterval {
+            if let last = lastChallengeAck, now - last < interval { return }
+            lastChallengeAck = now
+        }
+        if let limit = config.challengeAckLimitPerSecond,
+            !out.takeChallengeAckToken(now: now, limitPerSecond: limit)
+        {
+            return
+        }
+        sendAck(now: now, out: &out)
+    }
+
+    /// The duplicate ACK for an unacceptable segment (RFC 9293 §3.10.7.4 first), limited per socket for
+    /// segments without data or with SYN (Linux `tcp_oow_rate_limited`) so two stacks cannot ACK-loop.
+    mutating func sendOutOfWindowAck(_ seg: TCPSegment, now: Instant, config: TCPConfiguration, out: inout EngineOutput) {
+        if let interval = config.challengeAckInterval, seg.payload.isEmpty || seg.flags.contains(.syn) {
+            if let last = lastChallengeAck, now - last < interval { return }
+            lastChallengeAck = now
+        }
+        sendAck(now: now, out: &out)
+    }
+
+    // MARK: data output
+
+    /// States in which queued data may still go out (before our FIN).
+    private var canSendData: Bool {
+        switch state {
+        case .established, .closeWait, .finWait1, .lastAck, .closing: !finSent
+        default: false
+        }
+    }
+
+    /// Sends what the window allows of the send buffer, then the FIN once everything before it is out
+    /// (RFC 9293 §3.10.2, §3.10.4). Returns whether a segment went out (which carried the ACK).
+    @discardableResult
+    mutating func transmit(now: Instant, config: TCPConfiguration, out: inout EngineOutput) -> Bool {
+        guard canSendData else { return false }
+        var sent = false
+        while true {
+            let offset = sndNxt - sendBufferStart
+            let unsent = sendBuffer.count - offset
+            let usable = (sndUna + sndWnd) - sndNxt
+            guard unsent > 0, usable > 0 else { break }
+            let length = min(unsent, sendMSS, usable)
+            let payload = Array(sendBuffer[offset..<offset + length])
+            let flags: TCPFlags = length == unsent ? [.ack, .psh] : .ack
+            emit(seq: sndNxt, flags: flags, payload: payload, now: now, out: &out)
+            sndNxt += length
+            sent = true
+        }
+        if finQueued && !finSent && sndNxt - sendBufferStart == sendBuffer.count {
+            emit(seq: sndNxt, flags: .finAck, now: now, out: &out)
+            sndNxt += 1
+            finSent = true
+            sent = true
+        }
+        if sent && retransmitDeadline == nil { retransmitDeadline = now + rto }
+        return sent
+    }
+
+    /// Resends the oldest unacknowledged segment (RFC 9293 §3.8.1; backoff per RFC 6298 §5.5).
+    mutating func retransmitOldest(now: Instant, config: TCPConfiguration, out: inout EngineOutput) {
+        switch state {
+        case .synSent:
+            sendSyn(now: now, config: config, out: &out)
+        case .synReceived:
+            sendSynAck(now: now, out: &out)
+        default:
+            let offset = sndUna - sendBufferStart
+            let inFlight = min(sendBuffer.count, sndNxt - sendBufferStart) - max(offset, 0)
+            if inFlight > 0 {
+                let start = max(offset, 0)
+                let length = min(inFlight, sendMSS)
+                let payload = Array(sendBuffer[start..<start + length])
+                let lastOfFlight = length == inFlight
+                emit(seq: sndUna, flags: lastOfFlight && finSent ? [.ack, .psh, .fin] : [.ack, .psh],
+                    payload: payload, now: now, out: &out)
+            } else if finSent {
+                emit(seq: sndNxt - 1, flags: .finAck, now: now, out: &out)
+            }
+        }
+    }
+
+    // MARK: option negotiation
+
+    /// Applies the options of the peer's SYN (RFC 9293 §3.7.1 MSS, RFC 7323 §2.2/§3.2, RFC 2018 §2).
+    mutating func negotiate(_ seg: TCPSegment, config: TCPConfiguration, ipv6: Bool) {
+        let o = seg.options
+        ourMSS = config.mss(ipv6: ipv6)
+        let peerMSS = Int(o.mss ?? (ipv6 ? 1220 : 536))
+        windowScalingEnabled = config.windowScaling && o.windowScale != nil
+        if windowScalingEnabled, let ws = o.windowScale {
+            sndWscale = min(ws, 14)
+            rcvWscale = config.receiveWindowScale
+        } else {
+            sndWscale = 0
+            rcvWscale = 0
+        }
+        if config.timestamps, let ts = o.timestamps {
+            timestampsEnabled = true
+            tsRecent = ts.value
+        } else {
+            timestampsEnabled = false
+        }
+        sackEnabled = config.sack && o.sackPermitted
+        sendMSS = max(1, min(peerMSS, ourMSS) - (timestampsEnabled ? 12 : 0))
+    }
+
+    /// Records the peer's timestamp for echoing (RFC 7323 §4.3: only from segments that start at or before
+    /// the last RCV.NXT we acknowledged; Linux `tcp_replace_ts_recent`).
+    mutating func noteTimestamp(_ seg: TCPSegment) {
+        guard timestampsEnabled, let ts = seg.options.timestamps else { return }
+        if SeqNum(seg.sequenceNumber) <= rcvWup && Int32(bitPattern: ts.value &- tsRecent) >= 0 {
+            tsRecent = ts.value
+        }
+    }
+}

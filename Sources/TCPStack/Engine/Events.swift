@@ -1,0 +1,57 @@
+import TCPWire
+
+/// A socket handle, like a file descriptor: the lowest free number is reused.
+public struct SocketID: Hashable, Sendable, CustomStringConvertible {
+    public let rawValue: Int
+    public init(_ rawValue: Int) { self.rawValue = rawValue }
+    public var description: String { "#\(rawValue)" }
+}
+
+/// What the user of a socket learns asynchronously (what poll/epoll and SO_ERROR would report).
+public enum SocketEvent: Hashable, Sendable {
+    /// connect() completed: the socket reached ESTABLISHED.
+    case connected(SocketID)
+    /// connect() failed with ECONNREFUSED (an acceptable RST in SYN-SENT).
+    case refused(SocketID)
+    /// Data (or end of stream) can be read.
+    case readable(SocketID)
+    /// The peer's FIN arrived: receive() returns end of stream once the buffer is drained.
+    case peerClosed(SocketID)
+    /// The connection was reset (ECONNRESET).
+    case reset(SocketID)
+    /// Retransmissions gave up (ETIMEDOUT).
+    case timedOut(SocketID)
+    /// The connection reached CLOSED after an orderly close.
+    case closed(SocketID)
+    /// A listener has a connection ready for accept().
+    case acceptReady(listener: SocketID)
+}
+
+/// The timers of RFC 9293 §3.10.8.
+public enum TimerKind: Hashable, Sendable {
+    case retransmission, timeWait
+}
+
+/// The user calls of RFC 9293 §3.10.1-§3.10.6, as named in the socket API.
+public enum UserCall: Hashable, Sendable {
+    case listen, connect, send, receive, shutdown, close, abort
+}
+
+/// What caused a state change.
+public enum TransitionCause: Hashable, Sendable {
+    case segment(TCPSegment)
+    case timer(TimerKind)
+    case user(UserCall)
+}
+
+/// A state change, with the rule that made it: the simulator's explain mode prints these.
+public struct Transition: Hashable, Sendable {
+    public let socket: SocketID
+    public let from: TCPState
+    public let to: TCPState
+    public let cause: TransitionCause
+    /// The RFC section, e.g. "RFC 9293 §3.10.7.3".
+    public let rfc: String
+    /// The Linux function doing the same, e.g. "tcp_rcv_synsent_state_process".
+    public let linux: String
+}

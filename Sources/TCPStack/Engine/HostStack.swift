@@ -1,0 +1,451 @@
+import TCPWire
+
+/// Local and remote endpoint of a connection: the demultiplexing key (RFC 9293 §3.10.7).
+struct FourTuple: Hashable {
+    var local: Endpoint
+    var remote: Endpoint
+
+    /// Feeds the hasher whole words rather than each enum case and field: demultiplexing is the hot path.
+    func hash(into hasher: inout Hasher) {
+        hasher.combine(UInt64(local.port) << 16 | UInt64(remote.port))
+        switch (local.address, remote.address) {
+        case (.v4(let l), .v4(let r)):
+            hasher.combine(UInt64(l.rawValue) << 32 | UInt64(r.rawValue))
+        case (.v6(let l), .v6(let r)):
+            hasher.combine(l.high ^ (l.low &* 0x9E37_79B9_7F4A_7C15))
+            hasher.combine(r.high ^ (r.low &* 0xC2B2_AE3D_27D4_EB4F))
+        default:
+            hasher.combine(local.address)
+            hasher.combine(remote.address)
+        }
+    }
+}
+
+/// `shutdown(2)`'s `how`.
+public enum ShutdownHow: Hashable, Sendable {
+    case read, write, both
+}
+
+/// One host's TCP: every socket, listener and connection for its addresses. Sans-IO: packets come in through
+/// `receive(_:now:)`, time through `advance(to:)`, and everything produced waits in the outputs
+/// (`takePackets`, `takeEvents`, `takeTransitions`) until the driver drains it. A packet addressed to one of
+/// the host's own addresses is the driver's to loop back.
+public struct HostStack: Sendable {
+    public let configuration: TCPConfiguration
+    public let addresses: [IPAddress]
+    public var isnGenerator: ISNGenerator
+
+    /// Every socket, indexed by `SocketID`; free entries have `inUse == false` (kept to mutate in place).
+    var slots: [Connection] = []
+    var freeSlots: [Int] = []
+    var connections: [FourTuple: Int] = [:]
+    var listeners: [Endpoint: Int] = [:]
+    /// Port ownership and Linux's sharing rules (bind conflicts, connect() port usability).
+    var bindTable = BindTable()
+    var portAllocator: any PortAllocator
+    var random: SeededRandom
+    var out = EngineOutput()
+
+    /// - Parameters:
+    ///   - addresses: the host's addresses (e.g. 127.0.0.1 and ::1).
+    ///   - portAllocator: picks source ports for unbound connect() and bind() to port 0.
+    ///   - seed: seeds the ISN/timestamp secret and the allocator's randomness.
+    public init(
+        addresses: [IPAddress], configuration: TCPConfiguration,
+        portAllocator: any PortAllocator = SequentialPortAllocator(), seed: UInt64
+    ) {
+        self.addresses = addresses
+        self.configuration = configuration
+        self.portAllocator = portAllocator
+        var random = SeededRandom(seed: seed)
+        isnGenerator = ISNGenerator(secret: SipKey(random: &random))
+        self.random = random
+    }
+
+    // MARK: outputs
+
+    /// Whether trace events are recorded (on by default).
+    public var isTracing: Bool {
+        get { out.tracing }
+        set { out.tracing = newValue }
+    }
+
+    /// Moves the packets to send into `sink`. When `sink` is empty the buffers are swapped, so a driver that
+    /// empties and reuses its buffer moves packets without copying or allocating.
+    public mutating func drainPackets(into sink: inout [IPPacket]) {
+        if sink.isEmpty {
+            swap(&sink, &out.packets)
+        } else {
+            sink.append(contentsOf: out.packets)
+            out.packets.removeAll(keepingCapacity: true)
+        }
+    }
+
+    public mutating func takePackets() -> [IPPacket] {
+        defer { out.packets = [] }
+        return out.packets
+    }
+
+    public mutating func takeEvents() -> [SocketEvent] {
+        defer { out.events = [] }
+        return out.events
+    }
+
+    /// Moves the user events into `sink` (swapping buffers when `sink` is empty, like `drainPackets`).
+    public mutating func drainEvents(into sink: inout [SocketEvent]) {
+        if sink.isEmpty {
+            swap(&sink, &out.events)
+        } else {
+            sink.append(contentsOf: out.events)
+            out.events.removeAll(keepingCapacity: true)
+        }
+    }
+
+    public mutating func takeTransitions() -> [Transition] {
+        defer { out.transitions = [] }
+        return out.transitions
+    }
+
+    public var hasPendingPackets: Bool { !out.packets.isEmpty }
+
+    /// When the driver must call `advance(to:)` next (nil: no timer running).
+    public var nextDeadline: Instant? {
+        var best: Instant?
+        for c in slots where c.inUse {
+            if let d = c.nextDeadline, best.map({ d < $0 }) ?? true { best = d }
+        }
+        return best
+    }
+
+    // MARK: getters
+
+    public func state(of id: SocketID) -> TCPState? { isValid(id) ? slots[id.rawValue].state : nil }
+    public func localEndpoint(of id: SocketID) -> Endpoint? { isValid(id) ? slots[id.rawValue].local : nil }
+    public func remoteEndpoint(of id: SocketID) -> Endpoint? { isValid(id) ? slots[id.rawValue].remote : nil }
+    /// SO_ERROR: the error that ended the last connection attempt or connection.
+    public func error(of id: SocketID) -> SocketError? {
+        isValid(id) ? slots[id.rawValue].pendingError : nil
+    }
+    /// The whole TCB, for inspection.
+    public func connection(_ id: SocketID) -> Connection? { slot(id) }
+    /// Sockets and connections alive (including closed descriptors still in TIME-WAIT and the like).
+    public var liveCount: Int { slots.count - freeSlots.count }
+
+    func isValid(_ id: SocketID) -> Bool { id.rawValue >= 0 && id.rawValue < slots.count && slots[id.rawValue].inUse }
+
+    func slot(_ id: SocketID) -> Connection? { isValid(id) ? slots[id.rawValue] : nil }
+
+    /// The slot of an open descriptor, or EBADF.
+    func openSlot(_ id: SocketID) throws(SocketError) -> Int {
+        guard isValid(id), slots[id.rawValue].descriptorOpen else { throw .badDescriptor }
+        return id.rawValue
+    }
+
+    // MARK: socket API
+
+    /// A new socket in CLOSED.
+    public mutating func socket() -> SocketID {
+        let index: Int
+        if let reused = freeSlots.popLast() {
+            index = reused
+        } else {
+            index = slots.count
+            slots.append(Connection(id: SocketID(index)))
+        }
+        var c = Connection(id: SocketID(index))
+        c.rto = configuration.rtoInitial
+        slots[index] = c
+        return c.id
+    }
+
+    /// SO_REUSEADDR.
+    public mutating func setReuseAddress(_ id: SocketID, _ on: Bool) throws(SocketError) {
+        let i = try openSlot(id)
+        slots[i].reuseAddress = on
+    }
+
+    public mutating func bind(_ id: SocketID, to endpoint: Endpoint) throws(SocketError) {
+        let i = try openSlot(id)
+        guard slots[i].local == nil, slots[i].state == .closed else { throw .invalidArgument }
+        guard isAny(endpoint.address) || addresses.contains(endpoint.address) else { throw .addressNotAvailable }
+        let options = BindOptions(reuseAddress: slots[i].reuseAddress)
+        var port = endpoint.port
+        if port == 0 {
+            var allocator = portAllocator
+            var rng = random
+            port = try allocator.bindPort(
+                local: endpoint.address,
+                isUsable: { bindTable.canBind(Endpoint(endpoint.address, $0), options: options) }, random: &rng)
+            portAllocator = allocator
+            random = rng
+        }
+        let local = Endpoint(endpoint.address, port)
+        slots[i].bindID = try bindTable.bind(local, options: options)
+        slots[i].local = local
+        slots[i].boundEndpoint = local
+        slots[i].explicitlyBound = true
+    }
+
+    /// RFC 9293 §3.10.1 passive OPEN.
+    public mutating func listen(_ id: SocketID, backlog: Int) throws(SocketError) {
+        let i = try openSlot(id)
+        guard slots[i].state == .closed, slots[i].remote == nil else { throw .invalidArgument }
+        if slots[i].local == nil {
+            let any = addresses.first?.isIPv6 == true ? IPAddress.v6(.any) : .v4(.any)
+            try bind(id, to: Endpoint(any, 0))
+        }
+        guard let local = slots[i].local, let bindID = slots[i].bindID else { throw .invalidArgument }
+        try bindTable.listen(bindID)
+        slots[i].backlog = max(backlog, 0)
+        listeners[local] = i
+        slots[i].setState(.listen, cause: .user(.listen), rfc: "RFC 9293 §3.10.1", linux: "inet_csk_listen_start",
+            now: .zero, config: configuration, out: &out)
+    }
+
+    /// RFC 9293 §3.10.1 active OPEN: sends the SYN. Completion arrives as `.connected` or `.refused`.
+    public mutating func connect(_ id: SocketID, to remote: Endpoint, now: Instant) throws(SocketError) {
+        let i = try openSlot(id)
+        switch slots[i].state {
+        case .closed: break
+        case .listen where configuration.activeOpenFromListen:
+            // RFC 9293 §3.10.1 OPEN in LISTEN with a foreign socket: the connection becomes active.
+            closeListener(i, now: now, cause: .user(.connect), toClosed: false)
+            if let b = slots[i].bindID, let bound = slots[i].boundEndpoint {
+                bindTable.release(b)
+                slots[i].bindID = try bindTable.bind(bound, options: BindOptions(reuseAddress: slots[i].reuseAddress))
+            }
+        case .synSent, .synReceived: throw .alreadyInProgress
+        default: throw .alreadyConnected
+        }
+        guard remote.port != 0 else { throw .invalidArgument }
+        let old = slots[i]
+        let sourceAddress: IPAddress
+        if let bound = old.local, !isAny(bound.address) {
+            sourceAddress = bound.address
+        } else {
+            sourceAddress = try chooseSource(for: remote.address)
+        }
+        guard sourceAddress.isIPv6 == remote.address.isIPv6 else { throw .invalidArgument }
+        let port: UInt16
+        var bindID = old.bindID
+        if let bound = old.local, let id = old.bindID {
+            port = bound.port
+            guard connections[FourTuple(local: Endpoint(sourceAddress, port), remote: remote)] == nil else {
+                throw .addressNotAvailable
+            }
+            try bindTable.connect(id, to: remote)
+        } else {
+            var allocator = portAllocator
+            var rng = random
+            port = try allocator.connectPort(
+                local: sourceAddress, remote: remote,
+                isUsable: {
+                    bindTable.isUsableForConnect(port: $0, local: sourceAddress, remote: remote)
+                        && connections[FourTuple(local: Endpoint(sourceAddress, $0), remote: remote)] == nil
+                }, random: &rng)
+            portAllocator = allocator
+            random = rng
+            bindID = try bindTable.autobind(
+                Endpoint(sourceAddress, port), to: remote, options: BindOptions(reuseAddress: old.reuseAddress))
+        }
+        let local = Endpoint(sourceAddress, port)
+        var c = Connection(id: id)
+        c.state = old.state
+        c.reuseAddress = old.reuseAddress
+        c.explicitlyBound = old.explicitlyBound
+        c.boundEndpoint = old.boundEndpoint
+        c.bindID = bindID
+        c.local = local
+        c.remote = remote
+        c.iss = isnGenerator.isn(local: local, remote: remote, now: now, clockShift: configuration.isnClockShift)
+        c.sndUna = c.iss
+        c.sndNxt = c.iss + 1
+        c.sendBufferStart = c.sndNxt
+        c.ourMSS = configuration.mss(ipv6: remote.address.isIPv6)
+        c.receiveCapacity = configuration.initialReceiveWindow(mss: c.ourMSS)
+        c.rcvWndAdvertised = c.receiveCapacity
+        if configuration.randomTimestampOffset {
+            c.tsOffset = isnGenerator.timestampOffset(local: local.address, remote: remote.address)
+        }
+        c.rto = configuration.rtoInitial
+        slots[i] = c
+        connections[FourTuple(local: local, remote: remote)] = i
+        slots[i].setState(.synSent, cause: .user(.connect), rfc: "RFC 9293 §3.10.1",
+            linux: remote.address.isIPv6 ? "tcp_v6_connect" : "tcp_v4_connect", now: now, config: configuration,
+            out: &out)
+        slots[i].sendSyn(now: now, config: configuration, out: &out)
+        slots[i].retransmitDeadline = now + c.rto
+    }
+
+    /// The next established connection of a listener, or EAGAIN.
+    public mutating func accept(_ id: SocketID) throws(SocketError) -> SocketID {
+        let i = try openSlot(id)
+        guard slots[i].state == .listen else { throw .invalidArgument }
+        guard !slots[i].acceptQueue.isEmpty else { throw .wouldBlock }
+        let child = slots[i].acceptQueue.removeFirst()
+        slots[child.rawValue].descriptorOpen = true
+        slots[child.rawValue].parent = nil
+        return child
+    }
+
+    /// RFC 9293 §3.10.2 SEND: queues bytes (up to the send buffer) and sends what the window allows.
+    /// Returns how many bytes were taken.
+    public mutating func send(_ id: SocketID, _ bytes: [UInt8], now: Instant) throws(SocketError) -> Int {
+        let i = try openSlot(id)
+        let c = slots[i]
+        switch c.state {
+        case .closed:
+            throw c.pendingError ?? .notConnected
+        case .listen:
+            throw .notConnected
+        case .synSent, .synReceived, .established, .closeWait:
+            // RFC 9293 §3.10.2: queued in SYN-SENT/SYN-RECEIVED until ESTABLISHED.
+            guard !c.finQueued else { throw .brokenPipe }
+        default:
+            // RFC 9293 §3.10.2: "connection closing".
+            throw .brokenPipe
+        }
+        let room = configuration.sendBufferSize - c.sendBuffer.count
+        guard room > 0 else { throw .wouldBlock }
+        let taken = min(room, bytes.count)
+        slots[i].sendBuffer.append(contentsOf: bytes[0..<taken])
+        slots[i].transmit(now: now, config: configuration, out: &out)
+        return taken
+    }
+
+    /// RFC 9293 §3.10.3 RECEIVE: up to `maxBytes` bytes; empty at end of stream; EAGAIN when nothing is there yet.
+    public mutating func receive(_ id: SocketID, maxBytes: Int = .max, now: Instant) throws(SocketError) -> [UInt8] {
+        let i = try openSlot(id)
+        let c = slots[i]
+        if !c.receiveBuffer.isEmpty {
+            let n = min(maxBytes, c.receiveBuffer.count)
+            let data = Array(c.receiveBuffer[0..<n])
+            slots[i].receiveBuffer.removeFirst(n)
+            if c.rcvWndAdvertised == 0 && c.state.isSynchronized && c.state != .timeWait {
+                // The window reopens: tell the peer (RFC 9293 §3.8.6.2.2 receiver-side window update).
+                slots[i].sendAck(now: now, out: &out)
+            }
+            return data
+        }
+        if c.peerFinReceived || c.readShutdown { return [] }
+        switch c.state {
+        case .closed: throw c.pendingError ?? .notConnected
+        case .listen: throw .notConnected
+        default: throw .wouldBlock
+        }
+    }
+
+    public mutating func shutdown(_ id: SocketID, _ how: ShutdownHow, now: Instant) throws(SocketError) {
+        let i = try openSlot(id)
+        guard slots[i].state.isSynchronized || slots[i].state == .synSent else { throw .notConnected }
+        if how != .write {
+            slots[i].readShutdown = true
+            slots[i].receiveBuffer.removeAll()
+        }
+        if how != .read { closeSendSide(i, cause: .user(.shutdown), now: now) }
+    }
+
+    /// RFC 9293 §3.10.4 CLOSE: releases the descriptor; the connection finishes on its own.
+    public mutating func close(_ id: SocketID, now: Instant) throws(SocketError) {
+        let i = try openSlot(id)
+        if slots[i].state == .listen {
+            closeListener(i, now: now, cause: .user(.close), toClosed: true)
+        } else {
+            closeSendSide(i, cause: .user(.close), now: now)
+        }
+        slots[i].descriptorOpen = false
+        if slots[i].state == .closed { connectionClosed(i) }
+    }
+
+    /// RFC 9293 §3.10.5 ABORT: a RST in synchronized states, then CLOSED at once.
+    public mutating func abort(_ id: SocketID, now: Instant) throws(SocketError) {
+        let i = try openSlot(id)
+        let c = slots[i]
+        switch c.state {
+        case .listen:
+            closeListener(i, now: now, cause: .user(.abort), toClosed: true)
+        case .closed:
+            break
+        case .synSent, .timeWait:
+            // RFC 9293 §3.10.5: SYN-SENT (and TIME-WAIT): no RST, just delete the TCB.
+            slots[i].setState(.closed, cause: .user(.abort), rfc: "RFC 9293 §3.10.5", linux: "tcp_disconnect",
+                now: now, config: configuration, out: &out)
+        default:
+            // RFC 9293 §3.10.5: <SEQ=SND.NXT><CTL=RST> (Linux tcp_send_active_reset sends it with ACK).
+            c.sendReset(seq: c.sndNxt, ack: c.rcvNxt, out: &out)
+            slots[i].setState(.closed, cause: .user(.abort), rfc: "RFC 9293 §3.10.5", linux: "tcp_disconnect",
+                now: now, config: configuration, out: &out)
+        }
+        slots[i].descriptorOpen = false
+        connectionClosed(i)
+    }
+
+    // MARK: inputs
+
+    /// SEGMENT ARRIVES (RFC 9293 §3.10.7): demultiplexes by 4-tuple, then listener, else answers with a RST.
+    public mutating func receive(_ packet: IPPacket, now: Instant) {
+        let local = packet.destination
+        guard addresses.contains(local.address) else { return }
+        let key = FourTuple(local: local, remote: packet.source)
+        if let i = connections[key] {
+            let outcome = slots[i].segmentArrives(packet.tcp, now: now, config: configuration, out: &out)
+            switch outcome {
+            case .none:
+                break
+            case .established:
+                childEstablished(i)
+            case .reopen:
+                reopenTimeWait(i, packet: packet, now: now)
+                return
+            }
+            switch slots[i].state {
+            case .closed: connectionClosed(i)
+            case .timeWait: if let b = slots[i].bindID { bindTable.enterTimeWait(b) }
+            default: break
+            }
+            return
+        }
+        if let l = listener(for: local) {
+            listenArrives(l, packet: packet, iss: nil, now: now)
+            return
+        }
+        resetForNoConnection(packet)
+    }
+
+    /// Runs every timer due at `now` (RFC 9293 §3.10.8).
+    public mutating func advance(to now: Instant) {
+        for i in slots.indices {
+            guard slots[i].inUse, let due = slots[i].nextDeadline, due <= now else { continue }
+            let c = slots[i]
+            if let tw = c.timeWaitDeadline, tw <= now {
+                // RFC 9293 §3.10.8 time-wait timeout: delete the TCB (Linux inet_twsk_kill via the TW timer).
+                slots[i].setState(.closed, cause: .timer(.timeWait), rfc: "RFC 9293 §3.10.8",
+                    linux: "tcp_time_wait", now: now, config: configuration, out: &out)
+                connectionClosed(i)
+                continue
+            }
+            guard let rtx = c.retransmitDeadline, rtx <= now else { continue }
+            let limit: Int
+            switch c.state {
+            case .synSent: limit = configuration.synRetries
+            case .synReceived: limit = configuration.synAckRetries
+            default: limit = configuration.dataRetries
+            }
+            if c.retransmitCount >= limit {
+                // RFC 9293 §3.8.3 (R2 reached) / RFC 9293 §3.10.8 user timeout: give up (Linux tcp_write_timeout).
+                slots[i].pendingError = .timedOut
+                if !c.passiveOpen || c.state != .synReceived { out.events.append(.timedOut(c.id)) }
+                slots[i].setState(.closed, cause: .timer(.retransmission), rfc: "RFC 9293 §3.8.3",
+                    linux: "tcp_write_timeout", now: now, config: configuration, out: &out)
+                connectionClosed(i)
+                continue
+            }
+            // RFC 9293 §3.8.1 retransmission timeout, RFC 6298 §5.4-§5.6 backoff (Linux tcp_retransmit_timer).
+            slots[i].retransmitCount += 1
+            slots[i].retransmitOldest(now: now, config: configuration, out: &out)
+            let backedOff = min(c.rto * 2, configuration.rtoMax)
+            slots[i].rto = backedOff
+            slots[i].retransmitDeadline = now + backedOff
+        }
+    }
+}

@@ -1,0 +1,28 @@
+import TCPWire
+
+/// RFC 6528 initial sequence numbers and the per-connection timestamp offset, from an injected secret
+/// (keyed SipHash-2-4 as Linux `secure_tcp_seq` / `secure_tcp_ts_off`).
+public struct ISNGenerator: Hashable, Sendable {
+    public var secret: SipKey
+
+    public init(secret: SipKey) { self.secret = secret }
+
+    /// ISN = M + F(localip, localport, remoteip, remoteport, secretkey) (RFC 6528 §3), M = ns >> shift.
+    public func isn(local: Endpoint, remote: Endpoint, now: Instant, clockShift: Int) -> SeqNum {
+        var h = SipHasher(key0: secret.k0, key1: secret.k1)
+        h.append(local.address)
+        h.append(remote.address)
+        h.append(UInt32(local.port) << 16 | UInt32(remote.port))
+        let f = UInt32(truncatingIfNeeded: h.finalize())
+        let m = UInt32(truncatingIfNeeded: UInt64(bitPattern: now.nanoseconds) >> UInt64(clockShift))
+        return SeqNum(f &+ m)
+    }
+
+    /// The timestamp offset for a pair of addresses (Linux `secure_tcp_ts_off`: keyed on the addresses only).
+    public func timestampOffset(local: IPAddress, remote: IPAddress) -> UInt32 {
+        var h = SipHasher(key0: secret.k1, key1: secret.k0)
+        h.append(local)
+        h.append(remote)
+        return UInt32(truncatingIfNeeded: h.finalize())
+    }
+}

@@ -1,0 +1,410 @@
+import TCPWire
+
+/// What the host must do after a connection processed a segment.
+enum ArrivalOutcome {
+    case none
+    /// A passive child reached ESTABLISHED: move it to its listener's accept queue.
+    case established
+    /// A new SYN may reopen this TIME-WAIT connection: delete it and hand the SYN to a listener.
+    case reopen
+}
+
+/// SEGMENT ARRIVES for a connection that exists (RFC 9293 §3.10.7.3 and §3.10.7.4). LISTEN and CLOSED are the
+/// host's (§3.10.7.1, §3.10.7.2). Every decision on (state, segment) is made in this file.
+extension Connection {
+    mutating func segmentArrives(
+        _ seg: TCPSegment, now: Instant, config: TCPConfiguration, out: inout EngineOutput
+    ) -> ArrivalOutcome {
+        switch state {
+        case .closed, .listen:
+            return .none
+        case .synSent:
+            synSentArrives(seg, now: now, config: config, out: &out)
+            return .none
+        case .timeWait:
+            return timeWaitArrives(seg, now: now, config: config, out: &out)
+        default:
+            return synchronizedArrives(seg, now: now, config: config, out: &out)
+        }
+    }
+
+    // MARK: SYN-SENT
+
+    private mutating func synSentArrives(
+        _ seg: TCPSegment, now: Instant, config: TCPConfiguration, out: inout EngineOutput
+    ) {
+        let flags = seg.flags
+        let seq = SeqNum(seg.sequenceNumber)
+        let ack = SeqNum(seg.acknowledgmentNumber)
+        let cause = TransitionCause.segment(seg)
+        var ackAcceptable = false
+        if flags.contains(.ack) {
+            if ack <= iss || ack > sndNxt {
+                // RFC 9293 §3.10.7.3 first: unacceptable ACK: <SEQ=SEG.ACK><CTL=RST> unless it is a RST; drop.
+                if !flags.contains(.rst) { sendReset(seq: ack, ack: nil, out: &out) }
+                return
+            }
+            ackAcceptable = sndUna < ack && ack <= sndNxt
+        }
+        if flags.contains(.rst) {
+            // RFC 9293 §3.10.7.3 second (RFC 5961 §3.2): a RST counts only if it acknowledges our SYN.
+            guard ackAcceptable else { return }
+            pendingError = .connectionRefused
+            setState(.closed, cause: cause, rfc: "RFC 9293 §3.10.7.3", linux: "tcp_reset", now: now,
+                config: config, out: &out)
+            out.events.append(.refused(id))
+            return
+        }
+        // RFC 9293 §3.10.7.3 fifth: neither SYN nor RST: drop.
+        guard flags.contains(.syn) else { return }
+
+        // RFC 9293 §3.10.7.3 fourth: the SYN fixes the receive sequence space.
+        irs = seq
+        rcvNxt = seq + 1
+        rcvWup = rcvNxt
+        negotiate(seg, config: config, ipv6: local?.address.isIPv6 ?? false)
+        if !windowScalingEnabled { rcvWndAdvertised = min(rcvWndAdvertised, 65535) }
+        sndWnd = Int(seg.window)
+        maxSndWnd = sndWnd
+        sndWl1 = seq
+        sndWl2 = ack
+        if ackAcceptable {
+            // RFC 9293 §3.10.7.3 fourth: our SYN is acknowledged: ESTABLISHED, send <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>.
+            sndUna = ack
+            retransmitDeadline = nil
+            retransmitCount = 0
+            rto = config.rtoInitial
+            setState(.established, cause: cause, rfc: "RFC 9293 §3.10.7.3",
+                linux: "tcp_rcv_synsent_state_process", now: now, config: config, out: &out)
+            out.events.append(.connected(id))
+            if !transmit(now: now, config: config, out: &out) { sendAck(now: now, out: &out) }
+        } else {
+            // RFC 9293 §3.10.7.3 fourth: a SYN without ACK (simultaneous open): SYN-RECEIVED, send
+            // <SEQ=ISS><ACK=RCV.NXT><CTL=SYN,ACK> reusing our ISS. Linux: tcp_rcv_synsent_state_process.
+            setState(.synReceived, cause: cause, rfc: "RFC 9293 §3.10.7.3",
+                linux: "tcp_rcv_synsent_state_process", now: now, config: config, out: &out)
+            sendSynAck(now: now, out: &out)
+        }
+    }
+
+    // MARK: synchronized states
+
+    /// RFC 9293 §3.10.7.4 "first": is the segment in the receive window?
+    private func isAcceptable(_ seg: TCPSegment, config: TCPConfiguration) -> Bool {
+        let seq = SeqNum(seg.sequenceNumber)
+        let length = seg.sequenceLength
+        let window = receiveWindow
+        switch config.sequenceCheck {
+        case .rfc9293:
+            // RFC 9293 §3.10.7.4 first: the four cases of segment length and receive window.
+            let right = rcvNxt + window
+            switch (length == 0, window == 0) {
+            case (true, true): return seq == rcvNxt
+            case (true, false): return rcvNxt <= seq && seq < right
+            case (false, true): return false
+            case (false, false):
+                let last = seq + (length - 1)
+                return (rcvNxt <= seq && seq < right) || (rcvNxt <= last && last < right)
+            }
+        case .linux:
+            // Linux tcp_sequence: !before(end_seq, rcv_wup) && !after(seq, rcv_nxt + window).
+            return seq + length >= rcvWup && seq <= rcvNxt + window
+        }
+    }
+
+    private mutating func synchronizedArrives(
+        _ seg: TCPSegment, now: Instant, config: TCPConfiguration, out: inout EngineOutput
+    ) -> ArrivalOutcome {
+        let flags = seg.flags
+        let seq = SeqNum(seg.sequenceNumber)
+        let ack = SeqNum(seg.acknowledgmentNumber)
+        let cause = TransitionCause.segment(seg)
+
+        if state == .synReceived && passiveOpen && flags.contains(.syn) && !flags.contains(.ack)
+            && !flags.contains(.rst) && seq == irs
+        {
+            // The peer retransmitted its SYN: our SYN-ACK was lost; resend it (Linux tcp_check_req,
+            // RFC 9293 §3.8.1 retransmission).
+            sendSynAck(now: now, out: &out)
+            return .none
+        }
+
+        // first: sequence number.
+        guard isAcceptable(seg, config: config) else {
+            // RFC 9293 §3.10.7.4 first: an unacceptable RST is dropped silently.
+            if flags.contains(.rst) { return .none }
+            if flags.contains(.syn) && config.sequenceCheck == .linux {
+                // Linux tcp_validate_incoming `syn_challenge`: a SYN outside the window draws a challenge ACK
+                // (RFC 5961 §4.2).
+                sendChallengeAck(now: now, config: config, out: &out)
+                return .none
+            }
+            // RFC 9293 §3.10.7.4 first: <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>; an old duplicate is reported as
+            // a D-SACK (RFC 2883 §4; Linux tcp_send_dupack).
+            noteDuplicate(seg, config: config)
+            sendOutOfWindowAck(seg, now: now, config: config, out: &out)
+            return .none
+        }
+
+        // second: RST.
+        if flags.contains(.rst) {
+            if seq == rcvNxt || !config.rstChallengeAck {
+                // RFC 5961 §3.2 (RFC 9293 §3.10.7.4 second): exactly RCV.NXT: reset.
+                resetArrives(seg, now: now, config: config, out: &out)
+            } else {
+                // RFC 5961 §3.2: in the window but not exact: challenge ACK.
+                sendChallengeAck(now: now, config: config, out: &out)
+            }
+            return .none
+        }
+
+        // fourth: SYN.
+        if flags.contains(.syn) {
+            let retransmittedSynAck = state == .synReceived && !passiveOpen && flags.contains(.ack)
+                && seg.sequenceLength == 1 && seq + 1 == rcvNxt && ack == sndNxt
+            if !(config.acceptSynAckInSynReceived && retransmittedSynAck) {
+                // RFC 9293 §3.10.7.4 fourth / RFC 5961 §4.2: a SYN in a synchronized state draws a challenge ACK
+                // (Linux tcp_validate_incoming -> tcp_send_challenge_ack).
+                sendChallengeAck(now: now, config: config, out: &out)
+                return .none
+            }
+            // Linux >= 6.11 tcp_validate_incoming: the SYN-ACK of a simultaneous open (seq + 1 == RCV.NXT,
+            // ack == SND.NXT) passes; its SYN byte is then an old duplicate (seventh step).
+        }
+
+        // fifth: ACK. RFC 9293 §3.10.7.4 fifth: without ACK, drop.
+        guard flags.contains(.ack) else { return .none }
+        var outcome = ArrivalOutcome.none
+        if state == .synReceived {
+            guard sndUna < ack && ack <= sndNxt else {
+                // RFC 9293 §3.10.7.4 fifth, SYN-RECEIVED: unacceptable ACK: <SEQ=SEG.ACK><CTL=RST>.
+                sendReset(seq: ack, ack: nil, out: &out)
+                return .none
+            }
+            // RFC 9293 §3.10.7.4 fifth, SYN-RECEIVED: acceptable ACK: ESTABLISHED (Linux tcp_rcv_state_process).
+            sndWnd = Int(seg.window) << (flags.contains(.syn) ? 0 : Int(sndWscale))
+            maxSndWnd = max(maxSndWnd, sndWnd)
+            sndWl1 = seq
+            sndWl2 = ack
+            retransmitCount = 0
+            rto = config.rtoInitial
+            setState(.established, cause: cause, rfc: "RFC 9293 §3.10.7.4", linux: "tcp_rcv_state_process",
+                now: now, config: config, out: &out)
+            if passiveOpen { outcome = .established } else { out.events.append(.connected(id)) }
+        }
+        // RFC 5961 §5.2: acceptable ACKs lie in [SND.UNA - MAX.SND.WND, SND.NXT].
+        if ack > sndNxt || ack < sndUna - UInt32(clamping: maxSndWnd) {
+            // RFC 9293 §3.10.7.4 fifth: ACK of unsent data: send an ACK and drop (RFC 5961 §5.2 challenge ACK).
+            sendChallengeAck(now: now, config: config, out: &out)
+            return outcome
+        }
+        noteTimestamp(seg)
+        if sndUna < ack {
+            // RFC 9293 §3.10.7.4 fifth: new data acknowledged.
+            acknowledge(upTo: ack, now: now, config: config)
+        }
+        if sndWl1 < seq || (sndWl1 == seq && sndWl2 <= ack) {
+            // RFC 9293 §3.10.7.4 fifth: window update.
+            sndWnd = Int(seg.window) << (flags.contains(.syn) ? 0 : Int(sndWscale))
+            maxSndWnd = max(maxSndWnd, sndWnd)
+            sndWl1 = seq
+            sndWl2 = ack
+        }
+        switch state {
+        case .finWait1 where ourFinAcked:
+            // RFC 9293 §3.10.7.4 fifth, FIN-WAIT-1: our FIN is acknowledged.
+            setState(.finWait2, cause: cause, rfc: "RFC 9293 §3.10.7.4", linux: "tcp_rcv_state_process",
+                now: now, config: config, out: &out)
+        case .closing where ourFinAcked:
+            // RFC 9293 §3.10.7.4 fifth, CLOSING: our FIN is acknowledged: TIME-WAIT.
+            setState(.timeWait, cause: cause, rfc: "RFC 9293 §3.10.7.4", linux: "tcp_rcv_state_process",
+                now: now, config: config, out: &out)
+            return outcome
+        case .lastAck where ourFinAcked:
+            // RFC 9293 §3.10.7.4 fifth, LAST-ACK: our FIN is acknowledged: CLOSED.
+            setState(.closed, cause: cause, rfc: "RFC 9293 §3.10.7.4", linux: "tcp_rcv_state_process",
+                now: now, config: config, out: &out)
+            out.events.append(.closed(id))
+            return outcome
+        default:
+            break
+        }
+
+        // seventh: segment text; eighth: FIN.
+        var needAck = receiveText(seg, now: now, config: config, out: &out)
+        if flags.contains(.fin) && !peerFinReceived
+            && seq + (flags.contains(.syn) ? 1 : 0) + seg.payload.count == rcvNxt
+        {
+            needAck = true
+            finArrives(seg, now: now, config: config, out: &out)
+        }
+        if !transmit(now: now, config: config, out: &out) && needAck {
+            sendAck(now: now, out: &out)
+        }
+        return outcome
+    }
+
+    /// RFC 9293 §3.10.7.4 seventh. Returns whether the segment must be acknowledged.
+    private mutating func receiveText(
+        _ seg: TCPSegment, now: Instant, config: TCPConfiguration, out: inout EngineOutput
+    ) -> Bool {
+        let length = seg.sequenceLength
+        guard length > 0 else { return false }
+        let seq = SeqNum(seg.sequenceNumber)
+        if seq + length <= rcvNxt {
+            // Entirely old (a retransmission, or the SYN byte of an accepted SYN-ACK): ACK at once with a
+            // D-SACK (RFC 2883 §4; Linux tcp_data_queue -> tcp_dsack_set).
+            noteDuplicate(seg, config: config)
+            return true
+        }
+        guard !seg.payload.isEmpty else { return false }
+        switch state {
+        case .established, .finWait1, .finWait2:
+            break
+        default:
+            // RFC 9293 §3.10.7.4 seventh: CLOSE-WAIT, CLOSING, LAST-ACK: the peer already sent its FIN; ignore.
+            return false
+        }
+        let dataStart = seq + (seg.flags.contains(.syn) ? 1 : 0)
+        guard dataStart <= rcvNxt else {
+            // Out of order: not held (no reassembly queue yet); a duplicate ACK tells the sender where we are.
+            return true
+        }
+        let skip = rcvNxt - dataStart
+        let room = max(0, receiveCapacity - receiveBuffer.count)
+        let take = min(seg.payload.count - skip, room)
+        if take > 0 {
+            receiveBuffer.append(contentsOf: seg.payload[skip..<skip + take])
+            rcvNxt += take
+            out.events.append(.readable(id))
+        }
+        return true
+    }
+
+    /// Remembers an old duplicate for the next ACK as a D-SACK block (RFC 2883; Linux tcp_dsack_set).
+    private mutating func noteDuplicate(_ seg: TCPSegment, config: TCPConfiguration) {
+        let seq = SeqNum(seg.sequenceNumber)
+        let length = seg.sequenceLength
+        guard config.dsack, sackEnabled, length > 0, seq < rcvNxt else { return }
+        var end = seq + length
+        if end > rcvNxt { end = rcvNxt }
+        pendingDSACK = SACKBlock(left: seq.rawValue, right: end.rawValue)
+    }
+
+    /// RFC 9293 §3.10.7.4 eighth: the FIN, in order.
+    private mutating func finArrives(
+        _ seg: TCPSegment, now: Instant, config: TCPConfiguration, out: inout EngineOutput
+    ) {
+        let cause = TransitionCause.segment(seg)
+        rcvNxt += 1
+        peerFinReceived = true
+        out.events.append(.peerClosed(id))
+        out.events.append(.readable(id))
+        switch state {
+        case .synReceived, .established:
+            // RFC 9293 §3.10.7.4 eighth: SYN-RECEIVED/ESTABLISHED -> CLOSE-WAIT (Linux tcp_fin).
+            setState(.closeWait, cause: cause, rfc: "RFC 9293 §3.10.7.4", linux: "tcp_fin", now: now,
+                config: config, out: &out)
+        case .finWait1 where ourFinAcked:
+            // RFC 9293 §3.10.7.4 eighth, FIN-WAIT-1: our FIN acknowledged too: TIME-WAIT (Linux tcp_fin).
+            setState(.timeWait, cause: cause, rfc: "RFC 9293 §3.10.7.4", linux: "tcp_fin", now: now,
+                config: config, out: &out)
+        case .finWait1:
+            // RFC 9293 §3.10.7.4 eighth, FIN-WAIT-1: simultaneous close: CLOSING (Linux tcp_fin).
+            setState(.closing, cause: cause, rfc: "RFC 9293 §3.10.7.4", linux: "tcp_fin", now: now,
+                config: config, out: &out)
+        case .finWait2:
+            // RFC 9293 §3.10.7.4 eighth, FIN-WAIT-2: TIME-WAIT (Linux tcp_fin -> tcp_time_wait).
+            setState(.timeWait, cause: cause, rfc: "RFC 9293 §3.10.7.4", linux: "tcp_fin", now: now,
+                config: config, out: &out)
+        default:
+            // RFC 9293 §3.10.7.4 eighth: CLOSE-WAIT, CLOSING, LAST-ACK remain.
+            break
+        }
+    }
+
+    /// RFC 9293 §3.10.7.4 second: an acceptable RST, by state.
+    private mutating func resetArrives(
+        _ seg: TCPSegment, now: Instant, config: TCPConfiguration, out: inout EngineOutput
+    ) {
+        let cause = TransitionCause.segment(seg)
+        switch state {
+        case .synReceived where !passiveOpen:
+            // RFC 9293 §3.10.7.4 second, SYN-RECEIVED from an active OPEN: connection refused.
+            pendingError = .connectionRefused
+            out.events.append(.refused(id))
+        case .synReceived:
+            // RFC 9293 §3.10.7.4 second, SYN-RECEIVED from a passive OPEN: drop the embryonic connection
+            // (the listener stays in LISTEN).
+            break
+        case .established, .finWait1, .finWait2, .closeWait:
+            // RFC 9293 §3.10.7.4 second: the user is told "connection reset".
+            pendingError = .connectionReset
+            out.events.append(.reset(id))
+        default:
+            // RFC 9293 §3.10.7.4 second, CLOSING, LAST-ACK, TIME-WAIT: just close.
+            break
+        }
+        sendBuffer.removeAll()
+        setState(.closed, cause: cause, rfc: "RFC 9293 §3.10.7.4", linux: "tcp_reset", now: now, config: config,
+            out: &out)
+    }
+
+    /// Frees acknowledged bytes and restarts or stops the retransmission timer (RFC 6298 §5.2, §5.3).
+    private mutating func acknowledge(upTo ack: SeqNum, now: Instant, config: TCPConfiguration) {
+        let acked = min(ack - sendBufferStart, sendBuffer.count)
+        if acked > 0 {
+            sendBuffer.removeFirst(acked)
+            sendBufferStart += acked
+        }
+        if sendBufferStart < ack { sendBufferStart = ack }
+        sndUna = ack
+        retransmitCount = 0
+        rto = max(config.rtoMin, config.rtoInitial)
+        retransmitDeadline = sndUna == sndNxt ? nil : now + rto
+    }
+
+    // MARK: TIME-WAIT
+
+    /// RFC 9293 §3.10.7.4 for TIME-WAIT, with RFC 6191 (Linux tcp_timewait_state_process).
+    private mutating func timeWaitArrives(
+        _ seg: TCPSegment, now: Instant, config: TCPConfiguration, out: inout EngineOutput
+    ) -> ArrivalOutcome {
+        let flags = seg.flags
+        let seq = SeqNum(seg.sequenceNumber)
+        if flags.contains(.syn) && !flags.contains(.ack) && !flags.contains(.rst) {
+            let newerTimestamp = timestampsEnabled
+                && seg.options.timestamps.map { Int32(bitPattern: $0.value &- tsRecent) > 0 } == true
+            let newerSequence = !timestampsEnabled && seq > rcvNxt
+            if config.reopenTimeWaitWithSyn && (newerTimestamp || newerSequence) {
+                // RFC 6191 §2 / RFC 9293 §3.10.7.4 fourth: a new incarnation may take over TIME-WAIT
+                // (Linux TCP_TW_SYN).
+                return .reopen
+            }
+            // RFC 5961 §4.2: otherwise a challenge ACK.
+            sendChallengeAck(now: now, config: config, out: &out)
+            return .none
+        }
+        guard isAcceptable(seg, config: config) || flags.contains(.fin) else {
+            // RFC 9293 §3.10.7.4 first: unacceptable: ACK unless RST.
+            if !flags.contains(.rst) { sendOutOfWindowAck(seg, now: now, config: config, out: &out) }
+            return .none
+        }
+        if flags.contains(.rst) {
+            if seq == rcvNxt || !config.rstChallengeAck {
+                // RFC 9293 §3.10.7.4 second, TIME-WAIT: close (RFC 1337 protection is off, as in Linux).
+                setState(.closed, cause: .segment(seg), rfc: "RFC 9293 §3.10.7.4",
+                    linux: "tcp_timewait_state_process", now: now, config: config, out: &out)
+            } else {
+                sendChallengeAck(now: now, config: config, out: &out)
+            }
+            return .none
+        }
+        if flags.contains(.fin) && seq + seg.payload.count + 1 == rcvNxt {
+            // RFC 9293 §3.10.7.4 eighth, TIME-WAIT: a retransmitted FIN: ACK it and restart the 2 MSL timer.
+            timeWaitDeadline = now + config.timeWaitDuration
+            sendAck(now: now, out: &out)
+        }
+        return .none
+    }
+}
