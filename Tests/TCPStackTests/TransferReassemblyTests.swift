@@ -75,6 +75,30 @@ struct TransferReassemblyTests {
         #expect(q.takeSACKBlocks(maxBlocks: 3) == [])
     }
 
+    @Test func advancingPastAControlBitDropsWhatLiesBelow() {
+        var q = ReassemblyQueue(rcvNxt: 1000)
+        _ = q.receive(seq: 1500, payload: payload(1500, 2000)) { _ in }
+        q.advance(to: 1700)
+        #expect(q.rcvNxt == 1700)
+        #expect(q.queuedBlocks == [b(1700, 2000)])
+        var got: [UInt8] = []
+        _ = q.receive(seq: 1700, payload: payload(1700, 1800)) { got += $0 }
+        #expect(got == Array(payload(1700, 2000)))
+        // Empty, it takes any RCV.NXT, as a connection sets IRS + 1.
+        q.advance(to: 5)
+        #expect(q.rcvNxt == 5)
+    }
+
+    @Test func duplicatesAreNotReportedWhenDSACKIsOff() {
+        var q = ReassemblyQueue(rcvNxt: 1000)
+        q.reportsDSACK = false
+        _ = q.receive(seq: 1000, payload: payload(1000, 1100)) { _ in }
+        let o = q.receive(seq: 1000, payload: payload(1000, 1100)) { _ in }
+        q.noteDuplicate(b(999, 1000))
+        #expect(o.duplicateBytes == 100)
+        #expect(q.takeSACKBlocks(maxBlocks: 4) == [])
+    }
+
     @Test func sequenceWrapIsHandled() {
         var q = ReassemblyQueue(rcvNxt: 0xFFFF_FF00)
         var got: [UInt8] = []

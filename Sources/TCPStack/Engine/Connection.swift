@@ -59,8 +59,8 @@ public struct Connection: Sendable {
     public internal(set) var sackEnabled = false
     var tsOffset: UInt32 = 0
     var tsRecent: UInt32 = 0
-    /// An RFC 2883 D-SACK block to report in the next ACK.
-    var pendingDSACK: SACKBlock?
+    /// Out-of-order data above RCV.NXT, and the SACK/D-SACK blocks for the next ACK (RFC 2018, RFC 2883).
+    var reassembly = ReassemblyQueue(rcvNxt: 0)
 
     // Buffers. `sendBuffer[0]` has sequence number `sendBufferStart`; the bytes before SND.NXT are in flight.
     var sendBuffer: [UInt8] = []
@@ -156,17 +156,20 @@ public struct Connection: Sendable {
         return o
     }
 
-    /// Options of a non-SYN segment: `nop,nop,TS` and, when a duplicate was seen, `nop,nop,sack` (D-SACK).
+    /// Options of a non-SYN segment: `nop,nop,TS` and, with SACK, `nop,nop,sack` carrying a D-SACK after a
+    /// duplicate and the out-of-order blocks (RFC 2018 §3: at most 3 blocks beside timestamps, else 4).
     mutating func segmentOptions(now: Instant) -> TCPOptions {
         var o = TCPOptions()
         if timestampsEnabled {
             try? o.append(.noOperation); try? o.append(.noOperation)
             try? o.append(.timestamps(value: timestampValue(now), echoReply: tsRecent))
         }
-        if let block = pendingDSACK {
-            try? o.append(.noOperation); try? o.append(.noOperation)
-            try? o.append(.sack([block]))
-            pendingDSACK = nil
+        if sackEnabled {
+            let blocks = reassembly.takeSACKBlocks(maxBlocks: timestampsEnabled ? 3 : 4)
+            if !blocks.isEmpty {
+                try? o.append(.noOperation); try? o.append(.noOperation)
+                try? o.append(.sack(blocks))
+            }
         }
         return o
     }

@@ -266,16 +266,20 @@ extension Connection {
             return false
         }
         let dataStart = seq + (seg.flags.contains(.syn) ? 1 : 0)
-        guard dataStart <= rcvNxt else {
-            // Out of order: not held (no reassembly queue yet); a duplicate ACK tells the sender where we are.
-            return true
-        }
-        let skip = rcvNxt - dataStart
+        // Keep what fits in the free buffer space from RCV.NXT on; out-of-order bytes wait in the reassembly
+        // queue, which never holds a byte twice and reports duplicates as D-SACK (RFC 2883 §4; Linux
+        // tcp_data_queue / tcp_data_queue_ofo).
         let room = max(0, receiveCapacity - receiveBuffer.count)
-        let take = min(seg.payload.count - skip, room)
-        if take > 0 {
-            receiveBuffer.append(contentsOf: seg.payload[skip..<skip + take])
-            rcvNxt += take
+        let fits = max(0, (rcvNxt + room) - dataStart)
+        guard fits > 0 else { return true }
+        reassembly.advance(to: rcvNxt.rawValue)
+        reassembly.reportsDSACK = config.dsack
+        let payload = seg.payload.prefix(fits)
+        let outcome = reassembly.receive(seq: dataStart.rawValue, payload: payload) { bytes in
+            receiveBuffer.append(contentsOf: bytes)
+        }
+        if outcome.delivered > 0 {
+            rcvNxt += outcome.delivered
             out.events.append(.readable(id))
         }
         return true
@@ -288,7 +292,7 @@ extension Connection {
         guard config.dsack, sackEnabled, length > 0, seq < rcvNxt else { return }
         var end = seq + length
         if end > rcvNxt { end = rcvNxt }
-        pendingDSACK = SACKBlock(left: seq.rawValue, right: end.rawValue)
+        reassembly.noteDuplicate(SACKBlock(left: seq.rawValue, right: end.rawValue))
     }
 
     /// RFC 9293 §3.10.7.4 eighth: the FIN, in order.

@@ -13,6 +13,8 @@ public struct ReassemblyQueue: Sendable, Hashable {
     private var recent: [UInt32] = []
     /// A duplicate to report in the next ACK (RFC 2883), with the queued block containing it if any.
     public private(set) var pendingDSACK: SACKBlock?
+    /// Whether duplicates are reported as D-SACK blocks (`net.ipv4.tcp_dsack`).
+    public var reportsDSACK = true
 
     private struct Piece: Sendable, Hashable {
         var seq: UInt32
@@ -96,7 +98,7 @@ public struct ReassemblyQueue: Sendable, Hashable {
         }
         outcome.filledHole = outcome.delivered > 0 && hadQueue
         outcome.outOfOrder = !pieces.isEmpty
-        if let dup = firstDuplicate { pendingDSACK = dup }
+        if let dup = firstDuplicate, reportsDSACK { pendingDSACK = dup }
         updateRecent(changedAt: newLeft ?? firstDuplicate?.left)
         return outcome
     }
@@ -104,7 +106,27 @@ public struct ReassemblyQueue: Sendable, Hashable {
     /// Sequence space the receiver got again outside the data queue, such as a retransmitted SYN or FIN: the next
     /// ACK reports it as a D-SACK (RFC 2883 §4; Linux `tcp_dsack_set`). The self-connect handshake on Linux 6.x
     /// acknowledges its own duplicate SYN this way: `sack 1 {0:1}`.
-    public mutating func noteDuplicate(_ block: SACKBlock) { pendingDSACK = block }
+    public mutating func noteDuplicate(_ block: SACKBlock) {
+        if reportsDSACK { pendingDSACK = block }
+    }
+
+    /// The connection's RCV.NXT is `seq`: with nothing queued the queue simply takes it (how a connection sets
+    /// IRS + 1 once synchronized); otherwise it only moves forward, past sequence space consumed outside the
+    /// queue (a SYN or FIN, RFC 9293 §3.10.7.4 eighth), dropping anything queued below it.
+    public mutating func advance(to seq: UInt32) {
+        if pieces.isEmpty {
+            rcvNxt = seq
+            return
+        }
+        guard SequenceSpace.lt(rcvNxt, seq) else { return }
+        rcvNxt = seq
+        pieces = pieces.compactMap { p in
+            if SequenceSpace.le(p.end, seq) { return nil }
+            guard SequenceSpace.lt(p.seq, seq) else { return p }
+            return Piece(seq: seq, bytes: Array(p.bytes[SequenceSpace.distance(p.seq, seq)...]))
+        }
+        updateRecent(changedAt: nil)
+    }
 
     /// The SACK blocks for the next ACK, at most `maxBlocks` (4 without timestamps, 3 with; RFC 2018 §3), and
     /// consumes the D-SACK, which is reported once (RFC 2883 §4).
