@@ -73,7 +73,12 @@ public struct Connection: Sendable {
 
     // Timers (RFC 9293 §3.10.8).
     var retransmitDeadline: Instant?
-    var rto: Duration = .seconds(1)
+    /// SRTT, RTTVAR and the backed-off RTO (RFC 6298); see Connection+RTT.swift.
+    var rtt = RTOEstimator(parameters: .rfc6298)
+    var rto: Duration { rtt.rto }
+    /// The segment whose RTT is being measured, and when it left (RFC 6298 §3).
+    var timedSegmentEnd: SeqNum?
+    var timedSegmentSentAt = Instant.zero
     var retransmitCount = 0
     var timeWaitDeadline: Instant?
     var lastChallengeAck: Instant?
@@ -283,6 +288,7 @@ public struct Connection: Sendable {
             let flags: TCPFlags = length == unsent ? [.ack, .psh] : .ack
             emit(seq: sndNxt, flags: flags, payload: payload, now: now, out: &out)
             sndNxt += length
+            timeSegment(endingAt: sndNxt, now: now)
             sent = true
         }
         if finQueued && !finSent && sndNxt - sendBufferStart == sendBuffer.count {
@@ -297,6 +303,7 @@ public struct Connection: Sendable {
 
     /// Resends the oldest unacknowledged segment (RFC 9293 §3.8.1; backoff per RFC 6298 §5.5).
     mutating func retransmitOldest(now: Instant, config: TCPConfiguration, out: inout EngineOutput) {
+        timedSegmentEnd = nil  // RFC 6298 §3 (Karn): an ACK of a resent segment is ambiguous
         switch state {
         case .synSent:
             sendSyn(now: now, config: config, out: &out)

@@ -153,7 +153,7 @@ public struct HostStack: Sendable {
             slots.append(Connection(id: SocketID(index)))
         }
         var c = Connection(id: SocketID(index))
-        c.rto = configuration.rtoInitial
+        c.rtt = RTOEstimator(parameters: configuration.rtoParameters)
         slots[index] = c
         return c.id
     }
@@ -267,13 +267,14 @@ public struct HostStack: Sendable {
         if configuration.randomTimestampOffset {
             c.tsOffset = isnGenerator.timestampOffset(local: local.address, remote: remote.address)
         }
-        c.rto = configuration.rtoInitial
+        c.rtt = RTOEstimator(parameters: configuration.rtoParameters)
         slots[i] = c
         connections[FourTuple(local: local, remote: remote)] = i
         slots[i].setState(.synSent, cause: .user(.connect), rfc: "RFC 9293 §3.10.1",
             linux: remote.address.isIPv6 ? "tcp_v6_connect" : "tcp_v4_connect", now: now, config: configuration,
             out: &out)
         slots[i].sendSyn(now: now, config: configuration, out: &out)
+        slots[i].timeSegment(endingAt: c.iss + 1, now: now)
         slots[i].retransmitDeadline = now + c.rto
     }
 
@@ -443,9 +444,8 @@ public struct HostStack: Sendable {
             // RFC 9293 §3.8.1 retransmission timeout, RFC 6298 §5.4-§5.6 backoff (Linux tcp_retransmit_timer).
             slots[i].retransmitCount += 1
             slots[i].retransmitOldest(now: now, config: configuration, out: &out)
-            let backedOff = min(c.rto * 2, configuration.rtoMax)
-            slots[i].rto = backedOff
-            slots[i].retransmitDeadline = now + backedOff
+            slots[i].backOffRTO()
+            slots[i].retransmitDeadline = now + slots[i].rto
         }
     }
 }

@@ -72,8 +72,15 @@ extension Connection {
             // RFC 9293 §3.10.7.3 fourth: our SYN is acknowledged: ESTABLISHED, send <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>.
             sndUna = ack
             retransmitDeadline = nil
+            sampleRTT(ack: ack, echo: seg.options.timestamps?.echoReply, now: now)
+            if retransmitCount > 0 && rtt.smoothedRTT == nil {
+                // RFC 6298 §5.7: the SYN timed out and gave no sample: data starts at 3 s (Linux
+                // TCP_TIMEOUT_FALLBACK in tcp_init_transfer).
+                var fallback = config.rtoParameters
+                fallback.initial = max(fallback.initial, .seconds(3))
+                rtt = RTOEstimator(parameters: fallback)
+            }
             retransmitCount = 0
-            rto = config.rtoInitial
             setState(.established, cause: cause, rfc: "RFC 9293 §3.10.7.3",
                 linux: "tcp_rcv_synsent_state_process", now: now, config: config, out: &out)
             out.events.append(.connected(id))
@@ -187,7 +194,6 @@ extension Connection {
             sndWl1 = seq
             sndWl2 = ack
             retransmitCount = 0
-            rto = config.rtoInitial
             setState(.established, cause: cause, rfc: "RFC 9293 §3.10.7.4", linux: "tcp_rcv_state_process",
                 now: now, config: config, out: &out)
             if passiveOpen { outcome = .established } else { out.events.append(.connected(id)) }
@@ -200,7 +206,8 @@ extension Connection {
         }
         noteTimestamp(seg)
         if sndUna < ack {
-            // RFC 9293 §3.10.7.4 fifth: new data acknowledged.
+            // RFC 9293 §3.10.7.4 fifth: new data acknowledged; an RTT sample (RFC 6298 §2, RFC 7323 §4).
+            sampleRTT(ack: ack, echo: seg.options.timestamps?.echoReply, now: now)
             acknowledge(upTo: ack, now: now, config: config)
         }
         if sndWl1 < seq || (sndWl1 == seq && sndWl2 <= ack) {
@@ -364,8 +371,7 @@ extension Connection {
         if sendBufferStart < ack { sendBufferStart = ack }
         sndUna = ack
         retransmitCount = 0
-        rto = max(config.rtoMin, config.rtoInitial)
-        retransmitDeadline = sndUna == sndNxt ? nil : now + rto
+        retransmitDeadline = sndUna == sndNxt ? nil : now + rto  // RFC 6298 §5.2, §5.3
     }
 
     // MARK: TIME-WAIT
