@@ -11,6 +11,9 @@ let package = Package(
         .library(name: "NetSim", targets: ["NetSim"]),
         .library(name: "HostNet", targets: ["HostNet"]),
         .library(name: "SelfConnectGuard", targets: ["SelfConnectGuard"]),
+        .library(name: "PacketDrill", targets: ["PacketDrill"]),
+        // packetdrill's --so_filename plugin: libselfconnect_packetdrill.so.
+        .library(name: "selfconnect_packetdrill", type: .dynamic, targets: ["PacketDrillPlugin"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -28,12 +31,18 @@ let package = Package(
         .target(name: "HostNet", dependencies: ["TCPWire", "SelfConnectGuard", "CNetlinkShims"]),
         // Linux UAPI headers (sock_diag, AF_PACKET) for HostNet.
         .target(name: "CNetlinkShims"),
+        // packetdrill scripts: parser and runner against the sans-IO engine. No Foundation.
+        .target(name: "PacketDrill", dependencies: ["TCPStack", "TCPWire"]),
+        // Our C declaration of packetdrill's shared-object interface, and the variadic entries Swift cannot write.
+        .target(name: "CPacketDrillABI"),
+        // The engine behind packetdrill's interface, on a clock the library controls.
+        .target(name: "PacketDrillPlugin", dependencies: ["PacketDrill", "TCPStack", "TCPWire", "CPacketDrillABI"]),
         // TUN driver running our stack against the kernel.
         .target(name: "TUNLink", dependencies: ["TCPStack", "TCPWire"]),
         .target(
             name: "SelfConnectCLI",
             dependencies: [
-                "TCPWire", "TCPStack", "NetSim", "HostNet", "SelfConnectGuard", "TUNLink",
+                "TCPWire", "TCPStack", "NetSim", "HostNet", "SelfConnectGuard", "TUNLink", "PacketDrill",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -46,6 +55,8 @@ let package = Package(
         .testTarget(name: "TCPStackTests", dependencies: ["TCPStack", "TCPWire"]),
         .testTarget(name: "NetSimTests", dependencies: ["NetSim", "TCPStack", "TCPWire"]),
         .testTarget(name: "HostNetTests", dependencies: ["HostNet", "SelfConnectGuard", "TCPWire"]),
+        .testTarget(
+            name: "PacketDrillTests", dependencies: ["PacketDrill", "TCPStack", "TCPWire", "CPacketDrillABI"]),
         .testTarget(name: "CLITests", dependencies: ["SelfConnectCLI", "HostNet", "SelfConnectGuard"]),
     ]
 )

@@ -14,6 +14,8 @@ public enum FindingKind: String, Sendable, CaseIterable {
 public struct AuditFinding: Hashable, Sendable {
     public var kind: FindingKind
     public var socket: TCPSocketRow
+    /// The network namespace, when it is not the auditing process's own (`--all-namespaces`).
+    public var namespace: NetworkNamespaceRef?
     /// The processes holding the socket; nil when unknown (not root, or the owner exited), empty when no process
     /// can own it (TIME_WAIT).
     public var owners: [SocketOwner]?
@@ -27,42 +29,72 @@ public struct AuditReport: Sendable {
     /// Why the source is not sock_diag, when it is not.
     public var note: String?
     public var settings: KernelSettings
+    /// Sockets read, over every namespace audited.
     public var socketCount: Int
+    /// Namespaces audited (1 unless `--all-namespaces`).
+    public var namespaceCount: Int
     public var ownersKnown: Bool
     public var findings: [AuditFinding]
-    /// One `sysctl -w net.ipv4.ip_local_reserved_ports=...` line that reserves every flagged port, merged with the
-    /// ports already reserved; nil when no finding needs it.
+    /// One `sysctl -w net.ipv4.ip_local_reserved_ports=...` line that reserves every port flagged in the auditing
+    /// process's namespace, merged with the ports already reserved; nil when no finding there needs it.
     public var reservedPortsFix: String?
 }
 
 public enum Audit {
     /// Dumps the TCP sockets (sock_diag, or /proc when netlink is refused), finds (a), (b), (c) and looks up the
-    /// owners of the flagged sockets only. Read-only.
-    public static func run() throws(HostNetError) -> AuditReport {
+    /// owners of the flagged sockets only. Read-only. With `allNamespaces`, also audits every other network
+    /// namespace a process or `/run/netns` holds (root: entering one needs CAP_SYS_ADMIN). `sockDiag` is the
+    /// primary source, replaceable to exercise the fallback.
+    public static func run(
+        allNamespaces: Bool = false,
+        sockDiag: () throws(HostNetError) -> [TCPSocketRow] = { () throws(HostNetError) in try SockDiag.dump() }
+    ) throws(HostNetError) -> AuditReport {
         let settings = try KernelSettings.current()
         var source = SocketTableSource.sockDiag
-        var note: String?
-        let rows: [TCPSocketRow]
+        var notes: [String] = []
+        var rows: [TCPSocketRow]
         do {
-            rows = try SockDiag.dump()
+            rows = try sockDiag()
         } catch {
             rows = try ProcNetTCP.dump()
             source = .procNet
-            note = "sock_diag refused (\(error)); read /proc/net/tcp and /proc/net/tcp6 instead"
+            notes.append("sock_diag refused (\(error)); read /proc/net/tcp and /proc/net/tcp6 instead")
         }
         var (findings, fix) = analyse(rows, settings: settings)
+        var socketCount = rows.count
+        var namespaceCount = 1
+        if allNamespaces {
+            var skipped = 0
+            for namespace in try NetworkNamespaces.all().dropFirst() {
+                do {
+                    let (others, otherSettings) = try NetworkNamespaces.inside(namespace) { () throws(HostNetError) in
+                        (try SockDiag.dump(), try KernelSettings.current())
+                    }
+                    findings += analyse(others, settings: otherSettings, namespace: namespace).0
+                    socketCount += others.count
+                    namespaceCount += 1
+                } catch {
+                    skipped += 1
+                }
+            }
+            if skipped > 0 { notes.append("\(skipped) network namespace(s) could not be entered (entering needs root)") }
+        }
         let owners = SocketOwners.find(Set(findings.map(\.socket.inode)))
         let allVisible = SocketOwners.canSeeAllOwners
         for i in findings.indices {
             let inode = findings[i].socket.inode
             findings[i].owners = inode == 0 ? [] : owners[inode] ?? (allVisible ? [] : nil)
         }
-        return AuditReport(source: source, note: note, settings: settings, socketCount: rows.count,
-                           ownersKnown: allVisible, findings: findings, reservedPortsFix: fix)
+        return AuditReport(source: source, note: notes.isEmpty ? nil : notes.joined(separator: "; "), settings: settings,
+                           socketCount: socketCount, namespaceCount: namespaceCount, ownersKnown: allVisible,
+                           findings: findings, reservedPortsFix: fix)
     }
 
-    /// The findings in a socket table, owners not yet looked up, and the merged reserved-ports fix line.
-    public static func analyse(_ rows: [TCPSocketRow], settings: KernelSettings) -> ([AuditFinding], String?) {
+    /// The findings in a socket table, owners not yet looked up, and the merged reserved-ports fix line (prefixed
+    /// with the `nsenter` that reaches `namespace`, when given).
+    public static func analyse(
+        _ rows: [TCPSocketRow], settings: KernelSettings, namespace: NetworkNamespaceRef? = nil
+    ) -> ([AuditFinding], String?) {
         let range = settings.localPortRange
         let listeners = rows.filter { $0.state == .listen }
         var listenersByPort: [UInt16: [SocketIP]] = [:]
@@ -84,10 +116,11 @@ public enum Audit {
             }
         }
         let reservable = flagged.map(\.1.local.port).filter { range.contains($0) && !settings.reservedPorts.contains($0) }
+        let enter = namespace.map { "nsenter --net=\($0.path) " } ?? ""
         let fixLine = reservable.isEmpty ? nil
-            : "sysctl -w net.ipv4.ip_local_reserved_ports=\(settings.reservedPorts.adding(reservable))"
+            : "\(enter)sysctl -w net.ipv4.ip_local_reserved_ports=\(settings.reservedPorts.adding(reservable))"
         let findings = flagged.map { kind, row in
-            AuditFinding(kind: kind, socket: row, owners: nil,
+            AuditFinding(kind: kind, socket: row, namespace: namespace, owners: nil,
                          risk: risk(kind, row), fix: fix(kind, row, range: range, line: fixLine))
         }
         return (findings, fixLine)

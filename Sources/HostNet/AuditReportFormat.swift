@@ -8,6 +8,7 @@ extension AuditReport {
             ("source", JSONText.string(source.rawValue)),
             ("note", JSONText.optional(note)),
             ("sockets", String(socketCount)),
+            ("namespaces", String(namespaceCount)),
             ("ip_local_port_range", "[\(settings.localPortRange.lowerBound),\(settings.localPortRange.upperBound)]"),
             ("ip_local_reserved_ports", JSONText.string(settings.reservedPorts.description)),
             ("owners_known", String(ownersKnown)),
@@ -20,11 +21,13 @@ extension AuditReport {
     public var text: String {
         let range = "\(settings.localPortRange.lowerBound)-\(settings.localPortRange.upperBound)"
         let reserved = settings.reservedPorts.ranges.isEmpty ? "none" : settings.reservedPorts.description
-        var lines = ["audit: \(socketCount) TCP sockets via \(source.rawValue); ephemeral range \(range), reserved: \(reserved)"]
+        let scope = namespaceCount == 1 ? "" : " in \(namespaceCount) network namespaces"
+        var lines = ["audit: \(socketCount) TCP sockets\(scope) via \(source.rawValue); ephemeral range \(range), reserved: \(reserved)"]
         if let note { lines.append("note: \(note)") }
         if !ownersKnown { lines.append("note: not root, so owners of other users' sockets are unknown") }
         for f in findings {
-            lines.append("\(f.kind.rawValue)  \(f.socket.state)  \(f.socket.local) -> \(f.socket.remote)  \(f.ownerText)")
+            let place = f.namespace.map { "  [\($0)]" } ?? ""
+            lines.append("\(f.kind.rawValue)  \(f.socket.state)  \(f.socket.local) -> \(f.socket.remote)  \(f.ownerText)\(place)")
             lines.append("  risk: \(f.risk)")
             lines.append("  fix:  \(f.fix)")
         }
@@ -50,6 +53,7 @@ extension AuditFinding {
             ("remote", endpointJSON(socket.remote)),
             ("inode", String(socket.inode)),
             ("uid", String(socket.uid)),
+            ("namespace", JSONText.optional(namespace?.description)),
             ("owners", owners.map { JSONText.array($0.map(ownerJSON)) } ?? "null"),
             ("risk", JSONText.string(risk)),
             ("fix", JSONText.string(fix)),

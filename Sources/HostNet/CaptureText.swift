@@ -7,11 +7,7 @@ public enum CaptureText {
         var printer = TcpdumpPrinter()
         return packets.map { captured in
             let time = PcapTimestamp(seconds: Int64(captured.seconds), microseconds: UInt32(captured.microseconds))
-            do {
-                return printer.line(for: try IPPacket(parsing: captured.bytes), at: time)
-            } catch {
-                return "\(time.timeOfDayUTC) unparsed packet (\(error)), length \(captured.bytes.count)"
-            }
+            return printer.line(forIPBytes: captured.bytes, at: time)
         }
     }
 }

@@ -38,13 +38,22 @@ extension Repro {
             return .listenedOn(port: port, owners: [])
         }
         if options.bindFirst { return nil }
-        let range = options.localPortRange ?? settings.localPortRange
+        let range = effectiveRange(options.localPortRange, system: settings.localPortRange)
         guard range.contains(port) else { return .outsideEphemeralRange(port: port, range: range) }
         if settings.reservedPorts.contains(port) { return .reserved(port: port) }
         // Linux 6.8 drops the parity preference for sockets that set IP_LOCAL_PORT_RANGE.
         let parityApplies = settings.prefersEvenPorts && !(options.localPortRange != nil && settings.release >= (6, 8))
         if parityApplies, port % 2 != range.lowerBound % 2, !acceptOtherParity { return .otherParity(port: port) }
         return nil
+    }
+
+    /// The range connect() draws from: each bound of a per-socket range replaces the system's only when it lies
+    /// inside the system range (Linux's inet_sk_get_local_port_range).
+    static func effectiveRange(_ socket: ClosedRange<UInt16>?, system: ClosedRange<UInt16>) -> ClosedRange<UInt16> {
+        guard let socket else { return system }
+        let low = system.contains(socket.lowerBound) ? socket.lowerBound : system.lowerBound
+        let high = system.contains(socket.upperBound) ? socket.upperBound : system.upperBound
+        return low <= high ? low...high : system
     }
 
     /// ``refusal(for:settings:sockets:acceptOtherParity:)`` against the live host, naming who listens.

@@ -1,5 +1,40 @@
 import SelfConnectGuard
 
+/// What a model of this host predicts for the run (filled in by callers that have one: the CLI asks TCPStack's
+/// `host` port personality).
+public struct ReproPrediction: Sendable, Equatable {
+    /// P(self-connect within the run's attempt budget).
+    public var probabilityWithin: Double
+    public var meanAttempts: Double?
+    public var medianAttempts: Int?
+    /// How it was computed, e.g. "host personality, Monte Carlo, 100 runs, seed 1".
+    public var method: String
+
+    public init(probabilityWithin: Double, meanAttempts: Double?, medianAttempts: Int?, method: String) {
+        self.probabilityWithin = probabilityWithin
+        self.meanAttempts = meanAttempts
+        self.medianAttempts = medianAttempts
+        self.method = method
+    }
+
+    var text: String {
+        var line = "predicted (\(method)): P(self-connect within budget) = \(JSONText.number(probabilityWithin * 100, digits: 1))%"
+        if let meanAttempts, let medianAttempts {
+            line += ", mean \(Int(meanAttempts.rounded())) attempts, median \(medianAttempts)"
+        }
+        return line
+    }
+
+    var json: String {
+        JSONText.object([
+            ("probability_within", JSONText.number(probabilityWithin, digits: 4)),
+            ("mean_attempts", meanAttempts.map { JSONText.number($0, digits: 1) } ?? "null"),
+            ("median_attempts", medianAttempts.map(String.init) ?? "null"),
+            ("method", JSONText.string(method)),
+        ])
+    }
+}
+
 extension ReproResult {
     /// Whether the run ended in a self-connect.
     public var selfConnected: Bool {
@@ -8,7 +43,11 @@ extension ReproResult {
     }
 
     /// The human summary, a few lines.
-    public func text(options: ReproOptions) -> String {
+    public func text(options: ReproOptions, predicted: ReproPrediction? = nil) -> String {
+        predicted.map { summary(options: options) + "\n" + $0.text } ?? summary(options: options)
+    }
+
+    private func summary(options: ReproOptions) -> String {
         let ports = "source ports: first \(firstSourcePort.map(String.init) ?? "?"), last \(lastSourcePort.map(String.init) ?? "?")"
         let pace = "\(attempts) attempt\(attempts == 1 ? "" : "s") in \(JSONText.number(elapsed, digits: 4)) s (\(Int(attemptsPerSecond.rounded())) attempts/s)"
         switch outcome {
@@ -24,7 +63,7 @@ extension ReproResult {
     }
 
     /// One JSON object.
-    public func json(options: ReproOptions, capture: [String]? = nil) -> String {
+    public func json(options: ReproOptions, predicted: ReproPrediction? = nil, capture: [String]? = nil) -> String {
         var fields: [(String, String)] = [
             ("result", JSONText.string(selfConnected ? "self-connected" : "not-reached")),
             ("mode", JSONText.string(options.bindFirst ? "bind" : "natural")),
@@ -48,6 +87,7 @@ extension ReproResult {
         case .notReached(let reason):
             fields.append(("reason", JSONText.string(reason)))
         }
+        if let predicted { fields.append(("predicted", predicted.json)) }
         if let capture { fields.append(("capture", JSONText.array(capture.map(JSONText.string)))) }
         return JSONText.object(fields)
     }

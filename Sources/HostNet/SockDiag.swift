@@ -57,6 +57,7 @@ public enum SockDiag {
             let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
             if n < 0 && errno == EINTR { continue }
             guard n > 0 else { throw .system(call: "recv(sock_diag)", errno: n < 0 ? errno : EPROTO) }
+            var failure: Int32 = 0
             let done: Bool? = buffer.withUnsafeBytes { raw in
                 var offset = 0
                 while offset + headerSize <= n {
@@ -65,7 +66,10 @@ public enum SockDiag {
                     guard length >= headerSize, offset + length <= n else { return nil }
                     switch Int32(type) {
                     case NLMSG_DONE: return true
-                    case NLMSG_ERROR: return nil
+                    case NLMSG_ERROR:
+                        // struct nlmsgerr: a negative errno after the header.
+                        if length >= headerSize + 4 { failure = -raw.loadUnaligned(fromByteOffset: offset + headerSize, as: Int32.self) }
+                        return nil
                     default:
                         if let row = parse(UnsafeRawBufferPointer(rebasing: raw[(offset + headerSize)..<(offset + length)])) {
                             rows.append(row)
@@ -75,7 +79,10 @@ public enum SockDiag {
                 }
                 return false
             }
-            guard let done else { throw .unsupported("sock_diag answered with an error") }
+            guard let done else {
+                if failure > 0 { throw .system(call: "sock_diag", errno: failure) }
+                throw .unsupported("sock_diag sent a malformed answer")
+            }
             if done { return }
         }
     }

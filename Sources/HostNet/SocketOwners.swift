@@ -18,8 +18,9 @@ public struct SocketOwner: Hashable, Sendable, CustomStringConvertible {
 
 /// Finds which processes hold given socket inodes by reading `/proc/PID/fd/*` links (`socket:[INODE]`).
 public enum SocketOwners {
-    /// Owners of each inode in `inodes`. The scan stops as soon as every inode has an owner; processes whose fd
-    /// directory we may not read (not root) are skipped, so their sockets stay unowned.
+    /// Owners of each inode in `inodes`. The scan stops as soon as every inode has an owner, so a socket shared by
+    /// several processes may list only the first; processes whose fd directory we may not read (not root) are
+    /// skipped, so their sockets stay unowned.
     public static func find(_ inodes: Set<UInt32>) -> [UInt32: [SocketOwner]] {
         var found: [UInt32: [SocketOwner]] = [:]
         let wanted = inodes.subtracting([0])
@@ -35,19 +36,21 @@ public enum SocketOwners {
                 close(dirFD)
                 continue
             }
-            var owned: [UInt32] = []
+            var owner: SocketOwner?
             while let fdEntry = readdir(fds) {
                 guard fdEntry.pointee.d_name.0 != 0x2e else { continue }  // "." and ".."
                 let n = withUnsafePointer(to: fdEntry.pointee.d_name) {
                     $0.withMemoryRebound(to: CChar.self, capacity: 256) { readlinkat(dirFD, $0, &link, link.count) }
                 }
-                if n > 8, let inode = socketInode(link, count: n), wanted.contains(inode) { owned.append(inode) }
+                guard n > 8, let inode = socketInode(link, count: n), wanted.contains(inode) else { continue }
+                let current = owner ?? SocketOwner(pid: pid, command: command(of: pid))
+                owner = current
+                if !(found[inode]?.contains(current) ?? false) { found[inode, default: []].append(current) }
+                // One owner per inode is what a report needs (a socket may be shared after fork): stop as soon as
+                // every inode has one, without reading the rest of a process's descriptors.
+                if found.count == wanted.count { break }
             }
             closedir(fds)
-            guard !owned.isEmpty else { continue }
-            let owner = SocketOwner(pid: pid, command: command(of: pid))
-            for inode in owned where !(found[inode]?.contains(owner) ?? false) { found[inode, default: []].append(owner) }
-            // Sockets can be shared after fork, but one owner per inode is what a report needs: stop early.
             if found.count == wanted.count { break }
         }
         return found

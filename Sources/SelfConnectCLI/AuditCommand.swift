@@ -11,10 +11,13 @@ struct AuditCommand: AsyncParsableCommand {
     @Flag(help: "Print one JSON object (format in the README).")
     var json = false
 
+    @Flag(help: "Also audit every other network namespace that a process or /run/netns holds (root).")
+    var allNamespaces = false
+
     func run() async throws {
         let report: AuditReport
         do {
-            report = try Audit.run()
+            report = try Audit.run(allNamespaces: allNamespaces)
         } catch {
             throw ValidationError("audit failed: \(error)")
         }

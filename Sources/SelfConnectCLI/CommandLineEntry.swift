@@ -10,7 +10,7 @@ public enum CommandLineEntry {
     public static func run(_ arguments: [String]) async -> Int32 {
         let command: ParsableCommand
         do {
-            command = try SelfConnectCommand.parseAsRoot(arguments)
+            command = try SelfConnectCommand.parseAsRoot(SimulateCommand.normalized(arguments))
         } catch {
             return report(error)
         }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import HostNet
 import SelfConnectGuard
+import TCPStack
 
 #if canImport(Glibc)
 import Glibc
@@ -70,16 +71,36 @@ struct ReproCommand: AsyncParsableCommand {
     }
 
     private func report(_ result: ReproResult, options: ReproOptions, capture lines: [String]?) throws {
+        let predicted = prediction(for: options)
         if json {
-            print(result.json(options: options, capture: lines))
+            print(result.json(options: options, predicted: predicted, capture: lines))
         } else {
-            print(result.text(options: options))
+            print(result.text(options: options, predicted: predicted))
             if let lines {
                 print(lines.isEmpty ? "capture: no segment of the self-connected flow was seen" : "capture on lo:")
                 lines.forEach { print($0) }
             }
         }
         if !result.selfConnected { throw ExitCode(1) }
+    }
+
+    /// The odds of TCPStack's `host` port personality (this host's sysctls) for the natural loop as run; nil for
+    /// `--bind` and `--port-range` (the model knows only the namespace-wide range) or unreadable sysctls.
+    private func prediction(for options: ReproOptions) -> ReproPrediction? {
+        guard !options.bindFirst, options.localPortRange == nil,
+              let snapshot = try? SysctlSnapshot(parsing: HostSysctls.read(SysctlSnapshot.paths))
+        else { return nil }
+        let trials = 100
+        let query = OddsQuery(personality: .host(snapshot), target: options.destination.port,
+                              attempts: options.maxAttempts, seed: 1, trials: trials)
+        let odds = SelfConnectOdds.compute(query).odds
+        let method: String
+        switch odds.method {
+        case .exact: method = "host personality, exact"
+        case .monteCarlo(let runs, let seed, _): method = "host personality, Monte Carlo, \(runs) runs, seed \(seed)"
+        }
+        return ReproPrediction(probabilityWithin: odds.probabilityWithin, meanAttempts: odds.meanAttempts,
+                               medianAttempts: odds.medianAttempts, method: method)
     }
 
     /// Checks every argument before any packet is sent; each failure is one line and exit 2.

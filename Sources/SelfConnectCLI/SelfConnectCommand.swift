@@ -10,6 +10,7 @@ public struct SelfConnectCommand: AsyncParsableCommand {
             OddsCommand.self,
             ReproCommand.self,
             AuditCommand.self,
+            ScriptCommand.self,
         ]
     )
 

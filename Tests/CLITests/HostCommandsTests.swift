@@ -26,9 +26,8 @@ private func jsonObject(_ text: String) throws -> [String: Any] {
 
 // Ports: 31101-31119 and 42120-42129 belong to this file.
 @Suite struct ReproCLITests {
-    @Test(.enabled(if: Root.runnable, Root.reason), arguments: [("127.0.0.1", "31101"), ("::1", "31102")])
+    @Test(arguments: [("127.0.0.1", "31101"), ("::1", "31102")])
     func reproBindSelfConnectsInOneAttempt(host: String, port: String) throws {
-        guard Root.require() else { return }
         let r = try CLIRunner.run(["repro", "--bind", "--host", host, "--port", port, "--json"])
         #expect(r.status == 0)
         let json = try jsonObject(r.stdout)
@@ -56,6 +55,42 @@ private func jsonObject(_ text: String) throws -> [String: Any] {
         #expect(lines[3].contains("seq 1:14, ack 1"))  // "selfconnect\r\n", relative numbers as tcpdump prints
     }
 
+    @Test func theNaturalLoopInANarrowPortRangeReachesItsOwnEvenPort() throws {
+        let r = try CLIRunner.run(["repro", "--port", "42110", "--port-range", "42104-42116", "--timeout", "20", "--json"])
+        #expect(r.status == 0)
+        let json = try jsonObject(r.stdout)
+        #expect(json["mode"] as? String == "natural")
+        #expect(json["local"] as? String == "127.0.0.1:42110")
+        #expect(json["last_source_port"] as? Int == 42110)
+        let attempts = try #require(json["attempts"] as? Int)
+        #expect(attempts >= 1 && attempts <= 200_000)
+    }
+
+    @Test func anOddPortWithExplicitMaxAttemptsRunsAndExitsOneWhenNotReached() throws {
+        let refused = try CLIRunner.run(["repro", "--port", "42131"])
+        #expect(refused.status == 2)
+        #expect(refused.stderr.contains("port 42131 is odd"))
+        let r = try CLIRunner.run(["repro", "--port", "42131", "--max-attempts", "5", "--json"])
+        #expect(r.status == 1)
+        let json = try jsonObject(r.stdout)
+        #expect(json["result"] as? String == "not-reached")
+        #expect(json["attempts"] as? Int == 5)
+        #expect(json["reason"] as? String == "attempt limit 5 reached")
+        // Linux >= 4.6 hands out even ports first: the host model gives an odd port no chance in 5 attempts.
+        let predicted = try #require(json["predicted"] as? [String: Any])
+        #expect(predicted["probability_within"] as? Double == 0)
+    }
+
+    @Test func aListenedPortIsRefusedNamingTheListener() throws {
+        let listener = try TCPSocket(family: AF_INET)
+        try listener.bind(SocketEndpoint(.v4(0x7f00_0001), 42122))
+        try listener.listen()
+        let r = try CLIRunner.run(["repro", "--port", "42122"])
+        #expect(r.status == 2)
+        #expect(r.stderr.split(separator: "\n").count == 1)
+        #expect(r.stderr.contains("port 42122 is listened on by pid \(getpid())"))
+    }
+
     @Test(arguments: [
         ["repro", "--port", "0"],
         ["repro", "--port", "70000"],
@@ -73,9 +108,7 @@ private func jsonObject(_ text: String) throws -> [String: Any] {
 }
 
 @Suite struct AuditCLITests {
-    @Test(.enabled(if: Root.runnable, Root.reason))
-    func auditReportsOurSelfConnectAndListenerAndExitsOne() throws {
-        guard Root.require() else { return }
+    @Test func auditReportsOurSelfConnectAndListenerAndExitsOne() throws {
         let selfEndpoint = SocketEndpoint(.v4(0x7f00_0001), 31120)
         let selfConnected = try TCPSocket(family: AF_INET)
         try selfConnected.setReuseAddress()

@@ -1,15 +1,14 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Foundation
 import HostNet
 import SelfConnectGuard
 import Testing
 
 // Ports: 31040-31049 and 41040-41049 belong to this file.
 @Suite struct AuditLiveTests {
-    @Test(.enabled(if: LiveKernel.runnable, LiveKernel.skipReason))
-    func auditFindsOurSelfConnectedSocketAndOurListenerInTheEphemeralRange() throws {
-        guard LiveKernel.require() else { return }
+    @Test func auditFindsOurSelfConnectedSocketAndOurListenerInTheEphemeralRange() throws {
         let settings = try KernelSettings.current()
         let listenPort: UInt16 = 41041
         try #require(settings.localPortRange.contains(listenPort) && !settings.reservedPorts.contains(listenPort))
@@ -40,9 +39,21 @@ import Testing
         #expect(settings.reservedPorts.ranges.allSatisfy { merged.contains($0.lowerBound) && merged.contains($0.upperBound) })
     }
 
-    @Test(.enabled(if: LiveKernel.runnable, LiveKernel.skipReason))
-    func sockDiagAndProcNetTCPAgreeOnALiveSocket() throws {
-        guard LiveKernel.require() else { return }
+    @Test func whenSockDiagIsRefusedTheAuditReadsProcAndSaysSo() throws {
+        let endpoint = SocketEndpoint(.v4(0x7f00_0001), 31044)
+        let socket = try TCPSocket(family: AF_INET)
+        try socket.setReuseAddress()  // a rerun finds the last run's (P, P) in TIME_WAIT
+        try socket.bind(endpoint)
+        #expect(socket.connect(endpoint) == 0)
+        let report = try Audit.run(sockDiag: { () throws(HostNetError) in throw .system(call: "socket(NETLINK_SOCK_DIAG)", errno: EACCES) })
+        #expect(report.source == .procNet)
+        #expect(report.note?.hasPrefix("sock_diag refused (socket(NETLINK_SOCK_DIAG): Permission denied)") == true)
+        let finding = try #require(report.findings.first { $0.socket.local == endpoint })
+        #expect(finding.kind == .selfConnect)
+        #expect(finding.owners?.map(\.pid) == [getpid()])
+    }
+
+    @Test func sockDiagAndProcNetTCPAgreeOnALiveSocket() throws {
         let endpoint = SocketEndpoint(.v6(high: 0, low: 1), 31042)
         let socket = try TCPSocket(family: AF_INET6)
         try socket.setReuseAddress()
@@ -128,5 +139,44 @@ import Testing
         #expect(PortSet(parsing: "")?.ranges == [])
         #expect(PortSet(parsing: "10-5") == nil)
         #expect(PortSet(parsing: "x") == nil)
+    }
+}
+
+@Suite struct AuditNamespaceTests {
+    /// Runs `ip ARGS`; true on success.
+    func ip(_ arguments: [String]) throws -> Bool {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["ip"] + arguments
+        try process.run()
+        process.waitUntilExit()
+        return process.terminationStatus == 0
+    }
+
+    @Test(.enabled(if: LiveKernel.runnable, LiveKernel.skipReason))
+    func allNamespacesFindsASelfConnectInsideANamespaceTheTestCreated() throws {
+        guard LiveKernel.require() else { return }
+        let name = "selfconnect-test-\(getpid())"
+        try #require(try ip(["netns", "add", name]), "ip netns add failed")
+        defer { _ = try? ip(["netns", "del", name]) }
+        try #require(try ip(["-n", name, "link", "set", "lo", "up"]))
+        let namespace = try #require(try NetworkNamespaces.all().first { $0.path == "/run/netns/\(name)" })
+        let endpoint = SocketEndpoint(.v4(0x7f00_0001), 31050)
+        let fd = try NetworkNamespaces.inside(namespace) { () throws(HostNetError) -> Int32 in
+            let socket = try TCPSocket(family: AF_INET)
+            try socket.bind(endpoint)
+            guard socket.connect(endpoint) == 0 else { throw .unsupported("self-connect inside the namespace failed") }
+            return socket.release()
+        }
+        defer { close(fd) }
+
+        let report = try Audit.run(allNamespaces: true)
+        #expect(report.namespaceCount >= 2)
+        let finding = try #require(report.findings.first { $0.namespace == namespace })
+        #expect(finding.kind == .selfConnect)
+        #expect(finding.socket.local == endpoint && finding.socket.remote == endpoint)
+        #expect(finding.owners?.map(\.pid) == [getpid()])
+        // Our own namespace's audit does not see it.
+        #expect(try Audit.run().findings.allSatisfy { $0.socket.inode != finding.socket.inode })
     }
 }

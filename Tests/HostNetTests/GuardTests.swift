@@ -14,9 +14,7 @@ import Testing
         return socket.release()
     }
 
-    @Test(.enabled(if: LiveKernel.runnable, LiveKernel.skipReason))
-    func guardedConnectThrowsWhenTheKernelPicksTheDestinationPort() throws {
-        guard LiveKernel.require() else { return }
+    @Test func guardedConnectThrowsWhenTheKernelPicksTheDestinationPort() throws {
         let fd = try socketPinnedToSourcePort(41030)
         let destination = SocketEndpoint(.v4(0x7f00_0001), 41030)
         #expect(throws: SelfConnectError.connectedToSelf(.v4(0x7f00_0001), 41030)) {
@@ -24,9 +22,7 @@ import Testing
         }
     }
 
-    @Test(.enabled(if: LiveKernel.runnable, LiveKernel.skipReason))
-    func redialPolicyDialsAgainOnAFreshSocket() throws {
-        guard LiveKernel.require() else { return }
+    @Test func redialPolicyDialsAgainOnAFreshSocket() throws {
         // The fresh socket has no pinned range, so the redial gets another port and is refused: nothing listens.
         let fd = try socketPinnedToSourcePort(41032)
         let destination = SocketEndpoint(.v4(0x7f00_0001), 41032)
@@ -35,9 +31,7 @@ import Testing
         }
     }
 
-    @Test(.enabled(if: LiveKernel.runnable, LiveKernel.skipReason))
-    func guardedConnectPassesANormalConnection() throws {
-        guard LiveKernel.require() else { return }
+    @Test func guardedConnectPassesANormalConnection() throws {
         let listener = try TCPSocket(family: AF_INET6)
         try listener.bind(SocketEndpoint(.v6(high: 0, low: 1), 0))
         try listener.listen()
@@ -50,9 +44,7 @@ import Testing
         #expect(try peerEndpoint(of: connected) == server)
     }
 
-    @Test(.enabled(if: LiveKernel.runnable, LiveKernel.skipReason))
-    func aSocketBoundToTheDestinationOnPurposeIsLeftAlone() throws {
-        guard LiveKernel.require() else { return }
+    @Test func aSocketBoundToTheDestinationOnPurposeIsLeftAlone() throws {
         let destination = SocketEndpoint(.v4(0x7f00_0001), 31033)
         let socket = try TCPSocket(family: AF_INET)
         try socket.setReuseAddress()

@@ -1,12 +1,14 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import HostNet
 import SelfConnectGuard
 import Testing
 
-// Ports: 31001-31009 and 41004-41016 belong to this file; other suites use their own.
+// Ports: 31001-31009, 41004-41016 and 41044-41056 belong to this file; other suites use their own.
 @Suite struct ReproLiveTests {
-    @Test(.enabled(if: LiveKernel.runnable, LiveKernel.skipReason), arguments: [("127.0.0.1", 31001), ("::1", 31002)])
+    @Test(arguments: [("127.0.0.1", 31001), ("::1", 31002)])
     func bindModeSelfConnectsInExactlyOneAttempt(host: String, port: Int) throws {
-        guard LiveKernel.require() else { return }
         let destination = try #require(SocketEndpoint(numericHost: host, port: UInt16(port)))
         var options = ReproOptions(destination: destination)
         options.bindFirst = true
@@ -16,9 +18,19 @@ import Testing
         #expect(result.firstSourcePort == UInt16(port))
     }
 
-    @Test(.enabled(if: LiveKernel.runnable, LiveKernel.skipReason))
-    func naturalLoopSelfConnectsOnAnEvenPortInANarrowRange() throws {
-        guard LiveKernel.require() else { return }
+    @Test func aServerCanBindThePortRightAfterARun() throws {
+        let destination = SocketEndpoint(.v4(0x7f00_0001), 41050)
+        var options = ReproOptions(destination: destination)
+        options.localPortRange = 41044...41056
+        #expect(try Repro.run(options).selfConnected)
+        // The self-connection sits in TIME_WAIT with SO_REUSEADDR, which does not stop a server that sets it too.
+        let server = try TCPSocket(family: AF_INET)
+        try server.setReuseAddress()
+        try server.bind(destination)
+        try server.listen()
+    }
+
+    @Test func naturalLoopSelfConnectsOnAnEvenPortInANarrowRange() throws {
         let settings = try KernelSettings.current()
         try #require(settings.hasPerSocketPortRange, "IP_LOCAL_PORT_RANGE needs Linux 6.3")
         let port: UInt16 = 41010
@@ -86,5 +98,14 @@ import Testing
                               acceptOtherParity: false) == nil)
         #expect(Repro.refusal(for: options(port: 50003, range: 49990...50002), settings: settings, sockets: [],
                               acceptOtherParity: true) == .outsideEphemeralRange(port: 50003, range: 49990...50002))
+    }
+
+    @Test func aPerSocketBoundOutsideTheSystemRangeIsIgnoredAsTheKernelDoes() {
+        // Both bounds lie outside 32768-60999, so the kernel keeps the system range and 20006 stays unreachable.
+        #expect(Repro.refusal(for: options(port: 20006, range: 20000...20010), settings: settings, sockets: [],
+                              acceptOtherParity: true) == .outsideEphemeralRange(port: 20006, range: 32768...60999))
+        // Only the low bound applies here: 49000...60999.
+        #expect(Repro.refusal(for: options(port: 48000, range: 49000...65000), settings: settings, sockets: [],
+                              acceptOtherParity: true) == .outsideEphemeralRange(port: 48000, range: 49000...60999))
     }
 }

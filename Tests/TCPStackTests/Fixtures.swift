@@ -41,7 +41,7 @@ struct Pair {
     func toServer(
         seq: UInt32, ack: UInt32 = 0, flags: TCPFlags, window: UInt16 = 512, payload: [UInt8] = []
     ) -> IPPacket {
-        let src = wire.hosts[1].localEndpoint(of: client)!
+        let src = wire.hosts[1].localEndpoint(of: client) ?? Endpoint(clientAddress, 40000)
         return IPPacket(from: clientAddress, to: serverAddress, tcp: TCPSegment(
             sourcePort: src.port, destinationPort: 80, sequenceNumber: seq, acknowledgmentNumber: ack,
             flags: flags, window: window, payload: payload))

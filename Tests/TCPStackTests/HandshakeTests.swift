@@ -138,3 +138,18 @@ func blankTimestamps(_ line: String) -> String {
         #expect(try wire.hosts[0].receive(a, now: wire.now) == [4, 5])
     }
 }
+
+@Suite struct RefusedV6Tests {
+    @Test(arguments: [TCPConfiguration.rfc9293, .linux310, .linux6])
+    func connectToAClosedV6PortIsRefusedWithRstAck(config: TCPConfiguration) throws {
+        var wire = TestWire(host(config))
+        let s = wire.hosts[0].socket()
+        try wire.hosts[0].connect(s, to: Endpoint(v6, 50000), now: wire.now)
+        wire.run()
+        #expect(wire.log.map(\.tcp.flags) == [.syn, .rstAck])
+        #expect(wire.log[1].tcp.sequenceNumber == 0)
+        #expect(wire.log[1].tcp.acknowledgmentNumber == wire.log[0].tcp.sequenceNumber &+ 1)
+        #expect(wire.log[0].tcp.options.mss == 65476)
+        #expect(wire.hosts[0].error(of: s) == .connectionRefused)
+    }
+}

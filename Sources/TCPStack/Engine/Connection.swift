@@ -14,6 +14,10 @@ public struct Connection: Sendable {
 
     /// False for a free slot of the host's table.
     var inUse = true
+    /// The 4-tuple is registered for demultiplexing.
+    var inConnectionTable = false
+    /// connect() has run on this socket (a second connect() starts from a fresh TCB).
+    var hasConnected = false
     var explicitlyBound = false
     /// What bind() asked for (a wildcard address stays a wildcard), to restore after a connection ends.
     var boundEndpoint: Endpoint?
@@ -143,6 +147,9 @@ public struct Connection: Sendable {
     /// The receive window used to judge sequence numbers: what we last promised (Linux `tcp_receive_window`).
     var receiveWindow: Int { max(0, (rcvWup + rcvWndAdvertised) - rcvNxt) }
 
+    /// RCV.WND in bytes, as the sequence check uses it.
+    public var rcvWnd: Int { receiveWindow }
+
     /// SYN / SYN-ACK options in Linux's layout `mss,sackOK,TS val ecr,nop,wscale` (nops replace what is off).
     func synOptions(now: Instant, ecr: UInt32, timestamps: Bool, sack: Bool, windowScale: UInt8?) -> TCPOptions {
         var o = TCPOptions()
@@ -177,11 +184,6 @@ public struct Connection: Sendable {
             }
         }
         return o
-    }
-
-    func packet(_ tcp: TCPSegment) -> IPPacket? {
-        guard let local, let remote else { return nil }
-        return IPPacket(from: local.address, to: remote.address, tcp: tcp)
     }
 
     mutating func emit(seq: SeqNum, flags: TCPFlags, payload: [UInt8] = [], now: Instant, out: inout EngineOutput) {
@@ -281,7 +283,8 @@ public struct Connection: Sendable {
         while true {
             let offset = sndNxt - sendBufferStart
             let unsent = sendBuffer.count - offset
-            let usable = (sndUna + sndWnd) - sndNxt
+            // The congestion window stays at the RFC 6928 initial window until congestion control lands.
+            let usable = min((sndUna + sndWnd) - sndNxt, config.initialWindowSegments * sendMSS - (sndNxt - sndUna))
             guard unsent > 0, usable > 0 else { break }
             let length = min(unsent, sendMSS, usable)
             let payload = Array(sendBuffer[offset..<offset + length])

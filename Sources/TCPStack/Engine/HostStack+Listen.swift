@@ -54,13 +54,14 @@ extension HostStack {
         c.maxSndWnd = c.sndWnd
         c.sndWl1 = c.irs
         if configuration.randomTimestampOffset {
-            c.tsOffset = isnGenerator.timestampOffset(local: local.address, remote: remote.address)
+            c.tsOffset = timestampOffset(local.address, remote.address)
         }
         c.setState(.synReceived, cause: .segment(seg), rfc: "RFC 9293 §3.10.7.2", linux: "tcp_conn_request",
             now: now, config: configuration, out: &out)
         c.sendSynAck(now: now, out: &out)
         c.timeSegment(endingAt: c.iss + 1, now: now)
         c.retransmitDeadline = now + c.rto
+        c.inConnectionTable = true
         slots[i] = c
         connections[FourTuple(local: local, remote: remote)] = i
         slots[l].pendingChildren += 1
@@ -165,9 +166,9 @@ extension HostStack {
     /// descriptor is gone.
     mutating func connectionClosed(_ i: Int) {
         guard slots[i].inUse else { return }
-        if let local = slots[i].local, let remote = slots[i].remote {
-            let key = FourTuple(local: local, remote: remote)
-            if connections[key] == i { connections[key] = nil }
+        if slots[i].inConnectionTable, let local = slots[i].local, let remote = slots[i].remote {
+            connections[FourTuple(local: local, remote: remote)] = nil
+            slots[i].inConnectionTable = false
         }
         if let parent = slots[i].parent, isValid(parent) {
             let p = parent.rawValue
@@ -194,7 +195,7 @@ extension HostStack {
     mutating func freeSlot(_ i: Int) {
         guard slots[i].inUse else { return }
         if let b = slots[i].bindID { bindTable.release(b) }
-        if let local = slots[i].local, listeners[local] == i { listeners[local] = nil }
+        if !listeners.isEmpty, let local = slots[i].local, listeners[local] == i { listeners[local] = nil }
         slots[i].inUse = false
         slots[i].sendBuffer = []
         slots[i].receiveBuffer = []

@@ -1,24 +1,9 @@
 import TCPWire
 
 /// Local and remote endpoint of a connection: the demultiplexing key (RFC 9293 §3.10.7).
-struct FourTuple: Hashable {
+struct FourTuple: Equatable {
     var local: Endpoint
     var remote: Endpoint
-
-    /// Feeds the hasher whole words rather than each enum case and field: demultiplexing is the hot path.
-    func hash(into hasher: inout Hasher) {
-        hasher.combine(UInt64(local.port) << 16 | UInt64(remote.port))
-        switch (local.address, remote.address) {
-        case (.v4(let l), .v4(let r)):
-            hasher.combine(UInt64(l.rawValue) << 32 | UInt64(r.rawValue))
-        case (.v6(let l), .v6(let r)):
-            hasher.combine(l.high ^ (l.low &* 0x9E37_79B9_7F4A_7C15))
-            hasher.combine(r.high ^ (r.low &* 0xC2B2_AE3D_27D4_EB4F))
-        default:
-            hasher.combine(local.address)
-            hasher.combine(remote.address)
-        }
-    }
 }
 
 /// `shutdown(2)`'s `how`.
@@ -33,18 +18,22 @@ public enum ShutdownHow: Hashable, Sendable {
 public struct HostStack: Sendable {
     public let configuration: TCPConfiguration
     public let addresses: [IPAddress]
-    public var isnGenerator: ISNGenerator
+    /// RFC 6528 ISN and timestamp-offset generator; replace it to inject a secret.
+    public var isnGenerator: ISNGenerator {
+        didSet { lastTimestampOffset = nil }
+    }
 
     /// Every socket, indexed by `SocketID`; free entries have `inUse == false` (kept to mutate in place).
     var slots: [Connection] = []
     var freeSlots: [Int] = []
-    var connections: [FourTuple: Int] = [:]
+    var connections: ConnectionTable
     var listeners: [Endpoint: Int] = [:]
     /// Port ownership and Linux's sharing rules (bind conflicts, connect() port usability).
     var bindTable = BindTable()
     var portAllocator: any PortAllocator
     var random: SeededRandom
     var out = EngineOutput()
+    var lastTimestampOffset: (local: IPAddress, remote: IPAddress, offset: UInt32)?
 
     /// - Parameters:
     ///   - addresses: the host's addresses (e.g. 127.0.0.1 and ::1).
@@ -59,6 +48,7 @@ public struct HostStack: Sendable {
         self.portAllocator = portAllocator
         var random = SeededRandom(seed: seed)
         isnGenerator = ISNGenerator(secret: SipKey(random: &random))
+        connections = ConnectionTable(seed: random.next())
         self.random = random
     }
 
@@ -148,14 +138,13 @@ public struct HostStack: Sendable {
         let index: Int
         if let reused = freeSlots.popLast() {
             index = reused
+            slots[index] = Connection(id: SocketID(index))
         } else {
             index = slots.count
             slots.append(Connection(id: SocketID(index)))
         }
-        var c = Connection(id: SocketID(index))
-        c.rtt = RTOEstimator(parameters: configuration.rtoParameters)
-        slots[index] = c
-        return c.id
+        slots[index].rtt = RTOEstimator(parameters: configuration.rtoParameters)
+        return SocketID(index)
     }
 
     /// SO_REUSEADDR.
@@ -218,17 +207,21 @@ public struct HostStack: Sendable {
         default: throw .alreadyConnected
         }
         guard remote.port != 0 else { throw .invalidArgument }
-        let old = slots[i]
+        let boundLocal = slots[i].local
+        let reuseAddress = slots[i].reuseAddress
+        let explicitlyBound = slots[i].explicitlyBound
+        let boundEndpoint = slots[i].boundEndpoint
+        let oldState = slots[i].state
         let sourceAddress: IPAddress
-        if let bound = old.local, !isAny(bound.address) {
+        if let bound = boundLocal, !isAny(bound.address) {
             sourceAddress = bound.address
         } else {
             sourceAddress = try chooseSource(for: remote.address)
         }
         guard sourceAddress.isIPv6 == remote.address.isIPv6 else { throw .invalidArgument }
         let port: UInt16
-        var bindID = old.bindID
-        if let bound = old.local, let id = old.bindID {
+        var bindID = slots[i].bindID
+        if let bound = boundLocal, let id = bindID {
             port = bound.port
             guard connections[FourTuple(local: Endpoint(sourceAddress, port), remote: remote)] == nil else {
                 throw .addressNotAvailable
@@ -241,41 +234,55 @@ public struct HostStack: Sendable {
                 local: sourceAddress, remote: remote,
                 isUsable: {
                     bindTable.isUsableForConnect(port: $0, local: sourceAddress, remote: remote)
-                        && connections[FourTuple(local: Endpoint(sourceAddress, $0), remote: remote)] == nil
+                        && (connections.isEmpty
+                            || connections[FourTuple(local: Endpoint(sourceAddress, $0), remote: remote)] == nil)
                 }, random: &rng)
             portAllocator = allocator
             random = rng
             bindID = try bindTable.autobind(
-                Endpoint(sourceAddress, port), to: remote, options: BindOptions(reuseAddress: old.reuseAddress))
+                Endpoint(sourceAddress, port), to: remote, options: BindOptions(reuseAddress: reuseAddress))
         }
         let local = Endpoint(sourceAddress, port)
-        var c = Connection(id: id)
-        c.state = old.state
-        c.reuseAddress = old.reuseAddress
-        c.explicitlyBound = old.explicitlyBound
-        c.boundEndpoint = old.boundEndpoint
-        c.bindID = bindID
-        c.local = local
-        c.remote = remote
-        c.iss = isnGenerator.isn(local: local, remote: remote, now: now, clockShift: configuration.isnClockShift)
-        c.sndUna = c.iss
-        c.sndNxt = c.iss + 1
-        c.sendBufferStart = c.sndNxt
-        c.ourMSS = configuration.mss(ipv6: remote.address.isIPv6)
-        c.receiveCapacity = configuration.initialReceiveWindow(mss: c.ourMSS)
-        c.rcvWndAdvertised = c.receiveCapacity
-        if configuration.randomTimestampOffset {
-            c.tsOffset = isnGenerator.timestampOffset(local: local.address, remote: remote.address)
-        }
-        c.rtt = RTOEstimator(parameters: configuration.rtoParameters)
-        slots[i] = c
+        let iss = isnGenerator.isn(local: local, remote: remote, now: now, clockShift: configuration.isnClockShift)
+        let mss = configuration.mss(ipv6: remote.address.isIPv6)
+        let window = configuration.initialReceiveWindow(mss: mss)
+        let tsOffset = configuration.randomTimestampOffset ? timestampOffset(local.address, remote.address) : 0
+        // A fresh TCB, filled in place (the table entry is mutated, not copied); socket() just made one unless
+        // this socket connected before.
+        if slots[i].hasConnected { slots[i] = Connection(id: id) }
+        slots[i].hasConnected = true
+        slots[i].state = oldState
+        slots[i].reuseAddress = reuseAddress
+        slots[i].explicitlyBound = explicitlyBound
+        slots[i].boundEndpoint = boundEndpoint
+        slots[i].bindID = bindID
+        slots[i].local = local
+        slots[i].remote = remote
+        slots[i].iss = iss
+        slots[i].sndUna = iss
+        slots[i].sndNxt = iss + 1
+        slots[i].sendBufferStart = iss + 1
+        slots[i].ourMSS = mss
+        slots[i].receiveCapacity = window
+        slots[i].rcvWndAdvertised = window
+        slots[i].tsOffset = tsOffset
+        slots[i].rtt = RTOEstimator(parameters: configuration.rtoParameters)
+        slots[i].inConnectionTable = true
         connections[FourTuple(local: local, remote: remote)] = i
         slots[i].setState(.synSent, cause: .user(.connect), rfc: "RFC 9293 §3.10.1",
             linux: remote.address.isIPv6 ? "tcp_v6_connect" : "tcp_v4_connect", now: now, config: configuration,
             out: &out)
         slots[i].sendSyn(now: now, config: configuration, out: &out)
-        slots[i].timeSegment(endingAt: c.iss + 1, now: now)
-        slots[i].retransmitDeadline = now + c.rto
+        slots[i].timeSegment(endingAt: iss + 1, now: now)
+        slots[i].retransmitDeadline = now + slots[i].rto
+    }
+
+    /// The timestamp offset of an address pair, remembering the last pair (it depends on nothing else).
+    mutating func timestampOffset(_ local: IPAddress, _ remote: IPAddress) -> UInt32 {
+        if let last = lastTimestampOffset, last.local == local, last.remote == remote { return last.offset }
+        let offset = isnGenerator.timestampOffset(local: local, remote: remote)
+        lastTimestampOffset = (local, remote, offset)
+        return offset
     }
 
     /// The next established connection of a listener, or EAGAIN.
@@ -351,6 +358,14 @@ public struct HostStack: Sendable {
         let i = try openSlot(id)
         if slots[i].state == .listen {
             closeListener(i, now: now, cause: .user(.close), toClosed: true)
+        } else if configuration.resetOnCloseWithUnreadData && !slots[i].receiveBuffer.isEmpty
+            && slots[i].state.isSynchronized && slots[i].state != .timeWait
+        {
+            // RFC 2525 §2.17 / Linux tcp_close: unread data is lost, so tell the peer with a RST, not a FIN.
+            let c = slots[i]
+            c.sendReset(seq: c.sndNxt, ack: c.rcvNxt, out: &out)
+            slots[i].setState(.closed, cause: .user(.close), rfc: "RFC 2525 §2.17", linux: "tcp_close", now: now,
+                config: configuration, out: &out)
         } else {
             closeSendSide(i, cause: .user(.close), now: now)
         }
@@ -387,8 +402,7 @@ public struct HostStack: Sendable {
     public mutating func receive(_ packet: IPPacket, now: Instant) {
         let local = packet.destination
         guard addresses.contains(local.address) else { return }
-        let key = FourTuple(local: local, remote: packet.source)
-        if let i = connections[key] {
+        if !connections.isEmpty, let i = connections[FourTuple(local: local, remote: packet.source)] {
             let outcome = slots[i].segmentArrives(packet.tcp, now: now, config: configuration, out: &out)
             switch outcome {
             case .none:
@@ -406,7 +420,7 @@ public struct HostStack: Sendable {
             }
             return
         }
-        if let l = listener(for: local) {
+        if !listeners.isEmpty, let l = listener(for: local) {
             listenArrives(l, packet: packet, iss: nil, now: now)
             return
         }

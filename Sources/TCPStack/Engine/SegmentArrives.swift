@@ -167,7 +167,8 @@ extension Connection {
 
         // fourth: SYN.
         if flags.contains(.syn) {
-            let retransmittedSynAck = state == .synReceived && !passiveOpen && flags.contains(.ack)
+            // `!passiveOpen && descriptorOpen` is Linux's `sk->sk_socket`: an active open a user still holds.
+            let retransmittedSynAck = state == .synReceived && !passiveOpen && descriptorOpen && flags.contains(.ack)
                 && seg.sequenceLength == 1 && seq + 1 == rcvNxt && ack == sndNxt
             if !(config.acceptSynAckInSynReceived && retransmittedSynAck) {
                 // RFC 9293 §3.10.7.4 fourth / RFC 5961 §4.2: a SYN in a synchronized state draws a challenge ACK
@@ -210,8 +211,8 @@ extension Connection {
             sampleRTT(ack: ack, echo: seg.options.timestamps?.echoReply, now: now)
             acknowledge(upTo: ack, now: now, config: config)
         }
-        if sndWl1 < seq || (sndWl1 == seq && sndWl2 <= ack) {
-            // RFC 9293 §3.10.7.4 fifth: window update.
+        if sndUna <= ack && (sndWl1 < seq || (sndWl1 == seq && sndWl2 <= ack)) {
+            // RFC 9293 §3.10.7.4 fifth: window update (only from a segment not older than the last one used).
             sndWnd = Int(seg.window) << (flags.contains(.syn) ? 0 : Int(sndWscale))
             maxSndWnd = max(maxSndWnd, sndWnd)
             sndWl1 = seq

@@ -77,6 +77,9 @@ public struct TCPConfiguration: Sendable {
     /// connect() on a listening socket turns the passive open active, LISTEN -> SYN-SENT (RFC 9293 §3.10.1
     /// OPEN in LISTEN, figure 5). Sockets refuse it: Linux `inet_stream_connect` returns EISCONN.
     public var activeOpenFromListen: Bool
+    /// close() with unread received data resets the connection instead of sending a FIN (RFC 2525 §2.17;
+    /// Linux `tcp_close`, "data_was_unread").
+    public var resetOnCloseWithUnreadData: Bool
 
     public enum SequenceCheck: Hashable, Sendable {
         /// RFC 9293 §3.10.7.4 "first": the four-case test against RCV.NXT and RCV.WND.
@@ -94,7 +97,7 @@ public struct TCPConfiguration: Sendable {
         synRetries: Int = 6, synAckRetries: Int = 5, dataRetries: Int = 15, timeWaitDuration: Duration,
         sequenceCheck: SequenceCheck, rstChallengeAck: Bool = true, acceptSynAckInSynReceived: Bool,
         challengeAckInterval: Duration?, challengeAckLimitPerSecond: Int?, reopenTimeWaitWithSyn: Bool = true,
-        activeOpenFromListen: Bool = false
+        activeOpenFromListen: Bool = false, resetOnCloseWithUnreadData: Bool = true
     ) {
         self.name = name
         self.interfaceMTU = interfaceMTU
@@ -123,6 +126,7 @@ public struct TCPConfiguration: Sendable {
         self.challengeAckLimitPerSecond = challengeAckLimitPerSecond
         self.reopenTimeWaitWithSyn = reopenTimeWaitWithSyn
         self.activeOpenFromListen = activeOpenFromListen
+        self.resetOnCloseWithUnreadData = resetOnCloseWithUnreadData
     }
 
     /// Plain RFC 9293 (with its RFC 5961 recommendations): MSS is the only option, 64 KiB - 1 window,
@@ -132,7 +136,8 @@ public struct TCPConfiguration: Sendable {
         windowScaling: false, timestamps: false, sack: false, dsack: false, randomTimestampOffset: false,
         isnClockShift: 12, rtoMin: .seconds(1), rtoMax: .seconds(60), timeWaitDuration: .seconds(240),
         sequenceCheck: .rfc9293, acceptSynAckInSynReceived: false,
-        challengeAckInterval: nil, challengeAckLimitPerSecond: nil, activeOpenFromListen: true)
+        challengeAckInterval: nil, challengeAckLimitPerSecond: nil, activeOpenFromListen: true,
+        resetOnCloseWithUnreadData: false)
 
     /// Linux 3.10, the article's kernel: tcp_rmem 4096 87380 6291456 (window 43690, wscale 7), challenge ACKs
     /// limited only globally (100/s), a SYN in SYN_RECV always draws a challenge ACK.

@@ -1,0 +1,49 @@
+import TCPStack
+import TCPWire
+
+/// Listens on a port and writes back whatever each connection sends; closes when the peer does.
+/// If bind() fails (the port is taken, e.g. by a self-connected client) it prints the error like a server would.
+public struct EchoServer<Stack: SimulatedStack>: SimApplication {
+    public let local: Endpoint
+    public private(set) var bindError: SocketError?
+    public private(set) var echoedBytes = 0
+    private var listener: Stack.Socket?
+    private var connections: [Stack.Socket] = []
+
+    public init(local: Endpoint) { self.local = local }
+
+    public mutating func start(stack: inout Stack, io: inout AppIO) {
+        do throws(SocketError) {
+            let s = try stack.socket(local.address.isIPv6 ? .inet6 : .inet)
+            listener = s
+            do throws(SocketError) {
+                try stack.bind(s, to: local)
+                try stack.listen(s, backlog: 128)
+                io.print("echo server: listening on \(AddressText.endpoint(local))")
+            } catch {
+                stack.close(s, now: io.now)
+                listener = nil
+                throw error
+            }
+        } catch {
+            bindError = error
+            io.print("echo server: bind \(AddressText.endpoint(local)): \(error.strerror) (\(error.errnoName))")
+        }
+    }
+
+    public mutating func handle(_ event: AppEvent<Stack.Socket>, stack: inout Stack, io: inout AppIO) {
+        switch event {
+        case .acceptable(let l) where l == listener:
+            while let c = try? stack.accept(l) { connections.append(c) }
+        case .readable(let c) where connections.contains(c):
+            while let bytes = try? stack.read(c, maxBytes: 65_536, now: io.now), !bytes.isEmpty {
+                echoedBytes += (try? stack.send(c, bytes, now: io.now)) ?? 0
+            }
+        case .peerClosed(let c) where connections.contains(c), .failed(let c, _) where connections.contains(c):
+            stack.close(c, now: io.now)
+            connections.removeAll { $0 == c }
+        default:
+            break
+        }
+    }
+}

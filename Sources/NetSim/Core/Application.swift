@@ -1,0 +1,42 @@
+import TCPStack
+
+/// What an application may do besides calling its stack: print a story line, ask to be woken, stop the run.
+/// The simulator keeps one and resets it before each call, so a step that prints does not allocate.
+public struct AppIO: Sendable {
+    public private(set) var now: Instant
+    var lines: [String] = []
+    var wakeAfter: Duration?
+    var stopRequested = false
+
+    init(now: Instant) { self.now = now }
+
+    mutating func reset(now: Instant) {
+        self.now = now
+        lines.removeAll(keepingCapacity: true)
+        wakeAfter = nil
+        stopRequested = false
+    }
+
+    /// A line of the user-visible story (what the program would print on its terminal).
+    public mutating func print(_ line: String) { lines.append(line) }
+
+    /// Calls `wake` after `delay` of virtual time.
+    public mutating func wake(after delay: Duration) { wakeAfter = delay }
+
+    /// Ends the run once the current event is handled.
+    public mutating func stopSimulation() { stopRequested = true }
+}
+
+/// An event-driven program on one host's stack. It never blocks: it reacts to its start, to socket events
+/// for the sockets it owns, and to the wake-ups it asked for.
+public protocol SimApplication<Stack> {
+    associatedtype Stack: SimulatedStack
+    mutating func start(stack: inout Stack, io: inout AppIO)
+    /// Every event of the host's stack is offered to every application on that host; ignore foreign sockets.
+    mutating func handle(_ event: AppEvent<Stack.Socket>, stack: inout Stack, io: inout AppIO)
+    mutating func wake(stack: inout Stack, io: inout AppIO)
+}
+
+extension SimApplication {
+    public mutating func wake(stack: inout Stack, io: inout AppIO) {}
+}

@@ -1,0 +1,37 @@
+import TCPStack
+import TCPWire
+
+/// One packet as a tap saw it: when it was handed to an interface, which one, and the packet itself.
+public struct CapturedPacket: Hashable, Sendable {
+    public var time: Instant
+    public var interface: String
+    public var packet: IPPacket
+
+    public init(time: Instant, interface: String, packet: IPPacket) {
+        self.time = time
+        self.interface = interface
+        self.packet = packet
+    }
+}
+
+extension IPPacket {
+    /// Bytes on the wire: IP header, TCP header with padded options, payload. Used for the link rate.
+    var simulatedLength: Int {
+        let ipHeader: Int
+        switch ip {
+        case .v4(let h): ipHeader = 20 + (h.options.count + 3) / 4 * 4
+        case .v6: ipHeader = 40
+        }
+        return ipHeader + tcp.headerLength + tcp.payload.count
+    }
+}
+
+extension IPAddress {
+    /// 127.0.0.0/8 or ::1: delivered on the sending host's own loopback device.
+    var isLoopback: Bool {
+        switch self {
+        case .v4(let a): a.rawValue >> 24 == 127
+        case .v6(let a): a == .loopback
+        }
+    }
+}

@@ -1,0 +1,174 @@
+import TCPStack
+import TCPWire
+
+/// The TCPStack engine (`HostStack`) behind the simulator's `SimulatedStack` door: it forwards calls, maps the
+/// engine's events to `AppEvent`s, and names sockets by their local endpoint in transitions.
+public struct EngineStack: SimulatedStack {
+    public typealias Socket = SocketID
+
+    public private(set) var host: HostStack
+    /// Sockets the applications opened, for naming and for spotting challenge ACKs (only while tracing).
+    private var open: [SocketID] = []
+    /// The largest descriptor handed out (the engine reuses the lowest free one, so this stays small).
+    private var highestSocket = 0
+
+    public init(addresses: [IPAddress], configuration: TCPConfiguration, ports: PortPersonality, random: SeededRandom) {
+        var random = random
+        let allocator = ports.makeAllocator(random: &random)
+        host = HostStack(addresses: addresses, configuration: configuration, portAllocator: allocator, seed: random.next())
+    }
+
+    /// Whether the engine records transitions (off for benchmarks).
+    public var isTracing: Bool {
+        get { host.isTracing }
+        set { host.isTracing = newValue }
+    }
+
+    private var notes: [TransitionRecord] = []
+    /// Reused between drains so the hot loop does not allocate.
+    private var engineEvents: [TCPStack.SocketEvent] = []
+
+    public mutating func receive(_ packet: IPPacket, now: Instant) {
+        guard host.isTracing, packet.tcp.flags.contains(.syn), packet.tcp.flags.contains(.ack),
+            let s = open.first(where: {
+                host.localEndpoint(of: $0) == packet.destination && host.remoteEndpoint(of: $0) == packet.source
+            }), host.state(of: s) == .synReceived
+        else {
+            host.receive(packet, now: now)
+            return
+        }
+        host.receive(packet, now: now)
+        // A SYN-ACK that leaves SYN_RECEIVED as it was and draws a bare ACK is the RFC 5961 challenge ACK the
+        // article finds in Linux 3.10: record it beside the transitions, since no state changes.
+        if host.state(of: s) == .synReceived, host.hasPendingPackets {
+            notes.append(TransitionRecord(
+                time: now, host: "", socket: name(s), from: .synReceived, to: .synReceived,
+                cause: "rcv SYN,ACK seq \(packet.tcp.sequenceNumber)\(selfTag(s)) -> challenge ACK",
+                rfc: "RFC 9293 §3.10.7.4, RFC 5961 §4.2", linux: "tcp_validate_incoming -> tcp_send_challenge_ack"))
+        }
+    }
+
+    public mutating func advance(now: Instant) { host.advance(to: now) }
+    public var nextDeadline: Instant? { host.nextDeadline }
+    public mutating func drainPackets(into sink: inout [IPPacket]) { host.drainPackets(into: &sink) }
+
+    public mutating func drainEvents(into sink: inout [AppEvent<SocketID>]) {
+        host.drainEvents(into: &engineEvents)
+        for e in engineEvents {
+            switch e {
+            case .connected(let s): sink.append(.connected(s))
+            case .refused(let s): sink.append(.failed(s, .connectionRefused))
+            case .reset(let s): sink.append(.failed(s, .connectionReset))
+            case .timedOut(let s): sink.append(.failed(s, .timedOut))
+            case .readable(let s): sink.append(.readable(s))
+            case .peerClosed(let s): sink.append(.peerClosed(s))
+            case .acceptReady(let l): sink.append(.acceptable(l))
+            case .closed: break
+            }
+        }
+        engineEvents.removeAll(keepingCapacity: true)
+    }
+
+    public mutating func drainTransitions() -> [TransitionRecord] {
+        var records = host.takeTransitions().map { t in
+            TransitionRecord(
+                time: .zero, host: "", socket: name(t.socket), from: t.from, to: t.to,
+                cause: describe(t.cause, socket: t.socket), rfc: t.rfc, linux: t.linux)
+        }
+        if !notes.isEmpty {
+            records = notes + records
+            notes.removeAll()
+        }
+        return records
+    }
+
+    public mutating func socket(_ family: AddressFamily) throws(SocketError) -> SocketID {
+        let s = host.socket()
+        highestSocket = max(highestSocket, s.rawValue)
+        if host.isTracing { open.append(s) }
+        return s
+    }
+
+    public mutating func bind(_ socket: SocketID, to local: Endpoint) throws(SocketError) {
+        try host.bind(socket, to: local)
+    }
+
+    public mutating func listen(_ socket: SocketID, backlog: Int) throws(SocketError) {
+        try host.listen(socket, backlog: backlog)
+    }
+
+    public mutating func connect(_ socket: SocketID, to remote: Endpoint, now: Instant) throws(SocketError) {
+        try host.connect(socket, to: remote, now: now)
+    }
+
+    public mutating func accept(_ listener: SocketID) throws(SocketError) -> SocketID? {
+        do {
+            let s = try host.accept(listener)
+            highestSocket = max(highestSocket, s.rawValue)
+            if host.isTracing { open.append(s) }
+            return s
+        } catch .wouldBlock {
+            return nil
+        }
+    }
+
+    public mutating func send(_ socket: SocketID, _ bytes: [UInt8], now: Instant) throws(SocketError) -> Int {
+        try host.send(socket, bytes, now: now)
+    }
+
+    public mutating func read(_ socket: SocketID, maxBytes: Int, now: Instant) throws(SocketError) -> [UInt8] {
+        do {
+            return try host.receive(socket, maxBytes: maxBytes, now: now)
+        } catch .wouldBlock {
+            return []
+        }
+    }
+
+    public mutating func close(_ socket: SocketID, now: Instant) {
+        try? host.close(socket, now: now)
+        open.removeAll { $0 == socket }
+    }
+
+    public func localEndpoint(of socket: SocketID) -> Endpoint? { host.localEndpoint(of: socket) }
+    public func state(of socket: SocketID) -> TCPState? { host.state(of: socket) }
+
+    /// Every socket with an address, in descriptor order (queues are not exposed by the engine: shown as 0).
+    public func connectionTable() -> [ConnectionRow] {
+        (0...highestSocket).compactMap { i -> ConnectionRow? in
+            guard let c = host.connection(SocketID(i)), c.state != .closed, let local = c.local else { return nil }
+            let any: IPAddress = local.address.isIPv6 ? .v6(.any) : .v4(.any)
+            return ConnectionRow(local: local, remote: c.remote ?? Endpoint(any, 0), state: c.state)
+        }
+    }
+
+    /// `127.0.0.1:50000`, or `socket #3` before it has a port.
+    private func name(_ s: SocketID) -> String {
+        host.localEndpoint(of: s).map { "\($0.address):\($0.port)" } ?? "socket \(s)"
+    }
+
+    private func selfTag(_ s: SocketID) -> String {
+        let local = host.localEndpoint(of: s)
+        return local != nil && local == host.remoteEndpoint(of: s) ? " (its own)" : ""
+    }
+
+    private func describe(_ cause: TransitionCause, socket s: SocketID) -> String {
+        switch cause {
+        case .user(let call): return "\(call)()"
+        case .timer(.timeWait): return "TIME-WAIT timer (2MSL) expired"
+        case .timer(.retransmission): return "retransmission timer gave up"
+        case .segment(let seg):
+            var text = "rcv " + Self.flagNames(seg.flags)
+            if seg.flags.contains(.syn) || seg.flags.contains(.rst) || !seg.payload.isEmpty || seg.flags.contains(.fin) {
+                text += " seq \(seg.sequenceNumber)"
+            }
+            if seg.flags.contains(.ack) { text += " ack \(seg.acknowledgmentNumber)" }
+            return text + selfTag(s)
+        }
+    }
+
+    static func flagNames(_ f: TCPFlags) -> String {
+        let names: [(TCPFlags, String)] = [(.syn, "SYN"), (.fin, "FIN"), (.rst, "RST"), (.psh, "PSH"), (.ack, "ACK")]
+        let parts = names.filter { f.contains($0.0) }.map(\.1)
+        return parts.isEmpty ? "segment" : parts.joined(separator: ",")
+    }
+}

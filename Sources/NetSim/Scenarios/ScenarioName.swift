@@ -1,0 +1,43 @@
+import TCPWire
+
+/// The stories `selfconnect simulate` can tell.
+public enum ScenarioName: String, CaseIterable, Sendable {
+    case seed
+    case seedV6 = "seed-v6"
+    case boundSelfConnect = "bound-self-connect"
+    case boundSelfConnectV6 = "bound-self-connect-v6"
+    case simultaneousOpen = "simultaneous-open"
+    case refused
+    case selfConnectClose = "self-connect-close"
+    case listenerBlocked = "listener-blocked"
+
+    /// One line for `--list`.
+    public var summary: String {
+        switch self {
+        case .seed: "the article: telnet retries 127.0.0.1:50000 until it connects to itself, types test1, test2"
+        case .seedV6: "the article's loop on [::1]:50000"
+        case .boundSelfConnect: "bind(127.0.0.1:40000) then connect(127.0.0.1:40000): self-connect in one attempt"
+        case .boundSelfConnectV6: "bind([::1]:40000) then connect([::1]:40000)"
+        case .simultaneousOpen: "two hosts connect to each other at once; the SYNs cross (RFC 9293 figure 7)"
+        case .refused: "one connect() to a closed port: SYN, then RST,ACK and ECONNREFUSED"
+        case .selfConnectClose: "a self-connected socket closes: FIN_WAIT1 -> CLOSING -> TIME_WAIT"
+        case .listenerBlocked: "after the self-connect, the real server cannot bind its port: EADDRINUSE"
+        }
+    }
+
+    public var isIPv6: Bool { self == .seedV6 || self == .boundSelfConnectV6 }
+
+    /// The port each story uses unless `--port` says otherwise (40000 for the bound ones, as in the 6.18 captures).
+    public var defaultPort: UInt16 {
+        switch self {
+        case .boundSelfConnect, .boundSelfConnectV6, .selfConnectClose: 40000
+        case .simultaneousOpen: 5000
+        default: 50000
+        }
+    }
+
+    public var defaultHost: IPAddress { isIPv6 ? .v6(.loopback) : .v4(.loopback) }
+
+    /// Whether the client bind()s its own port before connect().
+    var binds: Bool { self == .boundSelfConnect || self == .boundSelfConnectV6 || self == .selfConnectClose }
+}

@@ -1,0 +1,59 @@
+import TCPStack
+import TCPWire
+
+/// What one simulated run produced: everything the outputs (story, trace, netstat, explain, SVG, JSON, pcap)
+/// are rendered from. Nothing in it is scripted; it is what the stacks and applications did.
+public struct SimulationReport: Sendable {
+    public struct Attempt: Hashable, Sendable {
+        public var start: Instant
+        public var local: Endpoint?
+        public var remote: Endpoint
+        public var result: SocketError?
+    }
+
+    public var options: SimulationOptions
+    public var story: [StoryLine]
+    /// Every packet of the run (empty when not recording).
+    public var captures: [CapturedPacket]
+    /// The packets worth showing: the last refused attempt and the connection that succeeded.
+    public var chosenCaptures: [CapturedPacket]
+    public var transitions: [TransitionRecord]
+    /// The transitions of the sockets in `chosenCaptures`, from the last refused attempt on.
+    public var chosenTransitions: [TransitionRecord]
+    public var attempts: [Attempt]
+    /// The connection the client ended up with, if it connected.
+    public var connection: (local: Endpoint, remote: Endpoint, at: Instant)?
+    /// `netstat -tn` at the end of the run (every host).
+    public var connectionTable: [ConnectionRow]
+    public var endTime: Instant
+    public var packetsSent: Int
+    public var reachability: String
+
+    public var refusedAttempts: Int { attempts.filter { $0.result == .connectionRefused }.count }
+    public var isSelfConnect: Bool { connection.map { $0.local == $0.remote } ?? false }
+
+    /// The one-line summary under the story.
+    public var summaryLine: String {
+        guard options.scenario != .simultaneousOpen else {
+            let established = chosenTransitions.filter { $0.to == .established }.map(\.socket)
+            let time = chosenTransitions.first { $0.to == .established }.map { TextFormat.seconds($0.time) } ?? "-"
+            return "summary: simultaneous open: \(established.count) of 2 sockets reached ESTABLISHED through "
+                + "SYN_RECV (crossing SYNs, RFC 9293 figure 7), the first at \(time) s; no listener was involved"
+        }
+        let ports = attempts.compactMap { $0.local?.port }
+        let portText = ports.isEmpty ? "none" : "\(ports.first!) (first) .. \(ports.last!) (last)"
+        let plural = attempts.count == 1 ? "" : "s"
+        let what: String
+        let time: Instant
+        if let c = connection {
+            what = c.local == c.remote ? "self-connected" : "connected"
+            time = c.at
+        } else {
+            what = "no connection"
+            time = story.last?.time ?? endTime
+        }
+        return "summary: \(what) after \(attempts.count) attempt\(plural) (\(refusedAttempts) refused); "
+            + "source ports tried: \(portText); simulated time \(TextFormat.seconds(time)) s; "
+            + (connection == nil ? "port \(options.port): " : "why port \(options.port) was reachable: ") + reachability
+    }
+}

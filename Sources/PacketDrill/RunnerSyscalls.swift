@@ -1,0 +1,277 @@
+import TCPStack
+import TCPWire
+
+/// What a socket call returned: a value, or -1 with an errno name.
+enum CallResult: Equatable {
+    case value(Int64)
+    case error(String)
+    /// The call would block: it finishes later (blocking descriptor) or fails with EAGAIN.
+    case blocked
+
+    var text: String {
+        switch self {
+        case .value(let v): "\(v)"
+        case .error(let e): "-1 \(e)"
+        case .blocked: "still blocked"
+        }
+    }
+}
+
+extension ScriptRunner {
+    static let O_RDWR: Int64 = 2
+    static let O_NONBLOCK: Int64 = 0o4000
+
+    mutating func startCall(_ call: SyscallSpec, event: ScriptEvent) throws(ScriptFailure) {
+        if let p = pending {
+            throw fail(event.location, "\(call.name) issued while \(p.call.name) from line \(p.event.location.line) is still blocked")
+        }
+        let fd = fdArgument(call)
+        let result = try perform(call, at: event.location)
+        let blocking = fd.flatMap { fds[$0] }.map { !$0.nonBlocking } ?? false
+        if result == .blocked && blocking {
+            let end = event.blockingEnd.map { point($0, from: now) } ?? now
+            pending = PendingCall(event: event, call: call, fd: fd ?? -1, earliest: end - tolerance, latest: end + tolerance)
+            return
+        }
+        if event.blockingEnd != nil {
+            throw fail(event.location, "\(call.name) returned at once, the script expects it to block",
+                expected: expectedText(call), actual: result.text)
+        }
+        try check(call, result == .blocked ? wouldBlockError(call) : result, at: event.location)
+    }
+
+    func wouldBlockError(_ call: SyscallSpec) -> CallResult {
+        call.name == "connect" ? .error("EINPROGRESS") : .error("EAGAIN")
+    }
+
+    /// Re-runs a blocked call after the stack has moved; checks it when it completes.
+    mutating func retryPending() throws(ScriptFailure) {
+        guard let p = pending else { return }
+        let result: CallResult
+        if p.call.name == "connect" {
+            result = connectProgress(p.fd)
+        } else {
+            result = try perform(p.call, at: p.event.location)
+        }
+        if result == .blocked {
+            if now > p.latest {
+                throw fail(p.event.location, "\(p.call.name) still blocked at \(seconds(now)) s, expected it to return by \(seconds(p.latest)) s")
+            }
+            return
+        }
+        pending = nil
+        if now < p.earliest {
+            throw fail(p.event.location, "\(p.call.name) returned early, at \(seconds(now)) s (expected \(seconds(p.earliest + tolerance)) s)",
+                expected: expectedText(p.call), actual: result.text)
+        }
+        try check(p.call, result, at: p.event.location)
+    }
+
+    func connectProgress(_ fd: Int) -> CallResult {
+        guard let d = fds[fd], let state = stack.state(of: d.socket) else { return .error("EBADF") }
+        switch state {
+        case .synSent, .synReceived: return .blocked
+        case .closed: return .error(stack.error(of: d.socket)?.errnoName ?? "ECONNREFUSED")
+        default: return .value(0)
+        }
+    }
+
+    func expectedText(_ call: SyscallSpec) -> String {
+        var text = "\(call.name)(...) = \(expressionText(call.result))"
+        if let e = call.errno { text += " \(e)" }
+        return text
+    }
+
+    func expressionText(_ e: ScriptExpression) -> String {
+        switch e {
+        case .integer(let v): "\(v)"
+        case .identifier(let s): s
+        case .string(let s): "\"\(s)\""
+        case .ellipsis: "..."
+        case .array(let items): "[" + items.map(expressionText).joined(separator: ", ") + "]"
+        case .structure(let fields): "{" + fields.map { ($0.name.map { "\($0)=" } ?? "") + expressionText($0.value) }.joined(separator: ", ") + "}"
+        case .bitOr(let l, let r): expressionText(l) + "|" + expressionText(r)
+        case .call(let name, let args): name + "(" + args.map(expressionText).joined(separator: ", ") + ")"
+        }
+    }
+
+    func check(_ call: SyscallSpec, _ result: CallResult, at location: SourceLocation) throws(ScriptFailure) {
+        let matches: Bool
+        switch (call.result, result) {
+        case (.ellipsis, _): matches = true
+        case (.integer(-1), .error(let e)): matches = call.errno == nil || call.errno == e
+        case (.integer(let v), .value(let a)): matches = v == a && call.errno == nil
+        default: matches = false
+        }
+        if !matches {
+            throw fail(location, "\(call.name) returned \(result.text)", expected: expectedText(call), actual: "\(call.name)(...) = \(result.text)")
+        }
+    }
+
+    func fdArgument(_ call: SyscallSpec) -> Int? {
+        guard call.name != "socket", let first = call.arguments.first, case .integer(let v) = first else { return nil }
+        return Int(v)
+    }
+
+    func integerArgument(_ call: SyscallSpec, _ index: Int) -> Int64? {
+        guard index < call.arguments.count else { return nil }
+        switch call.arguments[index] {
+        case .integer(let v): return v
+        case .array(let items) where items.count == 1: return items[0].integerValue
+        default: return nil
+        }
+    }
+
+    mutating func descriptor(_ call: SyscallSpec, at location: SourceLocation) throws(ScriptFailure) -> (Int, Descriptor)? {
+        guard let fd = fdArgument(call) else { throw fail(location, "\(call.name) needs a descriptor number first") }
+        guard let d = fds[fd] else { return nil }
+        return (fd, d)
+    }
+
+    func lowestFreeDescriptor() -> Int {
+        var fd = 3
+        while fds[fd] != nil { fd += 1 }
+        return fd
+    }
+
+    /// Runs one socket call against the stack.
+    mutating func perform(_ call: SyscallSpec, at location: SourceLocation) throws(ScriptFailure) -> CallResult {
+        let instant = Instant(nanoseconds: now * 1000)
+        if call.name == "socket" {
+            let fd = lowestFreeDescriptor()
+            fds[fd] = Descriptor(socket: stack.socket())
+            return .value(Int64(fd))
+        }
+        guard let (fd, d) = try descriptor(call, at: location) else { return .error("EBADF") }
+        defer { collect() }
+        var how = ShutdownHow.both
+        switch call.name {
+        case "fcntl": return try fcntl(call, fd: fd, at: location)
+        case "setsockopt": return try setsockopt(call, fd: fd, at: location)
+        case "getsockopt": return try getsockopt(call, fd: fd, at: location)
+        case "shutdown":
+            switch call.arguments.count > 1 ? call.arguments[1] : .ellipsis {
+            case .identifier("SHUT_RD"): how = .read
+            case .identifier("SHUT_WR"): how = .write
+            case .identifier("SHUT_RDWR"): how = .both
+            default: throw fail(location, "shutdown needs SHUT_RD, SHUT_WR or SHUT_RDWR")
+            }
+        default: break
+        }
+        do throws(SocketError) {
+            switch call.name {
+            case "bind":
+                try stack.bind(d.socket, to: Endpoint(.v4(local), bindPort))
+                return .value(0)
+            case "listen":
+                try stack.listen(d.socket, backlog: Int(integerArgument(call, 1) ?? 128))
+                return .value(0)
+            case "accept":
+                let child = try stack.accept(d.socket)
+                let newFD = lowestFreeDescriptor()
+                fds[newFD] = Descriptor(socket: child)
+                return .value(Int64(newFD))
+            case "connect":
+                try stack.connect(d.socket, to: Endpoint(.v4(remote), connectPort), now: instant)
+                collect()
+                return connectProgress(fd)
+            case "read", "recv":
+                let n = Int(integerArgument(call, 2) ?? 0)
+                let bytes = try stack.receive(d.socket, maxBytes: n, now: instant)
+                return .value(Int64(bytes.count))
+            case "write", "send":
+                let n = Int(integerArgument(call, 2) ?? 0)
+                return .value(Int64(try stack.send(d.socket, [UInt8](repeating: 0, count: n), now: instant)))
+            case "close":
+                if d.lingerAbort {
+                    try stack.abort(d.socket, now: instant)
+                } else {
+                    try stack.close(d.socket, now: instant)
+                }
+                fds[fd] = nil
+                return .value(0)
+            case "shutdown":
+                try stack.shutdown(d.socket, how, now: instant)
+                return .value(0)
+            default:
+                // The parser admits only the calls handled here.
+                return .error("ENOSYS")
+            }
+        } catch {
+            return error == .wouldBlock ? .blocked : .error(error.errnoName)
+        }
+    }
+
+    mutating func fcntl(_ call: SyscallSpec, fd: Int, at location: SourceLocation) throws(ScriptFailure) -> CallResult {
+        guard case .identifier(let command) = call.arguments[1] else { throw fail(location, "fcntl needs F_GETFL or F_SETFL") }
+        if command == "F_GETFL" {
+            return .value(Self.O_RDWR | (fds[fd]!.nonBlocking ? Self.O_NONBLOCK : 0))
+        }
+        guard call.arguments.count == 3 else { throw fail(location, "fcntl F_SETFL needs flags") }
+        var names: [String] = []
+        var flags = call.arguments[2]
+        while case .bitOr(let l, .identifier(let n)) = flags {
+            names.append(n)
+            flags = l
+        }
+        if case .identifier(let n) = flags { names.append(n) }
+        for n in names where n != "O_RDWR" && n != "O_NONBLOCK" {
+            throw fail(location, "fcntl flag \(n) is not supported (O_RDWR, O_NONBLOCK)")
+        }
+        fds[fd]!.nonBlocking = names.contains("O_NONBLOCK")
+        return .value(0)
+    }
+
+    func optionName(_ call: SyscallSpec) -> String {
+        if case .identifier(let name) = call.arguments[2] { return name }
+        return "?"
+    }
+
+    mutating func setsockopt(_ call: SyscallSpec, fd: Int, at location: SourceLocation) throws(ScriptFailure) -> CallResult {
+        let d = fds[fd]!
+        switch optionName(call) {
+        case "SO_REUSEADDR":
+            do throws(SocketError) {
+                try stack.setReuseAddress(d.socket, (integerArgument(call, 3) ?? 0) != 0)
+            } catch { return .error(error.errnoName) }
+            return .value(0)
+        case "SO_LINGER":
+            // Linger {1, 0}: close() aborts with a RST (RFC 9293 §3.10.5 ABORT). Other lingers close normally.
+            guard case .structure(let fields) = call.arguments[3], fields.count == 2,
+                let on = fields[0].value.integerValue, let seconds = fields[1].value.integerValue
+            else { throw fail(location, "SO_LINGER needs {l_onoff=N, l_linger=N}") }
+            fds[fd]!.lingerAbort = on != 0 && seconds == 0
+            return .value(0)
+        case "TCP_NODELAY":
+            // The engine has no Nagle switch: segments are sent as the window allows.
+            return .value(0)
+        default:
+            throw fail(location, "the engine has no \(optionName(call)) to set")
+        }
+    }
+
+    mutating func getsockopt(_ call: SyscallSpec, fd: Int, at location: SourceLocation) throws(ScriptFailure) -> CallResult {
+        let d = fds[fd]!
+        let actual: String
+        switch optionName(call) {
+        case "SO_ERROR": actual = stack.error(of: d.socket)?.errnoName ?? "0"
+        case "SO_REUSEADDR": actual = stack.connection(d.socket)?.reuseAddress == true ? "1" : "0"
+        default: throw fail(location, "the engine has no \(optionName(call)) to read")
+        }
+        var expected = ""
+        switch call.arguments[3] {
+        case .ellipsis: return .value(0)
+        case .array(let items) where items.count == 1:
+            switch items[0] {
+            case .integer(let v): expected = "\(v)"
+            case .identifier(let name): expected = name
+            default: throw fail(location, "getsockopt expects its value as [N] or [ENAME]")
+            }
+        default: throw fail(location, "getsockopt expects its value as [N] or [ENAME]")
+        }
+        if expected != actual {
+            throw fail(location, "getsockopt \(optionName(call)) gave [\(actual)]", expected: "[\(expected)]", actual: "[\(actual)]")
+        }
+        return .value(0)
+    }
+}

@@ -1,0 +1,35 @@
+/// Why a script failed: the line, what was expected, what happened, and the engine's state at that moment.
+public struct ScriptFailure: Error, Hashable, Sendable, CustomStringConvertible {
+    public var location: SourceLocation
+    public var message: String
+    public var expected: String?
+    public var actual: String?
+    /// One line per open descriptor, e.g. `fd 4: ESTABLISHED snd.una=1 snd.nxt=1 rcv.nxt=1`.
+    public var engineState: [String]
+
+    public init(location: SourceLocation, message: String, expected: String? = nil, actual: String? = nil, engineState: [String] = []) {
+        self.location = location
+        self.message = message
+        self.expected = expected
+        self.actual = actual
+        self.engineState = engineState
+    }
+
+    public var description: String {
+        var lines = ["line \(location.line): \(message)"]
+        if let expected { lines.append("  expected: \(expected)") }
+        if let actual { lines.append("  actual:   \(actual)") }
+        for state in engineState { lines.append("  engine:   \(state)") }
+        return lines.joined(separator: "\n")
+    }
+}
+
+/// The result of running one script.
+public struct ScriptOutcome: Hashable, Sendable {
+    public var file: String
+    public var personality: String
+    public var failure: ScriptFailure?
+    /// Shell lines and code blocks skipped under `allowUnsupported`.
+    public var skippedUnsupported: Int
+    public var passed: Bool { failure == nil }
+}

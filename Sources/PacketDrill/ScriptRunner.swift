@@ -1,0 +1,390 @@
+import TCPStack
+import TCPWire
+
+/// Runs a parsed script against `HostStack` on a virtual clock (microseconds from the script's time 0).
+///
+/// Stricter than packetdrill in one way: every packet the stack sends must be expected, including after the
+/// script's last line (the runner lets every pending timer fire before it declares a pass).
+public struct ScriptRunner {
+    public struct Options: Sendable {
+        /// Overrides the script's `// personality:` line.
+        public var personality: String?
+        /// Skip shell lines and code blocks instead of failing on them.
+        public var allowUnsupported: Bool
+        public init(personality: String? = nil, allowUnsupported: Bool = false) {
+            self.personality = personality
+            self.allowUnsupported = allowUnsupported
+        }
+    }
+
+    /// How long after the last line the runner watches for stray packets.
+    static let quietPeriodMicroseconds: Int64 = 600_000_000
+    static let defaultPersonality = "linux-6"
+    /// How far past an outbound packet's window the runner looks to report it late rather than missing.
+    static let lookAheadMicroseconds: Int64 = 10_000_000
+
+    let script: Script
+    let options: Options
+    var stack: HostStack
+    let personality: String
+    let tolerance: Int64
+    let local: IPv4Address
+    let remote: IPv4Address
+    let bindPort: UInt16
+    let connectPort: UInt16
+
+    /// Script time now, in microseconds.
+    var now: Int64 = 0
+    /// What relative times count from: the previous event's time (an outbound packet's actual time).
+    var base: Int64 = 0
+    var fds: [Int: Descriptor] = [:]
+    /// ISN of the stack's most recent SYN: outbound sequence numbers and inbound ACKs are relative to it.
+    var localISN: UInt32 = 0
+    var localPort: UInt16
+    var remotePort: UInt16 = 40000
+    /// Script TS val -> live TS val, learned from outbound packets, used to map inbound TS ecr.
+    var tsValues: [UInt32: UInt32] = [:]
+    /// Packets the stack sent and no line has matched yet, with the time they left.
+    var sent: [(time: Int64, packet: IPPacket)] = []
+    var pending: PendingCall?
+    var skipped = 0
+
+    struct Descriptor {
+        var socket: SocketID
+        var nonBlocking = false
+        var lingerAbort = false
+    }
+
+    struct PendingCall {
+        var event: ScriptEvent
+        var call: SyscallSpec
+        var fd: Int
+        /// When the call must return, with tolerance.
+        var earliest: Int64
+        var latest: Int64
+    }
+
+    public init(script: Script, options: Options = Options()) throws(ScriptFailure) {
+        self.script = script
+        self.options = options
+        let start = SourceLocation(line: 1, column: 1)
+        let name = options.personality ?? script.personality ?? Self.defaultPersonality
+        guard let config = Personality.configuration(named: name) else {
+            throw ScriptFailure(location: start, message: "unknown personality '\(name)' (known: \(Personality.names.joined(separator: ", ")))")
+        }
+        personality = name
+        func value(_ option: String, default fallback: Int64) throws(ScriptFailure) -> Int64 {
+            guard let text = script.option(option) else { return fallback }
+            guard let v = Int64(text), v >= 0 else {
+                throw ScriptFailure(location: start, message: "--\(option)=\(text) is not a non-negative integer")
+            }
+            return v
+        }
+        tolerance = try value("tolerance_usecs", default: 4000)
+        bindPort = UInt16(clamping: try value("bind_port", default: 8080))
+        connectPort = UInt16(clamping: try value("connect_port", default: 8080))
+        localPort = bindPort
+        if let version = script.option("ip_version"), version != "ipv4" {
+            throw ScriptFailure(location: start, message: "--ip_version=\(version) is not supported (ipv4 only)")
+        }
+        func address(_ option: String, default fallback: IPv4Address) throws(ScriptFailure) -> IPv4Address {
+            guard let text = script.option(option) else { return fallback }
+            guard let a = Self.parseIPv4(text) else {
+                throw ScriptFailure(location: start, message: "--\(option)=\(text) is not an IPv4 address")
+            }
+            return a
+        }
+        local = try address("local_ip", default: IPv4Address(192, 168, 0, 1))
+        remote = try address("remote_ip", default: IPv4Address(192, 0, 2, 1))
+        stack = HostStack(addresses: [.v4(local)], configuration: config, seed: 1)
+    }
+
+    /// `a.b.c.d`, or nil.
+    public static func parseIPv4(_ text: String) -> IPv4Address? {
+        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 4 else { return nil }
+        var bytes: [UInt8] = []
+        for p in parts {
+            guard let b = UInt8(p) else { return nil }
+            bytes.append(b)
+        }
+        return IPv4Address(bytes[0], bytes[1], bytes[2], bytes[3])
+    }
+
+    /// Parses and runs one script.
+    public static func run(text: String, file: String, options: Options = Options(), defines: Set<String> = []) throws(ScriptParseError) -> ScriptOutcome {
+        let script = try ScriptParser.parse(text, file: file, defines: defines)
+        return run(script, options: options)
+    }
+
+    public static func run(_ script: Script, options: Options = Options()) -> ScriptOutcome {
+        let name = options.personality ?? script.personality ?? defaultPersonality
+        do {
+            var runner = try ScriptRunner(script: script, options: options)
+            try runner.runAll()
+            return ScriptOutcome(file: script.file, personality: name, failure: nil, skippedUnsupported: runner.skipped)
+        } catch {
+            return ScriptOutcome(file: script.file, personality: name, failure: error, skippedUnsupported: 0)
+        }
+    }
+
+    // MARK: the main loop
+
+    mutating func runAll() throws(ScriptFailure) {
+        for event in script.events {
+            try step(event)
+        }
+        if let p = pending {
+            try settle(until: p.latest, expecting: false, at: p.event.location)
+            if let p = pending {
+                throw fail(p.event.location, "\(p.call.name) is still blocked at \(seconds(p.latest)) s")
+            }
+        }
+        try unexpectedSent(after: script.events.last?.location ?? SourceLocation(line: 1, column: 1), final: true)
+        // Let every timer fire: anything sent now is a packet no line expects.
+        var steps = 0
+        let horizon = now + Self.quietPeriodMicroseconds
+        while let deadline = nextDeadline(), deadline <= horizon, steps < 100_000 {
+            steps += 1
+            advance(to: deadline)
+            try unexpectedSent(after: script.events.last?.location ?? SourceLocation(line: 1, column: 1), final: true)
+        }
+    }
+
+    mutating func step(_ event: ScriptEvent) throws(ScriptFailure) {
+        let window = timeWindow(event.time)
+        switch event.body {
+        case .shell, .code:
+            guard options.allowUnsupported else {
+                let what = if case .shell = event.body { "shell command" } else { "code block" }
+                throw fail(event.location, "\(what) is not supported (run with --allow-unsupported to skip it)")
+            }
+            skipped += 1
+        case .packet(let spec) where spec.direction == .outbound:
+            try expectOutbound(spec, event: event, window: window)
+        case .packet(let spec):
+            try runUntil(window.at, location: event.location)
+            try inject(spec, at: event.location)
+            base = window.at
+        case .syscall(let call):
+            try runUntil(window.at, location: event.location)
+            base = window.at
+            try startCall(call, event: event)
+        }
+    }
+
+    struct Window {
+        var at: Int64
+        var earliest: Int64
+        var latest: Int64
+    }
+
+    func point(_ p: TimePoint, from origin: Int64) -> Int64 { p.relative ? origin + p.microseconds : p.microseconds }
+
+    func timeWindow(_ time: EventTime?) -> Window {
+        switch time {
+        case nil, .any:
+            return Window(at: max(base, now), earliest: Int64.min, latest: Int64.max)
+        case .at(let p):
+            let t = point(p, from: base)
+            return Window(at: max(t, now), earliest: t - tolerance, latest: t + tolerance)
+        case .range(let lo, let hi):
+            let a = point(lo, from: base), b = point(hi, from: base)
+            return Window(at: max(a, now), earliest: a - tolerance, latest: b + tolerance)
+        }
+    }
+
+    func seconds(_ usec: Int64) -> String {
+        let sign = usec < 0 ? "-" : ""
+        let v = usec < 0 ? -usec : usec
+        var frac = String(v % 1_000_000)
+        while frac.count < 6 { frac = "0" + frac }
+        return "\(sign)\(v / 1_000_000).\(frac)"
+    }
+
+    // MARK: time
+
+    func nextDeadline() -> Int64? {
+        guard let d = stack.nextDeadline else { return nil }
+        // Round up to the microsecond so the timer has fired when we get there.
+        return max(now, (d.nanoseconds + 999) / 1000)
+    }
+
+    mutating func advance(to t: Int64) {
+        now = max(now, t)
+        stack.advance(to: Instant(nanoseconds: now * 1000))
+        collect()
+    }
+
+    mutating func collect() {
+        for packet in stack.takePackets() {
+            if packet.tcp.flags.contains(.syn) {
+                localISN = packet.tcp.sequenceNumber
+                localPort = packet.tcp.sourcePort
+                remotePort = packet.tcp.destinationPort
+            }
+            sent.append((now, packet))
+        }
+    }
+
+    /// Fires timers up to `t`. Packets sent meanwhile are unexpected, since the next line is not an outbound packet.
+    mutating func runUntil(_ t: Int64, location: SourceLocation) throws(ScriptFailure) {
+        try settle(until: t, expecting: false, at: location)
+        advance(to: t)
+        try retryPending()
+        try unexpectedSent(after: location, final: false)
+    }
+
+    /// Advances through timer deadlines up to `t`, retrying a blocked call after each; stops early once a packet
+    /// is waiting when `expecting` is set.
+    mutating func settle(until t: Int64, expecting: Bool, at location: SourceLocation) throws(ScriptFailure) {
+        var steps = 0
+        while steps < 100_000 {
+            steps += 1
+            if expecting && !sent.isEmpty { return }
+            if !expecting { try unexpectedSent(after: location, final: false) }
+            guard let d = nextDeadline(), d <= t else { return }
+            advance(to: d)
+            try retryPending()
+        }
+    }
+
+    mutating func unexpectedSent(after location: SourceLocation, final: Bool) throws(ScriptFailure) {
+        guard let first = sent.first else { return }
+        let when = final ? "after the last line" : "before line \(location.line)"
+        throw fail(location, "unexpected outbound packet at \(seconds(first.time)) s \(when)",
+            actual: PacketText.outbound(first.packet.tcp, isn: localISN))
+    }
+
+    // MARK: packets
+
+    mutating func expectOutbound(_ spec: PacketSpec, event: ScriptEvent, window: Window) throws(ScriptFailure) {
+        if sent.isEmpty {
+            try settle(until: window.latest, expecting: true, at: event.location)
+        }
+        guard let (time, packet) = sent.first else {
+            // Look ahead on a copy to tell a late packet from a missing one.
+            var probe = self
+            try? probe.settle(until: window.latest + Self.lookAheadMicroseconds, expecting: true, at: event.location)
+            if let (late, packet) = probe.sent.first {
+                throw fail(event.location,
+                    "outbound packet late: sent at \(seconds(late)) s, expected by \(seconds(window.latest)) s (tolerance \(tolerance) us)",
+                    expected: PacketText.spec(spec), actual: PacketText.outbound(packet.tcp, isn: probe.localISN))
+            }
+            advance(to: window.latest)
+            throw fail(event.location, "missing outbound packet: none sent by \(seconds(window.latest)) s",
+                expected: PacketText.spec(spec))
+        }
+        sent.removeFirst()
+        let actual = PacketText.outbound(packet.tcp, isn: localISN)
+        if time < window.earliest || time > window.latest {
+            let why = time < window.earliest ? "early" : "late"
+            throw fail(event.location,
+                "outbound packet \(why): sent at \(seconds(time)) s, expected \(seconds(window.earliest + tolerance))"
+                    + (window.latest == Int64.max ? "" : "...\(seconds(window.latest - tolerance))")
+                    + " s (tolerance \(tolerance) us)",
+                expected: PacketText.spec(spec), actual: actual)
+        }
+        if let mismatch = mismatch(spec, packet.tcp) {
+            throw fail(event.location, "outbound packet differs: \(mismatch)", expected: PacketText.spec(spec), actual: actual)
+        }
+        base = time
+    }
+
+    /// What differs between the scripted and the actual outbound segment, or nil.
+    mutating func mismatch(_ spec: PacketSpec, _ s: TCPSegment) -> String? {
+        if s.flags != spec.flags { return "flags \(PacketText.flags(s.flags)), expected \(spec.flagsText)" }
+        if packetSource(s) != nil { return packetSource(s) }
+        let seq = s.sequenceNumber &- localISN
+        if seq != spec.sequenceStart { return "sequence \(seq), expected \(spec.sequenceStart)" }
+        if s.payload.count != spec.payloadLength { return "payload length \(s.payload.count), expected \(spec.payloadLength)" }
+        if let ack = spec.ack, s.acknowledgmentNumber != ack { return "ack \(s.acknowledgmentNumber), expected \(ack)" }
+        if let win = spec.window, s.window != win { return "window \(s.window), expected \(win)" }
+        if let urg = spec.urgentPointer, s.urgentPointer != urg { return "urgent pointer \(s.urgentPointer), expected \(urg)" }
+        let actual = PacketText.trimmedOptions(s.options)
+        switch spec.options {
+        case .any:
+            break
+        case .none:
+            if !actual.isEmpty { return "options \(PacketText.options(actual)), expected none" }
+        case .list(var expected):
+            while expected.last == .endOfList { expected.removeLast() }
+            guard expected.count == actual.count else {
+                return "options \(PacketText.options(actual)), expected \(PacketText.options(expected))"
+            }
+            for (e, a) in zip(expected, actual) {
+                // The TS val is the stack's clock: learn the mapping, check only the echo.
+                if case .timestamps(let scriptVal, let ecr) = e, case .timestamps(let liveVal, let liveEcr) = a {
+                    if ecr != liveEcr { return "TS ecr \(liveEcr), expected \(ecr)" }
+                    tsValues[scriptVal] = liveVal
+                } else if e != a {
+                    return "options \(PacketText.options(actual)), expected \(PacketText.options(expected))"
+                }
+            }
+        }
+        return nil
+    }
+
+    func packetSource(_ s: TCPSegment) -> String? {
+        guard s.destinationPort == remotePort else { return "destination port \(s.destinationPort), expected \(remotePort)" }
+        return nil
+    }
+
+    mutating func inject(_ spec: PacketSpec, at location: SourceLocation) throws(ScriptFailure) {
+        var list: [TCPOption] = []
+        switch spec.options {
+        case .none: break
+        case .any: throw fail(location, "an inbound packet cannot have <...> options")
+        case .list(let options):
+            for o in options {
+                switch o {
+                case .timestamps(let value, let ecr):
+                    // packetdrill: an inbound ecr names a script TS val; send the live value the stack used.
+                    list.append(.timestamps(value: value, echoReply: tsValues[ecr] ?? ecr))
+                case .sack(let blocks):
+                    list.append(.sack(blocks.map { SACKBlock(left: $0.left &+ localISN, right: $0.right &+ localISN) }))
+                default:
+                    list.append(o)
+                }
+            }
+        }
+        let options: TCPOptions
+        do { options = try TCPOptions(list) } catch { throw fail(location, "options do not fit in a TCP header") }
+        let segment = TCPSegment(
+            sourcePort: remotePort, destinationPort: localPort,
+            sequenceNumber: spec.sequenceStart, acknowledgmentNumber: spec.ack.map { $0 &+ localISN } ?? 0,
+            flags: spec.flags, window: spec.window ?? 65535, urgentPointer: spec.urgentPointer ?? 0,
+            options: options, payload: [UInt8](repeating: 0, count: spec.payloadLength))
+        var packet = IPPacket(from: .v4(remote), to: .v4(local), tcp: segment)
+        packet.fillChecksums()
+        stack.receive(packet, now: Instant(nanoseconds: now * 1000))
+        collect()
+        try retryPending()
+    }
+
+    // MARK: failures
+
+    func fail(_ location: SourceLocation, _ message: String, expected: String? = nil, actual: String? = nil) -> ScriptFailure {
+        ScriptFailure(location: location, message: message, expected: expected, actual: actual, engineState: engineState())
+    }
+
+    func engineState() -> [String] {
+        var lines: [String] = []
+        for fd in fds.keys.sorted() {
+            let id = fds[fd]!.socket
+            guard let c = stack.connection(id) else {
+                lines.append("fd \(fd): no socket")
+                continue
+            }
+            var line = "fd \(fd): \(c.state.rfcName)"
+            if c.state != .closed && c.state != .listen {
+                let isn = c.iss.rawValue
+                line += " snd.una=\(c.sndUna.rawValue &- isn) snd.nxt=\(c.sndNxt.rawValue &- isn) rcv.nxt=\(c.rcvNxt.rawValue) snd.wnd=\(c.sndWnd)"
+            }
+            if let e = c.pendingError { line += " error=\(e.errnoName)" }
+            lines.append(line)
+        }
+        lines.append("time \(seconds(now)) s, personality \(personality)")
+        return lines
+    }
+}

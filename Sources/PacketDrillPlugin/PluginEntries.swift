@@ -1,0 +1,299 @@
+import CPacketDrillABI
+import Glibc
+import TCPStack
+import TCPWire
+
+/// The library's one export: packetdrill's `--so_filename` loader calls it with `--so_flags`
+/// (`personality=linux-6 local_ip=192.168.0.1`) and a table to fill.
+@_cdecl("packetdrill_interface_init")
+public func packetdrillInterfaceInit(_ flags: UnsafePointer<CChar>?, _ table: UnsafeMutablePointer<selfconnect_pd_table>?) {
+    guard let table else { return }
+    let host = PluginHost(flags: flags.map { String(cString: $0) } ?? "")
+    let context = UnsafeMutablePointer<selfconnect_pd_context>.allocate(capacity: 1)
+    context.initialize(to: selfconnect_pd_context(
+        host: Unmanaged.passRetained(host).toOpaque(),
+        fcntl: { host, fd, command, argument in PluginEntries.fcntl(host, fd, command, argument) }))
+    table.pointee = selfconnect_pd_table()
+    table.pointee.context = UnsafeMutableRawPointer(context)
+    table.pointee.release = { context in
+        guard let context else { return }
+        let c = context.assumingMemoryBound(to: selfconnect_pd_context.self)
+        Unmanaged<PluginHost>.fromOpaque(c.pointee.host).release()
+        c.deallocate()
+    }
+    selfconnect_pd_fill_c_entries(table)
+    PluginEntries.fill(table)
+}
+
+extension PluginEntries {
+    /// fcntl with its argument made explicit by the C trampoline: F_GETFL and F_SETFL (O_NONBLOCK) only.
+    /// `hostPointer` is the host object itself, not the table's context.
+    static func fcntl(_ hostPointer: UnsafeMutableRawPointer?, _ fd: Int32, _ command: Int32, _ argument: Int) -> Int32 {
+        run(Unmanaged<PluginHost>.fromOpaque(hostPointer!).takeUnretainedValue()) { host in
+            guard let d = host.descriptors[fd] else { return .failure(EBADF) }
+            switch command {
+            case F_GETFL: return .success(Int(O_RDWR | (d.nonBlocking ? O_NONBLOCK : 0)))
+            case F_SETFL:
+                host.descriptors[fd]!.nonBlocking = argument & Int(O_NONBLOCK) != 0
+                return .success(0)
+            default: return .failure(EINVAL)
+            }
+        }
+    }
+}
+
+enum CallOutcome {
+    case success(Int)
+    case failure(Int32)
+}
+
+enum PluginEntries {
+    static func host(_ context: UnsafeMutableRawPointer?) -> PluginHost {
+        let c = context!.assumingMemoryBound(to: selfconnect_pd_context.self)
+        return Unmanaged<PluginHost>.fromOpaque(c.pointee.host).takeUnretainedValue()
+    }
+
+    /// Runs `body` under the lock of the table context's host; a failure sets errno and returns -1.
+    static func call<T: BinaryInteger>(_ context: UnsafeMutableRawPointer?, _ body: (PluginHost) -> CallOutcome) -> T {
+        run(host(context), body)
+    }
+
+    static func run<T: BinaryInteger>(_ h: PluginHost, _ body: (PluginHost) -> CallOutcome) -> T {
+        let outcome = h.locked { () -> CallOutcome in
+            let result = body(h)
+            h.collect()
+            return result
+        }
+        switch outcome {
+        case .success(let v): return T(v)
+        case .failure(let e):
+            errno = e
+            return -1
+        }
+    }
+
+    static func endpoint(_ address: UnsafePointer<sockaddr>?, _ length: socklen_t) -> Endpoint? {
+        guard let address, length >= socklen_t(MemoryLayout<sockaddr_in>.size),
+            address.pointee.sa_family == sa_family_t(AF_INET)
+        else { return nil }
+        let sin = UnsafeRawPointer(address).loadUnaligned(as: sockaddr_in.self)
+        let ip = IPv4Address(rawValue: UInt32(bigEndian: sin.sin_addr.s_addr))
+        return Endpoint(.v4(ip), UInt16(bigEndian: sin.sin_port))
+    }
+
+    static func write(_ endpoint: Endpoint?, to address: UnsafeMutablePointer<sockaddr>?, length: UnsafeMutablePointer<socklen_t>?) {
+        guard let endpoint, let address, let length, case .v4(let ip) = endpoint.address,
+            length.pointee >= socklen_t(MemoryLayout<sockaddr_in>.size)
+        else { return }
+        var sin = sockaddr_in()
+        sin.sin_family = sa_family_t(AF_INET)
+        sin.sin_port = endpoint.port.bigEndian
+        sin.sin_addr.s_addr = ip.rawValue.bigEndian
+        UnsafeMutableRawPointer(address).storeBytes(of: sin, as: sockaddr_in.self)
+        length.pointee = socklen_t(MemoryLayout<sockaddr_in>.size)
+    }
+
+    static func socketCall(_ body: () throws(SocketError) -> Int) -> CallOutcome {
+        do throws(SocketError) { return .success(try body()) } catch { return .failure(error.errnoValue) }
+    }
+
+    static func fill(_ table: UnsafeMutablePointer<selfconnect_pd_table>) {
+        table.pointee.sock_socket = { context, domain, type, _ in
+            PluginEntries.call(context) { host in
+                guard domain == AF_INET, type & 0xf == Int32(SOCK_STREAM.rawValue) else { return .failure(EAFNOSUPPORT) }
+                let nonBlocking = type & Int32(SOCK_NONBLOCK.rawValue) != 0
+                return .success(Int(host.newDescriptor(host.stack.socket(), nonBlocking: nonBlocking)))
+            }
+        }
+        table.pointee.sock_bind = { context, fd, address, length in
+            PluginEntries.call(context) { host in
+                guard let d = host.descriptors[fd] else { return .failure(EBADF) }
+                guard let endpoint = PluginEntries.endpoint(address, length) else { return .failure(EAFNOSUPPORT) }
+                return PluginEntries.socketCall { () throws(SocketError) in try host.stack.bind(d.socket, to: endpoint); return 0 }
+            }
+        }
+        table.pointee.sock_listen = { context, fd, backlog in
+            PluginEntries.call(context) { host in
+                guard let d = host.descriptors[fd] else { return .failure(EBADF) }
+                return PluginEntries.socketCall { () throws(SocketError) in try host.stack.listen(d.socket, backlog: Int(backlog)); return 0 }
+            }
+        }
+        table.pointee.sock_accept = { context, fd, address, length in
+            PluginEntries.call(context) { host in
+                guard let d = host.descriptors[fd] else { return .failure(EBADF) }
+                let result = host.blocking(fd) { () -> CallOutcome? in
+                    do throws(SocketError) {
+                        let child = try host.stack.accept(d.socket)
+                        PluginEntries.write(host.stack.remoteEndpoint(of: child), to: address, length: length)
+                        return .success(Int(host.newDescriptor(child, nonBlocking: false)))
+                    } catch {
+                        return error == .wouldBlock ? nil : .failure(error.errnoValue)
+                    }
+                }
+                return result ?? .failure(EAGAIN)
+            }
+        }
+        table.pointee.sock_connect = { context, fd, address, length in
+            PluginEntries.call(context) { host in
+                guard let d = host.descriptors[fd] else { return .failure(EBADF) }
+                guard let remote = PluginEntries.endpoint(address, length) else { return .failure(EAFNOSUPPORT) }
+                do throws(SocketError) {
+                    try host.stack.connect(d.socket, to: remote, now: host.instant)
+                } catch {
+                    return .failure(error.errnoValue)
+                }
+                host.collect()
+                let result = host.blocking(fd) { () -> CallOutcome? in
+                    switch host.stack.state(of: d.socket) {
+                    case .synSent, .synReceived: return nil
+                    case .closed, nil: return .failure(host.stack.error(of: d.socket)?.errnoValue ?? ECONNREFUSED)
+                    default: return .success(0)
+                    }
+                }
+                return result ?? .failure(EINPROGRESS)
+            }
+        }
+        table.pointee.sock_read = { context, fd, buffer, count in PluginEntries.receive(context, fd, buffer, count) }
+        table.pointee.sock_recv = { context, fd, buffer, count, _ in PluginEntries.receive(context, fd, buffer, count) }
+        table.pointee.sock_write = { context, fd, buffer, count in PluginEntries.send(context, fd, buffer, count) }
+        table.pointee.sock_send = { context, fd, buffer, count, _ in PluginEntries.send(context, fd, buffer, count) }
+        table.pointee.sock_close = { context, fd in
+            PluginEntries.call(context) { host in
+                guard let d = host.descriptors.removeValue(forKey: fd) else { return .failure(EBADF) }
+                return PluginEntries.socketCall { () throws(SocketError) in
+                    if d.lingerAbort {
+                        try host.stack.abort(d.socket, now: host.instant)
+                    } else {
+                        try host.stack.close(d.socket, now: host.instant)
+                    }
+                    return 0
+                }
+            }
+        }
+        table.pointee.sock_shutdown = { context, fd, how in
+            PluginEntries.call(context) { host in
+                guard let d = host.descriptors[fd] else { return .failure(EBADF) }
+                let mode: ShutdownHow
+                switch how {
+                case Int32(SHUT_RD): mode = .read
+                case Int32(SHUT_WR): mode = .write
+                case Int32(SHUT_RDWR): mode = .both
+                default: return .failure(EINVAL)
+                }
+                return PluginEntries.socketCall { () throws(SocketError) in try host.stack.shutdown(d.socket, mode, now: host.instant); return 0 }
+            }
+        }
+        table.pointee.sock_getsockopt = { context, fd, level, name, value, length in
+            PluginEntries.call(context) { host in
+                guard let d = host.descriptors[fd] else { return .failure(EBADF) }
+                guard let value, let length, length.pointee >= 4 else { return .failure(EINVAL) }
+                let v: Int32
+                switch (level, name) {
+                case (SOL_SOCKET, SO_ERROR): v = host.stack.error(of: d.socket)?.errnoValue ?? 0
+                case (SOL_SOCKET, SO_REUSEADDR): v = host.stack.connection(d.socket)?.reuseAddress == true ? 1 : 0
+                default: return .failure(ENOPROTOOPT)
+                }
+                value.storeBytes(of: v, as: Int32.self)
+                length.pointee = 4
+                return .success(0)
+            }
+        }
+        table.pointee.sock_setsockopt = { context, fd, level, name, value, length in
+            PluginEntries.call(context) { host in
+                guard let d = host.descriptors[fd] else { return .failure(EBADF) }
+                guard let value, length >= 4 else { return .failure(EINVAL) }
+                let flag = value.loadUnaligned(as: Int32.self)
+                switch (level, name) {
+                case (SOL_SOCKET, SO_REUSEADDR):
+                    return PluginEntries.socketCall { () throws(SocketError) in try host.stack.setReuseAddress(d.socket, flag != 0); return 0 }
+                case (SOL_SOCKET, SO_LINGER):
+                    guard length >= socklen_t(MemoryLayout<linger>.size) else { return .failure(EINVAL) }
+                    let l = value.loadUnaligned(as: linger.self)
+                    host.descriptors[fd]!.lingerAbort = l.l_onoff != 0 && l.l_linger == 0
+                    return .success(0)
+                case (Int32(IPPROTO_TCP), TCP_NODELAY):
+                    // The engine has no Nagle switch.
+                    return .success(0)
+                default:
+                    return .failure(ENOPROTOOPT)
+                }
+            }
+        }
+        table.pointee.device_send = { context, packet, count in
+            PluginEntries.call(context) { host in
+                guard let packet else { return .failure(EINVAL) }
+                let bytes = UnsafeRawBufferPointer(start: packet, count: count)
+                guard let parsed = try? IPPacket(parsing: bytes) else { return .failure(EINVAL) }
+                host.stack.receive(parsed, now: host.instant)
+                return .success(0)
+            }
+        }
+        table.pointee.device_receive = { context, packet, count, time in
+            PluginEntries.call(context) { host in
+                guard let packet, let count else { return .failure(EINVAL) }
+                if host.sent.isEmpty {
+                    // Nothing waiting: let time pass, to the next timer at most, so a polling caller progresses.
+                    let next = host.stack.nextDeadline.map { ($0.nanoseconds + 999) / 1000 } ?? Int64.max
+                    host.advance(to: min(next, host.nowMicroseconds + PluginHost.idleStepMicroseconds))
+                }
+                guard !host.sent.isEmpty else {
+                    count.pointee = 0
+                    return .success(0)
+                }
+                let (when, bytes) = host.sent.removeFirst()
+                guard bytes.count <= count.pointee else { return .failure(EMSGSIZE) }
+                bytes.withUnsafeBytes { packet.copyMemory(from: $0.baseAddress!, byteCount: bytes.count) }
+                count.pointee = bytes.count
+                time?.pointee = PluginHost.epochMicroseconds + when
+                return .success(0)
+            }
+        }
+        table.pointee.clock_sleep = { context, usecs in
+            PluginEntries.call(context) { host in
+                host.advance(to: host.nowMicroseconds + Int64(usecs))
+                return .success(0)
+            }
+        }
+        table.pointee.clock_now = { context, now, _ in
+            PluginEntries.call(context) { host in
+                guard let now else { return .failure(EFAULT) }
+                let t = PluginHost.epochMicroseconds + host.nowMicroseconds
+                now.pointee = timeval(tv_sec: Int(t / 1_000_000), tv_usec: Int(t % 1_000_000))
+                return .success(0)
+            }
+        }
+    }
+
+    static func receive(_ context: UnsafeMutableRawPointer?, _ fd: Int32, _ buffer: UnsafeMutableRawPointer?, _ count: Int) -> Int {
+        call(context) { host in
+            guard let d = host.descriptors[fd] else { return .failure(EBADF) }
+            let result = host.blocking(fd) { () -> CallOutcome? in
+                do throws(SocketError) {
+                    let bytes = try host.stack.receive(d.socket, maxBytes: count, now: host.instant)
+                    if let buffer, !bytes.isEmpty {
+                        bytes.withUnsafeBytes { buffer.copyMemory(from: $0.baseAddress!, byteCount: bytes.count) }
+                    }
+                    return .success(bytes.count)
+                } catch {
+                    return error == .wouldBlock ? nil : .failure(error.errnoValue)
+                }
+            }
+            return result ?? .failure(EAGAIN)
+        }
+    }
+
+    static func send(_ context: UnsafeMutableRawPointer?, _ fd: Int32, _ buffer: UnsafeRawPointer?, _ count: Int) -> Int {
+        call(context) { host in
+            guard let d = host.descriptors[fd] else { return .failure(EBADF) }
+            let bytes = buffer.map { Array(UnsafeRawBufferPointer(start: $0, count: count)) } ?? [UInt8](repeating: 0, count: count)
+            let result = host.blocking(fd) { () -> CallOutcome? in
+                do throws(SocketError) {
+                    return .success(try host.stack.send(d.socket, bytes, now: host.instant))
+                } catch {
+                    return error == .wouldBlock ? nil : .failure(error.errnoValue)
+                }
+            }
+            return result ?? .failure(EAGAIN)
+        }
+    }
+}

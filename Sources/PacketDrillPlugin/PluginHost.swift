@@ -1,0 +1,129 @@
+import Glibc
+import PacketDrill
+import TCPStack
+import TCPWire
+
+/// The engine behind the packetdrill plugin: one `HostStack`, the descriptors packetdrill sees, the packets the
+/// stack sent, and the virtual clock. packetdrill calls socket functions from its syscall thread and the device
+/// and clock functions from its main thread, so every entry takes `lock`; blocked calls wait on `changed`.
+final class PluginHost: @unchecked Sendable {
+    struct Descriptor {
+        var socket: SocketID
+        var nonBlocking: Bool
+        var lingerAbort = false
+    }
+
+    /// Virtual wall clock origin: 2020-01-01 00:00:00 UTC, in microseconds.
+    static let epochMicroseconds: Int64 = 1_577_836_800_000_000
+    /// With nothing to send, an idle poll of the device moves the clock this far (or to the next timer).
+    static let idleStepMicroseconds: Int64 = 1_000
+    /// Real-time bound on a blocked call, so a script that never unblocks it cannot hang packetdrill.
+    static let blockedCallLimitSeconds = 10
+
+    private var mutex = pthread_mutex_t()
+    private var changed = pthread_cond_t()
+    var stack: HostStack
+    let local: IPv4Address
+    var nowMicroseconds: Int64 = 0
+    var sent: [(time: Int64, bytes: [UInt8])] = []
+    var descriptors: [Int32: Descriptor] = [:]
+
+    init(flags: String) {
+        var personality = "linux-6"
+        var local = IPv4Address(192, 168, 0, 1)
+        for item in flags.split(whereSeparator: { $0 == " " || $0 == "," }) {
+            let pair = item.split(separator: "=", maxSplits: 1)
+            guard pair.count == 2 else { continue }
+            switch pair[0] {
+            case "personality": personality = String(pair[1])
+            case "local_ip": local = ScriptRunner.parseIPv4(String(pair[1])) ?? local
+            default: break
+            }
+        }
+        self.local = local
+        let configuration = Personality.configuration(named: personality) ?? Personality.configuration(named: "linux-6")!
+        stack = HostStack(addresses: [.v4(local)], configuration: configuration, seed: 1)
+        pthread_mutex_init(&mutex, nil)
+        pthread_cond_init(&changed, nil)
+    }
+
+    deinit {
+        pthread_cond_destroy(&changed)
+        pthread_mutex_destroy(&mutex)
+    }
+
+    func locked<T>(_ body: () -> T) -> T {
+        pthread_mutex_lock(&mutex)
+        defer { pthread_mutex_unlock(&mutex) }
+        return body()
+    }
+
+    var instant: Instant { Instant(nanoseconds: nowMicroseconds * 1000) }
+
+    /// Moves packets the stack produced into `sent`, stamped with the current time. Caller holds the lock.
+    func collect() {
+        for packet in stack.takePackets() {
+            sent.append((nowMicroseconds, packet.bytes()))
+        }
+        pthread_cond_broadcast(&changed)
+    }
+
+    /// Runs timers up to `target` in deadline order. Caller holds the lock.
+    func advance(to target: Int64) {
+        var steps = 0
+        while let d = stack.nextDeadline, steps < 100_000 {
+            let due = (d.nanoseconds + 999) / 1000
+            guard due <= target else { break }
+            steps += 1
+            nowMicroseconds = max(nowMicroseconds, due)
+            stack.advance(to: instant)
+            collect()
+        }
+        nowMicroseconds = max(nowMicroseconds, target)
+        stack.advance(to: instant)
+        collect()
+    }
+
+    /// Retries `attempt` until it no longer would block, waiting for the stack to change in between.
+    /// Caller holds the lock; `attempt` returns nil while the call would block.
+    func blocking<T>(_ fd: Int32, _ attempt: () -> T?) -> T? {
+        if let result = attempt() { return result }
+        guard let d = descriptors[fd], !d.nonBlocking else { return nil }
+        var deadline = timespec()
+        clock_gettime(CLOCK_REALTIME, &deadline)
+        deadline.tv_sec += Self.blockedCallLimitSeconds
+        while true {
+            if pthread_cond_timedwait(&changed, &mutex, &deadline) == ETIMEDOUT { return attempt() }
+            if let result = attempt() { return result }
+        }
+    }
+
+    func newDescriptor(_ socket: SocketID, nonBlocking: Bool) -> Int32 {
+        var fd: Int32 = 3
+        while descriptors[fd] != nil { fd += 1 }
+        descriptors[fd] = Descriptor(socket: socket, nonBlocking: nonBlocking)
+        return fd
+    }
+}
+
+extension SocketError {
+    /// The Linux errno value.
+    var errnoValue: Int32 {
+        switch self {
+        case .connectionRefused: ECONNREFUSED
+        case .connectionReset: ECONNRESET
+        case .timedOut: ETIMEDOUT
+        case .addressInUse: EADDRINUSE
+        case .addressNotAvailable: EADDRNOTAVAIL
+        case .invalidArgument: EINVAL
+        case .notConnected: ENOTCONN
+        case .alreadyConnected: EISCONN
+        case .alreadyInProgress: EALREADY
+        case .inProgress: EINPROGRESS
+        case .wouldBlock: EAGAIN
+        case .badDescriptor: EBADF
+        case .brokenPipe: EPIPE
+        case .operationNotSupported: EOPNOTSUPP
+        }
+    }
+}

@@ -1,0 +1,115 @@
+import ArgumentParser
+import Foundation
+import PacketDrill
+
+struct ScriptCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "script",
+        abstract: "packetdrill scripts against the SelfConnect engine.",
+        subcommands: [ScriptRunCommand.self]
+    )
+}
+
+struct ScriptRunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run packetdrill scripts against the engine on a virtual clock.",
+        discussion: "Prints PASS or FAIL per file. Exit 0 if all pass, 1 if any fails, 2 on a parse error."
+    )
+
+    @Option(help: "Engine personality, overriding each script's '// personality:' line (\(Personality.names.joined(separator: ", "))).")
+    var personality: String?
+
+    @Flag(help: "Skip shell lines and %{ }% code blocks instead of failing on them.")
+    var allowUnsupported = false
+
+    @Flag(help: "One JSON object per file.")
+    var json = false
+
+    @Option(name: .customShort("D"), help: ArgumentHelp("Define a name for #ifdef.", valueName: "name"))
+    var defines: [String] = []
+
+    @Argument(help: "Script files.")
+    var files: [String]
+
+    func validate() throws {
+        if files.isEmpty { throw ValidationError("no script files given") }
+        if let personality, Personality.configuration(named: personality) == nil {
+            throw ValidationError("unknown personality '\(personality)' (known: \(Personality.names.joined(separator: ", ")))")
+        }
+    }
+
+    func run() async throws {
+        var parseErrors = 0
+        var failures = 0
+        let options = ScriptRunner.Options(personality: personality, allowUnsupported: allowUnsupported)
+        for file in files {
+            guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
+                printError("\(file):1:1: error: cannot read the file")
+                parseErrors += 1
+                continue
+            }
+            let outcome: ScriptOutcome
+            do {
+                outcome = try ScriptRunner.run(text: text, file: file, options: options, defines: Set(defines))
+            } catch {
+                printError(error.description)
+                if json { print(ScriptJSON.parseError(error)) }
+                parseErrors += 1
+                continue
+            }
+            if outcome.failure != nil { failures += 1 }
+            print(json ? ScriptJSON.outcome(outcome) : Self.text(outcome))
+        }
+        if parseErrors > 0 { throw ExitCode(2) }
+        if failures > 0 { throw ExitCode(1) }
+    }
+
+    static func text(_ outcome: ScriptOutcome) -> String {
+        let skipped = outcome.skippedUnsupported > 0 ? " (\(outcome.skippedUnsupported) unsupported lines skipped)" : ""
+        guard let failure = outcome.failure else { return "PASS \(outcome.file) [\(outcome.personality)]\(skipped)" }
+        return "FAIL \(outcome.file) [\(outcome.personality)]\n" + failure.description.split(separator: "\n").map { "  " + $0 }.joined(separator: "\n")
+    }
+}
+
+/// JSON lines for `script run --json`.
+enum ScriptJSON {
+    static func string(_ s: String) -> String {
+        var out = "\""
+        for scalar in s.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\t": out += "\\t"
+            default:
+                if scalar.value < 0x20 {
+                    let hex = String(scalar.value, radix: 16)
+                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                } else {
+                    out.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        return out + "\""
+    }
+
+    static func outcome(_ o: ScriptOutcome) -> String {
+        var fields = [
+            "\"file\":\(string(o.file))", "\"personality\":\(string(o.personality))",
+            "\"result\":\(string(o.passed ? "pass" : "fail"))", "\"skipped_unsupported\":\(o.skippedUnsupported)",
+        ]
+        if let f = o.failure {
+            fields.append("\"line\":\(f.location.line)")
+            fields.append("\"message\":\(string(f.message))")
+            fields.append("\"expected\":\(f.expected.map(string) ?? "null")")
+            fields.append("\"actual\":\(f.actual.map(string) ?? "null")")
+            fields.append("\"engine\":[\(f.engineState.map(string).joined(separator: ","))]")
+        }
+        return "{" + fields.joined(separator: ",") + "}"
+    }
+
+    static func parseError(_ e: ScriptParseError) -> String {
+        "{\"file\":\(string(e.file)),\"result\":\"parse-error\",\"line\":\(e.location.line),\"column\":\(e.location.column),\"message\":\(string(e.message))}"
+    }
+}

@@ -1,1 +1,0 @@
-// Tests for NetSim live beside this file.

@@ -1,0 +1,75 @@
+import NetSim
+import TCPStack
+import TCPWire
+import Testing
+
+@Suite struct SimulatorTests {
+    func telnetRun(refusals: Int, seed: UInt64 = 1) -> (Simulator<LoopbackToyStack>, TelnetClient<LoopbackToyStack>) {
+        var sim = Simulator<LoopbackToyStack>(seed: seed)
+        let host = sim.addHost(name: "h", addresses: [.v4(.loopback)], stack: LoopbackToyStack(refusals: refusals))
+        let app = sim.install(TelnetClient<LoopbackToyStack>(remote: Endpoint(.v4(.loopback), 50000)), on: host)
+        _ = sim.run()
+        return (sim, sim.application(app, as: TelnetClient<LoopbackToyStack>.self)!)
+    }
+
+    @Test func telnetClientRetriesUntilConnectedThenEchoes() {
+        let (sim, client) = telnetRun(refusals: 3)
+        let refused = "telnet: connect to address 127.0.0.1: Connection refused"
+        let expected = Array(repeating: ["Trying 127.0.0.1...", refused], count: 3).flatMap { $0 } + [
+            "Trying 127.0.0.1...", "Connected to 127.0.0.1.", "Escape character is '^]'.",
+            "test1", "test1", "test2", "test2",
+        ]
+        #expect(sim.story.map(\.text) == expected)
+        #expect(client.attempts.count == 4)
+        #expect(client.attempts.map(\.result) == [.connectionRefused, .connectionRefused, .connectionRefused, nil])
+        #expect(client.attempts.map { $0.local?.port } == [40000, 40001, 40002, 40003])
+    }
+
+    @Test func tapsRecordEveryPacketWithItsVirtualTime() {
+        let (sim, _) = telnetRun(refusals: 2)
+        // Three SYNs, then the two typed lines.
+        #expect(sim.captures.count == 5)
+        #expect(sim.captures.map(\.interface) == Array(repeating: "lo", count: 5))
+        // The retry waits 50 µs after each refusal, and each SYN takes the 6 µs loopback hop.
+        #expect(sim.captures.prefix(3).map(\.time.nanoseconds) == [0, 56_000, 112_000])
+        #expect(sim.packetsSent == 5)
+        #expect(sim.transitions.count == 1)
+        #expect(sim.transitions.first?.host == "h")
+        #expect(sim.transitions.first?.time == Instant(nanoseconds: 118_000))
+    }
+
+    @Test func maxAttemptsStopsTheLoop() {
+        var sim = Simulator<LoopbackToyStack>(seed: 1)
+        let host = sim.addHost(name: "h", addresses: [.v4(.loopback)], stack: LoopbackToyStack(refusals: 100))
+        let app = sim.install(
+            TelnetClient<LoopbackToyStack>(remote: Endpoint(.v4(.loopback), 50000), maxAttempts: 5), on: host)
+        #expect(sim.run() == .stopped)
+        let client = sim.application(app, as: TelnetClient<LoopbackToyStack>.self)!
+        #expect(client.attempts.count == 5)
+        #expect(client.outcome == .gaveUp)
+    }
+
+    @Test func packetsToAnotherHostCrossTheLinkWithItsDelay() {
+        var sim = Simulator<LoopbackToyStack>(seed: 1)
+        let a = IPAddress.v4(IPv4Address(10, 0, 0, 1)), b = IPAddress.v4(IPv4Address(10, 0, 0, 2))
+        let ha = sim.addHost(name: "a", addresses: [a], stack: LoopbackToyStack(refusals: 0, address: a))
+        let hb = sim.addHost(name: "b", addresses: [b], stack: LoopbackToyStack(refusals: 0, address: b))
+        sim.link(ha, hb, impairments: LinkImpairments(delay: .milliseconds(10)))
+        sim.install(TelnetClient<LoopbackToyStack>(remote: Endpoint(b, 50000), lines: []), on: ha)
+        _ = sim.run()
+        #expect(sim.captures.first?.interface == "eth0")
+        #expect(sim.captures.first?.packet.ip.destination == b)
+        // The toy stack on b finds no socket for the SYN, so the client waits forever: nothing more happens.
+        #expect(sim.now == .milliseconds(10))
+    }
+
+    @Test func unroutablePacketsAreDropped() {
+        var sim = Simulator<LoopbackToyStack>(seed: 1)
+        let a = IPAddress.v4(IPv4Address(10, 0, 0, 1))
+        let ha = sim.addHost(name: "a", addresses: [a], stack: LoopbackToyStack(refusals: 0, address: a))
+        sim.install(TelnetClient<LoopbackToyStack>(remote: Endpoint(.v4(IPv4Address(10, 9, 9, 9)), 1)), on: ha)
+        #expect(sim.run() == .quiescent)
+        #expect(sim.packetsDropped == 1)
+        #expect(sim.captures.isEmpty)
+    }
+}

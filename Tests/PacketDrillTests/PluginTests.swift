@@ -1,0 +1,128 @@
+import CPacketDrillABI
+import Foundation
+import TCPWire
+import Testing
+
+/// Loads libselfconnect_packetdrill.so the way packetdrill's --so_filename does and drives a handshake through it.
+struct LoadedPlugin {
+    let handle: UnsafeMutableRawPointer
+    var table = selfconnect_pd_table()
+
+    static var libraryPath: String {
+        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        if dir.lastPathComponent.hasSuffix(".xctest") { dir.deleteLastPathComponent() }
+        return dir.appendingPathComponent("libselfconnect_packetdrill.so").path
+    }
+
+    init(flags: String) throws {
+        guard let handle = dlopen(Self.libraryPath, RTLD_NOW | RTLD_LOCAL) else {
+            throw PluginLoadError(message: String(cString: dlerror()))
+        }
+        self.handle = handle
+        guard let symbol = dlsym(handle, "packetdrill_interface_init") else {
+            throw PluginLoadError(message: "packetdrill_interface_init is not exported")
+        }
+        let initialize = unsafeBitCast(symbol, to: selfconnect_pd_init_fn.self)
+        flags.withCString { initialize($0, &table) }
+    }
+
+    var context: UnsafeMutableRawPointer? { table.context }
+
+    func now() -> Int64 {
+        var tv = timeval()
+        _ = table.clock_now(context, &tv, nil)
+        return Int64(tv.tv_sec) * 1_000_000 + Int64(tv.tv_usec)
+    }
+
+    func send(_ packet: IPPacket) -> Int32 {
+        let bytes = packet.bytes()
+        return bytes.withUnsafeBytes { table.device_send(context, $0.baseAddress, $0.count) }
+    }
+
+    /// The next packet the stack sent, with its timestamp, or nil.
+    func receive() throws -> (IPPacket, Int64)? {
+        var buffer = [UInt8](repeating: 0, count: 2048)
+        var count = buffer.count
+        var time: Int64 = 0
+        let status = buffer.withUnsafeMutableBytes { table.device_receive(context, $0.baseAddress, &count, &time) }
+        #expect(status == 0)
+        guard count > 0 else { return nil }
+        return (try IPPacket(parsing: buffer[0..<count]), time)
+    }
+}
+
+struct PluginLoadError: Error, CustomStringConvertible {
+    var message: String
+    var description: String { "cannot load the plugin: \(message)" }
+}
+
+private func sockaddrIn(_ a: UInt8, _ b: UInt8, _ c: UInt8, _ d: UInt8, port: UInt16) -> sockaddr_in {
+    var sin = sockaddr_in()
+    sin.sin_family = sa_family_t(AF_INET)
+    sin.sin_port = port.bigEndian
+    sin.sin_addr.s_addr = (UInt32(a) << 24 | UInt32(b) << 16 | UInt32(c) << 8 | UInt32(d)).bigEndian
+    return sin
+}
+
+@Test func pluginDrivesAPassiveHandshakeThroughTheExportedInterface() throws {
+    let plugin = try LoadedPlugin(flags: "personality=linux-6 local_ip=192.168.0.1")
+    defer { plugin.table.release(plugin.context) }
+    let t = plugin.table, ctx = plugin.context
+    let local = IPv4Address(192, 168, 0, 1), peer = IPv4Address(192, 0, 2, 1)
+
+    let fd = t.sock_socket(ctx, AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    #expect(fd == 3)
+    var address = sockaddrIn(192, 168, 0, 1, port: 8080)
+    let bound = withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { t.sock_bind(ctx, fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+    }
+    #expect(bound == 0)
+    #expect(t.sock_listen(ctx, fd, 1) == 0)
+
+    let start = plugin.now()
+    let syn = TCPSegment(sourcePort: 40000, destinationPort: 8080, sequenceNumber: 0, flags: .syn, window: 65535,
+        options: try TCPOptions([.maxSegmentSize(1460)]))
+    #expect(plugin.send(IPPacket(from: .v4(peer), to: .v4(local), tcp: syn)) == 0)
+    let (synAck, synAckTime) = try #require(try plugin.receive())
+    #expect(synAck.tcp.flags == .synAck)
+    #expect(synAck.tcp.acknowledgmentNumber == 1)
+    #expect(synAck.destination == Endpoint(.v4(peer), 40000))
+    #expect(synAck.tcp.options.mss == 1460)
+    #expect(synAckTime == start)
+
+    #expect(t.clock_sleep(ctx, 100_000) == 0)
+    #expect(plugin.now() == start + 100_000)
+    let iss = synAck.tcp.sequenceNumber
+    let ack = TCPSegment(sourcePort: 40000, destinationPort: 8080, sequenceNumber: 1, acknowledgmentNumber: iss &+ 1,
+        flags: .ack, window: 65535)
+    #expect(plugin.send(IPPacket(from: .v4(peer), to: .v4(local), tcp: ack)) == 0)
+
+    var peerAddress = sockaddr_in()
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let child = withUnsafeMutablePointer(to: &peerAddress) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { t.sock_accept(ctx, fd, $0, &length) }
+    }
+    #expect(child == 4)
+    #expect(UInt16(bigEndian: peerAddress.sin_port) == 40000)
+    #expect(UInt32(bigEndian: peerAddress.sin_addr.s_addr) == peer.rawValue)
+
+    var error: Int32 = -1
+    var errorLength = socklen_t(4)
+    #expect(t.sock_getsockopt(ctx, child, SOL_SOCKET, SO_ERROR, &error, &errorLength) == 0)
+    #expect(error == 0)
+
+    let hello = Array("hello".utf8)
+    #expect(hello.withUnsafeBytes { t.sock_write(ctx, child, $0.baseAddress, $0.count) } == 5)
+    let (data, dataTime) = try #require(try plugin.receive())
+    #expect(data.tcp.payload == hello)
+    #expect(data.tcp.sequenceNumber == iss &+ 1)
+    #expect(dataTime == start + 100_000)
+
+    // Nothing more to send: the device reports no packet and the clock moves by at most one idle step.
+    #expect(try plugin.receive() == nil)
+    #expect(plugin.now() <= start + 101_000)
+
+    // Calls the engine does not offer fail with ENOSYS rather than crash.
+    #expect(t.sock_poll(ctx, nil, 0, 0) == -1)
+    #expect(errno == ENOSYS)
+}

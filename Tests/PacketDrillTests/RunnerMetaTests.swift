@@ -1,0 +1,144 @@
+import PacketDrill
+import Testing
+
+/// Scripts that must fail: each mutation of a passing handshake is caught, on the right line, for the right reason.
+private let handshake = """
+    --tolerance_usecs=4000
+    // personality: linux-6
+    0     socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
+    +0    bind(3, ..., ...) = 0
+    +0    listen(3, 1) = 0
+    +0    < S 0:0(0) win 65535 <mss 1460>
+    +0    > S. 0:0(0) ack 1 <mss 1460>
+    +.1   < . 1:1(0) ack 1 win 65535
+    +0    accept(3, ..., ...) = 4
+
+    """
+
+private func run(_ text: String, allowUnsupported: Bool = false) throws -> ScriptOutcome {
+    try ScriptRunner.run(text: text, file: "meta.pkt", options: .init(allowUnsupported: allowUnsupported))
+}
+
+@Test func theUnmutatedHandshakeAndDataExchangePasses() throws {
+    let outcome = try run(handshake + """
+        +0    write(4, ..., 10) = 10
+        +0    > P. 1:11(10) ack 1
+        +0    < . 1:1(0) ack 11 win 65535
+        """)
+    #expect(outcome.failure == nil, "\(outcome.failure?.description ?? "")")
+}
+
+@Test func aWrongAckFailsOnItsLine() throws {
+    let text = handshake.replacingOccurrences(of: "> S. 0:0(0) ack 1 <", with: "> S. 0:0(0) ack 2 <")
+    let failure = try #require(try run(text).failure)
+    #expect(failure.location.line == 7)
+    #expect(failure.message == "outbound packet differs: ack 1, expected 2")
+    #expect(failure.expected == "> S. 0:0(0) ack 2 <mss 1460>")
+    #expect(failure.actual?.hasPrefix("> S. 0:0(0) ack 1 win ") == true)
+}
+
+@Test func aMissingPacketFails() throws {
+    let failure = try #require(try run(handshake + "+0    > P. 1:11(10) ack 1\n").failure)
+    #expect(failure.location.line == 10)
+    #expect(failure.message.hasPrefix("missing outbound packet"))
+    #expect(failure.engineState.first == "fd 3: LISTEN")
+    #expect(failure.engineState.contains("fd 4: ESTABLISHED snd.una=1 snd.nxt=1 rcv.nxt=1 snd.wnd=65535"))
+}
+
+@Test func anExtraPacketBeforeTheNextLineFails() throws {
+    let failure = try #require(try run(handshake + "+0    write(4, ..., 10) = 10\n+0    close(3) = 0\n").failure)
+    #expect(failure.location.line == 11)
+    #expect(failure.message == "unexpected outbound packet at 0.100000 s before line 11")
+    #expect(failure.actual?.hasPrefix("> P. 1:11(10) ack 1") == true)
+}
+
+@Test func anExtraPacketAfterTheLastLineFails() throws {
+    // The SYN is retransmitted one RTO after the script's last line.
+    let text = """
+        0     socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
+        +0    fcntl(3, F_SETFL, O_RDWR|O_NONBLOCK) = 0
+        +0    connect(3, ..., ...) = -1 EINPROGRESS (Operation now in progress)
+        +0    > S 0:0(0) <...>
+        """
+    let failure = try #require(try run(text).failure)
+    #expect(failure.message == "unexpected outbound packet at 1.000000 s after the last line")
+    #expect(failure.actual?.hasPrefix("> S 0:0(0) win ") == true)
+}
+
+@Test func aPacket100msLateWith4msToleranceFails() throws {
+    // The SYN retransmission comes at 1.0 s; the script wants it at 0.9 s.
+    let text = """
+        --tolerance_usecs=4000
+        0     socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
+        +0    fcntl(3, F_SETFL, O_RDWR|O_NONBLOCK) = 0
+        +0    connect(3, ..., ...) = -1 EINPROGRESS (Operation now in progress)
+        +0    > S 0:0(0) <...>
+        +.9   > S 0:0(0) <...>
+        +0    close(3) = 0
+        """
+    let failure = try #require(try run(text).failure)
+    #expect(failure.location.line == 6)
+    #expect(failure.message == "outbound packet late: sent at 1.000000 s, expected by 0.904000 s (tolerance 4000 us)")
+    let onTime = try run(text.replacingOccurrences(of: "+.9 ", with: "+1  "))
+    #expect(onTime.failure == nil, "\(onTime.failure?.description ?? "")")
+}
+
+@Test func aPacketEarlierThanItsWindowFails() throws {
+    let text = handshake.replacingOccurrences(of: "+0    > S. 0:0(0)", with: "+.05  > S. 0:0(0)")
+    let failure = try #require(try run(text).failure)
+    #expect(failure.message.hasPrefix("outbound packet early: sent at 0.000000 s"))
+}
+
+@Test func aWrongErrnoFails() throws {
+    let text = """
+        0     socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
+        +0    fcntl(3, F_SETFL, O_RDWR|O_NONBLOCK) = 0
+        +0    connect(3, ..., ...) = -1 ECONNREFUSED (Connection refused)
+        """
+    let failure = try #require(try run(text).failure)
+    #expect(failure.location.line == 3)
+    #expect(failure.message == "connect returned -1 EINPROGRESS")
+    #expect(failure.expected == "connect(...) = -1 ECONNREFUSED")
+}
+
+@Test func shellLinesFailUnlessUnsupportedLinesMayBeSkipped() throws {
+    let text = handshake.replacingOccurrences(of: "// personality: linux-6\n", with: "`sysctl -q net.ipv4.tcp_timestamps=0`\n")
+    let strict = try run(text)
+    #expect(strict.failure?.message == "shell command is not supported (run with --allow-unsupported to skip it)")
+    let lenient = try run(text, allowUnsupported: true)
+    #expect(lenient.failure == nil)
+    #expect(lenient.skippedUnsupported == 1)
+}
+
+@Test func inboundTimestampEchoIsMappedToTheLiveValue() throws {
+    // The stack's TS val is its own clock; the script names it 200 and echoes 200 back.
+    let text = """
+        0     socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
+        +0    bind(3, ..., ...) = 0
+        +0    listen(3, 1) = 0
+        +0    < S 0:0(0) win 65535 <mss 1460,sackOK,TS val 100 ecr 0,nop,wscale 7>
+        +0    > S. 0:0(0) ack 1 <mss 1460,sackOK,TS val 200 ecr 100,nop,wscale 10>
+        +.1   < . 1:1(0) ack 1 win 512 <nop,nop,TS val 110 ecr 200>
+        +0    accept(3, ..., ...) = 4
+        +0    write(4, ..., 10) = 10
+        +0    > P. 1:11(10) ack 1 <nop,nop,TS val 300 ecr 110>
+        +0    < . 1:1(0) ack 11 win 512 <nop,nop,TS val 120 ecr 300>
+        """
+    let outcome = try run(text)
+    #expect(outcome.failure == nil, "\(outcome.failure?.description ?? "")")
+    let wrongEcr = try run(text.replacingOccurrences(of: "TS val 300 ecr 110", with: "TS val 300 ecr 111"))
+    #expect(wrongEcr.failure?.message == "outbound packet differs: TS ecr 110, expected 111")
+}
+
+@Test func aBlockingCallThatReturnsLateFails() throws {
+    let text = """
+        0     socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
+        +0...0.1 connect(3, ..., ...) = 0
+        +0    > S 0:0(0) <...>
+        0.3   < S. 0:0(0) ack 1 win 65535 <mss 1460>
+        +0    > . 1:1(0) ack 1
+        """
+    let failure = try #require(try run(text).failure)
+    #expect(failure.location.line == 2)
+    #expect(failure.message.hasPrefix("connect still blocked at"))
+}
