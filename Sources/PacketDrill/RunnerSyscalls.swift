@@ -253,7 +253,10 @@ extension ScriptRunner {
             } catch { return .error(error.errnoName) }
             return .value(0)
         case "TCP_NODELAY":
-            // The engine has no Nagle switch: segments are sent as the window allows.
+            guard let value = integerArgument(call, 3) else { throw fail(location, "TCP_NODELAY needs [N]") }
+            do throws(SocketError) {
+                try stack.setNoDelay(d.socket, value != 0, now: Instant(nanoseconds: now * 1000))
+            } catch { return .error(error.errnoName) }
             return .value(0)
         default:
             throw fail(location, "the engine has no \(optionName(call)) to set")

@@ -3,12 +3,7 @@ import Testing
 
 /// Where the engine disagrees with a script, the failing line and why. The scripts are the specification; each
 /// entry is an engine bug report, and the test fails as soon as a listed script starts to pass (remove the entry).
-let engineDisagreements: [String: (line: Int, reason: String)] = [
-    "syscalls/nagle-holds-small-segment.pkt": (16, "RFC 1122 §4.2.3.4 Nagle: the engine sends the second small segment at once"),
-    "zero-window/probe-linux.pkt": (14, "no zero-window probe (persist timer) in the engine"),
-    "zero-window/probe-backoff-linux.pkt": (14, "no zero-window probe (persist timer) in the engine"),
-    "zero-window/probe-rfc.pkt": (15, "no zero-window probe (persist timer) in the engine"),
-]
+let engineDisagreements: [String: (line: Int, reason: String)] = [:]
 
 /// Every script of Tests/Scripts must pass against the engine under the personality it declares.
 @Test(arguments: try CorpusFiles.all().map(\.name))

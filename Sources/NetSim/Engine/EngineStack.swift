@@ -156,6 +156,7 @@ public struct EngineStack: SimulatedStack {
         case .user(let call): return "\(call)()"
         case .timer(.timeWait): return "TIME-WAIT timer (2MSL) expired"
         case .timer(.retransmission): return "retransmission timer gave up"
+        case .timer(.persist): return "zero-window probes went unanswered"
         case .segment(let seg):
             var text = "rcv " + Self.flagNames(seg.flags)
             if seg.flags.contains(.syn) || seg.flags.contains(.rst) || !seg.payload.isEmpty || seg.flags.contains(.fin) {

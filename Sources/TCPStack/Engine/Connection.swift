@@ -14,6 +14,10 @@ public struct Connection: Sendable {
     /// SO_RCVBUF / SO_SNDBUF as stored (doubled), when set.
     var receiveBufferSize: Int?
     var sendBufferSize: Int?
+    /// TCP_NODELAY: Nagle off.
+    var noDelay = false
+    /// The end of the last segment sent shorter than the MSS (Linux `snd_sml`), for Minshall's Nagle.
+    var smallSegmentEnd: SeqNum?
     /// The pending error, as SO_ERROR reports it.
     public internal(set) var pendingError: SocketError?
 
@@ -89,18 +93,22 @@ public struct Connection: Sendable {
     var timedSegmentEnd: SeqNum?
     var timedSegmentSentAt = Instant.zero
     var retransmitCount = 0
+    /// Zero-window probing (Connection+Persist.swift); configured when it starts.
+    var persist = PersistTimer(maximum: .seconds(120), maxUnansweredProbes: nil)
     var timeWaitDeadline: Instant?
     var lastChallengeAck: Instant?
 
     init(id: SocketID) { self.id = id }
 
     var nextDeadline: Instant? {
-        switch (retransmitDeadline, timeWaitDeadline) {
+        let timers: Instant? = switch (retransmitDeadline, timeWaitDeadline) {
         case (nil, nil): nil
         case (let a?, nil): a
         case (nil, let b?): b
         case (let a?, let b?): min(a, b)
         }
+        guard let probe = persist.deadline else { return timers }
+        return timers.map { min($0, probe) } ?? probe
     }
 
     var ourFinAcked: Bool { finSent && sndUna == sndNxt }
@@ -119,9 +127,11 @@ public struct Connection: Sendable {
         switch to {
         case .timeWait:
             retransmitDeadline = nil
+            persist.stop()
             timeWaitDeadline = now + config.timeWaitDuration
         case .closed:
             retransmitDeadline = nil
+            persist.stop()
             timeWaitDeadline = nil
         default:
             break
@@ -273,6 +283,7 @@ public struct Connection: Sendable {
     /// (RFC 9293 §3.10.2, §3.10.4). Returns whether a segment went out (which carried the ACK).
     @discardableResult
     mutating func transmit(now: Instant, config: TCPConfiguration, out: inout EngineOutput) -> Bool {
+        defer { updatePersistTimer(now: now, config: config) }
         guard canSendData else { return false }
         var sent = false
         while true {
@@ -282,10 +293,21 @@ public struct Connection: Sendable {
             let usable = min((sndUna + sndWnd) - sndNxt, config.initialWindowSegments * sendMSS - (sndNxt - sndUna))
             guard unsent > 0, usable > 0 else { break }
             let length = min(unsent, sendMSS, usable)
+            // RFC 1122 §4.2.3.4 (Nagle): hold the small tail while data is unacknowledged, unless TCP_NODELAY; a
+            // queued FIN lets it go (Linux tcp_nagle_check). Window-limited pieces go as before (no SWS timer).
+            // Linux counts only an unacknowledged small segment (Minshall, tcp_minshall_check).
+            let unacknowledged = config.nagleMinshall ? smallSegmentEnd.map { $0 > sndUna } ?? false : sndNxt != sndUna
+            if length < sendMSS, length == unsent, !finQueued,
+                SendPolicy(mss: sendMSS, noDelay: noDelay).nextSegmentSize(
+                    queued: unsent, usableWindow: usable, unacknowledged: unacknowledged, pushed: true) == 0
+            {
+                break
+            }
             let payload = Array(sendBuffer[offset..<offset + length])
             let flags: TCPFlags = length == unsent ? [.ack, .psh] : .ack
             emit(seq: sndNxt, flags: flags, payload: payload, now: now, out: &out)
             sndNxt += length
+            if length < sendMSS { smallSegmentEnd = sndNxt }  // Linux tcp_minshall_update
             timeSegment(endingAt: sndNxt, now: now)
             sent = true
         }

@@ -41,6 +41,7 @@ extension HostStack {
         c.userMSS = listener.userMSS
         c.receiveBufferSize = listener.receiveBufferSize
         c.sendBufferSize = listener.sendBufferSize
+        c.noDelay = listener.noDelay
         c.negotiate(seg, config: configuration, ipv6: local.address.isIPv6)
         c.irs = SeqNum(seg.sequenceNumber)
         c.rcvNxt = c.irs + 1

@@ -1,5 +1,15 @@
-/// Socket options that shape a connection before it opens: TCP_MAXSEG, SO_RCVBUF, SO_SNDBUF (Linux semantics).
+/// Socket options that shape a connection before it opens: TCP_MAXSEG, SO_RCVBUF, SO_SNDBUF (Linux semantics),
+/// and TCP_NODELAY.
 extension HostStack {
+    /// TCP_NODELAY: turns the Nagle algorithm off (RFC 1122 §4.2.3.4: it MUST be possible to disable it); setting
+    /// it sends what Nagle was holding (Linux `do_tcp_setsockopt` -> `tcp_push_pending_frames`). A listener passes
+    /// it to its connections.
+    public mutating func setNoDelay(_ id: SocketID, _ on: Bool, now: Instant) throws(SocketError) {
+        let i = try openSlot(id)
+        slots[i].noDelay = on
+        if on { slots[i].transmit(now: now, config: configuration, out: &out) }
+    }
+
     /// Linux `TCP_MIN_MSS` and `MAX_TCP_WINDOW`: the range TCP_MAXSEG accepts.
     static let userMSSRange = 88...32767
     /// Linux `SOCK_MIN_RCVBUF` (2048 + an aligned `sk_buff`, x86-64) and `SOCK_MIN_SNDBUF` (twice that).

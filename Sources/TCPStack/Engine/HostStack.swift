@@ -231,6 +231,7 @@ public struct HostStack: Sendable {
         let userMSS = slots[i].userMSS
         let receiveBufferSize = slots[i].receiveBufferSize
         let sendBufferSize = slots[i].sendBufferSize
+        let noDelay = slots[i].noDelay
         let mss = min(configuration.mss(ipv6: remote.address.isIPv6), userMSS ?? .max)
         let window = configuration.initialReceiveWindow(mss: mss, receiveBuffer: receiveBufferSize)
         let tsOffset = configuration.randomTimestampOffset ? timestampOffset(local.address, remote.address) : 0
@@ -243,6 +244,7 @@ public struct HostStack: Sendable {
         slots[i].userMSS = userMSS
         slots[i].receiveBufferSize = receiveBufferSize
         slots[i].sendBufferSize = sendBufferSize
+        slots[i].noDelay = noDelay
         slots[i].explicitlyBound = explicitlyBound
         slots[i].boundEndpoint = boundEndpoint
         slots[i].bindID = bindID
@@ -478,6 +480,17 @@ public struct HostStack: Sendable {
                 connectionClosed(i)
                 continue
             }
+            if let probe = c.persist.deadline, probe <= now {
+                switch slots[i].persist.expire(at: now) {
+                case .sendProbe:
+                    // RFC 9293 §3.8.6.1, RFC 1122 §4.2.2.17: probe the zero window, backing off (Linux tcp_probe_timer).
+                    slots[i].sendWindowProbe(now: now, config: configuration, out: &out)
+                case .timedOut:
+                    // Linux tcp_probe_timer: tcp_retries2 probes unanswered: ETIMEDOUT (RFC 1122 allows no limit).
+                    timeOut(i, timer: .persist, rfc: "RFC 1122 §4.2.2.17", linux: "tcp_probe_timer", now: now)
+                    continue
+                }
+            }
             guard let rtx = c.retransmitDeadline, rtx <= now else { continue }
             let limit: Int
             switch c.state {
@@ -487,11 +500,7 @@ public struct HostStack: Sendable {
             }
             if c.retransmitCount >= limit {
                 // RFC 9293 §3.8.3 (R2 reached) / RFC 9293 §3.10.8 user timeout: give up (Linux tcp_write_timeout).
-                slots[i].pendingError = .timedOut
-                if !c.passiveOpen || c.state != .synReceived { out.events.append(.timedOut(c.id)) }
-                slots[i].setState(.closed, cause: .timer(.retransmission), rfc: "RFC 9293 §3.8.3",
-                    linux: "tcp_write_timeout", now: now, config: configuration, out: &out)
-                connectionClosed(i)
+                timeOut(i, timer: .retransmission, rfc: "RFC 9293 §3.8.3", linux: "tcp_write_timeout", now: now)
                 continue
             }
             // RFC 9293 §3.8.1 retransmission timeout, RFC 6298 §5.4-§5.6 backoff (Linux tcp_retransmit_timer).
@@ -500,5 +509,15 @@ public struct HostStack: Sendable {
             slots[i].backOffRTO()
             slots[i].retransmitDeadline = now + slots[i].rto
         }
+    }
+
+    /// A timer gave up on the connection: ETIMEDOUT, CLOSED.
+    private mutating func timeOut(_ i: Int, timer: TimerKind, rfc: String, linux: String, now: Instant) {
+        let c = slots[i]
+        slots[i].pendingError = .timedOut
+        if !c.passiveOpen || c.state != .synReceived { out.events.append(.timedOut(c.id)) }
+        slots[i].setState(.closed, cause: .timer(timer), rfc: rfc, linux: linux, now: now, config: configuration,
+            out: &out)
+        connectionClosed(i)
     }
 }

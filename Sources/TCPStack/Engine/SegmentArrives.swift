@@ -218,6 +218,8 @@ extension Connection {
             sndWl1 = seq
             sndWl2 = ack
         }
+        // RFC 1122 §4.2.2.17: an answered probe resets the give-up count (Linux tcp_ack: icsk_probes_out = 0).
+        persist.ackReceived(windowOpen: (sndUna + sndWnd) - sndNxt > 0, at: now)
         switch state {
         case .finWait1 where ourFinAcked:
             // RFC 9293 §3.10.7.4 fifth, FIN-WAIT-1: our FIN is acknowledged.

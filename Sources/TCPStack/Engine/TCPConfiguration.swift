@@ -104,6 +104,19 @@ public struct TCPConfiguration: Sendable {
     public var reopenTimeWaitBySequence: Bool
     /// Largest SO_RCVBUF / SO_SNDBUF a user may ask for before doubling (`net.core.rmem_max`, `wmem_max`: 212992).
     public var userBufferMax: Int
+    /// What the persist timer sends into a zero window (RFC 9293 §3.8.6.1).
+    public var zeroWindowProbe: ZeroWindowProbe
+    /// Nagle holds a small segment only while an earlier small segment is unacknowledged (Minshall's variant, Linux
+    /// `tcp_minshall_check`). Off: while any data is (RFC 1122 §4.2.3.4).
+    public var nagleMinshall: Bool
+
+    public enum ZeroWindowProbe: Hashable, Sendable {
+        /// One octet of new data (RFC 9293 §3.8.6.1); probing never gives up (RFC 1122 §4.2.2.17).
+        case oneOctet
+        /// A bare ACK with SEQ = SND.UNA - 1, which the peer must answer; `dataRetries` unanswered probes abort
+        /// the connection (Linux `tcp_xmit_probe_skb`, `tcp_probe_timer` with `tcp_retries2`).
+        case ackBelowWindow
+    }
 
     public enum SequenceCheck: Hashable, Sendable {
         /// RFC 9293 §3.10.7.4 "first": the four-case test against RCV.NXT and RCV.WND.
@@ -125,7 +138,8 @@ public struct TCPConfiguration: Sendable {
         queueSendBeforeEstablished: Bool = false, resendSynAckForRetransmittedSyn: Bool = true,
         ackSegmentsInTimeWait: Bool = true, reopenTimeWaitBySequence: Bool = true, userBufferMax: Int = 212_992,
         synOptionLayout: SYNOptionLayout = .linux, windowIsHalfTheReceiveBuffer: Bool = true,
-        refusesIPv4SelfConnect: Bool = false
+        refusesIPv4SelfConnect: Bool = false, zeroWindowProbe: ZeroWindowProbe = .ackBelowWindow,
+        nagleMinshall: Bool = true
     ) {
         self.name = name
         self.interfaceMTU = interfaceMTU
@@ -163,6 +177,8 @@ public struct TCPConfiguration: Sendable {
         self.synOptionLayout = synOptionLayout
         self.windowIsHalfTheReceiveBuffer = windowIsHalfTheReceiveBuffer
         self.refusesIPv4SelfConnect = refusesIPv4SelfConnect
+        self.zeroWindowProbe = zeroWindowProbe
+        self.nagleMinshall = nagleMinshall
     }
 
     /// Plain RFC 9293 (with its RFC 5961 recommendations): MSS is the only option, 64 KiB - 1 window,
@@ -174,7 +190,8 @@ public struct TCPConfiguration: Sendable {
         sequenceCheck: .rfc9293, acceptSynAckInSynReceived: false,
         challengeAckInterval: nil, challengeAckLimitPerSecond: nil, activeOpenFromListen: true,
         resetOnCloseWithUnreadData: false, queueSendBeforeEstablished: true, resendSynAckForRetransmittedSyn: false,
-        ackSegmentsInTimeWait: false, reopenTimeWaitBySequence: false)
+        ackSegmentsInTimeWait: false, reopenTimeWaitBySequence: false, zeroWindowProbe: .oneOctet,
+        nagleMinshall: false)
 
     /// Linux 3.10, the article's kernel: tcp_rmem 4096 87380 6291456 (window 43690, wscale 7), challenge ACKs
     /// limited only globally (100/s), a SYN in SYN_RECV always draws a challenge ACK.

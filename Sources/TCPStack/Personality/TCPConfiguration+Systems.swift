@@ -25,6 +25,8 @@ extension TCPConfiguration {
     /// - Sequence checks as RFC 9293 (`tcp_input`); in SYN-RECEIVED the peer's SYN-ACK loses its SYN to the
     ///   window trim (`todrop`) and its ACK completes the handshake.
     /// - `tcp_connect` refuses an IPv4 self-connect with EINVAL (`tcp6_connect` does not).
+    /// - Zero-window probes force one octet of data out (`tcp_timer_persist`, `t_force`); Nagle holds a small
+    ///   segment while anything is unacknowledged (`tcp_output`, `idle`); both as in FreeBSD.
     public static let xnu = TCPConfiguration(
         name: "xnu", interfaceMTU: 16384, receiveBufferDefault: 131072, receiveBufferMax: 2_097_152,
         roundInitialWindowToMSS: false, sendBufferSize: 131072, windowScaling: true, timestamps: true, sack: true,
@@ -32,7 +34,7 @@ extension TCPConfiguration {
         rtoMax: .seconds(64), synRetries: 6, timeWaitDuration: .seconds(30), sequenceCheck: .rfc9293,
         acceptSynAckInSynReceived: true, challengeAckInterval: nil, challengeAckLimitPerSecond: 10,
         resetOnCloseWithUnreadData: false, synOptionLayout: .xnu, windowIsHalfTheReceiveBuffer: false,
-        refusesIPv4SelfConnect: true)
+        refusesIPv4SelfConnect: true, zeroWindowProbe: .oneOctet, nagleMinshall: false)
 
     /// FreeBSD (sys/netinet):
     /// - lo0 MTU 16384: MSS 16344 (IPv4), 16324 (IPv6).
@@ -51,5 +53,6 @@ extension TCPConfiguration {
         dsack: true, randomTimestampOffset: true, isnClockShift: 10, rtoMin: .milliseconds(30),
         rtoMax: .seconds(64), synRetries: 6, timeWaitDuration: .seconds(60), sequenceCheck: .rfc9293,
         acceptSynAckInSynReceived: true, challengeAckInterval: nil, challengeAckLimitPerSecond: 5,
-        resetOnCloseWithUnreadData: false, synOptionLayout: .freebsd, windowIsHalfTheReceiveBuffer: false)
+        resetOnCloseWithUnreadData: false, synOptionLayout: .freebsd, windowIsHalfTheReceiveBuffer: false,
+        zeroWindowProbe: .oneOctet, nagleMinshall: false)
 }

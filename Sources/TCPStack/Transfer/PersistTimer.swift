@@ -39,6 +39,13 @@ public struct PersistTimer: Sendable, Hashable {
         case timedOut
     }
 
+    /// Nothing to probe for any more (the window opened, the data went, the connection ended).
+    public mutating func stop() {
+        deadline = nil
+        backoff = 0
+        unansweredProbes = 0
+    }
+
     public mutating func expire(at now: Instant) -> Expiry {
         if let limit = maxUnansweredProbes, unansweredProbes >= limit {
             deadline = nil

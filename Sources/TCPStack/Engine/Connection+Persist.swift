@@ -1,0 +1,35 @@
+/// The persist timer in the engine (RFC 9293 §3.8.6.1, RFC 1122 §4.2.2.17): `PersistTimer` keeps the schedule,
+/// this decides when it runs and what a probe looks like.
+extension Connection {
+    /// Arms the timer when data waits, the window leaves no room for it and no retransmission timer runs (nothing
+    /// in flight but a probe octet; Linux `tcp_check_probe_timer`); stops it otherwise. Called after each output.
+    mutating func updatePersistTimer(now: Instant, config: TCPConfiguration) {
+        let waiting = sendBuffer.count > sndNxt - sendBufferStart || sndNxt != sndUna
+        let windowClosed = (sndUna + sndWnd) - sndNxt <= 0
+        if waiting, windowClosed, retransmitDeadline == nil, state.isSynchronized, !finSent {
+            // RFC 9293 §3.8.6.1: probe a zero window after one RTO (Linux tcp_probe0_base: the current RTO).
+            persist.maximum = config.rtoMax
+            persist.maxUnansweredProbes = config.zeroWindowProbe == .ackBelowWindow ? config.dataRetries : nil
+            persist.start(rto: rto, at: now)
+        } else if persist.deadline != nil {
+            // RFC 9293 §3.8.6.1: the window opened (or nothing waits): stop probing and forget the backoff.
+            persist.stop()
+        }
+    }
+
+    /// Sends one zero-window probe (the timer has already been rescheduled).
+    mutating func sendWindowProbe(now: Instant, config: TCPConfiguration, out: inout EngineOutput) {
+        switch config.zeroWindowProbe {
+        case .ackBelowWindow:
+            // Linux tcp_xmit_probe_skb: <SEQ=SND.UNA-1><CTL=ACK>, an old sequence number the peer must ACK.
+            emit(seq: sndUna - 1, flags: .ack, now: now, out: &out)
+        case .oneOctet:
+            // RFC 9293 §3.8.6.1: one octet of data beyond the window; resent at SND.UNA until it is acknowledged.
+            let start = sndNxt == sndUna ? sndNxt : sndUna
+            let offset = start - sendBufferStart
+            guard offset >= 0, offset < sendBuffer.count else { return }
+            emit(seq: start, flags: [.ack, .psh], payload: [sendBuffer[offset]], now: now, out: &out)
+            if start == sndNxt { sndNxt += 1 }
+        }
+    }
+}
