@@ -99,6 +99,18 @@ struct TransferTimerTests {
         #expect(results == [.sendProbe, .sendProbe, .sendProbe, .timedOut])
     }
 
+    @Test func stopClearsTheDeadlineBackoffAndProbeCount() {
+        var p = PersistTimer(maximum: .seconds(120), maxUnansweredProbes: 3)
+        p.start(rto: .milliseconds(200), at: at(0))
+        _ = p.expire(at: at(200))
+        p.stop()
+        #expect(p.deadline == nil)
+        #expect(p.backoff == 0)
+        #expect(p.unansweredProbes == 0)
+        p.start(rto: .milliseconds(200), at: at(1000))
+        #expect(p.deadline == at(1200))  // no leftover backoff
+    }
+
     @Test func probeIntervalIsCappedAtTheMaximum() {
         var p = PersistTimer(maximum: .seconds(120), maxUnansweredProbes: nil)
         p.start(rto: .milliseconds(200), at: at(0))

@@ -84,6 +84,10 @@ public struct EngineStack: SimulatedStack {
 
     public mutating func socket(_ family: AddressFamily) throws(SocketError) -> SocketID {
         let s = host.socket()
+        // TCP_NODELAY: Linux's loopback hands our ACK back within the same softirq, before the writer runs again;
+        // this simulator's takes 6 µs, and its apps answer in the same instant, so Nagle would hold lines Linux
+        // never holds (RFC 1122 §4.2.3.4 lets the application turn it off). A fresh socket sends nothing here.
+        try? host.setNoDelay(s, true, now: .zero)
         highestSocket = max(highestSocket, s.rawValue)
         if host.isTracing { open.append(s) }
         return s
