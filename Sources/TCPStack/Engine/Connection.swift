@@ -296,7 +296,8 @@ public struct Connection: Sendable {
             // RFC 1122 §4.2.3.4 (Nagle): hold the small tail while data is unacknowledged, unless TCP_NODELAY; a
             // queued FIN lets it go (Linux tcp_nagle_check). Window-limited pieces go as before (no SWS timer).
             // Linux counts only an unacknowledged small segment (Minshall, tcp_minshall_check).
-            let unacknowledged = config.nagleMinshall ? smallSegmentEnd.map { $0 > sndUna } ?? false : sndNxt != sndUna
+            let unacknowledged = config.nagleMinshall
+                ? smallSegmentEnd.map { $0 > sndUna && $0 <= sndNxt } ?? false : sndNxt != sndUna
             if length < sendMSS, length == unsent, !finQueued,
                 SendPolicy(mss: sendMSS, noDelay: noDelay).nextSegmentSize(
                     queued: unsent, usableWindow: usable, unacknowledged: unacknowledged, pushed: true) == 0
