@@ -61,7 +61,26 @@ import Testing
         #expect(r.status == 0)
         let names = r.stdout.split(separator: "\n").map { $0.split(separator: " ").first.map(String.init) ?? "" }
         #expect(names == ["seed", "seed-v6", "bound-self-connect", "bound-self-connect-v6", "simultaneous-open",
-                          "refused", "self-connect-close", "listener-blocked"])
+                          "refused", "self-connect-close", "listener-blocked", "echo-client-close"])
+    }
+
+    /// The flags of each `--trace` line, with the direction: `c` client to server, `s` server to client.
+    static func flagLadder(_ stdout: String, serverPort: UInt16) -> [String] {
+        stdout.split(separator: "\n").compactMap { line -> String? in
+            guard let flags = line.firstMatch(of: /Flags \[([^\]]*)\]/)?.1 else { return nil }
+            return (line.contains(".\(serverPort) > ") ? "s " : "c ") + flags
+        }
+    }
+
+    @Test func echoClientCloseClosesFromTheClientFirst() throws {
+        let r = try Self.simulate(["--scenario", "echo-client-close", "--personality", "linux-6", "--trace"])
+        #expect(r.status == 0)
+        #expect(Self.flagLadder(r.stdout, serverPort: 5001) == [
+            "c S", "s S.", "c .", "c P.", "s .", "s P.", "c .", "c F.", "s .", "s F.", "c .",
+        ])
+        let story = try Self.simulate(["--scenario", "echo-client-close", "--personality", "linux-6"])
+        #expect(story.stdout.hasPrefix("echo server: listening on 127.0.0.1:5001\nTrying 127.0.0.1...\n"
+            + "Connected to 127.0.0.1.\nEscape character is '^]'.\ntest1\ntest1\nsummary: connected after 1 attempt"))
     }
 
     @Test func listenerBlockedServerGetsEADDRINUSE() throws {

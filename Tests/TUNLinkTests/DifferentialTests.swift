@@ -15,7 +15,7 @@ struct DifferentialTests {
     static let personality = ProcessInfo.processInfo.environment["SELFCONNECT_DIFF_PERSONALITY"] ?? "host"
 
     static let stories = #"""
-import socket, sys, time
+import socket, struct, sys, time
 story, family = sys.argv[1], sys.argv[2]
 fam = socket.AF_INET6 if family == "6" else socket.AF_INET
 host = "::1" if family == "6" else "127.0.0.1"
@@ -35,19 +35,89 @@ elif story == "bound":
     s.sendall(b"test1\r\n")
     print("READ", s.recv(100), flush=True)
     s.close()
+elif story == "natural":
+    # The article's loop, bounded: a narrow IP_LOCAL_PORT_RANGE (option 51, hi<<16|lo) makes it short.
+    deadline = time.time() + 5
+    for attempt in range(2000):
+        if time.time() > deadline:
+            print("GAVE UP", flush=True)
+            break
+        s = socket.socket(fam)
+        s.setsockopt(socket.IPPROTO_IP, 51, struct.pack("I", (50001 << 16) | 49990))
+        try:
+            s.connect((host, 50000))
+        except ConnectionRefusedError:
+            s.close()
+            continue
+        s.sendall(b"test1\r\n")
+        print("READ", s.recv(100), "after", attempt + 1, flush=True)
+        s.close()
+        break
+elif story.startswith("echo-"):
+    # An echo server (a thread) and a client typing one line; "echo-client-close": the client closes first,
+    # "echo-server-close": the server closes after its echo and the client closes on EOF.
+    import threading
+    srv = socket.socket(fam)
+    srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    srv.bind((host, 5001))
+    srv.listen(8)
+    def serve():
+        c, _ = srv.accept()
+        while True:
+            data = c.recv(65536)
+            if not data:
+                break
+            c.sendall(data)
+            if story == "echo-server-close":
+                break
+        c.close()
+    t = threading.Thread(target=serve)
+    t.start()
+    s = socket.socket(fam)
+    s.connect((host, 5001))
+    s.sendall(b"test1\r\n")
+    print("READ", s.recv(100), flush=True)
+    if story == "echo-server-close":
+        print("EOF", s.recv(100), flush=True)
+    s.close()
+    t.join(5)
 time.sleep(0.3)
 """#
 
-    @Test(arguments: [("refused", false), ("refused", true), ("bound", false), ("bound", true)])
+    @Test(arguments: [("refused", false), ("refused", true), ("bound", false), ("bound", true),
+                      ("natural", false), ("natural", true), ("echo-client-close", false)])
     func kernelAndSimulatorAgreeSegmentBySegment(story: String, v6: Bool) throws {
         guard interopAvailable() else { return }
-        let kernel = try liveTrace(story: story, v6: v6)
-        let scenario: ScenarioName = story == "refused" ? .refused : (v6 ? .boundSelfConnectV6 : .boundSelfConnect)
-        let report = ScenarioRunner.run(
-            SimulationOptions(scenario: scenario, host: story == "refused" && v6 ? .v6(.loopback) : nil,
-                personality: Self.personality, seed: 1),
-            stacks: SimulationEngine.stacks(host: try SysctlSnapshot(parsing: HostSysctls.read(SysctlSnapshot.paths))))
-        let simulated = NormalisedSegment.trace(report.captures.map(\.packet))
+        var kernel = try liveTrace(story: story, v6: v6)
+        let options: SimulationOptions
+        switch story {
+        case "refused":
+            options = SimulationOptions(scenario: .refused, host: v6 ? .v6(.loopback) : nil, personality: Self.personality)
+        case "natural":
+            // The seed story typing one line and quitting, as the kernel client does.
+            options = SimulationOptions(scenario: v6 ? .seedV6 : .seed, personality: Self.personality,
+                                        lines: ["test1"], quit: true)
+        case "echo-client-close":
+            options = SimulationOptions(scenario: .echoClientClose, personality: Self.personality)
+        default:
+            options = SimulationOptions(scenario: v6 ? .boundSelfConnectV6 : .boundSelfConnect,
+                                        personality: Self.personality)
+        }
+        var packets = ScenarioRunner.run(
+            options,
+            stacks: SimulationEngine.stacks(host: try SysctlSnapshot(parsing: HostSysctls.read(SysctlSnapshot.paths)))
+        ).captures.map(\.packet)
+        if story == "natural" {
+            // Only the self-connected socket's segments: the loop's refused attempts (SYN, RST) differ in number
+            // and ports between the kernel (its own range and hash) and the simulator, and are not the story.
+            // A self-connected socket is the one whose segments go from an endpoint to itself.
+            kernel = kernel.filter { $0.source == $0.destination }
+            packets = packets.filter { $0.source == $0.destination }
+            #expect(!packets.isEmpty, "the simulator's loop never self-connected")
+        }
+        let kept = KeptDifference.apply(to: &packets)
+        if !kept.isEmpty { print("\(story) v\(v6 ? 6 : 4): kept differences: " + kept.joined(separator: "; ")) }
+        let simulated = NormalisedSegment.trace(packets)
         let live = NormalisedSegment.trace(kernel)
         let same = live.map(\.compared) == simulated.map(\.compared)
         #expect(!live.isEmpty)
@@ -84,7 +154,7 @@ time.sleep(0.3)
         usleep(300_000)
         let python = Process()
         python.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        python.arguments = ["ip", "netns", "exec", ns.name, "python3", "-c", Self.stories, story, v6 ? "6" : "4"]
+        python.arguments = ["ip", "netns", "exec", ns.name, "timeout", "20", "python3", "-c", Self.stories, story, v6 ? "6" : "4"]
         try python.run()
         python.waitUntilExit()
         usleep(500_000)
@@ -103,6 +173,38 @@ time.sleep(0.3)
             let s = i < simulated.count ? simulated[i].text : "-"
             print(l.padding(toLength: 120, withPad: " ", startingAt: 0) + (l == s ? " | " : " X ") + s)
         }
+    }
+}
+
+/// Differences between the kernel and our engine kept on purpose. Each is applied to the simulator's trace only,
+/// and printed whenever it fires, so no mismatch is hidden silently.
+enum KeptDifference {
+    /// The ACK of a FIN that the kernel delays: in ESTABLISHED, Linux's tcp_fin enters pingpong (interactive)
+    /// mode, so the ACK of the peer's FIN waits for the delayed-ACK timer (40 ms at least) and rides on the FIN
+    /// that close() sends sooner (`F.` only). Our engine has no delayed ACK and acknowledges the FIN at once
+    /// (`.` then `F.`). Rule: a pure ACK from A to B that directly follows B's FIN and directly precedes A's FIN
+    /// with the same acknowledgment is dropped (A != B: a self-connected socket's FIN arrives in FIN_WAIT1, where
+    /// Linux does acknowledge at once).
+    static let finAckDelayed = "the ACK of a FIN delayed onto our FIN (Linux tcp_fin pingpong mode)"
+
+    /// Applies every kept difference to `packets`; returns one line per change made.
+    static func apply(to packets: inout [IPPacket]) -> [String] {
+        var notes: [String] = []
+        var i = 1
+        while i + 1 < packets.count {
+            let (before, p, after) = (packets[i - 1], packets[i], packets[i + 1])
+            if p.source != p.destination, p.tcp.flags == .ack, p.tcp.payload.isEmpty,
+               before.source == p.destination, before.destination == p.source, before.tcp.flags.contains(.fin),
+               after.source == p.source, after.destination == p.destination, after.tcp.flags.contains(.fin),
+               after.tcp.acknowledgmentNumber == p.tcp.acknowledgmentNumber
+            {
+                packets.remove(at: i)
+                notes.append("segment \(i + 1) dropped: \(finAckDelayed)")
+            } else {
+                i += 1
+            }
+        }
+        return notes
     }
 }
 

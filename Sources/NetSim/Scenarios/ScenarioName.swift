@@ -10,6 +10,7 @@ public enum ScenarioName: String, CaseIterable, Sendable {
     case refused
     case selfConnectClose = "self-connect-close"
     case listenerBlocked = "listener-blocked"
+    case echoClientClose = "echo-client-close"
 
     /// One line for `--list`.
     public var summary: String {
@@ -22,6 +23,7 @@ public enum ScenarioName: String, CaseIterable, Sendable {
         case .refused: "one connect() to a closed port: SYN, then RST,ACK and ECONNREFUSED"
         case .selfConnectClose: "a self-connected socket closes: FIN_WAIT1 -> CLOSING -> TIME_WAIT"
         case .listenerBlocked: "after the self-connect, the real server cannot bind its port: EADDRINUSE"
+        case .echoClientClose: "a client connects to an echo server on 127.0.0.1:5001, types test1, closes first"
         }
     }
 
@@ -32,9 +34,13 @@ public enum ScenarioName: String, CaseIterable, Sendable {
         switch self {
         case .boundSelfConnect, .boundSelfConnectV6, .selfConnectClose: 40000
         case .simultaneousOpen: 5000
+        case .echoClientClose: 5001
         default: 50000
         }
     }
+
+    /// Whether an echo server listens on the target before the client connects.
+    var hasEchoServer: Bool { self == .echoClientClose }
 
     public var defaultHost: IPAddress { isIPv6 ? .v6(.loopback) : .v4(.loopback) }
 

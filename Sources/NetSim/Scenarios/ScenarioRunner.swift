@@ -34,6 +34,7 @@ public enum ScenarioRunner {
             let host = sim.addHost(
                 name: "localhost", addresses: addresses,
                 stack: stacks.make(options.personality, addresses, sim.random.fork(), options.record))
+            if options.scenario.hasEchoServer { sim.install(EchoServer<Stack>(local: target), on: host) }
             let telnet = TelnetClient<Stack>(
                 remote: target, lines: options.lines,
                 maxAttempts: options.scenario == .refused ? 1 : options.maxAttempts,
