@@ -61,7 +61,8 @@ import Testing
         #expect(r.status == 0)
         let names = r.stdout.split(separator: "\n").map { $0.split(separator: " ").first.map(String.init) ?? "" }
         #expect(names == ["seed", "seed-v6", "bound-self-connect", "bound-self-connect-v6", "simultaneous-open",
-                          "refused", "self-connect-close", "listener-blocked", "echo-client-close"])
+                          "refused", "self-connect-close", "listener-blocked", "echo-client-close",
+                          "echo-server-close"])
     }
 
     /// The flags of each `--trace` line, with the direction: `c` client to server, `s` server to client.
@@ -70,6 +71,14 @@ import Testing
             guard let flags = line.firstMatch(of: /Flags \[([^\]]*)\]/)?.1 else { return nil }
             return (line.contains(".\(serverPort) > ") ? "s " : "c ") + flags
         }
+    }
+
+    @Test func echoServerCloseClosesFromTheServerFirstAfterTheEchoIsAcked() throws {
+        let r = try Self.simulate(["--scenario", "echo-server-close", "--personality", "linux-6", "--trace"])
+        #expect(r.status == 0)
+        #expect(Self.flagLadder(r.stdout, serverPort: 5001) == [
+            "c S", "s S.", "c .", "c P.", "s .", "s P.", "c .", "s F.", "c .", "c F.", "s .",
+        ])
     }
 
     @Test func echoClientCloseClosesFromTheClientFirst() throws {

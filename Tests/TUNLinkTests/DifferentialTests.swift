@@ -85,7 +85,8 @@ time.sleep(0.3)
 """#
 
     @Test(arguments: [("refused", false), ("refused", true), ("bound", false), ("bound", true),
-                      ("natural", false), ("natural", true), ("echo-client-close", false)])
+                      ("natural", false), ("natural", true), ("echo-client-close", false),
+                      ("echo-server-close", false)])
     func kernelAndSimulatorAgreeSegmentBySegment(story: String, v6: Bool) throws {
         guard interopAvailable() else { return }
         var kernel = try liveTrace(story: story, v6: v6)
@@ -99,6 +100,8 @@ time.sleep(0.3)
                                         lines: ["test1"], quit: true)
         case "echo-client-close":
             options = SimulationOptions(scenario: .echoClientClose, personality: Self.personality)
+        case "echo-server-close":
+            options = SimulationOptions(scenario: .echoServerClose, personality: Self.personality)
         default:
             options = SimulationOptions(scenario: v6 ? .boundSelfConnectV6 : .boundSelfConnect,
                                         personality: Self.personality)
@@ -133,12 +136,13 @@ time.sleep(0.3)
         defer { unlink(file) }
         let dump = Process()
         dump.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        dump.arguments = ["ip", "netns", "exec", ns.name, "tcpdump", "-Z", "root", "-i", "lo", "-U", "-s", "0", "-w", file, "tcp"]
+        dump.arguments = ["ip", "netns", "exec", ns.name, "tcpdump", "-Z", "root", "-i", "lo", "--immediate-mode", "-U", "-s", "0", "-w", file, "tcp"]
         let dumpErr = Pipe()
         dump.standardError = dumpErr
         try dump.run()
         // SIGKILL: the test process may run with SIGINT/SIGTERM blocked, a mask its children inherit;
-        // -U writes each packet as it comes, so nothing is lost.
+        // --immediate-mode hands each packet over at once (not when a 1 s ring block times out: a SIGKILL before
+        // that lost a whole capture) and -U writes it as it comes, so nothing is lost.
         defer {
             if dump.isRunning { kill(dump.processIdentifier, SIGKILL) }
             dump.waitUntilExit()

@@ -11,6 +11,7 @@ public enum ScenarioName: String, CaseIterable, Sendable {
     case selfConnectClose = "self-connect-close"
     case listenerBlocked = "listener-blocked"
     case echoClientClose = "echo-client-close"
+    case echoServerClose = "echo-server-close"
 
     /// One line for `--list`.
     public var summary: String {
@@ -24,6 +25,7 @@ public enum ScenarioName: String, CaseIterable, Sendable {
         case .selfConnectClose: "a self-connected socket closes: FIN_WAIT1 -> CLOSING -> TIME_WAIT"
         case .listenerBlocked: "after the self-connect, the real server cannot bind its port: EADDRINUSE"
         case .echoClientClose: "a client connects to an echo server on 127.0.0.1:5001, types test1, closes first"
+        case .echoServerClose: "the echo server closes right after its echo; the client closes on EOF"
         }
     }
 
@@ -34,13 +36,13 @@ public enum ScenarioName: String, CaseIterable, Sendable {
         switch self {
         case .boundSelfConnect, .boundSelfConnectV6, .selfConnectClose: 40000
         case .simultaneousOpen: 5000
-        case .echoClientClose: 5001
+        case .echoClientClose, .echoServerClose: 5001
         default: 50000
         }
     }
 
     /// Whether an echo server listens on the target before the client connects.
-    var hasEchoServer: Bool { self == .echoClientClose }
+    var hasEchoServer: Bool { self == .echoClientClose || self == .echoServerClose }
 
     public var defaultHost: IPAddress { isIPv6 ? .v6(.loopback) : .v4(.loopback) }
 

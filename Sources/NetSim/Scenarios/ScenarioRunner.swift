@@ -34,7 +34,9 @@ public enum ScenarioRunner {
             let host = sim.addHost(
                 name: "localhost", addresses: addresses,
                 stack: stacks.make(options.personality, addresses, sim.random.fork(), options.record))
-            if options.scenario.hasEchoServer { sim.install(EchoServer<Stack>(local: target), on: host) }
+            if options.scenario.hasEchoServer {
+                sim.install(EchoServer<Stack>(local: target, closeAfterEcho: options.scenario == .echoServerClose), on: host)
+            }
             let telnet = TelnetClient<Stack>(
                 remote: target, lines: options.lines,
                 maxAttempts: options.scenario == .refused ? 1 : options.maxAttempts,

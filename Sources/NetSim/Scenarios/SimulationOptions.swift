@@ -26,7 +26,7 @@ public struct SimulationOptions: Sendable {
         self.seed = seed
         self.maxAttempts = maxAttempts
         switch scenario {
-        case .boundSelfConnect, .boundSelfConnectV6, .echoClientClose: self.lines = lines ?? ["test1"]
+        case .boundSelfConnect, .boundSelfConnectV6, .echoClientClose, .echoServerClose: self.lines = lines ?? ["test1"]
         case .selfConnectClose, .refused, .simultaneousOpen: self.lines = lines ?? []
         default: self.lines = lines ?? ["test1", "test2"]
         }
