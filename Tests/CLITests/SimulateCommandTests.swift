@@ -62,7 +62,7 @@ import Testing
         let names = r.stdout.split(separator: "\n").map { $0.split(separator: " ").first.map(String.init) ?? "" }
         #expect(names == ["seed", "seed-v6", "bound-self-connect", "bound-self-connect-v6", "simultaneous-open",
                           "refused", "self-connect-close", "listener-blocked", "echo-client-close",
-                          "echo-server-close"])
+                          "echo-server-close", "echo-reset"])
     }
 
     /// The flags of each `--trace` line, with the direction: `c` client to server, `s` server to client.
@@ -79,6 +79,12 @@ import Testing
         #expect(Self.flagLadder(r.stdout, serverPort: 5001) == [
             "c S", "s S.", "c .", "c P.", "s .", "s P.", "c .", "s F.", "c .", "c F.", "s .",
         ])
+    }
+
+    @Test func echoResetEndsWithTheClientsRstAndNothingAfter() throws {
+        let r = try Self.simulate(["--scenario", "echo-reset", "--personality", "linux-6", "--trace"])
+        #expect(r.status == 0)
+        #expect(Self.flagLadder(r.stdout, serverPort: 5001) == ["c S", "s S.", "c .", "c P.", "s .", "s P.", "c .", "c R."])
     }
 
     @Test func echoClientCloseClosesFromTheClientFirst() throws {

@@ -64,7 +64,11 @@ elif story.startswith("echo-"):
     def serve():
         c, _ = srv.accept()
         while True:
-            data = c.recv(65536)
+            try:
+                data = c.recv(65536)
+            except ConnectionResetError:
+                print("ECONNRESET", flush=True)
+                break
             if not data:
                 break
             c.sendall(data)
@@ -77,6 +81,8 @@ elif story.startswith("echo-"):
     s.connect((host, 5001))
     s.sendall(b"test1\r\n")
     print("READ", s.recv(100), flush=True)
+    if story == "echo-reset":
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
     if story == "echo-server-close":
         print("EOF", s.recv(100), flush=True)
     s.close()
@@ -86,7 +92,7 @@ time.sleep(0.3)
 
     @Test(arguments: [("refused", false), ("refused", true), ("bound", false), ("bound", true),
                       ("natural", false), ("natural", true), ("echo-client-close", false),
-                      ("echo-server-close", false)])
+                      ("echo-server-close", false), ("echo-reset", false)])
     func kernelAndSimulatorAgreeSegmentBySegment(story: String, v6: Bool) throws {
         guard interopAvailable() else { return }
         var kernel = try liveTrace(story: story, v6: v6)
@@ -102,6 +108,8 @@ time.sleep(0.3)
             options = SimulationOptions(scenario: .echoClientClose, personality: Self.personality)
         case "echo-server-close":
             options = SimulationOptions(scenario: .echoServerClose, personality: Self.personality)
+        case "echo-reset":
+            options = SimulationOptions(scenario: .echoReset, personality: Self.personality)
         default:
             options = SimulationOptions(scenario: v6 ? .boundSelfConnectV6 : .boundSelfConnect,
                                         personality: Self.personality)

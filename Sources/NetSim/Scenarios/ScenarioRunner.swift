@@ -40,7 +40,8 @@ public enum ScenarioRunner {
             let telnet = TelnetClient<Stack>(
                 remote: target, lines: options.lines,
                 maxAttempts: options.scenario == .refused ? 1 : options.maxAttempts,
-                bindTo: options.scenario.binds ? target : nil, closeWhenDone: options.quit)
+                bindTo: options.scenario.binds ? target : nil, closeWhenDone: options.quit,
+                ending: options.scenario == .echoReset ? .reset : .close)
             client = sim.install(telnet, on: host)
             _ = sim.run(maxEvents: 200_000_000)
             if options.scenario == .listenerBlocked {
