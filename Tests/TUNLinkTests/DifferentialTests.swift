@@ -144,13 +144,15 @@ time.sleep(0.3)
         defer { unlink(file) }
         let dump = Process()
         dump.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        dump.arguments = ["ip", "netns", "exec", ns.name, "tcpdump", "-Z", "root", "-i", "lo", "--immediate-mode", "-U", "-s", "0", "-w", file, "tcp"]
+        dump.arguments = ["ip", "netns", "exec", ns.name, "tcpdump", "-Z", "root", "-i", "lo", "--immediate-mode", "-B", "65536", "-U", "-s", "0", "-w", file, "tcp"]
         let dumpErr = Pipe()
         dump.standardError = dumpErr
         try dump.run()
         // SIGKILL: the test process may run with SIGINT/SIGTERM blocked, a mask its children inherit;
         // --immediate-mode hands each packet over at once (not when a 1 s ring block times out: a SIGKILL before
-        // that lost a whole capture) and -U writes it as it comes, so nothing is lost.
+        // that lost a whole capture) and -U writes it as it comes. Immediate mode uses one ring frame per packet,
+        // sized for lo's 64 KiB MTU: the default 2 MiB ring held ~30 and dropped the rest of a burst (the natural
+        // loop's SYN/RST pairs), so -B gives it 64 MiB.
         defer {
             if dump.isRunning { kill(dump.processIdentifier, SIGKILL) }
             dump.waitUntilExit()
