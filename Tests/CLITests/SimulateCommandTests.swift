@@ -62,7 +62,7 @@ import Testing
         let names = r.stdout.split(separator: "\n").map { $0.split(separator: " ").first.map(String.init) ?? "" }
         #expect(names == ["seed", "seed-v6", "bound-self-connect", "bound-self-connect-v6", "simultaneous-open",
                           "refused", "self-connect-close", "listener-blocked", "echo-client-close",
-                          "echo-server-close", "echo-reset"])
+                          "echo-server-close", "echo-reset", "half-close"])
     }
 
     /// The flags of each `--trace` line, with the direction: `c` client to server, `s` server to client.
@@ -85,6 +85,17 @@ import Testing
         let r = try Self.simulate(["--scenario", "echo-reset", "--personality", "linux-6", "--trace"])
         #expect(r.status == 0)
         #expect(Self.flagLadder(r.stdout, serverPort: 5001) == ["c S", "s S.", "c .", "c P.", "s .", "s P.", "c .", "c R."])
+    }
+
+    @Test func halfCloseLetsTheServerSendAfterTheClientsFin() throws {
+        let r = try Self.simulate(["--scenario", "half-close", "--personality", "linux-6", "--trace"])
+        #expect(r.status == 0)
+        #expect(Self.flagLadder(r.stdout, serverPort: 5001) == [
+            "c S", "s S.", "c .", "c P.", "s .", "s P.", "c .", "c F.", "s .", "s P.", "c .", "s F.", "c .",
+        ])
+        #expect(r.stdout.contains("5001 > 127.0.0.1.56624: Flags [P.], seq 8:13, ack 9"))
+        let story = try Self.simulate(["--scenario", "half-close", "--personality", "linux-6"])
+        #expect(story.stdout.contains("test1\ntest1\nbye\nConnection closed by foreign host.\n"))
     }
 
     @Test func echoClientCloseClosesFromTheClientFirst() throws {

@@ -70,6 +70,8 @@ elif story.startswith("echo-"):
                 print("ECONNRESET", flush=True)
                 break
             if not data:
+                if story == "echo-half-close":
+                    c.sendall(b"bye\r\n")
                 break
             c.sendall(data)
             if story == "echo-server-close":
@@ -85,6 +87,9 @@ elif story.startswith("echo-"):
         s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
     if story == "echo-server-close":
         print("EOF", s.recv(100), flush=True)
+    if story == "echo-half-close":
+        s.shutdown(socket.SHUT_WR)
+        print("AFTER SHUT_WR", s.recv(100), s.recv(100), flush=True)
     s.close()
     t.join(5)
 time.sleep(0.3)
@@ -92,7 +97,8 @@ time.sleep(0.3)
 
     @Test(arguments: [("refused", false), ("refused", true), ("bound", false), ("bound", true),
                       ("natural", false), ("natural", true), ("echo-client-close", false),
-                      ("echo-server-close", false), ("echo-reset", false)])
+                      ("echo-server-close", false), ("echo-reset", false),
+                      ("echo-half-close", false)])
     func kernelAndSimulatorAgreeSegmentBySegment(story: String, v6: Bool) throws {
         guard interopAvailable() else { return }
         var kernel = try liveTrace(story: story, v6: v6)
@@ -110,6 +116,8 @@ time.sleep(0.3)
             options = SimulationOptions(scenario: .echoServerClose, personality: Self.personality)
         case "echo-reset":
             options = SimulationOptions(scenario: .echoReset, personality: Self.personality)
+        case "echo-half-close":
+            options = SimulationOptions(scenario: .halfClose, personality: Self.personality)
         default:
             options = SimulationOptions(scenario: v6 ? .boundSelfConnectV6 : .boundSelfConnect,
                                         personality: Self.personality)
@@ -194,12 +202,13 @@ time.sleep(0.3)
 /// and printed whenever it fires, so no mismatch is hidden silently.
 enum KeptDifference {
     /// The ACK of a FIN that the kernel delays: in ESTABLISHED, Linux's tcp_fin enters pingpong (interactive)
-    /// mode, so the ACK of the peer's FIN waits for the delayed-ACK timer (40 ms at least) and rides on the FIN
-    /// that close() sends sooner (`F.` only). Our engine has no delayed ACK and acknowledges the FIN at once
-    /// (`.` then `F.`). Rule: a pure ACK from A to B that directly follows B's FIN and directly precedes A's FIN
-    /// with the same acknowledgment is dropped (A != B: a self-connected socket's FIN arrives in FIN_WAIT1, where
-    /// Linux does acknowledge at once).
-    static let finAckDelayed = "the ACK of a FIN delayed onto our FIN (Linux tcp_fin pingpong mode)"
+    /// mode, so the ACK of the peer's FIN waits for the delayed-ACK timer (40 ms at least) and rides on what the
+    /// application sends sooner: the FIN of its close() (`F.` only), or data after the peer's shutdown(SHUT_WR)
+    /// (`P.` only). Our engine has no delayed ACK and acknowledges the FIN at once (`.` then `F.` or `P.`).
+    /// Rule: a pure ACK from A to B that directly follows B's FIN and directly precedes A's next segment (FIN or
+    /// data) with the same acknowledgment is dropped (A != B: a self-connected socket's FIN arrives in FIN_WAIT1,
+    /// where Linux does acknowledge at once).
+    static let finAckDelayed = "the ACK of a FIN delayed onto the next segment (Linux tcp_fin pingpong mode)"
 
     /// Applies every kept difference to `packets`; returns one line per change made.
     static func apply(to packets: inout [IPPacket]) -> [String] {
@@ -209,7 +218,8 @@ enum KeptDifference {
             let (before, p, after) = (packets[i - 1], packets[i], packets[i + 1])
             if p.source != p.destination, p.tcp.flags == .ack, p.tcp.payload.isEmpty,
                before.source == p.destination, before.destination == p.source, before.tcp.flags.contains(.fin),
-               after.source == p.source, after.destination == p.destination, after.tcp.flags.contains(.fin),
+               after.source == p.source, after.destination == p.destination,
+               after.tcp.flags.contains(.fin) || !after.tcp.payload.isEmpty,
                after.tcp.acknowledgmentNumber == p.tcp.acknowledgmentNumber
             {
                 packets.remove(at: i)

@@ -8,14 +8,17 @@ import TCPWire
 public struct EchoServer<Stack: SimulatedStack>: SimApplication {
     public let local: Endpoint
     public let closeAfterEcho: Bool
+    /// Sent when the peer half-closes, before this side closes (a millisecond later, as after an echo).
+    public let farewell: [UInt8]
     public private(set) var bindError: SocketError?
     public private(set) var echoedBytes = 0
     private var listener: Stack.Socket?
     private var connections: [Stack.Socket] = []
     private var closing: [Stack.Socket] = []
 
-    public init(local: Endpoint, closeAfterEcho: Bool = false) {
+    public init(local: Endpoint, closeAfterEcho: Bool = false, farewell: [UInt8] = []) {
         self.local = local
+        self.farewell = farewell
         self.closeAfterEcho = closeAfterEcho
     }
 
@@ -47,6 +50,12 @@ public struct EchoServer<Stack: SimulatedStack>: SimApplication {
                 echoedBytes += (try? stack.send(c, bytes, now: io.now)) ?? 0
             }
             if closeAfterEcho && echoedBytes > 0 && !closing.contains(c) {
+                closing.append(c)
+                io.wake(after: .milliseconds(1))
+            }
+        case .peerClosed(let c) where connections.contains(c) && !farewell.isEmpty:
+            _ = try? stack.send(c, farewell, now: io.now)
+            if !closing.contains(c) {
                 closing.append(c)
                 io.wake(after: .milliseconds(1))
             }

@@ -15,6 +15,8 @@ public enum TelnetEnding: Hashable, Sendable {
     case close
     /// close() with SO_LINGER {on, 0}: a RST.
     case reset
+    /// shutdown(SHUT_WR): a FIN, then it reads on until the peer closes, and closes too.
+    case shutdownWrite
 }
 
 /// How the telnet loop stands.
@@ -143,13 +145,15 @@ public struct TelnetClient<Stack: SimulatedStack>: SimApplication {
     private mutating func typeNext(stack: inout Stack, io: inout AppIO) {
         guard let s = socket else { return }
         guard typed < lines.count else {
+            if lingering { return }
             sessionTable = stack.connectionTable()
             if closeWhenDone {
                 switch ending {
                 case .close: stack.close(s, now: io.now)
                 case .reset: stack.abort(s, now: io.now)
+                case .shutdownWrite: stack.shutdownWrite(s, now: io.now)
                 }
-                socket = nil
+                if ending != .shutdownWrite { socket = nil }
             }
             lingering = true
             io.wake(after: linger)

@@ -129,6 +129,10 @@ public struct EngineStack: SimulatedStack {
         open.removeAll { $0 == socket }
     }
 
+    public mutating func shutdownWrite(_ socket: SocketID, now: Instant) {
+        try? host.shutdown(socket, .write, now: now)
+    }
+
     public mutating func abort(_ socket: SocketID, now: Instant) {
         try? host.abort(socket, now: now)
         open.removeAll { $0 == socket }

@@ -13,6 +13,7 @@ public enum ScenarioName: String, CaseIterable, Sendable {
     case echoClientClose = "echo-client-close"
     case echoServerClose = "echo-server-close"
     case echoReset = "echo-reset"
+    case halfClose = "half-close"
 
     /// One line for `--list`.
     public var summary: String {
@@ -28,6 +29,7 @@ public enum ScenarioName: String, CaseIterable, Sendable {
         case .echoClientClose: "a client connects to an echo server on 127.0.0.1:5001, types test1, closes first"
         case .echoServerClose: "the echo server closes right after its echo; the client closes on EOF"
         case .echoReset: "the echo client closes with SO_LINGER 0: a RST, and the server reads ECONNRESET"
+        case .halfClose: "the echo client shuts down writing; the server still sends bye, then closes"
         }
     }
 
@@ -38,13 +40,13 @@ public enum ScenarioName: String, CaseIterable, Sendable {
         switch self {
         case .boundSelfConnect, .boundSelfConnectV6, .selfConnectClose: 40000
         case .simultaneousOpen: 5000
-        case .echoClientClose, .echoServerClose, .echoReset: 5001
+        case .echoClientClose, .echoServerClose, .echoReset, .halfClose: 5001
         default: 50000
         }
     }
 
     /// Whether an echo server listens on the target before the client connects.
-    var hasEchoServer: Bool { self == .echoClientClose || self == .echoServerClose || self == .echoReset }
+    var hasEchoServer: Bool { [.echoClientClose, .echoServerClose, .echoReset, .halfClose].contains(self) }
 
     public var defaultHost: IPAddress { isIPv6 ? .v6(.loopback) : .v4(.loopback) }
 

@@ -35,13 +35,15 @@ public enum ScenarioRunner {
                 name: "localhost", addresses: addresses,
                 stack: stacks.make(options.personality, addresses, sim.random.fork(), options.record))
             if options.scenario.hasEchoServer {
-                sim.install(EchoServer<Stack>(local: target, closeAfterEcho: options.scenario == .echoServerClose), on: host)
+                sim.install(EchoServer<Stack>(
+                    local: target, closeAfterEcho: options.scenario == .echoServerClose,
+                    farewell: options.scenario == .halfClose ? Array("bye\r\n".utf8) : []), on: host)
             }
             let telnet = TelnetClient<Stack>(
                 remote: target, lines: options.lines,
                 maxAttempts: options.scenario == .refused ? 1 : options.maxAttempts,
                 bindTo: options.scenario.binds ? target : nil, closeWhenDone: options.quit,
-                ending: options.scenario == .echoReset ? .reset : .close)
+                ending: options.scenario == .echoReset ? .reset : options.scenario == .halfClose ? .shutdownWrite : .close)
             client = sim.install(telnet, on: host)
             _ = sim.run(maxEvents: 200_000_000)
             if options.scenario == .listenerBlocked {
