@@ -14,6 +14,7 @@ public enum ScenarioName: String, CaseIterable, Sendable {
     case echoServerClose = "echo-server-close"
     case echoReset = "echo-reset"
     case halfClose = "half-close"
+    case bulk = "bulk-1mb"
 
     /// One line for `--list`.
     public var summary: String {
@@ -30,6 +31,7 @@ public enum ScenarioName: String, CaseIterable, Sendable {
         case .echoServerClose: "the echo server closes right after its echo; the client closes on EOF"
         case .echoReset: "the echo client closes with SO_LINGER 0: a RST, and the server reads ECONNRESET"
         case .halfClose: "the echo client shuts down writing; the server still sends bye, then closes"
+        case .bulk: "a client sends 1 MiB to a discard server on 127.0.0.1:5002, then closes"
         }
     }
 
@@ -41,6 +43,7 @@ public enum ScenarioName: String, CaseIterable, Sendable {
         case .boundSelfConnect, .boundSelfConnectV6, .selfConnectClose: 40000
         case .simultaneousOpen: 5000
         case .echoClientClose, .echoServerClose, .echoReset, .halfClose: 5001
+        case .bulk: 5002
         default: 50000
         }
     }

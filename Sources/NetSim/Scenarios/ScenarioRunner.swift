@@ -28,6 +28,16 @@ public enum ScenarioRunner {
             client = nil
             _ = sim.run(until: .milliseconds(1_000))
 
+        case .bulk:
+            let addresses: [IPAddress] = [.v4(.loopback), .v6(.loopback)]
+            let host = sim.addHost(
+                name: "localhost", addresses: addresses,
+                stack: stacks.make(options.personality, addresses, sim.random.fork(), options.record))
+            sim.install(SinkServer<Stack>(local: target), on: host)
+            sim.install(BulkSender<Stack>(remote: target, totalBytes: 1 << 20), on: host)
+            client = nil
+            _ = sim.run(until: .milliseconds(10_000))
+
         default:
             var addresses: [IPAddress] = [.v4(.loopback), .v6(.loopback)]
             if !addresses.contains(options.host) { addresses.append(options.host) }
