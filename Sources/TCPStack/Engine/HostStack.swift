@@ -143,7 +143,7 @@ public struct HostStack: Sendable {
             index = slots.count
             slots.append(Connection(id: SocketID(index)))
         }
-        slots[index].rto = configuration.rtoInitial
+        slots[index].rtt = RTOEstimator(parameters: configuration.rtoParameters)
         return SocketID(index)
     }
 
@@ -256,14 +256,15 @@ public struct HostStack: Sendable {
         slots[i].receiveCapacity = window
         slots[i].rcvWndAdvertised = window
         slots[i].tsOffset = tsOffset
-        slots[i].rto = configuration.rtoInitial
+        slots[i].rtt = RTOEstimator(parameters: configuration.rtoParameters)
         slots[i].inConnectionTable = true
         connections[FourTuple(local: local, remote: remote)] = i
         slots[i].setState(.synSent, cause: .user(.connect), rfc: "RFC 9293 §3.10.1",
             linux: remote.address.isIPv6 ? "tcp_v6_connect" : "tcp_v4_connect", now: now, config: configuration,
             out: &out)
         slots[i].sendSyn(now: now, config: configuration, out: &out)
-        slots[i].retransmitDeadline = now + configuration.rtoInitial
+        slots[i].timeSegment(endingAt: iss + 1, now: now)
+        slots[i].retransmitDeadline = now + slots[i].rto
     }
 
     // The allocator runs in place: copying it would duplicate Linux 6's 2^16-entry perturbation table on every
@@ -495,9 +496,8 @@ public struct HostStack: Sendable {
             // RFC 9293 §3.8.1 retransmission timeout, RFC 6298 §5.4-§5.6 backoff (Linux tcp_retransmit_timer).
             slots[i].retransmitCount += 1
             slots[i].retransmitOldest(now: now, config: configuration, out: &out)
-            let backedOff = min(c.rto * 2, configuration.rtoMax)
-            slots[i].rto = backedOff
-            slots[i].retransmitDeadline = now + backedOff
+            slots[i].backOffRTO()
+            slots[i].retransmitDeadline = now + slots[i].rto
         }
     }
 }
