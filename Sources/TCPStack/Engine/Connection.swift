@@ -234,8 +234,15 @@ public struct Connection: Sendable {
         out.packets.append(IPPacket(from: local.address, to: remote.address, tcp: tcp))
     }
 
-    /// A reset from this connection: `R.` <SEQ=SND.NXT><ACK=RCV.NXT> (RFC 9293 §3.10.5; Linux
-    /// `tcp_send_active_reset`), or <SEQ=seq><CTL=RST> for an unacceptable ACK (RFC 9293 §3.10.7.3/§3.10.7.4).
+    /// The user's ABORT: `R.` <SEQ=SND.NXT><ACK=RCV.NXT> (RFC 9293 §3.10.5). Linux's `tcp_send_active_reset`
+    /// sends it through `tcp_transmit_skb`, so it carries the current window and the timestamp option like any
+    /// other segment of the connection.
+    mutating func sendActiveReset(now: Instant, out: inout EngineOutput) {
+        emit(seq: sndNxt, flags: .rstAck, now: now, out: &out)
+    }
+
+    /// A reset from this connection: `R.` <SEQ=seq><ACK=ack>, or <SEQ=seq><CTL=RST> for an unacceptable ACK
+    /// (RFC 9293 §3.10.7.3/§3.10.7.4): no window, no options (Linux `tcp_v4_send_reset`).
     func sendReset(seq: SeqNum, ack: SeqNum?, out: inout EngineOutput) {
         guard let local, let remote else { return }
         let tcp = TCPSegment(

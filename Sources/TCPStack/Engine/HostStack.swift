@@ -403,8 +403,7 @@ public struct HostStack: Sendable {
             && slots[i].state.isSynchronized && slots[i].state != .timeWait
         {
             // RFC 2525 §2.17 / Linux tcp_close: unread data is lost, so tell the peer with a RST, not a FIN.
-            let c = slots[i]
-            c.sendReset(seq: c.sndNxt, ack: c.rcvNxt, out: &out)
+            slots[i].sendActiveReset(now: now, out: &out)
             slots[i].setState(.closed, cause: .user(.close), rfc: "RFC 2525 §2.17", linux: "tcp_close", now: now,
                 config: configuration, out: &out)
         } else {
@@ -417,8 +416,7 @@ public struct HostStack: Sendable {
     /// RFC 9293 §3.10.5 ABORT: a RST in synchronized states, then CLOSED at once.
     public mutating func abort(_ id: SocketID, now: Instant) throws(SocketError) {
         let i = try openSlot(id)
-        let c = slots[i]
-        switch c.state {
+        switch slots[i].state {
         case .listen:
             closeListener(i, now: now, cause: .user(.abort), toClosed: true)
         case .closed:
@@ -428,8 +426,9 @@ public struct HostStack: Sendable {
             slots[i].setState(.closed, cause: .user(.abort), rfc: "RFC 9293 §3.10.5", linux: "tcp_disconnect",
                 now: now, config: configuration, out: &out)
         default:
-            // RFC 9293 §3.10.5: <SEQ=SND.NXT><CTL=RST> (Linux tcp_send_active_reset sends it with ACK).
-            c.sendReset(seq: c.sndNxt, ack: c.rcvNxt, out: &out)
+            // RFC 9293 §3.10.5: <SEQ=SND.NXT><CTL=RST> (Linux tcp_send_active_reset sends it with ACK, the
+            // window and the timestamp option).
+            slots[i].sendActiveReset(now: now, out: &out)
             slots[i].setState(.closed, cause: .user(.abort), rfc: "RFC 9293 §3.10.5", linux: "tcp_disconnect",
                 now: now, config: configuration, out: &out)
         }
