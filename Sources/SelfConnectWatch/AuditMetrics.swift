@@ -73,10 +73,11 @@ public struct AuditMetrics: Sendable {
                 riskCounts[.init(port: socket.local.port, detail: "port_stolen"), default: 0] += 1
             }
         }
-        selfConnected.update(selfCounts, in: registry)
-        riskyListeners.update(riskCounts, in: registry)
+        // The counter moves before the gauges, so a scrape that sees a new self-connect's gauge also sees it counted.
         selfConnectsSeen.increment(by: Int64(selfConnects.subtracting(previousSelfConnects).count))
         previousSelfConnects = selfConnects
+        selfConnected.update(selfCounts, in: registry)
+        riskyListeners.update(riskCounts, in: registry)
     }
 
     /// Records an audit that failed after `elapsed`; the gauges keep their last values.
