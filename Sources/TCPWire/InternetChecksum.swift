@@ -65,8 +65,9 @@ public struct InternetChecksum: Sendable {
 
     /// The one's complement sum folded to 16 bits, in host order.
     public var sum: UInt16 {
+        // `wordSum` only gathers 16-bit words (it cannot near 2^64), so it is folded once, together with the data.
         let data = UInt16(bigEndian: Self.fold(nativeSum))
-        return Self.fold(UInt64(Self.fold(wordSum)) &+ UInt64(data))
+        return Self.fold(wordSum &+ UInt64(data))
     }
 
     /// The checksum to store: the complement of the sum. Over data that includes a correct
