@@ -62,7 +62,9 @@ let package = Package(
         // The engine behind packetdrill's interface, on a clock the library controls.
         .target(name: "PacketDrillPlugin", dependencies: ["PacketDrill", "TCPStack", "TCPWire", "CPacketDrillABI"]),
         // TUN driver running our stack against the kernel.
-        .target(name: "TUNLink", dependencies: ["TCPStack", "TCPWire"]),
+        .target(name: "TUNLink", dependencies: ["TCPStack", "TCPWire", "CTUNShims"]),
+        // TUNSETIFF and setns(2) for TUNLink.
+        .target(name: "CTUNShims"),
         .target(
             name: "SelfConnectCLI",
             dependencies: [
@@ -74,7 +76,7 @@ let package = Package(
         .executableTarget(name: "selfconnect", dependencies: ["SelfConnectCLI"]),
         .executableTarget(
             name: "SelfConnectBench",
-            dependencies: ["TCPWire", "TCPStack", "NetSim", "HostNet"]
+            dependencies: ["TCPWire", "TCPStack", "NetSim", "HostNet", "TUNLink"]
         ),
         // Shared by the test targets that need root on the live kernel.
         .target(name: "LiveKernelGate", path: "Tests/LiveKernelGate"),
@@ -82,6 +84,7 @@ let package = Package(
         .testTarget(name: "TCPStackTests", dependencies: ["TCPStack", "TCPWire"]),
         .testTarget(name: "NetSimTests", dependencies: ["NetSim", "TCPStack", "TCPWire"]),
         .testTarget(name: "HostNetTests", dependencies: ["HostNet", "SelfConnectGuard", "TCPWire", "LiveKernelGate"]),
+        .testTarget(name: "TUNLinkTests", dependencies: ["TUNLink", "TCPStack", "TCPWire", "NetSim", "HostNet"]),
         .testTarget(
             name: "PacketDrillTests", dependencies: ["PacketDrill", "TCPStack", "TCPWire", "CPacketDrillABI"]),
         .testTarget(

@@ -7,6 +7,7 @@ let benches: [(name: String, run: () -> Void)] = [
     ("wire", WireBench.run),
     ("repro", ReproBench.run),
     ("audit", AuditBench.run),
+    ("tun", TunBench.run),
     ("simulate", SimulateBench.run),
 ]
 

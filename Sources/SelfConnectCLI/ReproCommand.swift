@@ -29,7 +29,8 @@ struct ReproCommand: AsyncParsableCommand {
     @Option(help: "Give up after this many attempts (default 200000).")
     var maxAttempts: Int?
 
-    @Option(help: "Give up after this many seconds.")
+    // .unconditional: "--timeout -1" reaches the range check instead of reading as a missing value.
+    @Option(parsing: .unconditional, help: "Give up after this many seconds.")
     var timeout = 60.0
 
     @Option(help: "Narrow this run's ephemeral range with IP_LOCAL_PORT_RANGE (Linux >= 6.3), e.g. 49990-50010.")

@@ -10,6 +10,7 @@ public struct SelfConnectCommand: AsyncParsableCommand {
             OddsCommand.self,
             ReproCommand.self,
             AuditCommand.self,
+            TunCommand.self,
             ScriptCommand.self,
             WatchCommand.self,
         ]

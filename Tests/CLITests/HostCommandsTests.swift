@@ -96,6 +96,7 @@ private func jsonObject(_ text: String) throws -> [String: Any] {
         ["repro", "--port", "70000"],
         ["repro", "--host", "192.0.2.1"],
         ["repro", "--timeout=-1"],
+        ["repro", "--timeout", "-1"],
         ["repro", "--host", "localhost"],
     ])
     func badInputIsOneLineAndExitTwo(arguments: [String]) throws {
@@ -104,6 +105,12 @@ private func jsonObject(_ text: String) throws -> [String: Any] {
         #expect(r.stdout.isEmpty)
         #expect(r.stderr.split(separator: "\n").count == 1)
         #expect(r.stderr.hasPrefix("selfconnect: "))
+    }
+
+    @Test func negativeTimeoutNamesTheRangeNotAMissingValue() throws {
+        let r = try CLIRunner.run(["repro", "--timeout", "-1"])
+        #expect(r.status == 2)
+        #expect(r.stderr == "selfconnect: --timeout must be a positive number of seconds, got -1.0\n")
     }
 }
 

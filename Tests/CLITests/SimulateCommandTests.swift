@@ -61,7 +61,65 @@ import Testing
         #expect(r.status == 0)
         let names = r.stdout.split(separator: "\n").map { $0.split(separator: " ").first.map(String.init) ?? "" }
         #expect(names == ["seed", "seed-v6", "bound-self-connect", "bound-self-connect-v6", "simultaneous-open",
-                          "refused", "self-connect-close", "listener-blocked"])
+                          "refused", "self-connect-close", "listener-blocked", "echo-client-close",
+                          "echo-server-close", "echo-reset", "half-close", "bulk-1mb"])
+    }
+
+    /// The flags of each `--trace` line, with the direction: `c` client to server, `s` server to client.
+    static func flagLadder(_ stdout: String, serverPort: UInt16) -> [String] {
+        stdout.split(separator: "\n").compactMap { line -> String? in
+            guard let flags = line.firstMatch(of: /Flags \[([^\]]*)\]/)?.1 else { return nil }
+            return (line.contains(".\(serverPort) > ") ? "s " : "c ") + flags
+        }
+    }
+
+    @Test func echoServerCloseClosesFromTheServerFirstAfterTheEchoIsAcked() throws {
+        let r = try Self.simulate(["--scenario", "echo-server-close", "--personality", "linux-6", "--trace"])
+        #expect(r.status == 0)
+        #expect(Self.flagLadder(r.stdout, serverPort: 5001) == [
+            "c S", "s S.", "c .", "c P.", "s .", "s P.", "c .", "s F.", "c .", "c F.", "s .",
+        ])
+    }
+
+    @Test func echoResetEndsWithTheClientsRstAndNothingAfter() throws {
+        let r = try Self.simulate(["--scenario", "echo-reset", "--personality", "linux-6", "--trace"])
+        #expect(r.status == 0)
+        #expect(Self.flagLadder(r.stdout, serverPort: 5001) == ["c S", "s S.", "c .", "c P.", "s .", "s P.", "c .", "c R."])
+    }
+
+    @Test func halfCloseLetsTheServerSendAfterTheClientsFin() throws {
+        let r = try Self.simulate(["--scenario", "half-close", "--personality", "linux-6", "--trace"])
+        #expect(r.status == 0)
+        #expect(Self.flagLadder(r.stdout, serverPort: 5001) == [
+            "c S", "s S.", "c .", "c P.", "s .", "s P.", "c .", "c F.", "s .", "s P.", "c .", "s F.", "c .",
+        ])
+        #expect(r.stdout.contains("5001 > 127.0.0.1.56624: Flags [P.], seq 8:13, ack 9"))
+        let story = try Self.simulate(["--scenario", "half-close", "--personality", "linux-6"])
+        #expect(story.stdout.contains("test1\ntest1\nbye\nConnection closed by foreign host.\n"))
+    }
+
+    @Test func bulkMovesOneMebibyteAndBothSidesClose() throws {
+        let r = try Self.simulate(["--scenario", "bulk-1mb", "--personality", "linux-6"])
+        #expect(r.status == 0)
+        #expect(r.stdout.hasPrefix("bulk sender: sent 1048576 bytes\nsink server: received 1048576 bytes\n"))
+        let trace = try Self.simulate(["--scenario", "bulk-1mb", "--personality", "linux-6", "--trace"])
+        let ladder = Self.flagLadder(trace.stdout, serverPort: 5002)
+        #expect(Array(ladder.prefix(3)) == ["c S", "s S.", "c ."])
+        #expect(ladder.filter { $0.hasSuffix("F.") } == ["c F.", "s F."])
+        #expect(ladder.last == "c .")
+        #expect(!ladder.contains { $0.contains("R") })
+        #expect(trace.stdout.contains("Flags [F.], seq 1048577, ack 1,"))
+    }
+
+    @Test func echoClientCloseClosesFromTheClientFirst() throws {
+        let r = try Self.simulate(["--scenario", "echo-client-close", "--personality", "linux-6", "--trace"])
+        #expect(r.status == 0)
+        #expect(Self.flagLadder(r.stdout, serverPort: 5001) == [
+            "c S", "s S.", "c .", "c P.", "s .", "s P.", "c .", "c F.", "s .", "s F.", "c .",
+        ])
+        let story = try Self.simulate(["--scenario", "echo-client-close", "--personality", "linux-6"])
+        #expect(story.stdout.hasPrefix("echo server: listening on 127.0.0.1:5001\nTrying 127.0.0.1...\n"
+            + "Connected to 127.0.0.1.\nEscape character is '^]'.\ntest1\ntest1\nsummary: connected after 1 attempt"))
     }
 
     @Test func listenerBlockedServerGetsEADDRINUSE() throws {

@@ -88,6 +88,8 @@ struct LoopbackToyStack: SimulatedStack {
     }
 
     mutating func close(_ socket: Int, now: Instant) { sockets[socket] = nil }
+    mutating func abort(_ socket: Int, now: Instant) { sockets[socket] = nil }
+    mutating func shutdownWrite(_ socket: Int, now: Instant) {}
     func localEndpoint(of socket: Int) -> Endpoint? { sockets[socket]?.local }
     func state(of socket: Int) -> TCPState? { sockets[socket].map { $0.connected ? .established : .synSent } }
 

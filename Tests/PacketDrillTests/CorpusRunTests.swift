@@ -4,8 +4,6 @@ import Testing
 /// Where the engine disagrees with a script, the failing line and why. The scripts are the specification; each
 /// entry is an engine bug report, and the test fails as soon as a listed script starts to pass (remove the entry).
 let engineDisagreements: [String: (line: Int, reason: String)] = [
-    "last-ack/fin-retransmit.pkt": (19, "RTO after a 100 ms SYN-ACK RTT is 300 ms on Linux; the engine retransmits after 1 s"),
-    "rto/data-linux6.pkt": (15, "RTO after a 100 ms SYN-ACK RTT is 300 ms on Linux; the engine retransmits after 1 s"),
     "syscalls/nagle-holds-small-segment.pkt": (16, "RFC 1122 §4.2.3.4 Nagle: the engine sends the second small segment at once"),
     "zero-window/probe-linux.pkt": (14, "no zero-window probe (persist timer) in the engine"),
     "zero-window/probe-backoff-linux.pkt": (14, "no zero-window probe (persist timer) in the engine"),

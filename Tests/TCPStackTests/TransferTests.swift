@@ -99,6 +99,18 @@ import TCPWire
         #expect(p.wire.hosts[1].liveCount == 0)
     }
 
+    @Test func abortResetCarriesTheWindowAndTimestampsAsLinuxDoes() throws {
+        var p = try Pair(.linux6)
+        let lastAck = try #require(p.wire.log.last { $0.source.port == p.wire.log[0].source.port })
+        try p.wire.hosts[1].abort(p.client, now: p.wire.now)
+        p.wire.run()
+        let rst = try #require(p.wire.log.last)
+        #expect(rst.tcp.flags == .rstAck)
+        #expect(rst.tcp.window == lastAck.tcp.window)
+        #expect(rst.tcp.window > 0)
+        #expect(rst.tcp.options.contains { if case .timestamps = $0 { true } else { false } })
+    }
+
     @Test func sameSeedGivesTheSameSegments() throws {
         func run() throws -> [IPPacket] {
             var w = TestWire(host(.linux6, seed: 5))

@@ -1,16 +1,26 @@
 import TCPStack
 import TCPWire
 
-/// Listens on a port and writes back whatever each connection sends; closes when the peer does.
+/// Listens on a port and writes back whatever each connection sends; closes when the peer does, or right after
+/// its first echo when `closeAfterEcho` is set (the server closing first). That close() comes a millisecond after
+/// the echo, as a separate call: on a kernel loopback the receiver has acknowledged the echo before send() returns.
 /// If bind() fails (the port is taken, e.g. by a self-connected client) it prints the error like a server would.
 public struct EchoServer<Stack: SimulatedStack>: SimApplication {
     public let local: Endpoint
+    public let closeAfterEcho: Bool
+    /// Sent when the peer half-closes, before this side closes (a millisecond later, as after an echo).
+    public let farewell: [UInt8]
     public private(set) var bindError: SocketError?
     public private(set) var echoedBytes = 0
     private var listener: Stack.Socket?
     private var connections: [Stack.Socket] = []
+    private var closing: [Stack.Socket] = []
 
-    public init(local: Endpoint) { self.local = local }
+    public init(local: Endpoint, closeAfterEcho: Bool = false, farewell: [UInt8] = []) {
+        self.local = local
+        self.farewell = farewell
+        self.closeAfterEcho = closeAfterEcho
+    }
 
     public mutating func start(stack: inout Stack, io: inout AppIO) {
         do throws(SocketError) {
@@ -39,11 +49,29 @@ public struct EchoServer<Stack: SimulatedStack>: SimApplication {
             while let bytes = try? stack.read(c, maxBytes: 65_536, now: io.now), !bytes.isEmpty {
                 echoedBytes += (try? stack.send(c, bytes, now: io.now)) ?? 0
             }
+            if closeAfterEcho && echoedBytes > 0 && !closing.contains(c) {
+                closing.append(c)
+                io.wake(after: .milliseconds(1))
+            }
+        case .peerClosed(let c) where connections.contains(c) && !farewell.isEmpty:
+            _ = try? stack.send(c, farewell, now: io.now)
+            if !closing.contains(c) {
+                closing.append(c)
+                io.wake(after: .milliseconds(1))
+            }
         case .peerClosed(let c) where connections.contains(c), .failed(let c, _) where connections.contains(c):
             stack.close(c, now: io.now)
             connections.removeAll { $0 == c }
         default:
             break
         }
+    }
+
+    public mutating func wake(stack: inout Stack, io: inout AppIO) {
+        for c in closing where connections.contains(c) {
+            stack.close(c, now: io.now)
+            connections.removeAll { $0 == c }
+        }
+        closing.removeAll()
     }
 }

@@ -9,6 +9,16 @@ public struct TelnetAttempt: Hashable, Sendable {
     public var result: SocketError?
 }
 
+/// How the client ends its session once its lines are echoed (when it closes at all).
+public enum TelnetEnding: Hashable, Sendable {
+    /// close(): a FIN.
+    case close
+    /// close() with SO_LINGER {on, 0}: a RST.
+    case reset
+    /// shutdown(SHUT_WR): a FIN, then it reads on until the peer closes, and closes too.
+    case shutdownWrite
+}
+
 /// How the telnet loop stands.
 public enum TelnetOutcome: Hashable, Sendable {
     case running
@@ -28,6 +38,7 @@ public struct TelnetClient<Stack: SimulatedStack>: SimApplication {
     /// bind() to this local endpoint before connect() (the bound self-connect).
     public let bindTo: Endpoint?
     public let closeWhenDone: Bool
+    public let ending: TelnetEnding
     /// How long the run goes on after the session ends (lets the close finish), before the client stops it.
     public let linger: Duration
 
@@ -43,8 +54,9 @@ public struct TelnetClient<Stack: SimulatedStack>: SimApplication {
     public init(
         remote: Endpoint, lines: [String] = ["test1", "test2"], maxAttempts: Int = 100_000,
         retryDelay: Duration = .microseconds(50), bindTo: Endpoint? = nil, closeWhenDone: Bool = true,
-        linger: Duration = .milliseconds(200)
+        ending: TelnetEnding = .close, linger: Duration = .milliseconds(200)
     ) {
+        self.ending = ending
         self.linger = linger
         host = AddressText.address(remote.address)
         tryingLine = "Trying \(host)..."
@@ -133,10 +145,15 @@ public struct TelnetClient<Stack: SimulatedStack>: SimApplication {
     private mutating func typeNext(stack: inout Stack, io: inout AppIO) {
         guard let s = socket else { return }
         guard typed < lines.count else {
+            if lingering { return }
             sessionTable = stack.connectionTable()
             if closeWhenDone {
-                stack.close(s, now: io.now)
-                socket = nil
+                switch ending {
+                case .close: stack.close(s, now: io.now)
+                case .reset: stack.abort(s, now: io.now)
+                case .shutdownWrite: stack.shutdownWrite(s, now: io.now)
+                }
+                if ending != .shutdownWrite { socket = nil }
             }
             lingering = true
             io.wake(after: linger)

@@ -102,6 +102,10 @@ public protocol SimulatedStack {
     /// Takes up to `maxBytes` received bytes; empty at end of file or when nothing is waiting.
     mutating func read(_ socket: Socket, maxBytes: Int, now: Instant) throws(SocketError) -> [UInt8]
     mutating func close(_ socket: Socket, now: Instant)
+    /// close() with SO_LINGER {on, 0}: a RST instead of a FIN, and the socket is gone.
+    mutating func abort(_ socket: Socket, now: Instant)
+    /// shutdown(SHUT_WR): a FIN; reading goes on.
+    mutating func shutdownWrite(_ socket: Socket, now: Instant)
 
     func localEndpoint(of socket: Socket) -> Endpoint?
     func state(of socket: Socket) -> TCPState?

@@ -129,6 +129,15 @@ public struct EngineStack: SimulatedStack {
         open.removeAll { $0 == socket }
     }
 
+    public mutating func shutdownWrite(_ socket: SocketID, now: Instant) {
+        try? host.shutdown(socket, .write, now: now)
+    }
+
+    public mutating func abort(_ socket: SocketID, now: Instant) {
+        try? host.abort(socket, now: now)
+        open.removeAll { $0 == socket }
+    }
+
     public func localEndpoint(of socket: SocketID) -> Endpoint? { host.localEndpoint(of: socket) }
     public func state(of socket: SocketID) -> TCPState? { host.state(of: socket) }
 

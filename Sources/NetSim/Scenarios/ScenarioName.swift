@@ -10,6 +10,11 @@ public enum ScenarioName: String, CaseIterable, Sendable {
     case refused
     case selfConnectClose = "self-connect-close"
     case listenerBlocked = "listener-blocked"
+    case echoClientClose = "echo-client-close"
+    case echoServerClose = "echo-server-close"
+    case echoReset = "echo-reset"
+    case halfClose = "half-close"
+    case bulk = "bulk-1mb"
 
     /// One line for `--list`.
     public var summary: String {
@@ -22,6 +27,11 @@ public enum ScenarioName: String, CaseIterable, Sendable {
         case .refused: "one connect() to a closed port: SYN, then RST,ACK and ECONNREFUSED"
         case .selfConnectClose: "a self-connected socket closes: FIN_WAIT1 -> CLOSING -> TIME_WAIT"
         case .listenerBlocked: "after the self-connect, the real server cannot bind its port: EADDRINUSE"
+        case .echoClientClose: "a client connects to an echo server on 127.0.0.1:5001, types test1, closes first"
+        case .echoServerClose: "the echo server closes right after its echo; the client closes on EOF"
+        case .echoReset: "the echo client closes with SO_LINGER 0: a RST, and the server reads ECONNRESET"
+        case .halfClose: "the echo client shuts down writing; the server still sends bye, then closes"
+        case .bulk: "a client sends 1 MiB to a discard server on 127.0.0.1:5002, then closes"
         }
     }
 
@@ -32,9 +42,14 @@ public enum ScenarioName: String, CaseIterable, Sendable {
         switch self {
         case .boundSelfConnect, .boundSelfConnectV6, .selfConnectClose: 40000
         case .simultaneousOpen: 5000
+        case .echoClientClose, .echoServerClose, .echoReset, .halfClose: 5001
+        case .bulk: 5002
         default: 50000
         }
     }
+
+    /// Whether an echo server listens on the target before the client connects.
+    var hasEchoServer: Bool { [.echoClientClose, .echoServerClose, .echoReset, .halfClose].contains(self) }
 
     public var defaultHost: IPAddress { isIPv6 ? .v6(.loopback) : .v4(.loopback) }
 

@@ -28,16 +28,32 @@ public enum ScenarioRunner {
             client = nil
             _ = sim.run(until: .milliseconds(1_000))
 
+        case .bulk:
+            let addresses: [IPAddress] = [.v4(.loopback), .v6(.loopback)]
+            let host = sim.addHost(
+                name: "localhost", addresses: addresses,
+                stack: stacks.make(options.personality, addresses, sim.random.fork(), options.record))
+            sim.install(SinkServer<Stack>(local: target), on: host)
+            sim.install(BulkSender<Stack>(remote: target, totalBytes: 1 << 20), on: host)
+            client = nil
+            _ = sim.run(until: .milliseconds(10_000))
+
         default:
             var addresses: [IPAddress] = [.v4(.loopback), .v6(.loopback)]
             if !addresses.contains(options.host) { addresses.append(options.host) }
             let host = sim.addHost(
                 name: "localhost", addresses: addresses,
                 stack: stacks.make(options.personality, addresses, sim.random.fork(), options.record))
+            if options.scenario.hasEchoServer {
+                sim.install(EchoServer<Stack>(
+                    local: target, closeAfterEcho: options.scenario == .echoServerClose,
+                    farewell: options.scenario == .halfClose ? Array("bye\r\n".utf8) : []), on: host)
+            }
             let telnet = TelnetClient<Stack>(
                 remote: target, lines: options.lines,
                 maxAttempts: options.scenario == .refused ? 1 : options.maxAttempts,
-                bindTo: options.scenario.binds ? target : nil, closeWhenDone: options.quit)
+                bindTo: options.scenario.binds ? target : nil, closeWhenDone: options.quit,
+                ending: options.scenario == .echoReset ? .reset : options.scenario == .halfClose ? .shutdownWrite : .close)
             client = sim.install(telnet, on: host)
             _ = sim.run(maxEvents: 200_000_000)
             if options.scenario == .listenerBlocked {

@@ -26,13 +26,15 @@ public struct SimulationOptions: Sendable {
         self.seed = seed
         self.maxAttempts = maxAttempts
         switch scenario {
-        case .boundSelfConnect, .boundSelfConnectV6: self.lines = lines ?? ["test1"]
+        case .boundSelfConnect, .boundSelfConnectV6, .echoClientClose, .echoServerClose, .echoReset, .halfClose:
+            self.lines = lines ?? ["test1"]
         case .selfConnectClose, .refused, .simultaneousOpen: self.lines = lines ?? []
         default: self.lines = lines ?? ["test1", "test2"]
         }
         // The bound captures close after the echo; the article's telnet session stays open.
         switch scenario {
-        case .boundSelfConnect, .boundSelfConnectV6, .selfConnectClose: self.quit = quit ?? true
+        case .boundSelfConnect, .boundSelfConnectV6, .selfConnectClose, .echoClientClose, .echoReset, .halfClose:
+            self.quit = quit ?? true
         default: self.quit = quit ?? false
         }
         self.record = record

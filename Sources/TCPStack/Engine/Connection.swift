@@ -68,8 +68,8 @@ public struct Connection: Sendable {
     public internal(set) var sackEnabled = false
     var tsOffset: UInt32 = 0
     var tsRecent: UInt32 = 0
-    /// An RFC 2883 D-SACK block to report in the next ACK.
-    var pendingDSACK: SACKBlock?
+    /// Out-of-order data above RCV.NXT, and the SACK/D-SACK blocks for the next ACK (RFC 2018, RFC 2883).
+    var reassembly = ReassemblyQueue(rcvNxt: 0)
 
     // Buffers. `sendBuffer[0]` has sequence number `sendBufferStart`; the bytes before SND.NXT are in flight.
     var sendBuffer: [UInt8] = []
@@ -82,7 +82,12 @@ public struct Connection: Sendable {
 
     // Timers (RFC 9293 §3.10.8).
     var retransmitDeadline: Instant?
-    var rto: Duration = .seconds(1)
+    /// SRTT, RTTVAR and the backed-off RTO (RFC 6298); see Connection+RTT.swift.
+    var rtt = RTOEstimator(parameters: .rfc6298)
+    var rto: Duration { rtt.rto }
+    /// The segment whose RTT is being measured, and when it left (RFC 6298 §3).
+    var timedSegmentEnd: SeqNum?
+    var timedSegmentSentAt = Instant.zero
     var retransmitCount = 0
     var timeWaitDeadline: Instant?
     var lastChallengeAck: Instant?
@@ -159,14 +164,17 @@ public struct Connection: Sendable {
             windowScale: windowScale)
     }
 
-    /// Options of a non-SYN segment: `nop,nop,TS` and, when a duplicate was seen, `nop,nop,sack` (D-SACK).
+    /// Options of a non-SYN segment: `nop,nop,TS` and, with SACK, `nop,nop,sack` carrying a D-SACK after a
+    /// duplicate and the out-of-order blocks (RFC 2018 §3: at most 3 blocks beside timestamps, else 4).
     mutating func segmentOptions(now: Instant) -> TCPOptions {
         var o = TCPOptions()
         if timestampsEnabled { o.appendAlignedTimestamps(value: timestampValue(now), echoReply: tsRecent) }
-        if let block = pendingDSACK {
-            try? o.append(.noOperation); try? o.append(.noOperation)
-            try? o.append(.sack([block]))
-            pendingDSACK = nil
+        if sackEnabled {
+            let blocks = reassembly.takeSACKBlocks(maxBlocks: timestampsEnabled ? 3 : 4)
+            if !blocks.isEmpty {
+                try? o.append(.noOperation); try? o.append(.noOperation)
+                try? o.append(.sack(blocks))
+            }
         }
         return o
     }
@@ -216,8 +224,15 @@ public struct Connection: Sendable {
         out.packets.append(IPPacket(from: local.address, to: remote.address, tcp: tcp))
     }
 
-    /// A reset from this connection: `R.` <SEQ=SND.NXT><ACK=RCV.NXT> (RFC 9293 §3.10.5; Linux
-    /// `tcp_send_active_reset`), or <SEQ=seq><CTL=RST> for an unacceptable ACK (RFC 9293 §3.10.7.3/§3.10.7.4).
+    /// The user's ABORT: `R.` <SEQ=SND.NXT><ACK=RCV.NXT> (RFC 9293 §3.10.5). Linux's `tcp_send_active_reset`
+    /// sends it through `tcp_transmit_skb`, so it carries the current window and the timestamp option like any
+    /// other segment of the connection.
+    mutating func sendActiveReset(now: Instant, out: inout EngineOutput) {
+        emit(seq: sndNxt, flags: .rstAck, now: now, out: &out)
+    }
+
+    /// A reset from this connection: `R.` <SEQ=seq><ACK=ack>, or <SEQ=seq><CTL=RST> for an unacceptable ACK
+    /// (RFC 9293 §3.10.7.3/§3.10.7.4): no window, no options (Linux `tcp_v4_send_reset`).
     func sendReset(seq: SeqNum, ack: SeqNum?, out: inout EngineOutput) {
         guard let local, let remote else { return }
         let tcp = TCPSegment(
@@ -278,6 +293,7 @@ public struct Connection: Sendable {
             let flags: TCPFlags = length == unsent ? [.ack, .psh] : .ack
             emit(seq: sndNxt, flags: flags, payload: payload, now: now, out: &out)
             sndNxt += length
+            timeSegment(endingAt: sndNxt, now: now)
             sent = true
         }
         if finQueued && !finSent && sndNxt - sendBufferStart == sendBuffer.count {
@@ -292,6 +308,7 @@ public struct Connection: Sendable {
 
     /// Resends the oldest unacknowledged segment (RFC 9293 §3.8.1; backoff per RFC 6298 §5.5).
     mutating func retransmitOldest(now: Instant, config: TCPConfiguration, out: inout EngineOutput) {
+        timedSegmentEnd = nil  // RFC 6298 §3 (Karn): an ACK of a resent segment is ambiguous
         switch state {
         case .synSent:
             sendSyn(now: now, config: config, out: &out)

@@ -64,6 +64,7 @@ extension HostStack {
         c.setState(.synReceived, cause: .segment(seg), rfc: "RFC 9293 §3.10.7.2", linux: "tcp_conn_request",
             now: now, config: configuration, out: &out)
         c.sendSynAck(now: now, config: configuration, out: &out)
+        c.timeSegment(endingAt: c.iss + 1, now: now)
         c.retransmitDeadline = now + c.rto
         c.inConnectionTable = true
         slots[i] = c

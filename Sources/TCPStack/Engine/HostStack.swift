@@ -146,7 +146,7 @@ public struct HostStack: Sendable {
             index = slots.count
             slots.append(Connection(id: SocketID(index)))
         }
-        slots[index].rto = configuration.rtoInitial
+        slots[index].rtt = RTOEstimator(parameters: configuration.rtoParameters)
         return SocketID(index)
     }
 
@@ -259,14 +259,15 @@ public struct HostStack: Sendable {
         slots[i].receiveCapacity = window
         slots[i].rcvWndAdvertised = window
         slots[i].tsOffset = tsOffset
-        slots[i].rto = configuration.rtoInitial
+        slots[i].rtt = RTOEstimator(parameters: configuration.rtoParameters)
         slots[i].inConnectionTable = true
         connections[FourTuple(local: local, remote: remote)] = i
         slots[i].setState(.synSent, cause: .user(.connect), rfc: "RFC 9293 §3.10.1",
             linux: remote.address.isIPv6 ? "tcp_v6_connect" : "tcp_v4_connect", now: now, config: configuration,
             out: &out)
         slots[i].sendSyn(now: now, config: configuration, out: &out)
-        slots[i].retransmitDeadline = now + configuration.rtoInitial
+        slots[i].timeSegment(endingAt: iss + 1, now: now)
+        slots[i].retransmitDeadline = now + slots[i].rto
     }
 
     // The allocator runs in place: copying it would duplicate Linux 6's 2^16-entry perturbation table on every
@@ -365,8 +366,13 @@ public struct HostStack: Sendable {
             let n = min(maxBytes, c.receiveBuffer.count)
             let data = Array(c.receiveBuffer[0..<n])
             slots[i].receiveBuffer.removeFirst(n)
-            if c.rcvWndAdvertised == 0 && c.state.isSynchronized && c.state != .timeWait {
-                // The window reopens: tell the peer (RFC 9293 §3.8.6.2.2 receiver-side window update).
+            // RFC 9293 §3.8.6.2.2 receiver-side window update, with Linux tcp_cleanup_rbuf's rule: announce the
+            // window once reading has at least doubled what the peer may still send (a zero window included).
+            // Waiting for it to reach zero would leave the sender idle until its probe timer.
+            let promised = c.receiveWindow
+            let free = c.receiveCapacity - slots[i].receiveBuffer.count
+            if c.state.isSynchronized && c.state != .timeWait && !c.peerFinReceived
+                && 2 * promised <= c.receiveCapacity && free > 0 && free >= 2 * promised {
                 slots[i].sendAck(now: now, out: &out)
             }
             return data
@@ -398,8 +404,7 @@ public struct HostStack: Sendable {
             && slots[i].state.isSynchronized && slots[i].state != .timeWait
         {
             // RFC 2525 §2.17 / Linux tcp_close: unread data is lost, so tell the peer with a RST, not a FIN.
-            let c = slots[i]
-            c.sendReset(seq: c.sndNxt, ack: c.rcvNxt, out: &out)
+            slots[i].sendActiveReset(now: now, out: &out)
             slots[i].setState(.closed, cause: .user(.close), rfc: "RFC 2525 §2.17", linux: "tcp_close", now: now,
                 config: configuration, out: &out)
         } else {
@@ -412,8 +417,7 @@ public struct HostStack: Sendable {
     /// RFC 9293 §3.10.5 ABORT: a RST in synchronized states, then CLOSED at once.
     public mutating func abort(_ id: SocketID, now: Instant) throws(SocketError) {
         let i = try openSlot(id)
-        let c = slots[i]
-        switch c.state {
+        switch slots[i].state {
         case .listen:
             closeListener(i, now: now, cause: .user(.abort), toClosed: true)
         case .closed:
@@ -423,8 +427,9 @@ public struct HostStack: Sendable {
             slots[i].setState(.closed, cause: .user(.abort), rfc: "RFC 9293 §3.10.5", linux: "tcp_disconnect",
                 now: now, config: configuration, out: &out)
         default:
-            // RFC 9293 §3.10.5: <SEQ=SND.NXT><CTL=RST> (Linux tcp_send_active_reset sends it with ACK).
-            c.sendReset(seq: c.sndNxt, ack: c.rcvNxt, out: &out)
+            // RFC 9293 §3.10.5: <SEQ=SND.NXT><CTL=RST> (Linux tcp_send_active_reset sends it with ACK, the
+            // window and the timestamp option).
+            slots[i].sendActiveReset(now: now, out: &out)
             slots[i].setState(.closed, cause: .user(.abort), rfc: "RFC 9293 §3.10.5", linux: "tcp_disconnect",
                 now: now, config: configuration, out: &out)
         }
@@ -494,9 +499,8 @@ public struct HostStack: Sendable {
             // RFC 9293 §3.8.1 retransmission timeout, RFC 6298 §5.4-§5.6 backoff (Linux tcp_retransmit_timer).
             slots[i].retransmitCount += 1
             slots[i].retransmitOldest(now: now, config: configuration, out: &out)
-            let backedOff = min(c.rto * 2, configuration.rtoMax)
-            slots[i].rto = backedOff
-            slots[i].retransmitDeadline = now + backedOff
+            slots[i].backOffRTO()
+            slots[i].retransmitDeadline = now + slots[i].rto
         }
     }
 }

@@ -72,8 +72,15 @@ extension Connection {
             // RFC 9293 §3.10.7.3 fourth: our SYN is acknowledged: ESTABLISHED, send <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>.
             sndUna = ack
             retransmitDeadline = nil
+            sampleRTT(ack: ack, echo: seg.options.timestamps?.echoReply, now: now)
+            if retransmitCount > 0 && rtt.smoothedRTT == nil {
+                // RFC 6298 §5.7: the SYN timed out and gave no sample: data starts at 3 s (Linux
+                // TCP_TIMEOUT_FALLBACK in tcp_init_transfer).
+                var fallback = config.rtoParameters
+                fallback.initial = max(fallback.initial, .seconds(3))
+                rtt = RTOEstimator(parameters: fallback)
+            }
             retransmitCount = 0
-            rto = config.rtoInitial
             setState(.established, cause: cause, rfc: "RFC 9293 §3.10.7.3",
                 linux: "tcp_rcv_synsent_state_process", now: now, config: config, out: &out)
             out.events.append(.connected(id))
@@ -188,7 +195,6 @@ extension Connection {
             sndWl1 = seq
             sndWl2 = ack
             retransmitCount = 0
-            rto = config.rtoInitial
             setState(.established, cause: cause, rfc: "RFC 9293 §3.10.7.4", linux: "tcp_rcv_state_process",
                 now: now, config: config, out: &out)
             if passiveOpen { outcome = .established } else { out.events.append(.connected(id)) }
@@ -201,7 +207,8 @@ extension Connection {
         }
         noteTimestamp(seg)
         if sndUna < ack {
-            // RFC 9293 §3.10.7.4 fifth: new data acknowledged.
+            // RFC 9293 §3.10.7.4 fifth: new data acknowledged; an RTT sample (RFC 6298 §2, RFC 7323 §4).
+            sampleRTT(ack: ack, echo: seg.options.timestamps?.echoReply, now: now)
             acknowledge(upTo: ack, now: now, config: config)
         }
         if sndUna <= ack && (sndWl1 < seq || (sndWl1 == seq && sndWl2 <= ack)) {
@@ -289,16 +296,24 @@ extension Connection {
             return false
         }
         let dataStart = seq + (seg.flags.contains(.syn) ? 1 : 0)
-        guard dataStart <= rcvNxt else {
-            // Out of order: not held (no reassembly queue yet); a duplicate ACK tells the sender where we are.
-            return true
+        // RFC 9293 §3.10.7.4: data inside the window we advertised is acceptable. The window field rounds up
+        // to the scale unit (Linux __tcp_select_window), so it may promise a few bytes past our capacity: take
+        // them (one unit of slack, as Linux's buffer overhead allows), or the sender must retransmit after an RTO.
+        // Out-of-order bytes wait in the reassembly queue, which never holds a byte twice and reports duplicates
+        // as D-SACK (RFC 2883 §4; Linux tcp_data_queue / tcp_data_queue_ofo).
+        let slack = 1 << Int(rcvWscale)
+        let room = max(0, min(max(receiveCapacity - receiveBuffer.count, receiveWindow),
+            receiveCapacity + slack - receiveBuffer.count))
+        let fits = max(0, (rcvNxt + room) - dataStart)
+        guard fits > 0 else { return true }
+        reassembly.advance(to: rcvNxt.rawValue)
+        reassembly.reportsDSACK = config.dsack
+        let payload = seg.payload.prefix(fits)
+        let outcome = reassembly.receive(seq: dataStart.rawValue, payload: payload) { bytes in
+            receiveBuffer.append(contentsOf: bytes)
         }
-        let skip = rcvNxt - dataStart
-        let room = max(0, receiveCapacity - receiveBuffer.count)
-        let take = min(seg.payload.count - skip, room)
-        if take > 0 {
-            receiveBuffer.append(contentsOf: seg.payload[skip..<skip + take])
-            rcvNxt += take
+        if outcome.delivered > 0 {
+            rcvNxt += outcome.delivered
             out.events.append(.readable(id))
         }
         return true
@@ -311,7 +326,7 @@ extension Connection {
         guard config.dsack, sackEnabled, length > 0, seq < rcvNxt else { return }
         var end = seq + length
         if end > rcvNxt { end = rcvNxt }
-        pendingDSACK = SACKBlock(left: seq.rawValue, right: end.rawValue)
+        reassembly.noteDuplicate(SACKBlock(left: seq.rawValue, right: end.rawValue))
     }
 
     /// RFC 9293 §3.10.7.4 eighth: the FIN, in order.
@@ -388,9 +403,7 @@ extension Connection {
         if sendBufferStart < ack { sendBufferStart = ack }
         sndUna = ack
         retransmitCount = 0
-        // No RTT estimator yet (RFC 6298 §2.1): the RTO returns to its initial value, within [min, max].
-        rto = min(max(config.rtoMin, config.rtoInitial), config.rtoMax)
-        retransmitDeadline = sndUna == sndNxt ? nil : now + rto
+        retransmitDeadline = sndUna == sndNxt ? nil : now + rto  // RFC 6298 §5.2, §5.3
     }
 
     // MARK: TIME-WAIT

@@ -1,0 +1,41 @@
+/// Round-trip timing for the retransmission timer: the `RTOEstimator` of RFC 6298 fed from RFC 7323 timestamps
+/// when they are on, otherwise from one timed segment at a time under Karn's rule (RFC 6298 §3).
+extension TCPConfiguration {
+    /// The estimator's parameters. A minimum below 1 s is Linux's (`TCP_RTO_MIN`), applied as Linux does, to the
+    /// variance term (`tcp_set_rto`); the RFC's 1 s clamps the whole RTO (RFC 6298 §2.4).
+    var rtoParameters: RTOEstimator.Parameters {
+        let linuxStyle = rtoMin < .seconds(1)
+        return RTOEstimator.Parameters(
+            initial: rtoInitial, minimum: rtoMin, maximum: rtoMax,
+            granularity: linuxStyle ? .microseconds(1) : .milliseconds(1),
+            minimumRule: linuxStyle ? .floorVarianceTerm : .clampTotal)
+    }
+}
+
+extension Connection {
+    /// Starts timing the segment ending at `end` unless one is already timed (RFC 6298 §3).
+    mutating func timeSegment(endingAt end: SeqNum, now: Instant) {
+        if timedSegmentEnd == nil {
+            timedSegmentEnd = end
+            timedSegmentSentAt = now
+        }
+    }
+
+    /// An ACK advanced SND.UNA to `ack`: one RTT sample, from TSecr when timestamps are on (RFC 7323 §4.1, valid
+    /// across retransmissions), else from the timed segment if it was not retransmitted (Karn's rule).
+    mutating func sampleRTT(ack: SeqNum, echo: UInt32?, now: Instant) {
+        if timestampsEnabled, let echo, echo != 0 {
+            let ticks = Int32(bitPattern: timestampValue(now) &- echo)
+            if ticks >= 0 { rtt.addSample(.milliseconds(Int64(ticks))) }
+        } else if let end = timedSegmentEnd, end <= ack {
+            rtt.addSample(now - timedSegmentSentAt)
+        }
+        if let end = timedSegmentEnd, end <= ack { timedSegmentEnd = nil }
+    }
+
+    /// The retransmission timer fired: double the RTO (RFC 6298 §5.5) and stop timing the segment being resent.
+    mutating func backOffRTO() {
+        rtt.backOff()
+        timedSegmentEnd = nil
+    }
+}

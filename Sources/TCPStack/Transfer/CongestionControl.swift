@@ -1,0 +1,131 @@
+/// The window state every algorithm shares, in bytes.
+public struct CongestionWindow: Sendable, Hashable {
+    public var cwnd: Int
+    public var ssthresh: Int
+    /// Sender maximum segment size (SMSS).
+    public let mss: Int
+    /// Duplicate ACKs seen in a row (RFC 5681 §3.2).
+    public var duplicateAcks = 0
+    /// RFC 6582 `recover`: SND.NXT when loss recovery last began (Linux `high_seq`); nil before the first one.
+    public var recover: UInt32?
+    public var inFastRecovery = false
+    /// Whether a partial ACK already restarted the retransmission timer in this recovery (RFC 6582 §3.2 step 5,
+    /// the "Impatient" variant: only the first one does).
+    public var partialAckSeen = false
+
+    /// RFC 6928 initial window of `initialSegments` (Linux 10), ssthresh "arbitrarily high" (RFC 5681 §3.1).
+    public init(mss: Int, initialSegments: Int = 10) {
+        self.mss = mss
+        cwnd = initialSegments * mss
+        ssthresh = Int(Int32.max)
+    }
+}
+
+/// One ACK as the congestion controller sees it. The caller classifies it.
+public struct AckSample: Sendable, Hashable {
+    /// The cumulative ACK number.
+    public var ack: UInt32
+    /// Bytes by which this ACK advanced SND.UNA (0 for a duplicate).
+    public var newlyAcked: Int
+    /// A duplicate ACK as defined by RFC 5681 §2: data outstanding, no payload, no SYN/FIN, ACK == SND.UNA, same
+    /// window (or, with SACK, new SACK information; RFC 6675 §2).
+    public var isDuplicate: Bool
+    /// Bytes outstanding after this ACK (SND.NXT − SND.UNA), the RFC 5681 FlightSize.
+    public var flightSize: Int
+    /// SND.NXT now: recorded as `recover` when recovery begins (RFC 6582 §3.2 step 2).
+    public var sndNxt: UInt32
+    public var now: Instant
+    /// The smoothed RTT if known (CUBIC's t + RTT).
+    public var smoothedRTT: Duration?
+
+    public init(ack: UInt32, newlyAcked: Int, isDuplicate: Bool, flightSize: Int, sndNxt: UInt32, now: Instant,
+                smoothedRTT: Duration? = nil) {
+        self.ack = ack
+        self.newlyAcked = newlyAcked
+        self.isDuplicate = isDuplicate
+        self.flightSize = flightSize
+        self.sndNxt = sndNxt
+        self.now = now
+        self.smoothedRTT = smoothedRTT
+    }
+}
+
+/// What the sender must do after an ACK, beyond sending what cwnd now allows.
+public enum CongestionAction: Sendable, Hashable {
+    case none
+    /// Third duplicate ACK: retransmit the first unacknowledged segment (RFC 5681 §3.2 step 2).
+    case fastRetransmit
+    /// Partial ACK in recovery: retransmit the first unacknowledged segment (RFC 6582 §3.2 step 3); restart the
+    /// retransmission timer when `restartTimer`.
+    case retransmitAfterPartialAck(restartTimer: Bool)
+}
+
+/// A congestion-control algorithm. The shared RFC 5681/6582 machinery (slow start, duplicate-ACK counting, fast
+/// retransmit, fast recovery with partial ACKs, timeouts) lives in this protocol's extension; an algorithm supplies
+/// only its growth in congestion avoidance and its reduction on loss, so a new one is one small file.
+public protocol CongestionControl: Sendable {
+    var window: CongestionWindow { get set }
+    /// Grow `window.cwnd` for `acked` new bytes in congestion avoidance (cwnd >= ssthresh, not in recovery).
+    mutating func congestionAvoidance(acked: Int, now: Instant, smoothedRTT: Duration?)
+    /// The new ssthresh when loss is detected (fast retransmit or timeout); the algorithm records its own state.
+    mutating func ssthreshAfterLoss(flightSize: Int, now: Instant) -> Int
+}
+
+extension CongestionControl {
+    public var cwnd: Int { window.cwnd }
+    public var ssthresh: Int { window.ssthresh }
+    public var inFastRecovery: Bool { window.inFastRecovery }
+
+    /// Process one ACK (RFC 5681 §3.1–3.2, RFC 6582 §3.2).
+    public mutating func ackReceived(_ a: AckSample) -> CongestionAction {
+        let mss = window.mss
+        if a.isDuplicate {
+            window.duplicateAcks += 1
+            if window.inFastRecovery {
+                window.cwnd += mss  // RFC 5681 §3.2 step 4: inflate per further duplicate
+                return .none
+            }
+            guard window.duplicateAcks == 3 else { return .none }  // RFC 3042 limited transmit is the caller's
+            // RFC 6582 §3.2 step 2: only when the ACK covers more than `recover`.
+            if let recover = window.recover, !SequenceSpace.lt(recover, a.ack) { return .none }
+            window.recover = a.sndNxt
+            window.ssthresh = ssthreshAfterLoss(flightSize: a.flightSize, now: a.now)  // RFC 5681 eq. (4)
+            window.cwnd = window.ssthresh + 3 * mss  // RFC 5681 §3.2 step 3
+            window.inFastRecovery = true
+            window.partialAckSeen = false
+            return .fastRetransmit
+        }
+        guard a.newlyAcked > 0 else { return .none }
+        window.duplicateAcks = 0
+        if window.inFastRecovery, let recover = window.recover {
+            if SequenceSpace.le(recover, a.ack) {
+                // RFC 6582 §3.2 step 3, full ACK: option (1), cwnd = min(ssthresh, max(FlightSize, SMSS) + SMSS).
+                window.cwnd = Swift.min(window.ssthresh, Swift.max(a.flightSize, mss) + mss)
+                window.inFastRecovery = false
+                return .none
+            }
+            // RFC 6582 §3.2 step 3, partial ACK: deflate by the new data, add back one SMSS if it covered one.
+            window.cwnd = Swift.max(window.cwnd - a.newlyAcked, 0) + (a.newlyAcked >= mss ? mss : 0)
+            window.cwnd = Swift.max(window.cwnd, mss)
+            let first = !window.partialAckSeen
+            window.partialAckSeen = true
+            return .retransmitAfterPartialAck(restartTimer: first)
+        }
+        if window.cwnd < window.ssthresh {
+            window.cwnd += Swift.min(a.newlyAcked, mss)  // RFC 5681 §3.1 eq. (2), slow start
+        } else {
+            congestionAvoidance(acked: a.newlyAcked, now: a.now, smoothedRTT: a.smoothedRTT)
+        }
+        return .none
+    }
+
+    /// The retransmission timer fired (RFC 5681 §3.1 eq. (4) and LW; RFC 6582 §3.2 step 4). Call on the first
+    /// expiry of a loss episode only; further backoffs of the same segment do not halve ssthresh again.
+    public mutating func retransmissionTimeout(flightSize: Int, sndNxt: UInt32, now: Instant) {
+        window.ssthresh = ssthreshAfterLoss(flightSize: flightSize, now: now)
+        window.cwnd = window.mss  // loss window, one segment
+        window.recover = sndNxt
+        window.inFastRecovery = false
+        window.duplicateAcks = 0
+    }
+}

@@ -1,0 +1,103 @@
+/// The retransmission timeout computed from round-trip samples (RFC 6298 §2), with exponential backoff (§5.5).
+public struct RTOEstimator: Sendable, Hashable {
+    public struct Parameters: Sendable, Hashable {
+        /// RTO before any sample (RFC 6298 §2.1: 1 s; Linux `TCP_TIMEOUT_INIT` 1 s).
+        public var initial: Duration
+        /// Lower bound (RFC 6298 §2.4: 1 s; Linux `TCP_RTO_MIN`: 200 ms).
+        public var minimum: Duration
+        /// Upper bound, also on the backed-off value (RFC 6298 §2.5: at least 60 s; Linux `TCP_RTO_MAX`: 120 s).
+        public var maximum: Duration
+        /// Clock granularity G (RFC 6298 §2.2; Linux measures in microseconds).
+        public var granularity: Duration
+        public var minimumRule: MinimumRule
+
+        public init(initial: Duration, minimum: Duration, maximum: Duration, granularity: Duration,
+                    minimumRule: MinimumRule) {
+            self.initial = initial
+            self.minimum = minimum
+            self.maximum = maximum
+            self.granularity = granularity
+            self.minimumRule = minimumRule
+        }
+
+        /// RFC 6298 as written: 1 s initial and minimum, 60 s maximum, 1 ms granularity.
+        public static let rfc6298 = Parameters(
+            initial: .seconds(1), minimum: .seconds(1), maximum: .seconds(60), granularity: .milliseconds(1),
+            minimumRule: .clampTotal)
+        /// Linux: 1 s initial, 200 ms minimum, 120 s maximum, microsecond clock, minimum on the variance term.
+        public static let linux = Parameters(
+            initial: .seconds(1), minimum: .milliseconds(200), maximum: .seconds(120), granularity: .microseconds(1),
+            minimumRule: .floorVarianceTerm)
+    }
+
+    /// Where the minimum applies.
+    public enum MinimumRule: Sendable, Hashable {
+        /// RFC 6298 §2.4: RTO = max(SRTT + max(G, 4·RTTVAR), minimum).
+        case clampTotal
+        /// Linux `tcp_set_rto`: RTO = SRTT + max(4·RTTVAR, minimum), so a tiny SRTT still gives at least the minimum
+        /// of slack above it (`rttvar_us` is floored at `tcp_rto_min_us`).
+        case floorVarianceTerm
+    }
+
+    public let parameters: Parameters
+    /// Smoothed RTT in nanoseconds; nil before the first sample.
+    private var srttNs: Int64?
+    private var rttvarNs: Int64 = 0
+    private var baseNs: Int64
+    /// Consecutive doublings since the last valid sample (RFC 6298 §5.5, Linux `icsk_backoff`).
+    public private(set) var backoffCount: Int = 0
+
+    public init(parameters: Parameters) {
+        self.parameters = parameters
+        baseNs = parameters.initial.nanosecondsValue
+    }
+
+    public var smoothedRTT: Duration? { srttNs.map { .nanoseconds($0) } }
+    public var rttVariance: Duration { .nanoseconds(rttvarNs) }
+
+    /// The current timeout, backoff included, capped at the maximum (RFC 6298 §5.5).
+    public var rto: Duration {
+        let maxNs = parameters.maximum.nanosecondsValue
+        var value = baseNs
+        for _ in 0..<backoffCount {
+            value *= 2
+            if value >= maxNs { return .nanoseconds(maxNs) }
+        }
+        return .nanoseconds(Swift.min(value, maxNs))
+    }
+
+    /// Feed one valid RTT measurement R (RFC 6298 §2.2, §2.3). The caller applies Karn's rule (§3) before calling;
+    /// a valid sample ends the backoff (§5.7; Linux resets `icsk_backoff` in `tcp_ack_update_rtt`).
+    public mutating func addSample(_ rtt: Duration) {
+        let r = Swift.max(rtt.nanosecondsValue, 0)
+        if let srtt = srttNs {
+            // RFC 6298 §2.3: RTTVAR first, with the old SRTT; alpha = 1/8, beta = 1/4.
+            rttvarNs = (3 * rttvarNs + abs(srtt - r)) / 4
+            srttNs = (7 * srtt + r) / 8
+        } else {
+            // RFC 6298 §2.2: the first measurement.
+            srttNs = r
+            rttvarNs = r / 2
+        }
+        baseNs = computeBase()
+        backoffCount = 0
+    }
+
+    /// The timer expired: double the RTO (RFC 6298 §5.5).
+    public mutating func backOff() {
+        if rto < parameters.maximum { backoffCount += 1 }
+    }
+
+    private func computeBase() -> Int64 {
+        let srtt = srttNs ?? 0
+        let g = parameters.granularity.nanosecondsValue
+        let minNs = parameters.minimum.nanosecondsValue
+        let variance = Swift.max(g, 4 * rttvarNs)
+        let value: Int64
+        switch parameters.minimumRule {
+        case .clampTotal: value = Swift.max(srtt + variance, minNs)  // RFC 6298 §2.4
+        case .floorVarianceTerm: value = srtt + Swift.max(variance, minNs)  // Linux tcp_set_rto, not the RFC
+        }
+        return Swift.min(value, parameters.maximum.nanosecondsValue)
+    }
+}

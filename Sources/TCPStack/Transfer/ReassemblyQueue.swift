@@ -1,0 +1,167 @@
+import TCPWire
+
+/// The receiver's out-of-order queue (RFC 9293 §3.10.7.4 "seventh"). It trims every arriving segment against what
+/// is already held or delivered, so no byte is ever stored twice; delivers bytes in order; and builds the SACK
+/// option: a D-SACK block first after a duplicate (RFC 2883 §4), then the block holding the latest segment, then
+/// the most recently reported ones (RFC 2018 §4).
+public struct ReassemblyQueue: Sendable, Hashable {
+    /// The next byte expected (RCV.NXT).
+    public private(set) var rcvNxt: UInt32
+    /// Queued data above RCV.NXT: sorted by sequence, disjoint (adjacent pieces may touch).
+    private var pieces: [Piece] = []
+    /// Left edges of SACK blocks, most recently changed first (RFC 2018 §4).
+    private var recent: [UInt32] = []
+    /// A duplicate to report in the next ACK (RFC 2883), with the queued block containing it if any.
+    public private(set) var pendingDSACK: SACKBlock?
+    /// Whether duplicates are reported as D-SACK blocks (`net.ipv4.tcp_dsack`).
+    public var reportsDSACK = true
+
+    private struct Piece: Sendable, Hashable {
+        var seq: UInt32
+        var bytes: [UInt8]
+        var end: UInt32 { seq &+ UInt32(bytes.count) }
+    }
+
+    public init(rcvNxt: UInt32) { self.rcvNxt = rcvNxt }
+
+    public struct Outcome: Sendable, Hashable {
+        /// Bytes handed to `deliver`, now part of the in-order stream.
+        public var delivered = 0
+        /// Bytes of this segment the receiver already had (reported as a D-SACK).
+        public var duplicateBytes = 0
+        /// Data remains queued above a gap after this segment: an immediate ACK is due (RFC 5681 §4.2).
+        public var outOfOrder = false
+        /// The segment advanced RCV.NXT while data was queued out of order (filled all or part of a gap): ACK now
+        /// (RFC 5681 §4.2).
+        public var filledHole = false
+    }
+
+    /// Bytes queued above RCV.NXT.
+    public var queuedBytes: Int { pieces.reduce(0) { $0 + $1.bytes.count } }
+    /// Queued ranges in sequence order, adjacent pieces merged.
+    public var queuedBlocks: [SACKBlock] {
+        var out: [SACKBlock] = []
+        for p in pieces {
+            if let last = out.last, last.right == p.seq {
+                out[out.count - 1].right = p.end
+            } else {
+                out.append(SACKBlock(left: p.seq, right: p.end))
+            }
+        }
+        return out
+    }
+
+    /// A segment's payload at `seq`, already trimmed to the receive window by the caller.
+    public mutating func receive(seq: UInt32, payload: ArraySlice<UInt8>,
+                                 deliver: (ArraySlice<UInt8>) -> Void) -> Outcome {
+        var outcome = Outcome()
+        guard !payload.isEmpty else { return outcome }
+        let hadQueue = !pieces.isEmpty
+        let end = seq &+ UInt32(payload.count)
+        var firstDuplicate: SACKBlock?
+        func duplicate(_ l: UInt32, _ r: UInt32) {
+            outcome.duplicateBytes += SequenceSpace.distance(l, r)
+            if firstDuplicate == nil { firstDuplicate = SACKBlock(left: l, right: r) }
+        }
+        var start = seq
+        if SequenceSpace.lt(start, rcvNxt) {
+            // Bytes already delivered and acknowledged.
+            duplicate(start, SequenceSpace.min(end, rcvNxt))
+            start = rcvNxt
+        }
+        var newLeft: UInt32?
+        // Walk the queue, storing only the parts of [start, end) no piece holds.
+        var i = pieces.firstIndex { SequenceSpace.lt(start, $0.end) } ?? pieces.endIndex
+        while SequenceSpace.lt(start, end) {
+            let nextSeq = i < pieces.count ? pieces[i].seq : end
+            if SequenceSpace.lt(start, nextSeq) {
+                let stop = SequenceSpace.min(nextSeq, end)
+                let from = payload.startIndex + SequenceSpace.distance(seq, start)
+                let to = payload.startIndex + SequenceSpace.distance(seq, stop)
+                pieces.insert(Piece(seq: start, bytes: Array(payload[from..<to])), at: i)
+                if newLeft == nil { newLeft = start }
+                i += 1
+                start = stop
+            } else {
+                let stop = SequenceSpace.min(pieces[i].end, end)
+                duplicate(start, stop)
+                start = stop
+                i += 1
+            }
+        }
+        // Deliver what is now in order.
+        while let first = pieces.first, first.seq == rcvNxt {
+            deliver(first.bytes[...])
+            outcome.delivered += first.bytes.count
+            rcvNxt = first.end
+            pieces.removeFirst()
+        }
+        outcome.filledHole = outcome.delivered > 0 && hadQueue
+        outcome.outOfOrder = !pieces.isEmpty
+        if let dup = firstDuplicate, reportsDSACK { pendingDSACK = dup }
+        updateRecent(changedAt: newLeft ?? firstDuplicate?.left)
+        return outcome
+    }
+
+    /// Sequence space the receiver got again outside the data queue, such as a retransmitted SYN or FIN: the next
+    /// ACK reports it as a D-SACK (RFC 2883 §4; Linux `tcp_dsack_set`). The self-connect handshake on Linux 6.x
+    /// acknowledges its own duplicate SYN this way: `sack 1 {0:1}`.
+    public mutating func noteDuplicate(_ block: SACKBlock) {
+        if reportsDSACK { pendingDSACK = block }
+    }
+
+    /// The connection's RCV.NXT is `seq`: with nothing queued the queue simply takes it (how a connection sets
+    /// IRS + 1 once synchronized); otherwise it only moves forward, past sequence space consumed outside the
+    /// queue (a SYN or FIN, RFC 9293 §3.10.7.4 eighth), dropping anything queued below it.
+    public mutating func advance(to seq: UInt32) {
+        if pieces.isEmpty {
+            rcvNxt = seq
+            return
+        }
+        guard SequenceSpace.lt(rcvNxt, seq) else { return }
+        rcvNxt = seq
+        pieces = pieces.compactMap { p in
+            if SequenceSpace.le(p.end, seq) { return nil }
+            guard SequenceSpace.lt(p.seq, seq) else { return p }
+            return Piece(seq: seq, bytes: Array(p.bytes[SequenceSpace.distance(p.seq, seq)...]))
+        }
+        updateRecent(changedAt: nil)
+    }
+
+    /// The SACK blocks for the next ACK, at most `maxBlocks` (4 without timestamps, 3 with; RFC 2018 §3), and
+    /// consumes the D-SACK, which is reported once (RFC 2883 §4).
+    public mutating func takeSACKBlocks(maxBlocks: Int) -> [SACKBlock] {
+        var out: [SACKBlock] = []
+        guard maxBlocks > 0 else { return out }
+        let blocks = queuedBlocks
+        if let d = pendingDSACK {
+            out.append(d)
+            pendingDSACK = nil
+            // RFC 2883 §4: a duplicate above RCV.NXT is followed by the block that contains it.
+            if let holder = blocks.first(where: {
+                SequenceSpace.le($0.left, d.left) && SequenceSpace.le(d.right, $0.right)
+            }), out.count < maxBlocks {
+                out.append(holder)
+            }
+        }
+        for left in recent where out.count < maxBlocks {
+            if let b = blocks.first(where: { $0.left == left }), !out.contains(b) { out.append(b) }
+        }
+        return out
+    }
+
+    /// Keeps `recent` to the current blocks' left edges, the one holding `changedAt` first.
+    private mutating func updateRecent(changedAt: UInt32?) {
+        let blocks = queuedBlocks
+        func holder(_ s: UInt32) -> UInt32? {
+            blocks.first { SequenceSpace.le($0.left, s) && SequenceSpace.lt(s, $0.right) }?.left
+        }
+        var order: [UInt32] = []
+        if let s = changedAt, let l = holder(s) { order.append(l) }
+        for old in recent {
+            if let l = holder(old), !order.contains(l) { order.append(l) }
+        }
+        for b in blocks where !order.contains(b.left) { order.append(b.left) }
+        recent = order
+    }
+}

@@ -1,0 +1,22 @@
+/// In-order bytes received and not yet read by the application (RFC 9293 RCV.USER), bounded by `SO_RCVBUF`.
+public struct ReceiveBuffer: Sendable, Hashable {
+    private var ring: ByteRing
+
+    public init(capacity: Int) { ring = ByteRing(capacity: capacity) }
+
+    public var capacity: Int { ring.capacity }
+    public var count: Int { ring.count }
+    public var freeSpace: Int { ring.freeSpace }
+
+    /// Stores in-order bytes; returns how many fit. The advertised window keeps the peer within the free space.
+    public mutating func append<C: Collection>(_ bytes: C) -> Int where C.Element == UInt8 { ring.append(bytes) }
+
+    /// Moves up to `maxCount` bytes to `out`; returns how many.
+    @discardableResult
+    public mutating func read(maxCount: Int, into out: inout [UInt8]) -> Int {
+        let n = Swift.min(maxCount, ring.count)
+        ring.copy(offset: 0, count: n, into: &out)
+        ring.discard(n)
+        return n
+    }
+}

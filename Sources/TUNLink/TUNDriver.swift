@@ -1,0 +1,105 @@
+import Glibc
+import TCPStack
+import TCPWire
+
+/// Runs a `HostStack` on a TUN link against the kernel with the real monotonic clock: packets the kernel routes
+/// to the device go into the stack, packets the stack produces go out through the device, and timers fire at
+/// the stack's `nextDeadline`. The application drives its sockets from the `step` callback of `run`.
+public struct TUNDriver {
+    public var stack: HostStack
+    public let link: TUNLink
+    /// Every packet in and out (nil: not recorded, for benchmarks).
+    public var tap: PacketTap?
+    private let clock = MonotonicInstant()
+    private var readBuffer = [UInt8](repeating: 0, count: 65536 + 256)
+    private var writeBuffer: [UInt8] = []
+    private var outgoing: [IPPacket] = []
+    private var events: [SocketEvent] = []
+    /// Packets that failed to parse (ICMP, IPv6 neighbour discovery, malformed): ignored, counted.
+    public private(set) var ignoredPackets = 0
+
+    /// The stack takes `link.stackAddress`; `configuration.interfaceMTU` is set to the link's MTU.
+    public init(link: TUNLink, configuration: TCPConfiguration = .linux6, seed: UInt64, tap: PacketTap? = PacketTap()) {
+        var config = configuration
+        config.interfaceMTU = link.mtu
+        stack = HostStack(addresses: [.v4(link.stackAddress)], configuration: config, seed: seed)
+        self.link = link
+        self.tap = tap
+    }
+
+    /// The stack's clock now.
+    public func now() -> Instant { clock.now() }
+
+    /// Hands a packet to the stack (e.g. one held back by `run`'s `intercept`).
+    public mutating func deliver(_ packet: IPPacket, now: Instant) {
+        stack.receive(packet, now: now)
+    }
+
+    /// Sends what the stack has produced: to the kernel through the device, or back into the stack when it is
+    /// addressed to the stack itself.
+    public mutating func flush(now: Instant) throws(TUNLinkError) {
+        while stack.hasPendingPackets {
+            stack.drainPackets(into: &outgoing)
+            for packet in outgoing {
+                if packet.destination.address == .v4(link.stackAddress) {
+                    stack.receive(packet, now: now)
+                    continue
+                }
+                tap?.record(packet, .toKernel, at: now)
+                writeBuffer.removeAll(keepingCapacity: true)
+                packet.emit(into: &writeBuffer)
+                let device = link.device
+                try writeBuffer.withUnsafeBytes { device.write($0) }.get()
+            }
+            outgoing.removeAll(keepingCapacity: true)
+        }
+    }
+
+    /// Runs the event loop until `step` returns true (then true) or `limit` passes (then false).
+    ///
+    /// Each turn: fire due timers, hand the new socket events to `step` (which may call the socket API on
+    /// `driver.stack`), send what the stack produced, then wait in poll(2) for the device until the next
+    /// timer, at most `tick` (so `step` also runs when nothing arrives). `intercept` sees each packet from the
+    /// kernel first and returns true to keep it from the stack.
+    public mutating func run(
+        for limit: Duration, tick: Duration = .milliseconds(10),
+        intercept: ((IPPacket, inout TUNDriver) -> Bool)? = nil,
+        step: (inout TUNDriver, [SocketEvent], Instant) throws(TUNLinkError) -> Bool
+    ) throws(TUNLinkError) -> Bool {
+        let end = now() + limit
+        while true {
+            var now = self.now()
+            if let due = stack.nextDeadline, due <= now { stack.advance(to: now) }
+            stack.drainEvents(into: &events)
+            let current = events
+            events.removeAll(keepingCapacity: true)
+            if try step(&self, current, now) {
+                try flush(now: now)
+                return true
+            }
+            try flush(now: now)
+            guard now < end else { return false }
+            var wait = min(end - now, tick)
+            if let due = stack.nextDeadline { wait = min(wait, due - now) }
+            let ms = Int32(max(0, (wait.nanosecondsValue + 999_999) / 1_000_000))
+            guard link.device.waitReadable(milliseconds: ms) else { continue }
+            now = self.now()
+            // Read a bounded batch, so timers and the application keep running under a flood.
+            for _ in 0..<256 {
+                let device = link.device
+                let count = try readBuffer.withUnsafeMutableBytes { device.read(into: $0) }.get()
+                guard let count else { break }
+                let packet: IPPacket
+                do {
+                    packet = try IPPacket(parsing: readBuffer[0..<count], verifyChecksums: false)
+                } catch {
+                    ignoredPackets += 1
+                    continue
+                }
+                tap?.record(packet, .fromKernel, at: now)
+                if let intercept, intercept(packet, &self) { continue }
+                stack.receive(packet, now: now)
+            }
+        }
+    }
+}

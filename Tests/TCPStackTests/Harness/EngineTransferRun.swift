@@ -1,0 +1,123 @@
+import TCPWire
+@testable import TCPStack
+
+/// One seeded run of the engine itself: a client and a server `HostStack` connect over two `LossyLink`s, each
+/// sends a random stream, half-closes with shutdown(write), reads until the peer's FIN, then closes.
+struct EngineTransferRun {
+    let seed: UInt64
+    let profile: LinkProfile
+    let sizes: (Int, Int)
+    var outcome = TransferRun.Outcome.stalled
+    var digestsMatch = false
+    var simulatedTime = Duration.zero
+    var packets = 0
+    var finalStates: (TCPState?, TCPState?) = (nil, nil)
+
+    private struct Side {
+        var stack: HostStack
+        var socket: SocketID?
+        let outgoing: [UInt8]
+        var written = 0
+        var received: [UInt8] = []
+        var shutDown = false
+        var peerClosed = false
+        var closed = false
+        var error: SocketError?
+
+        /// The application: write what fits, half-close when done, read everything, close after the peer's FIN.
+        mutating func act(at now: Instant) {
+            guard let s = socket, !closed else { return }
+            // Shutting down before the handshake completes would abort it (RFC 9293 §3.10.4, SYN-SENT).
+            guard stack.state(of: s)?.isSynchronized == true || error != nil || peerClosed else {
+                collectEvents(s)
+                return
+            }
+            if written < outgoing.count, let n = try? stack.send(s, Array(outgoing[written...]), now: now) {
+                written += n
+            }
+            if written == outgoing.count, !shutDown, (try? stack.shutdown(s, .write, now: now)) != nil {
+                shutDown = true
+            }
+            while let data = try? stack.receive(s, now: now), !data.isEmpty { received += data }
+            collectEvents(s)
+            if peerClosed, shutDown, !closed, (try? stack.receive(s, now: now)) == [] {
+                closed = (try? stack.close(s, now: now)) != nil
+            }
+        }
+
+        mutating func collectEvents(_ s: SocketID) {
+            for e in stack.takeEvents() {
+                switch e {
+                case .peerClosed(s): peerClosed = true
+                case .timedOut(s): error = .timedOut
+                case .reset(s): error = .connectionReset
+                default: break
+                }
+            }
+        }
+
+        var finished: Bool {
+            guard let s = socket else { return false }
+            guard closed else { return false }
+            switch stack.state(of: s) {
+            case nil, .closed?, .timeWait?: return true
+            default: return false
+            }
+        }
+    }
+
+    init(seed: UInt64, timeLimit: Duration = .seconds(3600), eventLimit: Int = 2_000_000) {
+        self.seed = seed
+        var rng = SeededRandom(seed: seed)
+        profile = LinkProfile.random(using: &rng)
+        let aData = TransferRun.randomBytes(TransferRun.streamSize(using: &rng), using: &rng)
+        let bData = TransferRun.randomBytes(TransferRun.streamSize(using: &rng), using: &rng)
+        sizes = (aData.count, bData.count)
+        var client = Side(stack: host(.linux6, [clientAddress], seed: rng.next()), outgoing: aData)
+        var server = Side(stack: host(.linux6, [serverAddress], seed: rng.next()), outgoing: bData)
+        let listener = server.stack.socket()
+        try? server.stack.bind(listener, to: serverEndpoint)
+        try? server.stack.listen(listener, backlog: 1)
+        let cs = client.stack.socket()
+        client.socket = cs
+        try? client.stack.connect(cs, to: serverEndpoint, now: .zero)
+        var up = LossyLink<IPPacket>(profile: profile, rng: rng.fork())
+        var down = LossyLink<IPPacket>(profile: profile, rng: rng.fork())
+        var now = Instant.zero
+        let end = Instant.zero + timeLimit
+        var events = 0
+        while events < eventLimit {
+            events += 1
+            client.stack.advance(to: now)
+            server.stack.advance(to: now)
+            while let p = up.arrival(upTo: now) { server.stack.receive(p, now: now) }
+            while let p = down.arrival(upTo: now) { client.stack.receive(p, now: now) }
+            if server.socket == nil, let s = try? server.stack.accept(listener) { server.socket = s }
+            client.act(at: now)
+            server.act(at: now)
+            for p in client.stack.takePackets() { up.send(p, at: now) }
+            for p in server.stack.takePackets() { down.send(p, at: now) }
+            if let e = client.error ?? server.error {
+                outcome = .failed(e)
+                break
+            }
+            if client.finished && server.finished {
+                outcome = .completed
+                break
+            }
+            let candidates = [client.stack.nextDeadline, server.stack.nextDeadline, up.nextArrival, down.nextArrival]
+            guard let next = candidates.compactMap({ $0 }).min(), next <= end else { break }
+            now = Swift.max(now, next)
+        }
+        simulatedTime = now - .zero
+        packets = up.sent + down.sent
+        finalStates = (client.socket.flatMap { client.stack.state(of: $0) },
+                       server.socket.flatMap { server.stack.state(of: $0) })
+        if outcome == .completed {
+            digestsMatch = SHA256.hash(client.received) == SHA256.hash(bData)
+                && SHA256.hash(server.received) == SHA256.hash(aData)
+        } else {
+            digestsMatch = bData.starts(with: client.received) && aData.starts(with: server.received)
+        }
+    }
+}
