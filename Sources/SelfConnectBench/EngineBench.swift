@@ -46,23 +46,27 @@ enum EngineBench {
             client.drainPackets(into: &packets)
             if packets.isEmpty { return }
             for p in packets {
-                var packet = p
-                if wire {
-                    // Emit with checksums into a reused buffer, then parse back verifying them.
-                    let parsed = bytes.withUnsafeMutableBytes { buffer -> IPPacket? in
-                        guard p.encodedLength <= buffer.count else { return nil }
-                        let n = p.write(to: buffer, checksums: .fill)
-                        return try? IPPacket(parsing: UnsafeRawBufferPointer(rebasing: buffer[0..<n]), verifyChecksums: true)
-                    }
-                    guard let parsed else { continue }
-                    packet = parsed
+                guard wire else {
+                    deliver(p, &server, &client, now: now)
+                    continue
                 }
-                if packet.ip.destination == serverAddress {
-                    server.receive(packet, now: now)
-                } else {
-                    client.receive(packet, now: now)
+                // Emit with checksums into a reused buffer, then parse back verifying them; the parsed
+                // packet is what is delivered.
+                let parsed = bytes.withUnsafeMutableBytes { buffer -> IPPacket? in
+                    guard p.encodedLength <= buffer.count else { return nil }
+                    let n = p.write(to: buffer, checksums: .fill)
+                    return try? IPPacket(parsing: UnsafeRawBufferPointer(rebasing: buffer[0..<n]), verifyChecksums: true)
                 }
+                if let parsed { deliver(parsed, &server, &client, now: now) }
             }
+        }
+    }
+
+    static func deliver(_ packet: IPPacket, _ server: inout HostStack, _ client: inout HostStack, now: Instant) {
+        if packet.ip.destination == serverAddress {
+            server.receive(packet, now: now)
+        } else {
+            client.receive(packet, now: now)
         }
     }
 

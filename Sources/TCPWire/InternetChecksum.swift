@@ -54,19 +54,20 @@ public struct InternetChecksum: Sendable {
         return s &+ (o ? 1 : 0)
     }
 
+    /// 64 -> 32 -> 16 bits with end-around carries (2^32 and 2^16 are both 1 modulo 2^16 - 1). Each carry
+    /// add cannot overflow again: a sum that carried is at most 2^k - 2.
     @inline(__always) private static func fold(_ x: UInt64) -> UInt16 {
-        var s = (x >> 32) &+ (x & 0xffff_ffff)
-        s = (s >> 32) &+ (s & 0xffff_ffff)
-        s = (s >> 16) &+ (s & 0xffff)
-        s = (s >> 16) &+ (s & 0xffff)
-        s = (s >> 16) &+ (s & 0xffff)
-        return UInt16(truncatingIfNeeded: s)
+        let (s32, c32) = UInt32(truncatingIfNeeded: x >> 32).addingReportingOverflow(UInt32(truncatingIfNeeded: x))
+        let y = s32 &+ (c32 ? 1 : 0)
+        let (s16, c16) = UInt16(truncatingIfNeeded: y >> 16).addingReportingOverflow(UInt16(truncatingIfNeeded: y))
+        return s16 &+ (c16 ? 1 : 0)
     }
 
     /// The one's complement sum folded to 16 bits, in host order.
     public var sum: UInt16 {
+        // `wordSum` only gathers 16-bit words (it cannot near 2^64), so it is folded once, together with the data.
         let data = UInt16(bigEndian: Self.fold(nativeSum))
-        return Self.fold(UInt64(Self.fold(wordSum)) &+ UInt64(data))
+        return Self.fold(wordSum &+ UInt64(data))
     }
 
     /// The checksum to store: the complement of the sum. Over data that includes a correct

@@ -135,14 +135,27 @@ public struct TCPOptions: Hashable, Sendable {
     public init(
         synMSS mss: UInt16, sackPermitted: Bool, timestamps: (value: UInt32, echoReply: UInt32)?, windowScale: UInt8?
     ) {
-        appendChunk(0x0402 | UInt64(mss.bigEndian) << 16, 4)
+        // Every piece lands at a fixed 4-byte position, so the words are assembled directly.
+        w0 = 0x0402 | UInt64(mss.bigEndian) << 16
+        var n = 4
         if let ts = timestamps {
-            appendChunk(sackPermitted ? 0x0204 : 0x0101, 2)
-            appendTimestamps(ts.value, ts.echoReply)
+            w0 |= (sackPermitted ? 0x0204 : 0x0101) << 32 | 0x0a08 << 48
+            w1 = UInt64(ts.value.bigEndian) | UInt64(ts.echoReply.bigEndian) << 32
+            n = 16
         } else if sackPermitted {
-            appendChunk(0x0204_0101, 4)
+            w0 |= 0x0204_0101 << 32
+            n = 8
         }
-        if let ws = windowScale { appendChunk(0x0303_01 | UInt64(ws) << 24, 4) }
+        if let ws = windowScale {
+            let chunk: UInt64 = 0x0303_01 | UInt64(ws) << 24
+            switch n {
+            case 4: w0 |= chunk << 32
+            case 8: w1 = chunk
+            default: w2 = chunk
+            }
+            n += 4
+        }
+        count = n
     }
 
     /// Appends `nop,nop,TS val ecr`, the aligned layout of every non-SYN segment once timestamps are agreed

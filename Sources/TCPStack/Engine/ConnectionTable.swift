@@ -4,8 +4,15 @@ import TCPWire
 /// multiplicative hash keyed by a per-host seed. Demultiplexing touches it on every segment, and Swift's
 /// `Dictionary` (SipHash-1-3 per lookup) was the largest single cost of a refused connect.
 struct ConnectionTable {
-    private var keys: [FourTuple?]
-    private var values: [Int]
+    /// One slot: the key, its socket index and its full hash (so probes compare hashes before keys, and the
+    /// backward shift never rehashes).
+    private struct Entry {
+        var key: FourTuple
+        var value: Int
+        var hash: UInt64
+    }
+
+    private var entries: [Entry?]
     private var mask: Int
     private(set) var count = 0
     private let seed: UInt64
@@ -13,25 +20,23 @@ struct ConnectionTable {
     init(seed: UInt64, capacity: Int = 64) {
         var size = 16
         while size < capacity { size <<= 1 }
-        keys = Array(repeating: nil, count: size)
-        values = Array(repeating: 0, count: size)
+        entries = Array(repeating: nil, count: size)
         mask = size - 1
         self.seed = seed
     }
 
     var isEmpty: Bool { count == 0 }
 
-    private func home(_ k: FourTuple) -> Int {
-        var h = seed ^ (UInt64(k.local.port) << 16 | UInt64(k.remote.port))
+    private func hash(_ k: FourTuple) -> UInt64 {
+        let h = seed ^ (UInt64(k.local.port) << 16 | UInt64(k.remote.port))
         switch (k.local.address, k.remote.address) {
         case (.v4(let l), .v4(let r)):
-            h = mix(h ^ (UInt64(l.rawValue) << 32 | UInt64(r.rawValue)))
+            return mix(h ^ (UInt64(l.rawValue) << 32 | UInt64(r.rawValue)))
         case (.v6(let l), .v6(let r)):
-            h = mix(mix(mix(mix(h ^ l.high) ^ l.low) ^ r.high) ^ r.low)
+            return mix(mix(mix(mix(h ^ l.high) ^ l.low) ^ r.high) ^ r.low)
         default:
-            h = mix(h ^ 0x5bd1_e995)
+            return mix(h ^ 0x5bd1_e995)
         }
-        return Int(truncatingIfNeeded: h) & mask
     }
 
     /// A 64-bit finaliser (the murmur3 fmix64 constants).
@@ -45,61 +50,74 @@ struct ConnectionTable {
         return h
     }
 
-    private func index(of key: FourTuple) -> Int? {
-        var i = home(key)
-        while let k = keys[i] {
-            if k == key { return i }
+    private func home(_ hash: UInt64) -> Int { Int(truncatingIfNeeded: hash) & mask }
+
+    /// The slot holding `key`, or the empty slot that ends its probe run.
+    private func find(_ key: FourTuple, hash h: UInt64) -> (index: Int, found: Bool) {
+        var i = home(h)
+        while let e = entries[i] {
+            if e.hash == h && e.key == key { return (i, true) }
             i = (i + 1) & mask
         }
-        return nil
+        return (i, false)
     }
 
     subscript(key: FourTuple) -> Int? {
-        get { index(of: key).map { values[$0] } }
+        get {
+            let (i, found) = find(key, hash: hash(key))
+            return found ? entries[i]?.value : nil
+        }
         set {
             if let value = newValue { insert(key, value) } else { remove(key) }
         }
     }
 
     private mutating func insert(_ key: FourTuple, _ value: Int) {
-        if let i = index(of: key) {
-            values[i] = value
+        let h = hash(key)
+        let (i, found) = find(key, hash: h)
+        if found {
+            entries[i]?.value = value
             return
         }
-        if (count + 1) * 4 > keys.count * 3 { grow() }
-        var i = home(key)
-        while keys[i] != nil { i = (i + 1) & mask }
-        keys[i] = key
-        values[i] = value
+        if (count + 1) * 4 > entries.count * 3 {
+            grow()
+            insert(key, value)
+            return
+        }
+        entries[i] = Entry(key: key, value: value, hash: h)
         count += 1
     }
 
     private mutating func remove(_ key: FourTuple) {
-        guard var hole = index(of: key) else { return }
-        keys[hole] = nil
+        let (found, present) = find(key, hash: hash(key))
+        guard present else { return }
+        var hole = found
+        entries[hole] = nil
         count -= 1
         // Backward shift: pull later entries of the probe run into the hole when their home allows it.
         var j = hole
         while true {
             j = (j + 1) & mask
-            guard let k = keys[j] else { return }
-            let h = home(k)
+            guard let e = entries[j] else { return }
+            let h = home(e.hash)
             let inRange = hole <= j ? (hole < h && h <= j) : (hole < h || h <= j)
             if !inRange {
-                keys[hole] = k
-                values[hole] = values[j]
-                keys[j] = nil
+                entries[hole] = e
+                entries[j] = nil
                 hole = j
             }
         }
     }
 
     private mutating func grow() {
-        let old = zip(keys, values).compactMap { k, v in k.map { ($0, v) } }
-        keys = Array(repeating: nil, count: keys.count * 2)
-        values = Array(repeating: 0, count: keys.count)
-        mask = keys.count - 1
-        count = 0
-        for (k, v) in old { insert(k, v) }
+        let old = entries
+        entries = Array(repeating: nil, count: old.count * 2)
+        mask = entries.count - 1
+        for e in old {
+            guard let e else { continue }
+            var i = home(e.hash)
+            while entries[i] != nil { i = (i + 1) & mask }
+            entries[i] = e
+        }
     }
 }

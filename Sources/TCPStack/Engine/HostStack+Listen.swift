@@ -203,9 +203,10 @@ extension HostStack {
         if let b = slots[i].bindID { bindTable.release(b) }
         if !listeners.isEmpty, let local = slots[i].local, listeners[local] == i { listeners[local] = nil }
         slots[i].inUse = false
-        slots[i].sendBuffer = []
-        slots[i].receiveBuffer = []
-        slots[i].acceptQueue = []
+        // Give back buffer storage; most sockets never allocated any.
+        if slots[i].sendBuffer.capacity != 0 { slots[i].sendBuffer = [] }
+        if slots[i].receiveBuffer.capacity != 0 { slots[i].receiveBuffer = [] }
+        if slots[i].acceptQueue.capacity != 0 { slots[i].acceptQueue = [] }
         freeSlots.append(i)
     }
 

@@ -63,6 +63,8 @@ public struct HostStack: Sendable {
     /// Moves the packets to send into `sink`. When `sink` is empty the buffers are swapped, so a driver that
     /// empties and reuses its buffer moves packets without copying or allocating.
     public mutating func drainPackets(into sink: inout [IPPacket]) {
+        // A driver drains every host after every step; most have nothing to hand over.
+        if out.packets.isEmpty { return }
         if sink.isEmpty {
             swap(&sink, &out.packets)
         } else {
@@ -83,6 +85,7 @@ public struct HostStack: Sendable {
 
     /// Moves the user events into `sink` (swapping buffers when `sink` is empty, like `drainPackets`).
     public mutating func drainEvents(into sink: inout [SocketEvent]) {
+        if out.events.isEmpty { return }
         if sink.isEmpty {
             swap(&sink, &out.events)
         } else {

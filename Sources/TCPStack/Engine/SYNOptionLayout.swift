@@ -15,17 +15,26 @@ public enum SYNOptionLayout: String, Hashable, Sendable {
     func options(
         mss: UInt16, timestamp: (value: UInt32, echo: UInt32)?, sack: Bool, windowScale: UInt8?
     ) -> TCPOptions {
+        switch self {
+        case .linux:
+            // A direct builder: no option values, no throwing appends (the engine's hot path).
+            TCPOptions(
+                synMSS: mss, sackPermitted: sack, timestamps: timestamp.map { ($0.value, $0.echo) },
+                windowScale: windowScale)
+        case .xnu, .freebsd:
+            appendedOptions(mss: mss, timestamp: timestamp, sack: sack, windowScale: windowScale)
+        }
+    }
+
+    /// The XNU and FreeBSD layouts, built option by option.
+    private func appendedOptions(
+        mss: UInt16, timestamp: (value: UInt32, echo: UInt32)?, sack: Bool, windowScale: UInt8?
+    ) -> TCPOptions {
         var o = TCPOptions()
         func add(_ option: TCPOption) { try? o.append(option) }
         func nops(_ n: Int) { for _ in 0..<n { add(.noOperation) } }
         let ts = timestamp.map { TCPOption.timestamps(value: $0.value, echoReply: $0.echo) }
-        switch self {
-        case .linux:
-            // A direct builder: no option values, no throwing appends (the engine's hot path).
-            return TCPOptions(
-                synMSS: mss, sackPermitted: sack, timestamps: timestamp.map { ($0.value, $0.echo) },
-                windowScale: windowScale)
-        case .xnu:
+        if self == .xnu {
             add(.maxSegmentSize(mss))
             if let ws = windowScale {
                 nops(1)
@@ -37,7 +46,7 @@ public enum SYNOptionLayout: String, Hashable, Sendable {
             }
             if sack { add(.sackPermitted) }
             while o.count % 4 != 0 { add(.endOfList) }
-        case .freebsd:
+        } else { // FreeBSD
             add(.maxSegmentSize(mss))
             if let ws = windowScale {
                 while o.count % 2 != 1 { add(.noOperation) }

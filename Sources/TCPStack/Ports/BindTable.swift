@@ -39,10 +39,35 @@ public struct BindTable: Sendable {
         public var options: BindOptions
     }
 
-    public private(set) var holders: [ID: Holder] = [:]
-    private var nextID: ID = 1
+    /// Holders in reusable slots: connect() and close() touch one slot by index instead of hashing an ID.
+    /// An ID is the slot index with the slot's generation above it, so a stale ID never names a later holder.
+    private var slots: [Slot] = []
+    private var freeSlots: [Int] = []
+
+    private struct Slot: Sendable {
+        var generation = 0
+        var holder: Holder?
+    }
 
     public init() {}
+
+    /// Every current holder by ID.
+    public var holders: [ID: Holder] {
+        var all: [ID: Holder] = [:]
+        for (i, slot) in slots.enumerated() {
+            if let h = slot.holder { all[Self.id(slot: i, generation: slot.generation)] = h }
+        }
+        return all
+    }
+
+    private static func id(slot: Int, generation: Int) -> ID { generation << 32 | slot }
+
+    /// The slot an ID names, when its holder is still there.
+    private func slot(of id: ID) -> Int? {
+        let i = id & 0xffff_ffff
+        guard i < slots.count, slots[i].generation == id >> 32, slots[i].holder != nil else { return nil }
+        return i
+    }
 
     /// bind(local): EADDRINUSE when a holder of the same port with an overlapping address conflicts.
     /// Port 0 is for the caller to resolve first (an allocator's `bindPort` with `canBind` as `isUsable`).
@@ -53,19 +78,17 @@ public struct BindTable: Sendable {
 
     /// listen(): Linux checks the port again with the socket already in LISTEN (`inet_csk_listen_start`).
     public mutating func listen(_ id: ID) throws(SocketError) {
-        guard var h = holders[id], h.state == .bound else { throw .invalidArgument }
-        guard canBind(h.local, options: h.options, excluding: id) else { throw .addressInUse }
-        h.state = .listening
-        holders[id] = h
+        guard let i = slot(of: id), let h = slots[i].holder, h.state == .bound else { throw .invalidArgument }
+        guard canBind(h.local, options: h.options, excluding: i) else { throw .addressInUse }
+        slots[i].holder?.state = .listening
     }
 
     /// connect() of a socket that already holds a port (bound): the 4-tuple must be unique, else EADDRNOTAVAIL.
     public mutating func connect(_ id: ID, to remote: Endpoint) throws(SocketError) {
-        guard var h = holders[id], h.state == .bound else { throw .invalidArgument }
+        guard let i = slot(of: id), let h = slots[i].holder, h.state == .bound else { throw .invalidArgument }
         guard isFourTupleFree(local: h.local, remote: remote) else { throw .addressNotAvailable }
-        h.remote = remote
-        h.state = .connected
-        holders[id] = h
+        slots[i].holder?.remote = remote
+        slots[i].holder?.state = .connected
     }
 
     /// Records an unbound connect() that took `local.port` (chosen with `isUsableForConnect`).
@@ -81,14 +104,16 @@ public struct BindTable: Sendable {
 
     /// A connected socket closed through TIME-WAIT: it keeps its port and 4-tuple until `release`.
     public mutating func enterTimeWait(_ id: ID) {
-        guard var h = holders[id], h.remote != nil else { return }
-        h.state = .timeWait
-        holders[id] = h
+        guard let i = slot(of: id), slots[i].holder?.remote != nil else { return }
+        slots[i].holder?.state = .timeWait
     }
 
     /// The socket (or its TIME-WAIT) is gone; an RST-refused connect() releases its port this way at once.
     public mutating func release(_ id: ID) {
-        holders[id] = nil
+        guard let i = slot(of: id) else { return }
+        slots[i].holder = nil
+        slots[i].generation = (slots[i].generation + 1) & 0x7fff_ffff
+        freeSlots.append(i)
     }
 
     /// Would bind(local) succeed?
@@ -99,7 +124,8 @@ public struct BindTable: Sendable {
     /// The allocator's question for connect(): a port held by bind() (or a listener) is never used; a port held
     /// only by connect()ed sockets is used when the 4-tuple stays unique, TIME-WAIT included.
     public func isUsableForConnect(port: UInt16, local: IPAddress, remote: Endpoint) -> Bool {
-        for h in holders.values where h.local.port == port {
+        for slot in slots {
+            guard let h = slot.holder, h.local.port == port else { continue }
             if h.explicitlyBound { return false }
             if h.local.address == local, h.remote == remote { return false }
         }
@@ -109,18 +135,22 @@ public struct BindTable: Sendable {
     // MARK: - Linux rules
 
     private mutating func insert(_ h: Holder) -> ID {
-        let id = nextID
-        nextID += 1
-        holders[id] = h
-        return id
+        if let i = freeSlots.popLast() {
+            slots[i].holder = h
+            return Self.id(slot: i, generation: slots[i].generation)
+        }
+        slots.append(Slot(holder: h))
+        return Self.id(slot: slots.count - 1, generation: 0)
     }
 
     private func isFourTupleFree(local: Endpoint, remote: Endpoint) -> Bool {
-        !holders.values.contains { $0.local == local && $0.remote == remote }
+        !slots.contains { $0.holder?.local == local && $0.holder?.remote == remote }
     }
 
-    private func canBind(_ local: Endpoint, options: BindOptions, excluding: ID?) -> Bool {
-        for (id, other) in holders where id != excluding && other.local.port == local.port {
+    /// `excluding` is a slot index (the holder asking about itself).
+    private func canBind(_ local: Endpoint, options: BindOptions, excluding: Int?) -> Bool {
+        for (i, slot) in slots.enumerated() where i != excluding {
+            guard let other = slot.holder, other.local.port == local.port else { continue }
             if Self.addressesOverlap(local.address, other.local.address),
                Self.conflicts(options, with: other) {
                 return false

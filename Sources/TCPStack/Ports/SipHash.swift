@@ -37,8 +37,19 @@ public struct SipHasher: Sendable {
     }
 
     /// Appends the four bytes of `word` in little-endian order (as the kernel hashes a u32 in memory on x86).
+    /// Whole words go into `tail` at once; only a misaligned tail (after single bytes) takes the bytewise path.
     public mutating func append(_ word: UInt32) {
-        for shift in stride(from: 0, to: 32, by: 8) { append(UInt8(truncatingIfNeeded: word >> UInt32(shift))) }
+        switch length & 7 {
+        case 0:
+            tail = UInt64(word)
+            length += 4
+        case 4:
+            compress(tail | UInt64(word) << 32)
+            tail = 0
+            length += 4
+        default:
+            for shift in stride(from: 0, to: 32, by: 8) { append(UInt8(truncatingIfNeeded: word >> UInt32(shift))) }
+        }
     }
 
     public mutating func append(_ address: IPAddress) {
