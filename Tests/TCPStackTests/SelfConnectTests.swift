@@ -97,6 +97,10 @@ import TCPWire
         let lines = normalized(wire, isn: isn, referenceISN: 2_707_282_816, referenceTS: 41_197_287)
         #expect(Array(lines.prefix(3)) == Self.linux310Handshake)
         #expect(wire.states(of: s) == [.synSent, .synReceived, .established, .finWait1, .closing, .timeWait])
+        // The own SYN-ACK is answered by RFC 5961 §4.2 in SYN-RECEIVED, recorded as a self-loop.
+        let challenge = wire.transitions.first { $0.socket == s && $0.from == .synReceived && $0.to == .synReceived }
+        #expect(challenge?.rfc == "RFC 5961 §4.2")
+        #expect(challenge?.linux == "tcp_validate_incoming -> tcp_send_challenge_ack")
         // The state change to ESTABLISHED is caused by the challenge ACK (a pure ACK), not by the SYN-ACK.
         let toEstablished = wire.transitions.first { $0.socket == s && $0.to == .established }
         guard case .segment(let seg)? = toEstablished?.cause else {

@@ -67,7 +67,8 @@ struct TestWire {
     }
 
     func states(of socket: SocketID, host: Int = 0) -> [TCPState] {
-        transitionsByHost[host].filter { $0.socket == socket }.map(\.to)
+        // States visited: self-loops (an ACK sent without a state change) are not visits.
+        transitionsByHost[host].filter { $0.socket == socket && $0.from != $0.to }.map(\.to)
     }
 }
 

@@ -7,8 +7,6 @@ public struct EngineStack: SimulatedStack {
     public typealias Socket = SocketID
 
     public private(set) var host: HostStack
-    /// Sockets the applications opened, for naming and for spotting challenge ACKs (only while tracing).
-    private var open: [SocketID] = []
     /// The largest descriptor handed out (the engine reuses the lowest free one, so this stays small).
     private var highestSocket = 0
 
@@ -24,29 +22,10 @@ public struct EngineStack: SimulatedStack {
         set { host.isTracing = newValue }
     }
 
-    private var notes: [TransitionRecord] = []
     /// Reused between drains so the hot loop does not allocate.
     private var engineEvents: [TCPStack.SocketEvent] = []
 
-    public mutating func receive(_ packet: IPPacket, now: Instant) {
-        guard host.isTracing, packet.tcp.flags.contains(.syn), packet.tcp.flags.contains(.ack),
-            let s = open.first(where: {
-                host.localEndpoint(of: $0) == packet.destination && host.remoteEndpoint(of: $0) == packet.source
-            }), host.state(of: s) == .synReceived
-        else {
-            host.receive(packet, now: now)
-            return
-        }
-        host.receive(packet, now: now)
-        // A SYN-ACK that leaves SYN_RECEIVED as it was and draws a bare ACK is the RFC 5961 challenge ACK the
-        // article finds in Linux 3.10: record it beside the transitions, since no state changes.
-        if host.state(of: s) == .synReceived, host.hasPendingPackets {
-            notes.append(TransitionRecord(
-                time: now, host: "", socket: name(s), from: .synReceived, to: .synReceived,
-                cause: "rcv SYN,ACK seq \(packet.tcp.sequenceNumber)\(selfTag(s)) -> challenge ACK",
-                rfc: "RFC 9293 §3.10.7.4, RFC 5961 §4.2", linux: "tcp_validate_incoming -> tcp_send_challenge_ack"))
-        }
-    }
+    public mutating func receive(_ packet: IPPacket, now: Instant) { host.receive(packet, now: now) }
 
     public mutating func advance(now: Instant) { host.advance(to: now) }
     public var nextDeadline: Instant? { host.nextDeadline }
@@ -70,16 +49,11 @@ public struct EngineStack: SimulatedStack {
     }
 
     public mutating func drainTransitions() -> [TransitionRecord] {
-        var records = host.takeTransitions().map { t in
+        host.takeTransitions().map { t in
             TransitionRecord(
                 time: .zero, host: "", socket: name(t.socket), from: t.from, to: t.to,
                 cause: describe(t.cause, socket: t.socket), rfc: t.rfc, linux: t.linux)
         }
-        if !notes.isEmpty {
-            records = notes + records
-            notes.removeAll()
-        }
-        return records
     }
 
     public mutating func socket(_ family: AddressFamily) throws(SocketError) -> SocketID {
@@ -89,7 +63,6 @@ public struct EngineStack: SimulatedStack {
         // never holds (RFC 1122 §4.2.3.4 lets the application turn it off). A fresh socket sends nothing here.
         try? host.setNoDelay(s, true, now: .zero)
         highestSocket = max(highestSocket, s.rawValue)
-        if host.isTracing { open.append(s) }
         return s
     }
 
@@ -109,8 +82,7 @@ public struct EngineStack: SimulatedStack {
         do {
             let s = try host.accept(listener)
             highestSocket = max(highestSocket, s.rawValue)
-            if host.isTracing { open.append(s) }
-            return s
+                return s
         } catch .wouldBlock {
             return nil
         }
@@ -130,7 +102,6 @@ public struct EngineStack: SimulatedStack {
 
     public mutating func close(_ socket: SocketID, now: Instant) {
         try? host.close(socket, now: now)
-        open.removeAll { $0 == socket }
     }
 
     public mutating func shutdownWrite(_ socket: SocketID, now: Instant) {
@@ -139,7 +110,6 @@ public struct EngineStack: SimulatedStack {
 
     public mutating func abort(_ socket: SocketID, now: Instant) {
         try? host.abort(socket, now: now)
-        open.removeAll { $0 == socket }
     }
 
     public func localEndpoint(of socket: SocketID) -> Endpoint? { host.localEndpoint(of: socket) }

@@ -253,7 +253,7 @@ public struct Connection: Sendable {
 
     /// RFC 5961 §7 challenge ACK, limited per socket (Linux `tcp_invalid_ratelimit`, `__tcp_oow_rate_limited`)
     /// and globally (`tcp_challenge_ack_limit`) — Linux `tcp_send_challenge_ack`.
-    mutating func sendChallengeAck(now: Instant, config: TCPConfiguration, out: inout EngineOutput) {
+    mutating func sendChallengeAck(for seg: TCPSegment, now: Instant, config: TCPConfiguration, out: inout EngineOutput) {
         if let interval = config.challengeAckInterval {
             if let last = lastChallengeAck, now - last < interval { return }
             lastChallengeAck = now
@@ -264,6 +264,16 @@ public struct Connection: Sendable {
             return
         }
         sendAck(now: now, out: &out)
+        // RFC 5961: §3.2 for a RST, §4.2 for a SYN (both Linux tcp_validate_incoming), §5.2 for an ACK (tcp_ack).
+        let (section, caller) = seg.flags.contains(.rst) ? ("§3.2", "tcp_validate_incoming")
+            : seg.flags.contains(.syn) ? ("§4.2", "tcp_validate_incoming") : ("§5.2", "tcp_ack")
+        noteAckWithoutStateChange(seg, rfc: "RFC 5961 \(section)", linux: "\(caller) -> tcp_send_challenge_ack", out: &out)
+    }
+
+    /// Records an ACK that answers `seg` without a state change, so explain mode shows which rule sent it.
+    private func noteAckWithoutStateChange(_ seg: TCPSegment, rfc: String, linux: String, out: inout EngineOutput) {
+        guard out.tracing else { return }
+        out.transitions.append(Transition(socket: id, from: state, to: state, cause: .segment(seg), rfc: rfc, linux: linux))
     }
 
     /// The duplicate ACK for an unacceptable segment (RFC 9293 §3.10.7.4 first), limited per socket for
@@ -274,6 +284,7 @@ public struct Connection: Sendable {
             lastChallengeAck = now
         }
         sendAck(now: now, out: &out)
+        noteAckWithoutStateChange(seg, rfc: "RFC 9293 §3.10.7.4", linux: "tcp_validate_incoming -> tcp_send_dupack", out: &out)
     }
 
     // MARK: data output

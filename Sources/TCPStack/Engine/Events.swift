@@ -44,7 +44,9 @@ public enum TransitionCause: Hashable, Sendable {
     case user(UserCall)
 }
 
-/// A state change, with the rule that made it: the simulator's explain mode prints these.
+/// A state change with the rule that made it (the simulator's explain mode prints these), or a self-loop
+/// (`from == to`) when a rule answered a segment with an ACK without changing state (RFC 5961 challenge ACK,
+/// RFC 9293 §3.10.7.4 duplicate ACK), so explain mode can cite that rule too.
 public struct Transition: Hashable, Sendable {
     public let socket: SocketID
     public let from: TCPState

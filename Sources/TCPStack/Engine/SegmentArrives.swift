@@ -143,7 +143,7 @@ extension Connection {
             if flags.contains(.syn) && config.sequenceCheck == .linux {
                 // Linux tcp_validate_incoming `syn_challenge`: a SYN outside the window draws a challenge ACK
                 // (RFC 5961 §4.2).
-                sendChallengeAck(now: now, config: config, out: &out)
+                sendChallengeAck(for: seg, now: now, config: config, out: &out)
                 return .none
             }
             // RFC 9293 §3.10.7.4 first: <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>; an old duplicate is reported as
@@ -160,7 +160,7 @@ extension Connection {
                 resetArrives(seg, now: now, config: config, out: &out)
             } else {
                 // RFC 5961 §3.2: in the window but not exact: challenge ACK.
-                sendChallengeAck(now: now, config: config, out: &out)
+                sendChallengeAck(for: seg, now: now, config: config, out: &out)
             }
             return .none
         }
@@ -173,7 +173,7 @@ extension Connection {
             if !(config.acceptSynAckInSynReceived && retransmittedSynAck) {
                 // RFC 9293 §3.10.7.4 fourth / RFC 5961 §4.2: a SYN in a synchronized state draws a challenge ACK
                 // (Linux tcp_validate_incoming -> tcp_send_challenge_ack).
-                sendChallengeAck(now: now, config: config, out: &out)
+                sendChallengeAck(for: seg, now: now, config: config, out: &out)
                 return .none
             }
             // Linux >= 6.11 tcp_validate_incoming: the SYN-ACK of a simultaneous open (seq + 1 == RCV.NXT,
@@ -202,7 +202,7 @@ extension Connection {
         // RFC 5961 §5.2: acceptable ACKs lie in [SND.UNA - MAX.SND.WND, SND.NXT].
         if ack > sndNxt || ack < sndUna - UInt32(clamping: maxSndWnd) {
             // RFC 9293 §3.10.7.4 fifth: ACK of unsent data: send an ACK and drop (RFC 5961 §5.2 challenge ACK).
-            sendChallengeAck(now: now, config: config, out: &out)
+            sendChallengeAck(for: seg, now: now, config: config, out: &out)
             return outcome
         }
         noteTimestamp(seg)
@@ -428,7 +428,7 @@ extension Connection {
                 return .reopen
             }
             // RFC 9293 §3.10.7.4 fourth, RFC 5961 §4.2: otherwise a challenge ACK.
-            sendChallengeAck(now: now, config: config, out: &out)
+            sendChallengeAck(for: seg, now: now, config: config, out: &out)
             return .none
         }
         guard isAcceptable(seg, config: config) || flags.contains(.fin) else {
@@ -442,7 +442,7 @@ extension Connection {
                 setState(.closed, cause: .segment(seg), rfc: "RFC 9293 §3.10.7.4",
                     linux: "tcp_timewait_state_process", now: now, config: config, out: &out)
             } else {
-                sendChallengeAck(now: now, config: config, out: &out)
+                sendChallengeAck(for: seg, now: now, config: config, out: &out)
             }
             return .none
         }
