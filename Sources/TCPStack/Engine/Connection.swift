@@ -310,7 +310,7 @@ public struct Connection: Sendable {
             // The congestion window stays at the RFC 6928 initial window until congestion control lands.
             let usable = min((sndUna + sndWnd) - sndNxt, config.initialWindowSegments * sendMSS - (sndNxt - sndUna))
             guard unsent > 0, usable > 0 else { break }
-            let length = min(unsent, sendMSS, usable)
+            var length = min(unsent, maxSegmentPayload(config), usable)
             // RFC 1122 §4.2.3.4 (Nagle): hold the small tail while data is unacknowledged, unless TCP_NODELAY; a
             // queued FIN lets it go (Linux tcp_nagle_check). Window-limited pieces go as before (no SWS timer).
             // Linux counts only an unacknowledged small segment (Minshall, tcp_minshall_check).
@@ -322,11 +322,19 @@ public struct Connection: Sendable {
             {
                 break
             }
+            // A large (offloaded) segment leaves behind a small tail that Nagle would hold (Linux tcp_mss_split_point).
+            let tail = length % sendMSS
+            if length > sendMSS, tail > 0, length == unsent, !finQueued,
+                SendPolicy(mss: sendMSS, noDelay: noDelay).nextSegmentSize(
+                    queued: tail, usableWindow: usable, unacknowledged: unacknowledged, pushed: true) == 0
+            {
+                length -= tail
+            }
             let payload = Array(sendBuffer[offset..<offset + length])
             let flags: TCPFlags = length == unsent ? [.ack, .psh] : .ack
             emit(seq: sndNxt, flags: flags, payload: payload, now: now, out: &out)
             sndNxt += length
-            if length < sendMSS { smallSegmentEnd = sndNxt }  // Linux tcp_minshall_update
+            if length % sendMSS != 0 { smallSegmentEnd = sndNxt }  // Linux tcp_minshall_update
             timeSegment(endingAt: sndNxt, now: now)
             sent = true
         }
@@ -338,6 +346,11 @@ public struct Connection: Sendable {
         }
         if sent && retransmitDeadline == nil { retransmitDeadline = now + rto }
         return sent
+    }
+
+    /// Payload bytes per new segment: the MSS, or with segment offload as many whole MSS as fit its limit.
+    private func maxSegmentPayload(_ config: TCPConfiguration) -> Int {
+        max(sendMSS, config.segmentOffloadBytes / sendMSS * sendMSS)
     }
 
     /// Resends the oldest unacknowledged segment (RFC 9293 §3.8.1; backoff per RFC 6298 §5.5).

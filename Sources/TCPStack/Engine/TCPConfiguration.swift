@@ -38,6 +38,11 @@ public struct TCPConfiguration: Sendable {
     /// RFC 6928 initial congestion window, in segments (Linux `TCP_INIT_CWND` = 10).
     public var initialWindowSegments: Int
 
+    /// TCP segmentation offload: the most payload bytes `transmit` may put in one segment, cut down to a whole
+    /// number of MSS-sized pieces, for a link that cuts such a segment into MSS-sized ones on the way out (a TUN
+    /// device with TSO on, as Linux hands large segments to a NIC with `gso_max_size`). 0: off, one MSS each.
+    public var segmentOffloadBytes = 0
+
     /// RFC 6528 ISN clock: ISN = hash(4-tuple, secret) + (now in ns >> `isnClockShift`).
     /// Linux `secure_tcp_seq` uses ns >> 6 (64 ns ticks); RFC 6528 suggests a 4 µs tick (shift ~12).
     public var isnClockShift: Int
