@@ -4,8 +4,10 @@
 
 /// Opens /dev/net/tun as a layer-3 device without packet information (IFF_TUN | IFF_NO_PI) named `name`
 /// (empty: the kernel picks tunN). Writes the device's name into `actual` (at least 16 bytes).
+/// With `offloads` non-zero, every packet both ways starts with a 10-byte struct virtio_net_hdr (IFF_VNET_HDR)
+/// and checksum and TCP segmentation offloads are on (TUNSETOFFLOAD TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6).
 /// Returns the descriptor (O_NONBLOCK, O_CLOEXEC) or -errno.
-int sc_tun_open(const char *name, char *actual, int actual_len);
+int sc_tun_open(const char *name, char *actual, int actual_len, int offloads);
 
 /// setns(fd, CLONE_NEWNET) for the calling thread. Returns 0 or -errno.
 int sc_setns_net(int fd);
