@@ -18,6 +18,9 @@ public struct TUNDriver {
     private var events: [SocketEvent] = []
     /// Packets that failed to parse (ICMP, IPv6 neighbour discovery, malformed): ignored, counted.
     public private(set) var ignoredPackets = 0
+    /// The largest TCP payload seen each way: above the MSS only when offloads carried large segments.
+    public private(set) var largestPayloadFromKernel = 0
+    public private(set) var largestPayloadToKernel = 0
 
     /// The stack takes `link.stackAddress`; `configuration.interfaceMTU` is set to the link's MTU, and
     /// `segmentOffloadBytes` to 64 KiB less headers when the device has offloads (else 0).
@@ -49,6 +52,7 @@ public struct TUNDriver {
                     continue
                 }
                 tap?.record(packet, .toKernel, at: now)
+                largestPayloadToKernel = max(largestPayloadToKernel, packet.tcp.payload.count)
                 let device = link.device
                 // Without a connection (none owns the tuple any more) cut at what the link's MTU allows.
                 let mss = device.offloads
@@ -108,6 +112,7 @@ public struct TUNDriver {
                     continue
                 }
                 tap?.record(packet, .fromKernel, at: now)
+                largestPayloadFromKernel = max(largestPayloadFromKernel, packet.tcp.payload.count)
                 if let intercept, intercept(packet, &self) { continue }
                 stack.receive(packet, now: now)
             }

@@ -10,8 +10,34 @@ struct InteropBulkTests {
     static let size = 10 * 1024 * 1024
 
     @Test func kernelClientSendsAndReceivesTenMegabytesThroughOurListener() throws {
-        guard interopAvailable() else { return }
-        var run = try InteropRun(tag: "bulk1")
+        try kernelClientExchange(offloads: false)
+    }
+
+    @Test func ourClientSendsAndReceivesTenMegabytesWithKernelListener() throws {
+        try ourClientExchange(offloads: false)
+    }
+
+    /// With TUN offloads the kernel hands us segments above the MSS and cuts ours at the MSS: the bytes are the
+    /// same, and segments larger than the 1448-byte MSS of the 1500-byte link crossed both ways.
+    @Test func tenMegabytesEachWayWithTUNOffloadsAtMTU1500() throws {
+        for run in [try kernelClientExchange(offloads: true), try ourClientExchange(offloads: true)]
+        where run.hasRun {
+            #expect(run.fromKernel > 1448, "no large segment from the kernel")
+            #expect(run.toKernel > 1448, "no large segment to the kernel")
+        }
+    }
+
+    /// The largest payloads each way, to show whether large segments crossed.
+    struct Largest {
+        var hasRun = false
+        var fromKernel = 0
+        var toKernel = 0
+    }
+
+    @discardableResult
+    private func kernelClientExchange(offloads: Bool) throws -> Largest {
+        guard interopAvailable() else { return Largest() }
+        var run = try InteropRun(tag: offloads ? "bulk1o" : "bulk1", offloads: offloads)
         let ours = deterministicBytes(count: Self.size, seed: 1)
         let listener = run.driver.stack.socket()
         try run.driver.stack.bind(listener, to: Endpoint(.v4(run.us), 9000))
@@ -24,11 +50,14 @@ struct InteropBulkTests {
             return transfer.closed && !peer.isRunning
         }
         try check(run: run, peer: peer, finished: finished, transfer: transfer, ours: ours)
+        return Largest(hasRun: true, fromKernel: run.driver.largestPayloadFromKernel,
+                       toKernel: run.driver.largestPayloadToKernel)
     }
 
-    @Test func ourClientSendsAndReceivesTenMegabytesWithKernelListener() throws {
-        guard interopAvailable() else { return }
-        var run = try InteropRun(tag: "bulk2")
+    @discardableResult
+    private func ourClientExchange(offloads: Bool) throws -> Largest {
+        guard interopAvailable() else { return Largest() }
+        var run = try InteropRun(tag: offloads ? "bulk2o" : "bulk2", offloads: offloads)
         let ours = deterministicBytes(count: Self.size, seed: 2)
         let peer = try run.peer("server-bulk", port: 9001, String(Self.size))
         var client = OurClient(remote: Endpoint(.v4(run.kernel), 9001), message: [])
@@ -42,6 +71,8 @@ struct InteropBulkTests {
             return transfer.closed && !peer.isRunning
         }
         try check(run: run, peer: peer, finished: finished, transfer: transfer, ours: ours)
+        return Largest(hasRun: true, fromKernel: run.driver.largestPayloadFromKernel,
+                       toKernel: run.driver.largestPayloadToKernel)
     }
 
     private func check(run: InteropRun, peer: KernelPeer, finished: Bool, transfer: BulkTransfer, ours: [UInt8]) throws {

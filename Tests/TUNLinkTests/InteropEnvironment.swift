@@ -79,10 +79,11 @@ struct InteropRun {
     let link: TUNLink
     var driver: TUNDriver
 
-    init(tag: String, mtu: Int = 1500, seed: UInt64 = 7) throws {
+    init(tag: String, mtu: Int = 1500, offloads: Bool = false, seed: UInt64 = 7) throws {
         link = try TUNLink(
             namespaceName: uniqueNamespaceName(tag),
-            address: InterfaceAddress(address: IPv4Address(10, 200, 0, 2), prefixLength: 24), mtu: mtu)
+            address: InterfaceAddress(address: IPv4Address(10, 200, 0, 2), prefixLength: 24), mtu: mtu,
+            offloads: offloads)
         driver = TUNDriver(link: link, seed: seed)
     }
 
