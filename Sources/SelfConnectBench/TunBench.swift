@@ -11,13 +11,21 @@ import TUNLink
 /// MTU 1500 and 65535; baseline: the kernel talking to itself over loopback (iperf3) at the same MTU, measured
 /// in the same namespace in the same run.
 enum TunBench {
-    static let bytes = 256 * 1024 * 1024
+    /// 256 MiB each way; SELFCONNECT_TUN_MIB overrides it (a shorter run for profiling).
+    static let bytes = (ProcessInfo.processInfo.environment["SELFCONNECT_TUN_MIB"].flatMap { Int($0) } ?? 256) << 20
 
-    /// Linux 6 with a 512 KiB send buffer (the kernel autotunes tcp_wmem; the engine does not, and trims its buffer by
-    /// copying, so a larger one costs more than it gains).
+    /// Linux 6 with a 256 KiB send buffer and the initial-window flight cap (RFC 6928; congestion control will
+    /// replace it) lifted to 1000 segments, so the send buffer and the peer's window bound the flight. The kernel
+    /// autotunes its buffers and the engine does not; it trims its buffers by copying, so larger ones cost more
+    /// than they gain (a 2 MiB receive buffer took kernel-to-stack from ~8 to ~1-3 Gbit/s). To retune:
+    /// SELFCONNECT_TUN_SNDBUF_KIB, SELFCONNECT_TUN_RCVBUF_KIB (default 128, tcp_rmem[1]), SELFCONNECT_TUN_IW.
     static var configuration: TCPConfiguration {
+        let environment = ProcessInfo.processInfo.environment
+        func setting(_ name: String) -> Int? { environment[name].flatMap { Int($0) } }
         var c = TCPConfiguration.linux6
-        c.sendBufferSize = 512 << 10
+        c.sendBufferSize = (setting("SELFCONNECT_TUN_SNDBUF_KIB") ?? 256) << 10
+        c.receiveBufferDefault = setting("SELFCONNECT_TUN_RCVBUF_KIB").map { $0 << 10 } ?? c.receiveBufferDefault
+        c.initialWindowSegments = setting("SELFCONNECT_TUN_IW") ?? 1000
         return c
     }
 
@@ -54,20 +62,29 @@ else:
     print(total, flush=True)
 """#
 
+    /// The links measured: MTU 1500 and 65535 with TUN offloads (TSO/GRO-sized segments both ways, as the kernel's
+    /// loopback has them), and MTU 1500 without, one MSS per packet.
+    static let cases: [(mtu: Int, offloads: Bool)] = [(1500, true), (65535, true), (1500, false)]
+
     static func run() {
-        for mtu in [1500, 65535] {
+        for (mtu, offloads) in cases {
             do {
                 let link = try TUNLink(
                     namespaceName: "scbench-tun-\(getpid())",
-                    address: InterfaceAddress(address: IPv4Address(10, 201, 0, 2), prefixLength: 24), mtu: mtu)
+                    address: InterfaceAddress(address: IPv4Address(10, 201, 0, 2), prefixLength: 24), mtu: mtu,
+                    offloads: offloads)
                 defer { link.remove() }
                 let baseline = try loopbackBaseline(link: link, mtu: mtu)
+                let suffix = "mtu\(mtu)" + (offloads ? "" : "-no-offload")
+                let how = offloads ? "TUN offloads on (TSO, 64 KiB segments)" : "TUN offloads off"
                 let inbound = try kernelToStack(link: link)
-                BenchSupport.emit(bench: "tun-kernel-to-stack-mtu\(mtu)", value: inbound, unit: "Gbit/s",
-                    baseline: baseline, note: "kernel sends 256 MiB to our stack over TUN; baseline iperf3 on lo, MTU \(mtu)")
+                BenchSupport.emit(bench: "tun-kernel-to-stack-\(suffix)", value: inbound, unit: "Gbit/s",
+                    baseline: baseline,
+                    note: "kernel sends \(bytes >> 20) MiB to our stack over TUN, \(how); baseline iperf3 on lo, MTU \(mtu)")
                 let outbound = try stackToKernel(link: link)
-                BenchSupport.emit(bench: "tun-stack-to-kernel-mtu\(mtu)", value: outbound, unit: "Gbit/s",
-                    baseline: baseline, note: "our stack sends 256 MiB to the kernel over TUN; baseline iperf3 on lo, MTU \(mtu)")
+                BenchSupport.emit(bench: "tun-stack-to-kernel-\(suffix)", value: outbound, unit: "Gbit/s",
+                    baseline: baseline,
+                    note: "our stack sends \(bytes >> 20) MiB to the kernel over TUN, \(how); baseline iperf3 on lo, MTU \(mtu)")
             } catch {
                 BenchSupport.fail(bench: "tun", error)
             }
