@@ -21,8 +21,13 @@ enum BulkBench {
         ProcessInfo.processInfo.environment["SELFCONNECT_BENCH_BULK_BYTES"].flatMap(Int.init) ?? 512 << 20
     }
 
+    /// `SELFCONNECT_BENCH_BULK_MTU` picks one MTU (for profiling one path).
+    static var mtus: [Int] {
+        ProcessInfo.processInfo.environment["SELFCONNECT_BENCH_BULK_MTU"].flatMap(Int.init).map { [$0] } ?? [65536, 1500]
+    }
+
     static func run() {
-        for mtu in [65536, 1500] {
+        for mtu in mtus {
             do {
                 let value = try gigabitsPerSecond(mtu: mtu, bytes: byteCount)
                 let kernel = iperf3Loopback(mss: mtu == 1500 ? 1460 : nil)
