@@ -16,6 +16,11 @@ enum BulkBench {
     static let serverAddress = EngineBench.serverAddress
     static let clientAddress = EngineBench.clientAddress
     static let buffer = 4 << 20
+    /// SO_SNDBUF (`SELFCONNECT_BENCH_BULK_SNDBUF`, default 4 MiB): the engine's send buffer trims by copying
+    /// what stays, so today a smaller one is faster; ring buffers remove that cost.
+    static var sendBuffer: Int {
+        ProcessInfo.processInfo.environment["SELFCONNECT_BENCH_BULK_SNDBUF"].flatMap(Int.init) ?? buffer
+    }
 
     static var byteCount: Int {
         ProcessInfo.processInfo.environment["SELFCONNECT_BENCH_BULK_BYTES"].flatMap(Int.init) ?? 512 << 20
@@ -33,7 +38,7 @@ enum BulkBench {
                 let kernel = iperf3Loopback(mss: mtu == 1500 ? 1460 : nil)
                 let what = kernel > 0 ? "iperf3 -t 3 on 127.0.0.1\(mtu == 1500 ? " -M 1460" : "")" : "iperf3 not available (baseline 0)"
                 BenchSupport.emit(bench: "bulk-mtu\(mtu)", value: value, unit: "Gbit/s", baseline: kernel,
-                    note: "\(byteCount) payload bytes one way between two in-memory stacks, checksums computed and verified, one thread; baseline \(what)")
+                    note: "\(byteCount) payload bytes one way, SO_RCVBUF \(buffer), SO_SNDBUF \(sendBuffer) between two in-memory stacks, checksums computed and verified, one thread; baseline \(what)")
             } catch {
                 BenchSupport.fail(bench: "bulk", error)
             }
@@ -59,12 +64,12 @@ enum BulkBench {
         var now = Instant.milliseconds(1_000)
         let listener = server.socket()
         try server.setReceiveBufferSize(listener, buffer)
-        try server.setSendBufferSize(listener, buffer)
+        try server.setSendBufferSize(listener, sendBuffer)
         try server.bind(listener, to: Endpoint(serverAddress, 80))
         try server.listen(listener, backlog: 8)
         let c = client.socket()
         try client.setReceiveBufferSize(c, buffer)
-        try client.setSendBufferSize(c, buffer)
+        try client.setSendBufferSize(c, sendBuffer)
         try client.connect(c, to: Endpoint(serverAddress, 80), now: now)
         EngineBench.pump(&server, &client, &packets, &wire, now: now, wire: true)
         let s = try server.accept(listener)
