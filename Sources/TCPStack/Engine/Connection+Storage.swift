@@ -37,3 +37,13 @@ extension Connection {
         set { pendingChildrenValue = Int32(clamping: newValue) }
     }
 }
+
+// Defaults built once: turning a `Duration` of a minute or more into nanoseconds takes a 128-bit division, and
+// `socket()` resets a whole `Connection`.
+extension RTOEstimator {
+    static let rfc6298Default = RTOEstimator(parameters: .rfc6298)
+}
+
+extension PersistTimer {
+    static let engineDefault = PersistTimer(maximum: .seconds(120), maxUnansweredProbes: nil)
+}

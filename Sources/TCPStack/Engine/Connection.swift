@@ -95,12 +95,12 @@ public struct Connection: Sendable {
     // Timers (RFC 9293 §3.10.8).
     var retransmitDeadline: Instant?
     /// SRTT, RTTVAR and the backed-off RTO (RFC 6298); see Connection+RTT.swift.
-    var rtt = RTOEstimator(parameters: .rfc6298)
+    var rtt = RTOEstimator.rfc6298Default
     var rto: Duration { rtt.rto }
     var timedSegmentSentAt = Instant.zero
     var retransmitCount = 0
     /// Zero-window probing (Connection+Persist.swift); configured when it starts.
-    var persist = PersistTimer(maximum: .seconds(120), maxUnansweredProbes: nil)
+    var persist = PersistTimer.engineDefault
     var timeWaitDeadline: Instant?
     var lastChallengeAck: Instant?
 

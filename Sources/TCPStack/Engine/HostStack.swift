@@ -34,6 +34,8 @@ public struct HostStack: Sendable {
     var random: SeededRandom
     var out = EngineOutput()
     var lastTimestampOffset: (local: IPAddress, remote: IPAddress, offset: UInt32)?
+    /// A new connection's RTO estimator, built once from the configuration (its Durations take 128-bit divisions).
+    let initialRTT: RTOEstimator
 
     /// - Parameters:
     ///   - addresses: the host's addresses (e.g. 127.0.0.1 and ::1).
@@ -45,6 +47,7 @@ public struct HostStack: Sendable {
     ) {
         self.addresses = addresses
         self.configuration = configuration
+        initialRTT = RTOEstimator(parameters: configuration.rtoParameters)
         self.portAllocator = portAllocator
         var random = SeededRandom(seed: seed)
         isnGenerator = ISNGenerator(secret: SipKey(random: &random))
@@ -146,7 +149,7 @@ public struct HostStack: Sendable {
             index = slots.count
             slots.append(Connection(id: SocketID(index)))
         }
-        slots[index].rtt = RTOEstimator(parameters: configuration.rtoParameters)
+        slots[index].rtt = initialRTT
         return SocketID(index)
     }
 
@@ -261,7 +264,7 @@ public struct HostStack: Sendable {
         slots[i].receiveCapacity = window
         slots[i].rcvWndAdvertised = window
         slots[i].tsOffset = tsOffset
-        slots[i].rtt = RTOEstimator(parameters: configuration.rtoParameters)
+        slots[i].rtt = initialRTT
         slots[i].inConnectionTable = true
         connections.insert(FourTuple(local: local, remote: remote), index: i)
         slots[i].setState(.synSent, cause: .user(.connect), rfc: "RFC 9293 §3.10.1",
