@@ -20,7 +20,7 @@ import TCPWire
 ///
 /// Baseline: the kernel's TCB, the object size of the `TCP` slab (struct tcp_sock) read from /proc/slabinfo in
 /// the same run (root only; 0 otherwise). A kernel socket with a descriptor also holds a socket inode, a
-/// file and a dentry; the note gives that sum too.
+/// file and a dentry; the note gives that sum too. `SELFCONNECT_BENCH_MEMORY_CONNECTIONS` changes N.
 enum MemoryBench {
     static let serverAddress = EngineBench.serverAddress
     static let perClient = 1_000
@@ -41,7 +41,7 @@ enum MemoryBench {
             BenchSupport.emit(bench: "memory-passive", value: passive, unit: "bytes/connection", baseline: tcb,
                 note: "\(n) accepted idle ESTABLISHED connections in one HostStack; \(common)")
             BenchSupport.emit(bench: "memory-active", value: active, unit: "bytes/connection", baseline: tcb,
-                note: "\(n) connect()ed idle ESTABLISHED connections in \(n / perClient) HostStacks; \(common)")
+                note: "\(n) connect()ed idle ESTABLISHED connections in \((n + perClient - 1) / perClient) HostStacks; \(common)")
         } catch {
             BenchSupport.fail(bench: "memory", error)
         }
