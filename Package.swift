@@ -76,8 +76,10 @@ let package = Package(
         .executableTarget(name: "selfconnect", dependencies: ["SelfConnectCLI"]),
         .executableTarget(
             name: "SelfConnectBench",
-            dependencies: ["TCPWire", "TCPStack", "NetSim", "HostNet", "TUNLink"]
+            dependencies: ["TCPWire", "TCPStack", "NetSim", "HostNet", "TUNLink", "CBenchShims"]
         ),
+        // mallinfo2() for the memory benchmark.
+        .target(name: "CBenchShims"),
         // Shared by the test targets that need root on the live kernel.
         .target(name: "LiveKernelGate", path: "Tests/LiveKernelGate"),
         .testTarget(name: "TCPWireTests", dependencies: ["TCPWire"]),

@@ -9,6 +9,8 @@ let benches: [(name: String, run: () -> Void)] = [
     ("audit", AuditBench.run),
     ("tun", TunBench.run),
     ("simulate", SimulateBench.run),
+    ("memory", MemoryBench.run),
+    ("bulk", BulkBench.run),
 ]
 
 let names = Array(CommandLine.arguments.dropFirst())

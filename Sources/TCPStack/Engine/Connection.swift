@@ -3,52 +3,58 @@ import TCPWire
 /// The transmission control block of one socket (RFC 9293 §3.3.1): state, sequence variables, negotiated
 /// options, buffers and timers. Owned by `HostStack`; read it through `HostStack.connection(_:)`.
 public struct Connection: Sendable {
+    // Swift lays fields out in declaration order, so they are grouped by size to leave little padding, and
+    // cold ones are stored narrow behind the names the code uses (Connection+Storage.swift): every socket costs
+    // `MemoryLayout<Connection>.stride` bytes of the host's slot array, and a test bounds it.
+
+    // 8-byte and endpoint fields first; 1- to 4-byte fields fill the gaps after the 20-byte endpoints.
     public internal(set) var id: SocketID
-    public internal(set) var state: TCPState = .closed
     public internal(set) var local: Endpoint?
-    public internal(set) var remote: Endpoint?
+    public internal(set) var state: TCPState = .closed
     /// SO_REUSEADDR.
     public internal(set) var reuseAddress = false
-    /// TCP_MAXSEG, when set.
-    var userMSS: Int?
-    /// SO_RCVBUF / SO_SNDBUF as stored (doubled), when set.
-    var receiveBufferSize: Int?
-    var sendBufferSize: Int?
     /// TCP_NODELAY: Nagle off.
     var noDelay = false
-    /// The end of the last segment sent shorter than the MSS (Linux `snd_sml`), for Minshall's Nagle.
-    var smallSegmentEnd: SeqNum?
     /// The pending error, as SO_ERROR reports it.
     public internal(set) var pendingError: SocketError?
-
+    public internal(set) var remote: Endpoint?
+    /// TCP_MAXSEG when set, else 0 (see `userMSS`).
+    var userMSSValue: UInt16 = 0
     /// False for a free slot of the host's table.
     var inUse = true
     /// The 4-tuple is registered for demultiplexing.
     var inConnectionTable = false
+    /// What bind() asked for (a wildcard address stays a wildcard), to restore after a connection ends.
+    var boundEndpoint: Endpoint?
     /// connect() has run on this socket (a second connect() starts from a fresh TCB).
     var hasConnected = false
     var explicitlyBound = false
-    /// What bind() asked for (a wildcard address stays a wildcard), to restore after a connection ends.
-    var boundEndpoint: Endpoint?
-    /// This socket's entry in the host's `BindTable` (port ownership).
-    var bindID: BindTable.ID?
     var descriptorOpen = true
     /// Created by a listener from a SYN (RFC 9293 §3.10.7.2), not by connect().
     var passiveOpen = false
-    var parent: SocketID?
+    /// This socket's entry in the host's `BindTable` (port ownership).
+    var bindID: BindTable.ID?
+    var finQueued = false
+    var finSent = false
+    var peerFinReceived = false
+    var readShutdown = false
+    public internal(set) var sndWscale: UInt8 = 0
+    public internal(set) var rcvWscale: UInt8 = 0
+    public internal(set) var windowScalingEnabled = false
+    /// The listener that created this socket, as a slot index, or -1 (see `parent`).
+    var parentIndex: Int32 = -1
+    public internal(set) var timestampsEnabled = false
+    public internal(set) var sackEnabled = false
 
-    // Listener state.
-    var backlog = 0
+    // Listener state (see `backlog`, `pendingChildren`).
+    var backlogValue: Int32 = 0
+    var pendingChildrenValue: Int32 = 0
     var acceptQueue: [SocketID] = []
-    var pendingChildren = 0
 
     // Send sequence space (RFC 9293 §3.3.1 figure 3).
     public internal(set) var iss = SeqNum(0)
     public internal(set) var sndUna = SeqNum(0)
     public internal(set) var sndNxt = SeqNum(0)
-    /// SND.WND in bytes (already scaled).
-    public internal(set) var sndWnd = 0
-    var maxSndWnd = 0
     var sndWl1 = SeqNum(0)
     var sndWl2 = SeqNum(0)
 
@@ -58,6 +64,19 @@ public struct Connection: Sendable {
     /// RCV.NXT when we last advertised a window (Linux `rcv_wup`); with `rcvWndAdvertised` it fixes the
     /// right edge we promised, which never moves left (RFC 9293 §3.8.6.2.2).
     var rcvWup = SeqNum(0)
+    var tsOffset: UInt32 = 0
+    var tsRecent: UInt32 = 0
+    /// SO_RCVBUF / SO_SNDBUF as stored (doubled) when set, else 0 (see `receiveBufferSize`, `sendBufferSize`).
+    var receiveBufferValue: UInt32 = 0
+    var sendBufferValue: UInt32 = 0
+    /// The end of the last segment sent shorter than the MSS (Linux `snd_sml`), for Minshall's Nagle.
+    var smallSegmentEnd: SeqNum?
+    /// The segment whose RTT is being measured (RFC 6298 §3); it left at `timedSegmentSentAt`.
+    var timedSegmentEnd: SeqNum?
+
+    /// SND.WND in bytes (already scaled).
+    public internal(set) var sndWnd = 0
+    var maxSndWnd = 0
     var rcvWndAdvertised = 0
     var receiveCapacity = 0
 
@@ -65,36 +84,23 @@ public struct Connection: Sendable {
     /// Largest payload we put in one segment (peer MSS, less the timestamp option when in use).
     public internal(set) var sendMSS = 536
     var ourMSS = 0
-    public internal(set) var sndWscale: UInt8 = 0
-    public internal(set) var rcvWscale: UInt8 = 0
-    public internal(set) var windowScalingEnabled = false
-    public internal(set) var timestampsEnabled = false
-    public internal(set) var sackEnabled = false
-    var tsOffset: UInt32 = 0
-    var tsRecent: UInt32 = 0
     /// Out-of-order data above RCV.NXT, and the SACK/D-SACK blocks for the next ACK (RFC 2018, RFC 2883).
     var reassembly = ReassemblyQueue(rcvNxt: 0)
 
     // Buffers. `sendBuffer[0]` has sequence number `sendBufferStart`; the bytes before SND.NXT are in flight.
     var sendBuffer: [UInt8] = []
     var sendBufferStart = SeqNum(0)
-    var finQueued = false
-    var finSent = false
     var receiveBuffer: [UInt8] = []
-    var peerFinReceived = false
-    var readShutdown = false
 
     // Timers (RFC 9293 §3.10.8).
     var retransmitDeadline: Instant?
     /// SRTT, RTTVAR and the backed-off RTO (RFC 6298); see Connection+RTT.swift.
-    var rtt = RTOEstimator(parameters: .rfc6298)
+    var rtt = RTOEstimator.rfc6298Default
     var rto: Duration { rtt.rto }
-    /// The segment whose RTT is being measured, and when it left (RFC 6298 §3).
-    var timedSegmentEnd: SeqNum?
     var timedSegmentSentAt = Instant.zero
     var retransmitCount = 0
     /// Zero-window probing (Connection+Persist.swift); configured when it starts.
-    var persist = PersistTimer(maximum: .seconds(120), maxUnansweredProbes: nil)
+    var persist = PersistTimer.engineDefault
     var timeWaitDeadline: Instant?
     var lastChallengeAck: Instant?
 

@@ -3,16 +3,20 @@ import TCPWire
 /// 4-tuple -> socket index: an open-addressing table (linear probing, backward-shift deletion) with a cheap
 /// multiplicative hash keyed by a per-host seed. Demultiplexing touches it on every segment, and Swift's
 /// `Dictionary` (SipHash-1-3 per lookup) was the largest single cost of a refused connect.
+///
+/// A slot holds 32 bits of the key's hash and the socket's index, 8 bytes; the key itself is the socket's
+/// `local`/`remote`, compared there once the hash matches (a copy of the 4-tuple made a slot 72 bytes, and the
+/// table keeps 1.3-2.7 slots per connection). So a socket's endpoints must not change while it is registered.
 struct ConnectionTable {
-    /// One slot: the key, its socket index and its full hash (so probes compare hashes before keys, and the
-    /// backward shift never rehashes).
     private struct Entry {
-        var key: FourTuple
-        var value: Int
-        var hash: UInt64
+        /// The low 32 bits of the key's hash: its home slot, then a filter before the key compare.
+        var hash: UInt32
+        /// The socket's index; -1 for an empty slot.
+        var index: Int32
     }
 
-    private var entries: [Entry?]
+    private static let empty = Entry(hash: 0, index: -1)
+    private var entries: [Entry]
     private var mask: Int
     private(set) var count = 0
     private let seed: UInt64
@@ -20,23 +24,25 @@ struct ConnectionTable {
     init(seed: UInt64, capacity: Int = 64) {
         var size = 16
         while size < capacity { size <<= 1 }
-        entries = Array(repeating: nil, count: size)
+        entries = Array(repeating: Self.empty, count: size)
         mask = size - 1
         self.seed = seed
     }
 
     var isEmpty: Bool { count == 0 }
 
-    private func hash(_ k: FourTuple) -> UInt64 {
+    private func hash(_ k: FourTuple) -> UInt32 {
         let h = seed ^ (UInt64(k.local.port) << 16 | UInt64(k.remote.port))
+        let full: UInt64
         switch (k.local.address, k.remote.address) {
         case (.v4(let l), .v4(let r)):
-            return mix(h ^ (UInt64(l.rawValue) << 32 | UInt64(r.rawValue)))
+            full = mix(h ^ (UInt64(l.rawValue) << 32 | UInt64(r.rawValue)))
         case (.v6(let l), .v6(let r)):
-            return mix(mix(mix(mix(h ^ l.high) ^ l.low) ^ r.high) ^ r.low)
+            full = mix(mix(mix(mix(h ^ l.high) ^ l.low) ^ r.high) ^ r.low)
         default:
-            return mix(h ^ 0x5bd1_e995)
+            full = mix(h ^ 0x5bd1_e995)
         }
+        return UInt32(truncatingIfNeeded: full)
     }
 
     /// A 64-bit finaliser (the murmur3 fmix64 constants).
@@ -50,60 +56,56 @@ struct ConnectionTable {
         return h
     }
 
-    private func home(_ hash: UInt64) -> Int { Int(truncatingIfNeeded: hash) & mask }
+    private func home(_ hash: UInt32) -> Int { Int(hash) & mask }
 
-    /// The slot holding `key`, or the empty slot that ends its probe run.
-    private func find(_ key: FourTuple, hash h: UInt64) -> (index: Int, found: Bool) {
+    /// The socket registered for `key`, whose endpoints are read from `slots`.
+    func index(of key: FourTuple, in slots: [Connection]) -> Int? {
+        let h = hash(key)
         var i = home(h)
-        while let e = entries[i] {
-            if e.hash == h && e.key == key { return (i, true) }
+        while true {
+            let e = entries[i]
+            if e.index < 0 { return nil }
+            if e.hash == h {
+                let s = Int(e.index)
+                if slots[s].local == key.local && slots[s].remote == key.remote { return s }
+            }
             i = (i + 1) & mask
         }
-        return (i, false)
     }
 
-    subscript(key: FourTuple) -> Int? {
-        get {
-            let (i, found) = find(key, hash: hash(key))
-            return found ? entries[i]?.value : nil
-        }
-        set {
-            if let value = newValue { insert(key, value) } else { remove(key) }
-        }
-    }
-
-    private mutating func insert(_ key: FourTuple, _ value: Int) {
+    /// Registers socket `index` under `key`, which must not be registered yet.
+    mutating func insert(_ key: FourTuple, index: Int) {
+        if (count + 1) * 4 > entries.count * 3 { grow() }
         let h = hash(key)
-        let (i, found) = find(key, hash: h)
-        if found {
-            entries[i]?.value = value
-            return
-        }
-        if (count + 1) * 4 > entries.count * 3 {
-            grow()
-            insert(key, value)
-            return
-        }
-        entries[i] = Entry(key: key, value: value, hash: h)
+        var i = home(h)
+        while entries[i].index >= 0 { i = (i + 1) & mask }
+        entries[i] = Entry(hash: h, index: Int32(index))
         count += 1
     }
 
-    private mutating func remove(_ key: FourTuple) {
-        let (found, present) = find(key, hash: hash(key))
-        guard present else { return }
-        var hole = found
-        entries[hole] = nil
+    /// Forgets socket `index`, registered under `key`.
+    mutating func remove(_ key: FourTuple, index: Int) {
+        let h = hash(key)
+        var hole = home(h)
+        while true {
+            let e = entries[hole]
+            if e.index < 0 { return }
+            if e.index == Int32(index) { break }
+            hole = (hole + 1) & mask
+        }
+        entries[hole] = Self.empty
         count -= 1
         // Backward shift: pull later entries of the probe run into the hole when their home allows it.
         var j = hole
         while true {
             j = (j + 1) & mask
-            guard let e = entries[j] else { return }
+            let e = entries[j]
+            if e.index < 0 { return }
             let h = home(e.hash)
             let inRange = hole <= j ? (hole < h && h <= j) : (hole < h || h <= j)
             if !inRange {
                 entries[hole] = e
-                entries[j] = nil
+                entries[j] = Self.empty
                 hole = j
             }
         }
@@ -111,12 +113,11 @@ struct ConnectionTable {
 
     private mutating func grow() {
         let old = entries
-        entries = Array(repeating: nil, count: old.count * 2)
+        entries = Array(repeating: Self.empty, count: old.count * 2)
         mask = entries.count - 1
-        for e in old {
-            guard let e else { continue }
+        for e in old where e.index >= 0 {
             var i = home(e.hash)
-            while entries[i] != nil { i = (i + 1) & mask }
+            while entries[i].index >= 0 { i = (i + 1) & mask }
             entries[i] = e
         }
     }

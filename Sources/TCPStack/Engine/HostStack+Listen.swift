@@ -69,7 +69,7 @@ extension HostStack {
         c.retransmitDeadline = now + c.rto
         c.inConnectionTable = true
         slots[i] = c
-        connections[FourTuple(local: local, remote: remote)] = i
+        connections.insert(FourTuple(local: local, remote: remote), index: i)
         slots[l].pendingChildren += 1
     }
 
@@ -173,7 +173,7 @@ extension HostStack {
     mutating func connectionClosed(_ i: Int) {
         guard slots[i].inUse else { return }
         if slots[i].inConnectionTable, let local = slots[i].local, let remote = slots[i].remote {
-            connections[FourTuple(local: local, remote: remote)] = nil
+            connections.remove(FourTuple(local: local, remote: remote), index: i)
             slots[i].inConnectionTable = false
         }
         if let parent = slots[i].parent, isValid(parent) {

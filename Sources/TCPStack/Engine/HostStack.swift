@@ -34,6 +34,8 @@ public struct HostStack: Sendable {
     var random: SeededRandom
     var out = EngineOutput()
     var lastTimestampOffset: (local: IPAddress, remote: IPAddress, offset: UInt32)?
+    /// A new connection's RTO estimator, built once from the configuration (its Durations take 128-bit divisions).
+    let initialRTT: RTOEstimator
 
     /// - Parameters:
     ///   - addresses: the host's addresses (e.g. 127.0.0.1 and ::1).
@@ -45,6 +47,7 @@ public struct HostStack: Sendable {
     ) {
         self.addresses = addresses
         self.configuration = configuration
+        initialRTT = RTOEstimator(parameters: configuration.rtoParameters)
         self.portAllocator = portAllocator
         var random = SeededRandom(seed: seed)
         isnGenerator = ISNGenerator(secret: SipKey(random: &random))
@@ -146,7 +149,7 @@ public struct HostStack: Sendable {
             index = slots.count
             slots.append(Connection(id: SocketID(index)))
         }
-        slots[index].rtt = RTOEstimator(parameters: configuration.rtoParameters)
+        slots[index].rtt = initialRTT
         return SocketID(index)
     }
 
@@ -219,7 +222,7 @@ public struct HostStack: Sendable {
         if let bound = boundLocal, let id = bindID {
             port = bound.port
             try applyConnectTimeRefusal(local: Endpoint(sourceAddress, port), remote: remote)
-            guard connections[FourTuple(local: Endpoint(sourceAddress, port), remote: remote)] == nil else {
+            guard connections.index(of: FourTuple(local: Endpoint(sourceAddress, port), remote: remote), in: slots) == nil else {
                 throw .addressNotAvailable
             }
             try bindTable.connect(id, to: remote)
@@ -261,9 +264,9 @@ public struct HostStack: Sendable {
         slots[i].receiveCapacity = window
         slots[i].rcvWndAdvertised = window
         slots[i].tsOffset = tsOffset
-        slots[i].rtt = RTOEstimator(parameters: configuration.rtoParameters)
+        slots[i].rtt = initialRTT
         slots[i].inConnectionTable = true
-        connections[FourTuple(local: local, remote: remote)] = i
+        connections.insert(FourTuple(local: local, remote: remote), index: i)
         slots[i].setState(.synSent, cause: .user(.connect), rfc: "RFC 9293 §3.10.1",
             linux: remote.address.isIPv6 ? "tcp_v6_connect" : "tcp_v4_connect", now: now, config: configuration,
             out: &out)
@@ -278,13 +281,13 @@ public struct HostStack: Sendable {
     // unchanged during the scan) that end with these functions, before the caller mutates the tables again.
 
     mutating func allocateConnectPort(local: IPAddress, remote: Endpoint) throws(SocketError) -> UInt16 {
-        let table = bindTable, demux = connections
+        let table = bindTable, demux = connections, sockets = slots
         var rng = random
         let port = try portAllocator.connectPort(
             local: local, remote: remote,
             isUsable: {
                 table.isUsableForConnect(port: $0, local: local, remote: remote)
-                    && (demux.isEmpty || demux[FourTuple(local: Endpoint(local, $0), remote: remote)] == nil)
+                    && (demux.isEmpty || demux.index(of: FourTuple(local: Endpoint(local, $0), remote: remote), in: sockets) == nil)
             }, random: &rng)
         random = rng
         return port
@@ -445,7 +448,7 @@ public struct HostStack: Sendable {
     public mutating func receive(_ packet: IPPacket, now: Instant) {
         let local = packet.destination
         guard addresses.contains(local.address) else { return }
-        if !connections.isEmpty, let i = connections[FourTuple(local: local, remote: packet.source)] {
+        if !connections.isEmpty, let i = connections.index(of: FourTuple(local: local, remote: packet.source), in: slots) {
             let outcome = slots[i].segmentArrives(packet.tcp, now: now, config: configuration, out: &out)
             switch outcome {
             case .none:

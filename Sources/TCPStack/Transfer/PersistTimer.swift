@@ -3,29 +3,42 @@
 /// The connection survives as long as the peer answers; `maxUnansweredProbes` unanswered probes abort it
 /// (Linux `tcp_retries2`; nil: never, as RFC 1122 requires).
 public struct PersistTimer: Sendable, Hashable {
-    public var maximum: Duration
-    public var maxUnansweredProbes: Int?
     public private(set) var deadline: Instant?
+    // Stored narrow (nanoseconds, 32-bit counts, -1 for no limit): 40 bytes in every connection instead of 80.
+    private var probeLimit: Int32
+    private var maximumNs: Int64
+    private var baseNs: Int64 = 0
+    private var backoffCount: Int32 = 0
+    private var unanswered: Int32 = 0
+
+    public var maximum: Duration {
+        get { .nanoseconds(maximumNs) }
+        set { maximumNs = newValue.nanosecondsValue }
+    }
+    public var maxUnansweredProbes: Int? {
+        get { probeLimit < 0 ? nil : Int(probeLimit) }
+        set { probeLimit = newValue.map { Int32(clamping: Swift.max($0, 0)) } ?? -1 }
+    }
     /// Doublings so far; kept while the window stays closed, cleared when it opens.
-    public private(set) var backoff = 0
-    public private(set) var unansweredProbes = 0
-    private var base: Duration = .zero
+    public var backoff: Int { Int(backoffCount) }
+    public var unansweredProbes: Int { Int(unanswered) }
+    private var base: Duration { .nanoseconds(baseNs) }
 
     public init(maximum: Duration, maxUnansweredProbes: Int?) {
-        self.maximum = maximum
-        self.maxUnansweredProbes = maxUnansweredProbes
+        maximumNs = maximum.nanosecondsValue
+        probeLimit = maxUnansweredProbes.map { Int32(clamping: Swift.max($0, 0)) } ?? -1
     }
 
     /// The peer closed its window with data waiting: arm at the current RTO.
     public mutating func start(rto: Duration, at now: Instant) {
-        base = rto
+        baseNs = rto.nanosecondsValue
         if deadline == nil { deadline = now + interval }
     }
 
     /// The current interval: RTO · 2^backoff, capped.
     public var interval: Duration {
         var value = base
-        for _ in 0..<backoff {
+        for _ in 0..<backoffCount {
             value = value * 2
             if value >= maximum { return maximum }
         }
@@ -42,8 +55,8 @@ public struct PersistTimer: Sendable, Hashable {
     /// Nothing to probe for any more (the window opened, the data went, the connection ended).
     public mutating func stop() {
         deadline = nil
-        backoff = 0
-        unansweredProbes = 0
+        backoffCount = 0
+        unanswered = 0
     }
 
     public mutating func expire(at now: Instant) -> Expiry {
@@ -51,8 +64,8 @@ public struct PersistTimer: Sendable, Hashable {
             deadline = nil
             return .timedOut
         }
-        unansweredProbes += 1
-        backoff += 1
+        unanswered += 1
+        backoffCount += 1
         deadline = now + interval
         return .sendProbe
     }
@@ -60,10 +73,10 @@ public struct PersistTimer: Sendable, Hashable {
     /// An ACK answered. With the window still closed probing continues at the backed-off interval from the last
     /// probe; once it opens the timer stops and the backoff is forgotten (Linux `tcp_ack_probe`).
     public mutating func ackReceived(windowOpen: Bool, at now: Instant) {
-        unansweredProbes = 0
+        unanswered = 0
         if windowOpen {
             deadline = nil
-            backoff = 0
+            backoffCount = 0
         }
     }
 }

@@ -1,0 +1,152 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+import TCPStack
+import TCPWire
+
+/// `selfconnect-bench bulk`: payload throughput between two HostStacks in one process on one thread, over an
+/// in-memory link: every packet is emitted to bytes with its checksums computed and parsed back with them
+/// verified (`EngineBench.pump`), at MTU 65536 (loopback) and 1500. Both sockets ask for a 4 MiB SO_RCVBUF and
+/// a smaller SO_SNDBUF (with `rmem_max`/`wmem_max` raised to allow them); the receiver reads everything after
+/// each exchange. Baseline: iperf3 over the live kernel's loopback in the same run (3 s, one stream), with
+/// `-M 1460` for MTU 1500; the kernel skips checksums on loopback and moves 64 KiB GSO packets at any MSS.
+/// `SELFCONNECT_BENCH_BULK_BYTES` sets the bytes per MTU (default 512 MiB; smaller under valgrind).
+enum BulkBench {
+    static let serverAddress = EngineBench.serverAddress
+    static let clientAddress = EngineBench.clientAddress
+    static let buffer = 4 << 20
+    /// SO_SNDBUF (`SELFCONNECT_BENCH_BULK_SNDBUF`, default 256 KiB): the engine's send buffer drops acknowledged
+    /// bytes by moving everything after them, so every ACK costs the whole backlog and a 4 MiB buffer runs 2-14x
+    /// slower (callgrind: 53% of instructions at MTU 65536, 96% at 1500). With a ring buffer, raise it.
+    static var sendBuffer: Int {
+        ProcessInfo.processInfo.environment["SELFCONNECT_BENCH_BULK_SNDBUF"].flatMap(Int.init) ?? 256 << 10
+    }
+
+    static var byteCount: Int {
+        ProcessInfo.processInfo.environment["SELFCONNECT_BENCH_BULK_BYTES"].flatMap(Int.init) ?? 512 << 20
+    }
+
+    /// `SELFCONNECT_BENCH_BULK_MTU` picks one MTU (for profiling one path).
+    static var mtus: [Int] {
+        ProcessInfo.processInfo.environment["SELFCONNECT_BENCH_BULK_MTU"].flatMap(Int.init).map { [$0] } ?? [65536, 1500]
+    }
+
+    static func run() {
+        for mtu in mtus {
+            do {
+                let value = try gigabitsPerSecond(mtu: mtu, bytes: byteCount)
+                let kernel = iperf3Loopback(mss: mtu == 1500 ? 1460 : nil)
+                let what = kernel > 0 ? "iperf3 -t 3 on 127.0.0.1\(mtu == 1500 ? " -M 1460" : "")" : "iperf3 not available (baseline 0)"
+                BenchSupport.emit(bench: "bulk-mtu\(mtu)", value: value, unit: "Gbit/s", baseline: kernel,
+                    note: "up to \(byteCount) payload bytes (10 s cap) one way, SO_RCVBUF \(buffer), SO_SNDBUF \(sendBuffer) between two in-memory stacks, checksums computed and verified, one thread; baseline \(what)")
+            } catch {
+                BenchSupport.fail(bench: "bulk", error)
+            }
+        }
+    }
+
+    static func configuration(mtu: Int) -> TCPConfiguration {
+        var c = TCPConfiguration.linux6
+        c.interfaceMTU = mtu
+        c.userBufferMax = buffer
+        return c
+    }
+
+    /// Sends `bytes` from a client to an accepted server socket (or what 10 s allow); Gbit/s of payload from the
+    /// first send to the last byte read.
+    static func gigabitsPerSecond(mtu: Int, bytes: Int) throws -> Double {
+        var server = HostStack(addresses: [serverAddress], configuration: configuration(mtu: mtu), seed: 1)
+        var client = HostStack(addresses: [clientAddress], configuration: configuration(mtu: mtu), seed: 2)
+        server.isTracing = false
+        client.isTracing = false
+        var packets: [IPPacket] = []
+        var wire = [UInt8](repeating: 0, count: 65_600)
+        var now = Instant.milliseconds(1_000)
+        let listener = server.socket()
+        try server.setReceiveBufferSize(listener, buffer)
+        try server.setSendBufferSize(listener, sendBuffer)
+        try server.bind(listener, to: Endpoint(serverAddress, 80))
+        try server.listen(listener, backlog: 8)
+        let c = client.socket()
+        try client.setReceiveBufferSize(c, buffer)
+        try client.setSendBufferSize(c, sendBuffer)
+        try client.connect(c, to: Endpoint(serverAddress, 80), now: now)
+        EngineBench.pump(&server, &client, &packets, &wire, now: now, wire: true)
+        let s = try server.accept(listener)
+        _ = server.takeEvents()
+        _ = client.takeEvents()
+        let block = [UInt8](repeating: 0x5a, count: 1 << 20)
+        var sent = 0
+        var received = 0
+        let clock = ContinuousClock()
+        let start = clock.now
+        while received < bytes {
+            now = now + .microseconds(10)
+            while sent < bytes {
+                let n: Int
+                do {
+                    n = try client.send(c, sent + block.count <= bytes ? block : Array(block[0..<(bytes - sent)]),
+                        now: now)
+                } catch .wouldBlock {
+                    break
+                }
+                sent += n
+            }
+            EngineBench.pump(&server, &client, &packets, &wire, now: now, wire: true)
+            var progressed = false
+            while let chunk = try? server.receive(s, now: now), !chunk.isEmpty {
+                received += chunk.count
+                progressed = true
+            }
+            if !progressed && !client.hasPendingPackets && !server.hasPendingPackets {
+                // Nothing moved: let timers run (a lost window update would otherwise stall the loop).
+                now = now + .milliseconds(250)
+                client.advance(to: now)
+                server.advance(to: now)
+            }
+            _ = server.takeEvents()
+            _ = client.takeEvents()
+            // Bounded: a loaded machine ends the run early rather than late.
+            if clock.now - start > .seconds(10) { break }
+        }
+        guard received > 0 else { throw BulkError.stalled(received) }
+        let elapsed = EngineBench.seconds(clock.now - start)
+        return Double(received) * 8 / elapsed / 1e9
+    }
+
+    /// iperf3 between a one-shot server and a 3-second client on 127.0.0.1 at a random high port; Gbit/s
+    /// received, or 0 when iperf3 is missing or fails.
+    static func iperf3Loopback(mss: Int?) -> Double {
+        guard let iperf3 = ["/usr/bin/iperf3", "/usr/local/bin/iperf3"].first(where: {
+            FileManager.default.isExecutableFile(atPath: $0)
+        }) else { return 0 }
+        let port = String(Int.random(in: 20_000..<30_000))
+        let server = Process()
+        server.executableURL = URL(fileURLWithPath: iperf3)
+        server.arguments = ["-s", "-1", "-B", "127.0.0.1", "-p", port]
+        server.standardOutput = FileHandle.nullDevice
+        server.standardError = FileHandle.nullDevice
+        do { try server.run() } catch { return 0 }
+        defer {
+            if server.isRunning { server.terminate() }
+            server.waitUntilExit()
+        }
+        usleep(300_000)
+        var arguments = ["-c", "127.0.0.1", "-p", port, "-t", "3", "-J"]
+        if let mss { arguments += ["-M", String(mss)] }
+        guard let json = try? BenchSupport.output(iperf3, arguments) else { return 0 }
+        return receivedBitsPerSecond(json) / 1e9
+    }
+
+    /// `end.sum_received.bits_per_second` of iperf3's JSON report: the first number after that key.
+    static func receivedBitsPerSecond(_ json: String) -> Double {
+        guard let section = json.range(of: "\"sum_received\""),
+              let key = json.range(of: "\"bits_per_second\":", range: section.upperBound..<json.endIndex)
+        else { return 0 }
+        let number = json[key.upperBound...].drop(while: { $0 == " " || $0 == "\t" }).prefix(while: { "0123456789.eE+-".contains($0) })
+        return Double(number) ?? 0
+    }
+
+    enum BulkError: Error { case stalled(Int) }
+}
