@@ -75,12 +75,13 @@ public struct Connection: Sendable {
     /// Out-of-order data above RCV.NXT, and the SACK/D-SACK blocks for the next ACK (RFC 2018, RFC 2883).
     var reassembly = ReassemblyQueue(rcvNxt: 0)
 
-    // Buffers. `sendBuffer[0]` has sequence number `sendBufferStart`; the bytes before SND.NXT are in flight.
-    var sendBuffer: [UInt8] = []
+    // Buffers (rings: acknowledging or reading n bytes is O(1), a segment copies only its payload).
+    // `sendBuffer[0]` has sequence number `sendBufferStart`; the bytes before SND.NXT are in flight.
+    var sendBuffer = ByteRing()
     var sendBufferStart = SeqNum(0)
     var finQueued = false
     var finSent = false
-    var receiveBuffer: [UInt8] = []
+    var receiveBuffer = ByteRing()
     var peerFinReceived = false
     var readShutdown = false
 
@@ -322,7 +323,7 @@ public struct Connection: Sendable {
             {
                 break
             }
-            let payload = Array(sendBuffer[offset..<offset + length])
+            let payload = sendBuffer.bytes(offset: offset, count: length)
             let flags: TCPFlags = length == unsent ? [.ack, .psh] : .ack
             emit(seq: sndNxt, flags: flags, payload: payload, now: now, out: &out)
             sndNxt += length
@@ -354,7 +355,7 @@ public struct Connection: Sendable {
             if inFlight > 0 {
                 let start = max(offset, 0)
                 let length = min(inFlight, sendMSS)
-                let payload = Array(sendBuffer[start..<start + length])
+                let payload = sendBuffer.bytes(offset: start, count: length)
                 let lastOfFlight = length == inFlight
                 emit(seq: sndUna, flags: lastOfFlight && finSent ? [.ack, .psh, .fin] : [.ack, .psh],
                     payload: payload, now: now, out: &out)

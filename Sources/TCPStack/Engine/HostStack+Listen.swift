@@ -204,8 +204,8 @@ extension HostStack {
         if !listeners.isEmpty, let local = slots[i].local, listeners[local] == i { listeners[local] = nil }
         slots[i].inUse = false
         // Give back buffer storage; most sockets never allocated any.
-        if slots[i].sendBuffer.capacity != 0 { slots[i].sendBuffer = [] }
-        if slots[i].receiveBuffer.capacity != 0 { slots[i].receiveBuffer = [] }
+        slots[i].sendBuffer.removeAll()
+        slots[i].receiveBuffer.removeAll()
         if slots[i].acceptQueue.capacity != 0 { slots[i].acceptQueue = [] }
         freeSlots.append(i)
     }

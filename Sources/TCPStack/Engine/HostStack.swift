@@ -335,27 +335,27 @@ public struct HostStack: Sendable {
     /// Returns how many bytes were taken.
     public mutating func send(_ id: SocketID, _ bytes: [UInt8], now: Instant) throws(SocketError) -> Int {
         let i = try openSlot(id)
-        let c = slots[i]
-        switch c.state {
+        let state = slots[i].state, finQueued = slots[i].finQueued
+        switch state {
         case .closed:
-            throw c.pendingError ?? .notConnected
+            throw slots[i].pendingError ?? .notConnected
         case .listen:
             throw .notConnected
         case .synSent, .synReceived:
             // RFC 9293 §3.10.2: queued in SYN-SENT/SYN-RECEIVED until ESTABLISHED. Linux waits for ESTABLISHED
             // instead (tcp_sendmsg -> sk_stream_wait_connect; EAGAIN when non-blocking).
             guard configuration.queueSendBeforeEstablished else { throw .wouldBlock }
-            guard !c.finQueued else { throw .brokenPipe }
+            guard !finQueued else { throw .brokenPipe }
         case .established, .closeWait:
-            guard !c.finQueued else { throw .brokenPipe }
+            guard !finQueued else { throw .brokenPipe }
         default:
             // RFC 9293 §3.10.2: "connection closing".
             throw .brokenPipe
         }
-        let room = (c.sendBufferSize.map { $0 / 2 } ?? configuration.sendBufferSize) - c.sendBuffer.count
+        let room = (slots[i].sendBufferSize.map { $0 / 2 } ?? configuration.sendBufferSize) - slots[i].sendBuffer.count
         guard room > 0 else { throw .wouldBlock }
         let taken = min(room, bytes.count)
-        slots[i].sendBuffer.append(contentsOf: bytes[0..<taken])
+        slots[i].sendBuffer.append(bytes[0..<taken])
         slots[i].transmit(now: now, config: configuration, out: &out)
         return taken
     }
@@ -363,25 +363,25 @@ public struct HostStack: Sendable {
     /// RFC 9293 §3.10.3 RECEIVE: up to `maxBytes` bytes; empty at end of stream; EAGAIN when nothing is there yet.
     public mutating func receive(_ id: SocketID, maxBytes: Int = .max, now: Instant) throws(SocketError) -> [UInt8] {
         let i = try openSlot(id)
-        let c = slots[i]
-        if !c.receiveBuffer.isEmpty {
-            let n = min(maxBytes, c.receiveBuffer.count)
-            let data = Array(c.receiveBuffer[0..<n])
-            slots[i].receiveBuffer.removeFirst(n)
+        // The slot is read in place, never copied: a copy would share the ring and make the read below copy it.
+        if !slots[i].receiveBuffer.isEmpty {
+            let data = slots[i].receiveBuffer.read(maxBytes)
             // RFC 9293 §3.8.6.2.2 receiver-side window update, with Linux tcp_cleanup_rbuf's rule: announce the
             // window once reading has at least doubled what the peer may still send (a zero window included).
             // Waiting for it to reach zero would leave the sender idle until its probe timer.
-            let promised = c.receiveWindow
-            let free = c.receiveCapacity - slots[i].receiveBuffer.count
-            if c.state.isSynchronized && c.state != .timeWait && !c.peerFinReceived
-                && 2 * promised <= c.receiveCapacity && free > 0 && free >= 2 * promised {
+            let promised = slots[i].receiveWindow
+            let capacity = slots[i].receiveCapacity
+            let free = capacity - slots[i].receiveBuffer.count
+            let state = slots[i].state
+            if state.isSynchronized && state != .timeWait && !slots[i].peerFinReceived
+                && 2 * promised <= capacity && free > 0 && free >= 2 * promised {
                 slots[i].sendAck(now: now, out: &out)
             }
             return data
         }
-        if c.peerFinReceived || c.readShutdown { return [] }
-        switch c.state {
-        case .closed: throw c.pendingError ?? .notConnected
+        if slots[i].peerFinReceived || slots[i].readShutdown { return [] }
+        switch slots[i].state {
+        case .closed: throw slots[i].pendingError ?? .notConnected
         case .listen: throw .notConnected
         default: throw .wouldBlock
         }

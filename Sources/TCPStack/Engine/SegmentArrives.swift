@@ -312,7 +312,7 @@ extension Connection {
         reassembly.reportsDSACK = config.dsack
         let payload = seg.payload.prefix(fits)
         let outcome = reassembly.receive(seq: dataStart.rawValue, payload: payload) { bytes in
-            receiveBuffer.append(contentsOf: bytes)
+            receiveBuffer.append(bytes)
         }
         if outcome.delivered > 0 {
             rcvNxt += outcome.delivered
@@ -399,7 +399,7 @@ extension Connection {
     private mutating func acknowledge(upTo ack: SeqNum, now: Instant, config: TCPConfiguration) {
         let acked = min(ack - sendBufferStart, sendBuffer.count)
         if acked > 0 {
-            sendBuffer.removeFirst(acked)
+            sendBuffer.discard(acked)
             sendBufferStart += acked
         }
         if sendBufferStart < ack { sendBufferStart = ack }
