@@ -94,6 +94,14 @@ public struct Connection: Sendable {
     var timedSegmentEnd: SeqNum?
     var timedSegmentSentAt = Instant.zero
     var retransmitCount = 0
+    // Congestion control (RFC 5681, RFC 6582, RFC 9438) and SACK loss recovery (RFC 6675);
+    // see Connection+Congestion.swift.
+    /// TCP_CONGESTION, when set; otherwise the configuration's algorithm.
+    var congestionAlgorithm: CongestionAlgorithm?
+    var cc = CongestionController.reno(NewReno(mss: 536))
+    var scoreboard = SACKScoreboard(sndUna: 0, mss: 536)
+    /// After a retransmission timeout: the next byte of the flight to send again (nil: not resending).
+    var resendNext: SeqNum?
     /// Zero-window probing (Connection+Persist.swift); configured when it starts.
     var persist = PersistTimer(maximum: .seconds(120), maxUnansweredProbes: nil)
     var timeWaitDeadline: Instant?
@@ -291,49 +299,37 @@ public struct Connection: Sendable {
     // MARK: data output
 
     /// States in which queued data may still go out (before our FIN).
-    private var canSendData: Bool {
+    var canSendData: Bool {
         switch state {
         case .established, .closeWait, .finWait1, .lastAck, .closing: !finSent
         default: false
         }
     }
 
-    /// Sends what the window allows of the send buffer, then the FIN once everything before it is out
-    /// (RFC 9293 §3.10.2, §3.10.4). Returns whether a segment went out (which carried the ACK).
+    /// Sends what the windows allow: after a timeout the flight again, in SACK recovery what the pipe allows
+    /// (RFC 6675), else new data within min(SND.WND, cwnd) (RFC 5681 §3.1), then the FIN once everything before
+    /// it is out (RFC 9293 §3.10.2, §3.10.4). Returns whether a segment went out (which carried the ACK).
     @discardableResult
     mutating func transmit(now: Instant, config: TCPConfiguration, out: inout EngineOutput) -> Bool {
         defer { updatePersistTimer(now: now, config: config) }
-        guard canSendData else { return false }
         var sent = false
-        while true {
-            let offset = sndNxt - sendBufferStart
-            let unsent = sendBuffer.count - offset
-            // The congestion window stays at the RFC 6928 initial window until congestion control lands.
-            let usable = min((sndUna + sndWnd) - sndNxt, config.initialWindowSegments * sendMSS - (sndNxt - sndUna))
-            guard unsent > 0, usable > 0 else { break }
-            let length = min(unsent, sendMSS, usable)
-            // RFC 1122 §4.2.3.4 (Nagle): hold the small tail while data is unacknowledged, unless TCP_NODELAY; a
-            // queued FIN lets it go (Linux tcp_nagle_check). Window-limited pieces go as before (no SWS timer).
-            // Linux counts only an unacknowledged small segment (Minshall, tcp_minshall_check).
-            let unacknowledged = config.nagleMinshall
-                ? smallSegmentEnd.map { $0 > sndUna && $0 <= sndNxt } ?? false : sndNxt != sndUna
-            if length < sendMSS, length == unsent, !finQueued,
-                SendPolicy(mss: sendMSS, noDelay: noDelay).nextSegmentSize(
-                    queued: unsent, usableWindow: usable, unacknowledged: unacknowledged, pushed: true) == 0
-            {
-                break
+        if resendNext != nil {
+            sent = resendAfterTimeout(now: now, out: &out)
+            // New data waits until the resent flight is out (Linux tcp_xmit_retransmit_queue goes first).
+            if resendNext != nil {
+                if sent && retransmitDeadline == nil { retransmitDeadline = now + rto }
+                return sent
             }
-            let payload = sendBuffer.bytes(offset: offset, count: length)
-            let flags: TCPFlags = length == unsent ? [.ack, .psh] : .ack
-            emit(seq: sndNxt, flags: flags, payload: payload, now: now, out: &out)
-            sndNxt += length
-            if length < sendMSS { smallSegmentEnd = sndNxt }  // Linux tcp_minshall_update
-            timeSegment(endingAt: sndNxt, now: now)
-            sent = true
         }
-        if finQueued && !finSent && sndNxt - sendBufferStart == sendBuffer.count {
+        if inSACKRecovery {
+            if sendDuringSACKRecovery(now: now, config: config, out: &out) { sent = true }
+        } else if canSendData {
+            while sendNewSegment(cwndRoom: cc.cwnd - flightSize, now: now, config: config, out: &out) { sent = true }
+        }
+        if canSendData && finQueued && !finSent && sndNxt == dataEnd {
             emit(seq: sndNxt, flags: .finAck, now: now, out: &out)
             sndNxt += 1
+            scoreboard.dataSent(upTo: sndNxt.rawValue)
             finSent = true
             sent = true
         }
@@ -341,7 +337,40 @@ public struct Connection: Sendable {
         return sent
     }
 
-    /// Resends the oldest unacknowledged segment (RFC 9293 §3.8.1; backoff per RFC 6298 §5.5).
+    /// One segment of new data if the receive window, `cwndRoom` and Nagle allow it.
+    mutating func sendNewSegment(cwndRoom: Int, now: Instant, config: TCPConfiguration, out: inout EngineOutput)
+        -> Bool
+    {
+        let offset = sndNxt - sendBufferStart
+        let unsent = sendBuffer.count - offset
+        let usable = (sndUna + sndWnd) - sndNxt
+        guard unsent > 0, usable > 0 else { return false }
+        let length = min(unsent, sendMSS, usable)
+        // RFC 5681 §3.1: cwnd limits the flight. Linux counts cwnd in segments, so it never cuts a segment to fit.
+        if cwndRoom < length && sndNxt != sndUna { return false }
+        // RFC 1122 §4.2.3.4 (Nagle): hold the small tail while data is unacknowledged, unless TCP_NODELAY; a
+        // queued FIN lets it go (Linux tcp_nagle_check). Window-limited pieces go as before (no SWS timer).
+        // Linux counts only an unacknowledged small segment (Minshall, tcp_minshall_check).
+        let unacknowledged = config.nagleMinshall
+            ? smallSegmentEnd.map { $0 > sndUna && $0 <= sndNxt } ?? false : sndNxt != sndUna
+        if length < sendMSS, length == unsent, !finQueued,
+            SendPolicy(mss: sendMSS, noDelay: noDelay).nextSegmentSize(
+                queued: unsent, usableWindow: usable, unacknowledged: unacknowledged, pushed: true) == 0
+        {
+            return false
+        }
+        let payload = sendBuffer.bytes(offset: offset, count: length)
+        let flags: TCPFlags = length == unsent ? [.ack, .psh] : .ack
+        emit(seq: sndNxt, flags: flags, payload: payload, now: now, out: &out)
+        sndNxt += length
+        scoreboard.dataSent(upTo: sndNxt.rawValue)
+        if length < sendMSS { smallSegmentEnd = sndNxt }  // Linux tcp_minshall_update
+        timeSegment(endingAt: sndNxt, now: now)
+        return true
+    }
+
+    /// Resends the SYN or SYN-ACK after a timeout (RFC 9293 §3.8.1; backoff per RFC 6298 §5.5). Synchronized
+    /// states go through `retransmissionTimedOut`.
     mutating func retransmitOldest(now: Instant, config: TCPConfiguration, out: inout EngineOutput) {
         timedSegmentEnd = nil  // RFC 6298 §3 (Karn): an ACK of a resent segment is ambiguous
         switch state {
@@ -350,18 +379,7 @@ public struct Connection: Sendable {
         case .synReceived:
             sendSynAck(now: now, config: config, out: &out)
         default:
-            let offset = sndUna - sendBufferStart
-            let inFlight = min(sendBuffer.count, sndNxt - sendBufferStart) - max(offset, 0)
-            if inFlight > 0 {
-                let start = max(offset, 0)
-                let length = min(inFlight, sendMSS)
-                let payload = sendBuffer.bytes(offset: start, count: length)
-                let lastOfFlight = length == inFlight
-                emit(seq: sndUna, flags: lastOfFlight && finSent ? [.ack, .psh, .fin] : [.ack, .psh],
-                    payload: payload, now: now, out: &out)
-            } else if finSent {
-                emit(seq: sndNxt - 1, flags: .finAck, now: now, out: &out)
-            }
+            break
         }
     }
 

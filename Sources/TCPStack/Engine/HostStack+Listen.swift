@@ -42,6 +42,7 @@ extension HostStack {
         c.receiveBufferSize = listener.receiveBufferSize
         c.sendBufferSize = listener.sendBufferSize
         c.noDelay = listener.noDelay
+        c.congestionAlgorithm = listener.congestionAlgorithm
         c.negotiate(seg, config: configuration, ipv6: local.address.isIPv6)
         c.irs = SeqNum(seg.sequenceNumber)
         c.rcvNxt = c.irs + 1

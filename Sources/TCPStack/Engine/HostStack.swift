@@ -235,6 +235,7 @@ public struct HostStack: Sendable {
         let receiveBufferSize = slots[i].receiveBufferSize
         let sendBufferSize = slots[i].sendBufferSize
         let noDelay = slots[i].noDelay
+        let congestionAlgorithm = slots[i].congestionAlgorithm
         let mss = min(configuration.mss(ipv6: remote.address.isIPv6), userMSS ?? .max)
         let window = configuration.initialReceiveWindow(mss: mss, receiveBuffer: receiveBufferSize)
         let tsOffset = configuration.randomTimestampOffset ? timestampOffset(local.address, remote.address) : 0
@@ -248,6 +249,7 @@ public struct HostStack: Sendable {
         slots[i].receiveBufferSize = receiveBufferSize
         slots[i].sendBufferSize = sendBufferSize
         slots[i].noDelay = noDelay
+        slots[i].congestionAlgorithm = congestionAlgorithm
         slots[i].explicitlyBound = explicitlyBound
         slots[i].boundEndpoint = boundEndpoint
         slots[i].bindID = bindID
@@ -507,7 +509,14 @@ public struct HostStack: Sendable {
             }
             // RFC 9293 §3.8.1 retransmission timeout, RFC 6298 §5.4-§5.6 backoff (Linux tcp_retransmit_timer).
             slots[i].retransmitCount += 1
-            slots[i].retransmitOldest(now: now, config: configuration, out: &out)
+            switch c.state {
+            case .synSent, .synReceived:
+                slots[i].retransmitOldest(now: now, config: configuration, out: &out)
+            default:
+                // RFC 5681 §3.1, RFC 6675 §5.1: collapse cwnd and resend the flight (Connection+Congestion.swift).
+                slots[i].retransmissionTimedOut(
+                    firstExpiry: c.retransmitCount == 0, now: now, config: configuration, out: &out)
+            }
             slots[i].backOffRTO()
             slots[i].retransmitDeadline = now + slots[i].rto
         }

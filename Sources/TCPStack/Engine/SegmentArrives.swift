@@ -83,6 +83,7 @@ extension Connection {
             retransmitCount = 0
             setState(.established, cause: cause, rfc: "RFC 9293 §3.10.7.3",
                 linux: "tcp_rcv_synsent_state_process", now: now, config: config, out: &out)
+            startCongestionControl(config: config)
             out.events.append(.connected(id))
             if !transmit(now: now, config: config, out: &out) { sendAck(now: now, out: &out) }
         } else {
@@ -197,6 +198,7 @@ extension Connection {
             retransmitCount = 0
             setState(.established, cause: cause, rfc: "RFC 9293 §3.10.7.4", linux: "tcp_rcv_state_process",
                 now: now, config: config, out: &out)
+            startCongestionControl(config: config)
             if passiveOpen { outcome = .established } else { out.events.append(.connected(id)) }
         }
         // RFC 5961 §5.2: acceptable ACKs lie in [SND.UNA - MAX.SND.WND, SND.NXT].
@@ -206,6 +208,8 @@ extension Connection {
             return outcome
         }
         noteTimestamp(seg)
+        let previousUna = sndUna
+        let windowUnchanged = Int(seg.window) << (flags.contains(.syn) ? 0 : Int(sndWscale)) == sndWnd
         if sndUna < ack {
             // RFC 9293 §3.10.7.4 fifth: new data acknowledged; an RTT sample (RFC 6298 §2, RFC 7323 §4).
             sampleRTT(ack: ack, echo: seg.options.timestamps?.echoReply, now: now)
@@ -218,6 +222,8 @@ extension Connection {
             sndWl1 = seq
             sndWl2 = ack
         }
+        // RFC 5681 §3, RFC 6582, RFC 6675: the congestion response (Connection+Congestion.swift).
+        congestionAckArrives(seg, previousUna: previousUna, windowUnchanged: windowUnchanged, now: now, out: &out)
         // RFC 1122 §4.2.2.17: an answered probe resets the give-up count (Linux tcp_ack: icsk_probes_out = 0).
         persist.ackReceived(windowOpen: (sndUna + sndWnd) - sndNxt > 0, at: now)
         switch state {
