@@ -102,6 +102,8 @@ public struct Connection: Sendable {
     var scoreboard = SACKScoreboard(sndUna: 0, mss: 536)
     /// After a retransmission timeout: the next byte of the flight to send again (nil: not resending).
     var resendNext: SeqNum?
+    /// Delayed ACK (Connection+DelayedAck.swift).
+    var delack = DelayedAckState()
     /// Zero-window probing (Connection+Persist.swift); configured when it starts.
     var persist = PersistTimer(maximum: .seconds(120), maxUnansweredProbes: nil)
     var timeWaitDeadline: Instant?
@@ -116,8 +118,11 @@ public struct Connection: Sendable {
         case (nil, let b?): b
         case (let a?, let b?): min(a, b)
         }
-        guard let probe = persist.deadline else { return timers }
-        return timers.map { min($0, probe) } ?? probe
+        var best = timers
+        for d in [persist.deadline, delack.deadline] {
+            if let d, best.map({ d < $0 }) ?? true { best = d }
+        }
+        return best
     }
 
     var ourFinAcked: Bool { finSent && sndUna == sndNxt }
@@ -137,10 +142,12 @@ public struct Connection: Sendable {
         case .timeWait:
             retransmitDeadline = nil
             persist.stop()
+            delack.deadline = nil
             timeWaitDeadline = now + config.timeWaitDuration
         case .closed:
             retransmitDeadline = nil
             persist.stop()
+            delack.deadline = nil
             timeWaitDeadline = nil
         default:
             break
@@ -204,7 +211,9 @@ public struct Connection: Sendable {
         if flags.contains(.ack) {
             rcvWup = rcvNxt
             rcvWndAdvertised = bytes
+            ackWentOut()
         }
+        if !payload.isEmpty { dataWentOut(now: now) }
         let tcp = TCPSegment(
             sourcePort: local.port, destinationPort: remote.port, sequenceNumber: seq.rawValue,
             acknowledgmentNumber: flags.contains(.ack) ? rcvNxt.rawValue : 0, flags: flags, window: field,

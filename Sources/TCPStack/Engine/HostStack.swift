@@ -476,15 +476,16 @@ public struct HostStack: Sendable {
     public mutating func advance(to now: Instant) {
         for i in slots.indices {
             guard slots[i].inUse, let due = slots[i].nextDeadline, due <= now else { continue }
-            let c = slots[i]
-            if let tw = c.timeWaitDeadline, tw <= now {
+            // Fields are read in place: a copy of the slot would share its buffers and make every write copy them.
+            let state = slots[i].state, retransmitCount = slots[i].retransmitCount
+            if let tw = slots[i].timeWaitDeadline, tw <= now {
                 // RFC 9293 §3.10.8 time-wait timeout: delete the TCB (Linux inet_twsk_kill via the TW timer).
                 slots[i].setState(.closed, cause: .timer(.timeWait), rfc: "RFC 9293 §3.10.8",
                     linux: "tcp_time_wait", now: now, config: configuration, out: &out)
                 connectionClosed(i)
                 continue
             }
-            if let probe = c.persist.deadline, probe <= now {
+            if let probe = slots[i].persist.deadline, probe <= now {
                 switch slots[i].persist.expire(at: now) {
                 case .sendProbe:
                     // RFC 9293 §3.8.6.1, RFC 1122 §4.2.2.17: probe the zero window, backing off (Linux tcp_probe_timer).
@@ -495,27 +496,31 @@ public struct HostStack: Sendable {
                     continue
                 }
             }
-            guard let rtx = c.retransmitDeadline, rtx <= now else { continue }
+            if let ack = slots[i].delack.deadline, ack <= now {
+                // RFC 1122 §4.2.3.2 delayed-ACK timeout (Linux tcp_delack_timer_handler).
+                slots[i].delayedAckTimerFires(now: now, config: configuration, out: &out)
+            }
+            guard let rtx = slots[i].retransmitDeadline, rtx <= now else { continue }
             let limit: Int
-            switch c.state {
+            switch state {
             case .synSent: limit = configuration.synRetries
             case .synReceived: limit = configuration.synAckRetries
             default: limit = configuration.dataRetries
             }
-            if c.retransmitCount >= limit {
+            if retransmitCount >= limit {
                 // RFC 9293 §3.8.3 (R2 reached) / RFC 9293 §3.10.8 user timeout: give up (Linux tcp_write_timeout).
                 timeOut(i, timer: .retransmission, rfc: "RFC 9293 §3.8.3", linux: "tcp_write_timeout", now: now)
                 continue
             }
             // RFC 9293 §3.8.1 retransmission timeout, RFC 6298 §5.4-§5.6 backoff (Linux tcp_retransmit_timer).
             slots[i].retransmitCount += 1
-            switch c.state {
+            switch state {
             case .synSent, .synReceived:
                 slots[i].retransmitOldest(now: now, config: configuration, out: &out)
             default:
                 // RFC 5681 §3.1, RFC 6675 §5.1: collapse cwnd and resend the flight (Connection+Congestion.swift).
                 slots[i].retransmissionTimedOut(
-                    firstExpiry: c.retransmitCount == 0, now: now, config: configuration, out: &out)
+                    firstExpiry: retransmitCount == 0, now: now, config: configuration, out: &out)
             }
             slots[i].backOffRTO()
             slots[i].retransmitDeadline = now + slots[i].rto
