@@ -104,6 +104,10 @@ public struct Connection: Sendable {
     var resendNext: SeqNum?
     /// Delayed ACK (Connection+DelayedAck.swift).
     var delack = DelayedAckState()
+    /// Keep-alive, the user timeout, and when the peer was last heard (Connection+Keepalive.swift).
+    var keepalive = KeepaliveSettings()
+    var userTimeout = UserTimeout(timeout: nil)
+    var lastHeard = Instant.zero
     /// Zero-window probing (Connection+Persist.swift); configured when it starts.
     var persist = PersistTimer(maximum: .seconds(120), maxUnansweredProbes: nil)
     var timeWaitDeadline: Instant?
@@ -119,7 +123,7 @@ public struct Connection: Sendable {
         case (let a?, let b?): min(a, b)
         }
         var best = timers
-        for d in [persist.deadline, delack.deadline] {
+        for d in [persist.deadline, delack.deadline, keepalive.deadline, userTimeout.deadline] {
             if let d, best.map({ d < $0 }) ?? true { best = d }
         }
         return best
@@ -143,11 +147,15 @@ public struct Connection: Sendable {
             retransmitDeadline = nil
             persist.stop()
             delack.deadline = nil
+            keepalive.deadline = nil
+            userTimeout.acknowledged(dataStillOutstanding: false, at: now)
             timeWaitDeadline = now + config.timeWaitDuration
         case .closed:
             retransmitDeadline = nil
             persist.stop()
             delack.deadline = nil
+            keepalive.deadline = nil
+            userTimeout.acknowledged(dataStillOutstanding: false, at: now)
             timeWaitDeadline = nil
         default:
             break
@@ -320,7 +328,10 @@ public struct Connection: Sendable {
     /// it is out (RFC 9293 §3.10.2, §3.10.4). Returns whether a segment went out (which carried the ACK).
     @discardableResult
     mutating func transmit(now: Instant, config: TCPConfiguration, out: inout EngineOutput) -> Bool {
-        defer { updatePersistTimer(now: now, config: config) }
+        defer {
+            updatePersistTimer(now: now, config: config)
+            updateUserTimeoutClock(now: now)
+        }
         var sent = false
         if resendNext != nil {
             sent = resendAfterTimeout(now: now, out: &out)

@@ -43,6 +43,9 @@ extension HostStack {
         c.sendBufferSize = listener.sendBufferSize
         c.noDelay = listener.noDelay
         c.congestionAlgorithm = listener.congestionAlgorithm
+        c.keepalive = listener.keepalive
+        c.keepalive.deadline = nil
+        c.userTimeout = UserTimeout(timeout: listener.userTimeout.timeout)
         c.negotiate(seg, config: configuration, ipv6: local.address.isIPv6)
         c.irs = SeqNum(seg.sequenceNumber)
         c.rcvNxt = c.irs + 1

@@ -236,6 +236,9 @@ public struct HostStack: Sendable {
         let sendBufferSize = slots[i].sendBufferSize
         let noDelay = slots[i].noDelay
         let congestionAlgorithm = slots[i].congestionAlgorithm
+        var keepalive = slots[i].keepalive
+        keepalive.deadline = nil
+        let userTimeout = UserTimeout(timeout: slots[i].userTimeout.timeout)
         let mss = min(configuration.mss(ipv6: remote.address.isIPv6), userMSS ?? .max)
         let window = configuration.initialReceiveWindow(mss: mss, receiveBuffer: receiveBufferSize)
         let tsOffset = configuration.randomTimestampOffset ? timestampOffset(local.address, remote.address) : 0
@@ -250,6 +253,8 @@ public struct HostStack: Sendable {
         slots[i].sendBufferSize = sendBufferSize
         slots[i].noDelay = noDelay
         slots[i].congestionAlgorithm = congestionAlgorithm
+        slots[i].keepalive = keepalive
+        slots[i].userTimeout = userTimeout
         slots[i].explicitlyBound = explicitlyBound
         slots[i].boundEndpoint = boundEndpoint
         slots[i].bindID = bindID
@@ -499,6 +504,27 @@ public struct HostStack: Sendable {
             if let ack = slots[i].delack.deadline, ack <= now {
                 // RFC 1122 §4.2.3.2 delayed-ACK timeout (Linux tcp_delack_timer_handler).
                 slots[i].delayedAckTimerFires(now: now, config: configuration, out: &out)
+            }
+            if let keepalive = slots[i].keepalive.deadline, keepalive <= now {
+                switch slots[i].keepaliveTimerFires(now: now, config: configuration) {
+                case .rescheduled:
+                    break
+                case .probe:
+                    // RFC 1122 §4.2.3.6: an idle connection is probed (Linux tcp_keepalive_timer -> tcp_write_wakeup).
+                    slots[i].sendKeepaliveProbe(now: now, out: &out)
+                case .timedOut:
+                    // RFC 1122 §4.2.3.6: the peer is dead. Linux tcp_keepalive_timer resets the connection
+                    // (tcp_send_active_reset) and reports ETIMEDOUT (tcp_write_err).
+                    slots[i].sendActiveReset(now: now, out: &out)
+                    timeOut(i, timer: .keepalive, rfc: "RFC 1122 §4.2.3.6", linux: "tcp_keepalive_timer", now: now)
+                    continue
+                }
+            }
+            if slots[i].userTimeout.isExpired(at: now) {
+                // RFC 9293 §3.8.6.4 user timeout (RFC 5482): data unacknowledged for that long: ETIMEDOUT (Linux
+                // tcp_write_timeout / tcp_probe_timer with icsk_user_timeout).
+                timeOut(i, timer: .userTimeout, rfc: "RFC 9293 §3.8.6.4", linux: "tcp_write_timeout", now: now)
+                continue
             }
             guard let rtx = slots[i].retransmitDeadline, rtx <= now else { continue }
             let limit: Int

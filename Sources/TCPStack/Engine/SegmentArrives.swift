@@ -85,6 +85,8 @@ extension Connection {
                 linux: "tcp_rcv_synsent_state_process", now: now, config: config, out: &out)
             startCongestionControl(config: config)
             delack.lastReceived = now  // Linux tcp_finish_connect
+            peerHeard(now: now)
+            armKeepalive(after: keepaliveIdle(config), now: now)
             out.events.append(.connected(id))
             if !transmit(now: now, config: config, out: &out) { sendAck(now: now, out: &out) }
         } else {
@@ -201,6 +203,7 @@ extension Connection {
                 now: now, config: config, out: &out)
             startCongestionControl(config: config)
             if passiveOpen { delack.lastReceived = now }  // Linux tcp_create_openreq_child
+            armKeepalive(after: keepaliveIdle(config), now: now)
             if passiveOpen { outcome = .established } else { out.events.append(.connected(id)) }
         }
         // RFC 5961 §5.2: acceptable ACKs lie in [SND.UNA - MAX.SND.WND, SND.NXT].
@@ -210,6 +213,7 @@ extension Connection {
             return outcome
         }
         noteTimestamp(seg)
+        peerHeard(now: now)
         let previousUna = sndUna
         let windowUnchanged = Int(seg.window) << (flags.contains(.syn) ? 0 : Int(sndWscale)) == sndWnd
         if sndUna < ack {
@@ -435,6 +439,10 @@ extension Connection {
         sndUna = ack
         retransmitCount = 0
         retransmitDeadline = sndUna == sndNxt ? nil : now + rto  // RFC 6298 §5.2, §5.3
+        if userTimeout.timeout != nil {
+            // RFC 5482: progress restarts the user timeout.
+            userTimeout.acknowledged(dataStillOutstanding: sndUna != sndNxt, at: now)
+        }
     }
 
     // MARK: TIME-WAIT
