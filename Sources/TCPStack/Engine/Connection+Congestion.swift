@@ -49,6 +49,13 @@ extension Connection {
             if sndUna == sndNxt { resendNext = nil } else if next < sndUna { resendNext = sndUna }
         }
         let outstanding = sndNxt != sndUna
+        defer {
+            // Once SND.UNA passes `recover` it no longer guards anything (RFC 6582 §3.2 step 2); forgetting it
+            // keeps a stale value from looking "ahead" after 2^31 bytes of sequence space.
+            if let recover = cc.window.recover, !cc.inFastRecovery, SeqNum(recover) < sndUna {
+                cc.window.recover = nil
+            }
+        }
         if sackEnabled {
             sackAckArrives(ack: ack, newlyAcked: newlyAcked, newlySACKed: newlySACKed, outstanding: outstanding,
                 now: now, out: &out)
