@@ -56,6 +56,19 @@ struct DelayedAckEngineTests {
         #expect(due == p.wire.now + .milliseconds(40))
     }
 
+    @Test func linuxReaderThatEmptiesTheBufferSendsTheHeldAckOfAPushedWrite() throws {
+        var p = try Self.pair(.linux6)
+        for i in 0..<17 { _ = p.injectToServer(data(p, at: i * 100, 100, push: true)) }
+        #expect(p.serverTCB.delack.deadline != nil)
+        // tcp_cleanup_rbuf: a read that leaves data behind sends nothing ...
+        _ = try p.s.receive(p.server!, maxBytes: 1000, now: p.wire.now)
+        #expect(p.s.takePackets().isEmpty)
+        // ... the one that empties the buffer sends the ACK at once (ICSK_ACK_PUSHED, not interactive).
+        _ = try p.s.receive(p.server!, now: p.wire.now)
+        #expect(p.s.takePackets().map(\.tcp.acknowledgmentNumber) == [p.serverTCB.irs.rawValue &+ 1701])
+        #expect(p.serverTCB.delack.deadline == nil)
+    }
+
     @Test func linuxPingpongModeLetsTheAckOfARequestRideOnTheReply() throws {
         var p = try Self.pair(.linux6)
         _ = p.injectToServer(data(p, at: 0, 10, push: true))  // quick-ACKed

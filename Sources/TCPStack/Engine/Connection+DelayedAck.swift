@@ -22,8 +22,12 @@ struct DelayedAckState: Sendable {
     var lastReceived: Instant?
     /// Linux `icsk_ack.rcv_mss`: the peer's segment size as we see it (`tcp_initialize_rcv_mss`: 536).
     var receiveMSS: Int32 = 536
+    /// Linux `icsk_ack.last_seg_size`: the last small segment's payload size.
+    var lastSegmentSize: Int32 = 0
     /// Linux `icsk_ack.quick`: ACKs still sent at once.
     var quick: UInt8 = 0
+    /// Linux ICSK_ACK_PUSHED (1) and ICSK_ACK_PUSHED2 (2): pushed or small segments wait for the reader.
+    var pushed: UInt8 = 0
     /// Linux pingpong (interactive) mode: we answer data with data, so ACKs wait to ride on it.
     var pingpong = false
 }
@@ -57,17 +61,32 @@ extension Connection {
     /// `tcp_event_data_recv` with `tcp_measure_rcv_mss`): the ATO follows the gaps between arrivals.
     mutating func noteDataReceived(length: Int, headerLength: Int, flags: TCPFlags, now: Instant) {
         delack.scheduled = true
-        // tcp_measure_rcv_mss: a segment at least as large as the estimate raises it (up to our MSS); a smaller one
-        // still counts when it is large enough and carries no flag beyond ACK/PSH.
+        // tcp_measure_rcv_mss: a segment at least as large as the estimate raises it (up to our MSS) and, pushed,
+        // marks the end of a write; two equal smaller segments (large enough, no flag beyond ACK/PSH) set it;
+        // other small segments mark a push the reader will acknowledge (ICSK_ACK_PUSHED, then PUSHED2).
         if length >= Int(delack.receiveMSS) {
             delack.receiveMSS = Int32(clamping: min(length, ourMSS))
+            if flags.contains(.psh) { delack.pushed |= 1 }
         } else {
             let withHeader = length + headerLength
             let remnant = !flags.subtracting([.ack, .psh]).isEmpty
             if withHeader >= 536 + 20 || (withHeader >= 88 + 20 && !remnant) {
-                delack.receiveMSS = Int32(clamping: withHeader)
+                let size = Int32(clamping: length)
+                let previous = delack.lastSegmentSize
+                delack.lastSegmentSize = size
+                if size == previous {
+                    delack.receiveMSS = size
+                    return finishDataReceived(now: now)
+                }
             }
+            if delack.pushed & 1 != 0 { delack.pushed |= 2 }
+            delack.pushed |= 1
         }
+        finishDataReceived(now: now)
+    }
+
+    /// The ATO part of Linux `tcp_event_data_recv`.
+    private mutating func finishDataReceived(now: Instant) {
         let rtoNanoseconds = rto.nanosecondsValue
         if delack.atoNanoseconds == 0 {
             // The first data: quick-ACK mode (the connection is starting), ATO at its minimum.
@@ -95,7 +114,18 @@ extension Connection {
             if delack.quick == 0 { delack.atoNanoseconds = LinuxDelack.atoMin }
         }
         delack.scheduled = false
+        delack.pushed = 0
         delack.deadline = nil
+    }
+
+    /// The application read `copied` bytes (Linux `tcp_cleanup_rbuf`): the once-per-two-segments ACK the input
+    /// path held back, or, once the read emptied the buffer, the ACK of a pushed write unless the connection is
+    /// interactive, goes out now.
+    func ackDueAfterRead(copied: Int) -> Bool {
+        guard delack.scheduled else { return false }
+        if rcvNxt - rcvWup > Int(delack.receiveMSS) { return true }
+        return copied > 0 && receiveBuffer.isEmpty
+            && (delack.pushed & 2 != 0 || (delack.pushed & 1 != 0 && !delack.pingpong))
     }
 
     /// A segment with data went out: answering soon after data arrived means an interactive exchange (Linux

@@ -383,11 +383,8 @@ public struct HostStack: Sendable {
             if state.isSynchronized && state != .timeWait && !slots[i].peerFinReceived
                 && 2 * promised <= capacity && free > 0 && free >= 2 * promised {
                 slots[i].sendAck(now: now, out: &out)
-            } else if configuration.delayedAck == .linux && slots[i].delack.scheduled
-                && slots[i].rcvNxt - slots[i].rcvWup > Int(slots[i].delack.receiveMSS)
-            {
-                // Linux tcp_cleanup_rbuf: the once-per-two-segments ACK that the input path held back (the window
-                // was shrinking) goes out once the application reads.
+            } else if configuration.delayedAck == .linux && slots[i].ackDueAfterRead(copied: data.count) {
+                // Linux tcp_cleanup_rbuf (Connection+DelayedAck.swift).
                 slots[i].sendAck(now: now, out: &out)
             }
             return data
