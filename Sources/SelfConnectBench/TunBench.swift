@@ -25,7 +25,7 @@ enum TunBench {
         var c = TCPConfiguration.linux6
         c.sendBufferSize = (setting("SELFCONNECT_TUN_SNDBUF_KIB") ?? 256) << 10
         c.receiveBufferDefault = setting("SELFCONNECT_TUN_RCVBUF_KIB").map { $0 << 10 } ?? c.receiveBufferDefault
-        c.initialWindowSegments = setting("SELFCONNECT_TUN_IW") ?? 1000
+        c.initialWindowSegments = setting("SELFCONNECT_TUN_IW") ?? c.initialWindowSegments
         return c
     }
 

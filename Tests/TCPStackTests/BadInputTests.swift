@@ -69,6 +69,7 @@ import TCPWire
         while sent < 200_000, let n = try? p.wire.hosts[1].send(p.client, [UInt8](repeating: 7, count: 16384), now: p.wire.now) {
             sent += n
             p.wire.run()
+            p.wire.runTimers(until: .milliseconds(200))  // the delayed-ACK timer (200 ms for this preset)
             if p.serverTCB.rcvWnd == 0 { break }
         }
         #expect(p.serverTCB.rcvWnd == 0)

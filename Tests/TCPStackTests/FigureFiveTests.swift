@@ -169,6 +169,9 @@ import TCPWire
         var p = try Pair()
         try p.wire.hosts[1].close(p.client, now: p.wire.now)
         p.wire.run()
+        // Linux delays the ACK of a FIN in ESTABLISHED (tcp_fin pingpong mode) by the 40 ms delayed-ACK timer.
+        #expect(p.wire.hosts[1].state(of: p.client) == .finWait1)
+        p.wire.advance(by: .milliseconds(40))
         let t = p.wire.transition(p.client, host: 1, to: .finWait2)
         #expect(t?.from == .finWait1)
         #expect(p.wire.hosts[1].state(of: p.client) == .finWait2)

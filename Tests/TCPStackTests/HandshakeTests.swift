@@ -87,6 +87,13 @@ func blankTimestamps(_ line: String) -> String {
         #expect(try wire.hosts[h].receive(c, now: wire.now) == Array("test1\r\n"))
         try wire.hosts[h].close(c, now: wire.now)
         wire.run()
+        // As in the capture, the server closes 50 ms later; its ACK of the FIN went out after 40 ms on its own
+        // (Linux tcp_fin pingpong mode, delayed-ACK timer TCP_ATO_MIN).
+        wire.advance(by: .milliseconds(39))
+        #expect(wire.log.count == 8)
+        wire.advance(by: .milliseconds(1))
+        #expect(wire.log.count == 9)
+        wire.advance(by: .milliseconds(10))
         #expect(try wire.hosts[h].receive(a, now: wire.now) == [])
         try wire.hosts[h].close(a, now: wire.now)
         wire.run()

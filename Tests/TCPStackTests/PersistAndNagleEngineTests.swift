@@ -57,7 +57,9 @@ struct PersistAndNagleEngineTests {
         try wire.hosts[0].connect(s, to: Endpoint(address, 40000), now: wire.now)
         wire.run()
         for line in ["test1\r\n", "test2\r\n", "test3\r\n"] {
-            // A telnet user types the next line after the previous one came back (and was ACKed).
+            // A telnet user types the next line a second after the previous one came back (and was ACKed): no
+            // pingpong mode, so the ACK is not delayed (Linux tcp_event_data_sent, tcp_event_data_recv).
+            wire.advance(by: .seconds(1))
             let sent = wire.log.count
             _ = try wire.hosts[0].send(s, Array(line.utf8), now: wire.now)
             #expect(wire.hosts[0].hasPendingPackets)  // not held by Nagle

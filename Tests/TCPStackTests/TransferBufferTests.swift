@@ -16,6 +16,23 @@ struct TransferBufferTests {
         #expect(s.copy(from: 99, maxCount: 5, into: &out) == 0)
     }
 
+    @Test func engineRingKeepsOrderAcrossTheStorageWrapAndWhileGrowing() {
+        func pattern(_ range: Range<Int>) -> [UInt8] { range.map { UInt8(truncatingIfNeeded: $0 &* 7) } }
+        var ring = ByteRing()
+        ring.append(pattern(0..<1000))
+        ring.discard(900)
+        ring.append(pattern(1000..<1500))  // wraps in the 1 KiB store
+        #expect(ring.count == 600)
+        #expect(ring.bytes(offset: 0, count: 600) == pattern(900..<1500))
+        #expect(ring[150] == pattern(1050..<1051)[0])
+        ring.append(pattern(1500..<4000))  // grows while wrapped
+        #expect(ring.count == 3100)
+        #expect(ring.bytes(offset: 50, count: 3050) == pattern(950..<4000))
+        #expect(ring.read(2000) == pattern(900..<2900))
+        #expect(ring.read(5000) == pattern(2900..<4000))
+        #expect(ring.isEmpty)
+    }
+
     @Test func receiveBufferReadsInOrderAcrossTheWrap() {
         var r = ReceiveBuffer(capacity: 8)
         #expect(r.append([1, 2, 3, 4, 5, 6]) == 6)

@@ -12,7 +12,7 @@ import TCPWire
             if offset < data.count, let n = try? p.wire.hosts[1].send(p.client, Array(data[offset...]), now: p.wire.now) {
                 offset += n
             }
-            p.wire.run()
+            p.wire.advance(by: .milliseconds(10))  // delayed ACKs need time to pass
             if let chunk = try? p.wire.hosts[0].receive(p.server!, now: p.wire.now) { received += chunk }
         }
         #expect(received == data)
@@ -75,7 +75,7 @@ import TCPWire
         try p.wire.hosts[1].close(p.client, now: p.wire.now)
         p.wire.run()
         #expect(p.wire.hosts[0].state(of: p.server!) == .established)
-        p.wire.advance(by: .seconds(1))
+        p.wire.runTimers(until: .seconds(1))  // the RTO resends the FIN; its ACK comes by the delayed-ACK timer
         #expect(p.wire.hosts[0].state(of: p.server!) == .closeWait)
         #expect(p.wire.hosts[1].state(of: p.client) == .finWait2)
     }

@@ -12,6 +12,7 @@ import TCPWire
             sent += try p.wire.hosts[1].send(p.client, [UInt8](repeating: 7, count: min(16384, window - 1000 - sent)),
                 now: p.wire.now)
             p.wire.run()
+            p.wire.runTimers(until: .milliseconds(40))  // a delayed ACK frees the sender's buffer
         }
         return (p, window)
     }

@@ -158,8 +158,6 @@ time.sleep(0.3)
             packets = packets.filter { $0.source == $0.destination }
             #expect(!packets.isEmpty, "the simulator's loop never self-connected")
         }
-        let kept = KeptDifference.apply(to: &packets)
-        if !kept.isEmpty { print("\(story) v\(v6 ? 6 : 4): kept differences: " + kept.joined(separator: "; ")) }
         let simulated = NormalisedSegment.trace(packets)
         let live = NormalisedSegment.trace(kernel)
         let same = live.map(\.compared) == simulated.map(\.compared)
@@ -172,8 +170,9 @@ time.sleep(0.3)
     /// deterministic, so they are not compared one by one: on lo their sizes come from TSO/GSO (up to 64 KiB,
     /// coalesced from the application's writes as the send queue fills), the ACK pattern from delayed ACKs and
     /// GRO, the window from receive-buffer autotuning, all driven by thread scheduling; our engine sends one
-    /// segment per write (16 KiB) and ACKs each. Compared, exactly: the handshake (first three segments,
-    /// normalised as in the other stories); the payload bytes each way (1 MiB client to server, 0 back); no RST;
+    /// segment per write (16 KiB) and ACKs by its own delayed-ACK state and window updates. Compared, exactly: the
+    /// handshake (first three segments, normalised as in the other stories); the payload bytes each way (1 MiB
+    /// client to server, 0 back); no RST;
     /// each FIN's direction, position and ack (the client's at 1 MiB + 1, the server's at 1, whichever segment
     /// carries it); the last segment (the client's ACK of the server's FIN). Kept differences, printed and not
     /// compared: data segment count and sizes, pure ACK count, windows advertised during the transfer.
@@ -248,40 +247,6 @@ time.sleep(0.3)
             let s = i < simulated.count ? simulated[i].text : "-"
             print(l.padding(toLength: 120, withPad: " ", startingAt: 0) + (l == s ? " | " : " X ") + s)
         }
-    }
-}
-
-/// Differences between the kernel and our engine kept on purpose. Each is applied to the simulator's trace only,
-/// and printed whenever it fires, so no mismatch is hidden silently.
-enum KeptDifference {
-    /// The ACK of a FIN that the kernel delays: in ESTABLISHED, Linux's tcp_fin enters pingpong (interactive)
-    /// mode, so the ACK of the peer's FIN waits for the delayed-ACK timer (40 ms at least) and rides on what the
-    /// application sends sooner: the FIN of its close() (`F.` only), or data after the peer's shutdown(SHUT_WR)
-    /// (`P.` only). Our engine has no delayed ACK and acknowledges the FIN at once (`.` then `F.` or `P.`).
-    /// Rule: a pure ACK from A to B that directly follows B's FIN and directly precedes A's next segment (FIN or
-    /// data) with the same acknowledgment is dropped (A != B: a self-connected socket's FIN arrives in FIN_WAIT1,
-    /// where Linux does acknowledge at once).
-    static let finAckDelayed = "the ACK of a FIN delayed onto the next segment (Linux tcp_fin pingpong mode)"
-
-    /// Applies every kept difference to `packets`; returns one line per change made.
-    static func apply(to packets: inout [IPPacket]) -> [String] {
-        var notes: [String] = []
-        var i = 1
-        while i + 1 < packets.count {
-            let (before, p, after) = (packets[i - 1], packets[i], packets[i + 1])
-            if p.source != p.destination, p.tcp.flags == .ack, p.tcp.payload.isEmpty,
-               before.source == p.destination, before.destination == p.source, before.tcp.flags.contains(.fin),
-               after.source == p.source, after.destination == p.destination,
-               after.tcp.flags.contains(.fin) || !after.tcp.payload.isEmpty,
-               after.tcp.acknowledgmentNumber == p.tcp.acknowledgmentNumber
-            {
-                packets.remove(at: i)
-                notes.append("segment \(i + 1) dropped: \(finAckDelayed)")
-            } else {
-                i += 1
-            }
-        }
-        return notes
     }
 }
 

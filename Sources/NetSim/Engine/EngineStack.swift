@@ -140,6 +140,8 @@ public struct EngineStack: SimulatedStack {
         case .timer(.timeWait): return "TIME-WAIT timer (2MSL) expired"
         case .timer(.retransmission): return "retransmission timer gave up"
         case .timer(.persist): return "zero-window probes went unanswered"
+        case .timer(.keepalive): return "keep-alive probes went unanswered"
+        case .timer(.userTimeout): return "user timeout expired"
         case .segment(let seg):
             var text = "rcv " + Self.flagNames(seg.flags)
             if seg.flags.contains(.syn) || seg.flags.contains(.rst) || !seg.payload.isEmpty || seg.flags.contains(.fin) {

@@ -87,10 +87,11 @@ public struct Connection: Sendable {
     /// Out-of-order data above RCV.NXT, and the SACK/D-SACK blocks for the next ACK (RFC 2018, RFC 2883).
     var reassembly = ReassemblyQueue(rcvNxt: 0)
 
-    // Buffers. `sendBuffer[0]` has sequence number `sendBufferStart`; the bytes before SND.NXT are in flight.
-    var sendBuffer: [UInt8] = []
+    // Buffers (rings: acknowledging or reading n bytes is O(1), a segment copies only its payload).
+    // `sendBuffer[0]` has sequence number `sendBufferStart`; the bytes before SND.NXT are in flight.
+    var sendBuffer = ByteRing()
     var sendBufferStart = SeqNum(0)
-    var receiveBuffer: [UInt8] = []
+    var receiveBuffer = ByteRing()
 
     // Timers (RFC 9293 §3.10.8).
     var retransmitDeadline: Instant?
@@ -99,6 +100,20 @@ public struct Connection: Sendable {
     var rto: Duration { rtt.rto }
     var timedSegmentSentAt = Instant.zero
     var retransmitCount = 0
+    // Congestion control (RFC 5681, RFC 6582, RFC 9438) and SACK loss recovery (RFC 6675);
+    // see Connection+Congestion.swift.
+    /// TCP_CONGESTION, when set; otherwise the configuration's algorithm.
+    var congestionAlgorithm: CongestionAlgorithm?
+    var cc = CongestionController.reno(NewReno(mss: 536))
+    var scoreboard = SACKScoreboard(sndUna: 0, mss: 536)
+    /// After a retransmission timeout: the next byte of the flight to send again (nil: not resending).
+    var resendNext: SeqNum?
+    /// Delayed ACK (Connection+DelayedAck.swift).
+    var delack = DelayedAckState()
+    /// Keep-alive, the user timeout, and when the peer was last heard (Connection+Keepalive.swift).
+    var keepalive = KeepaliveSettings()
+    var userTimeout = UserTimeout(timeout: nil)
+    var lastHeard = Instant.zero
     /// Zero-window probing (Connection+Persist.swift); configured when it starts.
     var persist = PersistTimer.engineDefault
     var timeWaitDeadline: Instant?
@@ -113,8 +128,11 @@ public struct Connection: Sendable {
         case (nil, let b?): b
         case (let a?, let b?): min(a, b)
         }
-        guard let probe = persist.deadline else { return timers }
-        return timers.map { min($0, probe) } ?? probe
+        var best = timers
+        for d in [persist.deadline, delack.deadline, keepalive.deadline, userTimeout.deadline] {
+            if let d, best.map({ d < $0 }) ?? true { best = d }
+        }
+        return best
     }
 
     var ourFinAcked: Bool { finSent && sndUna == sndNxt }
@@ -134,10 +152,16 @@ public struct Connection: Sendable {
         case .timeWait:
             retransmitDeadline = nil
             persist.stop()
+            delack.deadline = nil
+            keepalive.deadline = nil
+            userTimeout.acknowledged(dataStillOutstanding: false, at: now)
             timeWaitDeadline = now + config.timeWaitDuration
         case .closed:
             retransmitDeadline = nil
             persist.stop()
+            delack.deadline = nil
+            keepalive.deadline = nil
+            userTimeout.acknowledged(dataStillOutstanding: false, at: now)
             timeWaitDeadline = nil
         default:
             break
@@ -201,7 +225,9 @@ public struct Connection: Sendable {
         if flags.contains(.ack) {
             rcvWup = rcvNxt
             rcvWndAdvertised = bytes
+            ackWentOut()
         }
+        if !payload.isEmpty { dataWentOut(now: now) }
         let tcp = TCPSegment(
             sourcePort: local.port, destinationPort: remote.port, sequenceNumber: seq.rawValue,
             acknowledgmentNumber: flags.contains(.ack) ? rcvNxt.rawValue : 0, flags: flags, window: field,
@@ -296,57 +322,40 @@ public struct Connection: Sendable {
     // MARK: data output
 
     /// States in which queued data may still go out (before our FIN).
-    private var canSendData: Bool {
+    var canSendData: Bool {
         switch state {
         case .established, .closeWait, .finWait1, .lastAck, .closing: !finSent
         default: false
         }
     }
 
-    /// Sends what the window allows of the send buffer, then the FIN once everything before it is out
-    /// (RFC 9293 §3.10.2, §3.10.4). Returns whether a segment went out (which carried the ACK).
+    /// Sends what the windows allow: after a timeout the flight again, in SACK recovery what the pipe allows
+    /// (RFC 6675), else new data within min(SND.WND, cwnd) (RFC 5681 §3.1), then the FIN once everything before
+    /// it is out (RFC 9293 §3.10.2, §3.10.4). Returns whether a segment went out (which carried the ACK).
     @discardableResult
     mutating func transmit(now: Instant, config: TCPConfiguration, out: inout EngineOutput) -> Bool {
-        defer { updatePersistTimer(now: now, config: config) }
-        guard canSendData else { return false }
-        var sent = false
-        while true {
-            let offset = sndNxt - sendBufferStart
-            let unsent = sendBuffer.count - offset
-            // The congestion window stays at the RFC 6928 initial window until congestion control lands.
-            let usable = min((sndUna + sndWnd) - sndNxt, config.initialWindowSegments * sendMSS - (sndNxt - sndUna))
-            guard unsent > 0, usable > 0 else { break }
-            var length = min(unsent, maxSegmentPayload(config), usable)
-            // RFC 1122 §4.2.3.4 (Nagle): hold the small tail while data is unacknowledged, unless TCP_NODELAY; a
-            // queued FIN lets it go (Linux tcp_nagle_check). Window-limited pieces go as before (no SWS timer).
-            // Linux counts only an unacknowledged small segment (Minshall, tcp_minshall_check).
-            let unacknowledged = config.nagleMinshall
-                ? smallSegmentEnd.map { $0 > sndUna && $0 <= sndNxt } ?? false : sndNxt != sndUna
-            if length < sendMSS, length == unsent, !finQueued,
-                SendPolicy(mss: sendMSS, noDelay: noDelay).nextSegmentSize(
-                    queued: unsent, usableWindow: usable, unacknowledged: unacknowledged, pushed: true) == 0
-            {
-                break
-            }
-            // A large (offloaded) segment leaves behind a small tail that Nagle would hold (Linux tcp_mss_split_point).
-            let tail = length % sendMSS
-            if length > sendMSS, tail > 0, length == unsent, !finQueued,
-                SendPolicy(mss: sendMSS, noDelay: noDelay).nextSegmentSize(
-                    queued: tail, usableWindow: usable, unacknowledged: unacknowledged, pushed: true) == 0
-            {
-                length -= tail
-            }
-            let payload = Array(sendBuffer[offset..<offset + length])
-            let flags: TCPFlags = length == unsent ? [.ack, .psh] : .ack
-            emit(seq: sndNxt, flags: flags, payload: payload, now: now, out: &out)
-            sndNxt += length
-            if length % sendMSS != 0 { smallSegmentEnd = sndNxt }  // Linux tcp_minshall_update
-            timeSegment(endingAt: sndNxt, now: now)
-            sent = true
+        defer {
+            updatePersistTimer(now: now, config: config)
+            updateUserTimeoutClock(now: now)
         }
-        if finQueued && !finSent && sndNxt - sendBufferStart == sendBuffer.count {
+        var sent = false
+        if resendNext != nil {
+            sent = resendAfterTimeout(now: now, out: &out)
+            // New data waits until the resent flight is out (Linux tcp_xmit_retransmit_queue goes first).
+            if resendNext != nil {
+                if sent && retransmitDeadline == nil { retransmitDeadline = now + rto }
+                return sent
+            }
+        }
+        if inSACKRecovery {
+            if sendDuringSACKRecovery(now: now, config: config, out: &out) { sent = true }
+        } else if canSendData {
+            while sendNewSegment(cwndRoom: cc.cwnd - flightSize, now: now, config: config, out: &out) { sent = true }
+        }
+        if canSendData && finQueued && !finSent && sndNxt == dataEnd {
             emit(seq: sndNxt, flags: .finAck, now: now, out: &out)
             sndNxt += 1
+            scoreboard.dataSent(upTo: sndNxt.rawValue)
             finSent = true
             sent = true
         }
@@ -359,7 +368,50 @@ public struct Connection: Sendable {
         max(sendMSS, config.segmentOffloadBytes / sendMSS * sendMSS)
     }
 
-    /// Resends the oldest unacknowledged segment (RFC 9293 §3.8.1; backoff per RFC 6298 §5.5).
+    /// One segment of new data if the receive window, `cwndRoom` and Nagle allow it.
+    mutating func sendNewSegment(cwndRoom: Int, now: Instant, config: TCPConfiguration, out: inout EngineOutput)
+        -> Bool
+    {
+        let offset = sndNxt - sendBufferStart
+        let unsent = sendBuffer.count - offset
+        let usable = (sndUna + sndWnd) - sndNxt
+        guard unsent > 0, usable > 0 else { return false }
+        var length = min(unsent, maxSegmentPayload(config), usable)
+        // RFC 5681 §3.1: cwnd limits the flight. Linux counts cwnd in segments, so it never cuts a segment to fit;
+        // an offloaded segment carries as many whole segments as cwnd allows (Linux tcp_cwnd_test quota).
+        if cwndRoom < min(length, sendMSS) && sndNxt != sndUna { return false }
+        if length > sendMSS { length = min(length, max(sendMSS, cwndRoom / sendMSS * sendMSS)) }
+        // RFC 1122 §4.2.3.4 (Nagle): hold the small tail while data is unacknowledged, unless TCP_NODELAY; a
+        // queued FIN lets it go (Linux tcp_nagle_check). Window-limited pieces go as before (no SWS timer).
+        // Linux counts only an unacknowledged small segment (Minshall, tcp_minshall_check).
+        let unacknowledged = config.nagleMinshall
+            ? smallSegmentEnd.map { $0 > sndUna && $0 <= sndNxt } ?? false : sndNxt != sndUna
+        if length < sendMSS, length == unsent, !finQueued,
+            SendPolicy(mss: sendMSS, noDelay: noDelay).nextSegmentSize(
+                queued: unsent, usableWindow: usable, unacknowledged: unacknowledged, pushed: true) == 0
+        {
+            return false
+        }
+        // A large (offloaded) segment leaves behind a small tail that Nagle would hold (Linux tcp_mss_split_point).
+        let tail = length % sendMSS
+        if length > sendMSS, tail > 0, length == unsent, !finQueued,
+            SendPolicy(mss: sendMSS, noDelay: noDelay).nextSegmentSize(
+                queued: tail, usableWindow: usable, unacknowledged: unacknowledged, pushed: true) == 0
+        {
+            length -= tail
+        }
+        let payload = sendBuffer.bytes(offset: offset, count: length)
+        let flags: TCPFlags = length == unsent ? [.ack, .psh] : .ack
+        emit(seq: sndNxt, flags: flags, payload: payload, now: now, out: &out)
+        sndNxt += length
+        scoreboard.dataSent(upTo: sndNxt.rawValue)
+        if length % sendMSS != 0 { smallSegmentEnd = sndNxt }  // Linux tcp_minshall_update
+        timeSegment(endingAt: sndNxt, now: now)
+        return true
+    }
+
+    /// Resends the SYN or SYN-ACK after a timeout (RFC 9293 §3.8.1; backoff per RFC 6298 §5.5). Synchronized
+    /// states go through `retransmissionTimedOut`.
     mutating func retransmitOldest(now: Instant, config: TCPConfiguration, out: inout EngineOutput) {
         timedSegmentEnd = nil  // RFC 6298 §3 (Karn): an ACK of a resent segment is ambiguous
         switch state {
@@ -368,18 +420,7 @@ public struct Connection: Sendable {
         case .synReceived:
             sendSynAck(now: now, config: config, out: &out)
         default:
-            let offset = sndUna - sendBufferStart
-            let inFlight = min(sendBuffer.count, sndNxt - sendBufferStart) - max(offset, 0)
-            if inFlight > 0 {
-                let start = max(offset, 0)
-                let length = min(inFlight, sendMSS)
-                let payload = Array(sendBuffer[start..<start + length])
-                let lastOfFlight = length == inFlight
-                emit(seq: sndUna, flags: lastOfFlight && finSent ? [.ack, .psh, .fin] : [.ack, .psh],
-                    payload: payload, now: now, out: &out)
-            } else if finSent {
-                emit(seq: sndNxt - 1, flags: .finAck, now: now, out: &out)
-            }
+            break
         }
     }
 

@@ -29,7 +29,7 @@ public enum SocketEvent: Hashable, Sendable {
 
 /// The timers of RFC 9293 §3.10.8.
 public enum TimerKind: Hashable, Sendable {
-    case retransmission, timeWait, persist
+    case retransmission, timeWait, persist, keepalive, userTimeout
 }
 
 /// The user calls of RFC 9293 §3.10.1-§3.10.6, as named in the socket API.

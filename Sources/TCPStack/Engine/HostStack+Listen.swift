@@ -42,6 +42,10 @@ extension HostStack {
         c.receiveBufferSize = listener.receiveBufferSize
         c.sendBufferSize = listener.sendBufferSize
         c.noDelay = listener.noDelay
+        c.congestionAlgorithm = listener.congestionAlgorithm
+        c.keepalive = listener.keepalive
+        c.keepalive.deadline = nil
+        c.userTimeout = UserTimeout(timeout: listener.userTimeout.timeout)
         c.negotiate(seg, config: configuration, ipv6: local.address.isIPv6)
         c.irs = SeqNum(seg.sequenceNumber)
         c.rcvNxt = c.irs + 1
@@ -204,8 +208,8 @@ extension HostStack {
         if !listeners.isEmpty, let local = slots[i].local, listeners[local] == i { listeners[local] = nil }
         slots[i].inUse = false
         // Give back buffer storage; most sockets never allocated any.
-        if slots[i].sendBuffer.capacity != 0 { slots[i].sendBuffer = [] }
-        if slots[i].receiveBuffer.capacity != 0 { slots[i].receiveBuffer = [] }
+        slots[i].sendBuffer.removeAll()
+        slots[i].receiveBuffer.removeAll()
         if slots[i].acceptQueue.capacity != 0 { slots[i].acceptQueue = [] }
         freeSlots.append(i)
     }

@@ -4,7 +4,7 @@ extension HostStack {
     /// heap that scales with traffic rather than with the number of connections.
     public var bufferStorageBytes: Int {
         var total = 0
-        for c in slots where c.inUse { total += c.sendBuffer.capacity + c.receiveBuffer.capacity }
+        for c in slots where c.inUse { total += c.sendBuffer.storageBytes + c.receiveBuffer.storageBytes }
         return total
     }
 }

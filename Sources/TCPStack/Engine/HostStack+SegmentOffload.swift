@@ -6,7 +6,7 @@ extension HostStack {
     /// a segmentation offload cuts a segment larger than it into, when `segmentOffloadBytes` allows such segments.
     public func sendMSS(of packet: IPPacket) -> Int? {
         guard !connections.isEmpty,
-              let i = connections[FourTuple(local: packet.source, remote: packet.destination)]
+              let i = connections.index(of: FourTuple(local: packet.source, remote: packet.destination), in: slots)
         else { return nil }
         return slots[i].sendMSS
     }

@@ -10,6 +10,19 @@ extension HostStack {
         if on { slots[i].transmit(now: now, config: configuration, out: &out) }
     }
 
+    /// TCP_CONGESTION: the congestion-control algorithm of this socket. On an open connection the new algorithm
+    /// takes over the current cwnd and ssthresh (Linux `tcp_set_congestion_control`); a listener passes it on.
+    public mutating func setCongestionControl(_ id: SocketID, _ algorithm: CongestionAlgorithm) throws(SocketError) {
+        let i = try openSlot(id)
+        slots[i].congestionAlgorithm = algorithm
+        slots[i].cc = slots[i].cc.switched(to: algorithm)
+    }
+
+    /// TCP_CONGESTION as getsockopt reports it.
+    public func congestionControl(of id: SocketID) -> CongestionAlgorithm? {
+        slot(id).map { $0.state.isSynchronized ? $0.cc.algorithm : configuration.congestionAlgorithm(for: $0.congestionAlgorithm) }
+    }
+
     /// Linux `TCP_MIN_MSS` and `MAX_TCP_WINDOW`: the range TCP_MAXSEG accepts.
     static let userMSSRange = 88...32767
     /// Linux `SOCK_MIN_RCVBUF` (2048 + an aligned `sk_buff`, x86-64) and `SOCK_MIN_SNDBUF` (twice that).

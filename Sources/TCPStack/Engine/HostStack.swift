@@ -238,6 +238,10 @@ public struct HostStack: Sendable {
         let receiveBufferSize = slots[i].receiveBufferSize
         let sendBufferSize = slots[i].sendBufferSize
         let noDelay = slots[i].noDelay
+        let congestionAlgorithm = slots[i].congestionAlgorithm
+        var keepalive = slots[i].keepalive
+        keepalive.deadline = nil
+        let userTimeout = UserTimeout(timeout: slots[i].userTimeout.timeout)
         let mss = min(configuration.mss(ipv6: remote.address.isIPv6), userMSS ?? .max)
         let window = configuration.initialReceiveWindow(mss: mss, receiveBuffer: receiveBufferSize)
         let tsOffset = configuration.randomTimestampOffset ? timestampOffset(local.address, remote.address) : 0
@@ -251,6 +255,9 @@ public struct HostStack: Sendable {
         slots[i].receiveBufferSize = receiveBufferSize
         slots[i].sendBufferSize = sendBufferSize
         slots[i].noDelay = noDelay
+        slots[i].congestionAlgorithm = congestionAlgorithm
+        slots[i].keepalive = keepalive
+        slots[i].userTimeout = userTimeout
         slots[i].explicitlyBound = explicitlyBound
         slots[i].boundEndpoint = boundEndpoint
         slots[i].bindID = bindID
@@ -338,27 +345,27 @@ public struct HostStack: Sendable {
     /// Returns how many bytes were taken.
     public mutating func send(_ id: SocketID, _ bytes: [UInt8], now: Instant) throws(SocketError) -> Int {
         let i = try openSlot(id)
-        let c = slots[i]
-        switch c.state {
+        let state = slots[i].state, finQueued = slots[i].finQueued
+        switch state {
         case .closed:
-            throw c.pendingError ?? .notConnected
+            throw slots[i].pendingError ?? .notConnected
         case .listen:
             throw .notConnected
         case .synSent, .synReceived:
             // RFC 9293 §3.10.2: queued in SYN-SENT/SYN-RECEIVED until ESTABLISHED. Linux waits for ESTABLISHED
             // instead (tcp_sendmsg -> sk_stream_wait_connect; EAGAIN when non-blocking).
             guard configuration.queueSendBeforeEstablished else { throw .wouldBlock }
-            guard !c.finQueued else { throw .brokenPipe }
+            guard !finQueued else { throw .brokenPipe }
         case .established, .closeWait:
-            guard !c.finQueued else { throw .brokenPipe }
+            guard !finQueued else { throw .brokenPipe }
         default:
             // RFC 9293 §3.10.2: "connection closing".
             throw .brokenPipe
         }
-        let room = (c.sendBufferSize.map { $0 / 2 } ?? configuration.sendBufferSize) - c.sendBuffer.count
+        let room = (slots[i].sendBufferSize.map { $0 / 2 } ?? configuration.sendBufferSize) - slots[i].sendBuffer.count
         guard room > 0 else { throw .wouldBlock }
         let taken = min(room, bytes.count)
-        slots[i].sendBuffer.append(contentsOf: bytes[0..<taken])
+        slots[i].sendBuffer.append(bytes[0..<taken])
         slots[i].transmit(now: now, config: configuration, out: &out)
         return taken
     }
@@ -366,25 +373,28 @@ public struct HostStack: Sendable {
     /// RFC 9293 §3.10.3 RECEIVE: up to `maxBytes` bytes; empty at end of stream; EAGAIN when nothing is there yet.
     public mutating func receive(_ id: SocketID, maxBytes: Int = .max, now: Instant) throws(SocketError) -> [UInt8] {
         let i = try openSlot(id)
-        let c = slots[i]
-        if !c.receiveBuffer.isEmpty {
-            let n = min(maxBytes, c.receiveBuffer.count)
-            let data = Array(c.receiveBuffer[0..<n])
-            slots[i].receiveBuffer.removeFirst(n)
+        // The slot is read in place, never copied: a copy would share the ring and make the read below copy it.
+        if !slots[i].receiveBuffer.isEmpty {
+            let data = slots[i].receiveBuffer.read(maxBytes)
             // RFC 9293 §3.8.6.2.2 receiver-side window update, with Linux tcp_cleanup_rbuf's rule: announce the
             // window once reading has at least doubled what the peer may still send (a zero window included).
             // Waiting for it to reach zero would leave the sender idle until its probe timer.
-            let promised = c.receiveWindow
-            let free = c.receiveCapacity - slots[i].receiveBuffer.count
-            if c.state.isSynchronized && c.state != .timeWait && !c.peerFinReceived
-                && 2 * promised <= c.receiveCapacity && free > 0 && free >= 2 * promised {
+            let promised = slots[i].receiveWindow
+            let capacity = slots[i].receiveCapacity
+            let free = capacity - slots[i].receiveBuffer.count
+            let state = slots[i].state
+            if state.isSynchronized && state != .timeWait && !slots[i].peerFinReceived
+                && 2 * promised <= capacity && free > 0 && free >= 2 * promised {
+                slots[i].sendAck(now: now, out: &out)
+            } else if configuration.delayedAck == .linux && slots[i].ackDueAfterRead(copied: data.count) {
+                // Linux tcp_cleanup_rbuf (Connection+DelayedAck.swift).
                 slots[i].sendAck(now: now, out: &out)
             }
             return data
         }
-        if c.peerFinReceived || c.readShutdown { return [] }
-        switch c.state {
-        case .closed: throw c.pendingError ?? .notConnected
+        if slots[i].peerFinReceived || slots[i].readShutdown { return [] }
+        switch slots[i].state {
+        case .closed: throw slots[i].pendingError ?? .notConnected
         case .listen: throw .notConnected
         default: throw .wouldBlock
         }
@@ -477,15 +487,16 @@ public struct HostStack: Sendable {
     public mutating func advance(to now: Instant) {
         for i in slots.indices {
             guard slots[i].inUse, let due = slots[i].nextDeadline, due <= now else { continue }
-            let c = slots[i]
-            if let tw = c.timeWaitDeadline, tw <= now {
+            // Fields are read in place: a copy of the slot would share its buffers and make every write copy them.
+            let state = slots[i].state, retransmitCount = slots[i].retransmitCount
+            if let tw = slots[i].timeWaitDeadline, tw <= now {
                 // RFC 9293 §3.10.8 time-wait timeout: delete the TCB (Linux inet_twsk_kill via the TW timer).
                 slots[i].setState(.closed, cause: .timer(.timeWait), rfc: "RFC 9293 §3.10.8",
                     linux: "tcp_time_wait", now: now, config: configuration, out: &out)
                 connectionClosed(i)
                 continue
             }
-            if let probe = c.persist.deadline, probe <= now {
+            if let probe = slots[i].persist.deadline, probe <= now {
                 switch slots[i].persist.expire(at: now) {
                 case .sendProbe:
                     // RFC 9293 §3.8.6.1, RFC 1122 §4.2.2.17: probe the zero window, backing off (Linux tcp_probe_timer).
@@ -496,21 +507,53 @@ public struct HostStack: Sendable {
                     continue
                 }
             }
-            guard let rtx = c.retransmitDeadline, rtx <= now else { continue }
+            if let ack = slots[i].delack.deadline, ack <= now {
+                // RFC 1122 §4.2.3.2 delayed-ACK timeout (Linux tcp_delack_timer_handler).
+                slots[i].delayedAckTimerFires(now: now, config: configuration, out: &out)
+            }
+            if let keepalive = slots[i].keepalive.deadline, keepalive <= now {
+                switch slots[i].keepaliveTimerFires(now: now, config: configuration) {
+                case .rescheduled:
+                    break
+                case .probe:
+                    // RFC 1122 §4.2.3.6: an idle connection is probed (Linux tcp_keepalive_timer -> tcp_write_wakeup).
+                    slots[i].sendKeepaliveProbe(now: now, out: &out)
+                case .timedOut:
+                    // RFC 1122 §4.2.3.6: the peer is dead. Linux tcp_keepalive_timer resets the connection
+                    // (tcp_send_active_reset) and reports ETIMEDOUT (tcp_write_err).
+                    slots[i].sendActiveReset(now: now, out: &out)
+                    timeOut(i, timer: .keepalive, rfc: "RFC 1122 §4.2.3.6", linux: "tcp_keepalive_timer", now: now)
+                    continue
+                }
+            }
+            if slots[i].userTimeout.isExpired(at: now) {
+                // RFC 9293 §3.8.6.4 user timeout (RFC 5482): data unacknowledged for that long: ETIMEDOUT (Linux
+                // tcp_write_timeout / tcp_probe_timer with icsk_user_timeout).
+                timeOut(i, timer: .userTimeout, rfc: "RFC 9293 §3.8.6.4", linux: "tcp_write_timeout", now: now)
+                continue
+            }
+            guard let rtx = slots[i].retransmitDeadline, rtx <= now else { continue }
             let limit: Int
-            switch c.state {
+            switch state {
             case .synSent: limit = configuration.synRetries
             case .synReceived: limit = configuration.synAckRetries
             default: limit = configuration.dataRetries
             }
-            if c.retransmitCount >= limit {
+            if retransmitCount >= limit {
                 // RFC 9293 §3.8.3 (R2 reached) / RFC 9293 §3.10.8 user timeout: give up (Linux tcp_write_timeout).
                 timeOut(i, timer: .retransmission, rfc: "RFC 9293 §3.8.3", linux: "tcp_write_timeout", now: now)
                 continue
             }
             // RFC 9293 §3.8.1 retransmission timeout, RFC 6298 §5.4-§5.6 backoff (Linux tcp_retransmit_timer).
             slots[i].retransmitCount += 1
-            slots[i].retransmitOldest(now: now, config: configuration, out: &out)
+            switch state {
+            case .synSent, .synReceived:
+                slots[i].retransmitOldest(now: now, config: configuration, out: &out)
+            default:
+                // RFC 5681 §3.1, RFC 6675 §5.1: collapse cwnd and resend the flight (Connection+Congestion.swift).
+                slots[i].retransmissionTimedOut(
+                    firstExpiry: retransmitCount == 0, now: now, config: configuration, out: &out)
+            }
             slots[i].backOffRTO()
             slots[i].retransmitDeadline = now + slots[i].rto
         }

@@ -83,6 +83,10 @@ extension Connection {
             retransmitCount = 0
             setState(.established, cause: cause, rfc: "RFC 9293 §3.10.7.3",
                 linux: "tcp_rcv_synsent_state_process", now: now, config: config, out: &out)
+            startCongestionControl(config: config)
+            delack.lastReceived = now  // Linux tcp_finish_connect
+            peerHeard(now: now)
+            armKeepalive(after: keepaliveIdle(config), now: now)
             out.events.append(.connected(id))
             if !transmit(now: now, config: config, out: &out) { sendAck(now: now, out: &out) }
         } else {
@@ -197,6 +201,9 @@ extension Connection {
             retransmitCount = 0
             setState(.established, cause: cause, rfc: "RFC 9293 §3.10.7.4", linux: "tcp_rcv_state_process",
                 now: now, config: config, out: &out)
+            startCongestionControl(config: config)
+            if passiveOpen { delack.lastReceived = now }  // Linux tcp_create_openreq_child
+            armKeepalive(after: keepaliveIdle(config), now: now)
             if passiveOpen { outcome = .established } else { out.events.append(.connected(id)) }
         }
         // RFC 5961 §5.2: acceptable ACKs lie in [SND.UNA - MAX.SND.WND, SND.NXT].
@@ -206,6 +213,9 @@ extension Connection {
             return outcome
         }
         noteTimestamp(seg)
+        peerHeard(now: now)
+        let previousUna = sndUna
+        let windowUnchanged = Int(seg.window) << (flags.contains(.syn) ? 0 : Int(sndWscale)) == sndWnd
         if sndUna < ack {
             // RFC 9293 §3.10.7.4 fifth: new data acknowledged; an RTT sample (RFC 6298 §2, RFC 7323 §4).
             sampleRTT(ack: ack, echo: seg.options.timestamps?.echoReply, now: now)
@@ -218,6 +228,8 @@ extension Connection {
             sndWl1 = seq
             sndWl2 = ack
         }
+        // RFC 5681 §3, RFC 6582, RFC 6675: the congestion response (Connection+Congestion.swift).
+        congestionAckArrives(seg, previousUna: previousUna, windowUnchanged: windowUnchanged, now: now, out: &out)
         // RFC 1122 §4.2.2.17: an answered probe resets the give-up count (Linux tcp_ack: icsk_probes_out = 0).
         persist.ackReceived(windowOpen: (sndUna + sndWnd) - sndNxt > 0, at: now)
         switch state {
@@ -254,15 +266,15 @@ extension Connection {
         }
 
         // seventh: segment text; eighth: FIN.
-        var needAck = receiveText(seg, now: now, config: config, out: &out)
+        var urgency = receiveText(seg, now: now, config: config, out: &out)
         if flags.contains(.fin) && !peerFinReceived
             && seq + (flags.contains(.syn) ? 1 : 0) + seg.payload.count == rcvNxt
         {
-            needAck = true
-            finArrives(seg, now: now, config: config, out: &out)
+            urgency = max(urgency, finArrives(seg, now: now, config: config, out: &out))
         }
-        if !transmit(now: now, config: config, out: &out) && needAck {
-            sendAck(now: now, out: &out)
+        // Data we send carries the ACK; otherwise the delayed-ACK policy decides (Connection+DelayedAck.swift).
+        if !transmit(now: now, config: config, out: &out) {
+            acknowledgeReceived(urgency, now: now, config: config, out: &out)
         }
         return outcome
     }
@@ -276,26 +288,27 @@ extension Connection {
         return SeqNum(seg.sequenceNumber) + seg.payload.count > rcvNxt
     }
 
-    /// RFC 9293 §3.10.7.4 seventh. Returns whether the segment must be acknowledged.
+    /// RFC 9293 §3.10.7.4 seventh. Returns how urgently the segment must be acknowledged.
     private mutating func receiveText(
         _ seg: TCPSegment, now: Instant, config: TCPConfiguration, out: inout EngineOutput
-    ) -> Bool {
+    ) -> AckUrgency {
         let length = seg.sequenceLength
-        guard length > 0 else { return false }
+        guard length > 0 else { return .none }
         let seq = SeqNum(seg.sequenceNumber)
         if seq + length <= rcvNxt {
             // Entirely old (a retransmission, or the SYN byte of an accepted SYN-ACK): ACK at once with a
-            // D-SACK (RFC 2883 §4; Linux tcp_data_queue -> tcp_dsack_set).
+            // D-SACK (RFC 2883 §4; Linux tcp_data_queue -> tcp_dsack_set, tcp_enter_quickack_mode).
             noteDuplicate(seg, config: config)
-            return true
+            enterQuickAckMode()
+            return .now
         }
-        guard !seg.payload.isEmpty else { return false }
+        guard !seg.payload.isEmpty else { return .none }
         switch state {
         case .established, .finWait1, .finWait2:
             break
         default:
             // RFC 9293 §3.10.7.4 seventh: CLOSE-WAIT, CLOSING, LAST-ACK: the peer already sent its FIN; ignore.
-            return false
+            return .none
         }
         let dataStart = seq + (seg.flags.contains(.syn) ? 1 : 0)
         // RFC 9293 §3.10.7.4: data inside the window we advertised is acceptable. The window field rounds up
@@ -307,18 +320,29 @@ extension Connection {
         let room = max(0, min(max(receiveCapacity - receiveBuffer.count, receiveWindow),
             receiveCapacity + slack - receiveBuffer.count))
         let fits = max(0, (rcvNxt + room) - dataStart)
-        guard fits > 0 else { return true }
+        guard fits > 0 else {
+            // Beyond the window: ACK at once (RFC 9293 §3.10.7.4; Linux tcp_data_queue out_of_window).
+            enterQuickAckMode()
+            return .now
+        }
         reassembly.advance(to: rcvNxt.rawValue)
         reassembly.reportsDSACK = config.dsack
         let payload = seg.payload.prefix(fits)
+        let inOrder = dataStart <= rcvNxt
         let outcome = reassembly.receive(seq: dataStart.rawValue, payload: payload) { bytes in
-            receiveBuffer.append(contentsOf: bytes)
+            receiveBuffer.append(bytes)
         }
         if outcome.delivered > 0 {
             rcvNxt += outcome.delivered
             out.events.append(.readable(id))
         }
-        return true
+        if inOrder && outcome.delivered > 0 {
+            noteDataReceived(length: payload.count, headerLength: 20 + seg.options.count, flags: seg.flags, now: now)
+        }
+        // RFC 5681 §4.2: out-of-order data, and data that fills a hole, are ACKed at once (Linux: the ofo queue
+        // non-empty in __tcp_ack_snd_check; ICSK_ACK_NOW when tcp_ofo_queue empties it).
+        if outcome.outOfOrder || outcome.filledHole || !inOrder || outcome.delivered == 0 { return .now }
+        return .delayed
     }
 
     /// Remembers an old duplicate for the next ACK as a D-SACK block (RFC 2883; Linux tcp_dsack_set).
@@ -331,10 +355,18 @@ extension Connection {
         reassembly.noteDuplicate(SACKBlock(left: seq.rawValue, right: end.rawValue))
     }
 
-    /// RFC 9293 §3.10.7.4 eighth: the FIN, in order.
+    /// RFC 9293 §3.10.7.4 eighth: the FIN, in order. Returns how urgently it must be acknowledged: at once
+    /// (RFC 9293 §3.10.7.4 eighth, BSD TF_ACKNOW), except that Linux tcp_fin enters pingpong mode in
+    /// SYN-RECEIVED/ESTABLISHED and lets the delayed-ACK timer or our next segment carry it.
     private mutating func finArrives(
         _ seg: TCPSegment, now: Instant, config: TCPConfiguration, out: inout EngineOutput
-    ) {
+    ) -> AckUrgency {
+        var urgency = AckUrgency.now
+        if config.delayedAck == .linux && (state == .established || state == .synReceived) {
+            delack.pingpong = true
+            urgency = .delayed
+        }
+        defer { delack.scheduled = true }
         let cause = TransitionCause.segment(seg)
         rcvNxt += 1
         peerFinReceived = true
@@ -361,6 +393,7 @@ extension Connection {
             // RFC 9293 §3.10.7.4 eighth: CLOSE-WAIT, CLOSING, LAST-ACK remain.
             break
         }
+        return urgency
     }
 
     /// RFC 9293 §3.10.7.4 second: an acceptable RST, by state.
@@ -399,13 +432,17 @@ extension Connection {
     private mutating func acknowledge(upTo ack: SeqNum, now: Instant, config: TCPConfiguration) {
         let acked = min(ack - sendBufferStart, sendBuffer.count)
         if acked > 0 {
-            sendBuffer.removeFirst(acked)
+            sendBuffer.discard(acked)
             sendBufferStart += acked
         }
         if sendBufferStart < ack { sendBufferStart = ack }
         sndUna = ack
         retransmitCount = 0
         retransmitDeadline = sndUna == sndNxt ? nil : now + rto  // RFC 6298 §5.2, §5.3
+        if userTimeout.timeout != nil {
+            // RFC 5482: progress restarts the user timeout.
+            userTimeout.acknowledged(dataStillOutstanding: sndUna != sndNxt, at: now)
+        }
     }
 
     // MARK: TIME-WAIT

@@ -114,6 +114,27 @@ public struct TCPConfiguration: Sendable {
     /// Nagle holds a small segment only while an earlier small segment is unacknowledged (Minshall's variant, Linux
     /// `tcp_minshall_check`). Off: while any data is (RFC 1122 §4.2.3.4).
     public var nagleMinshall: Bool
+    /// Congestion control of new connections (`net.ipv4.tcp_congestion_control`; Linux: cubic). TCP_CONGESTION
+    /// overrides it per socket.
+    public var congestionControl: CongestionAlgorithm
+    /// When received data is acknowledged (RFC 9293 §3.8.6.3, RFC 1122 §4.2.3.2, RFC 5681 §4.2).
+    public var delayedAck: DelayedAckPolicy
+    /// SO_KEEPALIVE timing (RFC 1122 §4.2.3.6; Linux `tcp_keepalive_time` 7200 s, `tcp_keepalive_intvl` 75 s,
+    /// `tcp_keepalive_probes` 9). TCP_KEEPIDLE/KEEPINTVL/KEEPCNT override them per socket.
+    public var keepaliveIdle: Duration
+    public var keepaliveInterval: Duration
+    public var keepaliveCount: Int
+
+    public enum DelayedAckPolicy: Hashable, Sendable {
+        /// Every segment with data is acknowledged at once.
+        case off
+        /// RFC 1122 §4.2.3.2 / RFC 9293 §3.8.6.3: a timer of `timeout` (at most 0.5 s), and an ACK at least for
+        /// every second full-sized segment; out-of-order data and a filled hole are ACKed at once (RFC 5681 §4.2).
+        case timer(Duration)
+        /// Linux: quick-ACK mode at the start and after loss (`tcp_incr_quickack`), pingpong (interactive) mode,
+        /// an adaptive ATO from `TCP_ATO_MIN` 40 ms up to `TCP_DELACK_MAX` 200 ms (`tcp_send_delayed_ack`).
+        case linux
+    }
 
     public enum ZeroWindowProbe: Hashable, Sendable {
         /// One octet of new data (RFC 9293 §3.8.6.1); probing never gives up (RFC 1122 §4.2.2.17).
@@ -144,7 +165,9 @@ public struct TCPConfiguration: Sendable {
         ackSegmentsInTimeWait: Bool = true, reopenTimeWaitBySequence: Bool = true, userBufferMax: Int = 212_992,
         synOptionLayout: SYNOptionLayout = .linux, windowIsHalfTheReceiveBuffer: Bool = true,
         refusesIPv4SelfConnect: Bool = false, zeroWindowProbe: ZeroWindowProbe = .ackBelowWindow,
-        nagleMinshall: Bool = true
+        nagleMinshall: Bool = true, congestionControl: CongestionAlgorithm = .cubic,
+        delayedAck: DelayedAckPolicy = .linux, keepaliveIdle: Duration = .seconds(7200),
+        keepaliveInterval: Duration = .seconds(75), keepaliveCount: Int = 9
     ) {
         self.name = name
         self.interfaceMTU = interfaceMTU
@@ -184,6 +207,11 @@ public struct TCPConfiguration: Sendable {
         self.refusesIPv4SelfConnect = refusesIPv4SelfConnect
         self.zeroWindowProbe = zeroWindowProbe
         self.nagleMinshall = nagleMinshall
+        self.congestionControl = congestionControl
+        self.delayedAck = delayedAck
+        self.keepaliveIdle = keepaliveIdle
+        self.keepaliveInterval = keepaliveInterval
+        self.keepaliveCount = keepaliveCount
     }
 
     /// Plain RFC 9293 (with its RFC 5961 recommendations): MSS is the only option, 64 KiB - 1 window,
@@ -196,7 +224,7 @@ public struct TCPConfiguration: Sendable {
         challengeAckInterval: nil, challengeAckLimitPerSecond: nil, activeOpenFromListen: true,
         resetOnCloseWithUnreadData: false, queueSendBeforeEstablished: true, resendSynAckForRetransmittedSyn: false,
         ackSegmentsInTimeWait: false, reopenTimeWaitBySequence: false, zeroWindowProbe: .oneOctet,
-        nagleMinshall: false)
+        nagleMinshall: false, congestionControl: .reno, delayedAck: .timer(.milliseconds(200)))
 
     /// Linux 3.10, the article's kernel: tcp_rmem 4096 87380 6291456 (window 43690, wscale 7), challenge ACKs
     /// limited only globally (100/s), a SYN in SYN_RECV always draws a challenge ACK.

@@ -34,7 +34,8 @@ extension TCPConfiguration {
         rtoMax: .seconds(64), synRetries: 6, timeWaitDuration: .seconds(30), sequenceCheck: .rfc9293,
         acceptSynAckInSynReceived: true, challengeAckInterval: nil, challengeAckLimitPerSecond: 10,
         resetOnCloseWithUnreadData: false, synOptionLayout: .xnu, windowIsHalfTheReceiveBuffer: false,
-        refusesIPv4SelfConnect: true, zeroWindowProbe: .oneOctet, nagleMinshall: false)
+        refusesIPv4SelfConnect: true, zeroWindowProbe: .oneOctet, nagleMinshall: false,
+        delayedAck: .timer(.milliseconds(100)))
 
     /// FreeBSD (sys/netinet):
     /// - lo0 MTU 16384: MSS 16344 (IPv4), 16324 (IPv6).
@@ -54,5 +55,5 @@ extension TCPConfiguration {
         rtoMax: .seconds(64), synRetries: 6, timeWaitDuration: .seconds(60), sequenceCheck: .rfc9293,
         acceptSynAckInSynReceived: true, challengeAckInterval: nil, challengeAckLimitPerSecond: 5,
         resetOnCloseWithUnreadData: false, synOptionLayout: .freebsd, windowIsHalfTheReceiveBuffer: false,
-        zeroWindowProbe: .oneOctet, nagleMinshall: false)
+        zeroWindowProbe: .oneOctet, nagleMinshall: false, delayedAck: .timer(.milliseconds(100)))
 }

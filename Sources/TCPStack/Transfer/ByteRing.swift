@@ -1,22 +1,31 @@
-/// A fixed-capacity byte ring, the storage under `SendBuffer` and `ReceiveBuffer`. Storage is allocated on first
-/// use so idle connections cost no buffer memory.
+/// A byte ring bounded by `capacity`, the storage under the engine's send and receive buffers (and `SendBuffer`,
+/// `ReceiveBuffer`). Dropping bytes from the front is O(1) and taking a range copies only that range, so
+/// acknowledging or reading never moves the rest. Storage grows by doubling as bytes arrive, up to what the
+/// content needs, so idle connections cost no buffer memory.
 struct ByteRing: Sendable, Hashable {
+    /// The most bytes it holds (`Int.max`: the caller enforces its own limit).
     let capacity: Int
+    /// Power-of-two sized (or empty), so positions wrap with a mask.
     private var storage: [UInt8] = []
     private var head = 0
     private(set) var count = 0
 
-    init(capacity: Int) { self.capacity = Swift.max(capacity, 0) }
+    init(capacity: Int = .max) { self.capacity = Swift.max(capacity, 0) }
 
     var freeSpace: Int { capacity - count }
+    var isEmpty: Bool { count == 0 }
+    /// Bytes of storage allocated now (what the memory bench charges to buffers, not to the connection).
+    var storageBytes: Int { storage.count }
 
     /// Appends as much of `bytes` as fits; returns how many.
+    @discardableResult
     mutating func append<C: Collection>(_ bytes: C) -> Int where C.Element == UInt8 {
         let n = Swift.min(bytes.count, freeSpace)
         guard n > 0 else { return 0 }
-        if storage.isEmpty { storage = [UInt8](repeating: 0, count: capacity) }
-        let at = (head + count) % capacity
-        let first = Swift.min(n, capacity - at)
+        reserve(count + n)
+        let mask = storage.count - 1
+        let at = (head + count) & mask
+        let first = Swift.min(n, storage.count - at)
         let copied: Void? = bytes.withContiguousStorageIfAvailable { src in
             storage.withUnsafeMutableBufferPointer { dst in
                 let base = dst.baseAddress!
@@ -28,27 +37,86 @@ struct ByteRing: Sendable, Hashable {
             var i = at
             for b in bytes.prefix(n) {
                 storage[i] = b
-                i = i + 1 == capacity ? 0 : i + 1
+                i = (i + 1) & mask
             }
         }
         count += n
         return n
     }
 
+    /// Makes room for `total` bytes: a power-of-two store, the content moved to its start.
+    private mutating func reserve(_ total: Int) {
+        guard total > storage.count else { return }
+        var size = Swift.max(storage.count, 1024)
+        while size < total { size <<= 1 }
+        var grown = [UInt8](repeating: 0, count: size)
+        if count > 0 {
+            grown.withUnsafeMutableBufferPointer { dst in copyOut(offset: 0, count: count, to: dst.baseAddress!) }
+        }
+        storage = grown
+        head = 0
+    }
+
     /// Drops `n` bytes from the front.
     mutating func discard(_ n: Int) {
         let n = Swift.min(n, count)
+        guard n > 0 else { return }
         count -= n
-        head = count == 0 ? 0 : (head + n) % capacity
+        head = count == 0 ? 0 : (head + n) & (storage.count - 1)
+    }
+
+    /// Empties the ring and gives its storage back.
+    mutating func removeAll() {
+        storage = []
+        head = 0
+        count = 0
+    }
+
+    /// The byte `offset` bytes from the front.
+    subscript(offset: Int) -> UInt8 {
+        precondition(offset >= 0 && offset < count, "ByteRing index out of range")
+        return storage[(head + offset) & (storage.count - 1)]
+    }
+
+    /// `n` bytes starting `offset` bytes from the front, as a new array (the only copy a segment needs).
+    func bytes(offset: Int, count n: Int) -> [UInt8] {
+        precondition(offset >= 0 && n >= 0 && offset + n <= count, "ByteRing.bytes out of range")
+        guard n > 0 else { return [] }
+        return [UInt8](unsafeUninitializedCapacity: n) { dst, initialized in
+            copyOut(offset: offset, count: n, to: dst.baseAddress!)
+            initialized = n
+        }
     }
 
     /// Appends `n` bytes starting `offset` bytes from the front to `out`.
     func copy(offset: Int, count n: Int, into out: inout [UInt8]) {
         precondition(offset >= 0 && n >= 0 && offset + n <= count, "ByteRing.copy out of range")
         guard n > 0 else { return }
-        let start = (head + offset) % capacity
-        let first = Swift.min(n, capacity - start)
+        if out.isEmpty {
+            out = bytes(offset: offset, count: n)
+            return
+        }
+        let start = (head + offset) & (storage.count - 1)
+        let first = Swift.min(n, storage.count - start)
         out.append(contentsOf: storage[start..<start + first])
         if first < n { out.append(contentsOf: storage[0..<n - first]) }
+    }
+
+    /// Removes up to `n` bytes from the front and returns them.
+    mutating func read(_ n: Int) -> [UInt8] {
+        let n = Swift.min(n, count)
+        let out = bytes(offset: 0, count: n)
+        discard(n)
+        return out
+    }
+
+    private func copyOut(offset: Int, count n: Int, to dst: UnsafeMutablePointer<UInt8>) {
+        storage.withUnsafeBufferPointer { src in
+            let base = src.baseAddress!
+            let start = (head + offset) & (src.count - 1)
+            let first = Swift.min(n, src.count - start)
+            dst.update(from: base + start, count: first)
+            if first < n { (dst + first).update(from: base, count: n - first) }
+        }
     }
 }

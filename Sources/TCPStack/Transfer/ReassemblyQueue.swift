@@ -56,6 +56,13 @@ public struct ReassemblyQueue: Sendable, Hashable {
                                  deliver: (ArraySlice<UInt8>) -> Void) -> Outcome {
         var outcome = Outcome()
         guard !payload.isEmpty else { return outcome }
+        if pieces.isEmpty && seq == rcvNxt {
+            // In order with nothing queued (the bulk case): hand it straight over, no copy kept here.
+            deliver(payload)
+            outcome.delivered = payload.count
+            rcvNxt = seq &+ UInt32(payload.count)
+            return outcome
+        }
         let hadQueue = !pieces.isEmpty
         let end = seq &+ UInt32(payload.count)
         var firstDuplicate: SACKBlock?
