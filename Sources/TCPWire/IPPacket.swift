@@ -8,8 +8,14 @@ public struct IPv4Header: Hashable, Sendable {
     public var headerChecksum: UInt16
     public var source: IPv4Address
     public var destination: IPv4Address
-    /// Raw IP options (IHL > 5); skipped by the parser but kept for exact re-emission.
-    public var options: [UInt8]
+    /// Raw IP options (IHL > 5); skipped by the parser but kept for exact re-emission. At most 40 bytes fit in
+    /// a header; a longer array is cut to 40.
+    public var options: [UInt8] {
+        get { optionBytes.array }
+        set { optionBytes = IPv4OptionBytes(newValue) }
+    }
+    /// The options, stored inline.
+    var optionBytes: IPv4OptionBytes
 
     public init(
         source: IPv4Address, destination: IPv4Address, tos: UInt8 = 0, identification: UInt16 = 0,
@@ -23,7 +29,7 @@ public struct IPv4Header: Hashable, Sendable {
         self.flagsAndFragmentOffset = flagsAndFragmentOffset
         self.ttl = ttl
         self.headerChecksum = headerChecksum
-        self.options = options
+        optionBytes = options.isEmpty ? IPv4OptionBytes() : IPv4OptionBytes(options)
     }
 }
 

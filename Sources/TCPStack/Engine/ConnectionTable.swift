@@ -3,44 +3,46 @@ import TCPWire
 /// 4-tuple -> socket index: an open-addressing table (linear probing, backward-shift deletion) with a cheap
 /// multiplicative hash keyed by a per-host seed. Demultiplexing touches it on every segment, and Swift's
 /// `Dictionary` (SipHash-1-3 per lookup) was the largest single cost of a refused connect.
+///
+/// Slots live in parallel arrays: a probe reads only the 8-byte stored hashes (0 marks an empty slot; stored
+/// hashes have their low bit set) and compares a key only when the hash matches.
 struct ConnectionTable {
-    /// One slot: the key, its socket index and its full hash (so probes compare hashes before keys, and the
-    /// backward shift never rehashes).
-    private struct Entry {
-        var key: FourTuple
-        var value: Int
-        var hash: UInt64
-    }
-
-    private var entries: [Entry?]
+    private var hashes: [UInt64]
+    private var keys: [FourTuple]
+    private var values: [Int]
     private var mask: Int
     private(set) var count = 0
     private let seed: UInt64
 
+    private static let vacant = FourTuple(local: Endpoint(.v4(.any), 0), remote: Endpoint(.v4(.any), 0))
+
     init(seed: UInt64, capacity: Int = 64) {
         var size = 16
         while size < capacity { size <<= 1 }
-        entries = Array(repeating: nil, count: size)
+        hashes = Array(repeating: 0, count: size)
+        keys = Array(repeating: Self.vacant, count: size)
+        values = Array(repeating: 0, count: size)
         mask = size - 1
         self.seed = seed
     }
 
     var isEmpty: Bool { count == 0 }
 
-    private func hash(_ k: FourTuple) -> UInt64 {
+    /// Never 0 (the low bit is set), so 0 can mark an empty slot.
+    @inline(__always) private func hash(_ k: FourTuple) -> UInt64 {
         let h = seed ^ (UInt64(k.local.port) << 16 | UInt64(k.remote.port))
         switch (k.local.address, k.remote.address) {
         case (.v4(let l), .v4(let r)):
-            return mix(h ^ (UInt64(l.rawValue) << 32 | UInt64(r.rawValue)))
+            return mix(h ^ (UInt64(l.rawValue) << 32 | UInt64(r.rawValue))) | 1
         case (.v6(let l), .v6(let r)):
-            return mix(mix(mix(mix(h ^ l.high) ^ l.low) ^ r.high) ^ r.low)
+            return mix(mix(mix(mix(h ^ l.high) ^ l.low) ^ r.high) ^ r.low) | 1
         default:
-            return mix(h ^ 0x5bd1_e995)
+            return mix(h ^ 0x5bd1_e995) | 1
         }
     }
 
     /// A 64-bit finaliser (the murmur3 fmix64 constants).
-    private func mix(_ x: UInt64) -> UInt64 {
+    @inline(__always) private func mix(_ x: UInt64) -> UInt64 {
         var h = x
         h ^= h >> 33
         h &*= 0xff51_afd7_ed55_8ccd
@@ -50,22 +52,24 @@ struct ConnectionTable {
         return h
     }
 
-    private func home(_ hash: UInt64) -> Int { Int(truncatingIfNeeded: hash) & mask }
+    // The high half picks the slot: the low bit is always set.
+    @inline(__always) private func home(_ hash: UInt64) -> Int { Int(truncatingIfNeeded: hash >> 32) & mask }
 
     /// The slot holding `key`, or the empty slot that ends its probe run.
-    private func find(_ key: FourTuple, hash h: UInt64) -> (index: Int, found: Bool) {
+    @inline(__always) private func find(_ key: FourTuple, hash h: UInt64) -> (index: Int, found: Bool) {
         var i = home(h)
-        while let e = entries[i] {
-            if e.hash == h && e.key == key { return (i, true) }
+        while true {
+            let stored = hashes[i]
+            if stored == 0 { return (i, false) }
+            if stored == h && keys[i] == key { return (i, true) }
             i = (i + 1) & mask
         }
-        return (i, false)
     }
 
     subscript(key: FourTuple) -> Int? {
         get {
             let (i, found) = find(key, hash: hash(key))
-            return found ? entries[i]?.value : nil
+            return found ? values[i] : nil
         }
         set {
             if let value = newValue { insert(key, value) } else { remove(key) }
@@ -76,15 +80,17 @@ struct ConnectionTable {
         let h = hash(key)
         let (i, found) = find(key, hash: h)
         if found {
-            entries[i]?.value = value
+            values[i] = value
             return
         }
-        if (count + 1) * 4 > entries.count * 3 {
+        if (count + 1) * 4 > hashes.count * 3 {
             grow()
             insert(key, value)
             return
         }
-        entries[i] = Entry(key: key, value: value, hash: h)
+        hashes[i] = h
+        keys[i] = key
+        values[i] = value
         count += 1
     }
 
@@ -92,32 +98,39 @@ struct ConnectionTable {
         let (found, present) = find(key, hash: hash(key))
         guard present else { return }
         var hole = found
-        entries[hole] = nil
+        hashes[hole] = 0
         count -= 1
         // Backward shift: pull later entries of the probe run into the hole when their home allows it.
         var j = hole
         while true {
             j = (j + 1) & mask
-            guard let e = entries[j] else { return }
-            let h = home(e.hash)
-            let inRange = hole <= j ? (hole < h && h <= j) : (hole < h || h <= j)
+            let h = hashes[j]
+            guard h != 0 else { return }
+            let home = home(h)
+            let inRange = hole <= j ? (hole < home && home <= j) : (hole < home || home <= j)
             if !inRange {
-                entries[hole] = e
-                entries[j] = nil
+                hashes[hole] = h
+                keys[hole] = keys[j]
+                values[hole] = values[j]
+                hashes[j] = 0
                 hole = j
             }
         }
     }
 
     private mutating func grow() {
-        let old = entries
-        entries = Array(repeating: nil, count: old.count * 2)
-        mask = entries.count - 1
-        for e in old {
-            guard let e else { continue }
-            var i = home(e.hash)
-            while entries[i] != nil { i = (i + 1) & mask }
-            entries[i] = e
+        let (oldHashes, oldKeys, oldValues) = (hashes, keys, values)
+        let size = oldHashes.count * 2
+        hashes = Array(repeating: 0, count: size)
+        keys = Array(repeating: Self.vacant, count: size)
+        values = Array(repeating: 0, count: size)
+        mask = size - 1
+        for k in oldHashes.indices where oldHashes[k] != 0 {
+            var i = home(oldHashes[k])
+            while hashes[i] != 0 { i = (i + 1) & mask }
+            hashes[i] = oldHashes[k]
+            keys[i] = oldKeys[k]
+            values[i] = oldValues[k]
         }
     }
 }

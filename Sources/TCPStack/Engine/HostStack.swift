@@ -139,8 +139,8 @@ public struct HostStack: Sendable {
     /// A new socket in CLOSED.
     public mutating func socket() -> SocketID {
         let index: Int
-        if let reused = freeSlots.popLast() {
-            index = reused
+        if !freeSlots.isEmpty {
+            index = freeSlots.removeLast()
             slots[index] = Connection(id: SocketID(index))
         } else {
             index = slots.count

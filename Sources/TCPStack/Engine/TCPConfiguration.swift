@@ -222,13 +222,10 @@ public struct TCPConfiguration: Sendable {
     /// of it and the scale follows (Linux `tcp_select_initial_window`, `window_clamp` under `SOCK_RCVBUF_LOCK`).
     public func receiveWindowScale(receiveBuffer: Int?) -> UInt8 {
         guard windowScaling else { return 0 }
-        var space = receiveBuffer.map { $0 / 2 } ?? receiveBufferMax
-        var shift: UInt8 = 0
-        while space > 65535 && shift < 14 {
-            space >>= 1
-            shift += 1
-        }
-        return shift
+        let space = receiveBuffer.map { $0 / 2 } ?? receiveBufferMax
+        // The smallest shift that brings the space under 2^16 (Linux halves it in a loop), at most 14.
+        guard space > 65535 else { return 0 }
+        return UInt8(min(Int.bitWidth - space.leadingZeroBitCount - 16, 14))
     }
 
     /// The initial receive window for a connection whose segments carry at most `mss` bytes; `receiveBuffer`
