@@ -46,8 +46,13 @@ extension IPPacket {
                 let options = v4.optionBytes
                 for i in 20..<h { out[i] = i - 20 < options.count ? options[i - 20] : 0 }
             }
-            let sum = fill ? InternetChecksum.of(UnsafeRawBufferPointer(start: p, count: h)) : v4.headerChecksum
-            out.storeBE16(sum, at: 10)
+            if fill {
+                var sum = InternetChecksum()
+                sum.add(bytes: UnsafeRawBufferPointer(start: p, count: h))
+                out.storeBE16(sum.value, at: 10)
+            } else {
+                out.storeBE16(v4.headerChecksum, at: 10)
+            }
             pseudo = fill ? InternetChecksum(pseudoHeader: .v4(v4.source), .v4(v4.destination), tcpLength: tcpLength) : nil
         case .v6(let v6):
             out.storeBE32(6 << 28 | UInt32(v6.trafficClass) << 20 | (v6.flowLabel & 0xfffff), at: 0)

@@ -67,26 +67,25 @@ struct ConnectionTable {
     }
 
     subscript(key: FourTuple) -> Int? {
-        get {
+        @inline(__always) get {
             let (i, found) = find(key, hash: hash(key))
             return found ? values[i] : nil
         }
-        set {
+        @inline(__always) set {
             if let value = newValue { insert(key, value) } else { remove(key) }
         }
     }
 
-    private mutating func insert(_ key: FourTuple, _ value: Int) {
+    @inline(__always) private mutating func insert(_ key: FourTuple, _ value: Int) {
         let h = hash(key)
-        let (i, found) = find(key, hash: h)
+        var (i, found) = find(key, hash: h)
         if found {
             values[i] = value
             return
         }
         if (count + 1) * 4 > hashes.count * 3 {
             grow()
-            insert(key, value)
-            return
+            i = find(key, hash: h).index
         }
         hashes[i] = h
         keys[i] = key
@@ -94,7 +93,7 @@ struct ConnectionTable {
         count += 1
     }
 
-    private mutating func remove(_ key: FourTuple) {
+    @inline(__always) private mutating func remove(_ key: FourTuple) {
         let (found, present) = find(key, hash: hash(key))
         guard present else { return }
         var hole = found

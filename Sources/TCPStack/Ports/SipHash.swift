@@ -70,6 +70,20 @@ public struct SipHasher: Sendable {
     }
 }
 
+extension SipHasher {
+    /// SipHash-2-4 of exactly twelve bytes, `first` (eight, little-endian) then `last` (four): what appending
+    /// three 32-bit words computes, without the streaming bookkeeping (the IPv4 ISN hashes one per connect).
+    @inline(__always)
+    static func hash12(key0: UInt64, key1: UInt64, first: UInt64, last: UInt32) -> UInt64 {
+        var h = SipHasher(key0: key0, key1: key1)
+        h.compress(first)
+        h.compress(UInt64(last) | 12 << 56)
+        h.v2 ^= 0xff
+        h.round(); h.round(); h.round(); h.round()
+        return h.v0 ^ h.v1 ^ h.v2 ^ h.v3
+    }
+}
+
 /// A 128-bit SipHash key drawn from the injected generator, like the kernel's boot-time `net_secret`.
 public struct SipKey: Hashable, Sendable {
     public var k0: UInt64
