@@ -19,12 +19,18 @@ enum EngineBench {
     /// best of its rounds (the machine is shared, and interference only ever slows a run down).
     static func run() { run(rounds: 5) }
 
-    /// `engine-refused`: one fixed run of 20,000 wire round trips and nothing else, for profiling
-    /// (`valgrind --tool=callgrind --toggle-collect='*refusedRoundTripsPerSecond*'` then divide by 20,000).
-    @inline(never) static func runRefusedOnly() {
-        let refused = refusedRoundTripsPerSecond(count: 20_000, wire: true)
+    /// `engine-refused`: one fixed run of 20,000 wire round trips, then a short kernel baseline, for profiling:
+    /// `valgrind --tool=callgrind --toggle-collect='*profiledRefusedRun*'` counts only the engine run (divide by
+    /// 20,000 for instructions per round trip).
+    static func runRefusedOnly() {
+        let refused = profiledRefusedRun()
+        let kernel = kernelRefusedConnectsPerSecond(maxAttempts: 2_000, maxSeconds: 0.2)
         printLine("engine-refused-connect", refused, "round trips/s (SYN, R., ECONNREFUSED; emit+parse+checksum)",
-            baseline: 0)
+            baseline: kernel)
+    }
+
+    @inline(never) static func profiledRefusedRun() -> Double {
+        refusedRoundTripsPerSecond(count: 20_000, wire: true)
     }
 
     static func run(rounds: Int) {

@@ -33,6 +33,20 @@ public struct IPv4Header: Hashable, Sendable {
     }
 }
 
+extension IPv4Header {
+    /// A header with the defaults a stack sends and the given raw options, without an options array.
+    init(source: IPv4Address, destination: IPv4Address, optionBytes: IPv4OptionBytes) {
+        self.source = source
+        self.destination = destination
+        tos = 0
+        identification = 0
+        flagsAndFragmentOffset = 0x4000
+        ttl = 64
+        headerChecksum = 0
+        self.optionBytes = optionBytes
+    }
+}
+
 /// IPv6 fixed header fields we keep (RFC 8200). Payload length and next header are derived.
 public struct IPv6Header: Hashable, Sendable {
     public var trafficClass: UInt8
@@ -85,7 +99,7 @@ public struct IPPacket: Hashable, Sendable {
     /// A packet with default header fields (TTL/hop limit 64, DF on IPv4), as a stack sends it.
     public init(from source: IPAddress, to destination: IPAddress, tcp: TCPSegment) {
         switch (source, destination) {
-        case (.v4(let s), .v4(let d)): ip = .v4(IPv4Header(source: s, destination: d))
+        case (.v4(let s), .v4(let d)): ip = .v4(IPv4Header(source: s, destination: d, optionBytes: IPv4OptionBytes()))
         case (.v6(let s), .v6(let d)): ip = .v6(IPv6Header(source: s, destination: d))
         default: preconditionFailure("source and destination must be the same IP family")
         }

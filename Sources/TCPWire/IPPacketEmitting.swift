@@ -11,13 +11,13 @@ extension IPPacket {
     /// Length of the IP header: 20 plus options padded to 32 bits for IPv4, 40 for IPv6.
     public var ipHeaderLength: Int {
         switch ip {
-        case .v4(let h): 20 + (h.optionBytes.count + 3) & ~3
+        case .v4(let h): 20 &+ (h.optionBytes.count &+ 3) & ~3
         case .v6: 40
         }
     }
 
     /// Bytes the packet takes on the wire.
-    public var encodedLength: Int { ipHeaderLength + tcp.encodedLength }
+    public var encodedLength: Int { ipHeaderLength &+ tcp.encodedLength }
 
     /// Writes the packet at the start of `out`, which must hold at least `encodedLength` bytes.
     /// Returns the number of bytes written. Performs no allocation.
@@ -25,7 +25,7 @@ extension IPPacket {
     public func write(to out: UnsafeMutableRawBufferPointer, checksums: ChecksumMode = .fill) -> Int {
         let h = ipHeaderLength
         let tcpLength = tcp.encodedLength
-        let total = h + tcpLength
+        let total = h &+ tcpLength
         precondition(out.count >= total, "output buffer too small for the packet")
         let fill = checksums == .fill
         let pseudo: InternetChecksum?

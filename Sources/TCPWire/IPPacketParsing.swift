@@ -58,10 +58,12 @@ extension IPPacket {
         }
         var header = IPv4Header(
             source: IPv4Address(rawValue: b.be32(12)), destination: IPv4Address(rawValue: b.be32(16)),
-            tos: b[1], identification: b.be16(4), flagsAndFragmentOffset: fragment, ttl: b[8],
-            headerChecksum: stored
-        )
-        if headerLength > 20 { header.optionBytes = IPv4OptionBytes(b[20..<headerLength]) }
+            optionBytes: headerLength > 20 ? IPv4OptionBytes(b[20..<headerLength]) : IPv4OptionBytes())
+        header.tos = b[1]
+        header.identification = b.be16(4)
+        header.flagsAndFragmentOffset = fragment
+        header.ttl = b[8]
+        header.headerChecksum = stored
         // Fields are set one by one so the segment is built in place.
         ip = .v4(header)
         tcp = try TCPSegment(

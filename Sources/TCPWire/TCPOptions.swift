@@ -98,7 +98,7 @@ public struct TCPOptions: Hashable, Sendable {
     public var bytes: [UInt8] { (0..<count).map { self[byte: $0] } }
 
     /// Length on the wire once padded with zero bytes to a 32-bit boundary.
-    public var paddedCount: Int { (count + 3) & ~3 }
+    public var paddedCount: Int { (count &+ 3) & ~3 }
 
     private mutating func appendByte(_ b: UInt8) {
         let i = count

@@ -38,18 +38,21 @@ extension TCPSegment {
                 throw .badChecksum(stored: stored, computed: Self.recomputed(stored: stored, sumWithStored: sum.sum))
             }
         }
-        self.init(
-            sourcePort: bytes.be16(0), destinationPort: bytes.be16(2),
-            sequenceNumber: bytes.be32(4), acknowledgmentNumber: bytes.be32(8),
-            flags: TCPFlags(rawValue: offsetAndFlags & 0x1ff), window: bytes.be16(14),
-            checksum: bytes.be16(16), urgentPointer: bytes.be16(18),
-            reserved: UInt8(truncatingIfNeeded: (offsetAndFlags >> 9) & 0x7),
-            options: try TCPOptions(
-                area: UnsafeRawBufferPointer(rebasing: bytes[20..<headerLength]), offset: offset + 20,
-                validating: !lenientOptions
-            ),
-            payload: headerLength == bytes.count ? [] : Array(bytes[headerLength...])
+        // Field by field rather than through the memberwise initializer, so the segment is built in place.
+        options = try TCPOptions(
+            area: UnsafeRawBufferPointer(rebasing: bytes[20..<headerLength]), offset: offset + 20,
+            validating: !lenientOptions
         )
+        sourcePort = bytes.be16(0)
+        destinationPort = bytes.be16(2)
+        sequenceNumber = bytes.be32(4)
+        acknowledgmentNumber = bytes.be32(8)
+        flags = TCPFlags(rawValue: offsetAndFlags & 0x1ff)
+        window = bytes.be16(14)
+        self.checksum = bytes.be16(16)
+        urgentPointer = bytes.be16(18)
+        reserved = UInt8(truncatingIfNeeded: (offsetAndFlags >> 9) & 0x7)
+        payload = headerLength == bytes.count ? [] : Array(bytes[headerLength...])
     }
 
     /// Parses a segment from any byte collection.
@@ -70,7 +73,7 @@ extension TCPSegment {
     }
 
     /// Bytes the segment takes on the wire.
-    public var encodedLength: Int { headerLength + payload.count }
+    public var encodedLength: Int { headerLength &+ payload.count }
 
     /// Writes the segment at `start` in `out` (which must have `encodedLength` bytes there).
     /// With a pseudo-header the checksum is computed and written; without, `checksum` is written as stored.
@@ -89,7 +92,7 @@ extension TCPSegment {
     @inline(__always) @discardableResult
     func write(to out: UnsafeMutableRawBufferPointer, at start: Int, checksum: InternetChecksum?) -> UInt16 {
         let h = headerLength
-        let length = h + payload.count
+        let length = h &+ payload.count
         precondition(start >= 0 && out.count - start >= length, "output buffer too small for the segment")
         let p = out.baseAddress! + start
         // Ports, then sequence and acknowledgment numbers, then offset/flags, window, checksum (0 for now),

@@ -4,24 +4,27 @@ import TCPWire
 /// multiplicative hash keyed by a per-host seed. Demultiplexing touches it on every segment, and Swift's
 /// `Dictionary` (SipHash-1-3 per lookup) was the largest single cost of a refused connect.
 ///
-/// Slots live in parallel arrays: a probe reads only the 8-byte stored hashes (0 marks an empty slot; stored
-/// hashes have their low bit set) and compares a key only when the hash matches.
+/// A probe reads only a slot's stored hash (0 marks an empty slot; stored hashes have their low bit set) and
+/// compares the key only when the hash matches. One array, so a snapshot of the table retains one buffer.
 struct ConnectionTable {
-    private var hashes: [UInt64]
-    private var keys: [FourTuple]
-    private var values: [Int]
+    private struct Slot {
+        var hash: UInt64
+        var key: FourTuple
+        var value: Int
+    }
+
+    private var slots: [Slot]
     private var mask: Int
     private(set) var count = 0
     private let seed: UInt64
 
-    private static let vacant = FourTuple(local: Endpoint(.v4(.any), 0), remote: Endpoint(.v4(.any), 0))
+    private static let vacant = Slot(
+        hash: 0, key: FourTuple(local: Endpoint(.v4(.any), 0), remote: Endpoint(.v4(.any), 0)), value: 0)
 
     init(seed: UInt64, capacity: Int = 64) {
         var size = 16
         while size < capacity { size <<= 1 }
-        hashes = Array(repeating: 0, count: size)
-        keys = Array(repeating: Self.vacant, count: size)
-        values = Array(repeating: 0, count: size)
+        slots = Array(repeating: Self.vacant, count: size)
         mask = size - 1
         self.seed = seed
     }
@@ -59,9 +62,9 @@ struct ConnectionTable {
     @inline(__always) private func find(_ key: FourTuple, hash h: UInt64) -> (index: Int, found: Bool) {
         var i = home(h)
         while true {
-            let stored = hashes[i]
+            let stored = slots[i].hash
             if stored == 0 { return (i, false) }
-            if stored == h && keys[i] == key { return (i, true) }
+            if stored == h && slots[i].key == key { return (i, true) }
             i = (i + 1) & mask
         }
     }
@@ -69,7 +72,7 @@ struct ConnectionTable {
     subscript(key: FourTuple) -> Int? {
         @inline(__always) get {
             let (i, found) = find(key, hash: hash(key))
-            return found ? values[i] : nil
+            return found ? slots[i].value : nil
         }
         @inline(__always) set {
             if let value = newValue { insert(key, value) } else { remove(key) }
@@ -80,16 +83,14 @@ struct ConnectionTable {
         let h = hash(key)
         var (i, found) = find(key, hash: h)
         if found {
-            values[i] = value
+            slots[i].value = value
             return
         }
-        if (count + 1) * 4 > hashes.count * 3 {
+        if (count + 1) * 4 > slots.count * 3 {
             grow()
             i = find(key, hash: h).index
         }
-        hashes[i] = h
-        keys[i] = key
-        values[i] = value
+        slots[i] = Slot(hash: h, key: key, value: value)
         count += 1
     }
 
@@ -97,39 +98,32 @@ struct ConnectionTable {
         let (found, present) = find(key, hash: hash(key))
         guard present else { return }
         var hole = found
-        hashes[hole] = 0
+        slots[hole].hash = 0
         count -= 1
         // Backward shift: pull later entries of the probe run into the hole when their home allows it.
         var j = hole
         while true {
             j = (j + 1) & mask
-            let h = hashes[j]
+            let h = slots[j].hash
             guard h != 0 else { return }
             let home = home(h)
             let inRange = hole <= j ? (hole < home && home <= j) : (hole < home || home <= j)
             if !inRange {
-                hashes[hole] = h
-                keys[hole] = keys[j]
-                values[hole] = values[j]
-                hashes[j] = 0
+                slots[hole] = slots[j]
+                slots[j].hash = 0
                 hole = j
             }
         }
     }
 
     private mutating func grow() {
-        let (oldHashes, oldKeys, oldValues) = (hashes, keys, values)
-        let size = oldHashes.count * 2
-        hashes = Array(repeating: 0, count: size)
-        keys = Array(repeating: Self.vacant, count: size)
-        values = Array(repeating: 0, count: size)
-        mask = size - 1
-        for k in oldHashes.indices where oldHashes[k] != 0 {
-            var i = home(oldHashes[k])
-            while hashes[i] != 0 { i = (i + 1) & mask }
-            hashes[i] = oldHashes[k]
-            keys[i] = oldKeys[k]
-            values[i] = oldValues[k]
+        let old = slots
+        slots = Array(repeating: Self.vacant, count: old.count * 2)
+        mask = slots.count - 1
+        for e in old where e.hash != 0 {
+            var i = home(e.hash)
+            while slots[i].hash != 0 { i = (i + 1) & mask }
+            slots[i] = e
         }
     }
 }

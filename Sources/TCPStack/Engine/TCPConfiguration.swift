@@ -213,7 +213,7 @@ public struct TCPConfiguration: Sendable {
     // MARK: derived values
 
     /// The MSS we announce for a family: MTU - 20 (IPv4) or 40 (IPv6) - 20 (TCP); IPv4 at most 65535 - 40.
-    public func mss(ipv6: Bool) -> Int { ipv6 ? min(interfaceMTU - 60, 65535) : min(interfaceMTU - 40, 65495) }
+    @inline(__always) public func mss(ipv6: Bool) -> Int { ipv6 ? min(interfaceMTU - 60, 65535) : min(interfaceMTU - 40, 65495) }
 
     /// The window scale we announce (0 when scaling is off).
     public var receiveWindowScale: UInt8 { receiveWindowScale(receiveBuffer: nil) }
@@ -230,7 +230,7 @@ public struct TCPConfiguration: Sendable {
 
     /// The initial receive window for a connection whose segments carry at most `mss` bytes; `receiveBuffer`
     /// is the socket's SO_RCVBUF (doubled) when set.
-    public func initialReceiveWindow(mss: Int, receiveBuffer: Int? = nil) -> Int {
+    @inline(__always) public func initialReceiveWindow(mss: Int, receiveBuffer: Int? = nil) -> Int {
         let buffer = receiveBuffer ?? receiveBufferDefault
         var space = windowIsHalfTheReceiveBuffer ? buffer / 2 : buffer
         if !windowScaling { space = min(space, 65535) }
