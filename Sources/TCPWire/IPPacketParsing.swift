@@ -64,7 +64,7 @@ extension IPPacket {
         header.flagsAndFragmentOffset = fragment
         header.ttl = b[8]
         header.headerChecksum = stored
-        // Fields are set one by one so the segment is built in place.
+        // Fields are set one by one (not through `init(ip:tcp:)`) so the segment is built in place.
         ip = .v4(header)
         tcp = try TCPSegment(
             parsing: UnsafeRawBufferPointer(rebasing: b[headerLength..<totalLength]),

@@ -6,7 +6,6 @@ public struct TCPFlags: OptionSet, Hashable, Sendable {
 
     // Computed and inlinable rather than stored: a stored static is reached through a lazy-initialisation
     // accessor call from other modules, and the engine tests flags on every segment.
-
     @inlinable public static var fin: TCPFlags { TCPFlags(rawValue: 0x001) }
     @inlinable public static var syn: TCPFlags { TCPFlags(rawValue: 0x002) }
     @inlinable public static var rst: TCPFlags { TCPFlags(rawValue: 0x004) }
