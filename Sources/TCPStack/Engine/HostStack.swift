@@ -141,7 +141,12 @@ public struct HostStack: Sendable {
         let index: Int
         if !freeSlots.isEmpty {
             index = freeSlots.removeLast()
-            slots[index] = Connection(id: SocketID(index))
+            // Replaced in place: the fresh TCB is built where it lives rather than moved in.
+            slots.withUnsafeMutableBufferPointer { buffer in
+                let slot = buffer.baseAddress! + index
+                slot.deinitialize(count: 1)
+                slot.initialize(to: Connection(id: SocketID(index)))
+            }
         } else {
             index = slots.count
             slots.append(Connection(id: SocketID(index)))
