@@ -61,7 +61,7 @@ enum BulkBench {
         server.isTracing = false
         client.isTracing = false
         var packets: [IPPacket] = []
-        var wire = [UInt8](repeating: 0, count: 65_600)
+        let wire = EngineBench.WireBuffer()
         var now = Instant.milliseconds(1_000)
         let listener = server.socket()
         try server.setReceiveBufferSize(listener, buffer)
@@ -72,7 +72,7 @@ enum BulkBench {
         try client.setReceiveBufferSize(c, buffer)
         try client.setSendBufferSize(c, sendBuffer)
         try client.connect(c, to: Endpoint(serverAddress, 80), now: now)
-        EngineBench.pump(&server, &client, &packets, &wire, now: now, wire: true)
+        EngineBench.pump(&server, &client, &packets, wire, now: now)
         let s = try server.accept(listener)
         _ = server.takeEvents()
         _ = client.takeEvents()
@@ -93,7 +93,7 @@ enum BulkBench {
                 }
                 sent += n
             }
-            EngineBench.pump(&server, &client, &packets, &wire, now: now, wire: true)
+            EngineBench.pump(&server, &client, &packets, wire, now: now)
             var progressed = false
             while let chunk = try? server.receive(s, now: now), !chunk.isEmpty {
                 received += chunk.count

@@ -19,6 +19,20 @@ enum EngineBench {
     /// best of its rounds (the machine is shared, and interference only ever slows a run down).
     static func run() { run(rounds: 5) }
 
+    /// `engine-refused`: one fixed run of 20,000 wire round trips, then a short kernel baseline, for profiling:
+    /// `valgrind --tool=callgrind --toggle-collect='*profiledRefusedRun*'` counts only the engine run (divide by
+    /// 20,000 for instructions per round trip).
+    static func runRefusedOnly() {
+        let refused = profiledRefusedRun()
+        let kernel = kernelRefusedConnectsPerSecond(maxAttempts: 2_000, maxSeconds: 0.2)
+        printLine("engine-refused-connect", refused, "round trips/s (SYN, R., ECONNREFUSED; emit+parse+checksum)",
+            baseline: kernel)
+    }
+
+    @inline(never) static func profiledRefusedRun() -> Double {
+        refusedRoundTripsPerSecond(count: 20_000, wire: true)
+    }
+
     static func run(rounds: Int) {
         var kernel = 0.0, refused = 0.0, engineOnly = 0.0, cycles = 0.0
         for _ in 0..<rounds {
@@ -37,29 +51,34 @@ enum EngineBench {
 
     /// Moves packets between the two stacks until both are quiet; `wire` round-trips each through bytes.
     static func pump(
-        _ server: inout HostStack, _ client: inout HostStack, _ packets: inout [IPPacket], _ bytes: inout [UInt8],
-        now: Instant, wire: Bool
+        _ server: inout HostStack, _ client: inout HostStack, _ packets: inout [IPPacket], _ wire: WireBuffer?,
+        now: Instant
     ) {
         while true {
-            packets.removeAll(keepingCapacity: true)
+            if !packets.isEmpty { packets.removeAll(keepingCapacity: true) }
             server.drainPackets(into: &packets)
             client.drainPackets(into: &packets)
             if packets.isEmpty { return }
-            for p in packets {
-                guard wire else {
-                    deliver(p, &server, &client, now: now)
+            for k in packets.indices {
+                guard let wire else {
+                    deliver(packets[k], &server, &client, now: now)
                     continue
                 }
-                // Emit with checksums into a reused buffer, then parse back verifying them; the parsed
-                // packet is what is delivered.
-                let parsed = bytes.withUnsafeMutableBytes { buffer -> IPPacket? in
-                    guard p.encodedLength <= buffer.count else { return nil }
-                    let n = p.write(to: buffer, checksums: .fill)
-                    return try? IPPacket(parsing: UnsafeRawBufferPointer(rebasing: buffer[0..<n]), verifyChecksums: true)
-                }
-                if let parsed { deliver(parsed, &server, &client, now: now) }
+                // Emit with checksums into a reused buffer (it holds the largest IP packet; `write` checks),
+                // then parse back verifying them; the parsed packet is what is delivered.
+                let n = packets[k].write(to: wire.bytes, checksums: .fill)
+                guard let parsed = try? IPPacket(
+                    parsing: UnsafeRawBufferPointer(rebasing: wire.bytes[0..<n]), verifyChecksums: true)
+                else { continue }
+                deliver(parsed, &server, &client, now: now)
             }
         }
+    }
+
+    /// The wire between the stacks: one reused buffer, large enough for any packet.
+    final class WireBuffer {
+        let bytes = UnsafeMutableRawBufferPointer.allocate(byteCount: 65_600, alignment: 8)
+        deinit { bytes.deallocate() }
     }
 
     static func deliver(_ packet: IPPacket, _ server: inout HostStack, _ client: inout HostStack, now: Instant) {
@@ -81,21 +100,23 @@ enum EngineBench {
     static func refusedRoundTripsPerSecond(count: Int, wire: Bool) -> Double {
         var (server, client) = stacks()
         var packets: [IPPacket] = []
-        var bytes = [UInt8](repeating: 0, count: 65_600)
+        let bytes = wire ? WireBuffer() : nil
         var events: [SocketEvent] = []
         var now = Instant.milliseconds(1_000)
         var refused = 0
         let clock = ContinuousClock()
         let start = clock.now
         for _ in 0..<count {
-            now = now + .microseconds(10)
+            now = Instant(nanoseconds: now.nanoseconds + 10_000)
             let s = client.socket()
             do {
                 try client.connect(s, to: Endpoint(serverAddress, 81), now: now)
-                pump(&server, &client, &packets, &bytes, now: now, wire: wire)
-                events.removeAll(keepingCapacity: true)
+                pump(&server, &client, &packets, bytes, now: now)
+                // The user learns of the refusal twice: the event, and SO_ERROR.
                 client.drainEvents(into: &events)
-                if client.error(of: s) == .connectionRefused { refused += 1 }
+                var notified = false
+                while let event = events.popLast() { notified = notified || event == .refused(s) }
+                if notified && client.error(of: s) == .connectionRefused { refused += 1 }
                 try client.close(s, now: now)
             } catch {
                 break
@@ -108,7 +129,6 @@ enum EngineBench {
     static func openCloseCyclesPerSecond(count: Int) -> Double {
         var (server, client) = stacks()
         var packets: [IPPacket] = []
-        var bytes: [UInt8] = []
         var events: [SocketEvent] = []
         var now = Instant.milliseconds(1_000)
         var completed = 0
@@ -121,12 +141,12 @@ enum EngineBench {
             for _ in 0..<count {
                 let c = client.socket()
                 try client.connect(c, to: Endpoint(serverAddress, 80), now: now)
-                pump(&server, &client, &packets, &bytes, now: now, wire: false)
+                pump(&server, &client, &packets, nil, now: now)
                 let a = try server.accept(listener)
                 try client.close(c, now: now)
-                pump(&server, &client, &packets, &bytes, now: now, wire: false)
+                pump(&server, &client, &packets, nil, now: now)
                 try server.close(a, now: now)
-                pump(&server, &client, &packets, &bytes, now: now, wire: false)
+                pump(&server, &client, &packets, nil, now: now)
                 // The client's TIME-WAIT runs out.
                 now = now + .seconds(61)
                 client.advance(to: now)

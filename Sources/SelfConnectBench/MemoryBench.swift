@@ -58,7 +58,6 @@ enum MemoryBench {
         var clients: [HostStack] = []
         var packets: [IPPacket] = []
         var events: [SocketEvent] = []
-        var noBytes: [UInt8] = []  // packets move as values: memory does not depend on the wire format
         let now = Instant.milliseconds(1_000)
         for k in 0..<n {
             let j = k / perClient
@@ -70,7 +69,7 @@ enum MemoryBench {
             }
             let s = clients[j].socket()
             try clients[j].connect(s, to: Endpoint(serverAddress, 80), now: now)
-            EngineBench.pump(&server, &clients[j], &packets, &noBytes, now: now, wire: false)
+            EngineBench.pump(&server, &clients[j], &packets, nil, now: now)  // packets move as values: memory does not depend on the wire format
             _ = try server.accept(listener)
             guard clients[j].state(of: s) == .established else { throw MemoryError.notEstablished(k) }
             events.removeAll(keepingCapacity: true)

@@ -3,6 +3,7 @@
 // Each benchmark lives in its own file; register it here, one line each.
 let benches: [(name: String, run: () -> Void)] = [
     ("engine", EngineBench.run),
+    ("engine-refused", EngineBench.runRefusedOnly),
     ("ports", PortsBench.run),
     ("wire", WireBench.run),
     ("repro", ReproBench.run),

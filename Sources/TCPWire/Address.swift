@@ -2,14 +2,15 @@
 public struct IPv4Address: Hashable, Sendable, Comparable {
     public var rawValue: UInt32
 
-    public init(rawValue: UInt32) { self.rawValue = rawValue }
+    @inlinable public init(rawValue: UInt32) { self.rawValue = rawValue }
 
     public init(_ a: UInt8, _ b: UInt8, _ c: UInt8, _ d: UInt8) {
         rawValue = UInt32(a) << 24 | UInt32(b) << 16 | UInt32(c) << 8 | UInt32(d)
     }
 
-    public static let loopback = IPv4Address(127, 0, 0, 1)
-    public static let any = IPv4Address(rawValue: 0)
+    // Computed and inlinable: a stored static costs other modules an accessor call on every use.
+    @inlinable public static var loopback: IPv4Address { IPv4Address(rawValue: 0x7f00_0001) }
+    @inlinable public static var any: IPv4Address { IPv4Address(rawValue: 0) }
 
     public static func < (l: Self, r: Self) -> Bool { l.rawValue < r.rawValue }
 }
@@ -19,7 +20,7 @@ public struct IPv6Address: Hashable, Sendable, Comparable {
     public var high: UInt64
     public var low: UInt64
 
-    public init(high: UInt64, low: UInt64) {
+    @inlinable public init(high: UInt64, low: UInt64) {
         self.high = high
         self.low = low
     }
@@ -41,8 +42,8 @@ public struct IPv6Address: Hashable, Sendable, Comparable {
         }
     }
 
-    public static let loopback = IPv6Address(high: 0, low: 1)
-    public static let any = IPv6Address(high: 0, low: 0)
+    @inlinable public static var loopback: IPv6Address { IPv6Address(high: 0, low: 1) }
+    @inlinable public static var any: IPv6Address { IPv6Address(high: 0, low: 0) }
 
     /// The IPv4 address inside `::ffff:a.b.c.d`, if this is a v4-mapped address.
     public var v4Mapped: IPv4Address? {

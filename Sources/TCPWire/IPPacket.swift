@@ -8,8 +8,14 @@ public struct IPv4Header: Hashable, Sendable {
     public var headerChecksum: UInt16
     public var source: IPv4Address
     public var destination: IPv4Address
-    /// Raw IP options (IHL > 5); skipped by the parser but kept for exact re-emission.
-    public var options: [UInt8]
+    /// Raw IP options (IHL > 5); skipped by the parser but kept for exact re-emission. At most 40 bytes fit in
+    /// a header; a longer array is cut to 40.
+    public var options: [UInt8] {
+        get { optionBytes.array }
+        set { optionBytes = IPv4OptionBytes(newValue) }
+    }
+    /// The options, stored inline.
+    var optionBytes: IPv4OptionBytes
 
     public init(
         source: IPv4Address, destination: IPv4Address, tos: UInt8 = 0, identification: UInt16 = 0,
@@ -23,7 +29,21 @@ public struct IPv4Header: Hashable, Sendable {
         self.flagsAndFragmentOffset = flagsAndFragmentOffset
         self.ttl = ttl
         self.headerChecksum = headerChecksum
-        self.options = options
+        optionBytes = options.isEmpty ? IPv4OptionBytes() : IPv4OptionBytes(options)
+    }
+}
+
+extension IPv4Header {
+    /// A header with the defaults a stack sends and the given raw options, without an options array.
+    init(source: IPv4Address, destination: IPv4Address, optionBytes: IPv4OptionBytes) {
+        self.source = source
+        self.destination = destination
+        tos = 0
+        identification = 0
+        flagsAndFragmentOffset = 0x4000
+        ttl = 64
+        headerChecksum = 0
+        self.optionBytes = optionBytes
     }
 }
 
@@ -79,7 +99,7 @@ public struct IPPacket: Hashable, Sendable {
     /// A packet with default header fields (TTL/hop limit 64, DF on IPv4), as a stack sends it.
     public init(from source: IPAddress, to destination: IPAddress, tcp: TCPSegment) {
         switch (source, destination) {
-        case (.v4(let s), .v4(let d)): ip = .v4(IPv4Header(source: s, destination: d))
+        case (.v4(let s), .v4(let d)): ip = .v4(IPv4Header(source: s, destination: d, optionBytes: IPv4OptionBytes()))
         case (.v6(let s), .v6(let d)): ip = .v6(IPv6Header(source: s, destination: d))
         default: preconditionFailure("source and destination must be the same IP family")
         }

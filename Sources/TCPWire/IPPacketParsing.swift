@@ -15,6 +15,7 @@ extension IPPacket {
     }
 
     /// `lenientOptions` keeps a malformed TCP options area as raw bytes (the printer shows it as tcpdump does).
+    @inline(__always)
     init(parsing bytes: UnsafeRawBufferPointer, verifyChecksums: Bool, lenientOptions: Bool) throws(WireError) {
         guard bytes.count >= 1 else { throw .truncated(needed: 1, available: 0) }
         let version = bytes[0] >> 4
@@ -33,6 +34,7 @@ extension IPPacket {
         self = try result.get()
     }
 
+    @inline(__always)
     private init(parsingIPv4 b: UnsafeRawBufferPointer, verify: Bool, lenient: Bool) throws(WireError) {
         guard b.count >= 20 else { throw .truncated(needed: 20, available: b.count) }
         let ihl = b[0] & 0x0f
@@ -49,22 +51,29 @@ extension IPPacket {
         let stored = b.be16(10)
         if verify {
             var sum = InternetChecksum()
-            sum.add(bytes: UnsafeRawBufferPointer(rebasing: b[0..<headerLength]))
+            sum.add(bytes: UnsafeRawBufferPointer(start: b.baseAddress, count: headerLength))
             guard sum.value == 0 else {
                 throw .badChecksum(stored: stored, computed: TCPSegment.recomputed(stored: stored, sumWithStored: sum.sum))
             }
         }
-        let header = IPv4Header(
+        var header = IPv4Header(
             source: IPv4Address(rawValue: b.be32(12)), destination: IPv4Address(rawValue: b.be32(16)),
-            tos: b[1], identification: b.be16(4), flagsAndFragmentOffset: fragment, ttl: b[8],
-            headerChecksum: stored, options: headerLength > 20 ? Array(b[20..<headerLength]) : []
-        )
-        let tcp = try TCPSegment(
+            optionBytes: headerLength > 20 ? IPv4OptionBytes(b[20..<headerLength]) : IPv4OptionBytes())
+        header.tos = b[1]
+        header.identification = b.be16(4)
+        header.flagsAndFragmentOffset = fragment
+        header.ttl = b[8]
+        header.headerChecksum = stored
+        // Fields are set one by one (not through `init(ip:tcp:)`) so the segment is built in place.
+        ip = .v4(header)
+        tcp = try TCPSegment(
             parsing: UnsafeRawBufferPointer(rebasing: b[headerLength..<totalLength]),
-            pseudoHeader: verify ? (.v4(header.source), .v4(header.destination)) : nil,
+            checksum: verify
+                ? InternetChecksum(
+                    pseudoHeader: .v4(header.source), .v4(header.destination), tcpLength: totalLength - headerLength)
+                : nil,
             offset: headerLength, lenientOptions: lenient
         )
-        self.init(ip: .v4(header), tcp: tcp)
     }
 
     private init(parsingIPv6 b: UnsafeRawBufferPointer, verify: Bool, lenient: Bool) throws(WireError) {
@@ -84,7 +93,9 @@ extension IPPacket {
         )
         let tcp = try TCPSegment(
             parsing: UnsafeRawBufferPointer(rebasing: b[40...]),
-            pseudoHeader: verify ? (.v6(header.source), .v6(header.destination)) : nil,
+            checksum: verify
+                ? InternetChecksum(pseudoHeader: .v6(header.source), .v6(header.destination), tcpLength: payloadLength)
+                : nil,
             offset: 40, lenientOptions: lenient
         )
         self.init(ip: .v6(header), tcp: tcp)

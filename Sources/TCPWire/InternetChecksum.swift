@@ -3,50 +3,69 @@
 /// Data is summed eight bytes at a time in native byte order; RFC 1071 §2(B) shows the sum is
 /// byte-order independent, so it is swapped to network order once, when folded.
 public struct InternetChecksum: Sendable {
-    /// Network-order words added one by one (pseudo-header fields).
-    private var wordSum: UInt64 = 0
-    /// Native-order sum of bulk data.
-    private var nativeSum: UInt64 = 0
+    /// The running sum in native byte order, carries folded back in as they happen (end-around carry), so it
+    /// is always a valid 64-bit one's complement sum; 2^16, 2^32 and 2^48 are all 1 modulo 2^16 - 1.
+    private var accumulator: UInt64 = 0
 
     public init() {}
 
     /// Adds a 16-bit word in host order, as it would appear big-endian on the wire.
-    @inline(__always) public mutating func add(_ word: UInt16) { wordSum &+= UInt64(word) }
+    @inline(__always) public mutating func add(_ word: UInt16) {
+        accumulator = Self.addCarry(accumulator, UInt64(word.bigEndian))
+    }
 
     /// Adds a 32-bit value as two 16-bit words.
     @inline(__always) public mutating func add(_ value: UInt32) {
-        wordSum &+= UInt64(value >> 16) &+ UInt64(value & 0xffff)
+        accumulator = Self.addCarry(accumulator, UInt64(value.bigEndian))
     }
 
     /// Adds bytes as 16-bit network-order words; an odd final byte is padded with zero (RFC 1071 §4.1).
     /// Only the last chunk added may have odd length.
-    public mutating func add(bytes: UnsafeRawBufferPointer) {
-        let n = bytes.count
-        var i = 0
-        // 32-bit words into four 64-bit lanes: no carries to chase (2^32 words cannot overflow),
-        // and the independent lanes let the loop pipeline.
-        var l0: UInt64 = 0, l1: UInt64 = 0, l2: UInt64 = 0, l3: UInt64 = 0
-        while i + 16 <= n {
-            l0 &+= UInt64(bytes.loadUnaligned(fromByteOffset: i, as: UInt32.self))
-            l1 &+= UInt64(bytes.loadUnaligned(fromByteOffset: i + 4, as: UInt32.self))
-            l2 &+= UInt64(bytes.loadUnaligned(fromByteOffset: i + 8, as: UInt32.self))
-            l3 &+= UInt64(bytes.loadUnaligned(fromByteOffset: i + 12, as: UInt32.self))
-            i += 16
+    @inline(__always) public mutating func add(bytes: UnsafeRawBufferPointer) {
+        guard let base = bytes.baseAddress else { return }
+        accumulator = Self.addCarry(accumulator, Self.sum(base, bytes.count))
+    }
+
+    /// Eight bytes per add with 64-bit words; carries are counted and added back once at the end.
+    @inline(__always) private static func sum(_ base: UnsafeRawPointer, _ count: Int) -> UInt64 {
+        var p = base
+        var n = count
+        var s: UInt64 = 0
+        var carries: UInt64 = 0
+        @inline(__always) func add(_ x: UInt64) {
+            let (r, o) = s.addingReportingOverflow(x)
+            s = r
+            carries &+= o ? 1 : 0
         }
-        while i + 4 <= n {
-            l0 &+= UInt64(bytes.loadUnaligned(fromByteOffset: i, as: UInt32.self))
-            i += 4
+        while n >= 32 {
+            add(p.loadUnaligned(as: UInt64.self))
+            add(p.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
+            add(p.loadUnaligned(fromByteOffset: 16, as: UInt64.self))
+            add(p.loadUnaligned(fromByteOffset: 24, as: UInt64.self))
+            p += 32
+            n -= 32
         }
-        if i + 2 <= n {
-            l1 &+= UInt64(bytes.loadUnaligned(fromByteOffset: i, as: UInt16.self))
-            i += 2
+        while n >= 8 {
+            add(p.loadUnaligned(as: UInt64.self))
+            p += 8
+            n -= 8
         }
-        if i < n {
+        // The tail (under 8 bytes) starts at an even offset, so its words line up with the data's.
+        if n >= 4 {
+            add(UInt64(p.loadUnaligned(as: UInt32.self)))
+            p += 4
+            n -= 4
+        }
+        if n >= 2 {
+            add(UInt64(p.loadUnaligned(as: UInt16.self)))
+            p += 2
+            n -= 2
+        }
+        if n == 1 {
             // The odd byte is the high half of a big-endian word.
-            l2 &+= UInt64(UInt16(bigEndian: UInt16(bytes[i]) << 8))
+            add(UInt64(UInt16(bigEndian: UInt16(p.load(as: UInt8.self)) << 8)))
         }
-        // A lane overflows only past 2^32 words per lane (64 GiB of data), so plain adds are safe.
-        nativeSum = Self.addCarry(nativeSum, l0 &+ l1 &+ l2 &+ l3)
+        return addCarry(s, carries)
     }
 
     @inline(__always) private static func addCarry(_ a: UInt64, _ b: UInt64) -> UInt64 {
@@ -63,16 +82,13 @@ public struct InternetChecksum: Sendable {
         return s16 &+ (c16 ? 1 : 0)
     }
 
-    /// The one's complement sum folded to 16 bits, in host order.
-    public var sum: UInt16 {
-        // `wordSum` only gathers 16-bit words (it cannot near 2^64), so it is folded once, together with the data.
-        let data = UInt16(bigEndian: Self.fold(nativeSum))
-        return Self.fold(wordSum &+ UInt64(data))
-    }
+    /// The one's complement sum folded to 16 bits, in host order (RFC 1071 §2(B): the native-order sum,
+    /// byte-swapped once).
+    @inline(__always) public var sum: UInt16 { UInt16(bigEndian: Self.fold(accumulator)) }
 
     /// The checksum to store: the complement of the sum. Over data that includes a correct
     /// checksum field this is 0.
-    public var value: UInt16 { ~sum }
+    @inline(__always) public var value: UInt16 { ~sum }
 
     /// Checksum of one buffer.
     public static func of(_ bytes: UnsafeRawBufferPointer) -> UInt16 {
@@ -89,13 +105,12 @@ public struct InternetChecksum: Sendable {
 
 extension InternetChecksum {
     /// Starts a TCP checksum with the IPv4 (RFC 9293 §3.1) or IPv6 (RFC 8200 §8.1) pseudo-header.
-    public init(pseudoHeader source: IPAddress, _ destination: IPAddress, tcpLength: Int) {
+    @inline(__always) public init(pseudoHeader source: IPAddress, _ destination: IPAddress, tcpLength: Int) {
         self.init()
         if case .v4(let s) = source, case .v4(let d) = destination {
-            add(s.rawValue)
-            add(d.rawValue)
-            add(UInt16(6))
-            add(UInt16(truncatingIfNeeded: tcpLength))
+            // Four words at most 2^32 each: no carry can occur.
+            accumulator = UInt64(s.rawValue.bigEndian) &+ UInt64(d.rawValue.bigEndian) &+ UInt64(UInt16(6).bigEndian)
+                &+ UInt64(UInt16(truncatingIfNeeded: tcpLength).bigEndian)
         } else {
             addAddress(source)
             addAddress(destination)
@@ -109,8 +124,8 @@ extension InternetChecksum {
         case .v4(let a):
             add(a.rawValue)
         case .v6(let a):
-            add(UInt32(truncatingIfNeeded: a.high >> 32)); add(UInt32(truncatingIfNeeded: a.high))
-            add(UInt32(truncatingIfNeeded: a.low >> 32)); add(UInt32(truncatingIfNeeded: a.low))
+            accumulator = Self.addCarry(accumulator, a.high.bigEndian)
+            accumulator = Self.addCarry(accumulator, a.low.bigEndian)
         }
     }
 }

@@ -2,21 +2,23 @@
 /// (AE, the former NS bit, is bit 8; RFC 3540 / RFC 9768).
 public struct TCPFlags: OptionSet, Hashable, Sendable {
     public var rawValue: UInt16
-    public init(rawValue: UInt16) { self.rawValue = rawValue }
+    @inlinable public init(rawValue: UInt16) { self.rawValue = rawValue }
 
-    public static let fin = TCPFlags(rawValue: 0x001)
-    public static let syn = TCPFlags(rawValue: 0x002)
-    public static let rst = TCPFlags(rawValue: 0x004)
-    public static let psh = TCPFlags(rawValue: 0x008)
-    public static let ack = TCPFlags(rawValue: 0x010)
-    public static let urg = TCPFlags(rawValue: 0x020)
-    public static let ece = TCPFlags(rawValue: 0x040)
-    public static let cwr = TCPFlags(rawValue: 0x080)
-    public static let ae = TCPFlags(rawValue: 0x100)
+    // Computed and inlinable rather than stored: a stored static is reached through a lazy-initialisation
+    // accessor call from other modules, and the engine tests flags on every segment.
+    @inlinable public static var fin: TCPFlags { TCPFlags(rawValue: 0x001) }
+    @inlinable public static var syn: TCPFlags { TCPFlags(rawValue: 0x002) }
+    @inlinable public static var rst: TCPFlags { TCPFlags(rawValue: 0x004) }
+    @inlinable public static var psh: TCPFlags { TCPFlags(rawValue: 0x008) }
+    @inlinable public static var ack: TCPFlags { TCPFlags(rawValue: 0x010) }
+    @inlinable public static var urg: TCPFlags { TCPFlags(rawValue: 0x020) }
+    @inlinable public static var ece: TCPFlags { TCPFlags(rawValue: 0x040) }
+    @inlinable public static var cwr: TCPFlags { TCPFlags(rawValue: 0x080) }
+    @inlinable public static var ae: TCPFlags { TCPFlags(rawValue: 0x100) }
 
-    public static let synAck: TCPFlags = [.syn, .ack]
-    public static let rstAck: TCPFlags = [.rst, .ack]
-    public static let finAck: TCPFlags = [.fin, .ack]
+    @inlinable public static var synAck: TCPFlags { TCPFlags(rawValue: 0x012) }
+    @inlinable public static var rstAck: TCPFlags { TCPFlags(rawValue: 0x014) }
+    @inlinable public static var finAck: TCPFlags { TCPFlags(rawValue: 0x011) }
 }
 
 extension TCPFlags {

@@ -27,37 +27,53 @@ public struct TCPOptions: Hashable, Sendable {
     init(area: UnsafeRawBufferPointer, offset: Int, validating: Bool = true) throws(WireError) {
         let n = area.count
         guard n <= Self.capacity else { throw .optionsTooLong(n) }
-        var words: (UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0)
-        if n > 0 {
-            withUnsafeMutableBytes(of: &words) { dst in
-                dst.baseAddress!.copyMemory(from: area.baseAddress!, byteCount: n)
-            }
+        guard n > 0, let p = area.baseAddress else { return }
+        // A header's options area is a whole number of 32-bit words; other lengths take the bytewise path.
+        if n & 3 == 0 {
+            w0 = Self.load(p, n, 0); w1 = Self.load(p, n, 8); w2 = Self.load(p, n, 16)
+            w3 = Self.load(p, n, 24); w4 = Self.load(p, n, 32)
+        } else {
+            for i in 0..<n { orWord(i >> 3, UInt64(area[i]) << (UInt64(i & 7) * 8)) }
         }
-        w0 = UInt64(littleEndian: words.0); w1 = UInt64(littleEndian: words.1)
-        w2 = UInt64(littleEndian: words.2); w3 = UInt64(littleEndian: words.3)
-        w4 = UInt64(littleEndian: words.4)
         count = n
         guard validating else { return }
-        // The same walk as `validate()`, on the raw bytes.
+        // Linux's SYN layout (`mss,sackOK,TS val ecr,nop,wscale`) has consistent lengths by construction: accept
+        // it on its kind and length bytes alone.
+        if n == 20, w0 & 0xffff_ffff_0000_ffff == 0x0a08_0204_0000_0402, w2 & 0xff_ffff == 0x03_0301 { return }
+        // The same walk as `validate()`, on the raw bytes (every read is below `n`).
         var i = 0
         while i < n {
-            let kind = area[i]
+            let kind = p.load(fromByteOffset: i, as: UInt8.self)
             if kind == 0 { return }
             if kind == 1 { i += 1; continue }
             guard i + 1 < n else { throw .optionLengthOverrun(offset: offset + i) }
-            let len = Int(area[i + 1])
+            let len = Int(p.load(fromByteOffset: i + 1, as: UInt8.self))
             guard len >= 2, i + len <= n else { throw .optionLengthOverrun(offset: offset + i) }
             i += len
         }
     }
 
     /// Writes the options padded with zeros to `paddedCount` bytes at `start`.
-    func write(to out: UnsafeMutableRawBufferPointer, at start: Int) {
-        var words = (w0.littleEndian, w1.littleEndian, w2.littleEndian, w3.littleEndian, w4.littleEndian)
+    @inline(__always) func write(to out: UnsafeMutableRawBufferPointer, at start: Int) {
         let n = paddedCount
-        guard n > 0 else { return }
-        withUnsafeBytes(of: &words) { src in
-            out.baseAddress!.advanced(by: start).copyMemory(from: src.baseAddress!, byteCount: n)
+        guard n > 0, let p = out.baseAddress?.advanced(by: start) else { return }
+        Self.store(w0, p, n, 0); Self.store(w1, p, n, 8); Self.store(w2, p, n, 16)
+        Self.store(w3, p, n, 24); Self.store(w4, p, n, 32)
+    }
+
+    /// Word `at` of an area of `n` bytes (a multiple of 4): eight bytes, four, or none (zero), first byte lowest.
+    @inline(__always) private static func load(_ p: UnsafeRawPointer, _ n: Int, _ at: Int) -> UInt64 {
+        if n >= at + 8 { return UInt64(littleEndian: p.loadUnaligned(fromByteOffset: at, as: UInt64.self)) }
+        if n >= at + 4 { return UInt64(UInt32(littleEndian: p.loadUnaligned(fromByteOffset: at, as: UInt32.self))) }
+        return 0
+    }
+
+    /// Stores the part of `word` that falls inside an area of `n` bytes (a multiple of 4).
+    @inline(__always) private static func store(_ word: UInt64, _ p: UnsafeMutableRawPointer, _ n: Int, _ at: Int) {
+        if n >= at + 8 {
+            p.storeBytes(of: word.littleEndian, toByteOffset: at, as: UInt64.self)
+        } else if n >= at + 4 {
+            p.storeBytes(of: UInt32(truncatingIfNeeded: word).littleEndian, toByteOffset: at, as: UInt32.self)
         }
     }
 
@@ -85,7 +101,7 @@ public struct TCPOptions: Hashable, Sendable {
     public var bytes: [UInt8] { (0..<count).map { self[byte: $0] } }
 
     /// Length on the wire once padded with zero bytes to a 32-bit boundary.
-    public var paddedCount: Int { (count + 3) & ~3 }
+    public var paddedCount: Int { (count &+ 3) & ~3 }
 
     private mutating func appendByte(_ b: UInt8) {
         let i = count

@@ -35,7 +35,7 @@ public struct TCPSegment: Hashable, Sendable {
     }
 
     /// Header length in bytes: 20 plus the padded options.
-    public var headerLength: Int { 20 + options.paddedCount }
+    public var headerLength: Int { 20 &+ options.paddedCount }
 
     /// Sequence space the segment occupies: payload plus one for SYN and one for FIN (RFC 9293 §3.4).
     public var sequenceLength: Int {

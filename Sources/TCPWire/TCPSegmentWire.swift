@@ -16,31 +16,43 @@ extension TCPSegment {
         parsing bytes: UnsafeRawBufferPointer, pseudoHeader: (source: IPAddress, destination: IPAddress)?,
         offset: Int, lenientOptions: Bool
     ) throws(WireError) {
+        try self.init(
+            parsing: bytes,
+            checksum: pseudoHeader.map { InternetChecksum(pseudoHeader: $0.source, $0.destination, tcpLength: bytes.count) },
+            offset: offset, lenientOptions: lenientOptions)
+    }
+
+    /// `checksum` is the pseudo-header's sum when the checksum is to be verified.
+    @inline(__always) init(
+        parsing bytes: UnsafeRawBufferPointer, checksum: InternetChecksum?, offset: Int, lenientOptions: Bool
+    ) throws(WireError) {
         guard bytes.count >= 20 else { throw .truncated(needed: offset + 20, available: offset + bytes.count) }
         let offsetAndFlags = bytes.be16(12)
         let dataOffset = UInt8(offsetAndFlags >> 12)
         let headerLength = Int(dataOffset) * 4
         guard dataOffset >= 5, headerLength <= bytes.count else { throw .badDataOffset(dataOffset) }
-        if let (source, destination) = pseudoHeader {
-            var sum = InternetChecksum(pseudoHeader: source, destination, tcpLength: bytes.count)
+        if var sum = checksum {
             sum.add(bytes: bytes)
             guard sum.value == 0 else {
                 let stored = bytes.be16(16)
                 throw .badChecksum(stored: stored, computed: Self.recomputed(stored: stored, sumWithStored: sum.sum))
             }
         }
-        self.init(
-            sourcePort: bytes.be16(0), destinationPort: bytes.be16(2),
-            sequenceNumber: bytes.be32(4), acknowledgmentNumber: bytes.be32(8),
-            flags: TCPFlags(rawValue: offsetAndFlags & 0x1ff), window: bytes.be16(14),
-            checksum: bytes.be16(16), urgentPointer: bytes.be16(18),
-            reserved: UInt8(truncatingIfNeeded: (offsetAndFlags >> 9) & 0x7),
-            options: try TCPOptions(
-                area: UnsafeRawBufferPointer(rebasing: bytes[20..<headerLength]), offset: offset + 20,
-                validating: !lenientOptions
-            ),
-            payload: headerLength == bytes.count ? [] : Array(bytes[headerLength...])
+        // Field by field rather than through the memberwise initializer, so the segment is built in place.
+        options = try TCPOptions(
+            area: UnsafeRawBufferPointer(rebasing: bytes[20..<headerLength]), offset: offset + 20,
+            validating: !lenientOptions
         )
+        sourcePort = bytes.be16(0)
+        destinationPort = bytes.be16(2)
+        sequenceNumber = bytes.be32(4)
+        acknowledgmentNumber = bytes.be32(8)
+        flags = TCPFlags(rawValue: offsetAndFlags & 0x1ff)
+        window = bytes.be16(14)
+        self.checksum = bytes.be16(16)
+        urgentPointer = bytes.be16(18)
+        reserved = UInt8(truncatingIfNeeded: (offsetAndFlags >> 9) & 0x7)
+        payload = headerLength == bytes.count ? [] : Array(bytes[headerLength...])
     }
 
     /// Parses a segment from any byte collection.
@@ -61,7 +73,7 @@ extension TCPSegment {
     }
 
     /// Bytes the segment takes on the wire.
-    public var encodedLength: Int { headerLength + payload.count }
+    public var encodedLength: Int { headerLength &+ payload.count }
 
     /// Writes the segment at `start` in `out` (which must have `encodedLength` bytes there).
     /// With a pseudo-header the checksum is computed and written; without, `checksum` is written as stored.
@@ -71,30 +83,40 @@ extension TCPSegment {
         to out: UnsafeMutableRawBufferPointer, at start: Int,
         pseudoHeader: (source: IPAddress, destination: IPAddress)?
     ) -> UInt16 {
+        write(
+            to: out, at: start,
+            checksum: pseudoHeader.map { InternetChecksum(pseudoHeader: $0.source, $0.destination, tcpLength: encodedLength) })
+    }
+
+    /// `checksum` is the pseudo-header's sum when the checksum is to be computed.
+    @inline(__always) @discardableResult
+    func write(to out: UnsafeMutableRawBufferPointer, at start: Int, checksum: InternetChecksum?) -> UInt16 {
         let h = headerLength
-        out.storeBE16(sourcePort, at: start)
-        out.storeBE16(destinationPort, at: start + 2)
-        out.storeBE32(sequenceNumber, at: start + 4)
-        out.storeBE32(acknowledgmentNumber, at: start + 8)
+        let length = h &+ payload.count
+        precondition(start >= 0 && out.count - start >= length, "output buffer too small for the segment")
+        let p = out.baseAddress! + start
+        // Ports, then sequence and acknowledgment numbers, then offset/flags, window, checksum (0 for now),
+        // urgent pointer: four 32-bit stores and two 64-bit ones.
+        p.storeBytes(of: (UInt32(sourcePort) << 16 | UInt32(destinationPort)).bigEndian, as: UInt32.self)
+        p.storeBytes(
+            of: (UInt64(sequenceNumber) << 32 | UInt64(acknowledgmentNumber)).bigEndian, toByteOffset: 4,
+            as: UInt64.self)
         let word = UInt16(h / 4) << 12 | UInt16(reserved & 0x7) << 9 | (flags.rawValue & 0x1ff)
-        out.storeBE16(word, at: start + 12)
-        out.storeBE16(window, at: start + 14)
-        out.storeBE16(0, at: start + 16)
-        out.storeBE16(urgentPointer, at: start + 18)
+        p.storeBytes(
+            of: (UInt64(word) << 48 | UInt64(window) << 32 | UInt64(urgentPointer)).bigEndian, toByteOffset: 12,
+            as: UInt64.self)
         options.write(to: out, at: start + 20)
         if !payload.isEmpty {
-            payload.withUnsafeBytes { p in
-                out.baseAddress!.advanced(by: start + h).copyMemory(from: p.baseAddress!, byteCount: p.count)
+            payload.withUnsafeBytes { src in
+                (p + h).copyMemory(from: src.baseAddress!, byteCount: src.count)
             }
         }
-        var stored = checksum
-        if let (source, destination) = pseudoHeader {
-            let length = h + payload.count
-            var sum = InternetChecksum(pseudoHeader: source, destination, tcpLength: length)
-            sum.add(bytes: UnsafeRawBufferPointer(rebasing: out[start..<start + length]))
+        var stored = self.checksum
+        if var sum = checksum {
+            sum.add(bytes: UnsafeRawBufferPointer(start: p, count: length))
             stored = sum.value
         }
-        out.storeBE16(stored, at: start + 16)
+        p.storeBytes(of: stored.bigEndian, toByteOffset: 16, as: UInt16.self)
         return stored
     }
 

@@ -31,7 +31,7 @@ struct ConnectionTable {
 
     var isEmpty: Bool { count == 0 }
 
-    private func hash(_ k: FourTuple) -> UInt32 {
+    @inline(__always) private func hash(_ k: FourTuple) -> UInt32 {
         let h = seed ^ (UInt64(k.local.port) << 16 | UInt64(k.remote.port))
         let full: UInt64
         switch (k.local.address, k.remote.address) {
@@ -46,7 +46,7 @@ struct ConnectionTable {
     }
 
     /// A 64-bit finaliser (the murmur3 fmix64 constants).
-    private func mix(_ x: UInt64) -> UInt64 {
+    @inline(__always) private func mix(_ x: UInt64) -> UInt64 {
         var h = x
         h ^= h >> 33
         h &*= 0xff51_afd7_ed55_8ccd
@@ -56,10 +56,10 @@ struct ConnectionTable {
         return h
     }
 
-    private func home(_ hash: UInt32) -> Int { Int(hash) & mask }
+    @inline(__always) private func home(_ hash: UInt32) -> Int { Int(hash) & mask }
 
     /// The socket registered for `key`, whose endpoints are read from `slots`.
-    func index(of key: FourTuple, in slots: [Connection]) -> Int? {
+    @inline(__always) func index(of key: FourTuple, in slots: [Connection]) -> Int? {
         let h = hash(key)
         var i = home(h)
         while true {

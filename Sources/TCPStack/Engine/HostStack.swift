@@ -142,9 +142,14 @@ public struct HostStack: Sendable {
     /// A new socket in CLOSED.
     public mutating func socket() -> SocketID {
         let index: Int
-        if let reused = freeSlots.popLast() {
-            index = reused
-            slots[index] = Connection(id: SocketID(index))
+        if !freeSlots.isEmpty {
+            index = freeSlots.removeLast()
+            // Replaced in place: the fresh TCB is built where it lives rather than moved in.
+            slots.withUnsafeMutableBufferPointer { buffer in
+                let slot = buffer.baseAddress! + index
+                slot.deinitialize(count: 1)
+                slot.initialize(to: Connection(id: SocketID(index)))
+            }
         } else {
             index = slots.count
             slots.append(Connection(id: SocketID(index)))

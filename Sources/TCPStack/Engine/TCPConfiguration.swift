@@ -246,7 +246,7 @@ public struct TCPConfiguration: Sendable {
     // MARK: derived values
 
     /// The MSS we announce for a family: MTU - 20 (IPv4) or 40 (IPv6) - 20 (TCP); IPv4 at most 65535 - 40.
-    public func mss(ipv6: Bool) -> Int { ipv6 ? min(interfaceMTU - 60, 65535) : min(interfaceMTU - 40, 65495) }
+    @inline(__always) public func mss(ipv6: Bool) -> Int { ipv6 ? min(interfaceMTU - 60, 65535) : min(interfaceMTU - 40, 65495) }
 
     /// The window scale we announce (0 when scaling is off).
     public var receiveWindowScale: UInt8 { receiveWindowScale(receiveBuffer: nil) }
@@ -255,18 +255,15 @@ public struct TCPConfiguration: Sendable {
     /// of it and the scale follows (Linux `tcp_select_initial_window`, `window_clamp` under `SOCK_RCVBUF_LOCK`).
     public func receiveWindowScale(receiveBuffer: Int?) -> UInt8 {
         guard windowScaling else { return 0 }
-        var space = receiveBuffer.map { $0 / 2 } ?? receiveBufferMax
-        var shift: UInt8 = 0
-        while space > 65535 && shift < 14 {
-            space >>= 1
-            shift += 1
-        }
-        return shift
+        let space = receiveBuffer.map { $0 / 2 } ?? receiveBufferMax
+        // The smallest shift that brings the space under 2^16 (Linux halves it in a loop), at most 14.
+        guard space > 65535 else { return 0 }
+        return UInt8(min(Int.bitWidth - space.leadingZeroBitCount - 16, 14))
     }
 
     /// The initial receive window for a connection whose segments carry at most `mss` bytes; `receiveBuffer`
     /// is the socket's SO_RCVBUF (doubled) when set.
-    public func initialReceiveWindow(mss: Int, receiveBuffer: Int? = nil) -> Int {
+    @inline(__always) public func initialReceiveWindow(mss: Int, receiveBuffer: Int? = nil) -> Int {
         let buffer = receiveBuffer ?? receiveBufferDefault
         var space = windowIsHalfTheReceiveBuffer ? buffer / 2 : buffer
         if !windowScaling { space = min(space, 65535) }

@@ -135,7 +135,8 @@ public struct BindTable: Sendable {
     // MARK: - Linux rules
 
     private mutating func insert(_ h: Holder) -> ID {
-        if let i = freeSlots.popLast() {
+        if !freeSlots.isEmpty {
+            let i = freeSlots.removeLast()
             slots[i].holder = h
             return Self.id(slot: i, generation: slots[i].generation)
         }

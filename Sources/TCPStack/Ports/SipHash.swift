@@ -14,14 +14,14 @@ public struct SipHasher: Sendable {
         v3 = key1 ^ 0x7465_6462_7974_6573
     }
 
-    private mutating func round() {
+    @inline(__always) private mutating func round() {
         v0 &+= v1; v1 = v1 << 13 | v1 >> 51; v1 ^= v0; v0 = v0 << 32 | v0 >> 32
         v2 &+= v3; v3 = v3 << 16 | v3 >> 48; v3 ^= v2
         v0 &+= v3; v3 = v3 << 21 | v3 >> 43; v3 ^= v0
         v2 &+= v1; v1 = v1 << 17 | v1 >> 47; v1 ^= v2; v2 = v2 << 32 | v2 >> 32
     }
 
-    private mutating func compress(_ m: UInt64) {
+    @inline(__always) private mutating func compress(_ m: UInt64) {
         v3 ^= m
         round(); round()
         v0 ^= m
@@ -38,7 +38,7 @@ public struct SipHasher: Sendable {
 
     /// Appends the four bytes of `word` in little-endian order (as the kernel hashes a u32 in memory on x86).
     /// Whole words go into `tail` at once; only a misaligned tail (after single bytes) takes the bytewise path.
-    public mutating func append(_ word: UInt32) {
+    @inline(__always) public mutating func append(_ word: UInt32) {
         switch length & 7 {
         case 0:
             tail = UInt64(word)
@@ -52,7 +52,7 @@ public struct SipHasher: Sendable {
         }
     }
 
-    public mutating func append(_ address: IPAddress) {
+    @inline(__always) public mutating func append(_ address: IPAddress) {
         switch address {
         case .v4(let a): append(a.rawValue)
         case .v6(let a):
@@ -61,9 +61,23 @@ public struct SipHasher: Sendable {
         }
     }
 
-    public func finalize() -> UInt64 {
+    @inline(__always) public func finalize() -> UInt64 {
         var h = self
         h.compress(h.tail | (h.length & 0xff) << 56)
+        h.v2 ^= 0xff
+        h.round(); h.round(); h.round(); h.round()
+        return h.v0 ^ h.v1 ^ h.v2 ^ h.v3
+    }
+}
+
+extension SipHasher {
+    /// SipHash-2-4 of exactly twelve bytes, `first` (eight, little-endian) then `last` (four): what appending
+    /// three 32-bit words computes, without the streaming bookkeeping (the IPv4 ISN hashes one per connect).
+    @inline(__always)
+    static func hash12(key0: UInt64, key1: UInt64, first: UInt64, last: UInt32) -> UInt64 {
+        var h = SipHasher(key0: key0, key1: key1)
+        h.compress(first)
+        h.compress(UInt64(last) | 12 << 56)
         h.v2 ^= 0xff
         h.round(); h.round(); h.round(); h.round()
         return h.v0 ^ h.v1 ^ h.v2 ^ h.v3
