@@ -7,10 +7,6 @@ public struct EventQueue<Payload> {
         var at: Instant
         var order: UInt64
         var payload: Payload
-
-        func precedes(_ other: Entry) -> Bool {
-            at != other.at ? at < other.at : order < other.order
-        }
     }
 
     private var heap: [Entry] = []
@@ -22,42 +18,49 @@ public struct EventQueue<Payload> {
     public var isEmpty: Bool { heap.isEmpty }
 
     /// When the earliest event is due.
-    public var nextTime: Instant? { heap.first?.at }
+    public var nextTime: Instant? { heap.isEmpty ? nil : heap[0].at }
 
-    public mutating func schedule(_ payload: Payload, at time: Instant) {
+    public mutating func schedule(_ payload: consuming Payload, at time: Instant) {
         heap.append(Entry(at: time, order: scheduled, payload: payload))
         scheduled &+= 1
-        siftUp(heap.count - 1)
+        if heap.count > 1 { heap.withUnsafeMutableBufferPointer { Self.siftUp($0, from: $0.count - 1) } }
     }
 
     /// Removes and returns the earliest event (the first scheduled among equals).
     public mutating func popNext() -> (at: Instant, payload: Payload)? {
         guard !heap.isEmpty else { return nil }
-        heap.swapAt(0, heap.count - 1)
+        if heap.count > 1 { heap.swapAt(0, heap.count - 1) }
         let top = heap.removeLast()
-        if !heap.isEmpty { siftDown(0) }
+        if heap.count > 1 { heap.withUnsafeMutableBufferPointer { Self.siftDown($0, from: 0) } }
         return (top.at, top.payload)
     }
 
-    private mutating func siftUp(_ index: Int) {
+    /// Compares in place: copying entries out to compare them would copy their payloads.
+    private static func precedes(_ heap: UnsafeMutableBufferPointer<Entry>, _ i: Int, _ j: Int) -> Bool {
+        let a = heap[i].at.nanoseconds, b = heap[j].at.nanoseconds
+        return a != b ? a < b : heap[i].order < heap[j].order
+    }
+
+    // The sifts swap through a buffer pointer: one uniqueness check per operation instead of one per swap.
+    private static func siftUp(_ heap: UnsafeMutableBufferPointer<Entry>, from index: Int) {
         var child = index
         while child > 0 {
             let parent = (child - 1) / 2
-            guard heap[child].precedes(heap[parent]) else { return }
+            guard precedes(heap, child, parent) else { return }
             heap.swapAt(child, parent)
             child = parent
         }
     }
 
-    private mutating func siftDown(_ index: Int) {
+    private static func siftDown(_ heap: UnsafeMutableBufferPointer<Entry>, from index: Int) {
         var parent = index
         let n = heap.count
         while true {
             let left = 2 * parent + 1
             guard left < n else { return }
             var best = left
-            if left + 1 < n, heap[left + 1].precedes(heap[left]) { best = left + 1 }
-            guard heap[best].precedes(heap[parent]) else { return }
+            if left + 1 < n, precedes(heap, left + 1, left) { best = left + 1 }
+            guard precedes(heap, best, parent) else { return }
             heap.swapAt(best, parent)
             parent = best
         }

@@ -38,7 +38,8 @@ public struct Simulator<Stack: SimulatedStack> {
         var name: String
     }
 
-    /// Small on purpose: packets in flight wait in `inFlight`, and the heap moves only their index.
+    /// Small on purpose (a packet would make the heap move hundreds of bytes per swap): a packet in flight waits
+    /// in `inFlight`, and its event holds the slot.
     private enum Event {
         case deliver(host: Int, packet: Int)
         case timer(host: Int)
@@ -61,15 +62,20 @@ public struct Simulator<Stack: SimulatedStack> {
         stacks.indices.map { Host(name: hostNames[$0], addresses: hostAddresses[$0], stack: stacks[$0]) }
     }
     private var links: [WireLink] = []
-    private var apps: [any SimApplication<Stack>] = []
-    private var appHosts: [Int] = []
+    private var apps: [InstalledApp<Stack>] = []
     private var queue = EventQueue<Event>()
-    private var inFlight: [IPPacket?] = []
-    private var freeFlightSlots: [Int] = []
+    /// Packets in flight. A delivered packet stays in its slot until the slot is reused (receiving borrows it).
+    private var inFlight: [IPPacket] = []
+    /// Free slots of `inFlight` as a linked list: `nextFreeSlot[i]` follows slot i, -1 ends it.
+    private var nextFreeSlot: [Int] = []
+    private var freeSlot = -1
     // Buffers reused by `settle`, so a quiet step allocates nothing.
     private var packetScratch: [IPPacket] = []
     private var eventScratch: [AppEvent<Stack.Socket>] = []
+    /// Handed to every application call; it also collects the story.
     private var io = AppIO(now: .zero)
+    /// The last wake-up delay asked for, in nanoseconds (apps ask for the same few delays again and again).
+    private var wakeDelay: (delay: Duration, nanoseconds: Int64) = (.zero, 0)
     /// The one generator behind every impairment; fork it to seed the hosts' stacks.
     public var random: SeededRandom
 
@@ -79,7 +85,13 @@ public struct Simulator<Stack: SimulatedStack> {
     public var recordTransitions = true
     public private(set) var captures: [CapturedPacket] = []
     public private(set) var transitions: [TransitionRecord] = []
-    public private(set) var story: [StoryLine] = []
+    /// Every line the applications printed, in order.
+    public var story: [StoryLine] {
+        io.story.map { StoryLine(time: $0.time, host: hostNames[$0.host], text: $0.text) }
+    }
+    /// The story with hosts by index, and the names of the hosts.
+    var storyEntries: [StoryEntry] { io.story }
+    var names: [String] { hostNames }
     public private(set) var packetsSent = 0
     public private(set) var packetsDropped = 0
     public private(set) var eventsRun = 0
@@ -113,14 +125,13 @@ public struct Simulator<Stack: SimulatedStack> {
     public mutating func install(
         _ app: some SimApplication<Stack>, on host: HostHandle, at time: Instant = .zero
     ) -> AppHandle {
-        apps.append(app)
-        appHosts.append(host.index)
+        apps.append(InstalledApp(app, host: host.index))
         queue.schedule(.start(app: apps.count - 1), at: time)
         return AppHandle(index: apps.count - 1)
     }
 
     public func application<A: SimApplication<Stack>>(_ handle: AppHandle, as type: A.Type) -> A? {
-        apps[handle.index] as? A
+        apps[handle.index].value as? A
     }
 
     public func host(_ handle: HostHandle) -> Host {
@@ -144,10 +155,9 @@ public struct Simulator<Stack: SimulatedStack> {
             eventsRun += 1
             switch event {
             case .deliver(let h, let slot):
-                let packet = inFlight[slot]!
-                inFlight[slot] = nil
-                freeFlightSlots.append(slot)
-                stacks[h].receive(packet, now: time)
+                stacks[h].receive(inFlight[slot], now: time)
+                nextFreeSlot[slot] = freeSlot
+                freeSlot = slot
                 settle(h)
             case .timer(let h):
                 // A timer superseded by an earlier one is stale; an early advance is harmless.
@@ -156,16 +166,16 @@ public struct Simulator<Stack: SimulatedStack> {
                 stacks[h].advance(now: time)
                 settle(h)
             case .start(let a):
-                let h = appHosts[a]
-                io.reset(now: time)
+                let h = apps[a].host
+                io.reset(now: time, host: h)
                 apps[a].start(stack: &stacks[h], io: &io)
-                finish(app: a, host: h)
+                finish(app: a)
                 settle(h)
             case .wake(let a):
-                let h = appHosts[a]
-                io.reset(now: time)
+                let h = apps[a].host
+                io.reset(now: time, host: h)
                 apps[a].wake(stack: &stacks[h], io: &io)
-                finish(app: a, host: h)
+                finish(app: a)
                 settle(h)
             }
         }
@@ -175,36 +185,30 @@ public struct Simulator<Stack: SimulatedStack> {
     /// Moves everything a host's stack produced onward until it has nothing more to say.
     private mutating func settle(_ h: Int) {
         while true {
-            var packets = packetScratch
-            packetScratch = []
-            stacks[h].drainPackets(into: &packets)
-            for packet in packets { transmit(packet, from: h) }
-            packets.removeAll(keepingCapacity: true)
-            packetScratch = packets
+            stacks[h].drainPackets(into: &packetScratch)
+            if !packetScratch.isEmpty {
+                // Popped from the back, so each packet moves out of the buffer instead of being copied.
+                if packetScratch.count > 1 { packetScratch.reverse() }
+                while let packet = packetScratch.popLast() { transmit(packet, from: h) }
+            }
             let changes = stacks[h].drainTransitions()
-            if recordTransitions {
+            if recordTransitions && !changes.isEmpty {
                 for var change in changes {
                     if change.host.isEmpty { change.host = hostNames[h] }
                     if change.time == .zero { change.time = now }
                     transitions.append(change)
                 }
             }
-            var events = eventScratch
-            eventScratch = []
-            stacks[h].drainEvents(into: &events)
-            if events.isEmpty {
-                eventScratch = events
-                break
-            }
-            for event in events {
-                for a in appHosts.indices where appHosts[a] == h {
-                    io.reset(now: now)
+            stacks[h].drainEvents(into: &eventScratch)
+            if eventScratch.isEmpty { break }
+            if eventScratch.count > 1 { eventScratch.reverse() }
+            while let event = eventScratch.popLast() {
+                for a in apps.indices where apps[a].host == h {
+                    io.reset(now: now, host: h)
                     apps[a].handle(event, stack: &stacks[h], io: &io)
-                    finish(app: a, host: h)
+                    finish(app: a)
                 }
             }
-            events.removeAll(keepingCapacity: true)
-            eventScratch = events
         }
         if let deadline = Self.deadline(&stacks[h]) {
             let due = max(deadline, now)
@@ -218,27 +222,31 @@ public struct Simulator<Stack: SimulatedStack> {
     /// Reads the deadline through an inout access: a plain read of `stacks[h]` copies the whole stack.
     private static func deadline(_ stack: inout Stack) -> Instant? { stack.nextDeadline }
 
-    private mutating func finish(app a: Int, host h: Int) {
-        for line in io.lines { story.append(StoryLine(time: now, host: hostNames[h], text: line)) }
-        if let delay = io.wakeAfter { queue.schedule(.wake(app: a), at: now + delay) }
+    /// Acts on what an application asked for during the call just made.
+    private mutating func finish(app a: Int) {
+        if let delay = io.wakeAfter {
+            if delay != wakeDelay.delay { wakeDelay = (delay, delay.nanosecondsValue) }
+            queue.schedule(.wake(app: a), at: Instant(nanoseconds: now.nanoseconds + wakeDelay.nanoseconds))
+        }
         if io.stopRequested { stopRequested = true }
     }
 
     /// Routes a packet: to the sender's own loopback device, or over the link to the host that owns the address.
-    private mutating func transmit(_ packet: IPPacket, from h: Int) {
+    private mutating func transmit(_ packet: consuming IPPacket, from h: Int) {
         packetsSent += 1
         let destination = packet.ip.destination
         let arrivals: Arrivals
         let target: Int
         if destination.isLoopback || hostAddresses[h].contains(destination) {
             target = h
-            if recordPackets { captures.append(CapturedPacket(time: now, interface: "lo", packet: packet)) }
-            arrivals = loopbacks[h].transmit(bytes: packet.simulatedLength, now: now, random: &random)
+            if recordPackets { captures.append(CapturedPacket(time: now, interface: "lo", packet: copy packet)) }
+            let bytes = loopbacks[h].usesLength ? packet.simulatedLength : 0
+            arrivals = loopbacks[h].transmit(bytes: bytes, now: now, random: &random)
         } else if let t = hostAddresses.firstIndex(where: { $0.contains(destination) }),
             let l = links.firstIndex(where: { ($0.a == h && $0.b == t) || ($0.a == t && $0.b == h) })
         {
             target = t
-            if recordPackets { captures.append(CapturedPacket(time: now, interface: links[l].name, packet: packet)) }
+            if recordPackets { captures.append(CapturedPacket(time: now, interface: links[l].name, packet: copy packet)) }
             let bytes = packet.simulatedLength
             if links[l].a == h {
                 arrivals = links[l].aToB.transmit(bytes: bytes, now: now, random: &random)
@@ -249,21 +257,28 @@ public struct Simulator<Stack: SimulatedStack> {
             packetsDropped += 1  // no route to host
             return
         }
-        if let first = arrivals.first {
-            queue.schedule(.deliver(host: target, packet: hold(packet)), at: first)
-        } else {
+        guard let first = arrivals.first else {
             packetsDropped += 1
+            return
         }
-        if let copy = arrivals.duplicate { queue.schedule(.deliver(host: target, packet: hold(packet)), at: copy) }
+        if let copyTime = arrivals.duplicate {
+            queue.schedule(.deliver(host: target, packet: hold(copy packet)), at: first)
+            queue.schedule(.deliver(host: target, packet: hold(packet)), at: copyTime)
+        } else {
+            queue.schedule(.deliver(host: target, packet: hold(packet)), at: first)
+        }
     }
 
     /// Parks a packet until its delivery event runs.
-    private mutating func hold(_ packet: IPPacket) -> Int {
-        if let slot = freeFlightSlots.popLast() {
+    private mutating func hold(_ packet: consuming IPPacket) -> Int {
+        if freeSlot >= 0 {
+            let slot = freeSlot
+            freeSlot = nextFreeSlot[slot]
             inFlight[slot] = packet
             return slot
         }
         inFlight.append(packet)
+        nextFreeSlot.append(-1)
         return inFlight.count - 1
     }
 }
