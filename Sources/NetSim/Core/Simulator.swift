@@ -64,11 +64,10 @@ public struct Simulator<Stack: SimulatedStack> {
     private var links: [WireLink] = []
     private var apps: [InstalledApp<Stack>] = []
     private var queue = EventQueue<Event>()
-    /// Packets in flight. A delivered packet stays in its slot until the slot is reused (receiving borrows it).
-    private var inFlight: [IPPacket] = []
-    /// Free slots of `inFlight` as a linked list: `nextFreeSlot[i]` follows slot i, -1 ends it.
-    private var nextFreeSlot: [Int] = []
-    private var freeSlot = -1
+    /// Packets in flight, by slot; a delivered packet leaves nil behind until the slots after it are gone too.
+    /// Packets are appended and mostly delivered last-in first (one packet in flight at a time on a loopback),
+    /// so they move in and out at the end of the array, with no copy and no generic destroy of a hole.
+    private var inFlight: [IPPacket?] = []
     // Buffers reused by `settle`, so a quiet step allocates nothing.
     private var packetScratch: [IPPacket] = []
     private var eventScratch: [AppEvent<Stack.Socket>] = []
@@ -155,9 +154,7 @@ public struct Simulator<Stack: SimulatedStack> {
             eventsRun += 1
             switch event {
             case .deliver(let h, let slot):
-                stacks[h].receive(inFlight[slot], now: time)
-                nextFreeSlot[slot] = freeSlot
-                freeSlot = slot
+                stacks[h].receive(takeInFlight(slot), now: time)
                 settle(h)
             case .timer(let h):
                 // A timer superseded by an earlier one is stale; an early advance is harmless.
@@ -191,9 +188,9 @@ public struct Simulator<Stack: SimulatedStack> {
                 if packetScratch.count > 1 { packetScratch.reverse() }
                 while let packet = packetScratch.popLast() { transmit(packet, from: h) }
             }
-            let changes = stacks[h].drainTransitions()
-            if recordTransitions && !changes.isEmpty {
-                for var change in changes {
+            // Not recording, the stacks were made not to keep transitions either (StackFactory's `record`).
+            if recordTransitions {
+                for var change in stacks[h].drainTransitions() {
                     if change.host.isEmpty { change.host = hostNames[h] }
                     if change.time == .zero { change.time = now }
                     transitions.append(change)
@@ -271,14 +268,14 @@ public struct Simulator<Stack: SimulatedStack> {
 
     /// Parks a packet until its delivery event runs.
     private mutating func hold(_ packet: consuming IPPacket) -> Int {
-        if freeSlot >= 0 {
-            let slot = freeSlot
-            freeSlot = nextFreeSlot[slot]
-            inFlight[slot] = packet
-            return slot
-        }
         inFlight.append(packet)
-        nextFreeSlot.append(-1)
         return inFlight.count - 1
+    }
+
+    private mutating func takeInFlight(_ slot: Int) -> IPPacket {
+        guard slot == inFlight.count - 1 else { return inFlight[slot].take()! }
+        let packet = inFlight.removeLast()!
+        while let last = inFlight.indices.last, inFlight[last] == nil { inFlight.removeLast() }
+        return packet
     }
 }
