@@ -64,10 +64,11 @@ public struct Simulator<Stack: SimulatedStack> {
     private var links: [WireLink] = []
     private var apps: [InstalledApp<Stack>] = []
     private var queue = EventQueue<Event>()
-    /// Packets in flight, by slot; a delivered packet leaves nil behind until the slots after it are gone too.
-    /// Packets are appended and mostly delivered last-in first (one packet in flight at a time on a loopback),
-    /// so they move in and out at the end of the array, with no copy and no generic destroy of a hole.
-    private var inFlight: [IPPacket?] = []
+    /// Packets in flight, by slot, and whether each was delivered. Packets are appended and mostly delivered
+    /// last-in first (one packet in flight at a time on a loopback), so they move in and out at the end of the
+    /// array without a copy; one delivered from the middle is copied out and dropped with the slots after it.
+    private var inFlight: [IPPacket] = []
+    private var delivered: [Bool] = []
     // Buffers reused by `settle`, so a quiet step allocates nothing.
     private var packetScratch: [IPPacket] = []
     private var eventScratch: [AppEvent<Stack.Socket>] = []
@@ -184,9 +185,10 @@ public struct Simulator<Stack: SimulatedStack> {
         while true {
             stacks[h].drainPackets(into: &packetScratch)
             if !packetScratch.isEmpty {
-                // Popped from the back, so each packet moves out of the buffer instead of being copied.
-                if packetScratch.count > 1 { packetScratch.reverse() }
-                while let packet = packetScratch.popLast() { transmit(packet, from: h) }
+                // Taken from the back, so each packet moves out of the buffer instead of being copied.
+                let count = packetScratch.count
+                if count > 1 { packetScratch.reverse() }
+                for _ in 0..<count { transmit(packetScratch.removeLast(), from: h) }
             }
             // Not recording, the stacks were made not to keep transitions either (StackFactory's `record`).
             if recordTransitions {
@@ -269,13 +271,21 @@ public struct Simulator<Stack: SimulatedStack> {
     /// Parks a packet until its delivery event runs.
     private mutating func hold(_ packet: consuming IPPacket) -> Int {
         inFlight.append(packet)
+        delivered.append(false)
         return inFlight.count - 1
     }
 
     private mutating func takeInFlight(_ slot: Int) -> IPPacket {
-        guard slot == inFlight.count - 1 else { return inFlight[slot].take()! }
-        let packet = inFlight.removeLast()!
-        while let last = inFlight.indices.last, inFlight[last] == nil { inFlight.removeLast() }
+        guard slot == inFlight.count - 1 else {
+            delivered[slot] = true
+            return inFlight[slot]
+        }
+        let packet = inFlight.removeLast()
+        delivered.removeLast()
+        while delivered.last == true {
+            inFlight.removeLast()
+            delivered.removeLast()
+        }
         return packet
     }
 }
