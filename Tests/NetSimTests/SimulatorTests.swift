@@ -38,6 +38,21 @@ import Testing
         #expect(sim.transitions.first?.time == Instant(nanoseconds: 118_000))
     }
 
+    @Test func aCopiedSimulatorKeepsItsOwnApplications() {
+        var sim = Simulator<LoopbackToyStack>(seed: 1)
+        let host = sim.addHost(name: "h", addresses: [.v4(.loopback)], stack: LoopbackToyStack(refusals: 3))
+        let app = sim.install(TelnetClient<LoopbackToyStack>(remote: Endpoint(.v4(.loopback), 50000)), on: host)
+        let untouched = sim
+        _ = sim.run()
+        #expect(sim.application(app, as: TelnetClient<LoopbackToyStack>.self)!.attempts.count == 4)
+        // The copy was taken before the run: its client has not started, and it can run on its own.
+        #expect(untouched.application(app, as: TelnetClient<LoopbackToyStack>.self)!.attempts.isEmpty)
+        var second = untouched
+        _ = second.run()
+        #expect(second.application(app, as: TelnetClient<LoopbackToyStack>.self)!.attempts.count == 4)
+        #expect(second.story.map(\.text) == sim.story.map(\.text))
+    }
+
     @Test func maxAttemptsStopsTheLoop() {
         var sim = Simulator<LoopbackToyStack>(seed: 1)
         let host = sim.addHost(name: "h", addresses: [.v4(.loopback)], stack: LoopbackToyStack(refusals: 100))

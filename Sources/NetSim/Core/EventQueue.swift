@@ -10,28 +10,47 @@ public struct EventQueue<Payload> {
     }
 
     private var heap: [Entry] = []
+    /// Entries in use. With plain-value payloads the slots past it are kept for later events, so the queue
+    /// neither grows nor shrinks its array per event; other payloads are removed, to release them.
+    private var used = 0
     private var scheduled: UInt64 = 0
 
     public init() {}
 
-    public var count: Int { heap.count }
-    public var isEmpty: Bool { heap.isEmpty }
+    public var count: Int { used }
+    public var isEmpty: Bool { used == 0 }
 
     /// When the earliest event is due.
-    public var nextTime: Instant? { heap.isEmpty ? nil : heap[0].at }
+    public var nextTime: Instant? { used == 0 ? nil : heap[0].at }
 
     public mutating func schedule(_ payload: consuming Payload, at time: Instant) {
-        heap.append(Entry(at: time, order: scheduled, payload: payload))
+        let entry = Entry(at: time, order: scheduled, payload: payload)
         scheduled &+= 1
-        if heap.count > 1 { heap.withUnsafeMutableBufferPointer { Self.siftUp($0, from: $0.count - 1) } }
+        if used < heap.count { heap[used] = entry } else { heap.append(entry) }
+        used += 1
+        let last = used - 1
+        if last > 0 { heap.withUnsafeMutableBufferPointer { Self.siftUp($0, from: last) } }
     }
 
     /// Removes and returns the earliest event (the first scheduled among equals).
     public mutating func popNext() -> (at: Instant, payload: Payload)? {
-        guard !heap.isEmpty else { return nil }
-        if heap.count > 1 { heap.swapAt(0, heap.count - 1) }
+        guard used > 0 else { return nil }
+        used -= 1
+        let n = used
+        if _isPOD(Entry.self) {
+            let top = heap.withUnsafeMutableBufferPointer { heap in
+                let top = heap[0]
+                if n > 0 {
+                    heap[0] = heap[n]
+                    Self.siftDown(UnsafeMutableBufferPointer(rebasing: heap[..<n]), from: 0)
+                }
+                return top
+            }
+            return (top.at, top.payload)
+        }
+        if n > 0 { heap.swapAt(0, n) }
         let top = heap.removeLast()
-        if heap.count > 1 { heap.withUnsafeMutableBufferPointer { Self.siftDown($0, from: 0) } }
+        if n > 1 { heap.withUnsafeMutableBufferPointer { Self.siftDown($0, from: 0) } }
         return (top.at, top.payload)
     }
 

@@ -64,11 +64,14 @@ public struct Simulator<Stack: SimulatedStack> {
     private var links: [WireLink] = []
     private var apps: [InstalledApp<Stack>] = []
     private var queue = EventQueue<Event>()
-    /// Packets in flight, by slot, and whether each was delivered. Packets are appended and mostly delivered
-    /// last-in first (one packet in flight at a time on a loopback), so they move in and out at the end of the
-    /// array without a copy; one delivered from the middle is copied out and dropped with the slots after it.
+    /// Packets in flight, by slot, and whether each was delivered. With one packet in flight at a time (a
+    /// loopback), packets move in and out at the end of the array without a copy. One delivered from the middle
+    /// is copied out, and its slot becomes a hole that a later packet reuses (or that goes with the slots after
+    /// it), so the array stays as large as the most packets ever in flight at once.
     private var inFlight: [IPPacket] = []
     private var delivered: [Bool] = []
+    /// Holes to reuse; an entry may be stale (its slot since removed or reused), so each is checked.
+    private var holes: [Int] = []
     // Buffers reused by `settle`, so a quiet step allocates nothing.
     private var packetScratch: [IPPacket] = []
     private var eventScratch: [AppEvent<Stack.Socket>] = []
@@ -270,6 +273,14 @@ public struct Simulator<Stack: SimulatedStack> {
 
     /// Parks a packet until its delivery event runs.
     private mutating func hold(_ packet: consuming IPPacket) -> Int {
+        while !holes.isEmpty {
+            let hole = holes.removeLast()
+            if hole < delivered.count && delivered[hole] {
+                inFlight[hole] = packet
+                delivered[hole] = false
+                return hole
+            }
+        }
         inFlight.append(packet)
         delivered.append(false)
         return inFlight.count - 1
@@ -278,6 +289,7 @@ public struct Simulator<Stack: SimulatedStack> {
     private mutating func takeInFlight(_ slot: Int) -> IPPacket {
         guard slot == inFlight.count - 1 else {
             delivered[slot] = true
+            holes.append(slot)
             return inFlight[slot]
         }
         let packet = inFlight.removeLast()
