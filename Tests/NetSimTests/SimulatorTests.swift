@@ -53,6 +53,33 @@ import Testing
         #expect(second.story.map(\.text) == sim.story.map(\.text))
     }
 
+    @Test func aDuplicatedPacketIsDeliveredTwice() {
+        var sim = Simulator<LoopbackToyStack>(seed: 1)
+        let host = sim.addHost(
+            name: "h", addresses: [.v4(.loopback)], stack: LoopbackToyStack(refusals: 0),
+            loopback: LinkImpairments(delay: .microseconds(6), duplication: 1))
+        // The client keeps its socket open, so the toy can hand it both copies.
+        sim.install(
+            TelnetClient<LoopbackToyStack>(remote: Endpoint(.v4(.loopback), 50000), lines: [], closeWhenDone: false),
+            on: host)
+        _ = sim.run()
+        // The toy records one transition per SYN it is handed: both copies arrived, 6 µs after the one send.
+        #expect(sim.packetsSent == 1)
+        #expect(sim.transitions.map(\.time) == [Instant(nanoseconds: 6_000), Instant(nanoseconds: 6_000)])
+    }
+
+    @Test func aLostPacketIsNeverDelivered() {
+        var sim = Simulator<LoopbackToyStack>(seed: 1)
+        let host = sim.addHost(
+            name: "h", addresses: [.v4(.loopback)], stack: LoopbackToyStack(refusals: 0),
+            loopback: LinkImpairments(delay: .microseconds(6), loss: 1))
+        sim.install(TelnetClient<LoopbackToyStack>(remote: Endpoint(.v4(.loopback), 50000), lines: []), on: host)
+        #expect(sim.run() == .quiescent)
+        #expect(sim.packetsSent == 1)
+        #expect(sim.packetsDropped == 1)
+        #expect(sim.transitions.isEmpty)
+    }
+
     @Test func maxAttemptsStopsTheLoop() {
         var sim = Simulator<LoopbackToyStack>(seed: 1)
         let host = sim.addHost(name: "h", addresses: [.v4(.loopback)], stack: LoopbackToyStack(refusals: 100))

@@ -64,13 +64,11 @@ public struct Simulator<Stack: SimulatedStack> {
     private var links: [WireLink] = []
     private var apps: [InstalledApp<Stack>] = []
     private var queue = EventQueue<Event>()
-    /// Packets in flight, by slot, and whether each was delivered. With one packet in flight at a time (a
-    /// loopback), packets move in and out at the end of the array without a copy. One delivered from the middle
-    /// is copied out, and its slot becomes a hole that a later packet reuses (or that goes with the slots after
-    /// it), so the array stays as large as the most packets ever in flight at once.
+    /// Packets in flight, by slot. A packet delivered from the last slot moves out; one delivered from another
+    /// slot is copied out and its slot becomes a hole, reused by later packets or dropped once the slots after it
+    /// are gone (the last slot is never a hole). With one packet in flight at a time, as on a loopback, packets
+    /// are never copied: see `transmitScratch`.
     private var inFlight: [IPPacket] = []
-    private var delivered: [Bool] = []
-    /// Holes to reuse; an entry may be stale (its slot since removed or reused), so each is checked.
     private var holes: [Int] = []
     // Buffers reused by `settle`, so a quiet step allocates nothing.
     private var packetScratch: [IPPacket] = []
@@ -187,12 +185,7 @@ public struct Simulator<Stack: SimulatedStack> {
     private mutating func settle(_ h: Int) {
         while true {
             stacks[h].drainPackets(into: &packetScratch)
-            if !packetScratch.isEmpty {
-                // Taken from the back, so each packet moves out of the buffer instead of being copied.
-                let count = packetScratch.count
-                if count > 1 { packetScratch.reverse() }
-                for _ in 0..<count { transmit(packetScratch.removeLast(), from: h) }
-            }
+            if !packetScratch.isEmpty { transmitScratch(from: h) }
             // Not recording, the stacks were made not to keep transitions either (StackFactory's `record`).
             if recordTransitions {
                 for var change in stacks[h].drainTransitions() {
@@ -233,23 +226,68 @@ public struct Simulator<Stack: SimulatedStack> {
         if io.stopRequested { stopRequested = true }
     }
 
-    /// Routes a packet: to the sender's own loopback device, or over the link to the host that owns the address.
-    private mutating func transmit(_ packet: consuming IPPacket, from h: Int) {
+    /// Sends what a host's stack just produced (in `packetScratch`, which it leaves empty): routes each packet
+    /// and schedules its delivery, in order.
+    private mutating func transmitScratch(from h: Int) {
+        let n = packetScratch.count
+        // Nothing in flight: the buffer becomes the in-flight store as it is (slot i holds packet i) and the
+        // store's empty buffer goes back to the stack for its next packets, so no packet is moved or copied.
+        let handOver = inFlight.isEmpty
+        var copies: [(of: Int, slot: Int)] = []
+        for i in 0..<n {
+            let slot: Int
+            if handOver {
+                slot = i
+            } else if let hole = holes.popLast() {
+                slot = hole
+                inFlight[hole] = packetScratch[i]
+            } else {
+                slot = inFlight.count
+                inFlight.append(packetScratch[i])
+            }
+            guard let (target, arrivals) = route(scratch: i, from: h), let first = arrivals.first else {
+                holes.append(slot)
+                continue
+            }
+            queue.schedule(.deliver(host: target, packet: slot), at: first)
+            if let copyTime = arrivals.duplicate {
+                let copySlot = (handOver ? n : inFlight.count) + copies.count
+                queue.schedule(.deliver(host: target, packet: copySlot), at: copyTime)
+                copies.append((slot, copySlot))
+            }
+        }
+        if handOver {
+            swap(&inFlight, &packetScratch)
+        } else {
+            packetScratch.removeAll(keepingCapacity: true)
+        }
+        for c in copies {
+            precondition(c.slot == inFlight.count)
+            inFlight.append(inFlight[c.of])
+        }
+        trimHoles()
+    }
+
+    /// Where packet i of `packetScratch` goes: the receiving host and when its copies arrive (none: lost), or
+    /// nil when no host owns the address. The taps record it here.
+    private mutating func route(scratch i: Int, from h: Int) -> (target: Int, arrivals: Arrivals)? {
         packetsSent += 1
-        let destination = packet.ip.destination
-        let arrivals: Arrivals
+        let destination = packetScratch[i].ip.destination
         let target: Int
+        let arrivals: Arrivals
         if destination.isLoopback || hostAddresses[h].contains(destination) {
             target = h
-            if recordPackets { captures.append(CapturedPacket(time: now, interface: "lo", packet: copy packet)) }
-            let bytes = loopbacks[h].usesLength ? packet.simulatedLength : 0
+            if recordPackets { captures.append(CapturedPacket(time: now, interface: "lo", packet: packetScratch[i])) }
+            let bytes = loopbacks[h].usesLength ? packetScratch[i].simulatedLength : 0
             arrivals = loopbacks[h].transmit(bytes: bytes, now: now, random: &random)
         } else if let t = hostAddresses.firstIndex(where: { $0.contains(destination) }),
             let l = links.firstIndex(where: { ($0.a == h && $0.b == t) || ($0.a == t && $0.b == h) })
         {
             target = t
-            if recordPackets { captures.append(CapturedPacket(time: now, interface: links[l].name, packet: copy packet)) }
-            let bytes = packet.simulatedLength
+            if recordPackets {
+                captures.append(CapturedPacket(time: now, interface: links[l].name, packet: packetScratch[i]))
+            }
+            let bytes = packetScratch[i].simulatedLength
             if links[l].a == h {
                 arrivals = links[l].aToB.transmit(bytes: bytes, now: now, random: &random)
             } else {
@@ -257,47 +295,28 @@ public struct Simulator<Stack: SimulatedStack> {
             }
         } else {
             packetsDropped += 1  // no route to host
-            return
+            return nil
         }
-        guard let first = arrivals.first else {
-            packetsDropped += 1
-            return
-        }
-        if let copyTime = arrivals.duplicate {
-            queue.schedule(.deliver(host: target, packet: hold(copy packet)), at: first)
-            queue.schedule(.deliver(host: target, packet: hold(packet)), at: copyTime)
-        } else {
-            queue.schedule(.deliver(host: target, packet: hold(packet)), at: first)
-        }
-    }
-
-    /// Parks a packet until its delivery event runs.
-    private mutating func hold(_ packet: consuming IPPacket) -> Int {
-        while !holes.isEmpty {
-            let hole = holes.removeLast()
-            if hole < delivered.count && delivered[hole] {
-                inFlight[hole] = packet
-                delivered[hole] = false
-                return hole
-            }
-        }
-        inFlight.append(packet)
-        delivered.append(false)
-        return inFlight.count - 1
+        if arrivals.first == nil { packetsDropped += 1 }
+        return (target, arrivals)
     }
 
     private mutating func takeInFlight(_ slot: Int) -> IPPacket {
         guard slot == inFlight.count - 1 else {
-            delivered[slot] = true
             holes.append(slot)
             return inFlight[slot]
         }
         let packet = inFlight.removeLast()
-        delivered.removeLast()
-        while delivered.last == true {
-            inFlight.removeLast()
-            delivered.removeLast()
-        }
+        trimHoles()
         return packet
+    }
+
+    /// Drops holes at the end of the store, so that it shrinks back as packets arrive.
+    private mutating func trimHoles() {
+        while !holes.isEmpty, let k = holes.firstIndex(of: inFlight.count - 1) {
+            holes.swapAt(k, holes.count - 1)
+            holes.removeLast()
+            inFlight.removeLast()
+        }
     }
 }
