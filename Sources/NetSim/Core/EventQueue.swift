@@ -26,10 +26,17 @@ public struct EventQueue<Payload> {
     public mutating func schedule(_ payload: consuming Payload, at time: Instant) {
         let entry = Entry(at: time, order: scheduled, payload: payload)
         scheduled &+= 1
-        if used < heap.count { heap[used] = entry } else { heap.append(entry) }
+        let slot = used
         used += 1
-        let last = used - 1
-        if last > 0 { heap.withUnsafeMutableBufferPointer { Self.siftUp($0, from: last) } }
+        if slot == heap.count {
+            heap.append(entry)
+            if slot > 0 { heap.withUnsafeMutableBufferPointer { Self.siftUp($0, from: slot) } }
+        } else {
+            heap.withUnsafeMutableBufferPointer {
+                $0[slot] = entry
+                Self.siftUp($0, from: slot)
+            }
+        }
     }
 
     /// Removes and returns the earliest event (the first scheduled among equals).

@@ -67,13 +67,18 @@ public struct LinkChannel: Sendable {
     public var usesLength: Bool { impairments.bitsPerSecond != nil }
 
     /// Sends `bytes` at `now` and says when the copies arrive.
+    @inline(__always)
     public mutating func transmit(bytes: Int, now: Instant, random: inout SeededRandom) -> Arrivals {
         if let delay = plainDelay {
-            // What the general path below gives when nothing but the delay applies.
+            // What `transmitImpaired` gives when nothing but the delay applies.
             let arrival = max(Instant(nanoseconds: now.nanoseconds + delay), lastInOrderArrival)
             lastInOrderArrival = arrival
             return Arrivals(first: arrival)
         }
+        return transmitImpaired(bytes: bytes, now: now, random: &random)
+    }
+
+    private mutating func transmitImpaired(bytes: Int, now: Instant, random: inout SeededRandom) -> Arrivals {
         let imp = impairments
         var departure = now
         if let rate = imp.bitsPerSecond, rate > 0 {

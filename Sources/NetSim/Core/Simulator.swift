@@ -265,7 +265,7 @@ public struct Simulator<Stack: SimulatedStack> {
             precondition(c.slot == inFlight.count)
             inFlight.append(inFlight[c.of])
         }
-        trimHoles()
+        if !holes.isEmpty { trimHoles() }
     }
 
     /// Where packet i of `packetScratch` goes: the receiving host and when its copies arrive (none: lost), or
@@ -307,13 +307,13 @@ public struct Simulator<Stack: SimulatedStack> {
             return inFlight[slot]
         }
         let packet = inFlight.removeLast()
-        trimHoles()
+        if !holes.isEmpty { trimHoles() }
         return packet
     }
 
     /// Drops holes at the end of the store, so that it shrinks back as packets arrive.
     private mutating func trimHoles() {
-        while !holes.isEmpty, let k = holes.firstIndex(of: inFlight.count - 1) {
+        while let k = holes.firstIndex(of: inFlight.count - 1) {
             holes.swapAt(k, holes.count - 1)
             holes.removeLast()
             inFlight.removeLast()
