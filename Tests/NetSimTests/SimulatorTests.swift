@@ -68,6 +68,23 @@ import Testing
         #expect(sim.transitions.map(\.time) == [Instant(nanoseconds: 6_000), Instant(nanoseconds: 6_000)])
     }
 
+    @Test func duplicatesSentWhileOthersAreInFlightAreEachDeliveredOnce() {
+        var sim = Simulator<LoopbackToyStack>(seed: 1)
+        let host = sim.addHost(
+            name: "h", addresses: [.v4(.loopback)], stack: LoopbackToyStack(refusals: 0),
+            loopback: LinkImpairments(delay: .microseconds(6), duplication: 1))
+        // The line is sent on the first SYN copy, while the second is still in flight; the toy echoes each copy
+        // of the line to the client, which prints what it typed and each echo.
+        sim.install(
+            TelnetClient<LoopbackToyStack>(remote: Endpoint(.v4(.loopback), 50000), lines: ["a"], closeWhenDone: false),
+            on: host)
+        _ = sim.run()
+        #expect(sim.packetsSent == 2)
+        #expect(sim.transitions.count == 2)
+        #expect(sim.story.filter { $0.text == "a" }.count == 3)
+        #expect(sim.story.filter { $0.text == "a" }.map(\.time.nanoseconds) == [6_000, 12_000, 12_000])
+    }
+
     @Test func aLostPacketIsNeverDelivered() {
         var sim = Simulator<LoopbackToyStack>(seed: 1)
         let host = sim.addHost(

@@ -233,39 +233,43 @@ public struct Simulator<Stack: SimulatedStack> {
         // Nothing in flight: the buffer becomes the in-flight store as it is (slot i holds packet i) and the
         // store's empty buffer goes back to the stack for its next packets, so no packet is moved or copied.
         let handOver = inFlight.isEmpty
-        var copies: [(of: Int, slot: Int)] = []
+        // Packets whose duplicates get the slots after the buffer's, once it is the store.
+        var duplicated: [Int] = []
         for i in 0..<n {
-            let slot: Int
-            if handOver {
-                slot = i
-            } else if let hole = holes.popLast() {
-                slot = hole
-                inFlight[hole] = packetScratch[i]
-            } else {
-                slot = inFlight.count
-                inFlight.append(packetScratch[i])
-            }
+            let slot = handOver ? i : park(packetScratch[i])
             guard let (target, arrivals) = route(scratch: i, from: h), let first = arrivals.first else {
                 holes.append(slot)
                 continue
             }
             queue.schedule(.deliver(host: target, packet: slot), at: first)
             if let copyTime = arrivals.duplicate {
-                let copySlot = (handOver ? n : inFlight.count) + copies.count
+                let copySlot: Int
+                if handOver {
+                    copySlot = n + duplicated.count
+                    duplicated.append(i)
+                } else {
+                    copySlot = park(packetScratch[i])
+                }
                 queue.schedule(.deliver(host: target, packet: copySlot), at: copyTime)
-                copies.append((slot, copySlot))
             }
         }
         if handOver {
             swap(&inFlight, &packetScratch)
+            for i in duplicated { inFlight.append(inFlight[i]) }
         } else {
             packetScratch.removeAll(keepingCapacity: true)
         }
-        for c in copies {
-            precondition(c.slot == inFlight.count)
-            inFlight.append(inFlight[c.of])
-        }
         if !holes.isEmpty { trimHoles() }
+    }
+
+    /// Puts a packet in a free slot of the store: a hole, or a new slot at the end.
+    private mutating func park(_ packet: IPPacket) -> Int {
+        if let hole = holes.popLast() {
+            inFlight[hole] = packet
+            return hole
+        }
+        inFlight.append(packet)
+        return inFlight.count - 1
     }
 
     /// Where packet i of `packetScratch` goes: the receiving host and when its copies arrive (none: lost), or
