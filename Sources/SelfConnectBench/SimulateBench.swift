@@ -9,6 +9,17 @@ import Glibc
 /// off) against this machine's kernel (a bounded loop of real connect() calls to a closed loopback port).
 enum SimulateBench {
     static func run() {
+        // SELFCONNECT_SIMULATE_RUNS=N: only N seed-scenario runs, no live loop and no timing (fixed work for
+        // profiling under callgrind); prints the refused attempts simulated.
+        if let text = getenv("SELFCONNECT_SIMULATE_RUNS"), let runs = Int(String(cString: text)) {
+            var refused = 0
+            for seed in 1...UInt64(max(runs, 1)) {
+                refused += SimulationEngine.run(
+                    SimulationOptions(personality: personality, seed: seed, record: false)).refusedAttempts
+            }
+            print("{\"bench\":\"simulate-fixed\",\"runs\":\(runs),\"refused\":\(refused)}")
+            return
+        }
         let live = liveRefusedPerSecond()
         let simulated = simulatedRefusedPerSecond()
         let ratio = live > 0 ? simulated / live : 0

@@ -38,6 +38,65 @@ import Testing
         #expect(sim.transitions.first?.time == Instant(nanoseconds: 118_000))
     }
 
+    @Test func aCopiedSimulatorKeepsItsOwnApplications() {
+        var sim = Simulator<LoopbackToyStack>(seed: 1)
+        let host = sim.addHost(name: "h", addresses: [.v4(.loopback)], stack: LoopbackToyStack(refusals: 3))
+        let app = sim.install(TelnetClient<LoopbackToyStack>(remote: Endpoint(.v4(.loopback), 50000)), on: host)
+        let untouched = sim
+        _ = sim.run()
+        #expect(sim.application(app, as: TelnetClient<LoopbackToyStack>.self)!.attempts.count == 4)
+        // The copy was taken before the run: its client has not started, and it can run on its own.
+        #expect(untouched.application(app, as: TelnetClient<LoopbackToyStack>.self)!.attempts.isEmpty)
+        var second = untouched
+        _ = second.run()
+        #expect(second.application(app, as: TelnetClient<LoopbackToyStack>.self)!.attempts.count == 4)
+        #expect(second.story.map(\.text) == sim.story.map(\.text))
+    }
+
+    @Test func aDuplicatedPacketIsDeliveredTwice() {
+        var sim = Simulator<LoopbackToyStack>(seed: 1)
+        let host = sim.addHost(
+            name: "h", addresses: [.v4(.loopback)], stack: LoopbackToyStack(refusals: 0),
+            loopback: LinkImpairments(delay: .microseconds(6), duplication: 1))
+        // The client keeps its socket open, so the toy can hand it both copies.
+        sim.install(
+            TelnetClient<LoopbackToyStack>(remote: Endpoint(.v4(.loopback), 50000), lines: [], closeWhenDone: false),
+            on: host)
+        _ = sim.run()
+        // The toy records one transition per SYN it is handed: both copies arrived, 6 µs after the one send.
+        #expect(sim.packetsSent == 1)
+        #expect(sim.transitions.map(\.time) == [Instant(nanoseconds: 6_000), Instant(nanoseconds: 6_000)])
+    }
+
+    @Test func duplicatesSentWhileOthersAreInFlightAreEachDeliveredOnce() {
+        var sim = Simulator<LoopbackToyStack>(seed: 1)
+        let host = sim.addHost(
+            name: "h", addresses: [.v4(.loopback)], stack: LoopbackToyStack(refusals: 0),
+            loopback: LinkImpairments(delay: .microseconds(6), duplication: 1))
+        // The line is sent on the first SYN copy, while the second is still in flight; the toy echoes each copy
+        // of the line to the client, which prints what it typed and each echo.
+        sim.install(
+            TelnetClient<LoopbackToyStack>(remote: Endpoint(.v4(.loopback), 50000), lines: ["a"], closeWhenDone: false),
+            on: host)
+        _ = sim.run()
+        #expect(sim.packetsSent == 2)
+        #expect(sim.transitions.count == 2)
+        #expect(sim.story.filter { $0.text == "a" }.count == 3)
+        #expect(sim.story.filter { $0.text == "a" }.map(\.time.nanoseconds) == [6_000, 12_000, 12_000])
+    }
+
+    @Test func aLostPacketIsNeverDelivered() {
+        var sim = Simulator<LoopbackToyStack>(seed: 1)
+        let host = sim.addHost(
+            name: "h", addresses: [.v4(.loopback)], stack: LoopbackToyStack(refusals: 0),
+            loopback: LinkImpairments(delay: .microseconds(6), loss: 1))
+        sim.install(TelnetClient<LoopbackToyStack>(remote: Endpoint(.v4(.loopback), 50000), lines: []), on: host)
+        #expect(sim.run() == .quiescent)
+        #expect(sim.packetsSent == 1)
+        #expect(sim.packetsDropped == 1)
+        #expect(sim.transitions.isEmpty)
+    }
+
     @Test func maxAttemptsStopsTheLoop() {
         var sim = Simulator<LoopbackToyStack>(seed: 1)
         let host = sim.addHost(name: "h", addresses: [.v4(.loopback)], stack: LoopbackToyStack(refusals: 100))

@@ -1,24 +1,35 @@
 import TCPStack
 
+/// A story line as the simulator keeps it while running: the host by index, named only when the story is read.
+struct StoryEntry: Sendable {
+    var time: Instant
+    var host: Int
+    var text: String
+}
+
 /// What an application may do besides calling its stack: print a story line, ask to be woken, stop the run.
-/// The simulator keeps one and resets it before each call, so a step that prints does not allocate.
+/// The simulator keeps one for the whole run: printed lines go straight into its story, and the rest is reset
+/// before each call, so a step allocates nothing of its own.
 public struct AppIO: Sendable {
     public private(set) var now: Instant
-    var lines: [String] = []
+    /// The host of the application being called.
+    var host = 0
+    /// Every line printed so far, in order.
+    var story: [StoryEntry] = []
     var wakeAfter: Duration?
     var stopRequested = false
 
     init(now: Instant) { self.now = now }
 
-    mutating func reset(now: Instant) {
+    mutating func reset(now: Instant, host: Int) {
         self.now = now
-        lines.removeAll(keepingCapacity: true)
+        self.host = host
         wakeAfter = nil
         stopRequested = false
     }
 
     /// A line of the user-visible story (what the program would print on its terminal).
-    public mutating func print(_ line: String) { lines.append(line) }
+    public mutating func print(_ line: String) { story.append(StoryEntry(time: now, host: host, text: line)) }
 
     /// Calls `wake` after `delay` of virtual time.
     public mutating func wake(after delay: Duration) { wakeAfter = delay }

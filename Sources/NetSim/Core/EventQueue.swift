@@ -7,57 +7,86 @@ public struct EventQueue<Payload> {
         var at: Instant
         var order: UInt64
         var payload: Payload
-
-        func precedes(_ other: Entry) -> Bool {
-            at != other.at ? at < other.at : order < other.order
-        }
     }
 
     private var heap: [Entry] = []
+    /// Entries in use. With plain-value payloads the slots past it are kept for later events, so the queue
+    /// neither grows nor shrinks its array per event; other payloads are removed, to release them.
+    private var used = 0
     private var scheduled: UInt64 = 0
 
     public init() {}
 
-    public var count: Int { heap.count }
-    public var isEmpty: Bool { heap.isEmpty }
+    public var count: Int { used }
+    public var isEmpty: Bool { used == 0 }
 
     /// When the earliest event is due.
-    public var nextTime: Instant? { heap.first?.at }
+    public var nextTime: Instant? { used == 0 ? nil : heap[0].at }
 
-    public mutating func schedule(_ payload: Payload, at time: Instant) {
-        heap.append(Entry(at: time, order: scheduled, payload: payload))
+    public mutating func schedule(_ payload: consuming Payload, at time: Instant) {
+        let entry = Entry(at: time, order: scheduled, payload: payload)
         scheduled &+= 1
-        siftUp(heap.count - 1)
+        let slot = used
+        used += 1
+        if slot == heap.count {
+            heap.append(entry)
+            if slot > 0 { heap.withUnsafeMutableBufferPointer { Self.siftUp($0, from: slot) } }
+        } else {
+            heap.withUnsafeMutableBufferPointer {
+                $0[slot] = entry
+                Self.siftUp($0, from: slot)
+            }
+        }
     }
 
     /// Removes and returns the earliest event (the first scheduled among equals).
     public mutating func popNext() -> (at: Instant, payload: Payload)? {
-        guard !heap.isEmpty else { return nil }
-        heap.swapAt(0, heap.count - 1)
+        guard used > 0 else { return nil }
+        used -= 1
+        let n = used
+        if _isPOD(Entry.self) {
+            let top = heap.withUnsafeMutableBufferPointer { heap in
+                let top = heap[0]
+                if n > 0 {
+                    heap[0] = heap[n]
+                    Self.siftDown(UnsafeMutableBufferPointer(rebasing: heap[..<n]), from: 0)
+                }
+                return top
+            }
+            return (top.at, top.payload)
+        }
+        if n > 0 { heap.swapAt(0, n) }
         let top = heap.removeLast()
-        if !heap.isEmpty { siftDown(0) }
+        if n > 1 { heap.withUnsafeMutableBufferPointer { Self.siftDown($0, from: 0) } }
         return (top.at, top.payload)
     }
 
-    private mutating func siftUp(_ index: Int) {
+    /// Compares in place: copying entries out to compare them would copy their payloads.
+    private static func precedes(_ heap: UnsafeMutableBufferPointer<Entry>, _ i: Int, _ j: Int) -> Bool {
+        let a = heap[i].at.nanoseconds, b = heap[j].at.nanoseconds
+        return a != b ? a < b : heap[i].order < heap[j].order
+    }
+
+    // The sifts swap through a buffer pointer: one uniqueness check per operation instead of one per swap.
+    private static func siftUp(_ heap: UnsafeMutableBufferPointer<Entry>, from index: Int) {
         var child = index
         while child > 0 {
             let parent = (child - 1) / 2
-            guard heap[child].precedes(heap[parent]) else { return }
+            guard precedes(heap, child, parent) else { return }
             heap.swapAt(child, parent)
             child = parent
         }
     }
 
-    private mutating func siftDown(_ index: Int) {
+    private static func siftDown(_ heap: UnsafeMutableBufferPointer<Entry>, from index: Int) {
         var parent = index
         let n = heap.count
         while true {
             let left = 2 * parent + 1
             guard left < n else { return }
             var best = left
-            if left + 1 < n, heap[left + 1].precedes(heap[left]) { best = left + 1 }
-            guard heap[best].precedes(heap[parent]) else { return }
+            if left + 1 < n, precedes(heap, left + 1, left) { best = left + 1 }
+            guard precedes(heap, best, parent) else { return }
             heap.swapAt(best, parent)
             parent = best
         }

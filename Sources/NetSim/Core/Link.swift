@@ -43,14 +43,42 @@ public struct Arrivals: Hashable, Sendable {
 
 /// One direction of a link: a queue that serializes packets at the link rate, then delays them.
 public struct LinkChannel: Sendable {
-    public var impairments: LinkImpairments
+    public var impairments: LinkImpairments {
+        didSet { plainDelay = Self.plainDelay(of: impairments) }
+    }
     private var busyUntil = Instant.zero
     private var lastInOrderArrival = Instant.zero
+    /// The delay in nanoseconds when the link only delays (the loopback device): no draws and no arithmetic on
+    /// `Duration`, which is slow, on that path.
+    private var plainDelay: Int64?
 
-    public init(_ impairments: LinkImpairments) { self.impairments = impairments }
+    public init(_ impairments: LinkImpairments) {
+        self.impairments = impairments
+        plainDelay = Self.plainDelay(of: impairments)
+    }
+
+    private static func plainDelay(of imp: LinkImpairments) -> Int64? {
+        let impaired = imp.bitsPerSecond != nil || imp.loss > 0 || imp.jitter > .zero || imp.reordering > 0
+            || imp.duplication > 0
+        return impaired ? nil : imp.delay.nanosecondsValue
+    }
+
+    /// Whether `transmit` needs the packet's length (only a rate-limited link does).
+    public var usesLength: Bool { impairments.bitsPerSecond != nil }
 
     /// Sends `bytes` at `now` and says when the copies arrive.
+    @inline(__always)
     public mutating func transmit(bytes: Int, now: Instant, random: inout SeededRandom) -> Arrivals {
+        if let delay = plainDelay {
+            // What `transmitImpaired` gives when nothing but the delay applies.
+            let arrival = max(Instant(nanoseconds: now.nanoseconds + delay), lastInOrderArrival)
+            lastInOrderArrival = arrival
+            return Arrivals(first: arrival)
+        }
+        return transmitImpaired(bytes: bytes, now: now, random: &random)
+    }
+
+    private mutating func transmitImpaired(bytes: Int, now: Instant, random: inout SeededRandom) -> Arrivals {
         let imp = impairments
         var departure = now
         if let rate = imp.bitsPerSecond, rate > 0 {

@@ -38,7 +38,8 @@ public struct Simulator<Stack: SimulatedStack> {
         var name: String
     }
 
-    /// Small on purpose: packets in flight wait in `inFlight`, and the heap moves only their index.
+    /// Small on purpose (a packet would make the heap move hundreds of bytes per swap): a packet in flight waits
+    /// in `inFlight`, and its event holds the slot.
     private enum Event {
         case deliver(host: Int, packet: Int)
         case timer(host: Int)
@@ -61,15 +62,21 @@ public struct Simulator<Stack: SimulatedStack> {
         stacks.indices.map { Host(name: hostNames[$0], addresses: hostAddresses[$0], stack: stacks[$0]) }
     }
     private var links: [WireLink] = []
-    private var apps: [any SimApplication<Stack>] = []
-    private var appHosts: [Int] = []
+    private var apps: [InstalledApp<Stack>] = []
     private var queue = EventQueue<Event>()
-    private var inFlight: [IPPacket?] = []
-    private var freeFlightSlots: [Int] = []
+    /// Packets in flight, by slot. A packet delivered from the last slot moves out; one delivered from another
+    /// slot is copied out and its slot becomes a hole, reused by later packets or dropped once the slots after it
+    /// are gone (the last slot is never a hole). With one packet in flight at a time, as on a loopback, packets
+    /// are never copied: see `transmitScratch`.
+    private var inFlight: [IPPacket] = []
+    private var holes: [Int] = []
     // Buffers reused by `settle`, so a quiet step allocates nothing.
     private var packetScratch: [IPPacket] = []
     private var eventScratch: [AppEvent<Stack.Socket>] = []
+    /// Handed to every application call; it also collects the story.
     private var io = AppIO(now: .zero)
+    /// The last wake-up delay asked for, in nanoseconds (apps ask for the same few delays again and again).
+    private var wakeDelay: (delay: Duration, nanoseconds: Int64) = (.zero, 0)
     /// The one generator behind every impairment; fork it to seed the hosts' stacks.
     public var random: SeededRandom
 
@@ -79,7 +86,13 @@ public struct Simulator<Stack: SimulatedStack> {
     public var recordTransitions = true
     public private(set) var captures: [CapturedPacket] = []
     public private(set) var transitions: [TransitionRecord] = []
-    public private(set) var story: [StoryLine] = []
+    /// Every line the applications printed, in order.
+    public var story: [StoryLine] {
+        io.story.map { StoryLine(time: $0.time, host: hostNames[$0.host], text: $0.text) }
+    }
+    /// The story with hosts by index, and the names of the hosts.
+    var storyEntries: [StoryEntry] { io.story }
+    var names: [String] { hostNames }
     public private(set) var packetsSent = 0
     public private(set) var packetsDropped = 0
     public private(set) var eventsRun = 0
@@ -113,14 +126,13 @@ public struct Simulator<Stack: SimulatedStack> {
     public mutating func install(
         _ app: some SimApplication<Stack>, on host: HostHandle, at time: Instant = .zero
     ) -> AppHandle {
-        apps.append(app)
-        appHosts.append(host.index)
+        apps.append(InstalledApp(app, host: host.index))
         queue.schedule(.start(app: apps.count - 1), at: time)
         return AppHandle(index: apps.count - 1)
     }
 
     public func application<A: SimApplication<Stack>>(_ handle: AppHandle, as type: A.Type) -> A? {
-        apps[handle.index] as? A
+        apps[handle.index].value as? A
     }
 
     public func host(_ handle: HostHandle) -> Host {
@@ -144,10 +156,7 @@ public struct Simulator<Stack: SimulatedStack> {
             eventsRun += 1
             switch event {
             case .deliver(let h, let slot):
-                let packet = inFlight[slot]!
-                inFlight[slot] = nil
-                freeFlightSlots.append(slot)
-                stacks[h].receive(packet, now: time)
+                stacks[h].receive(takeInFlight(slot), now: time)
                 settle(h)
             case .timer(let h):
                 // A timer superseded by an earlier one is stale; an early advance is harmless.
@@ -156,16 +165,16 @@ public struct Simulator<Stack: SimulatedStack> {
                 stacks[h].advance(now: time)
                 settle(h)
             case .start(let a):
-                let h = appHosts[a]
-                io.reset(now: time)
+                let h = apps[a].host
+                io.reset(now: time, host: h)
                 apps[a].start(stack: &stacks[h], io: &io)
-                finish(app: a, host: h)
+                finish(app: a)
                 settle(h)
             case .wake(let a):
-                let h = appHosts[a]
-                io.reset(now: time)
+                let h = apps[a].host
+                io.reset(now: time, host: h)
                 apps[a].wake(stack: &stacks[h], io: &io)
-                finish(app: a, host: h)
+                finish(app: a)
                 settle(h)
             }
         }
@@ -175,36 +184,26 @@ public struct Simulator<Stack: SimulatedStack> {
     /// Moves everything a host's stack produced onward until it has nothing more to say.
     private mutating func settle(_ h: Int) {
         while true {
-            var packets = packetScratch
-            packetScratch = []
-            stacks[h].drainPackets(into: &packets)
-            for packet in packets { transmit(packet, from: h) }
-            packets.removeAll(keepingCapacity: true)
-            packetScratch = packets
-            let changes = stacks[h].drainTransitions()
+            stacks[h].drainPackets(into: &packetScratch)
+            if !packetScratch.isEmpty { transmitScratch(from: h) }
+            // Not recording, the stacks were made not to keep transitions either (StackFactory's `record`).
             if recordTransitions {
-                for var change in changes {
+                for var change in stacks[h].drainTransitions() {
                     if change.host.isEmpty { change.host = hostNames[h] }
                     if change.time == .zero { change.time = now }
                     transitions.append(change)
                 }
             }
-            var events = eventScratch
-            eventScratch = []
-            stacks[h].drainEvents(into: &events)
-            if events.isEmpty {
-                eventScratch = events
-                break
-            }
-            for event in events {
-                for a in appHosts.indices where appHosts[a] == h {
-                    io.reset(now: now)
+            stacks[h].drainEvents(into: &eventScratch)
+            if eventScratch.isEmpty { break }
+            if eventScratch.count > 1 { eventScratch.reverse() }
+            while let event = eventScratch.popLast() {
+                for a in apps.indices where apps[a].host == h {
+                    io.reset(now: now, host: h)
                     apps[a].handle(event, stack: &stacks[h], io: &io)
-                    finish(app: a, host: h)
+                    finish(app: a)
                 }
             }
-            events.removeAll(keepingCapacity: true)
-            eventScratch = events
         }
         if let deadline = Self.deadline(&stacks[h]) {
             let due = max(deadline, now)
@@ -218,28 +217,81 @@ public struct Simulator<Stack: SimulatedStack> {
     /// Reads the deadline through an inout access: a plain read of `stacks[h]` copies the whole stack.
     private static func deadline(_ stack: inout Stack) -> Instant? { stack.nextDeadline }
 
-    private mutating func finish(app a: Int, host h: Int) {
-        for line in io.lines { story.append(StoryLine(time: now, host: hostNames[h], text: line)) }
-        if let delay = io.wakeAfter { queue.schedule(.wake(app: a), at: now + delay) }
+    /// Acts on what an application asked for during the call just made.
+    private mutating func finish(app a: Int) {
+        if let delay = io.wakeAfter {
+            if delay != wakeDelay.delay { wakeDelay = (delay, delay.nanosecondsValue) }
+            queue.schedule(.wake(app: a), at: Instant(nanoseconds: now.nanoseconds + wakeDelay.nanoseconds))
+        }
         if io.stopRequested { stopRequested = true }
     }
 
-    /// Routes a packet: to the sender's own loopback device, or over the link to the host that owns the address.
-    private mutating func transmit(_ packet: IPPacket, from h: Int) {
+    /// Sends what a host's stack just produced (in `packetScratch`, which it leaves empty): routes each packet
+    /// and schedules its delivery, in order.
+    private mutating func transmitScratch(from h: Int) {
+        let n = packetScratch.count
+        // Nothing in flight: the buffer becomes the in-flight store as it is (slot i holds packet i) and the
+        // store's empty buffer goes back to the stack for its next packets, so no packet is moved or copied.
+        let handOver = inFlight.isEmpty
+        // Packets whose duplicates get the slots after the buffer's, once it is the store.
+        var duplicated: [Int] = []
+        for i in 0..<n {
+            let slot = handOver ? i : park(packetScratch[i])
+            guard let (target, arrivals) = route(scratch: i, from: h), let first = arrivals.first else {
+                holes.append(slot)
+                continue
+            }
+            queue.schedule(.deliver(host: target, packet: slot), at: first)
+            if let copyTime = arrivals.duplicate {
+                let copySlot: Int
+                if handOver {
+                    copySlot = n + duplicated.count
+                    duplicated.append(i)
+                } else {
+                    copySlot = park(packetScratch[i])
+                }
+                queue.schedule(.deliver(host: target, packet: copySlot), at: copyTime)
+            }
+        }
+        if handOver {
+            swap(&inFlight, &packetScratch)
+            for i in duplicated { inFlight.append(inFlight[i]) }
+        } else {
+            packetScratch.removeAll(keepingCapacity: true)
+        }
+        if !holes.isEmpty { trimHoles() }
+    }
+
+    /// Puts a packet in a free slot of the store: a hole, or a new slot at the end.
+    private mutating func park(_ packet: IPPacket) -> Int {
+        if let hole = holes.popLast() {
+            inFlight[hole] = packet
+            return hole
+        }
+        inFlight.append(packet)
+        return inFlight.count - 1
+    }
+
+    /// Where packet i of `packetScratch` goes: the receiving host and when its copies arrive (none: lost), or
+    /// nil when no host owns the address. The taps record it here.
+    private mutating func route(scratch i: Int, from h: Int) -> (target: Int, arrivals: Arrivals)? {
         packetsSent += 1
-        let destination = packet.ip.destination
-        let arrivals: Arrivals
+        let destination = packetScratch[i].ip.destination
         let target: Int
+        let arrivals: Arrivals
         if destination.isLoopback || hostAddresses[h].contains(destination) {
             target = h
-            if recordPackets { captures.append(CapturedPacket(time: now, interface: "lo", packet: packet)) }
-            arrivals = loopbacks[h].transmit(bytes: packet.simulatedLength, now: now, random: &random)
+            if recordPackets { captures.append(CapturedPacket(time: now, interface: "lo", packet: packetScratch[i])) }
+            let bytes = loopbacks[h].usesLength ? packetScratch[i].simulatedLength : 0
+            arrivals = loopbacks[h].transmit(bytes: bytes, now: now, random: &random)
         } else if let t = hostAddresses.firstIndex(where: { $0.contains(destination) }),
             let l = links.firstIndex(where: { ($0.a == h && $0.b == t) || ($0.a == t && $0.b == h) })
         {
             target = t
-            if recordPackets { captures.append(CapturedPacket(time: now, interface: links[l].name, packet: packet)) }
-            let bytes = packet.simulatedLength
+            if recordPackets {
+                captures.append(CapturedPacket(time: now, interface: links[l].name, packet: packetScratch[i]))
+            }
+            let bytes = packetScratch[i].simulatedLength
             if links[l].a == h {
                 arrivals = links[l].aToB.transmit(bytes: bytes, now: now, random: &random)
             } else {
@@ -247,23 +299,28 @@ public struct Simulator<Stack: SimulatedStack> {
             }
         } else {
             packetsDropped += 1  // no route to host
-            return
+            return nil
         }
-        if let first = arrivals.first {
-            queue.schedule(.deliver(host: target, packet: hold(packet)), at: first)
-        } else {
-            packetsDropped += 1
-        }
-        if let copy = arrivals.duplicate { queue.schedule(.deliver(host: target, packet: hold(packet)), at: copy) }
+        if arrivals.first == nil { packetsDropped += 1 }
+        return (target, arrivals)
     }
 
-    /// Parks a packet until its delivery event runs.
-    private mutating func hold(_ packet: IPPacket) -> Int {
-        if let slot = freeFlightSlots.popLast() {
-            inFlight[slot] = packet
-            return slot
+    private mutating func takeInFlight(_ slot: Int) -> IPPacket {
+        guard slot == inFlight.count - 1 else {
+            holes.append(slot)
+            return inFlight[slot]
         }
-        inFlight.append(packet)
-        return inFlight.count - 1
+        let packet = inFlight.removeLast()
+        if !holes.isEmpty { trimHoles() }
+        return packet
+    }
+
+    /// Drops holes at the end of the store, so that it shrinks back as packets arrive.
+    private mutating func trimHoles() {
+        while let k = holes.firstIndex(of: inFlight.count - 1) {
+            holes.swapAt(k, holes.count - 1)
+            holes.removeLast()
+            inFlight.removeLast()
+        }
     }
 }

@@ -33,7 +33,11 @@ public struct EngineStack: SimulatedStack {
 
     public mutating func drainEvents(into sink: inout [AppEvent<SocketID>]) {
         host.drainEvents(into: &engineEvents)
-        for e in engineEvents {
+        if engineEvents.isEmpty { return }
+        // Popped from the back (after a reverse when there are several), which leaves the buffer empty with its
+        // capacity: removeAll(keepingCapacity:) goes through replaceSubrange and costs more than the events.
+        if engineEvents.count > 1 { engineEvents.reverse() }
+        while let e = engineEvents.popLast() {
             switch e {
             case .connected(let s): sink.append(.connected(s))
             case .refused(let s): sink.append(.failed(s, .connectionRefused))
@@ -45,11 +49,12 @@ public struct EngineStack: SimulatedStack {
             case .closed: break
             }
         }
-        engineEvents.removeAll(keepingCapacity: true)
     }
 
     public mutating func drainTransitions() -> [TransitionRecord] {
-        host.takeTransitions().map { t in
+        // Not tracing, the engine keeps none: skip the call on the hot path.
+        guard host.isTracing else { return [] }
+        return host.takeTransitions().map { t in
             TransitionRecord(
                 time: .zero, host: "", socket: name(t.socket), from: t.from, to: t.to,
                 cause: describe(t.cause, socket: t.socket), rfc: t.rfc, linux: t.linux)
@@ -58,12 +63,27 @@ public struct EngineStack: SimulatedStack {
 
     public mutating func socket(_ family: AddressFamily) throws(SocketError) -> SocketID {
         let s = host.socket()
-        // TCP_NODELAY: Linux's loopback hands our ACK back within the same softirq, before the writer runs again;
-        // this simulator's takes 6 µs, and its apps answer in the same instant, so Nagle would hold lines Linux
-        // never holds (RFC 1122 §4.2.3.4 lets the application turn it off). A fresh socket sends nothing here.
-        try? host.setNoDelay(s, true, now: .zero)
         highestSocket = max(highestSocket, s.rawValue)
+        track(s, noDelay: false)
         return s
+    }
+
+    // TCP_NODELAY on every socket: Linux's loopback hands our ACK back within the same softirq, before the writer
+    // runs again; this simulator's takes 6 µs, and its apps answer in the same instant, so Nagle would hold lines
+    // Linux never holds (RFC 1122 §4.2.3.4 lets the application turn it off). Nagle only holds data, so the option
+    // is set just before a socket first sends or listens (its connections inherit it), not on each of the retry
+    // loop's sockets, which never send any.
+    private var noDelay: [Bool] = []
+
+    private mutating func track(_ s: SocketID, noDelay on: Bool) {
+        while noDelay.count <= s.rawValue { noDelay.append(false) }
+        noDelay[s.rawValue] = on
+    }
+
+    private mutating func setNoDelay(_ s: SocketID, now: Instant) {
+        guard s.rawValue >= 0, s.rawValue < noDelay.count, !noDelay[s.rawValue] else { return }
+        try? host.setNoDelay(s, true, now: now)
+        noDelay[s.rawValue] = true
     }
 
     public mutating func bind(_ socket: SocketID, to local: Endpoint) throws(SocketError) {
@@ -71,6 +91,7 @@ public struct EngineStack: SimulatedStack {
     }
 
     public mutating func listen(_ socket: SocketID, backlog: Int) throws(SocketError) {
+        setNoDelay(socket, now: .zero)
         try host.listen(socket, backlog: backlog)
     }
 
@@ -82,14 +103,16 @@ public struct EngineStack: SimulatedStack {
         do {
             let s = try host.accept(listener)
             highestSocket = max(highestSocket, s.rawValue)
-                return s
+            track(s, noDelay: true)  // inherited from the listener
+            return s
         } catch .wouldBlock {
             return nil
         }
     }
 
     public mutating func send(_ socket: SocketID, _ bytes: [UInt8], now: Instant) throws(SocketError) -> Int {
-        try host.send(socket, bytes, now: now)
+        setNoDelay(socket, now: now)
+        return try host.send(socket, bytes, now: now)
     }
 
     public mutating func read(_ socket: SocketID, maxBytes: Int, now: Instant) throws(SocketError) -> [UInt8] {

@@ -12,7 +12,11 @@ public struct SimulationReport: Sendable {
     }
 
     public var options: SimulationOptions
-    public var story: [StoryLine]
+    /// What the applications printed, in order.
+    public var story: [StoryLine] { storyLines.map { StoryLine(time: $0.time, host: hostNames[$0.host], text: $0.text) } }
+    /// The story as the simulator kept it (hosts by index): most runs never print it, so it is named on demand.
+    var storyLines: [StoryEntry]
+    var hostNames: [String]
     /// Every packet of the run (empty when not recording).
     public var captures: [CapturedPacket]
     /// The packets worth showing: the last refused attempt and the connection that succeeded.
@@ -29,7 +33,11 @@ public struct SimulationReport: Sendable {
     public var packetsSent: Int
     public var reachability: String
 
-    public var refusedAttempts: Int { attempts.filter { $0.result == .connectionRefused }.count }
+    public var refusedAttempts: Int {
+        var n = 0
+        for a in attempts where a.result == .connectionRefused { n += 1 }
+        return n
+    }
     public var isSelfConnect: Bool { connection.map { $0.local == $0.remote } ?? false }
 
     /// The one-line summary under the story.
