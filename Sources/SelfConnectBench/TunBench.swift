@@ -14,11 +14,10 @@ enum TunBench {
     /// 256 MiB each way; SELFCONNECT_TUN_MIB overrides it (a shorter run for profiling).
     static let bytes = (ProcessInfo.processInfo.environment["SELFCONNECT_TUN_MIB"].flatMap { Int($0) } ?? 256) << 20
 
-    /// Linux 6 with a 256 KiB send buffer and the initial-window flight cap (RFC 6928; congestion control will
-    /// replace it) lifted to 1000 segments, so the send buffer and the peer's window bound the flight. The kernel
-    /// autotunes its buffers and the engine does not; it trims its buffers by copying, so larger ones cost more
-    /// than they gain (a 2 MiB receive buffer took kernel-to-stack from ~8 to ~1-3 Gbit/s). To retune:
-    /// SELFCONNECT_TUN_SNDBUF_KIB, SELFCONNECT_TUN_RCVBUF_KIB (default 128, tcp_rmem[1]), SELFCONNECT_TUN_IW.
+    /// Linux 6 with a 256 KiB send buffer; congestion control (CUBIC, initial window 10) and the peer's window
+    /// bound the flight. The kernel autotunes its buffers and the engine does not. To retune:
+    /// SELFCONNECT_TUN_SNDBUF_KIB, SELFCONNECT_TUN_RCVBUF_KIB (default 128, tcp_rmem[1]), SELFCONNECT_TUN_IW
+    /// (initial window in segments).
     static var configuration: TCPConfiguration {
         let environment = ProcessInfo.processInfo.environment
         func setting(_ name: String) -> Int? { environment[name].flatMap { Int($0) } }
