@@ -110,13 +110,22 @@ struct ByteRing: Sendable, Hashable {
         return out
     }
 
-    private func copyOut(offset: Int, count n: Int, to dst: UnsafeMutablePointer<UInt8>) {
+    /// Moves up to `out.count` bytes from the front into `out`; returns how many.
+    mutating func read(into out: UnsafeMutableRawBufferPointer) -> Int {
+        let n = Swift.min(out.count, count)
+        guard n > 0 else { return 0 }
+        copyOut(offset: 0, count: n, to: out.baseAddress!)
+        discard(n)
+        return n
+    }
+
+    private func copyOut(offset: Int, count n: Int, to dst: UnsafeMutableRawPointer) {
         storage.withUnsafeBufferPointer { src in
             let base = src.baseAddress!
             let start = (head + offset) & (src.count - 1)
             let first = Swift.min(n, src.count - start)
-            dst.update(from: base + start, count: first)
-            if first < n { (dst + first).update(from: base, count: n - first) }
+            dst.copyMemory(from: base + start, byteCount: first)
+            if first < n { (dst + first).copyMemory(from: base, byteCount: n - first) }
         }
     }
 }
