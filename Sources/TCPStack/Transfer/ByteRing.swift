@@ -82,9 +82,14 @@ struct ByteRing: Sendable, Hashable {
     func bytes(offset: Int, count n: Int) -> [UInt8] {
         precondition(offset >= 0 && n >= 0 && offset + n <= count, "ByteRing.bytes out of range")
         guard n > 0 else { return [] }
-        return [UInt8](unsafeUninitializedCapacity: n) { dst, initialized in
-            copyOut(offset: offset, count: n, to: dst.baseAddress!)
-            initialized = n
+        // Built from raw buffers: this initializer is specialized for bytes, where `unsafeUninitializedCapacity`
+        // looks up the array's generic metadata at run time on every call (callgrind: ~200 instructions).
+        return storage.withUnsafeBytes { src in
+            let start = (head + offset) & (src.count - 1)
+            let first = Swift.min(n, src.count - start)
+            var out = Array(UnsafeRawBufferPointer(rebasing: src[start..<start + first]))
+            if first < n { out.append(contentsOf: UnsafeRawBufferPointer(rebasing: src[0..<n - first])) }
+            return out
         }
     }
 
