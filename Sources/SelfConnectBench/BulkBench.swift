@@ -10,7 +10,8 @@ import TCPWire
 /// verified (`EngineBench.pump`), at MTU 65536 (loopback) and 1500. Both sockets ask for a 4 MiB SO_RCVBUF and
 /// a 256 KiB SO_SNDBUF (with `rmem_max`/`wmem_max` raised to allow them); the receiver reads everything after
 /// each exchange into a reused 1 MiB buffer (`receive(_:into:now:)`, as read(2) would). Baseline: iperf3 over
-/// the live kernel's loopback in the same run (3 s, one stream), with `-M 1460` for MTU 1500; the kernel skips checksums on loopback and moves 64 KiB GSO packets at any MSS.
+/// the live kernel's loopback in the same run (3 s, one stream), with `-M 1460` for MTU 1500; the kernel skips
+/// checksums on loopback and moves 64 KiB GSO packets at any MSS.
 /// `SELFCONNECT_BENCH_BULK_BYTES` sets the bytes per MTU (default 512 MiB; smaller under valgrind).
 enum BulkBench {
     static let serverAddress = EngineBench.serverAddress
