@@ -241,6 +241,22 @@ public struct TCPOptions: Hashable, Sendable {
         return nil
     }
 
+    /// Whether an option of `kind` appears before the end of the list (any length).
+    private func contains(kind: UInt8) -> Bool {
+        var i = 0
+        while i < count {
+            let k = self[byte: i]
+            if k == kind { return true }
+            if k == 0 { return false }
+            if k == 1 { i += 1; continue }
+            guard i + 1 < count else { return false }
+            let len = Int(self[byte: i + 1])
+            guard len >= 2 else { return false }
+            i += len
+        }
+        return false
+    }
+
     public var mss: UInt16? { find(kind: 2, length: 4).map { be16($0 + 2) } }
     public var windowScale: UInt8? { find(kind: 3, length: 3).map { self[byte: $0 + 2] } }
     public var sackPermitted: Bool { find(kind: 4, length: 2) != nil }
@@ -248,6 +264,8 @@ public struct TCPOptions: Hashable, Sendable {
         find(kind: 8, length: 10).map { (be32($0 + 2), be32($0 + 6)) }
     }
     public var sackBlocks: [SACKBlock] {
+        // Most segments carry none: a scan of the kinds is cheaper than decoding every option.
+        guard contains(kind: 5) else { return [] }
         for option in self { if case .sack(let blocks) = option { return blocks } }
         return []
     }

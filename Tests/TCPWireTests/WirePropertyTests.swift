@@ -103,4 +103,23 @@ import Testing
             #expect(InternetChecksum.of(data) == ~UInt16(reference), "length \(n)")
         }
     }
+
+    @Test func copyingChecksumCopiesTheBytesAndMatchesAWordByWordSumAtAnyLengthAndAlignment() {
+        var r = TestRandom(seed: 6)
+        let out = UnsafeMutableRawBufferPointer.allocate(byteCount: 2100, alignment: 16)
+        defer { out.deallocate() }
+        for n in Array(0..<70) + [1459, 1460, 2047] {
+            let data = r.bytes(n + 3)
+            let shift = n % 4  // source and destination at every offset modulo 4
+            var reference: UInt32 = 0
+            for i in stride(from: 0, to: n, by: 2) {
+                reference += UInt32(data[shift + i]) << 8 | (i + 1 < n ? UInt32(data[shift + i + 1]) : 0)
+            }
+            while reference > 0xffff { reference = (reference >> 16) + (reference & 0xffff) }
+            var c = InternetChecksum()
+            data.withUnsafeBytes { c.add(copying: $0.baseAddress! + shift, to: out.baseAddress! + 3 - shift, count: n) }
+            #expect(c.value == ~UInt16(reference), "length \(n)")
+            #expect(Array(out[(3 - shift)..<(3 - shift + n)]) == Array(data[shift..<shift + n]), "length \(n)")
+        }
+    }
 }

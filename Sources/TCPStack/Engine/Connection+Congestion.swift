@@ -205,7 +205,7 @@ extension Connection {
     mutating func sendSegment(at seq: SeqNum, maxLength: Int, now: Instant, out: inout EngineOutput) -> Int {
         let offset = seq - sendBufferStart
         guard offset >= 0 else { return 0 }
-        let length = max(0, min(maxLength, sendBuffer.count - offset, sendMSS))
+        let length = max(0, min(maxLength, sendBuffer.count - offset, currentMSS))
         let withFin = finSent && seq + length == dataEnd
         guard length > 0 || withFin else { return 0 }
         var flags: TCPFlags = length > 0 ? [.ack, .psh] : .ack

@@ -219,6 +219,15 @@ public struct Connection: Sendable {
         return o
     }
 
+    /// The largest payload for a segment sent now: `sendMSS` less the SACK option the segment will carry
+    /// (`nop,nop,sack`: 4 + 8 per block), so a data segment with SACK blocks still fits the path MTU (Linux
+    /// `tcp_current_mss` subtracts what `tcp_established_options` adds beyond the usual header).
+    var currentMSS: Int {
+        guard sackEnabled else { return sendMSS }
+        let blocks = reassembly.sackBlocks(maxBlocks: timestampsEnabled ? 3 : 4).count
+        return blocks == 0 ? sendMSS : max(1, sendMSS - (4 + 8 * blocks))
+    }
+
     mutating func emit(seq: SeqNum, flags: TCPFlags, payload: [UInt8] = [], now: Instant, out: inout EngineOutput) {
         guard let local, let remote else { return }
         let (field, bytes) = windowField()
@@ -364,8 +373,8 @@ public struct Connection: Sendable {
     }
 
     /// Payload bytes per new segment: the MSS, or with segment offload as many whole MSS as fit its limit.
-    private func maxSegmentPayload(_ config: TCPConfiguration) -> Int {
-        max(sendMSS, config.segmentOffloadBytes / sendMSS * sendMSS)
+    private func maxSegmentPayload(_ config: TCPConfiguration, mss: Int) -> Int {
+        max(mss, config.segmentOffloadBytes / mss * mss)
     }
 
     /// One segment of new data if the receive window, `cwndRoom` and Nagle allow it.
@@ -376,7 +385,8 @@ public struct Connection: Sendable {
         let unsent = sendBuffer.count - offset
         let usable = (sndUna + sndWnd) - sndNxt
         guard unsent > 0, usable > 0 else { return false }
-        var length = min(unsent, maxSegmentPayload(config), usable)
+        let sendMSS = currentMSS
+        var length = min(unsent, maxSegmentPayload(config, mss: sendMSS), usable)
         // RFC 5681 §3.1: cwnd limits the flight. Linux counts cwnd in segments, so it never cuts a segment to fit;
         // an offloaded segment carries as many whole segments as cwnd allows (Linux tcp_cwnd_test quota).
         if cwndRoom < min(length, sendMSS) && sndNxt != sndUna { return false }

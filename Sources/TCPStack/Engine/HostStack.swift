@@ -381,28 +381,11 @@ public struct HostStack: Sendable {
         // The slot is read in place, never copied: a copy would share the ring and make the read below copy it.
         if !slots[i].receiveBuffer.isEmpty {
             let data = slots[i].receiveBuffer.read(maxBytes)
-            // RFC 9293 §3.8.6.2.2 receiver-side window update, with Linux tcp_cleanup_rbuf's rule: announce the
-            // window once reading has at least doubled what the peer may still send (a zero window included).
-            // Waiting for it to reach zero would leave the sender idle until its probe timer.
-            let promised = slots[i].receiveWindow
-            let capacity = slots[i].receiveCapacity
-            let free = capacity - slots[i].receiveBuffer.count
-            let state = slots[i].state
-            if state.isSynchronized && state != .timeWait && !slots[i].peerFinReceived
-                && 2 * promised <= capacity && free > 0 && free >= 2 * promised {
-                slots[i].sendAck(now: now, out: &out)
-            } else if configuration.delayedAck == .linux && slots[i].ackDueAfterRead(copied: data.count) {
-                // Linux tcp_cleanup_rbuf (Connection+DelayedAck.swift).
-                slots[i].sendAck(now: now, out: &out)
-            }
+            didRead(slot: i, copied: data.count, now: now)
             return data
         }
-        if slots[i].peerFinReceived || slots[i].readShutdown { return [] }
-        switch slots[i].state {
-        case .closed: throw slots[i].pendingError ?? .notConnected
-        case .listen: throw .notConnected
-        default: throw .wouldBlock
-        }
+        try checkNothingToRead(slot: i)
+        return []
     }
 
     public mutating func shutdown(_ id: SocketID, _ how: ShutdownHow, now: Instant) throws(SocketError) {

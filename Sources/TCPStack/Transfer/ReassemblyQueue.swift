@@ -138,12 +138,19 @@ public struct ReassemblyQueue: Sendable, Hashable {
     /// The SACK blocks for the next ACK, at most `maxBlocks` (4 without timestamps, 3 with; RFC 2018 §3), and
     /// consumes the D-SACK, which is reported once (RFC 2883 §4).
     public mutating func takeSACKBlocks(maxBlocks: Int) -> [SACKBlock] {
+        let out = sackBlocks(maxBlocks: maxBlocks)
+        if !out.isEmpty { pendingDSACK = nil }
+        return out
+    }
+
+    /// The SACK blocks the next ACK will carry, without consuming the D-SACK (the sender sizes a data segment's
+    /// payload by them, Linux `tcp_current_mss`).
+    public func sackBlocks(maxBlocks: Int) -> [SACKBlock] {
         var out: [SACKBlock] = []
-        guard maxBlocks > 0 else { return out }
+        guard maxBlocks > 0, pendingDSACK != nil || !pieces.isEmpty else { return out }
         let blocks = queuedBlocks
         if let d = pendingDSACK {
             out.append(d)
-            pendingDSACK = nil
             // RFC 2883 §4: a duplicate above RCV.NXT is followed by the block that contains it.
             if let holder = blocks.first(where: {
                 SequenceSpace.le($0.left, d.left) && SequenceSpace.le(d.right, $0.right)
