@@ -103,14 +103,19 @@ public struct HostStack: Sendable {
     }
 
     public var hasPendingPackets: Bool { !out.packets.isEmpty }
+    /// Whether `drainEvents`/`takeEvents` has anything to hand over (a read-only check for drivers).
+    public var hasPendingEvents: Bool { !out.events.isEmpty }
 
     /// When the driver must call `advance(to:)` next (nil: no timer running).
     public var nextDeadline: Instant? {
-        var best: Instant?
-        for c in slots where c.inUse {
-            if let d = c.nextDeadline, best.map({ d < $0 }) ?? true { best = d }
+        // Slots are read in place: `for c in slots` would copy each whole TCB (retaining its buffers).
+        slots.withUnsafeBufferPointer { buffer in
+            var best: Instant?
+            for i in buffer.indices where buffer[i].inUse {
+                best = Connection.earlier(best, buffer[i].nextDeadline)
+            }
+            return best
         }
-        return best
     }
 
     // MARK: getters
