@@ -31,6 +31,9 @@ public struct EngineStack: SimulatedStack {
     public var nextDeadline: Instant? { host.nextDeadline }
     // The simulator drains after every step and usually finds nothing: a read-only check first, so the empty
     // case makes no mutating access to the engine.
+    public var hasPendingPackets: Bool { host.hasPendingPackets }
+    public var hasPendingEvents: Bool { host.hasPendingEvents }
+
     public mutating func drainPackets(into sink: inout [IPPacket]) {
         if host.hasPendingPackets { host.drainPackets(into: &sink) }
     }
