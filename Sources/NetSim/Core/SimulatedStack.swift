@@ -86,6 +86,10 @@ public protocol SimulatedStack {
     var nextDeadline: Instant? { get }
     /// Appends the packets produced since the last call, in order (the caller reuses `sink` between calls).
     mutating func drainPackets(into sink: inout [IPPacket])
+    /// Whether `drainPackets` / `drainEvents` would hand over anything: read-only checks that let the simulator
+    /// skip the mutating calls when a step produced nothing (true is always a correct answer).
+    var hasPendingPackets: Bool { get }
+    var hasPendingEvents: Bool { get }
     /// Appends the application events produced since the last call, in order.
     mutating func drainEvents(into sink: inout [AppEvent<Socket>])
     /// State changes since the last call; the simulator stamps host and time if the stack leaves them empty.
@@ -111,4 +115,9 @@ public protocol SimulatedStack {
     func state(of socket: Socket) -> TCPState?
     /// Every connection this stack holds (listeners included), for `netstat`.
     func connectionTable() -> [ConnectionRow]
+}
+
+extension SimulatedStack {
+    public var hasPendingPackets: Bool { true }
+    public var hasPendingEvents: Bool { true }
 }

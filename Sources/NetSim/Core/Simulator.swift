@@ -184,8 +184,10 @@ public struct Simulator<Stack: SimulatedStack> {
     /// Moves everything a host's stack produced onward until it has nothing more to say.
     private mutating func settle(_ h: Int) {
         while true {
-            stacks[h].drainPackets(into: &packetScratch)
-            if !packetScratch.isEmpty { transmitScratch(from: h) }
+            if hasPendingPackets(h) {
+                stacks[h].drainPackets(into: &packetScratch)
+                if !packetScratch.isEmpty { transmitScratch(from: h) }
+            }
             // Not recording, the stacks were made not to keep transitions either (StackFactory's `record`).
             if recordTransitions {
                 for var change in stacks[h].drainTransitions() {
@@ -194,6 +196,7 @@ public struct Simulator<Stack: SimulatedStack> {
                     transitions.append(change)
                 }
             }
+            guard hasPendingEvents(h) else { break }
             stacks[h].drainEvents(into: &eventScratch)
             if eventScratch.isEmpty { break }
             if eventScratch.count > 1 { eventScratch.reverse() }
@@ -205,7 +208,7 @@ public struct Simulator<Stack: SimulatedStack> {
                 }
             }
         }
-        if let deadline = Self.deadline(&stacks[h]) {
+        if let deadline = stacks.withUnsafeBufferPointer({ $0[h].nextDeadline }) {
             let due = max(deadline, now)
             if timers[h].map({ due < $0 }) ?? true {
                 timers[h] = due
@@ -214,8 +217,10 @@ public struct Simulator<Stack: SimulatedStack> {
         }
     }
 
-    /// Reads the deadline through an inout access: a plain read of `stacks[h]` copies the whole stack.
-    private static func deadline(_ stack: inout Stack) -> Instant? { stack.nextDeadline }
+    // A stack's flags are read in place, without a mutating access (which checks the array's uniqueness): a
+    // plain read of `stacks[h]` copies the whole stack.
+    private func hasPendingPackets(_ h: Int) -> Bool { stacks.withUnsafeBufferPointer { $0[h].hasPendingPackets } }
+    private func hasPendingEvents(_ h: Int) -> Bool { stacks.withUnsafeBufferPointer { $0[h].hasPendingEvents } }
 
     /// Acts on what an application asked for during the call just made.
     private mutating func finish(app a: Int) {

@@ -29,9 +29,17 @@ public struct EngineStack: SimulatedStack {
 
     public mutating func advance(now: Instant) { host.advance(to: now) }
     public var nextDeadline: Instant? { host.nextDeadline }
-    public mutating func drainPackets(into sink: inout [IPPacket]) { host.drainPackets(into: &sink) }
+    // The simulator drains after every step and usually finds nothing: a read-only check first, so the empty
+    // case makes no mutating access to the engine.
+    public var hasPendingPackets: Bool { host.hasPendingPackets }
+    public var hasPendingEvents: Bool { host.hasPendingEvents }
+
+    public mutating func drainPackets(into sink: inout [IPPacket]) {
+        if host.hasPendingPackets { host.drainPackets(into: &sink) }
+    }
 
     public mutating func drainEvents(into sink: inout [AppEvent<SocketID>]) {
+        guard host.hasPendingEvents else { return }
         host.drainEvents(into: &engineEvents)
         if engineEvents.isEmpty { return }
         // Popped from the back (after a reverse when there are several), which leaves the buffer empty with its

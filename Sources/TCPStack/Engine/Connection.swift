@@ -122,17 +122,18 @@ public struct Connection: Sendable {
     init(id: SocketID) { self.id = id }
 
     var nextDeadline: Instant? {
-        let timers: Instant? = switch (retransmitDeadline, timeWaitDeadline) {
-        case (nil, nil): nil
-        case (let a?, nil): a
-        case (nil, let b?): b
-        case (let a?, let b?): min(a, b)
-        }
-        var best = timers
-        for d in [persist.deadline, delack.deadline, keepalive.deadline, userTimeout.deadline] {
-            if let d, best.map({ d < $0 }) ?? true { best = d }
-        }
-        return best
+        // Pairwise, without an array of the candidates (the driver asks after every event).
+        Self.earlier(
+            Self.earlier(Self.earlier(retransmitDeadline, timeWaitDeadline), Self.earlier(persist.deadline, delack.deadline)),
+            Self.earlier(keepalive.deadline, userTimeout.deadline))
+    }
+
+    /// The earlier of two optional deadlines (nil: no timer).
+    @inline(__always)
+    static func earlier(_ a: Instant?, _ b: Instant?) -> Instant? {
+        guard let a else { return b }
+        guard let b else { return a }
+        return b < a ? b : a
     }
 
     var ourFinAcked: Bool { finSent && sndUna == sndNxt }

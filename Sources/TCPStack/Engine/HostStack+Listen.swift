@@ -207,9 +207,10 @@ extension HostStack {
         if let b = slots[i].bindID { bindTable.release(b) }
         if !listeners.isEmpty, let local = slots[i].local, listeners[local] == i { listeners[local] = nil }
         slots[i].inUse = false
-        // Give back buffer storage; most sockets never allocated any.
-        slots[i].sendBuffer.removeAll()
-        slots[i].receiveBuffer.removeAll()
+        // Give back buffer storage; most sockets never allocated any (socket() rebuilds the whole TCB on reuse,
+        // so a freed slot's buffers matter only for the memory they hold).
+        if slots[i].sendBuffer.storageBytes != 0 { slots[i].sendBuffer.removeAll() }
+        if slots[i].receiveBuffer.storageBytes != 0 { slots[i].receiveBuffer.removeAll() }
         if slots[i].acceptQueue.capacity != 0 { slots[i].acceptQueue = [] }
         freeSlots.append(i)
     }

@@ -36,6 +36,8 @@ public struct HostStack: Sendable {
     var lastTimestampOffset: (local: IPAddress, remote: IPAddress, offset: UInt32)?
     /// A new connection's RTO estimator, built once from the configuration (its Durations take 128-bit divisions).
     let initialRTT: RTOEstimator
+    /// `initialRTT.rto` in nanoseconds: every connect() arms its SYN timer with it.
+    let initialRTONanoseconds: Int64
 
     /// - Parameters:
     ///   - addresses: the host's addresses (e.g. 127.0.0.1 and ::1).
@@ -48,6 +50,7 @@ public struct HostStack: Sendable {
         self.addresses = addresses
         self.configuration = configuration
         initialRTT = RTOEstimator(parameters: configuration.rtoParameters)
+        initialRTONanoseconds = initialRTT.rto.nanosecondsValue
         self.portAllocator = portAllocator
         var random = SeededRandom(seed: seed)
         isnGenerator = ISNGenerator(secret: SipKey(random: &random))
@@ -103,14 +106,19 @@ public struct HostStack: Sendable {
     }
 
     public var hasPendingPackets: Bool { !out.packets.isEmpty }
+    /// Whether `drainEvents`/`takeEvents` has anything to hand over (a read-only check for drivers).
+    public var hasPendingEvents: Bool { !out.events.isEmpty }
 
     /// When the driver must call `advance(to:)` next (nil: no timer running).
     public var nextDeadline: Instant? {
-        var best: Instant?
-        for c in slots where c.inUse {
-            if let d = c.nextDeadline, best.map({ d < $0 }) ?? true { best = d }
+        // Slots are read in place: `for c in slots` would copy each whole TCB (retaining its buffers).
+        slots.withUnsafeBufferPointer { buffer in
+            var best: Instant?
+            for i in buffer.indices where buffer[i].inUse {
+                best = Connection.earlier(best, buffer[i].nextDeadline)
+            }
+            return best
         }
-        return best
     }
 
     // MARK: getters
@@ -250,41 +258,46 @@ public struct HostStack: Sendable {
         let mss = min(configuration.mss(ipv6: remote.address.isIPv6), userMSS ?? .max)
         let window = configuration.initialReceiveWindow(mss: mss, receiveBuffer: receiveBufferSize)
         let tsOffset = configuration.randomTimestampOffset ? timestampOffset(local.address, remote.address) : 0
-        // A fresh TCB, filled in place (the table entry is mutated, not copied); socket() just made one unless
-        // this socket connected before.
-        if slots[i].hasConnected { slots[i] = Connection(id: id) }
-        slots[i].hasConnected = true
-        slots[i].state = oldState
-        slots[i].reuseAddress = reuseAddress
-        slots[i].userMSS = userMSS
-        slots[i].receiveBufferSize = receiveBufferSize
-        slots[i].sendBufferSize = sendBufferSize
-        slots[i].noDelay = noDelay
-        slots[i].congestionAlgorithm = congestionAlgorithm
-        slots[i].keepalive = keepalive
-        slots[i].userTimeout = userTimeout
-        slots[i].explicitlyBound = explicitlyBound
-        slots[i].boundEndpoint = boundEndpoint
-        slots[i].bindID = bindID
-        slots[i].local = local
-        slots[i].remote = remote
-        slots[i].iss = iss
-        slots[i].sndUna = iss
-        slots[i].sndNxt = iss + 1
-        slots[i].sendBufferStart = iss + 1
-        slots[i].ourMSS = mss
-        slots[i].receiveCapacity = window
-        slots[i].rcvWndAdvertised = window
-        slots[i].tsOffset = tsOffset
-        slots[i].rtt = initialRTT
-        slots[i].inConnectionTable = true
+        let rtt = initialRTT, rtoNanoseconds = initialRTONanoseconds, config = configuration
+        let linux = remote.address.isIPv6 ? "tcp_v6_connect" : "tcp_v4_connect"
+        // A fresh TCB, filled through one in-place access (the table entry is mutated, not copied, and not
+        // looked up again per field); socket() just made one unless this socket connected before.
+        func fill(_ c: inout Connection, _ out: inout EngineOutput) {
+            if c.hasConnected { c = Connection(id: id) }
+            c.hasConnected = true
+            c.state = oldState
+            c.reuseAddress = reuseAddress
+            c.userMSS = userMSS
+            c.receiveBufferSize = receiveBufferSize
+            c.sendBufferSize = sendBufferSize
+            c.noDelay = noDelay
+            c.congestionAlgorithm = congestionAlgorithm
+            c.keepalive = keepalive
+            c.userTimeout = userTimeout
+            c.explicitlyBound = explicitlyBound
+            c.boundEndpoint = boundEndpoint
+            c.bindID = bindID
+            c.local = local
+            c.remote = remote
+            c.iss = iss
+            c.sndUna = iss
+            c.sndNxt = iss + 1
+            c.sendBufferStart = iss + 1
+            c.ourMSS = mss
+            c.receiveCapacity = window
+            c.rcvWndAdvertised = window
+            c.tsOffset = tsOffset
+            c.rtt = rtt
+            c.inConnectionTable = true
+            c.setState(.synSent, cause: .user(.connect), rfc: "RFC 9293 §3.10.1", linux: linux, now: now,
+                config: config, out: &out)
+            c.sendSyn(now: now, config: config, out: &out)
+            c.timeSegment(endingAt: iss + 1, now: now)
+            // RFC 6298 §5.1: the timer starts with the initial RTO (`c.rto` of the fresh estimator, precomputed).
+            c.retransmitDeadline = Instant(nanoseconds: now.nanoseconds + rtoNanoseconds)
+        }
         connections.insert(FourTuple(local: local, remote: remote), index: i)
-        slots[i].setState(.synSent, cause: .user(.connect), rfc: "RFC 9293 §3.10.1",
-            linux: remote.address.isIPv6 ? "tcp_v6_connect" : "tcp_v4_connect", now: now, config: configuration,
-            out: &out)
-        slots[i].sendSyn(now: now, config: configuration, out: &out)
-        slots[i].timeSegment(endingAt: iss + 1, now: now)
-        slots[i].retransmitDeadline = now + slots[i].rto
+        fill(&slots[i], &out)
     }
 
     // The allocator runs in place: copying it would duplicate Linux 6's 2^16-entry perturbation table on every
