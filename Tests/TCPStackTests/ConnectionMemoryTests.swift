@@ -1,5 +1,5 @@
 import Testing
-import TCPStack
+@testable import TCPStack
 import TCPWire
 
 /// The per-connection memory the `selfconnect-bench memory` goal (at most 1 KiB per idle connection) rests on.
@@ -17,6 +17,38 @@ import TCPWire
         #expect(p.c.state(of: p.client) == .established)
         #expect(p.s.bufferStorageBytes == 0)
         #expect(p.c.bufferStorageBytes == 0)
+    }
+
+    /// Keep-alive, user-timeout and persist state lives out of line and is allocated only when it changes: a
+    /// connection that exchanged data and went idle holds none, on either side.
+    @Test func aConnectionThatExchangedDataAndWentIdleHoldsNoOutOfLineState() throws {
+        var p = try Pair()
+        let message = Array("hello, idle world".utf8)
+        #expect(try p.wire.hosts[1].send(p.client, message, now: p.wire.now) == message.count)
+        p.wire.run()
+        #expect(try p.wire.hosts[0].receive(p.server!, now: p.wire.now) == message)
+        #expect(try p.wire.hosts[0].send(p.server!, message, now: p.wire.now) == message.count)
+        p.wire.run()
+        #expect(try p.wire.hosts[1].receive(p.client, now: p.wire.now) == message)
+        #expect(p.s.connection(p.server!)?.rareState == nil)
+        #expect(p.c.connection(p.client)?.rareState == nil)
+    }
+
+    /// The out-of-line state is copied on write: a `Connection` read before a socket option changed keeps the
+    /// old settings, and the socket keeps the new ones.
+    @Test func aConnectionReadBeforeAKeepaliveChangeKeepsTheOldSettings() throws {
+        var p = try Pair()
+        try p.wire.hosts[1].setKeepalive(p.client, true, now: p.wire.now)
+        try p.wire.hosts[1].setKeepaliveCount(p.client, 3)
+        let before = try #require(p.c.connection(p.client))
+        try p.wire.hosts[1].setKeepaliveCount(p.client, 7)
+        try p.wire.hosts[1].setUserTimeout(p.client, milliseconds: 5000)
+        let after = try #require(p.c.connection(p.client))
+        #expect(before.keepalive.enabled)
+        #expect(before.keepalive.count == 3)
+        #expect(before.userTimeout.timeout == nil)
+        #expect(after.keepalive.count == 7)
+        #expect(after.userTimeout.timeout == .milliseconds(5000))
     }
 
     /// The 4-tuple table keeps no copy of the key: it compares the sockets' endpoints. Growing it past its first
