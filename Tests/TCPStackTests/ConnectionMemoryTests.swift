@@ -51,6 +51,12 @@ import TCPWire
         #expect(after.userTimeout.timeout == .milliseconds(5000))
     }
 
+    /// The per-connection defaults are built from constants; they must equal what the public initialisers build.
+    @Test func defaultsBuiltFromConstantsEqualThoseBuiltFromDurations() {
+        #expect(RTOEstimator.rfc6298Default == RTOEstimator(parameters: .rfc6298))
+        #expect(PersistTimer.engineDefault == PersistTimer(maximum: .seconds(120), maxUnansweredProbes: nil))
+    }
+
     /// The 4-tuple table keeps no copy of the key: it compares the sockets' endpoints. Growing it past its first
     /// 64 slots and removing every other connection must leave each remaining 4-tuple on its own socket.
     @Test func demultiplexingFindsEachConnectionAfterTheTableGrowsAndHalfTheConnectionsClose() throws {

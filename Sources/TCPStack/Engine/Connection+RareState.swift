@@ -20,30 +20,51 @@ final class RareState: @unchecked Sendable {
 }
 
 extension Connection {
+    // Each accessor mutates the box in place when there is one; without one it mutates a default value and
+    // allocates only if that changed it, so resets on the connect and close paths stay cheap and allocation-free.
+
     /// SO_KEEPALIVE, TCP_KEEPIDLE/KEEPINTVL/KEEPCNT and the keep-alive timer (Connection+Keepalive.swift).
     var keepalive: KeepaliveSettings {
         get { rareState?.keepalive ?? KeepaliveSettings() }
-        set {
-            guard rareState != nil || newValue != KeepaliveSettings() else { return }
-            writableRareState().keepalive = newValue
+        _modify {
+            if rareState != nil {
+                let box = writableRareState()
+                yield &box.keepalive
+            } else {
+                var value = KeepaliveSettings()
+                yield &value
+                if value != KeepaliveSettings() { writableRareState().keepalive = value }
+            }
         }
     }
 
     /// TCP_USER_TIMEOUT and its clock (RFC 9293 §3.8.6.4).
     var userTimeout: UserTimeout {
         get { rareState?.userTimeout ?? UserTimeout(timeout: nil) }
-        set {
-            guard rareState != nil || newValue != UserTimeout(timeout: nil) else { return }
-            writableRareState().userTimeout = newValue
+        _modify {
+            if rareState != nil {
+                let box = writableRareState()
+                yield &box.userTimeout
+            } else {
+                var value = UserTimeout(timeout: nil)
+                yield &value
+                if value != UserTimeout(timeout: nil) { writableRareState().userTimeout = value }
+            }
         }
     }
 
     /// Zero-window probing (Connection+Persist.swift); configured when it starts.
     var persist: PersistTimer {
         get { rareState?.persist ?? PersistTimer.engineDefault }
-        set {
-            guard rareState != nil || newValue != PersistTimer.engineDefault else { return }
-            writableRareState().persist = newValue
+        _modify {
+            if rareState != nil {
+                let box = writableRareState()
+                yield &box.persist
+            } else {
+                var value = PersistTimer.engineDefault
+                yield &value
+                if value != PersistTimer.engineDefault { writableRareState().persist = value }
+            }
         }
     }
 

@@ -112,12 +112,17 @@ extension Connection {
     }
 }
 
-// Defaults built once: turning a `Duration` of a minute or more into nanoseconds takes a 128-bit division, and
-// `socket()` resets a whole `Connection`.
+// Defaults built from constants: turning a `Duration` of a minute or more into nanoseconds takes a 128-bit
+// division, a `static let` a lazy-initialisation check, and `socket()` resets a whole `Connection`.
 extension RTOEstimator {
-    static let rfc6298Default = RTOEstimator(parameters: .rfc6298)
+    /// `RTOEstimator(parameters: .rfc6298)`, built from constants: socket() makes one per connection.
+    static var rfc6298Default: RTOEstimator {
+        RTOEstimator(initialUs: 1_000_000, minimumUs: 1_000_000, maximumUs: 60_000_000, granularityUs: 1_000,
+                     floorsVarianceTerm: false)
+    }
 }
 
 extension PersistTimer {
-    static let engineDefault = PersistTimer(maximum: .seconds(120), maxUnansweredProbes: nil)
+    /// Built from nanoseconds (no division, no lazy global), as the connect and close paths compare against it.
+    static var engineDefault: PersistTimer { PersistTimer(maximumNanoseconds: 120_000_000_000) }
 }

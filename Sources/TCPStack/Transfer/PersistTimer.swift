@@ -33,6 +33,12 @@ public struct PersistTimer: Sendable, Hashable {
         probeLimit = maxUnansweredProbes.map { Int32(clamping: Swift.max($0, 0)) } ?? -1
     }
 
+    /// With no probe limit; the maximum in nanoseconds.
+    init(maximumNanoseconds: Int64) {
+        maximumNs = maximumNanoseconds
+        probeLimit = -1
+    }
+
     /// The peer closed its window with data waiting: arm at the current RTO.
     public mutating func start(rto: Duration, at now: Instant) {
         baseNs = rto.nanosecondsValue

@@ -72,6 +72,16 @@ public struct RTOEstimator: Sendable, Hashable {
         baseNs = Int64(initialUs) * 1000
     }
 
+    /// From microseconds, without `Duration` arithmetic (for defaults built per connection).
+    init(initialUs: UInt32, minimumUs: UInt32, maximumUs: UInt32, granularityUs: UInt32, floorsVarianceTerm: Bool) {
+        self.initialUs = initialUs
+        self.minimumUs = minimumUs
+        self.maximumUs = maximumUs
+        self.granularityUs = granularityUs
+        self.floorsVarianceTerm = floorsVarianceTerm
+        baseNs = Int64(initialUs) * 1000
+    }
+
     public var smoothedRTT: Duration? { srttNs < 0 ? nil : .nanoseconds(srttNs) }
     public var rttVariance: Duration { .nanoseconds(rttvarNs) }
 
