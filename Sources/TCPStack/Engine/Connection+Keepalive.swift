@@ -14,6 +14,11 @@ struct KeepaliveSettings: Sendable, Hashable {
         set { deadlineValue.value = newValue }
     }
     private var deadlineValue = OptionalInstant()
+
+    /// Equal to `KeepaliveSettings()`.
+    var isDefault: Bool {
+        !enabled && idleSeconds == 0 && intervalSeconds == 0 && count == 0 && probesSent == 0 && deadlineValue.isNil
+    }
 }
 
 /// Keep-alive (RFC 1122 §4.2.3.6, RFC 9293 §3.8.4; Linux `tcp_keepalive_timer`) and the user timeout

@@ -20,64 +20,48 @@ final class RareState: @unchecked Sendable {
 }
 
 extension Connection {
-    // Each accessor mutates the box in place when there is one; without one it mutates a default value and
-    // allocates only if that changed it, so resets on the connect and close paths stay cheap and allocation-free.
+    // Without a box, a write that leaves the default value (the resets on the connect and close paths) is
+    // dropped; inlined, the compiler folds the default's compares away. (`_modify` accessors would mutate the box in place, but their coroutine
+    // frames cost a malloc per access when not inlined.)
 
     /// SO_KEEPALIVE, TCP_KEEPIDLE/KEEPINTVL/KEEPCNT and the keep-alive timer (Connection+Keepalive.swift).
     var keepalive: KeepaliveSettings {
-        get { rareState?.keepalive ?? KeepaliveSettings() }
-        _modify {
-            if rareState != nil {
-                let box = writableRareState()
-                yield &box.keepalive
-            } else {
-                var value = KeepaliveSettings()
-                yield &value
-                if value != KeepaliveSettings() { writableRareState().keepalive = value }
-            }
+        @inline(__always) get { rareState?.keepalive ?? KeepaliveSettings() }
+        @inline(__always) set {
+            guard rareState != nil || !newValue.isDefault else { return }
+            writableRareState().keepalive = newValue
         }
     }
 
     /// TCP_USER_TIMEOUT and its clock (RFC 9293 §3.8.6.4).
     var userTimeout: UserTimeout {
-        get { rareState?.userTimeout ?? UserTimeout(timeout: nil) }
-        _modify {
-            if rareState != nil {
-                let box = writableRareState()
-                yield &box.userTimeout
-            } else {
-                var value = UserTimeout(timeout: nil)
-                yield &value
-                if value != UserTimeout(timeout: nil) { writableRareState().userTimeout = value }
-            }
+        @inline(__always) get { rareState?.userTimeout ?? UserTimeout(timeout: nil) }
+        @inline(__always) set {
+            guard rareState != nil || !newValue.isDefault else { return }
+            writableRareState().userTimeout = newValue
         }
     }
 
     /// Zero-window probing (Connection+Persist.swift); configured when it starts.
     var persist: PersistTimer {
-        get { rareState?.persist ?? PersistTimer.engineDefault }
-        _modify {
-            if rareState != nil {
-                let box = writableRareState()
-                yield &box.persist
-            } else {
-                var value = PersistTimer.engineDefault
-                yield &value
-                if value != PersistTimer.engineDefault { writableRareState().persist = value }
-            }
+        @inline(__always) get { rareState?.persist ?? PersistTimer.engineDefault }
+        @inline(__always) set {
+            guard rareState != nil || newValue != PersistTimer.engineDefault else { return }
+            writableRareState().persist = newValue
         }
     }
 
     /// When the last challenge ACK went out (RFC 5961 §7 rate limit).
     var lastChallengeAck: Instant? {
-        get { rareState?.lastChallengeAck.value }
-        set {
+        @inline(__always) get { rareState?.lastChallengeAck.value }
+        @inline(__always) set {
             guard rareState != nil || newValue != nil else { return }
             writableRareState().lastChallengeAck.value = newValue
         }
     }
 
     /// The box, allocated or unshared first.
+    @inline(never)
     private mutating func writableRareState() -> RareState {
         guard rareState != nil else {
             let box = RareState()

@@ -5,6 +5,8 @@ struct OptionalInstant: Sendable, Hashable {
 
     init(_ value: Instant? = nil) { nanoseconds = value?.nanoseconds ?? .min }
 
+    var isNil: Bool { nanoseconds == .min }
+
     var value: Instant? {
         get { nanoseconds == .min ? nil : Instant(nanoseconds: nanoseconds) }
         set { nanoseconds = newValue?.nanoseconds ?? .min }

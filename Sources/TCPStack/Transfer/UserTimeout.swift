@@ -17,8 +17,8 @@ public struct UserTimeout: Sendable, Hashable {
 
     public init(timeout: Duration?) { self.timeout = timeout }
 
-    /// A timeout is set (cheaper than building the `Duration`).
-    public var isSet: Bool { timeoutNanoseconds != .min }
+    /// Equal to `UserTimeout(timeout: nil)`.
+    var isDefault: Bool { timeoutNanoseconds == .min && sinceValue.isNil }
 
     /// Data was sent; starts the clock if nothing was outstanding.
     public mutating func dataSent(at now: Instant) {
