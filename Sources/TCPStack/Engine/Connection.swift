@@ -3,13 +3,12 @@ import TCPWire
 /// The transmission control block of one socket (RFC 9293 §3.3.1): state, sequence variables, negotiated
 /// options, buffers and timers. Owned by `HostStack`; read it through `HostStack.connection(_:)`.
 public struct Connection: Sendable {
-    // Swift lays fields out in declaration order, so they are grouped by size to leave little padding, and
-    // cold ones are stored narrow behind the names the code uses (Connection+Storage.swift): every socket costs
-    // `MemoryLayout<Connection>.stride` bytes of the host's slot array, and a test bounds it.
-
-    // Order: 8-byte and endpoint fields, with 1- to 4-byte fields in the gaps after the 20-byte endpoints; then
-    // the 8-byte-aligned structs, each followed by 1-byte fields that fill its tail; then the 4-byte fields.
-    // `MemoryLayout.offset(of:)` shows the result; ConnectionMemoryTests bounds the stride.
+    // Every socket costs `MemoryLayout<Connection>.stride` bytes of the host's slot array, and a test bounds it.
+    // Fields are stored narrow behind the names the code uses (Connection+Storage.swift), rare state lives out of
+    // line (Connection+RareState.swift), and Swift lays fields out in declaration order, so the order leaves
+    // little padding: 8-byte and endpoint fields with 1- to 4-byte fields in the gaps after the 20-byte
+    // endpoints; then the 8-byte-aligned structs, each followed by 1-byte fields that fill its tail; then the
+    // 4-byte fields. `MemoryLayout<Connection>.offset(of:)` shows the result.
     public internal(set) var id: SocketID
     public internal(set) var local: Endpoint?
     public internal(set) var state: TCPState = .closed

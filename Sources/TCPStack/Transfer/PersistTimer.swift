@@ -7,7 +7,7 @@ public struct PersistTimer: Sendable, Hashable {
         get { deadlineValue.value }
         set { deadlineValue.value = newValue }
     }
-    // Stored narrow (nanoseconds, 32-bit counts, -1 for no limit): 36 bytes in every connection instead of 80.
+    // Stored narrow (nanoseconds, 32-bit counts, -1 for no limit): 36 bytes instead of 80.
     private var deadlineValue = OptionalInstant()
     private var maximumNs: Int64
     private var baseNs: Int64 = 0
