@@ -9,17 +9,27 @@ enum AckUrgency: Comparable {
     case now
 }
 
-/// The receive side's ACK state (Linux `icsk_ack`), kept small: times in nanoseconds.
+/// The receive side's ACK state (Linux `icsk_ack`), kept small: times in nanoseconds, optional ones in 8 bytes.
 struct DelayedAckState: Sendable {
     /// When the delayed ACK is due (Linux `icsk_ack.timeout` with ICSK_ACK_TIMER); nil: no timer.
-    var deadline: Instant?
-    /// Received data waits for an ACK (Linux ICSK_ACK_SCHED).
-    var scheduled = false
-    /// Linux `icsk_ack.ato` in ns; 0 until the first data arrives.
-    var atoNanoseconds: Int64 = 0
+    var deadline: Instant? {
+        get { deadlineValue.value }
+        set { deadlineValue.value = newValue }
+    }
+    private var deadlineValue = OptionalInstant()
+    /// Linux `icsk_ack.ato` in ns; 0 until the first data arrives. At most 0.5 s, so stored in 32 bits.
+    var atoNanoseconds: Int64 {
+        get { Int64(atoValue) }
+        set { atoValue = Int32(clamping: newValue) }
+    }
     /// Linux `icsk_ack.lrcvtime`: when data last arrived, or the connection was established (`tcp_finish_connect`,
     /// `tcp_create_openreq_child`); nil: never (a simultaneous open sets neither).
-    var lastReceived: Instant?
+    var lastReceived: Instant? {
+        get { lastReceivedValue.value }
+        set { lastReceivedValue.value = newValue }
+    }
+    private var lastReceivedValue = OptionalInstant()
+    private var atoValue: Int32 = 0
     /// Linux `icsk_ack.rcv_mss`: the peer's segment size as we see it (`tcp_initialize_rcv_mss`: 536).
     var receiveMSS: Int32 = 536
     /// Linux `icsk_ack.last_seg_size`: the last small segment's payload size.
@@ -30,6 +40,8 @@ struct DelayedAckState: Sendable {
     var pushed: UInt8 = 0
     /// Linux pingpong (interactive) mode: we answer data with data, so ACKs wait to ride on it.
     var pingpong = false
+    /// Received data waits for an ACK (Linux ICSK_ACK_SCHED).
+    var scheduled = false
 }
 
 /// Linux's delayed-ACK constants (include/net/tcp.h): `TCP_ATO_MIN` = `TCP_DELACK_MIN` = HZ/25, `TCP_DELACK_MAX`

@@ -1,7 +1,7 @@
 import TCPWire
 
 /// SO_KEEPALIVE with TCP_KEEPIDLE/KEEPINTVL/KEEPCNT (zero: the configuration's value), kept small.
-struct KeepaliveSettings: Sendable {
+struct KeepaliveSettings: Sendable, Hashable {
     var enabled = false
     var idleSeconds: UInt16 = 0
     var intervalSeconds: UInt16 = 0
@@ -9,7 +9,16 @@ struct KeepaliveSettings: Sendable {
     /// Probes sent since the peer was last heard (Linux `icsk_probes_out` for keep-alive).
     var probesSent: UInt8 = 0
     /// When the keep-alive timer fires next; nil: not running.
-    var deadline: Instant?
+    var deadline: Instant? {
+        get { deadlineValue.value }
+        set { deadlineValue.value = newValue }
+    }
+    private var deadlineValue = OptionalInstant()
+
+    /// Equal to `KeepaliveSettings()`.
+    var isDefault: Bool {
+        !enabled && idleSeconds == 0 && intervalSeconds == 0 && count == 0 && probesSent == 0 && deadlineValue.isNil
+    }
 }
 
 /// Keep-alive (RFC 1122 §4.2.3.6, RFC 9293 §3.8.4; Linux `tcp_keepalive_timer`) and the user timeout

@@ -25,6 +25,80 @@ extension Connection {
         set { parentIndex = newValue.map { Int32($0.rawValue) } ?? -1 }
     }
 
+    /// When the retransmission timer fires; nil: not running.
+    var retransmitDeadline: Instant? {
+        get { retransmitDeadlineValue.value }
+        set { retransmitDeadlineValue.value = newValue }
+    }
+
+    /// When TIME-WAIT ends.
+    var timeWaitDeadline: Instant? {
+        get { timeWaitDeadlineValue.value }
+        set { timeWaitDeadlineValue.value = newValue }
+    }
+
+    /// SND.WND in bytes (already scaled).
+    public internal(set) var sndWnd: Int {
+        get { Int(sndWndValue) }
+        set { sndWndValue = Int32(clamping: newValue) }
+    }
+    var maxSndWnd: Int {
+        get { Int(maxSndWndValue) }
+        set { maxSndWndValue = Int32(clamping: newValue) }
+    }
+    var rcvWndAdvertised: Int {
+        get { Int(rcvWndAdvertisedValue) }
+        set { rcvWndAdvertisedValue = Int32(clamping: newValue) }
+    }
+    var receiveCapacity: Int {
+        get { Int(receiveCapacityValue) }
+        set { receiveCapacityValue = Int32(clamping: newValue) }
+    }
+
+    // Negotiated in the handshake (RFC 9293 §3.7.1, RFC 7323, RFC 2018).
+    /// Largest payload we put in one segment (peer MSS, less the timestamp option when in use).
+    public internal(set) var sendMSS: Int {
+        get { Int(sendMSSValue) }
+        set { sendMSSValue = Int32(clamping: newValue) }
+    }
+    var ourMSS: Int {
+        get { Int(ourMSSValue) }
+        set { ourMSSValue = Int32(clamping: newValue) }
+    }
+
+    /// The end of the last segment sent shorter than the MSS (Linux `snd_sml`), for Minshall's Nagle.
+    var smallSegmentEnd: SeqNum? {
+        get { hasSmallSegmentEnd ? smallSegmentEndValue : nil }
+        set {
+            hasSmallSegmentEnd = newValue != nil
+            smallSegmentEndValue = newValue ?? SeqNum(0)
+        }
+    }
+
+    /// The segment whose RTT is being measured (RFC 6298 §3); it left at `timedSegmentSentAt`.
+    var timedSegmentEnd: SeqNum? {
+        get { hasTimedSegmentEnd ? timedSegmentEndValue : nil }
+        set {
+            hasTimedSegmentEnd = newValue != nil
+            timedSegmentEndValue = newValue ?? SeqNum(0)
+        }
+    }
+
+    /// After a retransmission timeout: the next byte of the flight to send again (nil: not resending).
+    var resendNext: SeqNum? {
+        get { hasResendNext ? resendNextValue : nil }
+        set {
+            hasResendNext = newValue != nil
+            resendNextValue = newValue ?? SeqNum(0)
+        }
+    }
+
+    /// Retransmissions of the current segment (counted up to 255, far above any retry limit).
+    var retransmitCount: Int {
+        get { Int(retransmitCountValue) }
+        set { retransmitCountValue = UInt8(clamping: newValue) }
+    }
+
     /// listen()'s backlog.
     var backlog: Int {
         get { Int(backlogValue) }
@@ -38,12 +112,17 @@ extension Connection {
     }
 }
 
-// Defaults built once: turning a `Duration` of a minute or more into nanoseconds takes a 128-bit division, and
-// `socket()` resets a whole `Connection`.
+// Defaults built from constants: turning a `Duration` of a minute or more into nanoseconds takes a 128-bit
+// division, a `static let` a lazy-initialisation check, and `socket()` resets a whole `Connection`.
 extension RTOEstimator {
-    static let rfc6298Default = RTOEstimator(parameters: .rfc6298)
+    /// `RTOEstimator(parameters: .rfc6298)`, built from constants: socket() makes one per connection.
+    static var rfc6298Default: RTOEstimator {
+        RTOEstimator(initialUs: 1_000_000, minimumUs: 1_000_000, maximumUs: 60_000_000, granularityUs: 1_000,
+                     floorsVarianceTerm: false)
+    }
 }
 
 extension PersistTimer {
-    static let engineDefault = PersistTimer(maximum: .seconds(120), maxUnansweredProbes: nil)
+    /// Built from nanoseconds (no division, no lazy global), as the connect and close paths compare against it.
+    static var engineDefault: PersistTimer { PersistTimer(maximumNanoseconds: 120_000_000_000) }
 }

@@ -3,11 +3,12 @@ import TCPWire
 /// The transmission control block of one socket (RFC 9293 §3.3.1): state, sequence variables, negotiated
 /// options, buffers and timers. Owned by `HostStack`; read it through `HostStack.connection(_:)`.
 public struct Connection: Sendable {
-    // Swift lays fields out in declaration order, so they are grouped by size to leave little padding, and
-    // cold ones are stored narrow behind the names the code uses (Connection+Storage.swift): every socket costs
-    // `MemoryLayout<Connection>.stride` bytes of the host's slot array, and a test bounds it.
-
-    // 8-byte and endpoint fields first; 1- to 4-byte fields fill the gaps after the 20-byte endpoints.
+    // Every socket costs `MemoryLayout<Connection>.stride` bytes of the host's slot array, and a test bounds it.
+    // Fields are stored narrow behind the names the code uses (Connection+Storage.swift), rare state lives out of
+    // line (Connection+RareState.swift), and Swift lays fields out in declaration order, so the order leaves
+    // little padding: 8-byte and endpoint fields with 1- to 4-byte fields in the gaps after the 20-byte
+    // endpoints; then the 8-byte-aligned structs, each followed by 1-byte fields that fill its tail; then the
+    // 4-byte fields. `MemoryLayout<Connection>.offset(of:)` shows the result.
     public internal(set) var id: SocketID
     public internal(set) var local: Endpoint?
     public internal(set) var state: TCPState = .closed
@@ -41,15 +42,50 @@ public struct Connection: Sendable {
     public internal(set) var sndWscale: UInt8 = 0
     public internal(set) var rcvWscale: UInt8 = 0
     public internal(set) var windowScalingEnabled = false
-    /// The listener that created this socket, as a slot index, or -1 (see `parent`).
-    var parentIndex: Int32 = -1
+
+    /// Connections accepted and not yet taken by accept() (a listener's; see also `backlog`, `pendingChildren`).
+    var acceptQueue: [SocketID] = []
+
+    // Buffers (rings: acknowledging or reading n bytes is O(1), a segment copies only its payload).
+    // `sendBuffer[0]` has sequence number `sendBufferStart`; the bytes before SND.NXT are in flight.
+    var sendBuffer = ByteRing()
+    var receiveBuffer = ByteRing()
+
+    // Timers (RFC 9293 §3.10.8); see `retransmitDeadline`, `timeWaitDeadline` in Connection+Storage.swift.
+    var retransmitDeadlineValue = OptionalInstant()
+    /// When the segment being timed (`timedSegmentEnd`) left (RFC 6298 §3).
+    var timedSegmentSentAt = Instant.zero
+    /// When the peer was last heard (Connection+Keepalive.swift).
+    var lastHeard = Instant.zero
+    /// Keep-alive, the user timeout, zero-window probing and the challenge-ACK limit, allocated on first use
+    /// (see `keepalive`, `userTimeout`, `persist`, `lastChallengeAck` in Connection+RareState.swift).
+    var rareState: RareState?
+    var timeWaitDeadlineValue = OptionalInstant()
+    /// Delayed ACK (Connection+DelayedAck.swift).
+    var delack = DelayedAckState()
+    // Congestion control (RFC 5681, RFC 6582, RFC 9438) and SACK loss recovery (RFC 6675);
+    // see Connection+Congestion.swift.
+    var cc = CongestionController.reno(NewReno(mss: 536))
+    /// SRTT, RTTVAR and the backed-off RTO (RFC 6298); see Connection+RTT.swift.
+    var rtt = RTOEstimator.rfc6298Default
+    var rto: Duration { rtt.rto }
     public internal(set) var timestampsEnabled = false
     public internal(set) var sackEnabled = false
+    /// TCP_CONGESTION, when set; otherwise the configuration's algorithm.
+    var congestionAlgorithm: CongestionAlgorithm?
+    /// Out-of-order data above RCV.NXT, and the SACK/D-SACK blocks for the next ACK (RFC 2018, RFC 2883).
+    var reassembly = ReassemblyQueue(rcvNxt: 0)
+    /// Retransmissions of the current segment (see `retransmitCount`), and which of the optional sequence
+    /// numbers below are set (see `smallSegmentEnd`, `timedSegmentEnd`, `resendNext`).
+    var retransmitCountValue: UInt8 = 0
+    var hasSmallSegmentEnd = false
+    var scoreboard = SACKScoreboard(sndUna: 0, mss: 536)
 
+    /// The listener that created this socket, as a slot index, or -1 (see `parent`).
+    var parentIndex: Int32 = -1
     // Listener state (see `backlog`, `pendingChildren`).
     var backlogValue: Int32 = 0
     var pendingChildrenValue: Int32 = 0
-    var acceptQueue: [SocketID] = []
 
     // Send sequence space (RFC 9293 §3.3.1 figure 3).
     public internal(set) var iss = SeqNum(0)
@@ -69,55 +105,25 @@ public struct Connection: Sendable {
     /// SO_RCVBUF / SO_SNDBUF as stored (doubled) when set, else 0 (see `receiveBufferSize`, `sendBufferSize`).
     var receiveBufferValue: UInt32 = 0
     var sendBufferValue: UInt32 = 0
-    /// The end of the last segment sent shorter than the MSS (Linux `snd_sml`), for Minshall's Nagle.
-    var smallSegmentEnd: SeqNum?
-    /// The segment whose RTT is being measured (RFC 6298 §3); it left at `timedSegmentSentAt`.
-    var timedSegmentEnd: SeqNum?
 
-    /// SND.WND in bytes (already scaled).
-    public internal(set) var sndWnd = 0
-    var maxSndWnd = 0
-    var rcvWndAdvertised = 0
-    var receiveCapacity = 0
-
-    // Negotiated in the handshake (RFC 9293 §3.7.1, RFC 7323, RFC 2018).
-    /// Largest payload we put in one segment (peer MSS, less the timestamp option when in use).
-    public internal(set) var sendMSS = 536
-    var ourMSS = 0
-    /// Out-of-order data above RCV.NXT, and the SACK/D-SACK blocks for the next ACK (RFC 2018, RFC 2883).
-    var reassembly = ReassemblyQueue(rcvNxt: 0)
-
-    // Buffers (rings: acknowledging or reading n bytes is O(1), a segment copies only its payload).
-    // `sendBuffer[0]` has sequence number `sendBufferStart`; the bytes before SND.NXT are in flight.
-    var sendBuffer = ByteRing()
+    // Windows (SND.WND, the largest seen, the one we advertised, the receive buffer) and the MSS values, in
+    // 32 bits (a scaled window is at most 1 GiB): see `sndWnd`, `maxSndWnd`, `rcvWndAdvertised`,
+    // `receiveCapacity`, `sendMSS`, `ourMSS` in Connection+Storage.swift.
+    var sndWndValue: Int32 = 0
+    var maxSndWndValue: Int32 = 0
+    var rcvWndAdvertisedValue: Int32 = 0
+    var receiveCapacityValue: Int32 = 0
+    var sendMSSValue: Int32 = 536
+    var ourMSSValue: Int32 = 0
     var sendBufferStart = SeqNum(0)
-    var receiveBuffer = ByteRing()
-
-    // Timers (RFC 9293 §3.10.8).
-    var retransmitDeadline: Instant?
-    /// SRTT, RTTVAR and the backed-off RTO (RFC 6298); see Connection+RTT.swift.
-    var rtt = RTOEstimator.rfc6298Default
-    var rto: Duration { rtt.rto }
-    var timedSegmentSentAt = Instant.zero
-    var retransmitCount = 0
-    // Congestion control (RFC 5681, RFC 6582, RFC 9438) and SACK loss recovery (RFC 6675);
-    // see Connection+Congestion.swift.
-    /// TCP_CONGESTION, when set; otherwise the configuration's algorithm.
-    var congestionAlgorithm: CongestionAlgorithm?
-    var cc = CongestionController.reno(NewReno(mss: 536))
-    var scoreboard = SACKScoreboard(sndUna: 0, mss: 536)
-    /// After a retransmission timeout: the next byte of the flight to send again (nil: not resending).
-    var resendNext: SeqNum?
-    /// Delayed ACK (Connection+DelayedAck.swift).
-    var delack = DelayedAckState()
-    /// Keep-alive, the user timeout, and when the peer was last heard (Connection+Keepalive.swift).
-    var keepalive = KeepaliveSettings()
-    var userTimeout = UserTimeout(timeout: nil)
-    var lastHeard = Instant.zero
-    /// Zero-window probing (Connection+Persist.swift); configured when it starts.
-    var persist = PersistTimer.engineDefault
-    var timeWaitDeadline: Instant?
-    var lastChallengeAck: Instant?
+    /// The end of the last segment sent shorter than the MSS (Linux `snd_sml`), for Minshall's Nagle.
+    var smallSegmentEndValue = SeqNum(0)
+    /// The segment whose RTT is being measured (RFC 6298 §3); it left at `timedSegmentSentAt`.
+    var timedSegmentEndValue = SeqNum(0)
+    /// After a retransmission timeout: the next byte of the flight to send again.
+    var resendNextValue = SeqNum(0)
+    var hasTimedSegmentEnd = false
+    var hasResendNext = false
 
     init(id: SocketID) { self.id = id }
 

@@ -1,26 +1,31 @@
-/// A byte ring bounded by `capacity`, the storage under the engine's send and receive buffers (and `SendBuffer`,
-/// `ReceiveBuffer`). Dropping bytes from the front is O(1) and taking a range copies only that range, so
+/// A byte ring, the storage under the engine's send and receive buffers (and `SendBuffer`, `ReceiveBuffer`, which
+/// bound it). It holds under 4 GiB, so positions are stored in 32 bits: two rings sit in every `Connection`. Dropping bytes from the front is O(1) and taking a range copies only that range, so
 /// acknowledging or reading never moves the rest. Storage grows by doubling as bytes arrive, up to what the
 /// content needs, so idle connections cost no buffer memory.
 struct ByteRing: Sendable, Hashable {
-    /// The most bytes it holds (`Int.max`: the caller enforces its own limit).
-    let capacity: Int
     /// Power-of-two sized (or empty), so positions wrap with a mask.
     private var storage: [UInt8] = []
-    private var head = 0
-    private(set) var count = 0
+    private var headValue: UInt32 = 0
+    private var countValue: UInt32 = 0
 
-    init(capacity: Int = .max) { self.capacity = Swift.max(capacity, 0) }
+    init() {}
 
-    var freeSpace: Int { capacity - count }
+    private var head: Int {
+        get { Int(headValue) }
+        set { headValue = UInt32(newValue) }
+    }
+    private(set) var count: Int {
+        get { Int(countValue) }
+        set { countValue = UInt32(newValue) }
+    }
     var isEmpty: Bool { count == 0 }
     /// Bytes of storage allocated now (what the memory bench charges to buffers, not to the connection).
     var storageBytes: Int { storage.count }
 
-    /// Appends as much of `bytes` as fits; returns how many.
+    /// Appends `bytes`; returns how many.
     @discardableResult
     mutating func append<C: Collection>(_ bytes: C) -> Int where C.Element == UInt8 {
-        let n = Swift.min(bytes.count, freeSpace)
+        let n = bytes.count
         guard n > 0 else { return 0 }
         reserve(count + n)
         let mask = storage.count - 1

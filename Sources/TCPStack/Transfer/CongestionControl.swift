@@ -1,23 +1,47 @@
 /// The window state every algorithm shares, in bytes.
 public struct CongestionWindow: Sendable, Hashable {
-    public var cwnd: Int
-    public var ssthresh: Int
-    /// Sender maximum segment size (SMSS).
-    public let mss: Int
-    /// Duplicate ACKs seen in a row (RFC 5681 §3.2).
-    public var duplicateAcks = 0
-    /// RFC 6582 `recover`: SND.NXT when loss recovery last began (Linux `high_seq`); nil before the first one.
-    public var recover: UInt32?
+    // Stored narrow (windows in 32 bits, clamped beyond 4 GiB; the MSS and the duplicate-ACK count in 16): one
+    // sits in every connection, whose size a test bounds. The engine reads them as `Int` through the accessors.
+    private var cwndValue: UInt32
+    private var ssthreshValue: UInt32
+    private var recoverValue: UInt32 = 0
+    private let mssValue: UInt16
+    private var duplicateAcksValue: UInt16 = 0
+    private var hasRecover = false
     public var inFastRecovery = false
     /// Whether a partial ACK already restarted the retransmission timer in this recovery (RFC 6582 §3.2 step 5,
     /// the "Impatient" variant: only the first one does).
     public var partialAckSeen = false
 
+    public var cwnd: Int {
+        get { Int(cwndValue) }
+        set { cwndValue = UInt32(clamping: newValue) }
+    }
+    public var ssthresh: Int {
+        get { Int(ssthreshValue) }
+        set { ssthreshValue = UInt32(clamping: newValue) }
+    }
+    /// Sender maximum segment size (SMSS).
+    public var mss: Int { Int(mssValue) }
+    /// Duplicate ACKs seen in a row (RFC 5681 §3.2).
+    public var duplicateAcks: Int {
+        get { Int(duplicateAcksValue) }
+        set { duplicateAcksValue = UInt16(clamping: newValue) }
+    }
+    /// RFC 6582 `recover`: SND.NXT when loss recovery last began (Linux `high_seq`); nil before the first one.
+    public var recover: UInt32? {
+        get { hasRecover ? recoverValue : nil }
+        set {
+            hasRecover = newValue != nil
+            recoverValue = newValue ?? 0
+        }
+    }
+
     /// RFC 6928 initial window of `initialSegments` (Linux 10), ssthresh "arbitrarily high" (RFC 5681 §3.1).
     public init(mss: Int, initialSegments: Int = 10) {
-        self.mss = mss
-        cwnd = initialSegments * mss
-        ssthresh = Int(Int32.max)
+        mssValue = UInt16(clamping: mss)
+        cwndValue = UInt32(clamping: initialSegments * mss)
+        ssthreshValue = UInt32(Int32.max)
     }
 }
 

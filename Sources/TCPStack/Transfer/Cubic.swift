@@ -1,20 +1,31 @@
 /// CUBIC (RFC 9438), Linux's default: the window follows W_cubic(t) = C·(t − K)³ + W_max (eq. 1) from the last
 /// reduction, never slower than the Reno-friendly estimate W_est (§4.3). Windows here are in segments.
 public struct Cubic: CongestionControl, Hashable {
+    // Laid out small (a controller sits in every connection): the small fields fill the window's tail, C and
+    // β are kept in thousandths (0.4 and 0.7 come back as the same `Double`s), optionals use sentinels.
     public var window: CongestionWindow
-    /// RFC 9438 §5: C = 0.4, β_cubic = 0.7.
-    public let c: Double
-    public let beta: Double
     /// §4.7 fast convergence (Linux `fast_convergence` = 1).
     public let fastConvergence: Bool
+    private let cThousandths: UInt16
+    private let betaThousandths: UInt16
+    /// RFC 9438 §5: C = 0.4, β_cubic = 0.7 (to a thousandth).
+    public var c: Double { Double(cThousandths) / 1000 }
+    public var beta: Double { Double(betaThousandths) / 1000 }
 
-    /// Window just before the last reduction, after fast convergence (segments).
-    public private(set) var wMax: Double?
+    /// Window just before the last reduction, after fast convergence (segments); 0 before the first one.
+    private var wMaxValue: Double = 0
+    public private(set) var wMax: Double? {
+        get { wMaxValue == 0 ? nil : wMaxValue }
+        set { wMaxValue = newValue ?? 0 }
+    }
     /// cwnd when the last reduction happened (§4.3's cwnd_prior).
     private var cwndPrior: Double = 0
-    /// Start of the current congestion-avoidance epoch, its cwnd, K, origin and W_est (§4.2, §4.3).
-    private var epochStart: Instant?
-    private var cwndEpoch: Double = 0
+    /// Start of the current congestion-avoidance epoch (ns, `Int64.min`: none), K, origin and W_est (§4.2, §4.3).
+    private var epochStartNanoseconds: Int64 = .min
+    private var epochStart: Instant? {
+        get { epochStartNanoseconds == .min ? nil : Instant(nanoseconds: epochStartNanoseconds) }
+        set { epochStartNanoseconds = newValue?.nanoseconds ?? .min }
+    }
     public private(set) var k: Double = 0
     private var origin: Double = 0
     public private(set) var wEst: Double = 0
@@ -24,8 +35,8 @@ public struct Cubic: CongestionControl, Hashable {
     public init(mss: Int, initialSegments: Int = 10, c: Double = 0.4, beta: Double = 0.7,
                 fastConvergence: Bool = true) {
         window = CongestionWindow(mss: mss, initialSegments: initialSegments)
-        self.c = c
-        self.beta = beta
+        cThousandths = UInt16((c * 1000).rounded())
+        betaThousandths = UInt16((beta * 1000).rounded())
         self.fastConvergence = fastConvergence
     }
 
@@ -42,7 +53,6 @@ public struct Cubic: CongestionControl, Hashable {
         if epochStart == nil {
             // §4.2: a new epoch; K from eq. (2). Without an earlier reduction above cwnd, start at the plateau.
             epochStart = now
-            cwndEpoch = cwnd
             wEst = cwnd
             if let wMax, wMax > cwnd {
                 k = Self.cubeRoot((wMax - cwnd) / c)

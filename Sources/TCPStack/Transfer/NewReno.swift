@@ -2,8 +2,12 @@
 /// SMSS per window of data, halving on loss.
 public struct NewReno: CongestionControl, Hashable {
     public var window: CongestionWindow
-    /// Bytes acknowledged since cwnd last grew in congestion avoidance.
-    private var bytesAcked = 0
+    /// Bytes acknowledged since cwnd last grew in congestion avoidance (below cwnd, so 32 bits hold it).
+    private var bytesAckedValue: UInt32 = 0
+    private var bytesAcked: Int {
+        get { Int(bytesAckedValue) }
+        set { bytesAckedValue = UInt32(clamping: newValue) }
+    }
 
     public init(mss: Int, initialSegments: Int = 10) {
         window = CongestionWindow(mss: mss, initialSegments: initialSegments)

@@ -3,13 +3,17 @@
 /// The connection survives as long as the peer answers; `maxUnansweredProbes` unanswered probes abort it
 /// (Linux `tcp_retries2`; nil: never, as RFC 1122 requires).
 public struct PersistTimer: Sendable, Hashable {
-    public private(set) var deadline: Instant?
-    // Stored narrow (nanoseconds, 32-bit counts, -1 for no limit): 40 bytes in every connection instead of 80.
-    private var probeLimit: Int32
+    public private(set) var deadline: Instant? {
+        get { deadlineValue.value }
+        set { deadlineValue.value = newValue }
+    }
+    // Stored narrow (nanoseconds, 32-bit counts, -1 for no limit): 36 bytes instead of 80.
+    private var deadlineValue = OptionalInstant()
     private var maximumNs: Int64
     private var baseNs: Int64 = 0
     private var backoffCount: Int32 = 0
     private var unanswered: Int32 = 0
+    private var probeLimit: Int32
 
     public var maximum: Duration {
         get { .nanoseconds(maximumNs) }
@@ -27,6 +31,12 @@ public struct PersistTimer: Sendable, Hashable {
     public init(maximum: Duration, maxUnansweredProbes: Int?) {
         maximumNs = maximum.nanosecondsValue
         probeLimit = maxUnansweredProbes.map { Int32(clamping: Swift.max($0, 0)) } ?? -1
+    }
+
+    /// With no probe limit; the maximum in nanoseconds.
+    init(maximumNanoseconds: Int64) {
+        maximumNs = maximumNanoseconds
+        probeLimit = -1
     }
 
     /// The peer closed its window with data waiting: arm at the current RTO.

@@ -39,17 +39,21 @@ public struct RTOEstimator: Sendable, Hashable {
         case floorVarianceTerm
     }
 
-    /// The parameters as given. They and the state below are stored as nanoseconds: 64 bytes in every connection
-    /// instead of 112 (a `Duration` takes 16).
+    /// The parameters as given, to the microsecond. They are stored as 32-bit microseconds (up to 71 minutes) and
+    /// the state below as nanoseconds: 48 bytes in every connection instead of 112 (a `Duration` takes 16).
     public var parameters: Parameters {
         Parameters(
             initial: .nanoseconds(initialNs), minimum: .nanoseconds(minimumNs), maximum: .nanoseconds(maximumNs),
             granularity: .nanoseconds(granularityNs), minimumRule: floorsVarianceTerm ? .floorVarianceTerm : .clampTotal)
     }
-    private let initialNs: Int64
-    private let minimumNs: Int64
-    private let maximumNs: Int64
-    private let granularityNs: Int64
+    private let initialUs: UInt32
+    private let minimumUs: UInt32
+    private let maximumUs: UInt32
+    private let granularityUs: UInt32
+    private var initialNs: Int64 { Int64(initialUs) * 1000 }
+    private var minimumNs: Int64 { Int64(minimumUs) * 1000 }
+    private var maximumNs: Int64 { Int64(maximumUs) * 1000 }
+    private var granularityNs: Int64 { Int64(granularityUs) * 1000 }
     /// Smoothed RTT in nanoseconds; -1 before the first sample (samples are never negative).
     private var srttNs: Int64 = -1
     private var rttvarNs: Int64 = 0
@@ -60,12 +64,22 @@ public struct RTOEstimator: Sendable, Hashable {
     public var backoffCount: Int { Int(backoff) }
 
     public init(parameters: Parameters) {
-        initialNs = parameters.initial.nanosecondsValue
-        minimumNs = parameters.minimum.nanosecondsValue
-        maximumNs = parameters.maximum.nanosecondsValue
-        granularityNs = parameters.granularity.nanosecondsValue
+        initialUs = Self.microseconds(parameters.initial)
+        minimumUs = Self.microseconds(parameters.minimum)
+        maximumUs = Self.microseconds(parameters.maximum)
+        granularityUs = Self.microseconds(parameters.granularity)
         floorsVarianceTerm = parameters.minimumRule == .floorVarianceTerm
-        baseNs = initialNs
+        baseNs = Int64(initialUs) * 1000
+    }
+
+    /// From microseconds, without `Duration` arithmetic (for defaults built per connection).
+    init(initialUs: UInt32, minimumUs: UInt32, maximumUs: UInt32, granularityUs: UInt32, floorsVarianceTerm: Bool) {
+        self.initialUs = initialUs
+        self.minimumUs = minimumUs
+        self.maximumUs = maximumUs
+        self.granularityUs = granularityUs
+        self.floorsVarianceTerm = floorsVarianceTerm
+        baseNs = Int64(initialUs) * 1000
     }
 
     public var smoothedRTT: Duration? { srttNs < 0 ? nil : .nanoseconds(srttNs) }
@@ -103,6 +117,10 @@ public struct RTOEstimator: Sendable, Hashable {
     /// The timer expired: double the RTO (RFC 6298 §5.5).
     public mutating func backOff() {
         if rto.nanosecondsValue < maximumNs { backoff += 1 }
+    }
+
+    private static func microseconds(_ d: Duration) -> UInt32 {
+        UInt32(clamping: Swift.max(d.nanosecondsValue, 0) / 1000)
     }
 
     private func computeBase() -> Int64 {

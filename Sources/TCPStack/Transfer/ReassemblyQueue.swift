@@ -5,12 +5,12 @@ import TCPWire
 /// option: a D-SACK block first after a duplicate (RFC 2883 §4), then the block holding the latest segment, then
 /// the most recently reported ones (RFC 2018 §4).
 public struct ReassemblyQueue: Sendable, Hashable {
-    /// The next byte expected (RCV.NXT).
-    public private(set) var rcvNxt: UInt32
     /// Queued data above RCV.NXT: sorted by sequence, disjoint (adjacent pieces may touch).
     private var pieces: [Piece] = []
     /// Left edges of SACK blocks, most recently changed first (RFC 2018 §4).
     private var recent: [UInt32] = []
+    /// The next byte expected (RCV.NXT).
+    public private(set) var rcvNxt: UInt32
     /// A duplicate to report in the next ACK (RFC 2883), with the queued block containing it if any.
     public private(set) var pendingDSACK: SACKBlock?
     /// Whether duplicates are reported as D-SACK blocks (`net.ipv4.tcp_dsack`).

@@ -1,15 +1,17 @@
 /// In-order bytes received and not yet read by the application (RFC 9293 RCV.USER), bounded by `SO_RCVBUF`.
 public struct ReceiveBuffer: Sendable, Hashable {
-    private var ring: ByteRing
+    private var ring = ByteRing()
+    public let capacity: Int
 
-    public init(capacity: Int) { ring = ByteRing(capacity: capacity) }
+    public init(capacity: Int) { self.capacity = Swift.max(capacity, 0) }
 
-    public var capacity: Int { ring.capacity }
     public var count: Int { ring.count }
-    public var freeSpace: Int { ring.freeSpace }
+    public var freeSpace: Int { capacity - ring.count }
 
     /// Stores in-order bytes; returns how many fit. The advertised window keeps the peer within the free space.
-    public mutating func append<C: Collection>(_ bytes: C) -> Int where C.Element == UInt8 { ring.append(bytes) }
+    public mutating func append<C: Collection>(_ bytes: C) -> Int where C.Element == UInt8 {
+        ring.append(bytes.prefix(Swift.max(freeSpace, 0)))
+    }
 
     /// Moves up to `maxCount` bytes to `out`; returns how many.
     @discardableResult

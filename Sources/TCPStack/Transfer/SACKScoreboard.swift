@@ -3,23 +3,26 @@ import TCPWire
 /// The sender's SACK scoreboard and loss recovery of RFC 6675: which bytes the receiver holds above SND.UNA,
 /// which are deemed lost, what to send next, and how much is in the pipe. Also recognises D-SACK (RFC 2883 §4).
 public struct SACKScoreboard: Sendable, Hashable {
-    public let mss: Int
-    /// RFC 6675 DupThresh (3; Linux adapts `tp->reordering`).
-    public let dupThresh: Int
+    /// SACKed ranges as offsets from SND.UNA: sorted, disjoint, not adjacent.
+    private var sacked: [Range<Int>] = []
     public private(set) var sndUna: UInt32
     /// One past the highest byte sent (RFC 6675 HighData + 1).
     public private(set) var highData: UInt32
     /// One past the highest byte retransmitted (RFC 6675 HighRxt + 1).
     public private(set) var highRxt: UInt32
-    /// SACKed ranges as offsets from SND.UNA: sorted, disjoint, not adjacent.
-    private var sacked: [Range<Int>] = []
+    // 32 bits each (one scoreboard sits in every connection).
+    private let mssValue: UInt32
+    private let dupThreshValue: UInt32
+    public var mss: Int { Int(mssValue) }
+    /// RFC 6675 DupThresh (3; Linux adapts `tp->reordering`).
+    public var dupThresh: Int { Int(dupThreshValue) }
 
     public init(sndUna: UInt32, mss: Int, dupThresh: Int = 3) {
         self.sndUna = sndUna
         highData = sndUna
         highRxt = sndUna
-        self.mss = mss
-        self.dupThresh = dupThresh
+        mssValue = UInt32(clamping: mss)
+        dupThreshValue = UInt32(clamping: dupThresh)
     }
 
     /// What one ACK taught the scoreboard.

@@ -1,23 +1,25 @@
 /// Bytes the application wrote and the peer has not acknowledged, addressed by sequence number from SND.UNA
 /// (RFC 9293 §3.3.1). `send` is bounded by the capacity (`SO_SNDBUF`, Linux `tcp_wmem`).
 public struct SendBuffer: Sendable, Hashable {
-    private var ring: ByteRing
+    private var ring = ByteRing()
+    public let capacity: Int
     /// Sequence number of the first byte held (SND.UNA once data flows).
     public private(set) var startSeq: UInt32
 
     public init(capacity: Int, startSeq: UInt32) {
-        ring = ByteRing(capacity: capacity)
+        self.capacity = Swift.max(capacity, 0)
         self.startSeq = startSeq
     }
 
-    public var capacity: Int { ring.capacity }
     public var count: Int { ring.count }
-    public var freeSpace: Int { ring.freeSpace }
+    public var freeSpace: Int { capacity - ring.count }
     /// One past the last byte held.
     public var endSeq: UInt32 { startSeq &+ UInt32(ring.count) }
 
     /// Queues what fits; returns the number of bytes accepted (0: the caller reports EAGAIN).
-    public mutating func append<C: Collection>(_ bytes: C) -> Int where C.Element == UInt8 { ring.append(bytes) }
+    public mutating func append<C: Collection>(_ bytes: C) -> Int where C.Element == UInt8 {
+        ring.append(bytes.prefix(Swift.max(freeSpace, 0)))
+    }
 
     /// Releases bytes below `ack`; returns how many were released.
     @discardableResult

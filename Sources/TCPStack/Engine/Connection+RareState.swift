@@ -1,0 +1,74 @@
+/// Keep-alive settings, the user timeout, the persist timer and the challenge-ACK rate limit: state most connections never leave at its
+/// default, kept out of line so it costs an idle connection one pointer. It is allocated by the first write that
+/// changes it (SO_KEEPALIVE, TCP_KEEP*, TCP_USER_TIMEOUT, a zero window with data waiting, a challenge ACK), never by socket(),
+/// connect() or a segment that leaves it as it was; copies share it until one of them writes (copy on write).
+final class RareState: @unchecked Sendable {
+    // Mutated only through `Connection.writableRareState()`, which copies a shared box first.
+    var keepalive = KeepaliveSettings()
+    var userTimeout = UserTimeout(timeout: nil)
+    var persist = PersistTimer.engineDefault
+    var lastChallengeAck = OptionalInstant()
+
+    init() {}
+
+    init(copying other: RareState) {
+        keepalive = other.keepalive
+        userTimeout = other.userTimeout
+        persist = other.persist
+        lastChallengeAck = other.lastChallengeAck
+    }
+}
+
+extension Connection {
+    // Without a box, a write that leaves the default value (the resets on the connect and close paths) is
+    // dropped; inlined, the compiler folds the default's compares away. (`_modify` accessors would mutate the box in place, but their coroutine
+    // frames cost a malloc per access when not inlined.)
+
+    /// SO_KEEPALIVE, TCP_KEEPIDLE/KEEPINTVL/KEEPCNT and the keep-alive timer (Connection+Keepalive.swift).
+    var keepalive: KeepaliveSettings {
+        @inline(__always) get { rareState?.keepalive ?? KeepaliveSettings() }
+        @inline(__always) set {
+            guard rareState != nil || !newValue.isDefault else { return }
+            writableRareState().keepalive = newValue
+        }
+    }
+
+    /// TCP_USER_TIMEOUT and its clock (RFC 9293 §3.8.6.4).
+    var userTimeout: UserTimeout {
+        @inline(__always) get { rareState?.userTimeout ?? UserTimeout(timeout: nil) }
+        @inline(__always) set {
+            guard rareState != nil || !newValue.isDefault else { return }
+            writableRareState().userTimeout = newValue
+        }
+    }
+
+    /// Zero-window probing (Connection+Persist.swift); configured when it starts.
+    var persist: PersistTimer {
+        @inline(__always) get { rareState?.persist ?? PersistTimer.engineDefault }
+        @inline(__always) set {
+            guard rareState != nil || newValue != PersistTimer.engineDefault else { return }
+            writableRareState().persist = newValue
+        }
+    }
+
+    /// When the last challenge ACK went out (RFC 5961 §7 rate limit).
+    var lastChallengeAck: Instant? {
+        @inline(__always) get { rareState?.lastChallengeAck.value }
+        @inline(__always) set {
+            guard rareState != nil || newValue != nil else { return }
+            writableRareState().lastChallengeAck.value = newValue
+        }
+    }
+
+    /// The box, allocated or unshared first.
+    @inline(never)
+    private mutating func writableRareState() -> RareState {
+        guard rareState != nil else {
+            let box = RareState()
+            rareState = box
+            return box
+        }
+        if !isKnownUniquelyReferenced(&rareState) { rareState = RareState(copying: rareState!) }
+        return rareState!
+    }
+}
