@@ -77,7 +77,14 @@ public struct TelnetClient<Stack: SimulatedStack>: SimApplication {
     // The simulator reaches its applications through an existential, which never specializes; these ask the
     // compiler for an EngineStack copy of the retry loop's entry points (they run once or twice per attempt).
     @_specialize(where Stack == EngineStack)
-    public mutating func start(stack: inout Stack, io: inout AppIO) { attempt(stack: &stack, io: &io) }
+    public mutating func start(stack: inout Stack, io: inout AppIO) {
+        // The loop appends an attempt and two story lines per try, thousands of times: room for the usual run up
+        // front, so the arrays are not copied over and over as they grow (it costs address space, not memory).
+        let expected = min(maxAttempts, 1 << 15)
+        attempts.reserveCapacity(expected)
+        io.reserveStory(2 * expected)
+        attempt(stack: &stack, io: &io)
+    }
 
     @_specialize(where Stack == EngineStack)
     public mutating func wake(stack: inout Stack, io: inout AppIO) {

@@ -31,6 +31,9 @@ public struct AppIO: Sendable {
     /// A line of the user-visible story (what the program would print on its terminal).
     public mutating func print(_ line: String) { story.append(StoryEntry(time: now, host: host, text: line)) }
 
+    /// Makes room for `count` more story lines.
+    mutating func reserveStory(_ count: Int) { story.reserveCapacity(story.count + count) }
+
     /// Calls `wake` after `delay` of virtual time.
     public mutating func wake(after delay: Duration) { wakeAfter = delay }
 

@@ -238,8 +238,9 @@ public struct Simulator<Stack: SimulatedStack> {
         // Nothing in flight: the buffer becomes the in-flight store as it is (slot i holds packet i) and the
         // store's empty buffer goes back to the stack for its next packets, so no packet is moved or copied.
         let handOver = inFlight.isEmpty
-        // Packets whose duplicates get the slots after the buffer's, once it is the store.
-        var duplicated: [Int] = []
+        // Packets whose duplicates get the slots after the buffer's, once it is the store (nil until one is
+        // duplicated: an empty array would still cost a release per call).
+        var duplicated: [Int]?
         for i in 0..<n {
             let slot = handOver ? i : park(packetScratch[i])
             guard let (target, arrivals) = route(scratch: i, from: h), let first = arrivals.first else {
@@ -250,8 +251,9 @@ public struct Simulator<Stack: SimulatedStack> {
             if let copyTime = arrivals.duplicate {
                 let copySlot: Int
                 if handOver {
-                    copySlot = n + duplicated.count
-                    duplicated.append(i)
+                    copySlot = n + (duplicated?.count ?? 0)
+                    if duplicated == nil { duplicated = [] }
+                    duplicated!.append(i)
                 } else {
                     copySlot = park(packetScratch[i])
                 }
@@ -260,7 +262,7 @@ public struct Simulator<Stack: SimulatedStack> {
         }
         if handOver {
             swap(&inFlight, &packetScratch)
-            for i in duplicated { inFlight.append(inFlight[i]) }
+            if let duplicated { for i in duplicated { inFlight.append(inFlight[i]) } }
         } else {
             packetScratch.removeAll(keepingCapacity: true)
         }

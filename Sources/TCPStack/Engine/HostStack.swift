@@ -150,19 +150,22 @@ public struct HostStack: Sendable {
     /// A new socket in CLOSED.
     public mutating func socket() -> SocketID {
         let index: Int
+        let rtt = initialRTT
         if !freeSlots.isEmpty {
             index = freeSlots.removeLast()
-            // Replaced in place: the fresh TCB is built where it lives rather than moved in.
+            // Replaced in place: the fresh TCB is built where it lives rather than moved in (and filled through
+            // the same access, not a second uniqueness-checked one).
             slots.withUnsafeMutableBufferPointer { buffer in
                 let slot = buffer.baseAddress! + index
                 slot.deinitialize(count: 1)
                 slot.initialize(to: Connection(id: SocketID(index)))
+                slot.pointee.rtt = rtt
             }
         } else {
             index = slots.count
             slots.append(Connection(id: SocketID(index)))
+            slots[index].rtt = rtt
         }
-        slots[index].rtt = initialRTT
         return SocketID(index)
     }
 
