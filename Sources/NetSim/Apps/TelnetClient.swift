@@ -73,6 +73,9 @@ public struct TelnetClient<Stack: SimulatedStack>: SimApplication {
     // Built once: the retry loop prints them thousands of times.
     private let tryingLine: String
     private let refusedLine: String
+    // The two as registered with the simulator's story (in `start`).
+    private var tryingID = 0
+    private var refusedID = 0
 
     // The simulator reaches its applications through an existential, which never specializes; these ask the
     // compiler for an EngineStack copy of the retry loop's entry points (they run once or twice per attempt).
@@ -83,6 +86,8 @@ public struct TelnetClient<Stack: SimulatedStack>: SimApplication {
         let expected = min(maxAttempts, 1 << 15)
         attempts.reserveCapacity(expected)
         io.reserveStory(2 * expected)
+        tryingID = io.register(tryingLine)
+        refusedID = io.register(refusedLine)
         attempt(stack: &stack, io: &io)
     }
 
@@ -96,7 +101,7 @@ public struct TelnetClient<Stack: SimulatedStack>: SimApplication {
     }
 
     private mutating func attempt(stack: inout Stack, io: inout AppIO) {
-        io.print(tryingLine)
+        io.print(line: tryingID)
         attempts.append(TelnetAttempt(start: io.now))
         do throws(SocketError) {
             let s = try stack.socket(remote.address.isIPv6 ? .inet6 : .inet)
@@ -136,7 +141,11 @@ public struct TelnetClient<Stack: SimulatedStack>: SimApplication {
 
     private mutating func fail(_ error: SocketError, stack: inout Stack, io: inout AppIO) {
         attempts[attempts.count - 1].result = error
-        io.print(error == .connectionRefused ? refusedLine : "telnet: connect to address \(host): \(error.strerror)")
+        if error == .connectionRefused {
+            io.print(line: refusedID)
+        } else {
+            io.print("telnet: connect to address \(host): \(error.strerror)")
+        }
         if let s = socket { stack.close(s, now: io.now) }
         socket = nil
         if attempts.count < maxAttempts {

@@ -1,10 +1,12 @@
 import TCPStack
 
-/// A story line as the simulator keeps it while running: the host by index, named only when the story is read.
+/// A story line as the simulator keeps it while running: the host by index, named only when the story is read,
+/// and the text by its index in `AppIO.texts` (an entry holds no reference, so the retry loop's thousands of
+/// lines are appended and freed without reference counting).
 struct StoryEntry: Sendable {
     var time: Instant
     var host: Int
-    var text: String
+    var line: Int
 }
 
 /// What an application may do besides calling its stack: print a story line, ask to be woken, stop the run.
@@ -16,6 +18,8 @@ public struct AppIO: Sendable {
     var host = 0
     /// Every line printed so far, in order.
     var story: [StoryEntry] = []
+    /// The texts the story's entries point at: each printed line, and each registered one once.
+    var texts: [String] = []
     var wakeAfter: Duration?
     var stopRequested = false
 
@@ -29,7 +33,16 @@ public struct AppIO: Sendable {
     }
 
     /// A line of the user-visible story (what the program would print on its terminal).
-    public mutating func print(_ line: String) { story.append(StoryEntry(time: now, host: host, text: line)) }
+    public mutating func print(_ line: String) { print(line: register(line)) }
+
+    /// Keeps a line an application prints again and again; print it with `print(line:)`.
+    mutating func register(_ text: String) -> Int {
+        texts.append(text)
+        return texts.count - 1
+    }
+
+    /// Prints the line `register` returned `line` for.
+    mutating func print(line: Int) { story.append(StoryEntry(time: now, host: host, line: line)) }
 
     /// Makes room for `count` more story lines.
     mutating func reserveStory(_ count: Int) { story.reserveCapacity(story.count + count) }

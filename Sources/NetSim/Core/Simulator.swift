@@ -88,10 +88,11 @@ public struct Simulator<Stack: SimulatedStack> {
     public private(set) var transitions: [TransitionRecord] = []
     /// Every line the applications printed, in order.
     public var story: [StoryLine] {
-        io.story.map { StoryLine(time: $0.time, host: hostNames[$0.host], text: $0.text) }
+        io.story.map { StoryLine(time: $0.time, host: hostNames[$0.host], text: io.texts[$0.line]) }
     }
     /// The story with hosts by index, and the names of the hosts.
     var storyEntries: [StoryEntry] { io.story }
+    var storyTexts: [String] { io.texts }
     var names: [String] { hostNames }
     public private(set) var packetsSent = 0
     public private(set) var packetsDropped = 0

@@ -97,7 +97,7 @@ public enum ScenarioRunner {
         }
         let table = sim.hosts.flatMap { $0.stack.connectionTable() }
         return SimulationReport(
-            options: options, storyLines: sim.storyEntries, hostNames: sim.names, captures: sim.captures, chosenCaptures: chosen,
+            options: options, storyLines: sim.storyEntries, storyTexts: sim.storyTexts, hostNames: sim.names, captures: sim.captures, chosenCaptures: chosen,
             transitions: sim.transitions, chosenTransitions: chosenTransitions, attempts: attempts,
             connection: connection, connectionTable: table, endTime: sim.now, packetsSent: sim.packetsSent,
             reachability: options.scenario.binds

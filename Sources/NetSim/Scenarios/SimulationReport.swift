@@ -13,9 +13,12 @@ public struct SimulationReport: Sendable {
 
     public var options: SimulationOptions
     /// What the applications printed, in order.
-    public var story: [StoryLine] { storyLines.map { StoryLine(time: $0.time, host: hostNames[$0.host], text: $0.text) } }
+    public var story: [StoryLine] {
+        storyLines.map { StoryLine(time: $0.time, host: hostNames[$0.host], text: storyTexts[$0.line]) }
+    }
     /// The story as the simulator kept it (hosts by index): most runs never print it, so it is named on demand.
     var storyLines: [StoryEntry]
+    var storyTexts: [String]
     var hostNames: [String]
     /// Every packet of the run (empty when not recording).
     public var captures: [CapturedPacket]
