@@ -3,8 +3,8 @@
 struct IPv4OptionBytes: Hashable, Sendable {
     static let capacity = 40
 
-    // Five words hold 40 bytes, first byte lowest; bytes past `count` are always zero so synthesized equality holds.
-    private var w0: UInt64 = 0, w1: UInt64 = 0, w2: UInt64 = 0, w3: UInt64 = 0, w4: UInt64 = 0
+    // Bytes past `count` are always zero so synthesized equality holds.
+    private var words = FortyBytes()
     private(set) var count = 0
 
     init() {}
@@ -12,29 +12,14 @@ struct IPv4OptionBytes: Hashable, Sendable {
     /// The first 40 bytes of `bytes` (more cannot be expressed in a header).
     init(_ bytes: some Collection<UInt8>) {
         for b in bytes.prefix(Self.capacity) {
-            let shifted = UInt64(b) << (UInt64(count & 7) * 8)
-            switch count >> 3 {
-            case 0: w0 |= shifted
-            case 1: w1 |= shifted
-            case 2: w2 |= shifted
-            case 3: w3 |= shifted
-            default: w4 |= shifted
-            }
+            words.setZeroByte(count, to: b)
             count += 1
         }
     }
 
     subscript(i: Int) -> UInt8 {
         precondition(i >= 0 && i < count)
-        let word: UInt64
-        switch i >> 3 {
-        case 0: word = w0
-        case 1: word = w1
-        case 2: word = w2
-        case 3: word = w3
-        default: word = w4
-        }
-        return UInt8(truncatingIfNeeded: word >> (UInt64(i & 7) * 8))
+        return words.byte(i)
     }
 
     var array: [UInt8] { count == 0 ? [] : (0..<count).map { self[$0] } }

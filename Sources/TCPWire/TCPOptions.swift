@@ -4,8 +4,8 @@
 public struct TCPOptions: Hashable, Sendable {
     public static let capacity = 40
 
-    // Five words hold 40 bytes; bytes past `count` are always zero so synthesized equality holds.
-    private var w0: UInt64 = 0, w1: UInt64 = 0, w2: UInt64 = 0, w3: UInt64 = 0, w4: UInt64 = 0
+    // Bytes past `count` are always zero so synthesized equality holds.
+    private var words = FortyBytes()
     public private(set) var count: Int = 0
 
     public init() {}
@@ -30,8 +30,8 @@ public struct TCPOptions: Hashable, Sendable {
         guard n > 0, let p = area.baseAddress else { return }
         // A header's options area is a whole number of 32-bit words; other lengths take the bytewise path.
         if n & 3 == 0 {
-            w0 = Self.load(p, n, 0); w1 = Self.load(p, n, 8); w2 = Self.load(p, n, 16)
-            w3 = Self.load(p, n, 24); w4 = Self.load(p, n, 32)
+            words.w0 = Self.load(p, n, 0); words.w1 = Self.load(p, n, 8); words.w2 = Self.load(p, n, 16)
+            words.w3 = Self.load(p, n, 24); words.w4 = Self.load(p, n, 32)
         } else {
             for i in 0..<n { orWord(i >> 3, UInt64(area[i]) << (UInt64(i & 7) * 8)) }
         }
@@ -39,7 +39,7 @@ public struct TCPOptions: Hashable, Sendable {
         guard validating else { return }
         // Linux's SYN layout (`mss,sackOK,TS val ecr,nop,wscale`) has consistent lengths by construction: accept
         // it on its kind and length bytes alone.
-        if n == 20, w0 & 0xffff_ffff_0000_ffff == 0x0a08_0204_0000_0402, w2 & 0xff_ffff == 0x03_0301 { return }
+        if n == 20, words.w0 & 0xffff_ffff_0000_ffff == 0x0a08_0204_0000_0402, words.w2 & 0xff_ffff == 0x03_0301 { return }
         // The same walk as `validate()`, on the raw bytes (every read is below `n`).
         var i = 0
         while i < n {
@@ -57,8 +57,8 @@ public struct TCPOptions: Hashable, Sendable {
     @inline(__always) func write(to out: UnsafeMutableRawBufferPointer, at start: Int) {
         let n = paddedCount
         guard n > 0, let p = out.baseAddress?.advanced(by: start) else { return }
-        Self.store(w0, p, n, 0); Self.store(w1, p, n, 8); Self.store(w2, p, n, 16)
-        Self.store(w3, p, n, 24); Self.store(w4, p, n, 32)
+        Self.store(words.w0, p, n, 0); Self.store(words.w1, p, n, 8); Self.store(words.w2, p, n, 16)
+        Self.store(words.w3, p, n, 24); Self.store(words.w4, p, n, 32)
     }
 
     /// Word `at` of an area of `n` bytes (a multiple of 4): eight bytes, four, or none (zero), first byte lowest.
@@ -87,15 +87,7 @@ public struct TCPOptions: Hashable, Sendable {
 
     public subscript(byte i: Int) -> UInt8 {
         precondition(i >= 0 && i < count)
-        let word: UInt64
-        switch i >> 3 {
-        case 0: word = w0
-        case 1: word = w1
-        case 2: word = w2
-        case 3: word = w3
-        default: word = w4
-        }
-        return UInt8(truncatingIfNeeded: word >> (UInt64(i & 7) * 8))
+        return words.byte(i)
     }
 
     public var bytes: [UInt8] { (0..<count).map { self[byte: $0] } }
@@ -104,15 +96,7 @@ public struct TCPOptions: Hashable, Sendable {
     public var paddedCount: Int { (count &+ 3) & ~3 }
 
     private mutating func appendByte(_ b: UInt8) {
-        let i = count
-        let shifted = UInt64(b) << (UInt64(i & 7) * 8)
-        switch i >> 3 {
-        case 0: w0 |= shifted
-        case 1: w1 |= shifted
-        case 2: w2 |= shifted
-        case 3: w3 |= shifted
-        default: w4 |= shifted
-        }
+        words.setZeroByte(count, to: b)
         count += 1
     }
 
@@ -152,22 +136,22 @@ public struct TCPOptions: Hashable, Sendable {
         synMSS mss: UInt16, sackPermitted: Bool, timestamps: (value: UInt32, echoReply: UInt32)?, windowScale: UInt8?
     ) {
         // Every piece lands at a fixed 4-byte position, so the words are assembled directly.
-        w0 = 0x0402 | UInt64(mss.bigEndian) << 16
+        words.w0 = 0x0402 | UInt64(mss.bigEndian) << 16
         var n = 4
         if let ts = timestamps {
-            w0 |= (sackPermitted ? 0x0204 : 0x0101) << 32 | 0x0a08 << 48
-            w1 = UInt64(ts.value.bigEndian) | UInt64(ts.echoReply.bigEndian) << 32
+            words.w0 |= (sackPermitted ? 0x0204 : 0x0101) << 32 | 0x0a08 << 48
+            words.w1 = UInt64(ts.value.bigEndian) | UInt64(ts.echoReply.bigEndian) << 32
             n = 16
         } else if sackPermitted {
-            w0 |= 0x0204_0101 << 32
+            words.w0 |= 0x0204_0101 << 32
             n = 8
         }
         if let ws = windowScale {
             let chunk: UInt64 = 0x0303_01 | UInt64(ws) << 24
             switch n {
-            case 4: w0 |= chunk << 32
-            case 8: w1 = chunk
-            default: w2 = chunk
+            case 4: words.w0 |= chunk << 32
+            case 8: words.w1 = chunk
+            default: words.w2 = chunk
             }
             n += 4
         }
@@ -198,15 +182,7 @@ public struct TCPOptions: Hashable, Sendable {
         count += n
     }
 
-    private mutating func orWord(_ index: Int, _ bits: UInt64) {
-        switch index {
-        case 0: w0 |= bits
-        case 1: w1 |= bits
-        case 2: w2 |= bits
-        case 3: w3 |= bits
-        default: w4 |= bits
-        }
-    }
+    private mutating func orWord(_ index: Int, _ bits: UInt64) { words.orWord(index, bits) }
 
     /// Checks that every option's length field fits inside the area (after EOL the rest is padding).
     private func validate() throws(WireError) {
