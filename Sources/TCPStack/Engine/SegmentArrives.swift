@@ -100,6 +100,15 @@ extension Connection {
 
     // MARK: synchronized states
 
+    /// RFC 7323 §5.3 R1 (PAWS): a non-RST segment whose TSval is older than TS.Recent is a wrapped old duplicate.
+    /// Linux allows one tick of slack (`TCP_PAWS_WINDOW`, tcp_paws_check); the RFC none. Not modelled: the 24-day
+    /// invalidation of an idle TS.Recent (RFC 7323 §5.5) and Linux's exception for reordered pure ACKs.
+    private func passesPAWS(_ seg: TCPSegment, config: TCPConfiguration) -> Bool {
+        guard timestampsEnabled, !seg.flags.contains(.rst), let ts = seg.options.timestamps else { return true }
+        let slack: Int32 = config.sequenceCheck == .linux ? 1 : 0
+        return Int32(bitPattern: tsRecent &- ts.value) <= slack
+    }
+
     /// RFC 9293 §3.10.7.4 "first": is the segment in the receive window?
     private func isAcceptable(_ seg: TCPSegment, config: TCPConfiguration) -> Bool {
         let seq = SeqNum(seg.sequenceNumber)
@@ -140,8 +149,9 @@ extension Connection {
             return .none
         }
 
-        // first: sequence number.
-        guard isAcceptable(seg, config: config) else {
+        // first: sequence number, after PAWS (RFC 7323 §5.3 R1; Linux tcp_validate_incoming -> tcp_paws_discard),
+        // whose failures are answered like an unacceptable segment.
+        guard passesPAWS(seg, config: config), isAcceptable(seg, config: config) else {
             // RFC 9293 §3.10.7.4 first: an unacceptable RST is dropped silently.
             if flags.contains(.rst) { return .none }
             if flags.contains(.syn) && config.sequenceCheck == .linux {
