@@ -48,3 +48,21 @@ struct PAWSEngineTests {
         #expect(p.serverTCB.rcvNxt == before.rcvNxt + 5)
     }
 }
+
+/// URG in the engine (RFC 6093 §4: urgent data stays in the stream; Linux with SO_OOBINLINE behaves the same).
+@Suite("Engine urgent pointer")
+struct UrgentEngineTests {
+    @Test func urgentDataIsDeliveredInlineAndInOrder() throws {
+        var p = try Pair(.linux6)
+        let tcb = p.serverTCB
+        var packet = p.toServer(
+            seq: tcb.rcvNxt.rawValue, ack: tcb.sndNxt.rawValue, flags: [.ack, .psh, .urg], payload: Array("ab!cd".utf8))
+        packet.tcp.urgentPointer = 3
+        var options = TCPOptions()
+        _ = options.appendAlignedTimestamps(value: tcb.tsRecent &+ 1, echoReply: 0)
+        packet.tcp.options = options
+        _ = p.injectToServer(packet)
+        #expect(try p.s.receive(p.server!, now: p.wire.now) == Array("ab!cd".utf8))
+        #expect(p.serverTCB.rcvNxt == tcb.rcvNxt + 5)
+    }
+}
