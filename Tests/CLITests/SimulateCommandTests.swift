@@ -5,21 +5,13 @@ import Testing
 /// determinism, the pcap read back by tcpdump, and bad input.
 @Suite struct SimulateCommandTests {
     static let referenceDirectory = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("shared/reference/linux-6.18-loopback")
+        .deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Fixtures/linux-6.18-loopback-captures")
 
-    /// Lines of a reference capture, or nil (after saying why) when the shared references are not here.
-    static func reference(_ name: String) throws -> [String]? {
+    /// Lines of a reference capture; a missing fixture throws.
+    static func reference(_ name: String) throws -> [String] {
         let url = referenceDirectory.appendingPathComponent(name)
-        guard let text = try? String(contentsOf: url, encoding: .utf8) else {
-            if ProcessInfo.processInfo.environment["CI"] == "true" {
-                Issue.record("reference capture missing: \(url.path)")
-            } else {
-                print("skipped: reference capture \(url.path) is not available")
-            }
-            return nil
-        }
-        return text.split(separator: "\n").map(String.init)
+        return try String(contentsOf: url, encoding: .utf8).split(separator: "\n").map(String.init)
     }
 
     /// Hides what differs from run to run: the time of day, absolute sequence numbers and timestamp values.
@@ -172,7 +164,7 @@ import Testing
         (["--scenario", "seed-v6", "--type", "test1", "--quit"], "selfconnect-v6.txt"),
     ])
     func linux6TraceMatchesThe618Capture(args: [String], file: String) throws {
-        guard let reference = try Self.reference(file) else { return }
+        let reference = try Self.reference(file)
         let r = try Self.simulate(args + ["--personality", "linux-6", "--trace"])
         #expect(r.status == 0)
         let lines = r.stdout.split(separator: "\n").map(String.init)
@@ -183,7 +175,7 @@ import Testing
     }
 
     @Test func refusedTraceMatchesThe618Capture() throws {
-        guard let reference = try Self.reference("refused-v4.txt") else { return }
+        let reference = try Self.reference("refused-v4.txt")
         let r = try Self.simulate(["--scenario", "refused", "--personality", "linux-6", "--trace"])
         func maskPort(_ s: String) -> String {
             s.replacingOccurrences(of: #"127\.0\.0\.1\.[3-6]\d{4}\b(?<!50000)"#, with: "127.0.0.1.EPH",
@@ -226,12 +218,9 @@ import Testing
     // MARK: pcap
 
     @Test func pcapReadByTcpdumpEqualsTraceAll() throws {
-        let tcpdump = ["/usr/bin/tcpdump", "/usr/sbin/tcpdump"].first { FileManager.default.isExecutableFile(atPath: $0) }
-        guard let tcpdump else {
-            if ProcessInfo.processInfo.environment["CI"] == "true" { Issue.record("tcpdump is not installed") }
-            else { print("skipped: tcpdump is not installed") }
-            return
-        }
+        let tcpdump = try #require(["/usr/bin/tcpdump", "/usr/sbin/tcpdump"].first {
+            FileManager.default.isExecutableFile(atPath: $0)
+        }, "tcpdump is not installed (bash .ci/run installs it)")
         let pcap = FileManager.default.temporaryDirectory.appendingPathComponent("sim-\(UUID().uuidString).pcap").path
         defer { try? FileManager.default.removeItem(atPath: pcap) }
         // The whole seed story, self-connect and all (its relative sequence numbers included).

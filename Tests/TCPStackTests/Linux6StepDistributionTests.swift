@@ -4,8 +4,8 @@ import TCPWire
 
 /// The live 6.18 kernel's source ports for 20,000 successive refused connects to 127.0.0.1:50001.
 private func referencePorts() throws -> [Int] {
-    let path = String(#filePath).split(separator: "/").dropLast(3).joined(separator: "/")
-    let file = "/" + path + "/../shared/reference/linux-6.18-loopback/refused-source-ports-v4.txt"
+    let path = String(#filePath).split(separator: "/").dropLast(2).joined(separator: "/")
+    let file = "/" + path + "/Fixtures/linux-6.18-loopback-captures/refused-source-ports-v4.txt"
     guard let text = readTextFile(file) else {
         throw ReferenceMissing(path: file)
     }

@@ -1,16 +1,18 @@
 import Foundation
 @testable import TCPWire
 
-/// Where the shared reference captures live: <repo>/../shared/reference/linux-6.18-loopback.
+/// The live-kernel reference captures, kept in the repository: Tests/Fixtures/linux-6.18-loopback-captures.
 enum Reference {
     static let directory: URL = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent()
-        .appendingPathComponent("shared/reference/linux-6.18-loopback")
+        .deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Fixtures/linux-6.18-loopback-captures")
 
+    /// Every reference pcap; a missing or unreadable fixture directory is an error, never an empty list.
     static var pcaps: [URL] {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
-        return names.filter { $0.hasSuffix(".pcap") }.sorted().map { directory.appendingPathComponent($0) }
+        get throws {
+            let names = try FileManager.default.contentsOfDirectory(atPath: directory.path)
+            return names.filter { $0.hasSuffix(".pcap") }.sorted().map { directory.appendingPathComponent($0) }
+        }
     }
 
     static func bytes(_ url: URL) throws -> [UInt8] { [UInt8](try Data(contentsOf: url)) }
@@ -18,7 +20,7 @@ enum Reference {
     /// The IP packets of every reference capture (link header removed).
     static func ipPackets() throws -> [[UInt8]] {
         var out: [[UInt8]] = []
-        for url in pcaps {
+        for url in try pcaps {
             for record in try PcapReader.records(in: try bytes(url)) {
                 let frame = record.data.withUnsafeBytes { record.linkType.decode($0)! }
                 out.append(Array(record.data.dropFirst(frame.headerLength)))
@@ -52,11 +54,10 @@ struct TestRandom {
     mutating func bytes(_ n: Int) -> [UInt8] { (0..<n).map { _ in u8() } }
 }
 
-/// Runs `tcpdump -nn -r FILE` with TZ=UTC. Returns nil (after printing why) when tcpdump is missing
-/// outside CI; under CI=true a missing tcpdump is an error.
+/// Runs `tcpdump -nn -r FILE` with TZ=UTC. A missing tcpdump is an error: the differential tests need it.
 enum Tcpdump {
     struct Missing: Error, CustomStringConvertible {
-        var description: String { "tcpdump is not installed (CI=true requires it; run .ci/run)" }
+        var description: String { "tcpdump is not installed (bash .ci/run installs it)" }
     }
 
     static var path: String? {
@@ -64,11 +65,8 @@ enum Tcpdump {
             .first { FileManager.default.isExecutableFile(atPath: $0) }
     }
 
-    static func available() throws -> Bool {
-        if path != nil { return true }
-        if ProcessInfo.processInfo.environment["CI"] == "true" { throw Missing() }
-        Swift.print("skipping: tcpdump is not installed; install it (bash .ci/run) to run the differential test")
-        return false
+    static func requireInstalled() throws {
+        if path == nil { throw Missing() }
     }
 
     static func print(_ file: URL) throws -> [String] {
