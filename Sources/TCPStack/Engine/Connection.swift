@@ -102,6 +102,9 @@ public struct Connection: Sendable {
     var rcvWup = SeqNum(0)
     var tsOffset: UInt32 = 0
     var tsRecent: UInt32 = 0
+    /// When TS.Recent was last set, in whole seconds of the host clock (Linux `ts_recent_stamp`): an older one
+    /// no longer judges PAWS (RFC 7323 §5.5).
+    var tsRecentStamp: UInt32 = 0
     /// SO_RCVBUF / SO_SNDBUF as stored (doubled) when set, else 0 (see `receiveBufferSize`, `sendBufferSize`).
     var receiveBufferValue: UInt32 = 0
     var sendBufferValue: UInt32 = 0
@@ -399,20 +402,31 @@ public struct Connection: Sendable {
         if cwndRoom < min(length, sendMSS) && sndNxt != sndUna { return false }
         if length > sendMSS { length = min(length, max(sendMSS, cwndRoom / sendMSS * sendMSS)) }
         // RFC 1122 §4.2.3.4 (Nagle): hold the small tail while data is unacknowledged, unless TCP_NODELAY; a
-        // queued FIN lets it go (Linux tcp_nagle_check). Window-limited pieces go as before (no SWS timer).
+        // queued FIN lets it go (Linux tcp_nagle_check).
         // Linux counts only an unacknowledged small segment (Minshall, tcp_minshall_check).
         let unacknowledged = config.nagleMinshall
             ? smallSegmentEnd.map { $0 > sndUna && $0 <= sndNxt } ?? false : sndNxt != sndUna
+        let policy = SendPolicy(mss: sendMSS, noDelay: noDelay, maxSendWindow: maxSndWnd)
         if length < sendMSS, length == unsent, !finQueued,
-            SendPolicy(mss: sendMSS, noDelay: noDelay).nextSegmentSize(
+            policy.nextSegmentSize(
                 queued: unsent, usableWindow: usable, unacknowledged: unacknowledged, pushed: true) == 0
+        {
+            return false
+        }
+        // RFC 9293 §3.8.6.2.1 (sender SWS avoidance, BSD tcp_output): a piece cut short by the window waits while
+        // data is in flight (its ACK comes back) unless it reaches Max(SND.WND) / 2; with nothing in flight it goes
+        // at once, standing in for the override timer. Linux (tcp_snd_wnd_test) is not modelled: it sends as before.
+        if config.senderSWSAvoidance, length < sendMSS, length < unsent, !finQueued,
+            policy.nextSegmentSize(
+                queued: unsent, usableWindow: usable, unacknowledged: sndNxt != sndUna, pushed: true,
+                overrideExpired: sndNxt == sndUna) == 0
         {
             return false
         }
         // A large (offloaded) segment leaves behind a small tail that Nagle would hold (Linux tcp_mss_split_point).
         let tail = length % sendMSS
         if length > sendMSS, tail > 0, length == unsent, !finQueued,
-            SendPolicy(mss: sendMSS, noDelay: noDelay).nextSegmentSize(
+            policy.nextSegmentSize(
                 queued: tail, usableWindow: usable, unacknowledged: unacknowledged, pushed: true) == 0
         {
             length -= tail
@@ -444,7 +458,7 @@ public struct Connection: Sendable {
     // MARK: option negotiation
 
     /// Applies the options of the peer's SYN (RFC 9293 §3.7.1 MSS, RFC 7323 §2.2/§3.2, RFC 2018 §2).
-    mutating func negotiate(_ seg: TCPSegment, config: TCPConfiguration, ipv6: Bool) {
+    mutating func negotiate(_ seg: TCPSegment, config: TCPConfiguration, ipv6: Bool, now: Instant) {
         let o = seg.options
         ourMSS = min(config.mss(ipv6: ipv6), userMSS ?? .max)
         let peerMSS = Int(o.mss ?? (ipv6 ? 1220 : 536))
@@ -458,7 +472,7 @@ public struct Connection: Sendable {
         }
         if config.timestamps, let ts = o.timestamps {
             timestampsEnabled = true
-            tsRecent = ts.value
+            setTSRecent(ts.value, now: now)
         } else {
             timestampsEnabled = false
         }
@@ -468,10 +482,27 @@ public struct Connection: Sendable {
 
     /// Records the peer's timestamp for echoing (RFC 7323 §4.3: only from segments that start at or before
     /// the last RCV.NXT we acknowledged; Linux `tcp_replace_ts_recent`).
-    mutating func noteTimestamp(_ seg: TCPSegment) {
+    mutating func noteTimestamp(_ seg: TCPSegment, now: Instant) {
         guard timestampsEnabled, let ts = seg.options.timestamps else { return }
-        if SeqNum(seg.sequenceNumber) <= rcvWup && Int32(bitPattern: ts.value &- tsRecent) >= 0 {
-            tsRecent = ts.value
+        // Linux tcp_replace_ts_recent: an expired TS.Recent (RFC 7323 §5.5) is replaced even by an older TSval.
+        if SeqNum(seg.sequenceNumber) <= rcvWup
+            && (Int32(bitPattern: ts.value &- tsRecent) >= 0 || !tsRecentIsValid(now: now))
+        {
+            setTSRecent(ts.value, now: now)
         }
+    }
+
+    mutating func setTSRecent(_ value: UInt32, now: Instant) {
+        tsRecent = value
+        tsRecentStamp = UInt32(truncatingIfNeeded: now.nanoseconds / 1_000_000_000)
+    }
+
+    /// RFC 7323 §5.5: a TS.Recent idle for more than 24 days may have wrapped in sign; Linux `TCP_PAWS_24DAYS`.
+    static let pawsIdleLimitSeconds: UInt32 = 24 * 24 * 60 * 60
+
+    /// Whether TS.Recent is still fresh enough to reject an older TSval (Linux tcp_paws_check).
+    func tsRecentIsValid(now: Instant) -> Bool {
+        let seconds = UInt32(truncatingIfNeeded: now.nanoseconds / 1_000_000_000)
+        return seconds &- tsRecentStamp < Self.pawsIdleLimitSeconds
     }
 }

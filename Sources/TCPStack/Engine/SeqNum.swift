@@ -18,5 +18,8 @@ public struct SeqNum: Hashable, Sendable, CustomStringConvertible {
     public static func > (l: SeqNum, r: SeqNum) -> Bool { r < l }
     public static func >= (l: SeqNum, r: SeqNum) -> Bool { r <= l }
 
+    /// The earlier of two sequence numbers in modular order.
+    public static func earlier(_ a: SeqNum, _ b: SeqNum) -> SeqNum { a < b ? a : b }
+
     public var description: String { String(rawValue) }
 }

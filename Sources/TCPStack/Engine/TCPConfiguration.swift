@@ -114,6 +114,9 @@ public struct TCPConfiguration: Sendable {
     /// Nagle holds a small segment only while an earlier small segment is unacknowledged (Minshall's variant, Linux
     /// `tcp_minshall_check`). Off: while any data is (RFC 1122 §4.2.3.4).
     public var nagleMinshall: Bool
+    /// Sender silly-window avoidance for pieces the peer's window cuts short (RFC 9293 §3.8.6.2.1; BSD
+    /// `tcp_output` "len >= max_sndwnd / 2"). Off: they are sent as the window allows (Linux).
+    public var senderSWSAvoidance: Bool
     /// Congestion control of new connections (`net.ipv4.tcp_congestion_control`; Linux: cubic). TCP_CONGESTION
     /// overrides it per socket.
     public var congestionControl: CongestionAlgorithm
@@ -165,7 +168,7 @@ public struct TCPConfiguration: Sendable {
         ackSegmentsInTimeWait: Bool = true, reopenTimeWaitBySequence: Bool = true, userBufferMax: Int = 212_992,
         synOptionLayout: SYNOptionLayout = .linux, windowIsHalfTheReceiveBuffer: Bool = true,
         refusesIPv4SelfConnect: Bool = false, zeroWindowProbe: ZeroWindowProbe = .ackBelowWindow,
-        nagleMinshall: Bool = true, congestionControl: CongestionAlgorithm = .cubic,
+        nagleMinshall: Bool = true, senderSWSAvoidance: Bool = false, congestionControl: CongestionAlgorithm = .cubic,
         delayedAck: DelayedAckPolicy = .linux, keepaliveIdle: Duration = .seconds(7200),
         keepaliveInterval: Duration = .seconds(75), keepaliveCount: Int = 9
     ) {
@@ -207,6 +210,7 @@ public struct TCPConfiguration: Sendable {
         self.refusesIPv4SelfConnect = refusesIPv4SelfConnect
         self.zeroWindowProbe = zeroWindowProbe
         self.nagleMinshall = nagleMinshall
+        self.senderSWSAvoidance = senderSWSAvoidance
         self.congestionControl = congestionControl
         self.delayedAck = delayedAck
         self.keepaliveIdle = keepaliveIdle
@@ -224,7 +228,8 @@ public struct TCPConfiguration: Sendable {
         challengeAckInterval: nil, challengeAckLimitPerSecond: nil, activeOpenFromListen: true,
         resetOnCloseWithUnreadData: false, queueSendBeforeEstablished: true, resendSynAckForRetransmittedSyn: false,
         ackSegmentsInTimeWait: false, reopenTimeWaitBySequence: false, zeroWindowProbe: .oneOctet,
-        nagleMinshall: false, congestionControl: .reno, delayedAck: .timer(.milliseconds(200)))
+        nagleMinshall: false, senderSWSAvoidance: true, congestionControl: .reno,
+        delayedAck: .timer(.milliseconds(200)))
 
     /// Linux 3.10, the article's kernel: tcp_rmem 4096 87380 6291456 (window 43690, wscale 7), challenge ACKs
     /// limited only globally (100/s), a SYN in SYN_RECV always draws a challenge ACK.

@@ -111,7 +111,7 @@ extension CongestionControl {
             }
             guard window.duplicateAcks == 3 else { return .none }  // RFC 3042 limited transmit is the caller's
             // RFC 6582 §3.2 step 2: only when the ACK covers more than `recover`.
-            if let recover = window.recover, !SequenceSpace.lt(recover, a.ack) { return .none }
+            if let recover = window.recover, !(SeqNum(recover) < SeqNum(a.ack)) { return .none }
             window.recover = a.sndNxt
             window.ssthresh = ssthreshAfterLoss(flightSize: a.flightSize, now: a.now)  // RFC 5681 eq. (4)
             window.cwnd = window.ssthresh + 3 * mss  // RFC 5681 §3.2 step 3
@@ -122,7 +122,7 @@ extension CongestionControl {
         guard a.newlyAcked > 0 else { return .none }
         window.duplicateAcks = 0
         if window.inFastRecovery, let recover = window.recover {
-            if SequenceSpace.le(recover, a.ack) {
+            if SeqNum(recover) <= SeqNum(a.ack) {
                 // RFC 6582 §3.2 step 3, full ACK: option (1), cwnd = min(ssthresh, max(FlightSize, SMSS) + SMSS).
                 window.cwnd = Swift.min(window.ssthresh, Swift.max(a.flightSize, mss) + mss)
                 window.inFastRecovery = false
