@@ -1,5 +1,6 @@
 /// JSON string literals, shared by every `--json` output so they all escape alike (RFC 8259 §7).
 public enum JSONString {
+    /// Returns `s` as a JSON string literal, quotes included, with quotes, backslashes and control characters escaped.
     public static func quoted(_ s: String) -> String {
         var out = "\""
         for scalar in s.unicodeScalars {
