@@ -42,10 +42,13 @@ import SelfConnectGuard
 /// `connectionErrors` hold the `SelfConnectError`. Resolve first and use `connect(to:selfConnectPolicy:)` to get the
 /// typed error and redials.
 public final class SelfConnectGuardHandler: ChannelOutboundHandler, RemovableChannelHandler {
+    /// The handler passes outbound data through untouched; it only intercepts `connect`.
     public typealias OutboundIn = Any
 
+    /// A stateless handler; use one per channel.
     public init() {}
 
+    /// Forwards the connect and, once it succeeds, closes the channel and fails `promise` with `SelfConnectError.connectedToSelf` if the local and remote endpoints are equal; otherwise completes `promise` as the connect did.
     public func connect(context: ChannelHandlerContext, to address: SocketAddress, promise: EventLoopPromise<Void>?) {
         let connected = context.eventLoop.makePromise(of: Void.self)
         context.connect(to: address, promise: connected)
