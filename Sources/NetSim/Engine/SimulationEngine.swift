@@ -24,6 +24,8 @@ public enum SimulationEngine {
             reachability: { name, port in Reachability.explain(resolve(name).ports, port: port) })
     }
 
+    /// Runs `options` on the engine and reports what happened; `snapshot` holds the sysctls behind the "host"
+    /// personality.
     public static func run(_ options: SimulationOptions, host snapshot: SysctlSnapshot? = nil) -> SimulationReport {
         ScenarioRunner.run(options, stacks: stacks(host: snapshot))
     }

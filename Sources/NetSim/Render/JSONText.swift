@@ -8,6 +8,7 @@ public indirect enum JSONText: Sendable {
     case array([JSONText])
     case object([(String, JSONText)])
 
+    /// A number from an `Int`.
     public static func int(_ v: Int) -> JSONText { .int(Int64(v)) }
 
     /// Two-space indented text.

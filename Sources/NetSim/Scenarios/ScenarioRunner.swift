@@ -3,6 +3,8 @@ import TCPWire
 
 /// Builds the network for a scenario, runs it on the simulator, and collects the report.
 public enum ScenarioRunner {
+    /// Builds the scenario's hosts and applications with stacks from `stacks`, runs it to the end and reports what
+    /// happened.
     public static func run<Stack: SimulatedStack>(
         _ options: SimulationOptions, stacks: StackFactory<Stack>
     ) -> SimulationReport {
