@@ -7,7 +7,7 @@ public struct CapturedPacket: Hashable, Sendable {
     public var time: Instant
     /// The interface's name, e.g. `lo` or `eth0`.
     public var interface: String
-    /// The packet as sent.
+    /// The packet as the sender handed it over, before any loss or delay.
     public var packet: IPPacket
 
     /// A captured packet, as the simulator records it.

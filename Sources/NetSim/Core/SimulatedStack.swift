@@ -30,9 +30,9 @@ public struct TransitionRecord: Hashable, Sendable {
     public var host: String
     /// How the socket is named in output, e.g. `127.0.0.1:50000`.
     public var socket: String
-    /// The state before.
+    /// The state the socket left.
     public var from: TCPState
-    /// The state after.
+    /// The state the socket entered.
     public var to: TCPState
     /// The segment or call that caused it, e.g. `rcv SYN seq 1000` or `connect()`.
     public var cause: String

@@ -53,7 +53,7 @@ public enum TransitionCause: Hashable, Sendable {
 public struct Transition: Hashable, Sendable {
     /// The socket that changed state.
     public let socket: SocketID
-    /// The state before.
+    /// The state the socket left.
     public let from: TCPState
     /// The state after; equal to `from` for a rule that only answered with an ACK.
     public let to: TCPState
