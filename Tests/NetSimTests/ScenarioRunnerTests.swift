@@ -40,7 +40,7 @@ import Testing
         #expect(ok, "\(error ?? "")")
         let json = try JSONSerialization.jsonObject(with: Data(r.json.utf8)) as? [String: Any]
         #expect(json?["attempts"] as? Int == 5)
-        #expect((json?["sourcePorts"] as? [String: Any])?["last"] as? Int == 40004)
+        #expect((json?["source_ports"] as? [String: Any])?["last"] as? Int == 40004)
     }
 
     @Test func sameSeedSameBytes() {
