@@ -71,6 +71,12 @@ public struct UnknownPersonality: Error, Hashable, Sendable, CustomStringConvert
     public var known: [String]
     public var needsSnapshot: Bool
 
+    public init(name: String, known: [String], needsSnapshot: Bool) {
+        self.name = name
+        self.known = known
+        self.needsSnapshot = needsSnapshot
+    }
+
     /// One line, for a CLI's error message.
     public var description: String {
         needsSnapshot
