@@ -1,7 +1,10 @@
 /// One SACK block: the bytes [left, right) held by the receiver (RFC 2018).
 public struct SACKBlock: Hashable, Sendable {
+    /// The first sequence number of the block.
     public var left: UInt32
+    /// The sequence number just past the block's last byte.
     public var right: UInt32
+    /// Builds a block covering [left, right).
     public init(left: UInt32, right: UInt32) {
         self.left = left
         self.right = right

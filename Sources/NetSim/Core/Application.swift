@@ -13,6 +13,7 @@ struct StoryEntry: Sendable {
 /// The simulator keeps one for the whole run: printed lines go straight into its story, and the rest is reset
 /// before each call, so a step allocates nothing of its own.
 public struct AppIO: Sendable {
+    /// The virtual time of the current call.
     public private(set) var now: Instant
     /// The host of the application being called.
     var host = 0
@@ -65,5 +66,6 @@ public protocol SimApplication<Stack> {
 }
 
 extension SimApplication {
+    /// Does nothing: an application that never asks to be woken need not implement `wake`.
     public mutating func wake(stack: inout Stack, io: inout AppIO) {}
 }

@@ -14,6 +14,7 @@ public enum AppEvent<Socket: Hashable & Sendable>: Hashable, Sendable {
     /// The peer sent FIN: reads now return end of file.
     case peerClosed(Socket)
 
+    /// The socket the event is about.
     public var socket: Socket {
         switch self {
         case .connected(let s), .failed(let s, _), .readable(let s), .acceptable(let s), .peerClosed(let s): s
@@ -23,11 +24,15 @@ public enum AppEvent<Socket: Hashable & Sendable>: Hashable, Sendable {
 
 /// One state change inside a stack, with its reason: the data behind `--explain` and the diagrams.
 public struct TransitionRecord: Hashable, Sendable {
+    /// When the transition happened, in virtual time.
     public var time: Instant
+    /// The host whose stack made it.
     public var host: String
     /// How the socket is named in output, e.g. `127.0.0.1:50000`.
     public var socket: String
+    /// The state before.
     public var from: TCPState
+    /// The state after.
     public var to: TCPState
     /// The segment or call that caused it, e.g. `rcv SYN seq 1000` or `connect()`.
     public var cause: String
@@ -36,6 +41,7 @@ public struct TransitionRecord: Hashable, Sendable {
     /// The Linux function that makes the same move, e.g. `tcp_rcv_synsent_state_process`.
     public var linux: String
 
+    /// A record of one transition with its cause and citations.
     public init(
         time: Instant, host: String, socket: String, from: TCPState, to: TCPState,
         cause: String, rfc: String, linux: String
@@ -53,12 +59,18 @@ public struct TransitionRecord: Hashable, Sendable {
 
 /// One connection as `netstat -tn` lists it.
 public struct ConnectionRow: Hashable, Sendable {
+    /// The socket's own endpoint.
     public var local: Endpoint
+    /// The peer's endpoint (the same as `local` for a self-connect).
     public var remote: Endpoint
+    /// The connection's TCP state.
     public var state: TCPState
+    /// Bytes received and not yet read (Recv-Q).
     public var receiveQueue: Int
+    /// Bytes sent and not yet acknowledged (Send-Q).
     public var sendQueue: Int
 
+    /// A row; the queues default to empty.
     public init(local: Endpoint, remote: Endpoint, state: TCPState, receiveQueue: Int = 0, sendQueue: Int = 0) {
         self.local = local
         self.remote = remote
@@ -118,6 +130,8 @@ public protocol SimulatedStack {
 }
 
 extension SimulatedStack {
+    /// True: an adapter that cannot tell cheaply says there may be packets, and the simulator drains.
     public var hasPendingPackets: Bool { true }
+    /// True: an adapter that cannot tell cheaply says there may be events, and the simulator drains.
     public var hasPendingEvents: Bool { true }
 }

@@ -26,7 +26,8 @@ public enum SimulationEngine {
             reachability: { name, port in Reachability.explain(table[name]!.ports, port: port) })
     }
 
-    /// Runs `options`; a personality name the catalog does not know is an error, never a fallback.
+    /// Runs `options` on the engine and reports what happened; `snapshot` holds the sysctls behind the "host"
+    /// personality. A personality name the catalog does not know is an error, never a fallback.
     public static func run(_ options: SimulationOptions, host snapshot: SysctlSnapshot? = nil)
         throws(UnknownPersonality) -> SimulationReport
     {

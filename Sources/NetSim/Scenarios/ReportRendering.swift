@@ -54,6 +54,7 @@ extension SimulationReport {
             columns: columns, rows: diagramRows, origin: .zero)
     }
 
+    /// The RFC state diagram with the path the shown sockets took.
     public var stateDiagram: StateDiagram {
         StateDiagram(
             title: "TCP states (RFC 9293 figure 5): the path of the sockets above",

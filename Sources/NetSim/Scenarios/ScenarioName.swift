@@ -35,6 +35,7 @@ public enum ScenarioName: String, CaseIterable, Sendable {
         }
     }
 
+    /// Whether the story runs over IPv6 (`::1`).
     public var isIPv6: Bool { self == .seedV6 || self == .boundSelfConnectV6 }
 
     /// The port each story uses unless `--port` says otherwise (40000 for the bound ones, as in the 6.18 captures).
@@ -51,6 +52,7 @@ public enum ScenarioName: String, CaseIterable, Sendable {
     /// Whether an echo server listens on the target before the client connects.
     var hasEchoServer: Bool { [.echoClientClose, .echoServerClose, .echoReset, .halfClose].contains(self) }
 
+    /// The address each story targets unless `--host` says otherwise: the loopback of its family.
     public var defaultHost: IPAddress { isIPv6 ? .v6(.loopback) : .v4(.loopback) }
 
     /// Whether the client bind()s its own port before connect().

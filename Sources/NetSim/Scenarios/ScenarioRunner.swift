@@ -3,7 +3,8 @@ import TCPWire
 
 /// Builds the network for a scenario, runs it on the simulator, and collects the report.
 public enum ScenarioRunner {
-    /// Runs the scenario; a personality the factory does not offer is an error, never a fallback.
+    /// Builds the scenario's hosts and applications with stacks from `stacks`, runs it to the end and reports what
+    /// happened. A personality the factory does not offer is an error, never a fallback.
     public static func run<Stack: SimulatedStack>(
         _ options: SimulationOptions, stacks: StackFactory<Stack>
     ) throws(UnknownPersonality) -> SimulationReport {

@@ -9,8 +9,11 @@ public struct Connection: Sendable {
     // little padding: 8-byte and endpoint fields with 1- to 4-byte fields in the gaps after the 20-byte
     // endpoints; then the 8-byte-aligned structs, each followed by 1-byte fields that fill its tail; then the
     // 4-byte fields. `MemoryLayout<Connection>.offset(of:)` shows the result.
+    /// The socket this block belongs to.
     public internal(set) var id: SocketID
+    /// The local endpoint, once bind() or connect() gave it one.
     public internal(set) var local: Endpoint?
+    /// The RFC 9293 state; CLOSED for a fresh socket.
     public internal(set) var state: TCPState = .closed
     /// SO_REUSEADDR.
     public internal(set) var reuseAddress = false
@@ -18,6 +21,7 @@ public struct Connection: Sendable {
     var noDelay = false
     /// The pending error, as SO_ERROR reports it.
     public internal(set) var pendingError: SocketError?
+    /// The peer's endpoint, once connect() or an accepted SYN named it; equal to `local` on a self-connect.
     public internal(set) var remote: Endpoint?
     /// TCP_MAXSEG when set, else 0 (see `userMSS`).
     var userMSSValue: UInt16 = 0
@@ -39,8 +43,11 @@ public struct Connection: Sendable {
     var finSent = false
     var peerFinReceived = false
     var readShutdown = false
+    /// The peer's window-scale shift (RFC 7323 §2.3), applied to windows it sends; 0 without scaling.
     public internal(set) var sndWscale: UInt8 = 0
+    /// Our window-scale shift, applied to windows we send; 0 without scaling.
     public internal(set) var rcvWscale: UInt8 = 0
+    /// Both SYNs carried the window-scale option (RFC 7323 §2.2), so both shifts apply.
     public internal(set) var windowScalingEnabled = false
 
     /// Connections accepted and not yet taken by accept() (a listener's; see also `backlog`, `pendingChildren`).
@@ -69,7 +76,9 @@ public struct Connection: Sendable {
     /// SRTT, RTTVAR and the backed-off RTO (RFC 6298); see Connection+RTT.swift.
     var rtt = RTOEstimator.rfc6298Default
     var rto: Duration { rtt.rto }
+    /// Both SYNs carried the timestamps option (RFC 7323 §3.2), so every segment carries it.
     public internal(set) var timestampsEnabled = false
+    /// Both SYNs carried SACK-permitted (RFC 2018 §2), so ACKs may carry SACK blocks.
     public internal(set) var sackEnabled = false
     /// TCP_CONGESTION, when set; otherwise the configuration's algorithm.
     var congestionAlgorithm: CongestionAlgorithm?
@@ -88,14 +97,19 @@ public struct Connection: Sendable {
     var pendingChildrenValue: Int32 = 0
 
     // Send sequence space (RFC 9293 §3.3.1 figure 3).
+    /// ISS: our initial send sequence number (RFC 9293 §3.4.1).
     public internal(set) var iss = SeqNum(0)
+    /// SND.UNA: the oldest sequence number sent and not yet acknowledged.
     public internal(set) var sndUna = SeqNum(0)
+    /// SND.NXT: the next sequence number to send.
     public internal(set) var sndNxt = SeqNum(0)
     var sndWl1 = SeqNum(0)
     var sndWl2 = SeqNum(0)
 
     // Receive sequence space (RFC 9293 §3.3.1 figure 4).
+    /// IRS: the peer's initial sequence number, from its SYN.
     public internal(set) var irs = SeqNum(0)
+    /// RCV.NXT: the next sequence number expected from the peer.
     public internal(set) var rcvNxt = SeqNum(0)
     /// RCV.NXT when we last advertised a window (Linux `rcv_wup`); with `rcvWndAdvertised` it fixes the
     /// right edge we promised, which never moves left (RFC 9293 §3.8.6.2.2).

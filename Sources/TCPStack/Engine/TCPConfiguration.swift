@@ -125,9 +125,12 @@ public struct TCPConfiguration: Sendable {
     /// SO_KEEPALIVE timing (RFC 1122 §4.2.3.6; Linux `tcp_keepalive_time` 7200 s, `tcp_keepalive_intvl` 75 s,
     /// `tcp_keepalive_probes` 9). TCP_KEEPIDLE/KEEPINTVL/KEEPCNT override them per socket.
     public var keepaliveIdle: Duration
+    /// Time between keep-alive probes once the idle time has passed.
     public var keepaliveInterval: Duration
+    /// Unanswered keep-alive probes before the connection is dropped with ETIMEDOUT.
     public var keepaliveCount: Int
 
+    /// When received data is acknowledged: at once, on an RFC timer, or Linux's quick-ACK and adaptive scheme.
     public enum DelayedAckPolicy: Hashable, Sendable {
         /// Every segment with data is acknowledged at once.
         case off
@@ -139,6 +142,7 @@ public struct TCPConfiguration: Sendable {
         case linux
     }
 
+    /// How a zero window is probed, and whether unanswered probes end the connection.
     public enum ZeroWindowProbe: Hashable, Sendable {
         /// One octet of new data (RFC 9293 §3.8.6.1); probing never gives up (RFC 1122 §4.2.2.17).
         case oneOctet
@@ -147,6 +151,7 @@ public struct TCPConfiguration: Sendable {
         case ackBelowWindow
     }
 
+    /// Which test decides that a segment's sequence numbers are acceptable (RFC 9293 §3.10.7.4 "first").
     public enum SequenceCheck: Hashable, Sendable {
         /// RFC 9293 §3.10.7.4 "first": the four-case test against RCV.NXT and RCV.WND.
         case rfc9293
@@ -155,6 +160,8 @@ public struct TCPConfiguration: Sendable {
         case linux
     }
 
+    /// Builds a configuration; parameters with defaults take Linux's value. The presets (`linux310`, `linux6`,
+    /// `rfc9293`, ...) are built with this.
     public init(
         name: String, interfaceMTU: Int = 65536, receiveBufferDefault: Int, receiveBufferMax: Int,
         roundInitialWindowToMSS: Bool, sendBufferSize: Int = 16384, windowScaling: Bool, timestamps: Bool,

@@ -45,5 +45,6 @@ public enum TCPState: Hashable, Sendable, CaseIterable, CustomStringConvertible 
         }
     }
 
+    /// The state's RFC 9293 name, e.g. `SYN-RECEIVED`.
     public var description: String { rfcName }
 }

@@ -10,6 +10,7 @@ public enum AllocatorKind: String, CaseIterable, Hashable, Sendable {
     case rfc6056Algorithm5 = "rfc6056-5"
     case xnu
 
+    /// A fresh allocator of this kind over `policy`, its keys and tables drawn from `random`.
     public func make(policy: PortPolicy, random: inout SeededRandom) -> any PortAllocator {
         switch self {
         case .linux310: Linux310PortAllocator(policy: policy, random: &random)
@@ -39,17 +40,23 @@ public enum AllocatorKind: String, CaseIterable, Hashable, Sendable {
 /// The port side of a system's personality: its default range and reserved ports, its allocator, and whether
 /// connect() itself refuses a self-connect. Each default names its source.
 public struct PortPersonality: Hashable, Sendable {
+    /// The personality's name, e.g. `linux-6`.
     public var name: String
+    /// The default `ip_local_port_range`.
     public var range: PortRange
+    /// The default `ip_local_reserved_ports` (none on every system modelled).
     public var reserved: ReservedPorts
+    /// The algorithm that picks a source port.
     public var allocator: AllocatorKind
     /// connect() fails with EINVAL when the IPv4 local address and port equal the remote ones (XNU tcp_connect).
     public var refusesIPv4SelfConnect: Bool
     /// Where the defaults come from.
     public var source: String
 
+    /// The range and reserved ports, as every allocator takes them.
     public var policy: PortPolicy { PortPolicy(range: range, reserved: reserved) }
 
+    /// A fresh allocator for this personality, its keys and tables drawn from `random`.
     public func makeAllocator(random: inout SeededRandom) -> any PortAllocator {
         allocator.make(policy: policy, random: &random)
     }

@@ -8,15 +8,18 @@ public struct CongestionWindow: Sendable, Hashable {
     private let mssValue: UInt16
     private var duplicateAcksValue: UInt16 = 0
     private var hasRecover = false
+    /// In fast recovery (RFC 6582): from the third duplicate ACK until `recover` is acknowledged.
     public var inFastRecovery = false
     /// Whether a partial ACK already restarted the retransmission timer in this recovery (RFC 6582 §3.2 step 5,
     /// the "Impatient" variant: only the first one does).
     public var partialAckSeen = false
 
+    /// The congestion window: bytes the sender may have in flight.
     public var cwnd: Int {
         get { Int(cwndValue) }
         set { cwndValue = UInt32(clamping: newValue) }
     }
+    /// The slow-start threshold: below it cwnd grows by slow start, above it by congestion avoidance.
     public var ssthresh: Int {
         get { Int(ssthreshValue) }
         set { ssthreshValue = UInt32(clamping: newValue) }
@@ -58,10 +61,12 @@ public struct AckSample: Sendable, Hashable {
     public var flightSize: Int
     /// SND.NXT now: recorded as `recover` when recovery begins (RFC 6582 §3.2 step 2).
     public var sndNxt: UInt32
+    /// When the ACK arrived.
     public var now: Instant
     /// The smoothed RTT if known (CUBIC's t + RTT).
     public var smoothedRTT: Duration?
 
+    /// A sample from the caller's classification of one ACK.
     public init(ack: UInt32, newlyAcked: Int, isDuplicate: Bool, flightSize: Int, sndNxt: UInt32, now: Instant,
                 smoothedRTT: Duration? = nil) {
         self.ack = ack
@@ -96,8 +101,11 @@ public protocol CongestionControl: Sendable {
 }
 
 extension CongestionControl {
+    /// The congestion window, in bytes.
     public var cwnd: Int { window.cwnd }
+    /// The slow-start threshold, in bytes.
     public var ssthresh: Int { window.ssthresh }
+    /// Whether the sender is in fast recovery.
     public var inFastRecovery: Bool { window.inFastRecovery }
 
     /// Process one ACK (RFC 5681 §3.1–3.2, RFC 6582 §3.2).

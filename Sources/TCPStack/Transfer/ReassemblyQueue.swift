@@ -22,8 +22,10 @@ public struct ReassemblyQueue: Sendable, Hashable {
         var end: UInt32 { seq &+ UInt32(bytes.count) }
     }
 
+    /// An empty queue expecting `rcvNxt` next.
     public init(rcvNxt: UInt32) { self.rcvNxt = rcvNxt }
 
+    /// What one arriving segment did to the queue and the stream.
     public struct Outcome: Sendable, Hashable {
         /// Bytes handed to `deliver`, now part of the in-order stream.
         public var delivered = 0

@@ -5,6 +5,7 @@ import TCPWire
 public struct SACKScoreboard: Sendable, Hashable {
     /// SACKed ranges as offsets from SND.UNA: sorted, disjoint, not adjacent.
     private var sacked: [Range<Int>] = []
+    /// SND.UNA: the left edge of the scoreboard; SACKed ranges are kept relative to it.
     public private(set) var sndUna: UInt32
     /// One past the highest byte sent (RFC 6675 HighData + 1).
     public private(set) var highData: UInt32
@@ -13,10 +14,12 @@ public struct SACKScoreboard: Sendable, Hashable {
     // 32 bits each (one scoreboard sits in every connection).
     private let mssValue: UInt32
     private let dupThreshValue: UInt32
+    /// SMSS: the segment size the loss rules count in.
     public var mss: Int { Int(mssValue) }
     /// RFC 6675 DupThresh (3; Linux adapts `tp->reordering`).
     public var dupThresh: Int { Int(dupThreshValue) }
 
+    /// An empty scoreboard at `sndUna`.
     public init(sndUna: UInt32, mss: Int, dupThresh: Int = 3) {
         self.sndUna = sndUna
         highData = sndUna
@@ -145,6 +148,7 @@ public struct SACKScoreboard: Sendable, Hashable {
         return total
     }
 
+    /// What RFC 6675 NextSeg says to send.
     public enum NextSegment: Sendable, Hashable {
         /// Retransmit [left, right).
         case retransmit(SACKBlock)

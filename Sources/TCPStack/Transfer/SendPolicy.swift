@@ -8,6 +8,7 @@ public struct SendPolicy: Sendable, Hashable {
     /// The largest send window the peer has offered, Max(SND.WND) (the connection's `maxSndWnd`).
     public var maxSendWindow: Int
 
+    /// A policy for segments of `mss` bytes; Nagle is on unless `noDelay`.
     public init(mss: Int, noDelay: Bool = false, maxSendWindow: Int = 0) {
         self.mss = mss
         self.noDelay = noDelay
