@@ -78,6 +78,12 @@ public struct UnknownPersonality: Error, Hashable, Sendable, CustomStringConvert
     /// True when the name was "host" and no sysctl snapshot was given.
     public var needsSnapshot: Bool
 
+    public init(name: String, known: [String], needsSnapshot: Bool) {
+        self.name = name
+        self.known = known
+        self.needsSnapshot = needsSnapshot
+    }
+
     /// One line, for a CLI's error message.
     public var description: String {
         needsSnapshot
