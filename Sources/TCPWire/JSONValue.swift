@@ -10,9 +10,13 @@ public indirect enum JSONValue: Sendable {
     case array([JSONValue])
     case object([(String, JSONValue)])
 
+    /// An integer value from an `Int`.
     public static func int(_ v: Int) -> JSONValue { .int(Int64(v)) }
+    /// An integer from any integer type, clamped to 64 bits; `null` for nil.
     public static func int<T: BinaryInteger>(_ v: T?) -> JSONValue { v.map { .int(Int64(clamping: $0)) } ?? .null }
+    /// A string, or `null` for nil.
     public static func string(_ s: String?) -> JSONValue { s.map { .string($0) } ?? .null }
+    /// An array of strings, in the order given.
     public static func strings(_ list: [String]) -> JSONValue { .array(list.map { .string($0) }) }
 
     /// One line, no spaces: for JSON-lines output and single objects.

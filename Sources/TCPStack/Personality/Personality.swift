@@ -78,6 +78,7 @@ public struct UnknownPersonality: Error, Hashable, Sendable, CustomStringConvert
     /// True when the name was "host" and no sysctl snapshot was given.
     public var needsSnapshot: Bool
 
+    /// The error for `name`, listing the `known` names; `needsSnapshot` when the name was "host" without sysctls.
     public init(name: String, known: [String], needsSnapshot: Bool) {
         self.name = name
         self.known = known
