@@ -20,7 +20,8 @@ struct ArticleSelfConnectRun {
 /// SelfConnectInCode.md): the article's listings are this function's body, and the last test below checks that
 /// every listing still appears here, line for line, so the article cannot drift from code that compiles and runs.
 func articleSelfConnect(_ personality: Personality) throws(SocketError) -> ArticleSelfConnectRun {
-    var host = HostStack(addresses: [.v4(.loopback)], configuration: personality.tcp, seed: 1)
+    var host = HostStack(
+        addresses: [.v4(.loopback)], configuration: personality.tcp, seed: 1)
     let now = Instant.zero
 
     let here = Endpoint(.v4(.loopback), 40000)
