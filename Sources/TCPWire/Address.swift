@@ -69,7 +69,9 @@ public struct IPv6Address: Hashable, Sendable, Comparable {
 
 /// An IP address of either family.
 public enum IPAddress: Hashable, Sendable {
+    /// An IPv4 address.
     case v4(IPv4Address)
+    /// An IPv6 address, v4-mapped ones included.
     case v6(IPv6Address)
 
     /// True for an IPv6 address, including a v4-mapped one.

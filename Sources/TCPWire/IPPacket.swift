@@ -82,7 +82,9 @@ public struct IPv6Header: Hashable, Sendable {
 
 /// The IP header of a packet, of either family; the family decides how it is emitted and checksummed.
 public enum IPHeader: Hashable, Sendable {
+    /// An IPv4 header (RFC 791).
     case v4(IPv4Header)
+    /// An IPv6 fixed header (RFC 8200), with no extension headers.
     case v6(IPv6Header)
 
     /// The source address, whatever the family.

@@ -1,13 +1,19 @@
 /// The one JSON writer behind every `--json` output: a value whose object members keep the order given, so the
 /// text is byte-for-byte stable between runs. Keys are snake_case and each top-level object carries `version`.
 public indirect enum JSONValue: Sendable {
+    /// A string, escaped as RFC 8259 §7 says.
     case string(String)
+    /// An integer, printed in decimal.
     case int(Int64)
     /// A number printed with at most `digits` decimals (trailing zeros dropped).
     case number(Double, digits: Int)
+    /// `true` or `false`.
     case bool(Bool)
+    /// `null`, also what an optional helper writes for nil.
     case null
+    /// An array, in the order given.
     case array([JSONValue])
+    /// An object whose members keep the order given, so the text is stable.
     case object([(String, JSONValue)])
 
     /// An integer value from an `Int`.
