@@ -2,6 +2,7 @@ import NIOCore
 import NIOPosix
 import SelfConnectGuard
 
+/// A connect that refuses a self-connect, and can redial after one.
 extension ClientBootstrap {
     /// Connects like `connect(to:)` and refuses a self-connect as `policy` says: `.fail` throws
     /// `SelfConnectError.connectedToSelf`; `.redial(retries: n)` dials again on a fresh channel up to `n`
