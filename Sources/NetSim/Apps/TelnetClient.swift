@@ -24,8 +24,11 @@ public enum TelnetEnding: Hashable, Sendable {
 
 /// How the telnet loop stands.
 public enum TelnetOutcome: Hashable, Sendable {
+    /// Still trying: no attempt has connected yet.
     case running
+    /// Connected, from `local`, at the given time.
     case connected(local: Endpoint, at: Instant)
+    /// The attempt budget ran out without a connection.
     case gaveUp
 }
 
@@ -211,6 +214,7 @@ public struct TelnetClient<Stack: SimulatedStack>: SimApplication {
     }
 }
 
+/// Error texts as the simulated programs print them.
 extension SocketError {
     /// The text glibc's strerror gives, as telnet prints it.
     public var strerror: String {

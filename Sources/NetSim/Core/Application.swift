@@ -58,7 +58,9 @@ public struct AppIO: Sendable {
 /// An event-driven program on one host's stack. It never blocks: it reacts to its start, to socket events
 /// for the sockets it owns, and to the wake-ups it asked for.
 public protocol SimApplication<Stack> {
+    /// The stack the application runs on.
     associatedtype Stack: SimulatedStack
+    /// Called once, at the time the application was installed for: open sockets, connect, listen.
     mutating func start(stack: inout Stack, io: inout AppIO)
     /// Every event of the host's stack is offered to every application on that host; ignore foreign sockets.
     mutating func handle(_ event: AppEvent<Stack.Socket>, stack: inout Stack, io: inout AppIO)

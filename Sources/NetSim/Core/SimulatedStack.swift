@@ -82,6 +82,7 @@ public struct ConnectionRow: Hashable, Sendable {
 
 /// The address family a socket is created in.
 public enum AddressFamily: Hashable, Sendable {
+    /// IPv4 (`AF_INET`) or IPv6 (`AF_INET6`).
     case inet, inet6
 }
 
@@ -89,10 +90,13 @@ public enum AddressFamily: Hashable, Sendable {
 /// engine: the engine is sans-IO (it never reads a clock or touches a device), and this adapter feeds it packets
 /// and time, and drains what it produced.
 public protocol SimulatedStack {
+    /// A socket handle, like a file descriptor.
     associatedtype Socket: Hashable & Sendable
 
     // Wire side, driven by the simulator.
+    /// A packet arrived for this host at `now`.
     mutating func receive(_ packet: IPPacket, now: Instant)
+    /// Time passed: run the timers due by `now`.
     mutating func advance(now: Instant)
     /// When `advance` must next be called (a retransmission, TIME-WAIT, ...).
     var nextDeadline: Instant? { get }
@@ -108,22 +112,30 @@ public protocol SimulatedStack {
     mutating func drainTransitions() -> [TransitionRecord]
 
     // Socket API, driven by applications.
+    /// A new socket, as socket(2).
     mutating func socket(_ family: AddressFamily) throws(SocketError) -> Socket
+    /// bind(2).
     mutating func bind(_ socket: Socket, to local: Endpoint) throws(SocketError)
+    /// listen(2).
     mutating func listen(_ socket: Socket, backlog: Int) throws(SocketError)
+    /// A non-blocking connect(2): the outcome comes later as an `AppEvent`.
     mutating func connect(_ socket: Socket, to remote: Endpoint, now: Instant) throws(SocketError)
+    /// accept(2): the next connection waiting, or nil when none waits.
     mutating func accept(_ listener: Socket) throws(SocketError) -> Socket?
     /// Queues bytes; returns how many were taken.
     mutating func send(_ socket: Socket, _ bytes: [UInt8], now: Instant) throws(SocketError) -> Int
     /// Takes up to `maxBytes` received bytes; empty at end of file or when nothing is waiting.
     mutating func read(_ socket: Socket, maxBytes: Int, now: Instant) throws(SocketError) -> [UInt8]
+    /// close(2): a FIN for a connected socket; the socket is gone for the application.
     mutating func close(_ socket: Socket, now: Instant)
     /// close() with SO_LINGER {on, 0}: a RST instead of a FIN, and the socket is gone.
     mutating func abort(_ socket: Socket, now: Instant)
     /// shutdown(SHUT_WR): a FIN; reading goes on.
     mutating func shutdownWrite(_ socket: Socket, now: Instant)
 
+    /// The socket's local endpoint, once it has one.
     func localEndpoint(of socket: Socket) -> Endpoint?
+    /// The socket's TCP state, or nil for a socket that is not open.
     func state(of socket: Socket) -> TCPState?
     /// Every connection this stack holds (listeners included), for `netstat`.
     func connectionTable() -> [ConnectionRow]
