@@ -32,18 +32,23 @@ public enum SocketEvent: Hashable, Sendable {
 
 /// The timers of RFC 9293 §3.10.8.
 public enum TimerKind: Hashable, Sendable {
+    /// The retransmission, TIME-WAIT, zero-window probe, keep-alive and user timers.
     case retransmission, timeWait, persist, keepalive, userTimeout
 }
 
 /// The user calls of RFC 9293 §3.10.1-§3.10.6, as named in the socket API.
 public enum UserCall: Hashable, Sendable {
+    /// listen(), connect(), send(), receive(), shutdown(), close() and abort (close with SO_LINGER 0).
     case listen, connect, send, receive, shutdown, close, abort
 }
 
 /// What caused a state change.
 public enum TransitionCause: Hashable, Sendable {
+    /// A segment arrived.
     case segment(TCPSegment)
+    /// A timer fired.
     case timer(TimerKind)
+    /// The user called the socket API.
     case user(UserCall)
 }
 

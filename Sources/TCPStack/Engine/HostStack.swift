@@ -8,6 +8,7 @@ struct FourTuple: Equatable {
 
 /// `shutdown(2)`'s `how`.
 public enum ShutdownHow: Hashable, Sendable {
+    /// SHUT_RD, SHUT_WR or SHUT_RDWR.
     case read, write, both
 }
 

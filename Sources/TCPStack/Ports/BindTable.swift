@@ -29,9 +29,13 @@ public struct BindTable: Sendable {
 
     /// How a holder uses its port.
     public enum State: Hashable, Sendable {
+        /// Bound by bind() only.
         case bound        // bind() only
+        /// Listening.
         case listening    // LISTEN
+        /// Connected, SYN-SENT through LAST-ACK: the 4-tuple is in use.
         case connected    // SYN-SENT through LAST-ACK: a 4-tuple is in use
+        /// In TIME-WAIT: the 4-tuple stays in use after the socket is gone.
         case timeWait     // TIME-WAIT: the 4-tuple stays in use, the socket is gone
     }
 

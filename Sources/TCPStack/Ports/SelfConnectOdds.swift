@@ -51,7 +51,9 @@ public struct Odds: Hashable, Sendable {
 
     /// How odds were computed: exactly from the allocator's structure, or by simulating trials.
     public enum Method: Hashable, Sendable {
+        /// Computed from the allocator's structure.
         case exact
+        /// Estimated from `trials` seeded runs; `censored` of them did not self-connect within the budget.
         case monteCarlo(trials: Int, seed: UInt64, censored: Int)
     }
 
@@ -64,11 +66,17 @@ public struct Odds: Hashable, Sendable {
 public struct OddsReport: Hashable, Sendable {
     /// Whether, and how, connect() can hand out the target port.
     public enum Verdict: String, Hashable, Sendable {
+        /// The allocator can hand out P.
         case possible                 // the allocator can hand out P
+        /// P is outside the ephemeral range: only bind() can produce this self-connect.
         case outsideRange             // P is not in the ephemeral range: only bind() can produce it
+        /// P is in `ip_local_reserved_ports`.
         case reserved                 // P is in ip_local_reserved_ports
+        /// Something has bound P: connect() skips it (and reaches that listener instead).
         case heldByBind               // something bound P: connect() skips it (and reaches a listener instead)
+        /// The system refuses local == remote at connect() (XNU, IPv4).
         case refusedByConnect         // the system refuses local == remote at connect() (XNU, IPv4)
+        /// Linux 4.6 and later, P of the other parity: only reached once every port of the preferred parity is held.
         case preferredParityFirst     // Linux >= 4.6, odd P: only once every even port is held
     }
 

@@ -52,6 +52,7 @@ public struct SysctlSnapshot: Hashable, Sendable {
 
     /// Why a sysctl value could not be parsed.
     public enum ParseError: Error, Hashable, Sendable {
+        /// A known sysctl whose value has the wrong number or form of fields.
         case malformed(name: String, value: String)
     }
 

@@ -28,6 +28,7 @@ public struct Instant: Hashable, Comparable, Sendable, CustomStringConvertible {
     public var description: String { "\(nanoseconds)ns" }
 }
 
+/// Duration as the engine's clock arithmetic needs it: whole nanoseconds, cheaply.
 extension Duration {
     /// Whole nanoseconds, truncated toward zero (our durations are far shorter than 292 years). `components`
     /// costs several 128-bit divisions and every timer and timestamp goes through here, so durations under

@@ -81,6 +81,7 @@ public struct AckSample: Sendable, Hashable {
 
 /// What the sender must do after an ACK, beyond sending what cwnd now allows.
 public enum CongestionAction: Sendable, Hashable {
+    /// Nothing beyond sending what cwnd allows.
     case none
     /// Third duplicate ACK: retransmit the first unacknowledged segment (RFC 5681 §3.2 step 2).
     case fastRetransmit
@@ -93,6 +94,7 @@ public enum CongestionAction: Sendable, Hashable {
 /// retransmit, fast recovery with partial ACKs, timeouts) lives in this protocol's extension; an algorithm supplies
 /// only its growth in congestion avoidance and its reduction on loss, so a new one is one small file.
 public protocol CongestionControl: Sendable {
+    /// The window state every algorithm shares.
     var window: CongestionWindow { get set }
     /// Grow `window.cwnd` for `acked` new bytes in congestion avoidance (cwnd >= ssthresh, not in recovery).
     mutating func congestionAvoidance(acked: Int, now: Instant, smoothedRTT: Duration?)
