@@ -115,9 +115,12 @@ public protocol SimulatedStack {
     func state(of socket: Socket) -> TCPState?
     /// Every connection this stack holds (listeners included), for `netstat`.
     func connectionTable() -> [ConnectionRow]
+    /// A read-only copy of every socket's TCB, for the step-by-step explainer (only asked for when it is on).
+    func tcbSnapshots() -> [TCBSnapshot]
 }
 
 extension SimulatedStack {
+    public func tcbSnapshots() -> [TCBSnapshot] { [] }
     public var hasPendingPackets: Bool { true }
     public var hasPendingEvents: Bool { true }
 }

@@ -144,6 +144,7 @@ public struct EngineStack: SimulatedStack {
     }
 
     public func localEndpoint(of socket: SocketID) -> Endpoint? { host.localEndpoint(of: socket) }
+    public func tcbSnapshots() -> [TCBSnapshot] { host.tcbSnapshots() }
     public func state(of socket: SocketID) -> TCPState? { host.state(of: socket) }
 
     /// Every socket with an address, in descriptor order (queues are not exposed by the engine: shown as 0).

@@ -14,6 +14,8 @@ public struct SimulationOptions: Sendable {
     public var quit: Bool
     /// Keep every packet and transition (off for the benchmark).
     public var record: Bool
+    /// Also keep every event with TCB snapshots, for the step-by-step page (`--html`, `--compare`).
+    public var recordSteps = false
 
     public init(
         scenario: ScenarioName = .seed, port: UInt16? = nil, host: IPAddress? = nil, personality: String,

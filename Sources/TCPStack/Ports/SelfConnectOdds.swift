@@ -60,6 +60,7 @@ public struct OddsReport: Hashable, Sendable {
         case reserved                 // P is in ip_local_reserved_ports
         case heldByBind               // something bound P: connect() skips it (and reaches a listener instead)
         case refusedByConnect         // the system refuses local == remote at connect() (XNU, IPv4)
+        case simultaneousConnectOff   // crossing SYNs are dropped (linux-hardened tcp_simult_connect=0)
         case preferredParityFirst     // Linux >= 4.6, odd P: only once every even port is held
     }
 
@@ -82,6 +83,7 @@ public enum SelfConnectOdds {
         if p.reserved.contains(q.target) { return report(.reserved) }
         if q.held.contains(q.target) { return report(.heldByBind) }
         if p.refusesIPv4SelfConnect { return report(.refusedByConnect) }
+        if !p.simultaneousConnect { return report(.simultaneousConnectOff) }
 
         let lowParity = Int(p.range.lower) & 1
         if p.allocator.prefersLowParityForConnect, Int(q.target) & 1 != lowParity {
