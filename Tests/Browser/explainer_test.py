@@ -234,12 +234,18 @@ def single(page, engine_output, shots):
         time.sleep(0.2)
         check(current_step(d) == min(2, n), "hash change to #step-2")
         no_errors_no_requests(d, url, "deep link")
+        # The picture for the README: a taller window, a step in the middle of the handshake.
+        d.set_window_size(1400, 1500)
+        d.get(url + f"#step-{min(6, n)}")
+        check(current_step(d) == min(6, n), "overview deep link")
+        overview = screenshot(d, os.path.join(shots, "overview.png"))
+        check(overview["colors"] > 8 and overview["nonBackground"] > 0.02, f"blank screenshot {overview}")
         digests = [s["digest"] for s in shots_taken]
         for s in shots_taken:
             check(s["colors"] > 8 and s["nonBackground"] > 0.02, f"blank screenshot {s}")
         check(all(a != b for a, b in zip(digests, digests[1:])), "two consecutive screenshots are identical")
         return {"page": page, "steps": n, "firstStepMs": round(first_ms, 1), "domContentLoadedMs": round(nav[0], 1),
-                "rules": len(seen_rules), "screenshots": [s["path"] for s in shots_taken], "requests": requests,
+                "rules": len(seen_rules), "screenshots": [s["path"] for s in shots_taken] + [overview["path"]], "requests": requests,
                 "minNonBackground": min(s["nonBackground"] for s in shots_taken)}
     finally:
         d.quit()

@@ -62,12 +62,13 @@ import Testing
 
     @Test func linuxHardenedBoundSelfConnectTimesOut() throws {
         let r = try CLIRunner.run(["simulate", "--scenario", "bound-self-connect", "--personality", "linux-hardened",
-                                   "--trace"])
+                                   "--max-attempts", "1", "--trace"])
         #expect(r.status == 0)
         let syns = r.stdout.split(separator: "\n").filter { $0.contains("Flags [S], seq") }
         #expect(syns.map { String($0.prefix(15)) } == ["00:00:00.000000", "00:00:01.000000", "00:00:03.000000",
             "00:00:07.000000", "00:00:15.000000", "00:00:31.000000", "00:01:03.000000"])
-        let story = try CLIRunner.run(["simulate", "--scenario", "bound-self-connect", "--personality", "linux-hardened"])
+        let story = try CLIRunner.run(["simulate", "--scenario", "bound-self-connect", "--personality", "linux-hardened",
+                                       "--max-attempts", "1"])
         #expect(story.stdout.contains("telnet: connect to address 127.0.0.1: Connection timed out"))
         #expect(story.stdout.contains("summary: no connection after 1 attempt"))
     }
