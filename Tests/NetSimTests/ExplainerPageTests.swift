@@ -34,6 +34,25 @@ import TCPWire
         #expect(page.components(separatedBy: "url(").count == page.components(separatedBy: "url(#").count)
     }
 
+    /// Every scenario: the steps hold `--explain`'s transitions in order, and every packet `--json` shows
+    /// arrives or leaves in some step.
+    @Test(arguments: ScenarioName.allCases)
+    func everyScenarioCutsIntoStepsThatCoverItsTransitionsAndPackets(scenario: ScenarioName) {
+        let run = ExplainerRun(Self.run("linux-6", scenario: scenario))
+        #expect(!run.steps.isEmpty)
+        #expect(run.steps.flatMap(\.transitions) == run.report.chosenTransitions, "\(scenario)")
+        let touched = Set(run.steps.flatMap { $0.sent + ($0.received.map { [$0] } ?? []) })
+        #expect(touched == Set(run.report.chosenCaptures.indices), "\(scenario)")
+        #expect(HTMLPage.render(run).utf8.count < 1_000_000)
+    }
+
+    @Test(arguments: Personality.names.filter { $0 != "host" })
+    func everyPersonalityRendersTheBoundSelfConnect(personality: String) {
+        let run = ExplainerRun(Self.run(personality, scenario: .boundSelfConnect))
+        #expect(run.steps.flatMap(\.transitions) == run.report.chosenTransitions, "\(personality)")
+        #expect(HTMLPage.render(run).contains("id=\"explainer-data\""))
+    }
+
     @Test func samePageForTheSameOptionsAndSeed() {
         let again = ExplainerRun(Self.run("linux-3.10"))
         #expect(HTMLPage.render(again) == HTMLPage.render(Self.story310))
