@@ -3,7 +3,7 @@
 (Selenium + chromedriver) and checks them against the engine's own `--json` and `--explain` output.
 
 Usage: explainer_test.py single PAGE ENGINE_OUTPUT SHOTS_DIR
-       explainer_test.py compare PAGE TRACE_A TRACE_B NAME_A NAME_B SHOTS_DIR
+       explainer_test.py compare PAGE TRACE_A TRACE_B NAME_A NAME_B SHOTS_DIR NAME=ENGINE_OUTPUT...
 ENGINE_OUTPUT is what `simulate --explain --json` printed for the same run. Prints one JSON line of figures;
 exits 1 with the failures listed on stderr.
 """
@@ -250,7 +250,12 @@ def single(page, engine_output, shots):
     finally:
         d.quit()
 
-def compare(page, trace_a, trace_b, name_a, name_b, shots):
+def compare(page, trace_a, trace_b, name_a, name_b, shots, *explains):
+    """explains: NAME=ENGINE_OUTPUT for each personality of the page, checked cell by cell."""
+    expected = {}
+    for item in explains:
+        name, path = item.split("=", 1)
+        expected[name] = [(e["from"], e["to"], e["rfc"], e["linux"]) for e in parse_engine_output(path)[0]]
     d = driver()
     try:
         url = "file://" + os.path.abspath(page)
@@ -276,10 +281,20 @@ def compare(page, trace_a, trace_b, name_a, name_b, shots):
         check("ESTABLISHED" in cell.text and "sack" in cell.text, f"{name_b} cell does not show ESTABLISHED with D-SACK: {cell.text}")
         n = int(d.find_element(By.ID, "scrubber").get_attribute("max"))
         shots_taken = [screenshot(d, os.path.join(shots, "compare-step-1.png"))]
-        for i in range(2, n + 1):
-            press(d, Keys.ARROW_RIGHT)
+        seen = {name: [] for name in expected}
+        for i in range(1, n + 1):
+            if i > 1:
+                press(d, Keys.ARROW_RIGHT)
             check(current_step(d) == i, f"compare: keyboard to step {i}")
-            check(d.find_element(By.ID, f"row-{i}").get_attribute("class") == "current", f"compare: row {i} not current")
+            check(d.execute_script("return location.hash") == f"#step-{i}", f"compare: hash not #step-{i}")
+            current = d.find_elements(By.CSS_SELECTOR, "tr.current")
+            check(len(current) == 1 and current[0].get_attribute("id") == f"row-{i}", f"compare: row {i} not the current one")
+            # Each column's moves, row by row, are its run's --explain lines in order.
+            for name in expected:
+                for m in d.find_elements(By.CSS_SELECTOR, f'#row-{i} td[data-personality="{name}"] span.move'):
+                    seen[name].append(tuple(m.get_attribute(a) for a in ["data-from", "data-to", "data-rfc", "data-linux"]))
+        for name, lines in expected.items():
+            check(seen[name] == lines, f"compare: {name}'s column shows {len(seen[name])} moves, --explain has {len(lines)} (or they differ)")
         shots_taken.append(screenshot(d, os.path.join(shots, f"compare-step-{n}.png")))
         d.get(url + f"#step-{row}")
         check(current_step(d) == int(row), f"compare: deep link to #step-{row}")
@@ -296,7 +311,7 @@ def compare(page, trace_a, trace_b, name_a, name_b, shots):
 
 if __name__ == "__main__":
     mode = sys.argv[1]
-    result = single(*sys.argv[2:5]) if mode == "single" else compare(*sys.argv[2:8])
+    result = single(*sys.argv[2:5]) if mode == "single" else compare(*sys.argv[2:])
     print(json.dumps(result))
     if failures:
         for f in failures:

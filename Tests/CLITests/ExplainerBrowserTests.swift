@@ -91,14 +91,21 @@ import Testing
         let page = dir.appendingPathComponent("compare.html").path
         let r = try CLIRunner.run(["simulate", "--compare", "linux-3.10,linux-6,rfc9293,xnu", "--html", page])
         #expect(r.status == 0, "\(r.stderr)")
+        // Each run's own --trace (the third handshake segments) and --explain --json (every cell's moves).
         var traces: [String] = []
-        for p in ["linux-3.10", "linux-6"] {
-            let t = try CLIRunner.run(["simulate", "--personality", p, "--trace"])
+        var engines: [String] = []
+        for p in ["linux-3.10", "linux-6", "rfc9293", "xnu"] {
+            let t = try CLIRunner.run(["simulate", "--personality", p, "--trace", "--explain", "--json"])
+            let lines = t.stdout.split(separator: "\n", omittingEmptySubsequences: false)
+            let trace = lines.filter { $0.contains(" IP ") }.joined(separator: "\n")
             let path = dir.appendingPathComponent("\(p).trace").path
-            try t.stdout.write(toFile: path, atomically: true, encoding: .utf8)
+            try trace.write(toFile: path, atomically: true, encoding: .utf8)
             traces.append(path)
+            let engine = dir.appendingPathComponent("\(p).engine.txt").path
+            try lines.filter { !$0.contains(" IP ") }.joined(separator: "\n").write(toFile: engine, atomically: true, encoding: .utf8)
+            engines.append("\(p)=\(engine)")
         }
-        let figures = try browse(["compare", page, traces[0], traces[1], "linux-3.10", "linux-6", dir.path])
+        let figures = try browse(["compare", page, traces[0], traces[1], "linux-3.10", "linux-6", dir.path] + engines)
         #expect((figures["reason"] as? String ?? "").contains("the third handshake segment"))
     }
 }

@@ -60,7 +60,7 @@ public struct Comparison: Sendable {
 
     /// Where the step stands in its attempt, e.g. "the third handshake segment".
     static func position(_ s: ExplainerRun.Step, in run: ExplainerRun) -> String {
-        guard let k = s.segmentOrdinal else { return "a step that sends nothing" }
+        guard let k = s.segmentOrdinal else { return "the step on \(s.trigger), which sends nothing" }
         let connected = run.report.windows.indices.contains(s.phase)
             && run.report.attempts[run.report.windows[s.phase].attempt].result == nil
         return connected && k <= 3 ? "the \(ordinal(k)) handshake segment" : "segment \(k) of the attempt"
@@ -126,6 +126,10 @@ extension HTMLPage {
                 if let s = run.step(row) {
                     page += "<div class=\"mono\">\(TextFormat.seconds(s.time)) s \(TextFormat.xml(s.socket))</div>"
                     page += TextFormat.xml(Comparison.describe(s, in: run))
+                    for t in s.transitions {
+                        page += "<span class=\"move\" data-from=\"\(t.from.linuxName)\" data-to=\"\(t.to.linuxName)\" "
+                        page += "data-rfc=\"\(TextFormat.xml(t.rfc))\" data-linux=\"\(TextFormat.xml(t.linux))\"></span>"
+                    }
                     if let a = s.after { page += "<div><b>\(a.state.linuxName)</b> after</div>" }
                 } else {
                     page += "-"
