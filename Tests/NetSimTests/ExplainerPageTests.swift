@@ -23,8 +23,8 @@ import TCPWire
     @Test func defaultStoryPageIsSelfContainedSmallAndSummarisesTheRefusedAttempts() {
         let page = HTMLPage.render(Self.story310)
         #expect(page.utf8.count < 1_000_000)
-        #expect(page.contains("<summary>Attempts: 20,785 refused. The last refused one is drawn in full below; the "
-            + "other 20,784 are summarised here"))
+        #expect(page.contains("<summary>Attempts: 20,785 refused. The refused attempt just before attempt 20,786 is "
+            + "drawn in full below; the other 20,784 are summarised here"))
         // linux-3.10 hands out successive ports from its hint, wrapping at the top of the range.
         #expect(page.contains("<p class=\"ports\">57448-61000 32768-49998</p>"))
         // Nothing to fetch: no external script, style, font or image; the only URL is the SVG namespace.

@@ -103,9 +103,11 @@ public enum HTMLPage {
         let limit = 3000
         var ports = runs.prefix(limit).joined(separator: " ")
         if runs.count > limit { ports += " ... (\(TextFormat.grouped(runs.count - limit)) more runs)" }
-        var s = "<details id=\"hidden-attempts\"><summary>Attempts: \(TextFormat.xml(counts)). The last refused "
-        s += "one is drawn in full below; the other \(TextFormat.grouped(hidden.count)) are summarised here: expand "
-        s += "for their source ports.</summary>\n"
+        let drawn = r.windows.count > 1
+            ? "The refused attempt just before attempt \(TextFormat.grouped(r.windows[1].attempt + 1)) is drawn in full below; "
+            : "The last refused attempt is drawn in full below; "
+        var s = "<details id=\"hidden-attempts\"><summary>Attempts: \(TextFormat.xml(counts)). \(drawn)"
+        s += "the other \(TextFormat.grouped(hidden.count)) are summarised here: expand for their source ports.</summary>\n"
         s += "<p>Each was a fresh socket and connect() that went like the refused attempt drawn below (first at \(TextFormat.seconds(r.attempts[hidden.first!].start)) s, "
         s += "last at \(TextFormat.seconds(r.attempts[hidden.last!].start)) s). Source ports, in order "
         s += "(a-b: every port from a to b):</p>\n<p class=\"ports\">\(ports)</p></details>\n"
