@@ -54,7 +54,7 @@ enum RuleSummary {
             return "Our FIN is acknowledged: delete the TCB."
         case (.timeWait, .closed):
             return "The 2 MSL timer expired: delete the TCB."
-        case (_, .closed) where t.cause.hasPrefix("rcv RST") || t.cause.hasPrefix("rcv RST"):
+        case (_, .closed) where t.cause.hasPrefix("rcv RST"):
             return "An acceptable RST: the connection is reset; delete the TCB."
         default:
             return "\(t.from.rfcName) to \(t.to.rfcName) on \(t.cause)."
