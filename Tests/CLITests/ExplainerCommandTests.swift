@@ -26,8 +26,23 @@ import Testing
         #expect(text.contains("SYN_SENT") && text.contains("tcp_rcv_synsent_state_process"))
     }
 
+    @Test func comparePageIsByteIdenticalForTheSameOptionsAndSeed() throws {
+        let dir = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var pages: [Data] = []
+        for name in ["a.html", "b.html"] {
+            let path = dir.appendingPathComponent(name).path
+            let r = try CLIRunner.run(["simulate", "--scenario", "bound-self-connect", "--max-attempts", "3",
+                                       "--compare", "linux-3.10,linux-6,xnu", "--html", path])
+            #expect(r.status == 0 && r.stderr.isEmpty)
+            pages.append(try Data(contentsOf: URL(fileURLWithPath: path)))
+        }
+        #expect(pages[0] == pages[1])
+        #expect(String(decoding: pages[0], as: UTF8.self).contains("data-first-divergence=\"true\""))
+    }
+
     @Test func compareSaysWhereLinux6PartsFromLinux310() throws {
-        let r = try CLIRunner.run(["simulate", "--scenario", "bound-self-connect",
+        let r = try CLIRunner.run(["simulate", "--scenario", "bound-self-connect", "--max-attempts", "3",
                                    "--compare", "linux-3.10,linux-6,rfc9293,linux-hardened"])
         #expect(r.status == 0)
         let lines = r.stdout.split(separator: "\n").map(String.init)
