@@ -18,7 +18,7 @@ struct OddsCommand: AsyncParsableCommand {
     @Option(help: "The port the client retries (nothing listens on it).")
     var port: Int
 
-    @Option(help: "linux-3.10, linux-4.6, linux-6, rfc9293, xnu, freebsd, host, or rfc6056-1 ... rfc6056-5.")
+    @Option(help: "linux-3.10, linux-4.6, linux-6, rfc9293, xnu, freebsd, linux-hardened, host, or rfc6056-1 ... rfc6056-5.")
     var personality: String = "linux-6"
 
     @Option(help: "N: the loop's attempt budget.")
@@ -137,6 +137,9 @@ struct OddsCommand: AsyncParsableCommand {
         case .refusedByConnect:
             print("\(p.name) refuses an IPv4 connect() whose local address and port equal the remote (EINVAL): "
                 + "no self-connect over IPv4 (IPv6 is not refused)")
+        case .simultaneousConnectOff:
+            print("self-connect cannot happen: \(p.name) drops a SYN received in SYN_SENT (net.ipv4.tcp_simult_connect=0), "
+                + "so when connect() picks port \(port) its SYN is retransmitted until ETIMEDOUT (127 s)")
         case .preferredParityFirst:
             print("port \(port) is odd: \(p.name) connect() tries even ports first, so self-connect needs "
                 + "every even port in the range exhausted first (held by other sockets); with this load: never")

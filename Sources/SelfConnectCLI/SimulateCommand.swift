@@ -10,7 +10,8 @@ struct SimulateCommand: AsyncParsableCommand {
         abstract: "Replay the article's self-connect story on the deterministic simulator.",
         discussion: """
             With no output flag it prints the story as telnet would, then a summary. --trace, --netstat, --explain \
-            and --json print those instead (in that order); --pcap and --svg write files. \
+            and --json print those instead (in that order); --pcap, --svg and --html write files; --compare runs \
+            several personalities side by side. \
             Same options and seed, same bytes.
             """
     )
@@ -66,6 +67,12 @@ struct SimulateCommand: AsyncParsableCommand {
     @Option(help: "Write an SVG ladder diagram and state diagram to FILE.")
     var svg: String?
 
+    @Option(help: "Write a self-contained page to FILE that steps through the run: ladder, state diagram, TCBs, rules.")
+    var html: String?
+
+    @Option(help: "Run the scenario under each of these comma-separated personalities and say where each parts from the first (with --html, a side-by-side page).")
+    var compare: String?
+
     /// `--trace=all` is the documented spelling; argument-parser flags take no value, so it becomes `--trace-all`.
     static func normalized(_ arguments: [String]) -> [String] {
         guard arguments.first == "simulate" else { return arguments }
@@ -80,7 +87,10 @@ struct SimulateCommand: AsyncParsableCommand {
             }
             return
         }
-        let options = try validatedOptions()
+        if let compare { return try runCompare(compare) }
+        var options = try validatedOptions()
+        options.recordSteps = html != nil
+        let htmlURL = try html.map { try Self.writableFile($0, flag: "--html") }
         let snapshot = personality == "host" ? try PersonalityOption.hostSnapshot() : nil
         let pcapURL = try pcap.map { try Self.writableFile($0, flag: "--pcap") }
         let svgURL = try svg.map { try Self.writableFile($0, flag: "--svg") }
@@ -101,6 +111,7 @@ struct SimulateCommand: AsyncParsableCommand {
 
         if let pcapURL { try Self.write(Data(report.pcapBytes), to: pcapURL) }
         if let svgURL { try Self.write(Data(report.svg.utf8), to: svgURL) }
+        if let htmlURL { try Self.write(Data(HTMLPage.render(ExplainerRun(report)).utf8), to: htmlURL) }
     }
 
     func validatedOptions() throws -> SimulationOptions {

@@ -44,7 +44,7 @@ import Testing
     }
 
     @Test(arguments: [
-        (["odds", "--port", "50000", "--personality", "solaris"], "selfconnect: unknown personality 'solaris' (one of: linux-3.10, linux-4.6, linux-6, rfc9293, xnu, freebsd, host, rfc6056-1"),
+        (["odds", "--port", "50000", "--personality", "solaris"], "selfconnect: unknown personality 'solaris' (one of: linux-3.10, linux-4.6, linux-6, rfc9293, xnu, freebsd, linux-hardened, host, rfc6056-1"),
         (["odds", "--port", "50000", "--range", "60999-32768"], "--range must be LO-HI"),
         (["odds", "--port", "50000", "--range", "-"], "--range must be LO-HI"),
         (["odds", "--port", "50000", "--range", "0-100"], "--range must be LO-HI"),

@@ -282,6 +282,6 @@ import Testing
         #expect(r.status == 2)
         #expect(r.stdout.isEmpty)
         #expect(r.stderr == "selfconnect: unknown personality 'solaris' "
-            + "(one of: linux-3.10, linux-4.6, linux-6, rfc9293, xnu, freebsd, host)\n")
+            + "(one of: linux-3.10, linux-4.6, linux-6, rfc9293, xnu, freebsd, linux-hardened, host)\n")
     }
 }

@@ -45,7 +45,7 @@ import Testing
 
     @Test func everyCatalogNameIsOffered() {
         #expect(SimulationEngine.personalities
-            == ["linux-3.10", "linux-4.6", "linux-6", "rfc9293", "xnu", "freebsd", "host"])
+            == ["linux-3.10", "linux-4.6", "linux-6", "rfc9293", "xnu", "freebsd", "linux-hardened", "host"])
     }
 }
 

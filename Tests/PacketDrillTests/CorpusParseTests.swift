@@ -15,7 +15,7 @@ import Testing
 }
 
 @Test func everyCorpusScriptDeclaresAPersonalityAndCitesItsSource() throws {
-    let known: Set<String> = ["rfc9293", "linux-3.10", "linux-6"]
+    let known: Set<String> = ["rfc9293", "linux-3.10", "linux-6", "linux-hardened"]
     for file in try CorpusFiles.all() {
         let script = try ScriptParser.parse(file.text, file: file.name)
         #expect(script.personality.map(known.contains) == true, "\(file.name): personality \(script.personality ?? "none")")

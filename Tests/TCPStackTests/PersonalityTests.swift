@@ -25,6 +25,7 @@ import TCPWire
         ("rfc9293", "win 65535, options [mss 65495], length 0"),
         ("xnu", "win 65535, options [mss 16344,nop,wscale 6,nop,nop,TS val _ ecr 0,sackOK,eol], length 0"),
         ("freebsd", "win 65535, options [mss 16344,nop,wscale 6,sackOK,TS val _ ecr 0], length 0"),
+        ("linux-hardened", "win 65495, options [mss 65495,sackOK,TS val _ ecr 0,nop,wscale 10], length 0"),
     ])
     func eachPersonalitySendsItsSystemsSYN(name: String, expected: String) throws {
         let line = try synLine(try Personality.named(name))
@@ -43,7 +44,7 @@ import TCPWire
         let error = try #require(caught)
         #expect(error.name == "windows" && !error.needsSnapshot)
         #expect(error.description
-            == "unknown personality 'windows' (one of: linux-3.10, linux-4.6, linux-6, rfc9293, xnu, freebsd, host)")
+            == "unknown personality 'windows' (one of: linux-3.10, linux-4.6, linux-6, rfc9293, xnu, freebsd, linux-hardened, host)")
         #expect(throws: UnknownPersonality.self) { try Personality.named("host") }
         #expect(try Personality.named("host", host: SysctlSnapshot()).name == "host")
     }
@@ -52,8 +53,9 @@ import TCPWire
         for p in Personality.catalog {
             #expect(p.tcp.name == p.name && p.ports.name == p.name, "\(p.name)")
             #expect(p.tcp.refusesIPv4SelfConnect == p.ports.refusesIPv4SelfConnect, "\(p.name)")
+            #expect(p.tcp.simultaneousConnect == p.ports.simultaneousConnect, "\(p.name)")
         }
-        #expect(Personality.catalog.map(\.name) == ["linux-3.10", "linux-4.6", "linux-6", "rfc9293", "xnu", "freebsd"])
+        #expect(Personality.catalog.map(\.name) == ["linux-3.10", "linux-4.6", "linux-6", "rfc9293", "xnu", "freebsd", "linux-hardened"])
     }
 
     // MARK: host

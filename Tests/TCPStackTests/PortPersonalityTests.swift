@@ -11,6 +11,7 @@ import TCPWire
             ("rfc9293", 1024, 65535, .rfc6056Algorithm3, false),
             ("xnu", 49152, 65535, .xnu, true),
             ("freebsd", 10000, 65535, .rfc6056Algorithm1, false),
+            ("linux-hardened", 32768, 60999, .linux6, false),
         ]
         for (name, lo, hi, kind, refuses) in table {
             let p = try #require(PortPersonality.named(name))

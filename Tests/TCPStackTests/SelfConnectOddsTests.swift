@@ -76,6 +76,7 @@ import TCPWire
             (.linux6, 50000, ReservedPorts([50000]), .heldByBind),
             (.xnu, 50000, .none, .refusedByConnect),
             (.xnu, 50000, .none, .refusedByConnect),
+            (.linuxHardened, 50000, .none, .simultaneousConnectOff),
         ]
         for (p, port, held, verdict) in cases {
             let r = SelfConnectOdds.compute(OddsQuery(personality: p, target: port, held: held))

@@ -139,9 +139,13 @@ public protocol SimulatedStack {
     func state(of socket: Socket) -> TCPState?
     /// Every connection this stack holds (listeners included), for `netstat`.
     func connectionTable() -> [ConnectionRow]
+    /// A read-only copy of every socket's TCB, for the step-by-step explainer (only asked for when it is on).
+    func tcbSnapshots() -> [TCBSnapshot]
 }
 
 extension SimulatedStack {
+    /// None: a stack without TCBs to show (a test double) gives the explainer nothing.
+    public func tcbSnapshots() -> [TCBSnapshot] { [] }
     /// True: an adapter that cannot tell cheaply says there may be packets, and the simulator drains.
     public var hasPendingPackets: Bool { true }
     /// True: an adapter that cannot tell cheaply says there may be events, and the simulator drains.

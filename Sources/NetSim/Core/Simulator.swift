@@ -99,6 +99,11 @@ public struct Simulator<Stack: SimulatedStack> {
     public private(set) var captures: [CapturedPacket] = []
     /// Every state transition of every stack, stamped with host and time (empty unless `recordTransitions`).
     public private(set) var transitions: [TransitionRecord] = []
+    /// Record every event as a `SimStep` with TCB snapshots (for the explainer page; needs `recordPackets`).
+    public var recordSteps = false
+    public private(set) var steps: [SimStep] = []
+    /// Captures sent but not yet delivered (when recording steps), to name the packet each delivery hands over.
+    private var undelivered: [Int] = []
     /// Every line the applications printed, in order.
     public var story: [StoryLine] {
         io.story.map { StoryLine(time: $0.time, host: hostNames[$0.host], text: io.texts[$0.line]) }
@@ -175,6 +180,8 @@ public struct Simulator<Stack: SimulatedStack> {
             let (time, event) = queue.popNext()!
             clock.jump(to: time)
             eventsRun += 1
+            let step = recordSteps ? beginStep(event) : nil
+            defer { if let step { endStep(step) } }
             switch event {
             case .deliver(let h, let slot):
                 stacks[h].receive(takeInFlight(slot), now: time)
@@ -200,6 +207,43 @@ public struct Simulator<Stack: SimulatedStack> {
             }
         }
         return .stopped
+    }
+
+    private struct OpenStep {
+        var host: Int
+        var trigger: SimStep.Trigger
+        var captures: Int
+        var transitions: Int
+        var before: [TCBSnapshot]
+    }
+
+    private mutating func beginStep(_ event: Event) -> OpenStep {
+        let h: Int
+        var trigger = SimStep.Trigger.application
+        switch event {
+        case .deliver(let host, let slot):
+            h = host
+            if let k = undelivered.firstIndex(where: { captures[$0].packet == inFlight[slot] }) {
+                trigger = .packet(capture: undelivered.remove(at: k))
+            }
+        case .timer(let host):
+            h = host
+            trigger = .timer
+        case .start(let a), .wake(let a):
+            h = apps[a].host
+        }
+        return OpenStep(host: h, trigger: trigger, captures: captures.count, transitions: transitions.count,
+            before: stacks[h].tcbSnapshots())
+    }
+
+    private mutating func endStep(_ open: OpenStep) {
+        let sent = open.captures..<captures.count
+        undelivered.append(contentsOf: sent)
+        let changes = changedTCBs(open.before, stacks[open.host].tcbSnapshots())
+        let moved = open.transitions..<transitions.count
+        if changes.isEmpty && sent.isEmpty && moved.isEmpty, case .timer = open.trigger { return }
+        steps.append(SimStep(time: now, host: hostNames[open.host], trigger: open.trigger, sent: sent,
+            transitions: moved, changes: changes))
     }
 
     /// Moves everything a host's stack produced onward until it has nothing more to say.

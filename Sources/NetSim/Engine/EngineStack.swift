@@ -168,6 +168,8 @@ public struct EngineStack: SimulatedStack {
 
     /// The socket's local endpoint, once it has one.
     public func localEndpoint(of socket: SocketID) -> Endpoint? { host.localEndpoint(of: socket) }
+    /// A read-only copy of every socket's TCB, for the step-by-step explainer.
+    public func tcbSnapshots() -> [TCBSnapshot] { host.tcbSnapshots() }
     /// The socket's TCP state, or nil for a descriptor that is not open.
     public func state(of socket: SocketID) -> TCPState? { host.state(of: socket) }
 

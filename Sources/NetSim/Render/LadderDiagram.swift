@@ -67,7 +67,8 @@ public struct LadderDiagram: Sendable {
     func x(_ column: Int) -> Double { Self.timeAxisWidth + Self.stateGutter + Double(column) * Self.columnGap }
 
     /// The diagram as SVG elements placed at vertical offset `top` (for embedding in a larger document).
-    func elements(top: Double) -> String {
+    /// With `rowIDs` (one per row), each row is wrapped in `<g id="row-ID" class="row">` for the explainer page.
+    func elements(top: Double, rowIDs: [String]? = nil) -> String {
         var s = ""
         let bottom = top + height - 20
         s += "<text x=\"20\" y=\"\(top + 28)\" class=\"title\">\(TextFormat.xml(title))</text>\n"
@@ -82,6 +83,8 @@ public struct LadderDiagram: Sendable {
         }
         for (r, row) in rows.enumerated() {
             let y = top + Self.headerHeight + Double(r) * Self.rowHeight
+            if let rowIDs { s += "<g id=\"row-\(rowIDs[r])\" class=\"row\">\n" }
+            defer { if rowIDs != nil { s += "</g>\n" } }
             switch row {
             case .packet(let time, let from, let to, let label, let lost):
                 s += timeLabel(time, y: y + 4)

@@ -113,7 +113,9 @@ public struct StateDiagram: Sendable {
         edges.firstIndex { $0.from.state == from && $0.to.state == to }
     }
 
-    func elements(top: Double) -> String {
+    /// With `edgeIDs`, each arrow is `<g id="edge-N" class="arc" data-from data-to>` and each box
+    /// `<g class="statenode" data-state>`, for the explainer page to light up.
+    func elements(top: Double, edgeIDs: Bool = false) -> String {
         // Number each edge the first time the run takes it.
         var order: [Int: Int] = [:]
         var unmatched: [String] = []
@@ -131,12 +133,19 @@ public struct StateDiagram: Sendable {
         var s = "<text x=\"20\" y=\"\(top + 28)\" class=\"title\">\(TextFormat.xml(title))</text>\n"
         let dy = top + 40
         for (i, edge) in Self.edges.enumerated() {
+            if edgeIDs {
+                s += "<g id=\"edge-\(i)\" class=\"arc\" data-from=\"\(edge.from.state.linuxName)\" "
+                    + "data-to=\"\(edge.to.state.linuxName)\">\n"
+            }
             s += edgeElements(edge, step: order[i], dy: dy)
+            if edgeIDs { s += "</g>\n" }
         }
         for node in Node.allCases {
             let (cx, cy) = node.centre
             let hot = visited.contains(node.state) && isDrawnVisited(node, order: order)
             let x = cx - Self.boxWidth / 2, y = cy - Self.boxHeight / 2 + dy
+            if edgeIDs { s += "<g class=\"statenode\" data-state=\"\(node.state.linuxName)\">\n" }
+            defer { if edgeIDs { s += "</g>\n" } }
             s += "<rect x=\"\(x)\" y=\"\(y)\" width=\"\(Self.boxWidth)\" height=\"\(Self.boxHeight)\" rx=\"6\""
             s += " class=\"\(hot ? "node hot" : "node")\"/>\n"
             s += "<text x=\"\(cx)\" y=\"\(cy + dy + 5)\" class=\"nodetext\">\(node.state.rfcName)</text>\n"

@@ -32,6 +32,10 @@ public enum Reachability {
             s += "; but \(personality.name)'s connect() refuses an IPv4 self-connect with EINVAL (XNU tcp_connect), "
                 + "so over IPv4 the loop never connects to itself (IPv6 can)"
         }
+        if !personality.simultaneousConnect {
+            s += "; but \(personality.name) drops a SYN received in SYN_SENT (net.ipv4.tcp_simult_connect=0), so the "
+                + "attempt that gets port \(port) retransmits its SYN and times out: self-connect cannot happen"
+        }
         return s
     }
 }

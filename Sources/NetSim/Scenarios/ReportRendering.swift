@@ -9,7 +9,11 @@ extension SimulationReport {
     public var explainLines: [String] { ExplainRenderer.lines(chosenTransitions) }
 
     /// The ladder of the chosen packets with each socket's states beside its timeline.
-    public var ladder: LadderDiagram {
+    public var ladder: LadderDiagram { ladderWithTags.diagram }
+
+    /// The ladder, and what each row shows: `p<i>` for `chosenCaptures[i]`, `t<i>` for `chosenTransitions[i]`,
+    /// `note` for the note (the explainer page highlights rows by these).
+    var ladderWithTags: (diagram: LadderDiagram, tags: [String]) {
         var endpoints: [Endpoint] = []
         for c in chosenCaptures {
             for e in [c.packet.source, c.packet.destination] where !endpoints.contains(e) { endpoints.append(e) }
@@ -25,12 +29,15 @@ extension SimulationReport {
         // Packets and state changes in time order; at the same instant the state change comes first,
         // because the code that changes state is what sends the packet.
         var rows: [(Instant, Int, LadderDiagram.Row)] = []
-        for c in chosenCaptures {
+        var tags: [String] = []
+        for (i, c) in chosenCaptures.enumerated() {
             let from = endpoints.firstIndex(of: c.packet.source)!, to = endpoints.firstIndex(of: c.packet.destination)!
             rows.append((c.time, 1, .packet(time: c.time, from: from, to: to, label: PacketLabel.short(c.packet.tcp), lost: false)))
+            tags.append("p\(i)")
         }
-        for t in chosenTransitions {
+        for (i, t) in chosenTransitions.enumerated() {
             guard let column = names.firstIndex(of: t.socket) else { continue }
+            tags.append("t\(i)")
             if t.from == t.to {
                 let function = t.linux.split(separator: " ").last.map(String.init) ?? t.linux
                 rows.append((t.time, 0, .remark(time: t.time, column: column, text: "stays \(t.to.linuxName): \(function)")))
@@ -38,20 +45,21 @@ extension SimulationReport {
                 rows.append((t.time, 0, .state(time: t.time, column: column, state: t.to.linuxName)))
             }
         }
-        rows = rows.enumerated().sorted { a, b in
-            (a.element.0, a.element.1, a.offset) < (b.element.0, b.element.1, b.offset)
-        }.map(\.element)
+        let order = rows.indices.sorted { a, b in (rows[a].0, rows[a].1, a) < (rows[b].0, rows[b].1, b) }
+        rows = order.map { rows[$0] }
+        tags = order.map { tags[$0] }
         var diagramRows = rows.map(\.2)
         let hidden = max(attempts.count - 2, 0)
         if hidden > 0, let first = rows.first?.0 {
             diagramRows.insert(.note(time: first, text: "\(hidden) earlier refused attempts not shown"), at: 0)
+            tags.insert("note", at: 0)
         }
         let what = isSelfConnect ? "self-connect" : options.scenario.rawValue
         let place = options.scenario == .simultaneousOpen
             ? names.joined(separator: " <-> ") : AddressText.endpoint(Endpoint(options.host, options.port))
-        return LadderDiagram(
+        return (LadderDiagram(
             title: "\(what) on \(place) (\(options.personality), seed \(options.seed))",
-            columns: columns, rows: diagramRows, origin: .zero)
+            columns: columns, rows: diagramRows, origin: .zero), tags)
     }
 
     /// The RFC state diagram with the path the shown sockets took.

@@ -14,6 +14,7 @@ public enum ScenarioRunner {
         var sim = Simulator<Stack>(seed: options.seed)
         sim.recordPackets = options.record
         sim.recordTransitions = options.record
+        sim.recordSteps = options.record && options.recordSteps
         let target = Endpoint(options.host, options.port)
         let client: Simulator<Stack>.AppHandle?
 
@@ -75,29 +76,39 @@ public enum ScenarioRunner {
         reachability: (String, UInt16) -> String
     ) -> SimulationReport {
         let telnet = client.flatMap { sim.application($0, as: TelnetClient<Stack>.self) }
-        let target = Endpoint(options.host, options.port)
+        let targetEndpoint = Endpoint(options.host, options.port)
         let attempts = (telnet?.attempts ?? []).map {
-            SimulationReport.Attempt(start: $0.start, local: $0.local, remote: target, result: $0.result)
+            SimulationReport.Attempt(start: $0.start, local: $0.local, remote: targetEndpoint, result: $0.result)
         }
         var connection: (local: Endpoint, remote: Endpoint, at: Instant)?
-        if case .connected(let local, let at) = telnet?.outcome { connection = (local, target, at) }
+        if case .connected(let local, let at) = telnet?.outcome { connection = (local, targetEndpoint, at) }
 
-        // Show the last refused attempt and the connection; scenarios without a telnet client show everything.
+        // Show the last refused attempt and the connection (or, without one, the last attempt that failed other
+        // than refused: timed out, EINVAL); scenarios without a telnet client show everything.
         var chosen = sim.captures
         var chosenTransitions = sim.transitions
+        var windows: [SimulationReport.AttemptWindow] = []
         if telnet != nil {
-            let lastRefused = attempts.last { $0.result != nil && $0.local != nil }
-            let picks = [lastRefused, attempts.last { $0.result == nil && $0.local != nil }].compactMap { $0 }
-            if let from = picks.first?.start {
-                let sockets = Set(picks.compactMap { $0.local })
+            let target = attempts.lastIndex { $0.result == nil && $0.local != nil }
+                ?? attempts.lastIndex { $0.result != nil && $0.result != .connectionRefused }
+            let refused = attempts[..<(target ?? attempts.endIndex)].lastIndex { $0.result != nil && $0.local != nil }
+            for i in [refused, target].compactMap({ $0 }) {
+                windows.append(SimulationReport.AttemptWindow(
+                    attempt: i, from: attempts[i].start, until: i + 1 < attempts.count ? attempts[i + 1].start : nil))
+            }
+            if !windows.isEmpty {
                 chosen = sim.captures.filter { c in
-                    c.time >= from && picks.contains { p in
+                    windows.contains { w in
+                        guard w.contains(c.time), let local = attempts[w.attempt].local else { return false }
                         let (s, d) = (c.packet.source, c.packet.destination)
-                        return (s == p.local && d == p.remote) || (s == p.remote && d == p.local)
+                        return (s == local && d == targetEndpoint) || (s == targetEndpoint && d == local)
                     }
                 }
-                let names = Set(sockets.map(AddressText.endpoint))
-                chosenTransitions = sim.transitions.filter { $0.time >= from && names.contains($0.socket) }
+                chosenTransitions = sim.transitions.filter { t in
+                    windows.contains { w in
+                        w.contains(t.time) && attempts[w.attempt].local.map(AddressText.endpoint) == t.socket
+                    }
+                }
             }
         }
         let table = sim.hosts.flatMap { $0.stack.connectionTable() }
@@ -105,6 +116,7 @@ public enum ScenarioRunner {
             options: options, storyLines: sim.storyEntries, storyTexts: sim.storyTexts, hostNames: sim.names, captures: sim.captures, chosenCaptures: chosen,
             transitions: sim.transitions, chosenTransitions: chosenTransitions, attempts: attempts,
             connection: connection, connectionTable: table, endTime: sim.now, packetsSent: sim.packetsSent,
+            steps: sim.steps, windows: windows,
             reachability: options.scenario.binds
                 ? "the client bind()s port \(options.port) itself before connect(), so no allocator is involved"
                 : reachability(options.personality, options.port))

@@ -20,6 +20,8 @@ public struct SimulationOptions: Sendable {
     public var quit: Bool
     /// Keep every packet and transition (off for the benchmark).
     public var record: Bool
+    /// Also keep every event with TCB snapshots, for the step-by-step page (`--html`, `--compare`).
+    public var recordSteps = false
 
     /// Options for one run; what is not given takes the scenario's default.
     public init(

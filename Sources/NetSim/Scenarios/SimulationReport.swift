@@ -44,6 +44,19 @@ public struct SimulationReport: Sendable {
     public var endTime: Instant
     /// Packets sent on every interface.
     public var packetsSent: Int
+    /// Every event as a step with TCB snapshots, when `options.recordSteps` (else empty).
+    public var steps: [SimStep]
+    /// The attempts shown (the last refused one, then the one that connected or failed otherwise), each with
+    /// its time window; empty when every packet is shown.
+    public var windows: [AttemptWindow]
+
+    /// One shown attempt of the telnet loop: `attempts[attempt]`, from its start to the next attempt's.
+    public struct AttemptWindow: Hashable, Sendable {
+        public var attempt: Int
+        public var from: Instant
+        public var until: Instant?
+        func contains(_ t: Instant) -> Bool { t >= from && until.map { t < $0 } ?? true }
+    }
     /// Why the target port can or cannot be given as a source port under the personality.
     public var reachability: String
 

@@ -57,6 +57,16 @@ extension Connection {
         }
         // RFC 9293 §3.10.7.3 fifth: neither SYN nor RST: drop.
         guard flags.contains(.syn) else { return }
+        if !ackAcceptable && !config.simultaneousConnect {
+            // linux-hardened tcp_rcv_synsent_state_process with net.ipv4.tcp_simult_connect = 0 (commit
+            // fc4ae211c1ec, from grsecurity): a SYN without ACK is discarded; our SYN's retransmission timer runs
+            // on, so connect() ends in ETIMEDOUT (RFC 9293 §3.10.7.3 fourth is not applied).
+            if out.tracing {
+                out.transitions.append(Transition(socket: id, from: state, to: state, cause: cause,
+                    rfc: "RFC 9293 §3.10.7.3 (not applied)", linux: "tcp_simult_connect=0 -> tcp_rcv_synsent_state_process"))
+            }
+            return
+        }
 
         // RFC 9293 §3.10.7.3 fourth: the SYN fixes the receive sequence space.
         irs = seq

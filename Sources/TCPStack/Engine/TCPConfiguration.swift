@@ -87,6 +87,11 @@ public struct TCPConfiguration: Sendable {
     public var synOptionLayout: SYNOptionLayout
     /// The initial window is half the receive buffer (Linux); BSDs advertise the whole buffer (`sbspace`).
     public var windowIsHalfTheReceiveBuffer: Bool
+    /// A SYN without ACK in SYN-SENT (crossing SYNs) opens simultaneously (RFC 9293 §3.10.7.3 fourth). Off: it is
+    /// dropped and our SYN keeps being retransmitted until connect() times out: linux-hardened's
+    /// `net.ipv4.tcp_simult_connect = 0` (its default; from grsecurity; commit fc4ae211c1ec "net: tcp: add option
+    /// to disable TCP simultaneous connect", `tcp_rcv_synsent_state_process`).
+    public var simultaneousConnect: Bool
     /// connect() fails with EINVAL when the IPv4 local address:port equals the remote one (XNU `tcp_connect`;
     /// not `tcp6_connect`). A socket-API rule checked before any segment is sent, never in segment processing.
     public var refusesIPv4SelfConnect: Bool
@@ -174,8 +179,9 @@ public struct TCPConfiguration: Sendable {
         queueSendBeforeEstablished: Bool = false, resendSynAckForRetransmittedSyn: Bool = true,
         ackSegmentsInTimeWait: Bool = true, reopenTimeWaitBySequence: Bool = true, userBufferMax: Int = 212_992,
         synOptionLayout: SYNOptionLayout = .linux, windowIsHalfTheReceiveBuffer: Bool = true,
-        refusesIPv4SelfConnect: Bool = false, zeroWindowProbe: ZeroWindowProbe = .ackBelowWindow,
-        nagleMinshall: Bool = true, senderSWSAvoidance: Bool = false, congestionControl: CongestionAlgorithm = .cubic,
+        refusesIPv4SelfConnect: Bool = false, simultaneousConnect: Bool = true,
+        zeroWindowProbe: ZeroWindowProbe = .ackBelowWindow, nagleMinshall: Bool = true,
+        senderSWSAvoidance: Bool = false, congestionControl: CongestionAlgorithm = .cubic,
         delayedAck: DelayedAckPolicy = .linux, keepaliveIdle: Duration = .seconds(7200),
         keepaliveInterval: Duration = .seconds(75), keepaliveCount: Int = 9
     ) {
@@ -215,6 +221,7 @@ public struct TCPConfiguration: Sendable {
         self.synOptionLayout = synOptionLayout
         self.windowIsHalfTheReceiveBuffer = windowIsHalfTheReceiveBuffer
         self.refusesIPv4SelfConnect = refusesIPv4SelfConnect
+        self.simultaneousConnect = simultaneousConnect
         self.zeroWindowProbe = zeroWindowProbe
         self.nagleMinshall = nagleMinshall
         self.senderSWSAvoidance = senderSWSAvoidance

@@ -47,8 +47,14 @@ public struct Personality: Sendable {
         name: "freebsd", summary: "FreeBSD: RFC 6056 alg. 1 ports 10000-65535, mss,nop,wscale,sackOK,TS",
         tcp: .freebsd, ports: .freebsd)
 
+    /// linux-hardened: linux-6 with `net.ipv4.tcp_simult_connect = 0`: a SYN in SYN-SENT is dropped, so the
+    /// self-connect attempt retransmits its SYN and times out (commit fc4ae211c1ec).
+    public static let linuxHardened = Personality(
+        name: "linux-hardened", summary: "linux-6 with tcp_simult_connect=0: crossing SYNs dropped, never self-connects",
+        tcp: .linuxHardened, ports: .linuxHardened)
+
     /// The built-in personalities, the article's kernel first. `host` is not here: it needs a snapshot.
-    public static let catalog: [Personality] = [linux310, linux46, linux6, rfc9293, xnu, freebsd]
+    public static let catalog: [Personality] = [linux310, linux46, linux6, rfc9293, xnu, freebsd, linuxHardened]
 
     /// Every name `named(_:host:)` accepts: the catalog and "host".
     public static var names: [String] { catalog.map(\.name) + ["host"] }

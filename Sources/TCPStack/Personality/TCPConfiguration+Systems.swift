@@ -11,6 +11,18 @@ extension TCPConfiguration {
         return c
     }()
 
+    /// linux-hardened (github.com/anthraxx/linux-hardened): Linux 6.x plus `net.ipv4.tcp_simult_connect`, default 0
+    /// there (from grsecurity; commit fc4ae211c1ec "net: tcp: add option to disable TCP simultaneous connect"):
+    /// `tcp_rcv_synsent_state_process` discards a SYN without ACK in SYN_SENT, so crossing SYNs never open.
+    /// The SYN is retried on Linux's schedule (`TCP_TIMEOUT_INIT` 1 s, doubling, `tcp_syn_retries` 6) and
+    /// connect() fails with ETIMEDOUT after 1+2+4+8+16+32+64 = 127 s.
+    public static let linuxHardened: TCPConfiguration = {
+        var c = TCPConfiguration.linux6
+        c.name = "linux-hardened"
+        c.simultaneousConnect = false
+        return c
+    }()
+
     /// macOS (XNU bsd/netinet):
     /// - lo0 MTU 16384: MSS 16344 (IPv4), 16324 (IPv6).
     /// - `net.inet.tcp.recvspace` 131072, advertised whole (`tcp_sbspace`): SYN window 65535; window scale from

@@ -61,6 +61,9 @@ public struct PortPersonality: Hashable, Sendable {
     public var refusesIPv4SelfConnect: Bool
     /// Where the defaults come from.
     public var source: String
+    /// Crossing SYNs open the connection (false: linux-hardened's `tcp_simult_connect = 0` drops them, so a
+    /// connect() that picks the destination's own port times out instead of connecting to itself).
+    public var simultaneousConnect = true
 
     /// The range and reserved ports, as every allocator takes them.
     public var policy: PortPolicy { PortPolicy(range: range, reserved: reserved) }
@@ -94,6 +97,13 @@ public struct PortPersonality: Hashable, Sendable {
         refusesIPv4SelfConnect: false,
         source: "Linux 5.18+ __inet_hash_connect (2^16 table_perturb, CVE-2022-32296); range from scenarios.json")
 
+    /// linux-hardened: linux-6's ports; its `tcp_simult_connect = 0` means the loop can draw P but never opens.
+    public static let linuxHardened = PortPersonality(
+        name: "linux-hardened", range: range(32768, 60999), reserved: .none, allocator: .linux6,
+        refusesIPv4SelfConnect: false,
+        source: "linux-6's allocator; linux-hardened commit fc4ae211c1ec net.ipv4.tcp_simult_connect=0",
+        simultaneousConnect: false)
+
     /// The plain RFCs: RFC 9293 does not say how to pick a local port; RFC 6056 does. We pick its §3.3.3
     /// algorithm 3 (hash-based: sequential per destination, unpredictable across destinations, and the one Linux
     /// shipped for a decade) and the range 1024-65535 that RFC 6056 §3.2 recommends.
@@ -126,7 +136,7 @@ public struct PortPersonality: Hashable, Sendable {
     }
 
     /// The named personalities, plus every allocator under its own name (e.g. "rfc6056-5") over linux-6's range.
-    public static let builtIn: [PortPersonality] = [linux310, linux46, linux6, rfc9293, xnu, freebsd]
+    public static let builtIn: [PortPersonality] = [linux310, linux46, linux6, rfc9293, xnu, freebsd, linuxHardened]
         + [AllocatorKind.rfc6056Algorithm1, .rfc6056Algorithm2, .rfc6056Algorithm3, .rfc6056Algorithm4,
            .rfc6056Algorithm5].map { kind in
             PortPersonality(name: kind.rawValue, range: range(1024, 65535), reserved: .none, allocator: kind,

@@ -76,6 +76,8 @@ public struct OddsReport: Hashable, Sendable {
         case heldByBind               // something bound P: connect() skips it (and reaches a listener instead)
         /// The system refuses local == remote at connect() (XNU, IPv4).
         case refusedByConnect         // the system refuses local == remote at connect() (XNU, IPv4)
+        /// linux-hardened with `tcp_simult_connect=0`: crossing SYNs are dropped, so no socket reaches itself.
+        case simultaneousConnectOff   // crossing SYNs are dropped (linux-hardened tcp_simult_connect=0)
         /// Linux 4.6 and later, P of the other parity: only reached once every port of the preferred parity is held.
         case preferredParityFirst     // Linux >= 4.6, odd P: only once every even port is held
     }
@@ -104,6 +106,7 @@ public enum SelfConnectOdds {
         if p.reserved.contains(q.target) { return report(.reserved) }
         if q.held.contains(q.target) { return report(.heldByBind) }
         if p.refusesIPv4SelfConnect { return report(.refusedByConnect) }
+        if !p.simultaneousConnect { return report(.simultaneousConnectOff) }
 
         let lowParity = Int(p.range.lower) & 1
         if p.allocator.prefersLowParityForConnect, Int(q.target) & 1 != lowParity {
