@@ -204,6 +204,22 @@ int connect(int fd, const struct sockaddr *destination, socklen_t length) {
         (destination->sa_family == AF_INET6 && length < sizeof(struct sockaddr_in6)))
         return guard.connect(fd, destination, length);
     int saved = errno;
+    if (guard_is_pending(fd)) {
+        // connect() again on a pending socket, the other way to learn the outcome: 0 or EISCONN once connected.
+        int rc = guard.connect(fd, destination, length);
+        int error = rc == 0 ? saved : errno;
+        if (rc == 0 || error == EISCONN) {
+            int refusal = guard_settle(fd, 0);
+            if (refusal != 0) {
+                errno = refusal;
+                return -1;
+            }
+        } else if (error != EALREADY && error != EINPROGRESS) {
+            guard_forget(fd);
+        }
+        errno = error;
+        return rc;
+    }
     unsigned low, high;
     if (!guarded(fd, destination, &low, &high)) {
         errno = saved;
@@ -220,11 +236,14 @@ int connect(int fd, const struct sockaddr *destination, socklen_t length) {
     errno = saved;
     int rc = guard.connect(fd, destination, length);
     if (rc != 0) {
-        if (errno == EINPROGRESS && fd < GUARD_PENDING_MAX) {
+        // EINTR: a blocking connect interrupted by a signal goes on in the background, like a non-blocking one.
+        if ((errno == EINPROGRESS || errno == EINTR) && fd >= 0 && fd < GUARD_PENDING_MAX) {
             memcpy(&destinations[fd], destination,
                    destination->sa_family == AF_INET ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6));
+            int error = errno;
             guard_mark_pending(fd);
             guard_log(fd, destination, "watch (non-blocking connect; checked at SO_ERROR or first read/write)");
+            errno = error;
         }
         return rc;
     }
