@@ -97,7 +97,7 @@ let package = Package(
         .testTarget(
             name: "SelfConnectNIOTests",
             dependencies: [
-                "SelfConnectNIO", "SelfConnectGuard", "LiveKernelGate",
+                "SelfConnectNIO", "SelfConnectGuard", "LiveKernelGate", "HostNet",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]

@@ -157,7 +157,7 @@ public enum Audit {
     /// The fix for one finding. For a self-connect, `owner` (its command and whether it runs Swift) picks the guard:
     /// `selfconnect guard -- COMMAND ...` for any program, the SelfConnectGuard library for Swift; unknown owner
     /// (TIME_WAIT, not root): both.
-    static func fix(
+    public static func fix(
         _ kind: FindingKind, _ row: TCPSocketRow, range: ClosedRange<UInt16>, line: String?,
         owner: (command: String, swift: Bool)? = nil
     ) -> String {
