@@ -21,6 +21,11 @@ static void *next(const char *name) { return dlsym(RTLD_NEXT, name); }
 static void resolve(void) {
     guard.connect = next("connect");
     guard.getsockopt = next("getsockopt");
+    guard.setsockopt = next("setsockopt");
+    guard.socket = next("socket");
+    guard.bind = next("bind");
+    guard.dup2 = next("dup2");
+    guard.dup3 = next("dup3");
     guard.close = next("close");
     guard.read = next("read");
     guard.write = next("write");

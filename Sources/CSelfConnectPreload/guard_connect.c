@@ -15,24 +15,6 @@
 // Set when the kernel answers IP_LOCAL_PORT_RANGE with ENOPROTOOPT: `prevent` then works as `refuse`.
 static _Atomic int no_port_range;
 
-static _Atomic unsigned char pending[GUARD_PENDING_MAX];
-static _Atomic int pending_count;
-
-HIDDEN void guard_mark_pending(int fd) {
-    if (fd < 0 || fd >= GUARD_PENDING_MAX) return;
-    if (atomic_exchange(&pending[fd], 1) == 0) atomic_fetch_add(&pending_count, 1);
-}
-
-HIDDEN void guard_forget(int fd) {
-    if (fd < 0 || fd >= GUARD_PENDING_MAX || atomic_load_explicit(&pending_count, memory_order_relaxed) == 0) return;
-    if (atomic_exchange(&pending[fd], 0) == 1) atomic_fetch_sub(&pending_count, 1);
-}
-
-HIDDEN int guard_is_pending(int fd) {
-    if (atomic_load_explicit(&pending_count, memory_order_relaxed) == 0) return 0;
-    return fd >= 0 && fd < GUARD_PENDING_MAX && atomic_load_explicit(&pending[fd], memory_order_relaxed);
-}
-
 static unsigned port_of(const struct sockaddr *address) {
     return ntohs(address->sa_family == AF_INET ? ((const struct sockaddr_in *)address)->sin_port
                                                : ((const struct sockaddr_in6 *)address)->sin6_port);
@@ -92,7 +74,7 @@ static int finish_connect(int fd) {
 
 // The destination each pending fd dialled, for redials and the log. Written by the connecting thread before the fd
 // is marked pending.
-static struct sockaddr_in6 destinations[GUARD_PENDING_MAX];
+static struct sockaddr_in6 destinations[GUARD_FD_MAX];
 
 // A self-connected socket: refuse it, or (redial) tear it down and dial again on the same socket, at most
 // guard.retries times. Returns 0 with fd connected elsewhere, or the errno to report.
@@ -133,9 +115,12 @@ HIDDEN int guard_settle(int fd, int so_error) {
 // nothing to narrow (port outside the socket's range), -1 when it cannot be done (the caller falls back to refuse).
 static int narrow(int fd, const struct sockaddr *destination, unsigned port, unsigned low, unsigned high) {
     // Honour a range the program set itself: the kernel applies each of its bounds that lies within the global range.
+    // A socket made here that the program never gave one has none: no need to ask.
     uint32_t own = 0;
     socklen_t length = sizeof own;
-    if (guard.getsockopt(fd, IPPROTO_IP, IP_LOCAL_PORT_RANGE, &own, &length) != 0) {
+    unsigned state = guard_fd_state(fd);
+    if ((!(state & FD_TCP) || (state & FD_OWN_RANGE)) &&
+        guard.getsockopt(fd, IPPROTO_IP, IP_LOCAL_PORT_RANGE, &own, &length) != 0) {
         if (errno == ENOPROTOOPT || errno == EINVAL) {
             if (atomic_exchange(&no_port_range, 1) == 0)
                 guard_log(fd, destination, "this kernel has no IP_LOCAL_PORT_RANGE (Linux < 6.3): prevent falls back to refuse");
@@ -155,8 +140,12 @@ static int narrow(int fd, const struct sockaddr *destination, unsigned port, uns
         return -1;
     }
     uint32_t side = below >= above ? (uint32_t)low | (uint32_t)(port - 1) << 16 : (uint32_t)(port + 1) | (uint32_t)high << 16;
-    if (setsockopt(fd, IPPROTO_IP, IP_LOCAL_PORT_RANGE, &side, sizeof side) != 0) {
-        if (errno == ENOPROTOOPT && atomic_exchange(&no_port_range, 1) == 0)
+    if (guard.setsockopt(fd, IPPROTO_IP, IP_LOCAL_PORT_RANGE, &side, sizeof side) != 0) {
+        if (errno != ENOPROTOOPT) {  // not a socket after all (a descriptor closed behind the guard's back)
+            guard_log(fd, destination, "pass (setsockopt: errno %d)", errno);
+            return 0;
+        }
+        if (atomic_exchange(&no_port_range, 1) == 0)
             guard_log(fd, destination, "this kernel has no IP_LOCAL_PORT_RANGE (Linux < 6.3): prevent falls back to refuse");
         return -1;
     }
@@ -180,11 +169,16 @@ static int guarded(int fd, const struct sockaddr *destination, unsigned *low, un
         guard_log(fd, destination, "pass (not an address of this host)");
         return 0;
     }
-    int protocol = 0;
-    socklen_t length = sizeof protocol;
-    if (guard.getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &protocol, &length) != 0 || protocol != IPPROTO_TCP) {
-        guard_log(fd, destination, "pass (not TCP)");
-        return 0;
+    unsigned state = guard_fd_state(fd);
+    if ((state & FD_TCP) && !(state & FD_BOUND)) return 1;
+    // Bound, or a descriptor the guard did not see made (inherited, received, bound to port 0): ask the kernel.
+    if (!(state & FD_TCP)) {
+        int protocol = 0;
+        socklen_t length = sizeof protocol;
+        if (guard.getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &protocol, &length) != 0 || protocol != IPPROTO_TCP) {
+            guard_log(fd, destination, "pass (not TCP)");
+            return 0;
+        }
     }
     struct sockaddr_storage local;
     socklen_t local_length = sizeof local;
@@ -237,7 +231,7 @@ int connect(int fd, const struct sockaddr *destination, socklen_t length) {
     int rc = guard.connect(fd, destination, length);
     if (rc != 0) {
         // EINTR: a blocking connect interrupted by a signal goes on in the background, like a non-blocking one.
-        if ((errno == EINPROGRESS || errno == EINTR) && fd >= 0 && fd < GUARD_PENDING_MAX) {
+        if ((errno == EINPROGRESS || errno == EINTR) && fd >= 0 && fd < GUARD_FD_MAX) {
             memcpy(&destinations[fd], destination,
                    destination->sa_family == AF_INET ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6));
             int error = errno;

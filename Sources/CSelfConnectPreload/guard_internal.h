@@ -18,6 +18,11 @@ enum guard_policy { POLICY_PREVENT, POLICY_REFUSE, POLICY_REDIAL };
 struct guard_state {
     int (*connect)(int, const struct sockaddr *, socklen_t);
     int (*getsockopt)(int, int, int, void *, socklen_t *);
+    int (*setsockopt)(int, int, int, const void *, socklen_t);
+    int (*socket)(int, int, int);
+    int (*bind)(int, const struct sockaddr *, socklen_t);
+    int (*dup2)(int, int);
+    int (*dup3)(int, int, int);
     int (*close)(int);
     ssize_t (*read)(int, void *, size_t);
     ssize_t (*write)(int, const void *, size_t);
@@ -48,8 +53,19 @@ HIDDEN int guard_port_range(unsigned *low, unsigned *high);
 // v4-mapped form of either, or an address on one of the host's interfaces.
 HIDDEN int guard_is_local(const struct sockaddr *address);
 
-// Connected sockets whose non-blocking connect to a guarded destination has not been seen to complete.
-#define GUARD_PENDING_MAX 65536
+// What the guard knows of each descriptor below GUARD_FD_MAX, learnt from the calls it wraps, so that the common
+// connect() costs one system call (the setsockopt) rather than four.
+#define GUARD_FD_MAX 65536
+enum {
+    FD_PENDING = 1,    // a guarded non-blocking connect whose outcome the program has not looked at yet
+    FD_TCP = 2,        // made by socket() here as an IPv4/IPv6 TCP socket
+    FD_BOUND = 4,      // bind() to a port succeeded on it
+    FD_OWN_RANGE = 8,  // the program set IP_LOCAL_PORT_RANGE on it itself
+};
+HIDDEN unsigned guard_fd_state(int fd);
+HIDDEN void guard_fd_add(int fd, unsigned bits);
+// A new or closed descriptor: forget everything (a pending mark included).
+HIDDEN void guard_fd_reset(int fd);
 HIDDEN void guard_mark_pending(int fd);
 HIDDEN void guard_forget(int fd);
 // Fast check before any read or write: 0 when fd holds no pending guarded connect.

@@ -14,12 +14,6 @@ int getsockopt(int fd, int level, int name, void *value, socklen_t *length) {
     return 0;
 }
 
-int close(int fd) {
-    guard_init();
-    guard_forget(fd);
-    return guard.close(fd);
-}
-
 // Settles a pending fd before a data call; false (errno set) when the call must fail without touching the socket.
 static int may_proceed(int fd) {
     guard_init();

@@ -217,4 +217,61 @@ struct GuardRobustnessTests {
             #expect(r.stdout.contains("logged 1 \(reason)"), "\(r.stdout)")
         }
     }
+
+    @Test func duplicatedDescriptorsAndConnectPollingAreGuardedToo() throws {
+        guard LiveKernel.require() else { return }
+        let script = GuardPrograms.setup + #"""
+            cat > "$T/dups.py" <<'PY'
+            import errno, os, select, socket, struct, sys
+            P, n = int(sys.argv[1]), int(sys.argv[2])
+            def option(s): return s.getsockopt(socket.IPPROTO_IP, 51)
+            out = {}
+            self_ = refused = 0
+            for _ in range(n):  # non-blocking, learning the outcome by calling connect() again
+                s = socket.socket()
+                s.setblocking(False)
+                r = s.connect_ex(("127.0.0.1", P))
+                while r in (errno.EINPROGRESS, errno.EALREADY):
+                    select.select([], [s], [], 2)
+                    r = s.connect_ex(("127.0.0.1", P))
+                if r in (0, errno.EISCONN):
+                    self_ += 1
+                    s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                refused += r == errno.ECONNREFUSED
+                s.close()
+            out["polled"] = n
+            out["polled_self"] = self_
+            out["polled_refused"] = refused
+            s = socket.socket()
+            d = socket.socket(fileno=os.dup(s.fileno()))  # dup(): a descriptor the guard did not see made
+            out["dup_refused"] = int(d.connect_ex(("127.0.0.1", P)) == errno.ECONNREFUSED)
+            out["dup_option"] = option(d)
+            d.close(); s.close()
+            s = socket.socket()
+            os.dup2(s.fileno(), 200)  # dup2(): the guard copies what it knows
+            d = socket.socket(fileno=200)
+            out["dup2_refused"] = int(d.connect_ex(("127.0.0.1", P)) == errno.ECONNREFUSED)
+            out["dup2_option"] = option(d)
+            d.close(); s.close()
+            print(" ".join(f"{k}={v}" for k, v in out.items()))
+            PY
+            python3 "$T/dups.py" $P 300 | sed 's/^/unguarded /'
+            "$SELFCONNECT" guard -- python3 "$T/dups.py" $P 2000 | sed 's/^/prevent /'
+            "$SELFCONNECT" guard --policy refuse -- python3 "$T/dups.py" $P 2000 | sed 's/^/refuse /'
+
+            """#
+        let r = try NarrowNamespace.run(script)
+        print("dups and polling: \(r.stdout)")
+        #expect(r.status == 0, "\(r.stderr)")
+        let lines = Dictionary(uniqueKeysWithValues: r.stdout.split(separator: "\n").map {
+            (String($0.prefix { $0 != " " }), NarrowNamespace.fields(String($0), key: "polled"))
+        })
+        #expect((lines["unguarded"]?["polled_self"] ?? 0) >= 1, "\(r.stdout)")
+        let narrowed = Int(Int32(bitPattern: 50001 << 16 | 50000))
+        #expect(lines["prevent"] == ["dup_refused": 1, "dup_option": narrowed, "dup2_refused": 1, "dup2_option": narrowed,
+                                     "polled": 2000, "polled_self": 0, "polled_refused": 2000])
+        // refuse leaves the option alone and refuses what did connect to itself.
+        #expect(lines["refuse"] == ["dup_refused": 1, "dup_option": 0, "dup2_refused": 1, "dup2_option": 0,
+                                    "polled": 2000, "polled_self": 0, "polled_refused": 2000])
+    }
 }
