@@ -2,7 +2,8 @@
 #define SELFCONNECT_GUARD_H
 
 // libselfconnect_guard.so is loaded with LD_PRELOAD (by `selfconnect guard -- CMD`); it exports no API of its own,
-// only the libc calls it interposes (connect, getsockopt, close, and the read/write family). It is configured by
+// only the libc calls it interposes (connect; socket, bind, setsockopt, dup2, dup3, close to know each descriptor;
+// getsockopt and the read/write family where a non-blocking connect's outcome is learnt). It is configured by
 // the environment, read once when the library loads:
 //
 //   SELFCONNECT_GUARD_POLICY   prevent (default) | refuse | redial
