@@ -24,6 +24,8 @@ static void resolve(void) {
     guard.setsockopt = next("setsockopt");
     guard.socket = next("socket");
     guard.bind = next("bind");
+    guard.accept = next("accept");
+    guard.accept4 = next("accept4");
     guard.dup2 = next("dup2");
     guard.dup3 = next("dup3");
     guard.close = next("close");

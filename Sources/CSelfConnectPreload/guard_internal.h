@@ -21,6 +21,8 @@ struct guard_state {
     int (*setsockopt)(int, int, int, const void *, socklen_t);
     int (*socket)(int, int, int);
     int (*bind)(int, const struct sockaddr *, socklen_t);
+    int (*accept)(int, struct sockaddr *, socklen_t *);
+    int (*accept4)(int, struct sockaddr *, socklen_t *, int);
     int (*dup2)(int, int);
     int (*dup3)(int, int, int);
     int (*close)(int);

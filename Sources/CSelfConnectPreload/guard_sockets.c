@@ -31,6 +31,21 @@ int bind(int fd, const struct sockaddr *address, socklen_t length) {
     return rc;
 }
 
+// An accepted connection may reuse the number of a descriptor closed where the guard could not see it (fclose).
+int accept(int fd, struct sockaddr *address, socklen_t *length) {
+    guard_init();
+    int connection = guard.accept(fd, address, length);
+    guard_fd_reset(connection);
+    return connection;
+}
+
+int accept4(int fd, struct sockaddr *address, socklen_t *length, int flags) {
+    guard_init();
+    int connection = guard.accept4(fd, address, length, flags);
+    guard_fd_reset(connection);
+    return connection;
+}
+
 int setsockopt(int fd, int level, int name, const void *value, socklen_t length) {
     guard_init();
     int rc = guard.setsockopt(fd, level, name, value, length);

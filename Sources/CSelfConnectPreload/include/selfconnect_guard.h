@@ -2,7 +2,7 @@
 #define SELFCONNECT_GUARD_H
 
 // libselfconnect_guard.so is loaded with LD_PRELOAD (by `selfconnect guard -- CMD`); it exports no API of its own,
-// only the libc calls it interposes (connect; socket, bind, setsockopt, dup2, dup3, close to know each descriptor;
+// only the libc calls it interposes (connect; socket, bind, accept, setsockopt, dup2, dup3, close to know each fd;
 // getsockopt and the read/write family where a non-blocking connect's outcome is learnt). It is configured by
 // the environment, read once when the library loads:
 //
