@@ -220,8 +220,9 @@ int connect(int fd, const struct sockaddr *destination, socklen_t length) {
         return guard.connect(fd, destination, length);
     }
     guard_forget(fd);  // a reconnect on an fd still marked from before
-    if (guard.policy == POLICY_PREVENT && !atomic_load_explicit(&no_port_range, memory_order_relaxed)) {
-        if (narrow(fd, destination, port_of(destination), low, high) >= 0) {
+    if (guard.policy == POLICY_PREVENT) {
+        if (!atomic_load_explicit(&no_port_range, memory_order_relaxed) &&
+            narrow(fd, destination, port_of(destination), low, high) >= 0) {
             errno = saved;
             return guard.connect(fd, destination, length);
         }

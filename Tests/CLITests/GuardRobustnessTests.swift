@@ -274,4 +274,36 @@ struct GuardRobustnessTests {
         #expect(lines["refuse"] == ["dup_refused": 1, "dup_option": 0, "dup2_refused": 1, "dup2_option": 0,
                                     "polled": 2000, "polled_self": 0, "polled_refused": 2000])
     }
+
+    @Test func withoutIPLocalPortRangePreventFallsBackToRefuseAndSaysSo() throws {
+        guard LiveKernel.require() else { return }
+        // A kernel older than 6.3, as the guard sees it: a library behind it answers IP_LOCAL_PORT_RANGE with
+        // ENOPROTOOPT (the guard's dlsym(RTLD_NEXT) finds it first).
+        let script = GuardPrograms.setup + #"""
+            cat > "$T/old.c" <<'C'
+            #define _GNU_SOURCE
+            #include <dlfcn.h>
+            #include <errno.h>
+            #include <netinet/in.h>
+            #include <sys/socket.h>
+            int setsockopt(int fd, int level, int name, const void *value, socklen_t length) {
+                if (level == IPPROTO_IP && name == 51) { errno = ENOPROTOOPT; return -1; }
+                int (*next)(int, int, int, const void *, socklen_t) = dlsym(RTLD_NEXT, "setsockopt");
+                return next(fd, level, name, value, length);
+            }
+            C
+            $(command -v cc || command -v clang) -shared -fPIC -o "$T/old.so" "$T/old.c" -ldl || exit 3
+            LD_PRELOAD="$(dirname "$SELFCONNECT")/libselfconnect_guard.so:$T/old.so" SELFCONNECT_GUARD_VERBOSE=1 \
+                python3 "$T/block.py" 127.0.0.1 $P 2000 2> "$T/log"
+            echo "said=$(grep -c 'no IP_LOCAL_PORT_RANGE (Linux < 6.3): prevent falls back to refuse' "$T/log") fallbacks=$(grep -c 'refuse (fallback' "$T/log") refusals=$(grep -c 'refuse (connected to itself' "$T/log")"
+
+            """#
+        let r = try NarrowNamespace.run(script)
+        let counts = NarrowNamespace.fields(r.stdout)
+        let log = NarrowNamespace.fields(r.stdout, key: "said")
+        print("old kernel: \(counts) \(log)")
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(counts == ["attempts": 2000, "self": 0, "refused": 2000])
+        #expect(log["said"] == 1 && log["fallbacks"] == 2000 && (log["refusals"] ?? 0) >= 1, "\(r.stdout)")
+    }
 }
