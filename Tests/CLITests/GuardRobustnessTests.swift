@@ -306,4 +306,25 @@ struct GuardRobustnessTests {
         #expect(counts == ["attempts": 2000, "self": 0, "refused": 2000])
         #expect(log["said"] == 1 && log["fallbacks"] == 2000 && (log["refusals"] ?? 0) >= 1, "\(r.stdout)")
     }
+
+    @Test func redialDialsAgainOnTheSameDescriptorAtMostRetriesTimesThenRefuses() throws {
+        guard LiveKernel.require() else { return }
+        let script = GuardPrograms.setup + #"""
+            for retries in 2 0; do
+                "$SELFCONNECT" guard --policy redial --retries $retries --verbose -- python3 "$T/block.py" 127.0.0.1 $P 2000 2> "$T/log"
+                echo "retries=$retries redials=$(grep -c 'redial [0-9]* of' "$T/log") beyond=$(grep -c "redial $((retries + 1)) of" "$T/log") refusals=$(grep -c 'refuse (connected to itself' "$T/log")"
+            done
+
+            """#
+        let r = try NarrowNamespace.run(script)
+        print("redial: \(r.stdout)")
+        #expect(r.status == 0, "\(r.stderr)")
+        let lines = r.stdout.split(separator: "\n").map { NarrowNamespace.fields(String($0), key: "attempts").isEmpty
+            ? NarrowNamespace.fields(String($0), key: "retries") : NarrowNamespace.fields(String($0)) }
+        try #require(lines.count == 4, "\(r.stdout)")
+        #expect(lines[0] == ["attempts": 2000, "self": 0, "refused": 2000])
+        #expect((lines[1]["redials"] ?? 0) >= 1 && lines[1]["beyond"] == 0, "\(r.stdout)")
+        #expect(lines[2] == ["attempts": 2000, "self": 0, "refused": 2000])
+        #expect(lines[3]["redials"] == 0 && (lines[3]["refusals"] ?? 0) >= 1, "\(r.stdout)")
+    }
 }
