@@ -16,6 +16,8 @@ let package = Package(
         .library(name: "PacketDrill", targets: ["PacketDrill"]),
         // packetdrill's --so_filename plugin: libselfconnect_packetdrill.so.
         .library(name: "selfconnect_packetdrill", type: .dynamic, targets: ["PacketDrillPlugin"]),
+        // LD_PRELOAD guard for any program (`selfconnect guard -- CMD`): libselfconnect_guard.so.
+        .library(name: "selfconnect_guard", type: .dynamic, targets: ["CSelfConnectPreload"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -33,6 +35,9 @@ let package = Package(
         .target(name: "NetSim", dependencies: ["TCPStack", "TCPWire"]),
         // Self-connect guard for POSIX sockets; depends on nothing but the toolchain.
         .target(name: "SelfConnectGuard"),
+        // The preloadable guard: interposes connect() and the calls where a program learns its outcome. Written in C:
+        // nothing of it runs Swift code inside the programs it is preloaded into.
+        .target(name: "CSelfConnectPreload", linkerSettings: [.linkedLibrary("dl"), .linkedLibrary("pthread")]),
         // The guard as a SwiftNIO channel handler and ClientBootstrap extension.
         .target(
             name: "SelfConnectNIO",
@@ -94,7 +99,7 @@ let package = Package(
         .testTarget(
             name: "SelfConnectNIOTests",
             dependencies: [
-                "SelfConnectNIO", "SelfConnectGuard", "LiveKernelGate",
+                "SelfConnectNIO", "SelfConnectGuard", "LiveKernelGate", "HostNet",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
@@ -105,6 +110,6 @@ let package = Package(
                 "SelfConnectWatch", "HostNet", "SelfConnectGuard", "LiveKernelGate",
             ]
         ),
-        .testTarget(name: "CLITests", dependencies: ["SelfConnectCLI", "HostNet", "SelfConnectGuard"]),
+        .testTarget(name: "CLITests", dependencies: ["SelfConnectCLI", "HostNet", "SelfConnectGuard", "LiveKernelGate"]),
     ]
 )

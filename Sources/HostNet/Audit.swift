@@ -61,6 +61,8 @@ public enum Audit {
             notes.append("sock_diag refused (\(error)); read /proc/net/tcp and /proc/net/tcp6 instead")
         }
         var (findings, fix) = analyse(rows, settings: settings)
+        // Per namespace: the range and reserve line, to word each self-connect's fix once its owner is known.
+        var contexts: [NetworkNamespaceRef?: (ClosedRange<UInt16>, String?)] = [nil: (settings.localPortRange, fix)]
         var socketCount = rows.count
         var namespaceCount = 1
         if allNamespaces {
@@ -70,7 +72,9 @@ public enum Audit {
                     let (others, otherSettings) = try NetworkNamespaces.inside(namespace) { () throws(HostNetError) in
                         (try SockDiag.dump(), try KernelSettings.current())
                     }
-                    findings += analyse(others, settings: otherSettings, namespace: namespace).0
+                    let (found, line) = analyse(others, settings: otherSettings, namespace: namespace)
+                    findings += found
+                    contexts[namespace] = (otherSettings.localPortRange, line)
                     socketCount += others.count
                     namespaceCount += 1
                 } catch {
@@ -84,6 +88,11 @@ public enum Audit {
         for i in findings.indices {
             let inode = findings[i].socket.inode
             findings[i].owners = inode == 0 ? [] : owners[inode] ?? (allVisible ? [] : nil)
+            if findings[i].kind == .selfConnect, let (range, line) = contexts[findings[i].namespace] {
+                let owners = findings[i].owners ?? []
+                findings[i].fix = Audit.fix(.selfConnect, findings[i].socket, range: range, line: line,
+                                      owner: owners.first.map { ($0.command, SocketOwners.runsSwift(pid: $0.pid)) })
+            }
         }
         return AuditReport(source: source, note: notes.isEmpty ? nil : notes.joined(separator: "; "), settings: settings,
                            socketCount: socketCount, namespaceCount: namespaceCount, ownersKnown: allVisible,
@@ -145,14 +154,29 @@ public enum Audit {
         }
     }
 
-    static func fix(_ kind: FindingKind, _ row: TCPSocketRow, range: ClosedRange<UInt16>, line: String?) -> String {
+    /// The fix for one finding. For a self-connect, `owner` (its command and whether it runs Swift) picks the guard:
+    /// `selfconnect guard -- COMMAND ...` for any program, the SelfConnectGuard library for Swift; unknown owner
+    /// (TIME_WAIT, not root): both.
+    public static func fix(
+        _ kind: FindingKind, _ row: TCPSocketRow, range: ClosedRange<UInt16>, line: String?,
+        owner: (command: String, swift: Bool)? = nil
+    ) -> String {
         let port = row.local.port
         let move = "move the service to a port outside \(range.lowerBound)-\(range.upperBound)"
         switch kind {
         case .selfConnect:
+            let prevent: String
+            switch owner {
+            case let (_, swift)? where swift:
+                prevent = "prevent it in the client with SelfConnectGuard.guardedConnect (POSIX) or SelfConnectNIO's SelfConnectGuardHandler"
+            case let (command, _)?:
+                prevent = "run the client under the guard: selfconnect guard -- \(command) ..."
+            case nil:
+                prevent = "run the client under the guard (selfconnect guard -- CMD ...; Swift: SelfConnectGuard.guardedConnect)"
+            }
             let guardAdvice = row.state == .timeWait
-                ? "make the client that dials port \(port) refuse self-connects (SelfConnectGuard.guardedConnect)"
-                : "close it (restart its client) and make the client refuse self-connects (SelfConnectGuard.guardedConnect)"
+                ? "the client that dials port \(port) can reach itself again: \(prevent)"
+                : "close it (restart its client); \(prevent)"
             guard range.contains(port), let line else { return guardAdvice }
             return "\(guardAdvice); reserve the port: \(line)"
         case .listenerInEphemeralRange, .stolenPort:

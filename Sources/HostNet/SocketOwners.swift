@@ -18,6 +18,27 @@ public struct SocketOwner: Hashable, Sendable, CustomStringConvertible {
 
 /// Finds which processes hold given socket inodes by reading `/proc/PID/fd/*` links (`socket:[INODE]`).
 public enum SocketOwners {
+    /// True when the process has the Swift runtime mapped (`libswiftCore` in `/proc/PID/maps`).
+    public static func runsSwift(pid: Int32) -> Bool {
+        let fd = open("/proc/\(pid)/maps", O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        let needle = Array("libswiftCore".utf8)
+        var carry: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = read(fd, &buffer, buffer.count)
+            guard n > 0 else { return false }
+            let window = carry + buffer[0..<n]
+            if window.count >= needle.count {
+                for i in 0...(window.count - needle.count) where window[i] == needle[0] {
+                    if window[i..<(i + needle.count)].elementsEqual(needle) { return true }
+                }
+            }
+            carry = Array(window.suffix(needle.count - 1))
+        }
+    }
+
     /// Owners of each inode in `inodes`. The scan stops as soon as every inode has an owner, so a socket shared by
     /// several processes may list only the first; processes whose fd directory we may not read (not root) are
     /// skipped, so their sockets stay unowned.

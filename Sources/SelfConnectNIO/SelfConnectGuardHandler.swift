@@ -1,9 +1,15 @@
 import NIOCore
 import SelfConnectGuard
 
-/// Refuses a TCP self-connect on a SwiftNIO client channel: when the connect completes with the local address equal
-/// to the remote one (IPv4, IPv6, or a v4-mapped IPv6 address against its IPv4 form), the handler closes the channel
-/// and fails the connect promise with `SelfConnectError.connectedToSelf`.
+/// Prevents and refuses a TCP self-connect on a SwiftNIO client channel.
+///
+/// Before the connect, when the channel is unbound and the destination is a port of this host inside the ephemeral
+/// range, the handler narrows the socket's source ports with `IP_LOCAL_PORT_RANGE` (Linux >= 6.3) so that the kernel
+/// never picks the destination's port (`prevent`, the default; see `SelfConnectGuard.preventSelfConnect(_:to:)`).
+/// The range is read in the event loop thread's network namespace. As the fallback (older kernels), when the connect
+/// completes with the local address equal to the remote one (IPv4, IPv6, or a v4-mapped IPv6 address against its
+/// IPv4 form), the handler closes the channel and fails the connect promise with
+/// ``SelfConnectError/connectedToSelf(_:_:)``.
 ///
 /// The check runs inside the connect promise, before NIO fires `channelActive`, so no handler of yours ever sees a
 /// self-connected channel as active or sends a byte on it. Put it first in the pipeline, and connect with
@@ -45,11 +51,17 @@ public final class SelfConnectGuardHandler: ChannelOutboundHandler, RemovableCha
     /// The handler passes outbound data through untouched; it only intercepts `connect`.
     public typealias OutboundIn = Any
 
-    /// A stateless handler; use one per channel.
-    public init() {}
+    /// Whether the handler narrows the source ports before the connect; detection runs either way.
+    public let prevent: Bool
+
+    /// A handler for one channel; `prevent: false` keeps only the detection after the connect.
+    public init(prevent: Bool = true) {
+        self.prevent = prevent
+    }
 
     /// Forwards the connect and, once it succeeds, closes the channel and fails `promise` with `SelfConnectError.connectedToSelf` if the local and remote endpoints are equal; otherwise completes `promise` as the connect did.
     public func connect(context: ChannelHandlerContext, to address: SocketAddress, promise: EventLoopPromise<Void>?) {
+        if prevent, let destination = address.selfConnectEndpoint { Self.narrowSourcePorts(context.channel, destination) }
         let connected = context.eventLoop.makePromise(of: Void.self)
         context.connect(to: address, promise: connected)
         connected.futureResult.assumeIsolated().whenComplete { result in
@@ -65,6 +77,20 @@ public final class SelfConnectGuardHandler: ChannelOutboundHandler, RemovableCha
                 context.close(promise: nil)
                 promise?.fail(SelfConnectError.connectedToSelf(endpoint.address, endpoint.port))
             }
+        }
+    }
+
+    /// `preventSelfConnect` through the channel's raw socket options (4 bytes, as the kernel wants). On the event
+    /// loop both calls complete at once, so the range is set before the connect goes out. A failure (old kernel)
+    /// leaves the fallback to do its work.
+    static func narrowSourcePorts(_ channel: Channel, _ destination: SocketEndpoint) {
+        guard (channel.localAddress?.port ?? 0) == 0, let provider = channel as? SocketOptionProvider else { return }
+        let level = NIOBSDSocket.OptionLevel.ip
+        let name = NIOBSDSocket.Option(rawValue: SelfConnectPrevention.portRangeOption)
+        provider.unsafeGetSocketOption(level: level, name: name).whenSuccess { (own: UInt32) in
+            guard case .narrowed(let range)? = try? SelfConnectPrevention.plan(to: destination, socketOption: own)
+            else { return }
+            _ = provider.unsafeSetSocketOption(level: level, name: name, value: SelfConnectPrevention.optionValue(range))
         }
     }
 }

@@ -52,6 +52,8 @@ import Testing
         let finding = try #require(report.findings.first { $0.socket.local == endpoint })
         #expect(finding.kind == .selfConnect)
         #expect(finding.owners?.map(\.pid) == [getpid()])
+        // The owner is this Swift test process: the fix names the library.
+        #expect(finding.fix.contains("SelfConnectGuard.guardedConnect"), "\(finding.fix)")
     }
 
     @Test func sockDiagAndProcNetTCPAgreeOnALiveSocket() throws {
@@ -177,7 +179,35 @@ import Testing
         #expect(finding.kind == .selfConnect)
         #expect(finding.socket.local == endpoint && finding.socket.remote == endpoint)
         #expect(finding.owners?.map(\.pid) == [getpid()])
+        // The owner is this Swift test process: the fix names the library.
+        #expect(finding.fix.contains("SelfConnectGuard.guardedConnect"), "\(finding.fix)")
         // Our own namespace's audit does not see it.
         #expect(try Audit.run().findings.allSatisfy { $0.socket.inode != finding.socket.inode })
+    }
+}
+
+@Suite struct AuditFixTests {
+    static let row = TCPSocketRow(
+        local: SocketEndpoint(.v4(0x7f00_0001), 50002), remote: SocketEndpoint(.v4(0x7f00_0001), 50002),
+        state: .established, uid: 0, inode: 1)
+    static let line = "sysctl -w net.ipv4.ip_local_reserved_ports=50002"
+
+    @Test func aSelfConnectOwnedByAProgramThatIsNotSwiftIsFixedWithSelfconnectGuardAndTheSysctl() {
+        let fix = Audit.fix(.selfConnect, Self.row, range: 32768...60999, line: Self.line, owner: ("python3", false))
+        #expect(fix == "close it (restart its client); run the client under the guard: selfconnect guard -- python3 ...; reserve the port: \(Self.line)")
+    }
+
+    @Test func aSelfConnectOwnedByASwiftProgramIsFixedWithTheLibrary() {
+        let fix = Audit.fix(.selfConnect, Self.row, range: 32768...60999, line: Self.line, owner: ("server", true))
+        #expect(fix.contains("SelfConnectGuard.guardedConnect (POSIX) or SelfConnectNIO's SelfConnectGuardHandler"))
+        #expect(fix.hasSuffix("reserve the port: \(Self.line)"))
+        #expect(!fix.contains("selfconnect guard --"))
+    }
+
+    @Test func anUnknownOwnerGetsBoth() {
+        var row = Self.row
+        row.state = .timeWait
+        let fix = Audit.fix(.selfConnect, row, range: 32768...60999, line: nil)
+        #expect(fix == "the client that dials port 50002 can reach itself again: run the client under the guard (selfconnect guard -- CMD ...; Swift: SelfConnectGuard.guardedConnect)")
     }
 }
