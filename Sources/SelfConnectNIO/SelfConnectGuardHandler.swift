@@ -9,7 +9,7 @@ import SelfConnectGuard
 /// The range is read in the event loop thread's network namespace. As the fallback (older kernels), when the connect
 /// completes with the local address equal to the remote one (IPv4, IPv6, or a v4-mapped IPv6 address against its
 /// IPv4 form), the handler closes the channel and fails the connect promise with
-/// ``SelfConnectError/connectedToSelf(_:_:)``.
+/// `SelfConnectError.connectedToSelf`.
 ///
 /// The check runs inside the connect promise, before NIO fires `channelActive`, so no handler of yours ever sees a
 /// self-connected channel as active or sends a byte on it. Put it first in the pipeline, and connect with
