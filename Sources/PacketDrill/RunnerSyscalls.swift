@@ -99,13 +99,19 @@ extension ScriptRunner {
         let matches: Bool
         switch (call.result, result) {
         case (.ellipsis, _): matches = true
-        case (.integer(-1), .error(let e)): matches = call.errno == nil || call.errno == e
+        case (.integer(-1), .error(let e)): matches = call.errno == nil || Self.sameErrno(call.errno!, e)
         case (.integer(let v), .value(let a)): matches = v == a && call.errno == nil
         default: matches = false
         }
         if !matches {
             throw fail(location, "\(call.name) returned \(result.text)", expected: expectedText(call), actual: "\(call.name)(...) = \(result.text)")
         }
+    }
+
+    /// EWOULDBLOCK is EAGAIN on Linux and FreeBSD (both 11 / 35 for both names).
+    static func sameErrno(_ a: String, _ b: String) -> Bool {
+        func canonical(_ e: String) -> String { e == "EWOULDBLOCK" ? "EAGAIN" : e }
+        return canonical(a) == canonical(b)
     }
 
     func fdArgument(_ call: SyscallSpec) -> Int? {
@@ -128,7 +134,10 @@ extension ScriptRunner {
         return (fd, d)
     }
 
-    func lowestFreeDescriptor() -> Int {
+    /// The script's number for a new descriptor: packetdrill maps the number a `socket` or `accept` line expects
+    /// onto the live one, so a script may number them as it likes; without one, the lowest free from 3.
+    func newDescriptor(for call: SyscallSpec) -> Int {
+        if case .integer(let n) = call.result, n >= 0, n < 1 << 20, fds[Int(n)] == nil { return Int(n) }
         var fd = 3
         while fds[fd] != nil { fd += 1 }
         return fd
@@ -138,7 +147,7 @@ extension ScriptRunner {
     mutating func perform(_ call: SyscallSpec, at location: SourceLocation) throws(ScriptFailure) -> CallResult {
         let instant = Instant(nanoseconds: now * 1000)
         if call.name == "socket" {
-            let fd = lowestFreeDescriptor()
+            let fd = newDescriptor(for: call)
             fds[fd] = Descriptor(socket: stack.socket())
             return .value(Int64(fd))
         }
@@ -161,18 +170,18 @@ extension ScriptRunner {
         do throws(SocketError) {
             switch call.name {
             case "bind":
-                try stack.bind(d.socket, to: Endpoint(.v4(local), bindPort))
+                try stack.bind(d.socket, to: Endpoint(local, bindPort))
                 return .value(0)
             case "listen":
                 try stack.listen(d.socket, backlog: Int(integerArgument(call, 1) ?? 128))
                 return .value(0)
             case "accept":
                 let child = try stack.accept(d.socket)
-                let newFD = lowestFreeDescriptor()
+                let newFD = newDescriptor(for: call)
                 fds[newFD] = Descriptor(socket: child)
                 return .value(Int64(newFD))
             case "connect":
-                try stack.connect(d.socket, to: Endpoint(.v4(remote), connectPort), now: instant)
+                try stack.connect(d.socket, to: Endpoint(remote, connectPort), now: instant)
                 collect()
                 return connectProgress(fd)
             case "read", "recv":

@@ -244,10 +244,7 @@ struct Parser {
             case .word(let w):
                 throw error("unknown packet field '\(w)' (expected ack, win, urg or <options>)")
             default:
-                if spec.ack != nil && !flags.contains(.ack) && !flags.contains(.rst) {
-                    // packetdrill allows it; we keep the script honest about the ACK bit.
-                    throw error("'ack' given but the flags '\(flagsText)' lack '.'")
-                }
+                // packetdrill allows `ack N` without '.': the field is sent as written and checked only with the bit.
                 return spec
             }
         }
@@ -256,6 +253,11 @@ struct Parser {
     private mutating func parseFlags() throws(ScriptParseError) -> (TCPFlags, String) {
         var text = ""
         let start = token.location
+        // `-`: no flags at all (packetdrill's lexer).
+        if isPunct("-") {
+            try bump()
+            return (TCPFlags(), "-")
+        }
         var first = true
         while first || !token.spaceBefore {
             switch token.kind {
@@ -400,6 +402,7 @@ struct Parser {
         }
         try expectPunct(")", "to close the arguments of \(name)")
         try expectPunct("=", "before the return value of \(name)")
+        let resultLine = token.location.line
         let result = try parseExpression()
         var spec = SyscallSpec(name: name, arguments: arguments, result: result)
         if case .word(let errno) = token.kind {
@@ -408,14 +411,15 @@ struct Parser {
             }
             spec.errno = errno
             try bump()
-            if isPunct("(") && lookahead == nil {
-                let at = token.location
-                guard let text = lexer.rawText(until: UInt8(ascii: ")")) else {
-                    throw error("errno explanation is not closed by ')' on its line", at: at)
-                }
-                spec.errnoText = text
-                try bump()
+        }
+        // A note in parentheses: `(Connection refused)` after an errno, `(flags O_RDWR)` after a value.
+        if isPunct("(") && lookahead == nil && token.location.line == resultLine {
+            let at = token.location
+            guard let text = lexer.rawText(until: UInt8(ascii: ")")) else {
+                throw error("\(spec.errno == nil ? "note" : "errno explanation") is not closed by ')' on its line", at: at)
             }
+            spec.errnoText = text
+            try bump()
         }
         try check(spec, at: nameAt)
         return spec

@@ -24,6 +24,9 @@ struct ScriptRunCommand: AsyncParsableCommand {
     @Flag(help: "Skip shell lines and %{ }% code blocks instead of failing on them.")
     var allowUnsupported = false
 
+    @Flag(help: "Fail on packets the engine sends after a script's last line (packetdrill stops at the last event).")
+    var strictEnd = false
+
     @Flag(help: "One JSON object per file.")
     var json = false
 
@@ -43,7 +46,7 @@ struct ScriptRunCommand: AsyncParsableCommand {
     func run() async throws {
         var parseErrors = 0
         var failures = 0
-        let options = ScriptRunner.Options(personality: personality, allowUnsupported: allowUnsupported)
+        let options = ScriptRunner.Options(personality: personality, allowUnsupported: allowUnsupported, strictEnd: strictEnd)
         for file in files {
             guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
                 printError("\(file):1:1: error: cannot read the file")

@@ -33,7 +33,7 @@ private func parseError(_ text: String) -> String? {
     ("  #endif\n", "bad.pkt:1:3: error: #endif without #ifdef"),
     ("0 close(3) = 0\n--mss=1000\n", "bad.pkt:2:1: error: option lines must come before the first event"),
     ("0 < S 0:0(0) $\n", "bad.pkt:1:14: error: unexpected character '$'"),
-    ("0 < S 0:0(0) ack 1\n", "bad.pkt:2:1: error: 'ack' given but the flags 'S' lack '.'"),
+    ("0 fcntl(3, F_GETFL) = 2 (flags O_RDWR\n", "bad.pkt:1:25: error: note is not closed by ')' on its line"),
     ("0 < S. 0:0(0) ack 1 ack 2\n", "bad.pkt:1:21: error: 'ack' given twice"),
     ("0 < S 4294967296:0(0)\n", "bad.pkt:1:7: error: sequence start 4294967296 is larger than 4294967295"),
     ("0 < S 0:0(0) <TS val 1>\n", "bad.pkt:1:23: error: expected 'ecr' after the TS val"),
