@@ -43,6 +43,10 @@ public struct TCPConfiguration: Sendable {
     /// device with TSO on, as Linux hands large segments to a NIC with `gso_max_size`). 0: off, one MSS each.
     public var segmentOffloadBytes = 0
 
+    /// Once the MSS is known, grow the receive buffer to a whole number of MSS-sized segments, at most
+    /// `receiveBufferMax` (FreeBSD `tcp_mss`: `roundup(so_rcv.sb_hiwat, mss)`, capped at `sb_max`). Linux: off.
+    public var roundReceiveBufferToMSS = false
+
     /// RFC 6528 ISN clock: ISN = hash(4-tuple, secret) + (now in ns >> `isnClockShift`).
     /// Linux `secure_tcp_seq` uses ns >> 6 (64 ns ticks); RFC 6528 suggests a 4 µs tick (shift ~12).
     public var isnClockShift: Int

@@ -48,7 +48,14 @@ extension TCPConfiguration {
     /// - RFC 5961 challenge ACKs (`tcp_insecure_rst`/`tcp_insecure_syn` 0), limited by the ACK-war guard,
     ///   `ack_war_cnt` 5 per `ack_war_timewindow` 1000 ms per connection: applied as 5 per second.
     /// - Sequence checks as RFC 9293; the SYN-ACK in SYN-RECEIVED is trimmed to its ACK, as in XNU.
-    public static let freebsd = TCPConfiguration(
+    /// - Once the MSS is known the receive buffer is rounded up to whole segments (`tcp_mss`).
+    public static let freebsd: TCPConfiguration = {
+        var c = freebsdBase
+        c.roundReceiveBufferToMSS = true
+        return c
+    }()
+
+    private static let freebsdBase = TCPConfiguration(
         name: "freebsd", interfaceMTU: 16384, receiveBufferDefault: 65536, receiveBufferMax: 2_097_152,
         roundInitialWindowToMSS: false, sendBufferSize: 32768, windowScaling: true, timestamps: true, sack: true,
         dsack: true, randomTimestampOffset: true, isnClockShift: 10, rtoMin: .milliseconds(30),
