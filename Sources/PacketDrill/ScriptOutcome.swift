@@ -31,5 +31,7 @@ public struct ScriptOutcome: Hashable, Sendable {
     public var failure: ScriptFailure?
     /// Shell lines and code blocks skipped under `allowUnsupported`.
     public var skippedUnsupported: Int
+    /// What was skipped, by name: shell commands, sysctls (`name=value: why`), code blocks.
+    public var unsupported: [String] = []
     public var passed: Bool { failure == nil }
 }

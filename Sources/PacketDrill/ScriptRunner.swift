@@ -14,10 +14,16 @@ public struct ScriptRunner {
         public var allowUnsupported: Bool
         /// Fail on packets the stack sends after the last line (packetdrill does not look).
         public var strictEnd: Bool
-        public init(personality: String? = nil, allowUnsupported: Bool = false, strictEnd: Bool = false) {
+        /// Reads a shell file a backtick line runs (`../common/defaults.sh`); nil: such files are unsupported.
+        public var readFile: (@Sendable (String) -> String?)?
+        public init(
+            personality: String? = nil, allowUnsupported: Bool = false, strictEnd: Bool = false,
+            readFile: (@Sendable (String) -> String?)? = nil
+        ) {
             self.personality = personality
             self.allowUnsupported = allowUnsupported
             self.strictEnd = strictEnd
+            self.readFile = readFile
         }
     }
 
@@ -53,6 +59,11 @@ public struct ScriptRunner {
     var sent: [(time: Int64, packet: IPPacket)] = []
     var pending: PendingCall?
     var skipped = 0
+    /// Unsupported shell commands, sysctls and code blocks met so far, by name.
+    var unsupported: [String] = []
+    var sysctls: SysctlSettings
+    /// The settings before the first `set_sysctls.py` write, for `sysctl_restore_*.sh`.
+    var savedSysctls: SysctlSettings?
     /// `>` lines not yet run.
     var outboundLinesLeft: Int
 
@@ -99,6 +110,7 @@ public struct ScriptRunner {
             throw ScriptFailure(location: start, message: error.message)
         }
         stack = HostStack(addresses: [addressing.local], configuration: config, seed: 1)
+        sysctls = SysctlSettings(config)
     }
 
     /// `a.b.c.d`, or nil.
@@ -112,13 +124,16 @@ public struct ScriptRunner {
 
     public static func run(_ script: Script, options: Options = Options()) -> ScriptOutcome {
         let name = options.personality ?? script.personality ?? defaultPersonality
+        var runner: ScriptRunner
         do {
-            var runner = try ScriptRunner(script: script, options: options)
-            try runner.runAll()
-            return ScriptOutcome(file: script.file, personality: name, failure: nil, skippedUnsupported: runner.skipped)
+            runner = try ScriptRunner(script: script, options: options)
         } catch {
             return ScriptOutcome(file: script.file, personality: name, failure: error, skippedUnsupported: 0)
         }
+        var failure: ScriptFailure?
+        do { try runner.runAll() } catch { failure = error }
+        return ScriptOutcome(file: script.file, personality: name, failure: failure, skippedUnsupported: runner.skipped,
+            unsupported: runner.unsupported)
     }
 
     // MARK: the main loop
@@ -149,11 +164,13 @@ public struct ScriptRunner {
     mutating func step(_ event: ScriptEvent) throws(ScriptFailure) {
         let window = timeWindow(event.time)
         switch event.body {
-        case .shell, .code:
+        case .shell(let command):
+            try runShell(command, at: event.location)
+        case .code:
             guard options.allowUnsupported else {
-                let what = if case .shell = event.body { "shell command" } else { "code block" }
-                throw fail(event.location, "\(what) is not supported (run with --allow-unsupported to skip it)")
+                throw fail(event.location, "code block is not supported (run with --allow-unsupported to skip it)")
             }
+            unsupported.append("code block at line \(event.location.line)")
             skipped += 1
         case .packet(let spec) where spec.direction == .outbound:
             try expectOutbound(spec, event: event, window: window)
@@ -383,5 +400,41 @@ public struct ScriptRunner {
         }
         lines.append("time \(seconds(now)) s, personality \(personality)")
         return lines
+    }
+}
+
+extension ScriptRunner {
+    /// The folder of the script file, for the shell files it runs.
+    var scriptDirectory: String {
+        guard let slash = script.file.lastIndex(of: "/") else { return "." }
+        return String(script.file[..<slash])
+    }
+
+    /// A backtick line: its sysctl writes reconfigure the engine; what cannot be modelled is named.
+    mutating func runShell(_ command: String, at location: SourceLocation) throws(ScriptFailure) {
+        let reader = options.readFile
+        let interpreter = ShellInterpreter(readFile: { path in reader?(path) }, directory: scriptDirectory)
+        var missing: [String] = []
+        for effect in interpreter.effects(of: command) {
+            switch effect {
+            case .sysctl(let name, let value, let saved):
+                if saved && savedSysctls == nil { savedSysctls = sysctls }
+                if let why = sysctls.apply(name, value) { missing.append("sysctl \(name)=\(value): \(why)") }
+            case .restore:
+                if let saved = savedSysctls { sysctls = saved }
+                savedSysctls = nil
+            case .unsupported(let what):
+                missing.append("shell command '\(what)'")
+            }
+        }
+        stack.reconfigure(sysctls.configuration)
+        guard missing.isEmpty else {
+            guard options.allowUnsupported else {
+                throw fail(location, "unsupported: \(missing.joined(separator: "; ")) (run with --allow-unsupported to go on)")
+            }
+            unsupported += missing
+            skipped += 1
+            return
+        }
     }
 }

@@ -46,7 +46,9 @@ struct ScriptRunCommand: AsyncParsableCommand {
     func run() async throws {
         var parseErrors = 0
         var failures = 0
-        let options = ScriptRunner.Options(personality: personality, allowUnsupported: allowUnsupported, strictEnd: strictEnd)
+        let options = ScriptRunner.Options(
+            personality: personality, allowUnsupported: allowUnsupported, strictEnd: strictEnd,
+            readFile: { try? String(contentsOfFile: $0, encoding: .utf8) })
         for file in files {
             guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
                 printError("\(file):1:1: error: cannot read the file")
@@ -71,8 +73,9 @@ struct ScriptRunCommand: AsyncParsableCommand {
 
     static func text(_ outcome: ScriptOutcome) -> String {
         let skipped = outcome.skippedUnsupported > 0 ? " (\(outcome.skippedUnsupported) unsupported lines skipped)" : ""
-        guard let failure = outcome.failure else { return "PASS \(outcome.file) [\(outcome.personality)]\(skipped)" }
-        return "FAIL \(outcome.file) [\(outcome.personality)]\n" + failure.description.split(separator: "\n").map { "  " + $0 }.joined(separator: "\n")
+        let listed = outcome.unsupported.map { "\n  unsupported: \($0)" }.joined()
+        guard let failure = outcome.failure else { return "PASS \(outcome.file) [\(outcome.personality)]\(skipped)\(listed)" }
+        return "FAIL \(outcome.file) [\(outcome.personality)]\n" + failure.description.split(separator: "\n").map { "  " + $0 }.joined(separator: "\n") + listed
     }
 }
 
@@ -84,6 +87,7 @@ enum ScriptJSON {
         var fields = [
             "\"file\":\(string(o.file))", "\"personality\":\(string(o.personality))",
             "\"result\":\(string(o.passed ? "pass" : "fail"))", "\"skipped_unsupported\":\(o.skippedUnsupported)",
+            "\"unsupported\":[\(o.unsupported.map(string).joined(separator: ","))]",
         ]
         if let f = o.failure {
             fields.append("\"line\":\(f.location.line)")

@@ -149,6 +149,24 @@ extension Connection {
             return .none
         }
 
+        if config.synBeforeSequenceCheck && flags.contains(.syn) && !flags.contains(.rst) && state != .synReceived {
+            // FreeBSD tcp_do_segment: the SYN is judged before the window trim.
+            let inWindow = rcvNxt <= seq && seq < rcvNxt + UInt32(clamping: max(receiveWindow, 1))
+            if config.resetOnSynInWindow && inWindow {
+                // RFC 793 §3.9: a SYN in the window is an error: reset, "connection reset", CLOSED.
+                sendActiveReset(now: now, out: &out)
+                pendingError = .connectionReset
+                out.events.append(.reset(id))
+                sendBuffer.removeAll()
+                setState(.closed, cause: cause, rfc: "RFC 793 §3.9", linux: "tcp_drop (FreeBSD insecure_syn)",
+                    now: now, config: config, out: &out)
+            } else {
+                // RFC 5961 §4.2: challenge ACK.
+                sendChallengeAck(for: seg, now: now, config: config, out: &out)
+            }
+            return .none
+        }
+
         // first: sequence number, after PAWS (RFC 7323 §5.3 R1; Linux tcp_validate_incoming -> tcp_paws_discard),
         // whose failures are answered like an unacceptable segment.
         guard passesPAWS(seg, config: config), isAcceptable(seg, config: config) else {
@@ -422,6 +440,12 @@ extension Connection {
             break
         case .established, .finWait1, .finWait2:
             // RFC 9293 §3.10.7.4 second: the user is told "connection reset".
+            pendingError = .connectionReset
+            out.events.append(.reset(id))
+        case .closeWait where config.resetAlwaysReportsConnectionReset,
+            .closing where config.resetAlwaysReportsConnectionReset,
+            .lastAck where config.resetAlwaysReportsConnectionReset:
+            // FreeBSD tcp_do_segment: so_error = ECONNRESET in every synchronized state.
             pendingError = .connectionReset
             out.events.append(.reset(id))
         case .closeWait:

@@ -47,6 +47,22 @@ public struct TCPConfiguration: Sendable {
     /// `receiveBufferMax` (FreeBSD `tcp_mss`: `roundup(so_rcv.sb_hiwat, mss)`, capped at `sb_max`). Linux: off.
     public var roundReceiveBufferToMSS = false
 
+    /// A SYN in a synchronized state is judged before the sequence check (FreeBSD `tcp_do_segment` handles SYN
+    /// ahead of the window trim): outside the window it draws an RFC 5961 §4.2 challenge ACK, not a duplicate ACK.
+    public var synBeforeSequenceCheck = false
+    /// RFC 793 §3.9 (page 71) instead of RFC 5961 §4.2: a SYN inside the window resets the connection
+    /// (`<SEQ=SND.NXT><ACK=RCV.NXT><CTL=RST,ACK>`, "connection reset"). FreeBSD `net.inet.tcp.insecure_syn=1`.
+    public var resetOnSynInWindow = false
+    /// Segments with both SYN and FIN are dropped unseen, in every state (FreeBSD `net.inet.tcp.drop_synfin`).
+    public var dropSynFin = false
+    /// An RST that closes a connection reports ECONNRESET in every synchronized state, CLOSE-WAIT, CLOSING and
+    /// LAST-ACK included (FreeBSD `tcp_do_segment`); Linux `tcp_reset`: EPIPE in CLOSE-WAIT, none after our FIN.
+    public var resetAlwaysReportsConnectionReset = false
+    /// While our FIN is unacknowledged, an ACK the output path sends repeats the FIN at its sequence number
+    /// (FreeBSD `tcp_output`: `tcp_outflags` of FIN-WAIT-1, CLOSING and LAST-ACK carry FIN; `snd_nxt--`).
+    /// Challenge ACKs (`tcp_respond`) do not.
+    public var ackRepeatsUnacknowledgedFIN = false
+
     /// RFC 6528 ISN clock: ISN = hash(4-tuple, secret) + (now in ns >> `isnClockShift`).
     /// Linux `secure_tcp_seq` uses ns >> 6 (64 ns ticks); RFC 6528 suggests a 4 µs tick (shift ~12).
     public var isnClockShift: Int

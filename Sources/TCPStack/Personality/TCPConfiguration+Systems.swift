@@ -49,9 +49,14 @@ extension TCPConfiguration {
     ///   `ack_war_cnt` 5 per `ack_war_timewindow` 1000 ms per connection: applied as 5 per second.
     /// - Sequence checks as RFC 9293; the SYN-ACK in SYN-RECEIVED is trimmed to its ACK, as in XNU.
     /// - Once the MSS is known the receive buffer is rounded up to whole segments (`tcp_mss`).
+    /// - `tcp_do_segment` handles a SYN before the window trim; an RST reports ECONNRESET in every synchronized
+    ///   state; `tcp_output` repeats an unacknowledged FIN on its ACKs.
     public static let freebsd: TCPConfiguration = {
         var c = freebsdBase
         c.roundReceiveBufferToMSS = true
+        c.synBeforeSequenceCheck = true
+        c.resetAlwaysReportsConnectionReset = true
+        c.ackRepeatsUnacknowledgedFIN = true
         return c
     }()
 
