@@ -149,12 +149,26 @@ extension Connection {
             return .none
         }
 
-        if config.synBeforeSequenceCheck && flags.contains(.syn) && !flags.contains(.rst) && state != .synReceived {
-            // FreeBSD tcp_do_segment: the SYN is judged before the window trim.
-            let inWindow = rcvNxt <= seq && seq < rcvNxt + UInt32(clamping: max(receiveWindow, 1))
+        if config.rstAndSynBeforeSequenceCheck && (flags.contains(.rst) || (flags.contains(.syn) && state != .synReceived)) {
+            // FreeBSD tcp_do_segment: RST and SYN are judged before the window trim, against
+            // [RCV.NXT, RCV.NXT + rcv_wnd), where rcv_wnd is the larger of the free buffer and the window offered.
+            let space = max(receiveCapacity - receiveBuffer.count, receiveWindow)
+            let inWindow = (rcvNxt <= seq && seq < rcvNxt + UInt32(clamping: space)) || (space == 0 && seq == rcvNxt)
+            if flags.contains(.rst) {
+                // RFC 5961 §3.2: outside the window: drop; exactly RCV.NXT (or any in-window RST without RFC 5961):
+                // reset; otherwise a challenge ACK.
+                guard inWindow else { return .none }
+                if seq == rcvNxt || !config.rstChallengeAck {
+                    resetArrives(seg, now: now, config: config, out: &out)
+                } else {
+                    sendChallengeAck(for: seg, now: now, config: config, out: &out)
+                }
+                return .none
+            }
             if config.resetOnSynInWindow && inWindow {
-                // RFC 793 §3.9: a SYN in the window is an error: reset, "connection reset", CLOSED.
-                sendActiveReset(now: now, out: &out)
+                // RFC 793 §3.9: a SYN in the window is an error: reset, "connection reset", CLOSED. FreeBSD
+                // tcp_drop sends <SEQ=SND.NXT><ACK=RCV.NXT><CTL=RST,ACK>, window 0.
+                sendReset(seq: sndNxt, ack: rcvNxt, out: &out)
                 pendingError = .connectionReset
                 out.events.append(.reset(id))
                 sendBuffer.removeAll()

@@ -47,9 +47,10 @@ public struct TCPConfiguration: Sendable {
     /// `receiveBufferMax` (FreeBSD `tcp_mss`: `roundup(so_rcv.sb_hiwat, mss)`, capped at `sb_max`). Linux: off.
     public var roundReceiveBufferToMSS = false
 
-    /// A SYN in a synchronized state is judged before the sequence check (FreeBSD `tcp_do_segment` handles SYN
-    /// ahead of the window trim): outside the window it draws an RFC 5961 §4.2 challenge ACK, not a duplicate ACK.
-    public var synBeforeSequenceCheck = false
+    /// RST and SYN in a synchronized state are judged before the sequence check (FreeBSD `tcp_do_segment` handles
+    /// them ahead of the window trim), against the larger of the free buffer and the offered window: a SYN outside
+    /// it draws an RFC 5961 §4.2 challenge ACK, not a duplicate ACK; an RST outside it is dropped.
+    public var rstAndSynBeforeSequenceCheck = false
     /// RFC 793 §3.9 (page 71) instead of RFC 5961 §4.2: a SYN inside the window resets the connection
     /// (`<SEQ=SND.NXT><ACK=RCV.NXT><CTL=RST,ACK>`, "connection reset"). FreeBSD `net.inet.tcp.insecure_syn=1`.
     public var resetOnSynInWindow = false

@@ -54,7 +54,7 @@ extension TCPConfiguration {
     public static let freebsd: TCPConfiguration = {
         var c = freebsdBase
         c.roundReceiveBufferToMSS = true
-        c.synBeforeSequenceCheck = true
+        c.rstAndSynBeforeSequenceCheck = true
         c.resetAlwaysReportsConnectionReset = true
         c.ackRepeatsUnacknowledgedFIN = true
         return c
