@@ -26,7 +26,9 @@ extension ScriptRunner {
             throw fail(event.location, "\(call.name) issued while \(p.call.name) from line \(p.event.location.line) is still blocked")
         }
         let fd = fdArgument(call)
+        if let fd { lastSocketFD = fd }
         let result = try perform(call, at: event.location)
+        if call.name == "socket" || call.name == "accept", case .value(let newFD) = result { lastSocketFD = Int(newFD) }
         let blocking = fd.flatMap { fds[$0] }.map { !$0.nonBlocking } ?? false
         if result == .blocked && blocking {
             let end = event.blockingEnd.map { point($0, from: now) } ?? now

@@ -59,6 +59,8 @@ public struct ScriptRunner {
     var sent: [(time: Int64, packet: IPPacket)] = []
     var pending: PendingCall?
     var skipped = 0
+    /// The descriptor of the last socket call: code blocks read its TCP_INFO, as packetdrill's do.
+    var lastSocketFD: Int?
     /// Unsupported shell commands, sysctls and code blocks met so far, by name.
     var unsupported: [String] = []
     var sysctls: SysctlSettings
@@ -166,12 +168,15 @@ public struct ScriptRunner {
         switch event.body {
         case .shell(let command):
             try runShell(command, at: event.location)
-        case .code:
-            guard options.allowUnsupported else {
-                throw fail(event.location, "code block is not supported (run with --allow-unsupported to skip it)")
+        case .code(let code):
+            try runUntil(window.at, location: event.location)
+            base = window.at
+            let info = lastSocketFD.flatMap { fds[$0] }.flatMap { stack.tcpInfo(of: $0.socket) }
+            switch CodeAssertions.evaluate(code, info: info) {
+            case .holds: break
+            case .fails(let why): throw fail(event.location, why)
+            case .cannotCheck(let why): throw fail(event.location, "code block cannot be checked: \(why)")
             }
-            unsupported.append("code block at line \(event.location.line)")
-            skipped += 1
         case .packet(let spec) where spec.direction == .outbound:
             try expectOutbound(spec, event: event, window: window)
         case .packet(let spec):
