@@ -108,13 +108,36 @@ private let synThenSilence = """
     #expect(failure.expected == "connect(...) = -1 ECONNREFUSED")
 }
 
-@Test func shellLinesFailUnlessUnsupportedLinesMayBeSkipped() throws {
-    let text = handshake.replacingOccurrences(of: "// personality: linux-6\n", with: "`sysctl -q net.ipv4.tcp_timestamps=0`\n")
+@Test func unmappedShellLinesFailUnlessUnsupportedLinesMayBeSkipped() throws {
+    let text = handshake.replacingOccurrences(
+        of: "// personality: linux-6\n", with: "0 `sysctl -q net.ipv4.tcp_frto=2; tc qdisc add dev tun0 root fq`\n")
     let strict = try run(text)
-    #expect(strict.failure?.message == "shell command is not supported (run with --allow-unsupported to skip it)")
+    #expect(strict.failure?.message == "unsupported: sysctl net.ipv4.tcp_frto=2: not in the table of sysctls the engine models; "
+        + "shell command 'tc qdisc add dev tun0 root fq' (run with --allow-unsupported to go on)")
     let lenient = try run(text, allowUnsupported: true)
     #expect(lenient.failure == nil)
     #expect(lenient.skippedUnsupported == 1)
+    #expect(lenient.unsupported == [
+        "sysctl net.ipv4.tcp_frto=2: not in the table of sysctls the engine models",
+        "shell command 'tc qdisc add dev tun0 root fq'",
+    ])
+}
+
+@Test func aMappedSysctlNeedsNoPermission() throws {
+    let text = handshake.replacingOccurrences(of: "// personality: linux-6\n", with: "0 `sysctl -q net.ipv4.tcp_timestamps=0`\n")
+    let outcome = try run(text)
+    #expect(outcome.failure == nil, "\(outcome.failure?.description ?? "")")
+    #expect(outcome.unsupported.isEmpty)
+}
+
+@Test func aCodeBlockAssertIsCheckedAndAnUncheckableOneFails() throws {
+    let holds = try run(handshake + "+0 %{ assert tcpi_state == TCP_ESTABLISHED, tcpi_state }%\n")
+    #expect(holds.failure == nil, "\(holds.failure?.description ?? "")")
+    let wrong = try #require(try run(handshake + "+0 %{ assert tcpi_snd_cwnd == 11 }%\n").failure)
+    #expect(wrong.message == "assert tcpi_snd_cwnd == 11: tcpi_snd_cwnd is 10")
+    // An assert the engine cannot evaluate is a check not made: it fails even with --allow-unsupported.
+    let unknown = try #require(try run(handshake + "+0 %{ assert tcpi_lost == 0 }%\n", allowUnsupported: true).failure)
+    #expect(unknown.message == "code block cannot be checked: tcpi_lost is not reported by the engine")
 }
 
 @Test func inboundTimestampEchoIsMappedToTheLiveValue() throws {

@@ -27,4 +27,95 @@ struct FreeBSDBehaviourTests {
         let p = try Pair(linux)
         #expect(p.s.receiveBufferSize(of: p.server!) == linux.receiveBufferDefault)
     }
+
+    @Test func anInWindowSynIsChallengedUnlessInsecureSynResetsTheConnection() throws {
+        var p = try Pair(Self.freebsd1500)
+        let tcb = p.serverTCB
+        let syn = p.toServer(seq: tcb.rcvNxt.rawValue + 100, flags: .syn)
+        // RFC 5961 §4.2: a challenge ACK at SND.NXT/RCV.NXT, the connection lives.
+        let challenge = p.injectToServer(syn)
+        #expect(challenge.map(\.tcp.flags) == [.ack])
+        #expect(challenge.first?.tcp.acknowledgmentNumber == tcb.rcvNxt.rawValue)
+        #expect(p.s.state(of: p.server!) == .established)
+        // insecure_syn (RFC 793 §3.9): RST,ACK at SND.NXT with window 0; "connection reset".
+        var insecure = Self.freebsd1500
+        insecure.resetOnSynInWindow = true
+        p.s.reconfigure(insecure)
+        let reset = p.injectToServer(syn)
+        #expect(reset.map(\.tcp.flags) == [.rstAck])
+        #expect(reset.first?.tcp.sequenceNumber == tcb.sndNxt.rawValue)
+        #expect(reset.first?.tcp.window == 0)
+        #expect(p.s.state(of: p.server!) == .closed)
+        #expect(p.s.error(of: p.server!) == .connectionReset)
+    }
+
+    @Test func aSynBelowTheWindowDrawsAChallengeAckWithoutDSACK() throws {
+        var p = try Pair(Self.freebsd1500)
+        let tcb = p.serverTCB
+        let sent = p.injectToServer(p.toServer(seq: tcb.rcvNxt.rawValue - 1, flags: .syn))
+        #expect(sent.map(\.tcp.flags) == [.ack])
+        #expect(sent.first?.tcp.options.contains { if case .sack = $0 { true } else { false } } == false)
+    }
+
+    @Test func anRSTAtTheBufferEdgeBeyondTheOfferedWindowIsInWindow() throws {
+        var p = try Pair(Self.freebsd1500)
+        let tcb = p.serverTCB
+        // rcv_wnd is the free buffer, 65700, beyond the 65535 the unscaled header can offer.
+        let edge = tcb.rcvNxt.rawValue + 65699
+        #expect(p.injectToServer(p.toServer(seq: edge + 1, flags: .rst)).isEmpty)
+        #expect(p.injectToServer(p.toServer(seq: edge, flags: .rst)).map(\.tcp.flags) == [.ack])
+        var insecure = Self.freebsd1500
+        insecure.rstChallengeAck = false
+        p.s.reconfigure(insecure)
+        #expect(p.injectToServer(p.toServer(seq: edge, flags: .rst)).isEmpty)
+        #expect(p.s.error(of: p.server!) == .connectionReset)
+    }
+
+    @Test func anRSTInCloseWaitReportsConnectionResetOnFreeBSDAndBrokenPipeOnLinux() throws {
+        var linux = TCPConfiguration.linux6
+        linux.interfaceMTU = 1500
+        for (config, errno) in [(Self.freebsd1500, SocketError.connectionReset), (linux, .brokenPipe)] {
+            var p = try Pair(config)
+            let tcb = p.serverTCB
+            _ = p.injectToServer(p.toServer(seq: tcb.rcvNxt.rawValue, ack: tcb.sndNxt.rawValue, flags: [.fin, .ack]))
+            #expect(p.s.state(of: p.server!) == .closeWait)
+            _ = p.injectToServer(p.toServer(seq: tcb.rcvNxt.rawValue + 1, flags: .rst))
+            #expect(p.s.error(of: p.server!) == errno)
+        }
+    }
+
+    @Test func theAckOfASimultaneousCloseRepeatsOurFIN() throws {
+        var p = try Pair(Self.freebsd1500)
+        try p.s.shutdown(p.server!, .write, now: p.wire.now)
+        let fin = try #require(p.s.takePackets().first)
+        #expect(fin.tcp.flags == [.fin, .ack])
+        let tcb = p.serverTCB
+        // The peer's FIN does not ACK ours: CLOSING, and the ACK carries our FIN again (tcp_output).
+        let sent = p.injectToServer(p.toServer(seq: tcb.rcvNxt.rawValue, ack: fin.tcp.sequenceNumber, flags: [.fin, .ack]))
+        #expect(p.s.state(of: p.server!) == .closing)
+        #expect(sent.map(\.tcp.flags) == [[.fin, .ack]])
+        #expect(sent.first?.tcp.sequenceNumber == fin.tcp.sequenceNumber)
+        #expect(sent.first?.tcp.acknowledgmentNumber == tcb.rcvNxt.rawValue + 1)
+    }
+
+    @Test func dropSynFinDropsSynFinInListen() throws {
+        var config = Self.freebsd1500
+        config.dropSynFin = true
+        var p = try Pair(config, connect: false)
+        let synFin = IPPacket(from: clientAddress, to: serverAddress, tcp: TCPSegment(
+            sourcePort: 40000, destinationPort: 80, sequenceNumber: 7, flags: [.syn, .fin], window: 512))
+        #expect(p.injectToServer(synFin).isEmpty)
+        config.dropSynFin = false
+        p.s.reconfigure(config)
+        #expect(p.injectToServer(synFin).map(\.tcp.flags) == [[.syn, .ack]])
+    }
+
+    @Test func tcpInfoReportsWindowsInSegments() throws {
+        let p = try Pair(Self.freebsd1500)
+        let info = try #require(p.s.tcpInfo(of: p.server!))
+        #expect(info.state == .established)
+        #expect(info.congestionWindowSegments == 10)
+        #expect(info.slowStartThresholdSegments == Int(Int32.max))
+        #expect(info.advertisedMSS == 1460)
+    }
 }
