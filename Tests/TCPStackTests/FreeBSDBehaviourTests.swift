@@ -118,4 +118,30 @@ struct FreeBSDBehaviourTests {
         #expect(info.slowStartThresholdSegments == Int(Int32.max))
         #expect(info.advertisedMSS == 1460)
     }
+
+    @Test func aSynAckToAListenerIsDroppedWithoutAReset() throws {
+        var p = try Pair(Self.freebsd1500, connect: false)
+        let synAck = IPPacket(from: clientAddress, to: serverAddress, tcp: TCPSegment(
+            sourcePort: 40000, destinationPort: 80, sequenceNumber: 17, acknowledgmentNumber: 34,
+            flags: [.syn, .ack], window: 512))
+        #expect(p.injectToServer(synAck).isEmpty)
+        var linux = TCPConfiguration.linux6
+        linux.interfaceMTU = 1500
+        var q = try Pair(linux, connect: false)
+        #expect(q.injectToServer(synAck).map(\.tcp.flags) == [.rst])
+    }
+
+    @Test func dataOnTheSynAckIsQueuedAndAcknowledged() throws {
+        var p = try Pair(Self.freebsd1500, connect: false)
+        try p.c.connect(p.client, to: serverEndpoint, now: p.wire.now)
+        let syn = try #require(p.c.takePackets().first)
+        let synAck = IPPacket(from: serverAddress, to: clientAddress, tcp: TCPSegment(
+            sourcePort: 80, destinationPort: syn.tcp.sourcePort, sequenceNumber: 1000,
+            acknowledgmentNumber: syn.tcp.sequenceNumber + 1, flags: [.syn, .ack], window: 512,
+            options: try TCPOptions([.maxSegmentSize(1460)]), payload: [1, 2, 3]))
+        p.c.receive(synAck, now: p.wire.now)
+        let ack = try #require(p.c.takePackets().first)
+        #expect(ack.tcp.acknowledgmentNumber == 1004)
+        #expect(try p.c.receive(p.client, now: p.wire.now) == [1, 2, 3])
+    }
 }

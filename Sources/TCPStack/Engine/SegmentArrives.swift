@@ -88,6 +88,10 @@ extension Connection {
             peerHeard(now: now)
             armKeepalive(after: keepaliveIdle(config), now: now)
             out.events.append(.connected(id))
+            if config.acceptTextOnSynAck && !seg.payload.isEmpty {
+                // RFC 9293 §3.10.7.3 fourth: "continue processing at the sixth step": the text is queued.
+                _ = receiveText(seg, now: now, config: config, out: &out)
+            }
             if !transmit(now: now, config: config, out: &out) { sendAck(now: now, out: &out) }
         } else {
             // RFC 9293 §3.10.7.3 fourth: a SYN without ACK (simultaneous open): SYN-RECEIVED, send

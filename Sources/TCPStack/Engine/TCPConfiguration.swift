@@ -63,6 +63,12 @@ public struct TCPConfiguration: Sendable {
     /// (FreeBSD `tcp_output`: `tcp_outflags` of FIN-WAIT-1, CLOSING and LAST-ACK carry FIN; `snd_nxt--`).
     /// Challenge ACKs (`tcp_respond`) do not.
     public var ackRepeatsUnacknowledgedFIN = false
+    /// A SYN-ACK to a listener is dropped without the RST of RFC 9293 §3.10.7.2 (FreeBSD `tcp_input`:
+    /// "SYN|ACK invalid, segment rejected").
+    public var dropSynAckInListen = false
+    /// Data on the SYN-ACK that completes an active open is queued and acknowledged (RFC 9293 §3.10.7.3 fourth:
+    /// continue at the sixth step; FreeBSD `tcp_do_segment`). Linux drops it (`tcp_rcv_synsent_state_process`).
+    public var acceptTextOnSynAck = false
 
     /// RFC 6528 ISN clock: ISN = hash(4-tuple, secret) + (now in ns >> `isnClockShift`).
     /// Linux `secure_tcp_seq` uses ns >> 6 (64 ns ticks); RFC 6528 suggests a 4 µs tick (shift ~12).

@@ -57,6 +57,8 @@ extension TCPConfiguration {
         c.rstAndSynBeforeSequenceCheck = true
         c.resetAlwaysReportsConnectionReset = true
         c.ackRepeatsUnacknowledgedFIN = true
+        c.dropSynAckInListen = true
+        c.acceptTextOnSynAck = true
         return c
     }()
 
