@@ -263,6 +263,25 @@ extension ScriptRunner {
                 }
             } catch { return .error(error.errnoName) }
             return .value(0)
+        case "SO_KEEPALIVE", "TCP_KEEPIDLE", "TCP_KEEPINTVL", "TCP_KEEPCNT", "TCP_USER_TIMEOUT":
+            // Keep-alive (RFC 1122 §4.2.3.6) and the user timeout (RFC 5482), as the engine implements them.
+            guard let value = integerArgument(call, 3) else { throw fail(location, "\(optionName(call)) needs [N]") }
+            let instant = Instant(nanoseconds: now * 1000)
+            do throws(SocketError) {
+                switch optionName(call) {
+                case "SO_KEEPALIVE": try stack.setKeepalive(d.socket, value != 0, now: instant)
+                case "TCP_KEEPIDLE": try stack.setKeepaliveIdle(d.socket, seconds: Int(value), now: instant)
+                case "TCP_KEEPINTVL": try stack.setKeepaliveInterval(d.socket, seconds: Int(value))
+                case "TCP_KEEPCNT": try stack.setKeepaliveCount(d.socket, Int(value))
+                default: try stack.setUserTimeout(d.socket, milliseconds: Int(value))
+                }
+            } catch { return .error(error.errnoName) }
+            return .value(0)
+        case "TCP_CONGESTION":
+            guard case .string(let name) = call.arguments[3] else { throw fail(location, "TCP_CONGESTION needs \"name\"") }
+            guard let algorithm = CongestionAlgorithm(rawValue: name) else { return .error("ENOENT") }
+            do throws(SocketError) { try stack.setCongestionControl(d.socket, algorithm) } catch { return .error(error.errnoName) }
+            return .value(0)
         case "TCP_NODELAY":
             guard let value = integerArgument(call, 3) else { throw fail(location, "TCP_NODELAY needs [N]") }
             do throws(SocketError) {
@@ -282,6 +301,18 @@ extension ScriptRunner {
         case "SO_REUSEADDR": actual = stack.connection(d.socket)?.reuseAddress == true ? "1" : "0"
         case "SO_RCVBUF": actual = stack.receiveBufferSize(of: d.socket).map { "\($0)" } ?? "0"
         case "SO_SNDBUF": actual = stack.sendBufferSize(of: d.socket).map { "\($0)" } ?? "0"
+        case "TCP_MAXSEG": actual = stack.maximumSegmentSize(of: d.socket).map { "\($0)" } ?? "0"
+        case "SO_KEEPALIVE": actual = stack.keepalive(of: d.socket)?.on == true ? "1" : "0"
+        case "TCP_KEEPIDLE": actual = stack.keepalive(of: d.socket).map { "\($0.idle.components.seconds)" } ?? "0"
+        case "TCP_KEEPINTVL": actual = stack.keepalive(of: d.socket).map { "\($0.interval.components.seconds)" } ?? "0"
+        case "TCP_KEEPCNT": actual = stack.keepalive(of: d.socket).map { "\($0.count)" } ?? "0"
+        case "TCP_USER_TIMEOUT":
+            actual = stack.userTimeout(of: d.socket).map { "\($0.components.seconds * 1000 + $0.components.attoseconds / 1_000_000_000_000_000)" } ?? "0"
+        case "TCP_CONGESTION":
+            guard case .string(let expected) = call.arguments[3] else { throw fail(location, "TCP_CONGESTION expects \"name\"") }
+            let name = stack.congestionControl(of: d.socket)?.rawValue ?? ""
+            if expected != name { throw fail(location, "getsockopt TCP_CONGESTION gave \"\(name)\"", expected: expected, actual: name) }
+            return .value(0)
         default: throw fail(location, "the engine has no \(optionName(call)) to read")
         }
         var expected = ""

@@ -34,6 +34,7 @@ let supportedSyscalls: Set<String> = [
 /// Socket options the runner understands.
 let supportedSocketOptions: Set<String> = [
     "SO_REUSEADDR", "SO_LINGER", "SO_ERROR", "SO_RCVBUF", "SO_SNDBUF", "TCP_NODELAY", "TCP_MAXSEG",
+    "SO_KEEPALIVE", "TCP_KEEPIDLE", "TCP_KEEPINTVL", "TCP_KEEPCNT", "TCP_USER_TIMEOUT", "TCP_CONGESTION",
 ]
 
 struct Parser {

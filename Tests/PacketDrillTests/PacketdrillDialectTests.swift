@@ -81,3 +81,31 @@ private func run(_ text: String) throws -> ScriptOutcome { try ScriptRunner.run(
         """)
     #expect(outcome.failure == nil, "\(outcome.failure?.description ?? "")")
 }
+
+/// TCP_MAXSEG reads the value set before the handshake and the negotiated send MSS after it (Linux
+/// tcp_getsockopt); TCP_USER_TIMEOUT and the keep-alive options reach the engine and read back.
+@Test func socketOptionsReachTheEngineAndReadBack() throws {
+    let outcome = try run("""
+        // personality: linux-6
+        0   socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
+        +0  getsockopt(3, SOL_TCP, TCP_MAXSEG, [536], [4]) = 0
+        +0  setsockopt(3, SOL_TCP, TCP_MAXSEG, [1100], 4) = 0
+        +0  getsockopt(3, SOL_TCP, TCP_MAXSEG, [1100], [4]) = 0
+        +0  setsockopt(3, SOL_TCP, TCP_USER_TIMEOUT, [3000], 4) = 0
+        +0  getsockopt(3, SOL_TCP, TCP_USER_TIMEOUT, [3000], [4]) = 0
+        +0  setsockopt(3, SOL_SOCKET, SO_KEEPALIVE, [1], 4) = 0
+        +0  setsockopt(3, SOL_TCP, TCP_KEEPIDLE, [20], 4) = 0
+        +0  getsockopt(3, SOL_TCP, TCP_KEEPIDLE, [20], [4]) = 0
+        +0  getsockopt(3, SOL_SOCKET, SO_KEEPALIVE, [1], [4]) = 0
+        +0  setsockopt(3, SOL_TCP, TCP_CONGESTION, "reno", 4) = 0
+        +0  getsockopt(3, SOL_TCP, TCP_CONGESTION, "reno", [16]) = 0
+        +0  bind(3, ..., ...) = 0
+        +0  listen(3, 1) = 0
+        +0  < S 0:0(0) win 65535 <mss 1000>
+        +0  > S. 0:0(0) ack 1 <mss 1100>
+        +.1 < . 1:1(0) ack 1 win 65535
+        +0  accept(3, ..., ...) = 4
+        +0  getsockopt(4, SOL_TCP, TCP_MAXSEG, [1000], [4]) = 0
+        """)
+    #expect(outcome.failure == nil, "\(outcome.failure?.description ?? "")")
+}

@@ -208,7 +208,10 @@ extension Connection {
         let length = max(0, min(maxLength, sendBuffer.count - offset, currentMSS))
         let withFin = finSent && seq + length == dataEnd
         guard length > 0 || withFin else { return 0 }
-        var flags: TCPFlags = length > 0 ? [.ack, .psh] : .ack
+        // PSH only on the piece that reaches the end of the queued data, as on the first transmission (a
+        // retransmitted head keeps none: Linux tcp_fragment moves PSH to the tail; BSD tcp_output: off+len == sbused).
+        let reachesEnd = offset + length == sendBuffer.count
+        var flags: TCPFlags = length > 0 && reachesEnd ? [.ack, .psh] : .ack
         if withFin { flags.insert(.fin) }
         emit(seq: seq, flags: flags, payload: sendBuffer.bytes(offset: offset, count: length), now: now, out: &out)
         return length + (withFin ? 1 : 0)
