@@ -3,26 +3,28 @@ import TCPWire
 
 /// Runs a parsed script against `HostStack` on a virtual clock (microseconds from the script's time 0).
 ///
-/// As packetdrill, a script ends with its last event: packets sent after it are not checked. `strictEnd` is
-/// stricter: every packet the stack sends must be expected, including after the last line (the runner lets every
-/// pending timer fire before it declares a pass).
+/// As packetdrill, the stack's packets wait in a queue that each `>` line reads from, and a script ends with its
+/// last event: a packet no line reads is not checked. `strict` is stricter: a packet must be expected when it is
+/// sent (not by a later `>` line), including after the last line (the runner lets every pending timer fire
+/// before it declares a pass).
 public struct ScriptRunner {
     public struct Options: Sendable {
         /// Overrides the script's `// personality:` line.
         public var personality: String?
         /// Skip shell lines and code blocks instead of failing on them.
         public var allowUnsupported: Bool
-        /// Fail on packets the stack sends after the last line (packetdrill does not look).
-        public var strictEnd: Bool
+        /// Fail on a packet as soon as the stack sends it when the next line does not expect it, and on packets
+        /// sent after the last line (packetdrill only reads the queue at `>` lines).
+        public var strict: Bool
         /// Reads a shell file a backtick line runs (`../common/defaults.sh`); nil: such files are unsupported.
         public var readFile: (@Sendable (String) -> String?)?
         public init(
-            personality: String? = nil, allowUnsupported: Bool = false, strictEnd: Bool = false,
+            personality: String? = nil, allowUnsupported: Bool = false, strict: Bool = false,
             readFile: (@Sendable (String) -> String?)? = nil
         ) {
             self.personality = personality
             self.allowUnsupported = allowUnsupported
-            self.strictEnd = strictEnd
+            self.strict = strict
             self.readFile = readFile
         }
     }
@@ -66,8 +68,6 @@ public struct ScriptRunner {
     var sysctls: SysctlSettings
     /// The settings before the first `set_sysctls.py` write, for `sysctl_restore_*.sh`.
     var savedSysctls: SysctlSettings?
-    /// `>` lines not yet run.
-    var outboundLinesLeft: Int
 
     struct Descriptor {
         var socket: SocketID
@@ -87,7 +87,6 @@ public struct ScriptRunner {
     public init(script: Script, options: Options = Options()) throws(ScriptFailure) {
         self.script = script
         self.options = options
-        outboundLinesLeft = script.events.filter(\.isOutboundPacket).count
         let start = SourceLocation(line: 1, column: 1)
         let name = options.personality ?? script.personality ?? Self.defaultPersonality
         guard let config = ScriptPersonality.configuration(named: name) else {
@@ -143,7 +142,6 @@ public struct ScriptRunner {
     mutating func runAll() throws(ScriptFailure) {
         for event in script.events {
             try step(event)
-            if event.isOutboundPacket { outboundLinesLeft -= 1 }
         }
         if let p = pending {
             try settle(until: p.latest, expecting: false, at: p.event.location)
@@ -151,7 +149,7 @@ public struct ScriptRunner {
                 throw fail(p.event.location, "\(p.call.name) is still blocked at \(seconds(p.latest)) s")
             }
         }
-        guard options.strictEnd else { return }
+        guard options.strict else { return }
         try unexpectedSent(after: script.events.last?.location ?? SourceLocation(line: 1, column: 1), final: true)
         // Let every timer fire: anything sent now is a packet no line expects.
         var steps = 0
@@ -268,8 +266,8 @@ public struct ScriptRunner {
 
     mutating func unexpectedSent(after location: SourceLocation, final: Bool) throws(ScriptFailure) {
         guard let first = sent.first else { return }
-        // packetdrill reads the stack's packets only for a `>` line: with none left, a packet goes unread.
-        if !final && outboundLinesLeft == 0 && !options.strictEnd { return }
+        // packetdrill reads the stack's packets only at `>` lines: the next one meets this packet first.
+        if !final && !options.strict { return }
         let when = final ? "after the last line" : "before line \(location.line)"
         throw fail(location, "unexpected outbound packet at \(seconds(first.time)) s \(when)",
             actual: PacketText.outbound(first.packet.tcp, isn: localISN))

@@ -27,8 +27,8 @@ struct ScriptRunCommand: AsyncParsableCommand {
     @Flag(help: "Skip shell lines and %{ }% code blocks instead of failing on them.")
     var allowUnsupported = false
 
-    @Flag(help: "Fail on packets the engine sends after a script's last line (packetdrill stops at the last event).")
-    var strictEnd = false
+    @Flag(help: "Fail on a packet as soon as no line expects it, also after the last line (packetdrill reads packets only at '>' lines and stops at the last event).")
+    var strict = false
 
     @Flag(help: "One JSON object per file.")
     var json = false
@@ -56,7 +56,7 @@ struct ScriptRunCommand: AsyncParsableCommand {
         var parseErrors = 0
         var failures = 0
         let options = ScriptRunner.Options(
-            personality: personality, allowUnsupported: allowUnsupported, strictEnd: strictEnd,
+            personality: personality, allowUnsupported: allowUnsupported, strict: strict,
             readFile: { try? String(contentsOfFile: $0, encoding: .utf8) })
         var differences: [(file: String, kind: String, reason: String)] = []
         var total = 0

@@ -15,8 +15,8 @@ private let handshake = """
 
     """
 
-private func run(_ text: String, allowUnsupported: Bool = false, strictEnd: Bool = false) throws -> ScriptOutcome {
-    try ScriptRunner.run(text: text, file: "meta.pkt", options: .init(allowUnsupported: allowUnsupported, strictEnd: strictEnd))
+private func run(_ text: String, allowUnsupported: Bool = false, strict: Bool = false) throws -> ScriptOutcome {
+    try ScriptRunner.run(text: text, file: "meta.pkt", options: .init(allowUnsupported: allowUnsupported, strict: strict))
 }
 
 @Test func theUnmutatedHandshakeAndDataExchangePasses() throws {
@@ -45,12 +45,17 @@ private func run(_ text: String, allowUnsupported: Bool = false, strictEnd: Bool
     #expect(failure.engineState.contains("fd 4: ESTABLISHED snd.una=1 snd.nxt=1 rcv.nxt=1 snd.wnd=65535"))
 }
 
-@Test func anExtraPacketBeforeTheNextLineFails() throws {
-    // packetdrill reads that packet at the next `>` line and fails there; we fail at once, before line 11.
-    let failure = try #require(try run(handshake + "+0    write(4, ..., 10) = 10\n+0    close(3) = 0\n+0    > F. 1:1(0) ack 1\n").failure)
-    #expect(failure.location.line == 11)
-    #expect(failure.message == "unexpected outbound packet at 0.100000 s before line 11")
-    #expect(failure.actual?.hasPrefix("> P. 1:11(10) ack 1") == true)
+@Test func anExtraPacketFailsAtTheNextOutboundLineAsInPacketdrill() throws {
+    // The write's segment waits in the queue; the `>` line reads it first and finds it is not the FIN.
+    let text = handshake + "+0    write(4, ..., 10) = 10\n+0    close(3) = 0\n+0    > F. 1:1(0) ack 1\n"
+    let failure = try #require(try run(text).failure)
+    #expect(failure.location.line == 12)
+    #expect(failure.message == "outbound packet differs: flags P., expected F.")
+    // Strict: it fails where it was sent, before the next line.
+    let strict = try #require(try run(text, strict: true).failure)
+    #expect(strict.location.line == 11)
+    #expect(strict.message == "unexpected outbound packet at 0.100000 s before line 11")
+    #expect(strict.actual?.hasPrefix("> P. 1:11(10) ack 1") == true)
 }
 
 /// The SYN is retransmitted one RTO after the script's last line.
@@ -65,9 +70,9 @@ private let synThenSilence = """
     #expect(try run(synThenSilence).failure == nil)
 }
 
-@Test func anExtraPacketAfterTheLastLineFailsWithStrictEnd() throws {
+@Test func anExtraPacketAfterTheLastLineFailsWhenStrict() throws {
     let text = synThenSilence
-    let failure = try #require(try run(text, strictEnd: true).failure)
+    let failure = try #require(try run(text, strict: true).failure)
     #expect(failure.message == "unexpected outbound packet at 1.000000 s after the last line")
     #expect(failure.actual?.hasPrefix("> S 0:0(0) win ") == true)
 }
