@@ -46,15 +46,18 @@ while read -r key floor; do
     freebsd) value=$freebsd ;;
     google) value=$google ;;
     google-live) value=$live_ours ;;
-    *) continue ;;
+    *) continue ;;  # google-kernel-fail-passing-max: a ceiling, read above
   esac
   if [ "$value" -lt "$floor" ]; then
     echo "corpus: $key passes $value, below the floor of $floor" >&2
     status=1
   fi
 done < <(grep -v '^#' "$out/floor")
-if [ "$kernel_ours" -gt 0 ]; then
-  echo "corpus: $kernel_ours scripts pass that the live kernel fails" >&2
+# Scripts that pass here but fail on the live kernel are differences from Linux too: at most the committed
+# number, each explained in the floor file.
+allowed=$(awk '$1 == "google-kernel-fail-passing-max" { print $2 }' "$out/floor")
+if [ "$kernel_ours" -gt "${allowed:-0}" ]; then
+  echo "corpus: $kernel_ours scripts pass that the live kernel fails (at most ${allowed:-0})" >&2
   status=1
 fi
 exit $status

@@ -29,7 +29,7 @@ extension ScriptRunner {
         if let fd { lastSocketFD = fd }
         let result = try perform(call, at: event.location)
         if call.name == "socket" || call.name == "accept", case .value(let newFD) = result { lastSocketFD = Int(newFD) }
-        let blocking = fd.flatMap { fds[$0] }.map { !$0.nonBlocking } ?? false
+        let blocking = (fd.flatMap { fds[$0] }.map { !$0.nonBlocking } ?? false) && !messageFlags(call).contains("MSG_DONTWAIT")
         if result == .blocked && blocking {
             let end = event.blockingEnd.map { point($0, from: now) } ?? now
             pending = PendingCall(event: event, call: call, fd: fd ?? -1, earliest: end - tolerance, latest: end + tolerance)
@@ -155,6 +155,7 @@ extension ScriptRunner {
         }
         guard let (fd, d) = try descriptor(call, at: location) else { return .error("EBADF") }
         defer { collect() }
+        if let early = try bufferCall(call, socket: d.socket, at: location) { return early }
         var how = ShutdownHow.both
         switch call.name {
         case "fcntl": return try fcntl(call, fd: fd, at: location)
@@ -186,12 +187,11 @@ extension ScriptRunner {
                 try stack.connect(d.socket, to: Endpoint(remote, connectPort), now: instant)
                 collect()
                 return connectProgress(fd)
-            case "read", "recv":
-                let n = Int(integerArgument(call, 2) ?? 0)
-                let bytes = try stack.receive(d.socket, maxBytes: n, now: instant)
+            case "read", "recv", "recvfrom":
+                let bytes = try stack.receive(d.socket, maxBytes: Int(integerArgument(call, 2) ?? 0), now: instant)
                 return .value(Int64(bytes.count))
-            case "write", "send":
-                let n = Int(integerArgument(call, 2) ?? 0)
+            case "write", "send", "sendto", "sendmsg":
+                let n = call.name == "sendmsg" ? messageLength(call.arguments[1]) : Int(integerArgument(call, 2) ?? 0)
                 return .value(Int64(try stack.send(d.socket, [UInt8](repeating: 0, count: n), now: instant)))
             case "close":
                 if d.lingerAbort {
@@ -328,6 +328,102 @@ extension ScriptRunner {
         }
         if expected != actual {
             throw fail(location, "getsockopt \(optionName(call)) gave [\(actual)]", expected: "[\(expected)]", actual: "[\(actual)]")
+        }
+        return .value(0)
+    }
+}
+
+extension ScriptRunner {
+    /// The flags argument of send/recv/sendto/recvfrom/sendmsg, as names (`0` when none).
+    func messageFlags(_ call: SyscallSpec) -> [String] {
+        let index: Int
+        switch call.name {
+        case "send", "recv", "sendto", "recvfrom": index = 3
+        case "sendmsg", "recvmsg": index = 2
+        default: return []
+        }
+        guard index < call.arguments.count else { return [] }
+        var names: [String] = []
+        var e = call.arguments[index]
+        while case .bitOr(let l, let r) = e {
+            if case .identifier(let n) = r { names.append(n) }
+            e = l
+        }
+        switch e {
+        case .identifier(let n): names.append(n)
+        case .integer(0): break
+        case .integer(let v): names.append("\(v)")
+        default: break
+        }
+        return names
+    }
+
+    func isNull(_ e: ScriptExpression) -> Bool { e == .identifier("NULL") }
+
+    /// What a data call decides before the engine sees it: flags we do not model fail the script; a NULL buffer is
+    /// EFAULT once there is something to copy; MSG_PEEK copies without consuming; ioctl reads the queues.
+    mutating func bufferCall(_ call: SyscallSpec, socket: SocketID, at location: SourceLocation) throws(ScriptFailure) -> CallResult? {
+        switch call.name {
+        case "read", "recv", "recvfrom":
+            let n = Int(integerArgument(call, 2) ?? 0)
+            let flags = messageFlags(call)
+            if let bad = flags.first(where: { !["MSG_PEEK", "MSG_DONTWAIT", "MSG_TRUNC"].contains($0) }) {
+                throw fail(location, "\(call.name) flag \(bad) is not modelled by the engine")
+            }
+            let waiting = stack.readableBytes(of: socket) ?? 0
+            if call.arguments.count > 1 && isNull(call.arguments[1]) && n > 0 && waiting > 0 { return .error("EFAULT") }
+            if flags.contains("MSG_PEEK") && waiting > 0 {
+                return .value(Int64(stack.peek(socket, maxBytes: n)?.count ?? 0))
+            }
+            return nil
+        case "write", "send", "sendto", "sendmsg":
+            if let bad = messageFlags(call).first(where: { $0 != "MSG_DONTWAIT" }) {
+                throw fail(location, "\(call.name) flag \(bad) is not modelled by the engine")
+            }
+            let n = call.name == "sendmsg" ? messageLength(call.arguments[1]) : Int(integerArgument(call, 2) ?? 0)
+            if call.name != "sendmsg" && call.arguments.count > 1 && isNull(call.arguments[1]) && n > 0 {
+                return .error("EFAULT")
+            }
+            return nil
+        case "ioctl":
+            return try ioctl(call, socket: socket, at: location)
+        default:
+            return nil
+        }
+    }
+
+    /// The bytes a sendmsg carries: the sum of its `msg_iov` lengths.
+    func messageLength(_ e: ScriptExpression) -> Int {
+        guard case .structure(let fields) = e, let iov = fields.first(where: { $0.name == "msg_iov" }),
+            case .array(let items) = iov.value
+        else { return 0 }
+        return items.reduce(0) { total, item in
+            guard case .structure(let parts) = item, let length = parts.last?.value.integerValue else { return total }
+            return total + Int(length)
+        }
+    }
+
+    /// ioctl SIOCINQ / FIONREAD (bytes to read) and SIOCOUTQ (bytes not yet acknowledged), checked like getsockopt.
+    mutating func ioctl(_ call: SyscallSpec, socket: SocketID, at location: SourceLocation) throws(ScriptFailure) -> CallResult {
+        guard call.arguments.count == 3, case .identifier(let request) = call.arguments[1] else {
+            throw fail(location, "ioctl needs (fd, REQUEST, [N])")
+        }
+        let actual: Int
+        switch request {
+        case "SIOCINQ", "FIONREAD":
+            if stack.state(of: socket) == .listen { return .error("EINVAL") }
+            actual = stack.readableBytes(of: socket) ?? 0
+        case "SIOCOUTQ":
+            if stack.state(of: socket) == .listen { return .error("EINVAL") }
+            actual = stack.unacknowledgedBytes(of: socket) ?? 0
+        default:
+            throw fail(location, "ioctl \(request) is not modelled (SIOCINQ, FIONREAD, SIOCOUTQ)")
+        }
+        guard case .array(let items) = call.arguments[2], items.count == 1, let expected = items[0].integerValue else {
+            return .value(0)
+        }
+        if expected != Int64(actual) {
+            throw fail(location, "ioctl \(request) gave [\(actual)]", expected: "[\(expected)]", actual: "[\(actual)]")
         }
         return .value(0)
     }

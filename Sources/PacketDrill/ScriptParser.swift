@@ -28,7 +28,7 @@ public enum ScriptParser {
 /// Socket calls the runner executes.
 let supportedSyscalls: Set<String> = [
     "socket", "bind", "listen", "accept", "connect", "read", "write", "send", "recv", "close", "shutdown",
-    "setsockopt", "getsockopt", "fcntl",
+    "setsockopt", "getsockopt", "fcntl", "sendto", "sendmsg", "recvfrom", "ioctl",
 ]
 
 /// Socket options the runner understands.
@@ -495,7 +495,14 @@ struct Parser {
                         try bump()
                         try bump()
                     }
-                    fields.append(StructField(name: name, value: try parseExpression()))
+                    var value = try parseExpression()
+                    // `msg_iov(1)=[...]`: a field named with its element count.
+                    if name == nil, case .call(let w, _) = value, isPunct("=") {
+                        name = w
+                        try bump()
+                        value = try parseExpression()
+                    }
+                    fields.append(StructField(name: name, value: value))
                     guard isPunct(",") else { break }
                     try bump()
                 }

@@ -109,3 +109,45 @@ private func run(_ text: String) throws -> ScriptOutcome { try ScriptRunner.run(
         """)
     #expect(outcome.failure == nil, "\(outcome.failure?.description ?? "")")
 }
+
+private let established = """
+    // personality: linux-6
+    0   socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
+    +0  bind(3, ..., ...) = 0
+    +0  listen(3, 1) = 0
+    +0  < S 0:0(0) win 65535 <mss 1000>
+    +0  > S. 0:0(0) ack 1 <mss 1460>
+    +.1 < . 1:1(0) ack 1 win 65535
+    +0  accept(3, ..., ...) = 4
+
+    """
+
+@Test func peekLeavesTheDataForTheNextRecvAndIoctlCountsIt() throws {
+    let outcome = try run(established + """
+        +0  < P. 1:101(100) ack 1 win 65535
+        +0  ioctl(4, SIOCINQ, [100]) = 0
+        +0  recv(4, ..., 1000, MSG_PEEK) = 100
+        +0  ioctl(4, FIONREAD, [100]) = 0
+        +0  recv(4, ..., 1000, 0) = 100
+        +0  ioctl(4, SIOCINQ, [0]) = 0
+        +0  recv(4, ..., 1000, MSG_DONTWAIT) = -1 EAGAIN (Resource temporarily unavailable)
+        """)
+    #expect(outcome.failure == nil, "\(outcome.failure?.description ?? "")")
+}
+
+@Test func sendmsgSendsItsIovecsAndNullBuffersFault() throws {
+    let outcome = try run(established + """
+        +0  setsockopt(4, SOL_TCP, TCP_NODELAY, [1], 4) = 0
+        +0  write(4, NULL, 1000) = -1 EFAULT (Bad address)
+        +0  sendto(4, NULL, 1000, 0, ..., ...) = -1 EFAULT (Bad address)
+        +0  sendmsg(4, {msg_name(...)=..., msg_iov(2)=[{..., 40}, {..., 20}], msg_flags=0}, 0) = 60
+        +0  > P. 1:61(60) ack 1
+        +0  ioctl(4, SIOCOUTQ, [60]) = 0
+        """)
+    #expect(outcome.failure == nil, "\(outcome.failure?.description ?? "")")
+}
+
+@Test func aFlagTheEngineDoesNotModelFailsByName() throws {
+    let failure = try #require(try run(established + "+0  send(4, ..., 40, MSG_MORE) = 40\n").failure)
+    #expect(failure.message == "send flag MSG_MORE is not modelled by the engine")
+}

@@ -145,3 +145,19 @@ struct FreeBSDBehaviourTests {
         #expect(try p.c.receive(p.client, now: p.wire.now) == [1, 2, 3])
     }
 }
+
+@Suite("Socket queues as ioctl and MSG_PEEK see them")
+struct SocketQueueTests {
+    @Test func peekCopiesWithoutConsumingAndTheQueuesCount() throws {
+        var p = try Pair(.linux6)
+        let tcb = p.serverTCB
+        _ = p.injectToServer(p.toServer(seq: tcb.rcvNxt.rawValue, ack: tcb.sndNxt.rawValue, flags: [.ack, .psh], payload: [7, 8, 9]))
+        #expect(p.s.readableBytes(of: p.server!) == 3)
+        #expect(p.s.peek(p.server!, maxBytes: 2) == [7, 8])
+        #expect(p.s.readableBytes(of: p.server!) == 3)
+        #expect(try p.s.receive(p.server!, now: p.wire.now) == [7, 8, 9])
+        #expect(p.s.readableBytes(of: p.server!) == 0)
+        _ = try p.s.send(p.server!, [1, 2, 3, 4], now: p.wire.now)
+        #expect(p.s.unacknowledgedBytes(of: p.server!) == 4)
+    }
+}
