@@ -21,7 +21,16 @@ extension ScriptRunner {
     static let O_RDWR: Int64 = 2
     static let O_NONBLOCK: Int64 = 0o4000
 
-    mutating func startCall(_ call: SyscallSpec, event: ScriptEvent) throws(ScriptFailure) {
+    /// packetdrill resolves a blocking call's end time as it resolves its start: `+0.1...0.3` is 0.1 and 0.3 after
+    /// the previous event (run.c), `1.0...1.2` absolute; `...+0.2` is 0.2 after the start.
+    func blockingEnd(_ event: ScriptEvent, previousEvent: Int64) -> Int64? {
+        guard let end = event.blockingEnd else { return nil }
+        if end.relative { return now + end.microseconds }
+        if case .at(let start) = event.time, start.relative { return previousEvent + end.microseconds }
+        return end.microseconds
+    }
+
+    mutating func startCall(_ call: SyscallSpec, event: ScriptEvent, previousEvent: Int64) throws(ScriptFailure) {
         if let p = pending {
             throw fail(event.location, "\(call.name) issued while \(p.call.name) from line \(p.event.location.line) is still blocked")
         }
@@ -31,11 +40,12 @@ extension ScriptRunner {
         if call.name == "socket" || call.name == "accept", case .value(let newFD) = result { lastSocketFD = Int(newFD) }
         let blocking = (fd.flatMap { fds[$0] }.map { !$0.nonBlocking } ?? false) && !messageFlags(call).contains("MSG_DONTWAIT")
         if result == .blocked && blocking {
-            let end = event.blockingEnd.map { point($0, from: now) } ?? now
+            let end = blockingEnd(event, previousEvent: previousEvent) ?? now
             pending = PendingCall(event: event, call: call, fd: fd ?? -1, earliest: end - tolerance, latest: end + tolerance)
             return
         }
-        if event.blockingEnd != nil {
+        // `+0...0.000`: a blocking call that may return at once (its end is its start, within the tolerance).
+        if let end = blockingEnd(event, previousEvent: previousEvent), end > now + tolerance {
             throw fail(event.location, "\(call.name) returned at once, the script expects it to block",
                 expected: expectedText(call), actual: result.text)
         }

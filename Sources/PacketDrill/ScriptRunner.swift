@@ -182,9 +182,10 @@ public struct ScriptRunner {
             try inject(spec, at: event.location)
             base = window.at
         case .syscall(let call):
+            let previous = base
             try runUntil(window.at, location: event.location)
             base = window.at
-            try startCall(call, event: event)
+            try startCall(call, event: event, previousEvent: previous)
         }
     }
 

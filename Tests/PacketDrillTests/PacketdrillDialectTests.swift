@@ -151,3 +151,16 @@ private let established = """
     let failure = try #require(try run(established + "+0  send(4, ..., 40, MSG_MORE) = 40\n").failure)
     #expect(failure.message == "send flag MSG_MORE is not modelled by the engine")
 }
+
+/// `+.1...0.2`: a blocking call's end counts from the previous event, as its start does (packetdrill run.c);
+/// `+0...0.000` may return at once.
+@Test func aRelativeBlockingCallEndsRelativeToThePreviousEvent() throws {
+    let outcome = try run(established + """
+        +.1...0.2 read(4, ..., 100) = 100
+        +.1 < P. 1:101(100) ack 1 win 65535
+        +0  > . 1:1(0) ack 101
+        +0  < P. 101:201(100) ack 1 win 65535
+        +0...0.000 read(4, ..., 100) = 100
+        """)
+    #expect(outcome.failure == nil, "\(outcome.failure?.description ?? "")")
+}
