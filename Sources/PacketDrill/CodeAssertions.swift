@@ -10,6 +10,7 @@ import TCPStack
 /// | `tcpi_state` | the state, numbered as Linux's `TCP_ESTABLISHED` ... `TCP_CLOSING`; `TCPI_*`/`TCP_*` names |
 /// | `tcpi_snd_cwnd`, `tcpi_snd_ssthresh` | congestion window and ssthresh in segments |
 /// | `tcpi_snd_mss`, `tcpi_advmss` | MSS sent with, MSS announced |
+/// | `tcpi_last_data_recv` | milliseconds since data (or the handshake's end) last arrived |
 enum CodeAssertions {
     enum Verdict: Equatable {
         case holds
@@ -73,6 +74,14 @@ enum CodeAssertions {
 
     static func compare(_ clause: String, info: TCPInfo?) -> Verdict {
         let words = clause.split(separator: " ").map(String.init)
+        // Python chains comparisons: `990 <= x <= 1010` is `990 <= x and x <= 1010`.
+        if words.count > 3 && words.count % 2 == 1 {
+            for i in stride(from: 0, to: words.count - 2, by: 2) {
+                let verdict = compare(words[i...(i + 2)].joined(separator: " "), info: info)
+                if verdict != .holds { return verdict }
+            }
+            return .holds
+        }
         guard words.count == 3 else { return .cannotCheck("expression '\(clause)'") }
         /// The value, or nil when the engine does not report it.
         func value(_ w: String) -> Int? {
@@ -85,6 +94,7 @@ enum CodeAssertions {
             case "tcpi_snd_ssthresh": return info.slowStartThresholdSegments
             case "tcpi_snd_mss": return info.sendMSS
             case "tcpi_advmss": return info.advertisedMSS
+            case "tcpi_last_data_recv": return info.lastDataReceivedMilliseconds
             default: return nil
             }
         }

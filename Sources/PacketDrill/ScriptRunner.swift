@@ -169,7 +169,7 @@ public struct ScriptRunner {
         case .code(let code):
             try runUntil(window.at, location: event.location)
             base = window.at
-            let info = lastSocketFD.flatMap { fds[$0] }.flatMap { stack.tcpInfo(of: $0.socket) }
+            let info = lastSocketFD.flatMap { fds[$0] }.flatMap { stack.tcpInfo(of: $0.socket, now: Instant(nanoseconds: now * 1000)) }
             switch CodeAssertions.evaluate(code, info: info) {
             case .holds: break
             case .fails(let why): throw fail(event.location, why)

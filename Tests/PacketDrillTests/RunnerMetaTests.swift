@@ -177,3 +177,10 @@ private let synThenSilence = """
     #expect(failure.location.line == 2)
     #expect(failure.message.hasPrefix("connect still blocked at"))
 }
+
+@Test func aChainedComparisonChecksBothSides() throws {
+    let holds = try run(handshake + "+1 %{ assert 990 <= tcpi_last_data_recv <= 1010, tcpi_last_data_recv }%\n")
+    #expect(holds.failure == nil, "\(holds.failure?.description ?? "")")
+    let late = try #require(try run(handshake + "+2 %{ assert 990 <= tcpi_last_data_recv <= 1010 }%\n").failure)
+    #expect(late.message == "assert tcpi_last_data_recv <= 1010: tcpi_last_data_recv is 2000")
+}

@@ -112,11 +112,13 @@ struct FreeBSDBehaviourTests {
 
     @Test func tcpInfoReportsWindowsInSegments() throws {
         let p = try Pair(Self.freebsd1500)
-        let info = try #require(p.s.tcpInfo(of: p.server!))
+        let info = try #require(p.s.tcpInfo(of: p.server!, now: p.wire.now + .milliseconds(250)))
         #expect(info.state == .established)
         #expect(info.congestionWindowSegments == 10)
         #expect(info.slowStartThresholdSegments == Int(Int32.max))
         #expect(info.advertisedMSS == 1460)
+        // The handshake's last segment is the last thing received (tcp_create_openreq_child sets lrcvtime).
+        #expect(info.lastDataReceivedMilliseconds == 250)
     }
 
     @Test func aSynAckToAListenerIsDroppedWithoutAReset() throws {

@@ -9,11 +9,14 @@ public struct TCPInfo: Hashable, Sendable {
     public var sendMSS: Int
     /// `tcpi_advmss`: the MSS we announced.
     public var advertisedMSS: Int
+    /// `tcpi_last_data_recv`: milliseconds since data last arrived, or since the connection was established
+    /// (Linux `icsk_ack.lrcvtime`, set by `tcp_finish_connect` and `tcp_event_data_recv`); nil before that.
+    public var lastDataReceivedMilliseconds: Int?
 }
 
 extension HostStack {
-    /// TCP_INFO for a socket (nil: no such socket).
-    public func tcpInfo(of id: SocketID) -> TCPInfo? {
+    /// TCP_INFO for a socket at `now` (nil: no such socket).
+    public func tcpInfo(of id: SocketID, now: Instant) -> TCPInfo? {
         guard let c = slot(id) else { return nil }
         let window = c.cc.window
         let mss = max(1, window.mss)
@@ -21,6 +24,7 @@ extension HostStack {
         return TCPInfo(
             state: c.state, congestionWindowSegments: window.cwnd / mss,
             slowStartThresholdSegments: window.ssthresh >= infinite ? infinite : window.ssthresh / mss,
-            sendMSS: c.sendMSS, advertisedMSS: c.ourMSS)
+            sendMSS: c.sendMSS, advertisedMSS: c.ourMSS,
+            lastDataReceivedMilliseconds: c.delack.lastReceived.map { Int((now - $0).nanosecondsValue / 1_000_000) })
     }
 }
