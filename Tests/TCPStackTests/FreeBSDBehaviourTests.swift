@@ -98,6 +98,18 @@ struct FreeBSDBehaviourTests {
         #expect(sent.first?.tcp.acknowledgmentNumber == tcb.rcvNxt.rawValue + 1)
     }
 
+    @Test func timeWaitDropsASegmentWithoutAck() throws {
+        var p = try Pair(Self.freebsd1500)
+        try p.s.shutdown(p.server!, .write, now: p.wire.now)
+        p.wire.run()
+        try p.c.close(p.client, now: p.wire.now)
+        p.wire.run()
+        #expect(p.s.state(of: p.server!) == .timeWait)
+        let tcb = p.serverTCB
+        #expect(p.injectToServer(p.toServer(seq: tcb.rcvNxt.rawValue, ack: tcb.sndNxt.rawValue, flags: .fin)).isEmpty)
+        #expect(p.injectToServer(p.toServer(seq: tcb.rcvNxt.rawValue - 1, ack: tcb.sndNxt.rawValue, flags: .ack)).count == 1)
+    }
+
     @Test func dropSynFinDropsSynFinInListen() throws {
         var config = Self.freebsd1500
         config.dropSynFin = true

@@ -535,6 +535,10 @@ extension Connection {
             }
             return .none
         }
+        if config.timeWaitDropsSegmentsWithoutAck && !flags.contains(.ack) {
+            // RFC 9293 §3.10.7.4 fifth: without ACK, drop (FreeBSD tcp_twcheck, before the FIN and ACK rules).
+            return .none
+        }
         if flags.contains(.fin) && seq + seg.payload.count + 1 == rcvNxt {
             // RFC 9293 §3.10.7.4 eighth, TIME-WAIT: a retransmitted FIN: ACK it and restart the 2 MSL timer.
             timeWaitDeadline = now + config.timeWaitDuration

@@ -69,6 +69,9 @@ public struct TCPConfiguration: Sendable {
     /// Data on the SYN-ACK that completes an active open is queued and acknowledged (RFC 9293 §3.10.7.3 fourth:
     /// continue at the sixth step; FreeBSD `tcp_do_segment`). Linux drops it (`tcp_rcv_synsent_state_process`).
     public var acceptTextOnSynAck = false
+    /// In TIME-WAIT a segment without ACK is dropped before the FIN and ACK rules (RFC 9293 §3.10.7.4 fifth;
+    /// FreeBSD `tcp_twcheck`). Off: Linux `tcp_timewait_state_process` ACKs it.
+    public var timeWaitDropsSegmentsWithoutAck = false
 
     /// RFC 6528 ISN clock: ISN = hash(4-tuple, secret) + (now in ns >> `isnClockShift`).
     /// Linux `secure_tcp_seq` uses ns >> 6 (64 ns ticks); RFC 6528 suggests a 4 µs tick (shift ~12).

@@ -59,6 +59,7 @@ extension TCPConfiguration {
         c.ackRepeatsUnacknowledgedFIN = true
         c.dropSynAckInListen = true
         c.acceptTextOnSynAck = true
+        c.timeWaitDropsSegmentsWithoutAck = true
         return c
     }()
 
