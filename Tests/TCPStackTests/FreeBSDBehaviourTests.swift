@@ -98,6 +98,28 @@ struct FreeBSDBehaviourTests {
         #expect(sent.first?.tcp.acknowledgmentNumber == tcb.rcvNxt.rawValue + 1)
     }
 
+    @Test func textOnASimultaneousOpenSynWaitsForEstablished() throws {
+        var p = try Pair(Self.freebsd1500, connect: false)
+        try p.c.connect(p.client, to: serverEndpoint, now: p.wire.now)
+        let syn = try #require(p.c.takePackets().first)
+        func fromServer(seq: UInt32, ack: UInt32, flags: TCPFlags, payload: [UInt8] = []) throws -> IPPacket {
+            IPPacket(from: serverAddress, to: clientAddress, tcp: TCPSegment(
+                sourcePort: 80, destinationPort: syn.tcp.sourcePort, sequenceNumber: seq, acknowledgmentNumber: ack,
+                flags: flags, window: 512, options: flags.contains(.syn) ? try TCPOptions([.maxSegmentSize(1460)]) : TCPOptions(),
+                payload: payload))
+        }
+        p.c.receive(try fromServer(seq: 1000, ack: 0, flags: [.syn], payload: [1, 2, 3]), now: p.wire.now)
+        let synAck = try #require(p.c.takePackets().first)
+        // The SYN-ACK acknowledges the SYN only; the text waits.
+        #expect(synAck.tcp.flags == [.syn, .ack])
+        #expect(synAck.tcp.acknowledgmentNumber == 1001)
+        #expect(p.c.state(of: p.client) == .synReceived)
+        #expect(p.c.readableBytes(of: p.client) == 0)
+        p.c.receive(try fromServer(seq: 1004, ack: syn.tcp.sequenceNumber + 1, flags: .ack), now: p.wire.now)
+        #expect(p.c.state(of: p.client) == .established)
+        #expect(try p.c.receive(p.client, now: p.wire.now) == [1, 2, 3])
+    }
+
     @Test func timeWaitDropsASegmentWithoutAck() throws {
         var p = try Pair(Self.freebsd1500)
         try p.s.shutdown(p.server!, .write, now: p.wire.now)

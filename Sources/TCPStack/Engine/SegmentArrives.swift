@@ -98,6 +98,13 @@ extension Connection {
             // <SEQ=ISS><ACK=RCV.NXT><CTL=SYN,ACK> reusing our ISS. Linux: tcp_rcv_synsent_state_process.
             setState(.synReceived, cause: cause, rfc: "RFC 9293 §3.10.7.3",
                 linux: "tcp_rcv_synsent_state_process", now: now, config: config, out: &out)
+            if config.acceptTextOnSynAck && !seg.payload.isEmpty {
+                // RFC 9293 §3.10.7.3 fourth: "Data or controls that were queued for transmission may be included"
+                // and text is processed later: held until ESTABLISHED (FreeBSD tcp_reass in SYN-RECEIVED), not
+                // acknowledged by the SYN-ACK. The SYN byte stays a gap below it; a FIN on it is dropped.
+                reassembly.advance(to: irs.rawValue)
+                _ = reassembly.receive(seq: (irs + 1).rawValue, payload: seg.payload[...]) { _ in }
+            }
             sendSynAck(now: now, config: config, out: &out)
         }
     }
@@ -247,6 +254,15 @@ extension Connection {
             retransmitCount = 0
             setState(.established, cause: cause, rfc: "RFC 9293 §3.10.7.4", linux: "tcp_rcv_state_process",
                 now: now, config: config, out: &out)
+            if reassembly.queuedBytes > 0 {
+                // Text held since the SYN is now in order (FreeBSD tcp_reass flush on ESTABLISHED).
+                reassembly.advance(to: rcvNxt.rawValue)
+                let delivered = reassembly.deliverInOrder { receiveBuffer.append($0) }
+                if delivered > 0 {
+                    rcvNxt += delivered
+                    out.events.append(.readable(id))
+                }
+            }
             startCongestionControl(config: config)
             if passiveOpen { delack.lastReceived = now }  // Linux tcp_create_openreq_child
             armKeepalive(after: keepaliveIdle(config), now: now)
