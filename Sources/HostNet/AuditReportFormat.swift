@@ -1,20 +1,22 @@
 import SelfConnectGuard
+import TCPWire
 
 extension AuditReport {
-    /// The stable JSON form (documented in the README), one line.
+    /// The stable JSON form (schema: docs/json/audit.schema.json), one line.
     public var json: String {
-        JSONText.object([
-            ("version", "1"),
-            ("source", JSONText.string(source.rawValue)),
-            ("note", JSONText.optional(note)),
-            ("sockets", String(socketCount)),
-            ("namespaces", String(namespaceCount)),
-            ("ip_local_port_range", "[\(settings.localPortRange.lowerBound),\(settings.localPortRange.upperBound)]"),
-            ("ip_local_reserved_ports", JSONText.string(settings.reservedPorts.description)),
-            ("owners_known", String(ownersKnown)),
-            ("findings", JSONText.array(findings.map(\.json))),
-            ("fix", JSONText.optional(reservedPortsFix)),
-        ])
+        JSONValue.object([
+            ("version", .int(1)),
+            ("source", .string(source.rawValue)),
+            ("note", .string(note)),
+            ("sockets", .int(socketCount)),
+            ("namespaces", .int(namespaceCount)),
+            ("ip_local_port_range", .array([.int(settings.localPortRange.lowerBound),
+                                             .int(settings.localPortRange.upperBound)])),
+            ("ip_local_reserved_ports", .string(settings.reservedPorts.description)),
+            ("owners_known", .bool(ownersKnown)),
+            ("findings", .array(findings.map(\.json))),
+            ("fix", .string(reservedPortsFix)),
+        ]).compact
     }
 
     /// The human form: a summary line, then each finding on a few indented lines.
@@ -45,26 +47,26 @@ extension AuditFinding {
         return owners.map(\.description).joined(separator: ", ")
     }
 
-    var json: String {
-        JSONText.object([
-            ("kind", JSONText.string(kind.rawValue)),
-            ("state", JSONText.string(socket.state.description)),
+    var json: JSONValue {
+        .object([
+            ("kind", .string(kind.rawValue)),
+            ("state", .string(socket.state.description)),
             ("local", endpointJSON(socket.local)),
             ("remote", endpointJSON(socket.remote)),
-            ("inode", String(socket.inode)),
-            ("uid", String(socket.uid)),
-            ("namespace", JSONText.optional(namespace?.description)),
-            ("owners", owners.map { JSONText.array($0.map(ownerJSON)) } ?? "null"),
-            ("risk", JSONText.string(risk)),
-            ("fix", JSONText.string(fix)),
+            ("inode", .int(Int64(socket.inode))),
+            ("uid", .int(Int64(socket.uid))),
+            ("namespace", .string(namespace?.description)),
+            ("owners", owners.map { .array($0.map(ownerJSON)) } ?? .null),
+            ("risk", .string(risk)),
+            ("fix", .string(fix)),
         ])
     }
 
-    private func endpointJSON(_ e: SocketEndpoint) -> String {
-        JSONText.object([("address", JSONText.string(e.address.description)), ("port", String(e.port))])
+    private func endpointJSON(_ e: SocketEndpoint) -> JSONValue {
+        .object([("address", .string(e.address.description)), ("port", .int(Int64(e.port)))])
     }
 
-    private func ownerJSON(_ o: SocketOwner) -> String {
-        JSONText.object([("pid", String(o.pid)), ("command", JSONText.string(o.command))])
+    private func ownerJSON(_ o: SocketOwner) -> JSONValue {
+        .object([("pid", .int(Int64(o.pid))), ("command", .string(o.command))])
     }
 }

@@ -1,3 +1,4 @@
+import TCPWire
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -95,7 +96,7 @@ public enum Repro {
                 let now = clock.now()
                 if now - start >= options.timeLimit {
                     result.elapsed = now - start
-                    result.outcome = .notReached(reason: "time limit \(JSONText.number(options.timeLimit))s reached")
+                    result.outcome = .notReached(reason: "time limit \(JSONValue.decimal(options.timeLimit, digits: 3) ?? "?")s reached")
                     return result
                 }
                 if let progress, now - lastReport >= 0.25 {

@@ -1,4 +1,5 @@
 import SelfConnectGuard
+import TCPWire
 
 /// What a model of this host predicts for the run (filled in by callers that have one: the CLI asks TCPStack's
 /// `host` port personality).
@@ -18,19 +19,19 @@ public struct ReproPrediction: Sendable, Equatable {
     }
 
     var text: String {
-        var line = "predicted (\(method)): P(self-connect within budget) = \(JSONText.number(probabilityWithin * 100, digits: 1))%"
+        var line = "predicted (\(method)): P(self-connect within budget) = \(JSONValue.decimal(probabilityWithin * 100, digits: 1) ?? "?")%"
         if let meanAttempts, let medianAttempts {
             line += ", mean \(Int(meanAttempts.rounded())) attempts, median \(medianAttempts)"
         }
         return line
     }
 
-    var json: String {
-        JSONText.object([
-            ("probability_within", JSONText.number(probabilityWithin, digits: 4)),
-            ("mean_attempts", meanAttempts.map { JSONText.number($0, digits: 1) } ?? "null"),
-            ("median_attempts", medianAttempts.map(String.init) ?? "null"),
-            ("method", JSONText.string(method)),
+    var json: JSONValue {
+        .object([
+            ("probability_within", .number(probabilityWithin, digits: 4)),
+            ("mean_attempts", meanAttempts.map { .number($0, digits: 1) } ?? .null),
+            ("median_attempts", .int(medianAttempts)),
+            ("method", .string(method)),
         ])
     }
 }
@@ -49,7 +50,7 @@ extension ReproResult {
 
     private func summary(options: ReproOptions) -> String {
         let ports = "source ports: first \(firstSourcePort.map(String.init) ?? "?"), last \(lastSourcePort.map(String.init) ?? "?")"
-        let pace = "\(attempts) attempt\(attempts == 1 ? "" : "s") in \(JSONText.number(elapsed, digits: 4)) s (\(Int(attemptsPerSecond.rounded())) attempts/s)"
+        let pace = "\(attempts) attempt\(attempts == 1 ? "" : "s") in \(JSONValue.decimal(elapsed, digits: 4) ?? "?") s (\(Int(attemptsPerSecond.rounded())) attempts/s)"
         switch outcome {
         case .selfConnected(let local, let remote, let echoed):
             return """
@@ -62,37 +63,38 @@ extension ReproResult {
         }
     }
 
-    /// One JSON object.
+    /// One JSON object (schema: docs/json/repro.schema.json).
     public func json(options: ReproOptions, predicted: ReproPrediction? = nil, capture: [String]? = nil) -> String {
-        var fields: [(String, String)] = [
-            ("result", JSONText.string(selfConnected ? "self-connected" : "not-reached")),
-            ("mode", JSONText.string(options.bindFirst ? "bind" : "natural")),
-            ("destination", JSONText.string(options.destination.description)),
-            ("attempts", String(attempts)),
-            ("refused", String(refused)),
-            ("address_unavailable", String(addressUnavailable)),
-            ("elapsed_s", JSONText.number(elapsed, digits: 6)),
-            ("attempts_per_s", JSONText.number(attemptsPerSecond, digits: 1)),
-            ("first_source_port", firstSourcePort.map(String.init) ?? "null"),
-            ("last_source_port", lastSourcePort.map(String.init) ?? "null"),
+        var fields: [(String, JSONValue)] = [
+            ("version", .int(1)),
+            ("result", .string(selfConnected ? "self-connected" : "not-reached")),
+            ("mode", .string(options.bindFirst ? "bind" : "natural")),
+            ("destination", .string(options.destination.description)),
+            ("attempts", .int(attempts)),
+            ("refused", .int(refused)),
+            ("address_unavailable", .int(addressUnavailable)),
+            ("elapsed_s", .number(elapsed, digits: 6)),
+            ("attempts_per_s", .number(attemptsPerSecond, digits: 1)),
+            ("first_source_port", .int(firstSourcePort)),
+            ("last_source_port", .int(lastSourcePort)),
         ]
         switch outcome {
         case .selfConnected(let local, let remote, let echoed):
             fields += [
-                ("local", JSONText.string(local.description)),
-                ("remote", JSONText.string(remote.description)),
-                ("wrote", JSONText.string(String(decoding: options.message, as: UTF8.self))),
-                ("echoed", JSONText.string(String(decoding: echoed, as: UTF8.self))),
+                ("local", .string(local.description)),
+                ("remote", .string(remote.description)),
+                ("wrote", .string(String(decoding: options.message, as: UTF8.self))),
+                ("echoed", .string(String(decoding: echoed, as: UTF8.self))),
             ]
         case .notReached(let reason):
-            fields.append(("reason", JSONText.string(reason)))
+            fields.append(("reason", .string(reason)))
         }
         if let predicted { fields.append(("predicted", predicted.json)) }
-        if let capture { fields.append(("capture", JSONText.array(capture.map(JSONText.string)))) }
-        return JSONText.object(fields)
+        if let capture { fields.append(("capture", .strings(capture))) }
+        return JSONValue.object(fields).compact
     }
 
     private func quoted(_ bytes: [UInt8]) -> String {
-        String(JSONText.string(String(decoding: bytes, as: UTF8.self)))
+        JSONValue.quoted(String(decoding: bytes, as: UTF8.self))
     }
 }

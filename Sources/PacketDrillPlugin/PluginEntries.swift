@@ -8,7 +8,15 @@ import TCPWire
 @_cdecl("packetdrill_interface_init")
 public func packetdrillInterfaceInit(_ flags: UnsafePointer<CChar>?, _ table: UnsafeMutablePointer<selfconnect_pd_table>?) {
     guard let table else { return }
-    let host = PluginHost(flags: flags.map { String(cString: $0) } ?? "")
+    let host: PluginHost
+    do {
+        host = try PluginHost(flags: flags.map { String(cString: $0) } ?? "")
+    } catch {
+        // The interface has no error return: say why on one line and stop, as a CLI does for bad input.
+        let line = "selfconnect_packetdrill: \(error.message)\n"
+        _ = line.withCString { write(STDERR_FILENO, $0, strlen($0)) }
+        exit(2)
+    }
     let context = UnsafeMutablePointer<selfconnect_pd_context>.allocate(capacity: 1)
     context.initialize(to: selfconnect_pd_context(
         host: Unmanaged.passRetained(host).toOpaque(),

@@ -28,20 +28,29 @@ final class PluginHost: @unchecked Sendable {
     var sent: [(time: Int64, bytes: [UInt8])] = []
     var descriptors: [Int32: Descriptor] = [:]
 
-    init(flags: String) {
+    /// `flags` is packetdrill's `--so_flags`: `personality=NAME` (default linux-6) and `local_ip=A.B.C.D`. Anything
+    /// else, or a value it cannot use, is an error (the entry point reports it and exits with status 2).
+    init(flags: String) throws(PluginFlagsError) {
         var personality = "linux-6"
         var local = IPv4Address(192, 168, 0, 1)
         for item in flags.split(whereSeparator: { $0 == " " || $0 == "," }) {
-            let pair = item.split(separator: "=", maxSplits: 1)
-            guard pair.count == 2 else { continue }
-            switch pair[0] {
-            case "personality": personality = String(pair[1])
-            case "local_ip": local = ScriptRunner.parseIPv4(String(pair[1])) ?? local
-            default: break
+            let pair = item.split(separator: "=", maxSplits: 1).map(String.init)
+            switch (pair.first, pair.count) {
+            case ("personality", 2): personality = pair[1]
+            case ("local_ip", 2):
+                guard let address = ScriptRunner.parseIPv4(pair[1]) else {
+                    throw PluginFlagsError(message: "local_ip '\(pair[1])' is not an IPv4 address")
+                }
+                local = address
+            default:
+                throw PluginFlagsError(message: "unknown --so_flags item '\(item)' (personality=NAME, local_ip=A.B.C.D)")
             }
         }
+        guard let configuration = ScriptPersonality.configuration(named: personality) else {
+            throw PluginFlagsError(message: "unknown personality '\(personality)' (one of: "
+                + ScriptPersonality.names.joined(separator: ", ") + ")")
+        }
         self.local = local
-        let configuration = ScriptPersonality.configuration(named: personality) ?? ScriptPersonality.configuration(named: "linux-6")!
         stack = HostStack(addresses: [.v4(local)], configuration: configuration, seed: 1)
         pthread_mutex_init(&mutex, nil)
         pthread_cond_init(&changed, nil)
@@ -126,4 +135,9 @@ extension SocketError {
         case .operationNotSupported: EOPNOTSUPP
         }
     }
+}
+
+/// `--so_flags` the plugin cannot use.
+struct PluginFlagsError: Error {
+    var message: String
 }

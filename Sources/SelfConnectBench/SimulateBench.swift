@@ -14,8 +14,8 @@ enum SimulateBench {
         if let text = getenv("SELFCONNECT_SIMULATE_RUNS"), let runs = Int(String(cString: text)) {
             var refused = 0
             for seed in 1...UInt64(max(runs, 1)) {
-                refused += SimulationEngine.run(
-                    SimulationOptions(personality: personality, seed: seed, record: false)).refusedAttempts
+                refused += simulate(SimulationOptions(personality: personality, seed: seed, record: false))
+                    .refusedAttempts
             }
             print("{\"bench\":\"simulate-fixed\",\"runs\":\(runs),\"refused\":\(refused)}")
             return
@@ -37,6 +37,16 @@ enum SimulateBench {
     static let personality = SimulationEngine.personalities[0]
 
     /// Whole seed-scenario runs (different seeds) until about one second of wall time has passed.
+    /// One run; the bench's personality is a catalog name, so an error here is a bug in the bench.
+    static func simulate(_ options: SimulationOptions) -> SimulationReport {
+        do {
+            return try SimulationEngine.run(options)
+        } catch {
+            print("selfconnect-bench: \(error)")
+            exit(2)
+        }
+    }
+
     static func simulatedRefusedPerSecond() -> Double {
         let clock = ContinuousClock()
         var refused = 0
@@ -45,7 +55,7 @@ enum SimulateBench {
         while spent < .seconds(1) {
             let options = SimulationOptions(personality: personality, seed: seed, record: false)
             let start = clock.now
-            let report = SimulationEngine.run(options)
+            let report = simulate(options)
             spent += clock.now - start
             refused += report.refusedAttempts
             seed += 1

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import HostNet
 import TCPStack
+import TCPWire
 
 struct OddsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -146,46 +147,35 @@ struct OddsCommand: AsyncParsableCommand {
         }
     }
 
-    private struct JSONOdds: Encodable {
-        var probabilityWithin: Double
-        var meanAttempts: Double?
-        var medianAttempts: Int?
-        var method: String
-        var trials: Int?
-        var censored: Int?
-
-        init(_ o: Odds) {
-            probabilityWithin = o.probabilityWithin
-            meanAttempts = o.meanAttempts
-            medianAttempts = o.medianAttempts
-            switch o.method {
-            case .exact: method = "exact"
-            case .monteCarlo(let t, _, let c): method = "monte-carlo"; trials = t; censored = c
-            }
+    private static func oddsJSON(_ o: Odds) -> JSONValue {
+        var fields: [(String, JSONValue)] = [
+            ("probability_within", .number(o.probabilityWithin, digits: 6)),
+            ("mean_attempts", o.meanAttempts.map { .number($0, digits: 3) } ?? .null),
+            ("median_attempts", .int(o.medianAttempts)),
+        ]
+        switch o.method {
+        case .exact: fields.append(("method", .string("exact")))
+        case .monteCarlo(let trials, _, let censored):
+            fields += [("method", .string("monte-carlo")), ("trials", .int(trials)), ("censored", .int(censored))]
         }
+        return .object(fields)
     }
 
-    private struct JSONReport: Encodable {
-        var personality: String
-        var port: Int
-        var range: String
-        var attempts: Int
-        var load: Int
-        var seed: UInt64
-        var verdict: String
-        var usablePorts: Int
-        var odds: JSONOdds
-        var oddsIfEvenPortsHeld: JSONOdds?
-    }
-
+    /// One object (schema: docs/json/odds.schema.json).
     private func jsonText(_ r: OddsReport, _ p: PortPersonality) throws -> String {
-        let j = JSONReport(personality: p.name, port: port, range: "\(p.range.lower)-\(p.range.upper)",
-                           attempts: attempts, load: load, seed: seed, verdict: r.verdict.rawValue,
-                           usablePorts: r.usablePorts, odds: JSONOdds(r.odds),
-                           oddsIfEvenPortsHeld: r.oddsIfPreferredParityHeld.map(JSONOdds.init))
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        return String(decoding: try encoder.encode(j), as: UTF8.self)
+        JSONValue.object([
+            ("version", .int(1)),
+            ("personality", .string(p.name)),
+            ("port", .int(port)),
+            ("range", .string("\(p.range.lower)-\(p.range.upper)")),
+            ("attempts", .int(attempts)),
+            ("load", .int(load)),
+            ("seed", .string(String(seed))),
+            ("verdict", .string(r.verdict.rawValue)),
+            ("usable_ports", .int(r.usablePorts)),
+            ("odds", Self.oddsJSON(r.odds)),
+            ("odds_if_even_ports_held", r.oddsIfPreferredParityHeld.map(Self.oddsJSON) ?? .null),
+        ]).compact
     }
 
     static func percent(_ x: Double) -> String {

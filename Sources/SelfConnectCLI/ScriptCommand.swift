@@ -131,27 +131,28 @@ struct ScriptRunCommand: AsyncParsableCommand {
     }
 }
 
-/// JSON lines for `script run --json`.
+/// JSON lines for `script run --json` (schema: docs/json/script.schema.json).
 enum ScriptJSON {
-    static func string(_ s: String) -> String { JSONString.quoted(s) }
-
     static func outcome(_ o: ScriptOutcome) -> String {
-        var fields = [
-            "\"file\":\(string(o.file))", "\"personality\":\(string(o.personality))",
-            "\"result\":\(string(o.passed ? "pass" : "fail"))", "\"skipped_unsupported\":\(o.skippedUnsupported)",
-            "\"unsupported\":[\(o.unsupported.map(string).joined(separator: ","))]",
+        var fields: [(String, JSONValue)] = [
+            ("version", .int(1)), ("file", .string(o.file)), ("personality", .string(o.personality)),
+            ("result", .string(o.passed ? "pass" : "fail")), ("skipped_unsupported", .int(o.skippedUnsupported)),
+            ("unsupported", .strings(o.unsupported)),
         ]
         if let f = o.failure {
-            fields.append("\"line\":\(f.location.line)")
-            fields.append("\"message\":\(string(f.message))")
-            fields.append("\"expected\":\(f.expected.map(string) ?? "null")")
-            fields.append("\"actual\":\(f.actual.map(string) ?? "null")")
-            fields.append("\"engine\":[\(f.engineState.map(string).joined(separator: ","))]")
+            fields += [
+                ("line", .int(f.location.line)), ("message", .string(f.message)),
+                ("expected", .string(f.expected)), ("actual", .string(f.actual)),
+                ("engine", .strings(f.engineState)),
+            ]
         }
-        return "{" + fields.joined(separator: ",") + "}"
+        return JSONValue.object(fields).compact
     }
 
     static func parseError(_ e: ScriptParseError) -> String {
-        "{\"file\":\(string(e.file)),\"result\":\"parse-error\",\"line\":\(e.location.line),\"column\":\(e.location.column),\"message\":\(string(e.message))}"
+        JSONValue.object([
+            ("version", .int(1)), ("file", .string(e.file)), ("result", .string("parse-error")),
+            ("line", .int(e.location.line)), ("column", .int(e.location.column)), ("message", .string(e.message)),
+        ]).compact
     }
 }

@@ -85,7 +85,7 @@ struct SimulateCommand: AsyncParsableCommand {
         let pcapURL = try pcap.map { try Self.writableFile($0, flag: "--pcap") }
         let svgURL = try svg.map { try Self.writableFile($0, flag: "--svg") }
 
-        let report = SimulationEngine.run(options, host: snapshot)
+        let report = try SimulationEngine.run(options, host: snapshot)
 
         var out: [String] = []
         let chosen = trace || traceAll || netstat || explain || json

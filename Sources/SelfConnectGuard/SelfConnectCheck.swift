@@ -12,6 +12,7 @@ public enum SelfConnectError: Error, Equatable, Sendable, CustomStringConvertibl
     /// The socket is not IPv4 or IPv6.
     case unsupportedFamily(Int32)
 
+    /// One line for logs: the self-connected endpoint, the failed call with `strerror`'s text, or the family.
     public var description: String {
         switch self {
         case .connectedToSelf(let address, let port):

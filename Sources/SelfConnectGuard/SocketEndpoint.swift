@@ -37,6 +37,7 @@ public enum SocketIP: Hashable, Sendable, CustomStringConvertible {
         return .v4(UInt32(truncatingIfNeeded: low))
     }
 
+    /// Dotted quad for IPv4; `inet_ntop`'s compressed form for IPv6 (`::1`, `::ffff:127.0.0.1`).
     public var description: String {
         switch self {
         case .v4(let a):
@@ -56,9 +57,12 @@ public enum SocketIP: Hashable, Sendable, CustomStringConvertible {
 
 /// An address and a TCP port.
 public struct SocketEndpoint: Hashable, Sendable, CustomStringConvertible {
+    /// The IP address, IPv4 or IPv6.
     public var address: SocketIP
+    /// The TCP port in host byte order.
     public var port: UInt16
 
+    /// Pairs an address with a port; nothing is checked.
     public init(_ address: SocketIP, _ port: UInt16) {
         self.address = address
         self.port = port

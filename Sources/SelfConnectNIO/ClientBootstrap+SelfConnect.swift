@@ -2,9 +2,10 @@ import NIOCore
 import NIOPosix
 import SelfConnectGuard
 
+/// A connect that refuses a self-connect, and can redial after one.
 extension ClientBootstrap {
     /// Connects like `connect(to:)` and refuses a self-connect as `policy` says: `.fail` throws
-    /// ``SelfConnectError/connectedToSelf(_:_:)``; `.redial(retries: n)` dials again on a fresh channel up to `n`
+    /// `SelfConnectError.connectedToSelf`; `.redial(retries: n)` dials again on a fresh channel up to `n`
     /// more times, then throws that error if every attempt connected to itself. Other errors end the loop at
     /// once and are thrown as they are. Each refused channel is closed before the next dial.
     ///

@@ -3,7 +3,7 @@ import SelfConnectGuard
 
 /// Refuses a TCP self-connect on a SwiftNIO client channel: when the connect completes with the local address equal
 /// to the remote one (IPv4, IPv6, or a v4-mapped IPv6 address against its IPv4 form), the handler closes the channel
-/// and fails the connect promise with ``SelfConnectError/connectedToSelf(_:_:)``.
+/// and fails the connect promise with `SelfConnectError.connectedToSelf`.
 ///
 /// The check runs inside the connect promise, before NIO fires `channelActive`, so no handler of yours ever sees a
 /// self-connected channel as active or sends a byte on it. Put it first in the pipeline, and connect with
@@ -42,10 +42,13 @@ import SelfConnectGuard
 /// `connectionErrors` hold the `SelfConnectError`. Resolve first and use `connect(to:selfConnectPolicy:)` to get the
 /// typed error and redials.
 public final class SelfConnectGuardHandler: ChannelOutboundHandler, RemovableChannelHandler {
+    /// The handler passes outbound data through untouched; it only intercepts `connect`.
     public typealias OutboundIn = Any
 
+    /// A stateless handler; use one per channel.
     public init() {}
 
+    /// Forwards the connect and, once it succeeds, closes the channel and fails `promise` with `SelfConnectError.connectedToSelf` if the local and remote endpoints are equal; otherwise completes `promise` as the connect did.
     public func connect(context: ChannelHandlerContext, to address: SocketAddress, promise: EventLoopPromise<Void>?) {
         let connected = context.eventLoop.makePromise(of: Void.self)
         context.connect(to: address, promise: connected)

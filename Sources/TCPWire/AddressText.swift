@@ -46,6 +46,7 @@ extension IPv6Address: CustomStringConvertible {
 }
 
 extension IPAddress: CustomStringConvertible {
+    /// The address in tcpdump's text form for its family.
     public var description: String {
         switch self {
         case .v4(let a): a.description

@@ -1,12 +1,18 @@
 /// IPv4 header fields we keep (RFC 791). Total length and protocol are derived when emitting.
 public struct IPv4Header: Hashable, Sendable {
+    /// Type-of-service byte (DSCP and ECN bits), kept as read.
     public var tos: UInt8
+    /// The IP identification field, used only for fragment reassembly; kept for exact re-emission.
     public var identification: UInt16
     /// Flags (DF = 0x4000) and fragment offset.
     public var flagsAndFragmentOffset: UInt16
+    /// Time to live; 64 in packets the engine builds.
     public var ttl: UInt8
+    /// As found on the wire, or as last filled by the emitter.
     public var headerChecksum: UInt16
+    /// The sending host's address.
     public var source: IPv4Address
+    /// The receiving host's address.
     public var destination: IPv4Address
     /// Raw IP options (IHL > 5); skipped by the parser but kept for exact re-emission. At most 40 bytes fit in
     /// a header; a longer array is cut to 40.
@@ -17,6 +23,7 @@ public struct IPv4Header: Hashable, Sendable {
     /// The options, stored inline.
     var optionBytes: IPv4OptionBytes
 
+    /// Builds a header with a stack's defaults (TTL 64, DF set, no options) unless told otherwise.
     public init(
         source: IPv4Address, destination: IPv4Address, tos: UInt8 = 0, identification: UInt16 = 0,
         flagsAndFragmentOffset: UInt16 = 0x4000, ttl: UInt8 = 64, headerChecksum: UInt16 = 0,
@@ -49,12 +56,18 @@ extension IPv4Header {
 
 /// IPv6 fixed header fields we keep (RFC 8200). Payload length and next header are derived.
 public struct IPv6Header: Hashable, Sendable {
+    /// The traffic-class byte (DSCP and ECN bits).
     public var trafficClass: UInt8
+    /// The 20-bit flow label; zero in packets the engine builds.
     public var flowLabel: UInt32
+    /// Hop limit, IPv6's TTL; 64 in packets the engine builds.
     public var hopLimit: UInt8
+    /// The sending host's address.
     public var source: IPv6Address
+    /// The receiving host's address.
     public var destination: IPv6Address
 
+    /// Builds a header with a stack's defaults (hop limit 64, flow label 0) unless told otherwise.
     public init(
         source: IPv6Address, destination: IPv6Address, trafficClass: UInt8 = 0, flowLabel: UInt32 = 0,
         hopLimit: UInt8 = 64
@@ -67,10 +80,14 @@ public struct IPv6Header: Hashable, Sendable {
     }
 }
 
+/// The IP header of a packet, of either family; the family decides how it is emitted and checksummed.
 public enum IPHeader: Hashable, Sendable {
+    /// An IPv4 header (RFC 791).
     case v4(IPv4Header)
+    /// An IPv6 fixed header (RFC 8200), with no extension headers.
     case v6(IPv6Header)
 
+    /// The source address, whatever the family.
     public var source: IPAddress {
         switch self {
         case .v4(let h): .v4(h.source)
@@ -78,6 +95,7 @@ public enum IPHeader: Hashable, Sendable {
         }
     }
 
+    /// The destination address, whatever the family.
     public var destination: IPAddress {
         switch self {
         case .v4(let h): .v4(h.destination)
@@ -88,9 +106,12 @@ public enum IPHeader: Hashable, Sendable {
 
 /// A TCP segment inside its IP header: what the engine consumes and produces, and what goes on the wire.
 public struct IPPacket: Hashable, Sendable {
+    /// The IP header: family, addresses and the fields kept for exact re-emission.
     public var ip: IPHeader
+    /// The TCP header and payload carried by the packet.
     public var tcp: TCPSegment
 
+    /// Pairs a header with a segment as they are; nothing is derived or checked.
     public init(ip: IPHeader, tcp: TCPSegment) {
         self.ip = ip
         self.tcp = tcp
@@ -106,6 +127,8 @@ public struct IPPacket: Hashable, Sendable {
         self.tcp = tcp
     }
 
+    /// The sending endpoint: source address and source port.
     public var source: Endpoint { Endpoint(ip.source, tcp.sourcePort) }
+    /// The receiving endpoint: destination address and destination port.
     public var destination: Endpoint { Endpoint(ip.destination, tcp.destinationPort) }
 }

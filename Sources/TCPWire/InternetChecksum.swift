@@ -7,6 +7,7 @@ public struct InternetChecksum: Sendable {
     /// is always a valid 64-bit one's complement sum; 2^16, 2^32 and 2^48 are all 1 modulo 2^16 - 1.
     private var accumulator: UInt64 = 0
 
+    /// Starts an empty sum; the checksum of no data is 0xffff.
     public init() {}
 
     /// Adds a 16-bit word in host order, as it would appear big-endian on the wire.

@@ -1,6 +1,8 @@
 /// A pcap link-layer header type (the LINKTYPE_ registry). Unknown values are kept.
 public struct LinkType: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+    /// The LINKTYPE_ number as stored in a pcap header (low 26 bits).
     public var rawValue: UInt32
+    /// Wraps a LINKTYPE_ number, known or not.
     public init(rawValue: UInt32) { self.rawValue = rawValue }
 
     /// BSD loopback: a 4-byte address family in the capturing host's byte order.
@@ -13,11 +15,14 @@ public struct LinkType: RawRepresentable, Hashable, Sendable, CustomStringConver
     public static let loop = LinkType(rawValue: 108)
     /// Linux cooked capture v1 (16-byte header).
     public static let linuxSLL = LinkType(rawValue: 113)
+    /// Bare IPv4 packets, no link header (LINKTYPE_IPV4).
     public static let ipv4 = LinkType(rawValue: 228)
+    /// Bare IPv6 packets, no link header (LINKTYPE_IPV6).
     public static let ipv6 = LinkType(rawValue: 229)
     /// Linux cooked capture v2 (20-byte header), what `tcpdump -i any` writes.
     public static let linuxSLL2 = LinkType(rawValue: 276)
 
+    /// The name tcpdump prints for the link type, or `linktype N` for one it has no name for.
     public var description: String {
         switch self {
         case .null: "NULL"
@@ -41,6 +46,7 @@ public struct LinkFrame: Sendable {
     public var headerLength: Int
     /// LINUX_SLL2 only: interface index and packet type (0 in, 1 broadcast, 2 multicast, 3 other host, 4 out).
     public var interfaceIndex: UInt32?
+    /// LINUX_SLL and LINUX_SLL2 only: the packet type (0 to us, 1 broadcast, 2 multicast, 3 other host, 4 outgoing).
     public var packetType: UInt16?
 }
 

@@ -13,6 +13,7 @@ public enum PcapError: Error, Hashable, Sendable, CustomStringConvertible {
     /// The file's link type is not one we can decode.
     case unsupportedLinkType(LinkType)
 
+    /// One line that says what is wrong and at which byte offset.
     public var description: String {
         switch self {
         case .truncatedFileHeader(let n):

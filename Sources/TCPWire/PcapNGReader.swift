@@ -16,6 +16,7 @@ public struct PcapNGReader: Sendable {
 
     static let sectionHeader: UInt32 = 0x0a0d_0d0a
 
+    /// Checks the section-header magic and keeps the bytes; records are read by `nextRecord()`.
     public init(bytes: [UInt8]) throws(PcapError) {
         guard bytes.count >= 4 else { throw .truncatedFileHeader(available: bytes.count) }
         let magic = PcapReader.u32(bytes, 0, true)

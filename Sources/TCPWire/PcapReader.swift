@@ -1,5 +1,6 @@
 /// One captured frame.
 public struct PcapRecord: Hashable, Sendable {
+    /// When the frame was captured.
     public var timestamp: PcapTimestamp
     /// Length of the frame on the wire; `data.count` may be less (snap length).
     public var originalLength: Int
@@ -14,15 +15,20 @@ public struct PcapRecord: Hashable, Sendable {
 /// Reads classic libpcap files: both byte orders, microsecond and nanosecond magic.
 /// pcapng files are read by `PcapNGReader`; `CaptureFile` picks the right one.
 public struct PcapReader: Sendable {
+    /// The link type from the file header; every record has it.
     public let linkType: LinkType
+    /// The largest frame length the capture kept, from the file header.
     public let snapLength: UInt32
+    /// True when record timestamps count nanoseconds (magic `a1b23c4d`), false for microseconds.
     public let nanosecondResolution: Bool
+    /// True when the file was written big-endian.
     public let bigEndian: Bool
     private let bytes: [UInt8]
     private var position = 24
     /// Largest captured length accepted whatever the snap length says (libpcap's limit).
     static let maximumRecordLength = 262_144
 
+    /// Checks the magic number and reads the file header; records are read by `nextRecord()`.
     public init(bytes: [UInt8]) throws(PcapError) {
         guard bytes.count >= 24 else {
             if bytes.count >= 4 { try Self.checkMagic(bytes) }

@@ -2,12 +2,15 @@
 /// Packets go out as LINKTYPE_RAW, as EN10MB with zero MACs (like tcpdump on Linux `lo`), or with
 /// the other link headers the reader knows (NULL, LOOP, LINUX_SLL, LINUX_SLL2 on interface 1, inbound).
 public struct PcapWriter: Sendable {
+    /// The link type written in the file header and put before every packet.
     public let linkType: LinkType
+    /// True when record timestamps are written in nanoseconds.
     public let nanosecondResolution: Bool
     /// The file so far.
     public private(set) var bytes: [UInt8] = []
     private var scratch: [UInt8] = []
 
+    /// Starts a file with its 24-byte header; `linkType` must be one `LinkType.isSupported` accepts.
     public init(linkType: LinkType = .raw, snapLength: UInt32 = 262_144, nanosecondResolution: Bool = false) {
         precondition(linkType.isSupported, "no framing for \(linkType)")
         self.linkType = linkType

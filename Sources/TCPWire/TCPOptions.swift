@@ -2,12 +2,15 @@
 /// carries its options without a heap allocation and re-emits them byte for byte.
 /// Decoded views (`mss`, `timestamps`, iteration) read the bytes on demand.
 public struct TCPOptions: Hashable, Sendable {
+    /// The most option bytes a TCP header can hold (a 60-byte header less the fixed 20).
     public static let capacity = 40
 
     // Bytes past `count` are always zero so synthesized equality holds.
     private var words = FortyBytes()
+    /// Number of option bytes held, before padding.
     public private(set) var count: Int = 0
 
+    /// An empty options area.
     public init() {}
 
     /// Builds the options area from decoded options, in order. Throws if they exceed 40 bytes.
@@ -85,11 +88,13 @@ public struct TCPOptions: Hashable, Sendable {
         return copy
     }
 
+    /// The option byte at offset `i`, which must be below `count`.
     public subscript(byte i: Int) -> UInt8 {
         precondition(i >= 0 && i < count)
         return words.byte(i)
     }
 
+    /// The option bytes as an array, without padding.
     public var bytes: [UInt8] { (0..<count).map { self[byte: $0] } }
 
     /// Length on the wire once padded with zero bytes to a 32-bit boundary.
@@ -108,6 +113,7 @@ public struct TCPOptions: Hashable, Sendable {
         appendBE16(UInt16(v >> 16)); appendBE16(UInt16(truncatingIfNeeded: v))
     }
 
+    /// Appends one option in its wire encoding. Throws `WireError.optionsTooLong` if it would pass 40 bytes.
     public mutating func append(_ option: TCPOption) throws(WireError) {
         guard count + option.encodedLength <= Self.capacity else {
             throw .optionsTooLong(count + option.encodedLength)
@@ -233,12 +239,17 @@ public struct TCPOptions: Hashable, Sendable {
         return false
     }
 
+    /// The MSS option's value (kind 2), if present and well formed.
     public var mss: UInt16? { find(kind: 2, length: 4).map { be16($0 + 2) } }
+    /// The window-scale shift count (kind 3), if present and well formed.
     public var windowScale: UInt8? { find(kind: 3, length: 3).map { self[byte: $0 + 2] } }
+    /// True if SACK-permitted (kind 4) is present.
     public var sackPermitted: Bool { find(kind: 4, length: 2) != nil }
+    /// The timestamps option (kind 8): TSval and TSecr, if present and well formed.
     public var timestamps: (value: UInt32, echoReply: UInt32)? {
         find(kind: 8, length: 10).map { (be32($0 + 2), be32($0 + 6)) }
     }
+    /// The blocks of the first SACK option (kind 5); empty if there is none.
     public var sackBlocks: [SACKBlock] {
         // Most segments carry none: a scan of the kinds is cheaper than decoding every option.
         guard contains(kind: 5) else { return [] }
@@ -253,6 +264,7 @@ extension TCPOptions: Sequence {
         let options: TCPOptions
         var i = 0
 
+        /// The next option, or nil past the last byte or after end-of-list.
         public mutating func next() -> TCPOption? {
             guard i < options.count else { return nil }
             let kind = options[byte: i]
@@ -288,5 +300,6 @@ extension TCPOptions: Sequence {
         }
     }
 
+    /// Iterates the options in wire order.
     public func makeIterator() -> Iterator { Iterator(options: self) }
 }

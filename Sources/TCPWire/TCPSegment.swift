@@ -1,19 +1,29 @@
 /// A TCP header and its payload (RFC 9293 §3.1).
 public struct TCPSegment: Hashable, Sendable {
+    /// The sender's port, in host byte order.
     public var sourcePort: UInt16
+    /// The receiver's port, in host byte order.
     public var destinationPort: UInt16
+    /// SEG.SEQ: the sequence number of the first octet (the ISN on a SYN).
     public var sequenceNumber: UInt32
+    /// SEG.ACK: the next sequence number the sender expects; meaningful only with ACK set.
     public var acknowledgmentNumber: UInt32
+    /// The control bits; tcpdump prints them as `Flags [S.]` and the like.
     public var flags: TCPFlags
+    /// The receive window as sent, before any window scaling.
     public var window: UInt16
     /// As found on the wire, or as last filled by the emitter.
     public var checksum: UInt16
+    /// Offset from `sequenceNumber` of the octet after the urgent data; meaningful only with URG set.
     public var urgentPointer: UInt16
     /// The three reserved bits between the data offset and AE, kept for exact re-emission.
     public var reserved: UInt8
+    /// The options area, kept as raw bytes.
     public var options: TCPOptions
+    /// The data; its first octet has sequence number `sequenceNumber` (plus one after a SYN).
     public var payload: [UInt8]
 
+    /// Builds a segment; fields not given are zero and `options` and `payload` empty.
     public init(
         sourcePort: UInt16, destinationPort: UInt16,
         sequenceNumber: UInt32, acknowledgmentNumber: UInt32 = 0,

@@ -19,7 +19,7 @@ import Testing
         let odds = try #require(object["odds"] as? [String: Any])
         #expect(odds["method"] as? String == "monte-carlo")
         #expect(odds["trials"] as? Int == 40)
-        let mean = try #require(odds["meanAttempts"] as? Double)
+        let mean = try #require(odds["mean_attempts"] as? Double)
         #expect(mean > 7_000 && mean < 20_000)
     }
 

@@ -80,7 +80,7 @@ import Testing
         #expect((objects[0]["options"] as? [[String: Any]])?.first?["value"] as? Int == 65495)
         #expect(objects[1]["flags"] as? String == "R.")
         #expect(objects[1]["ack"] as? Int == 941_746_287)
-        #expect(objects[1]["payloadLength"] as? Int == 0)
+        #expect(objects[1]["payload_length"] as? Int == 0)
         #expect(objects[1]["time"] as? String == "1795614216.545100000")
     }
 }

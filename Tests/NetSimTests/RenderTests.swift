@@ -58,25 +58,6 @@ let here = IPAddress.v4(.loopback)
         ])
     }
 
-    @Test func jsonKeepsKeyOrderAndEscapes() {
-        let value = JSONText.object([
-            ("b", .int(2)), ("a", .array([.string("x\"y\n"), .bool(true), .null])), ("e", .object([])),
-        ])
-        #expect(value.rendered() == """
-            {
-              "b": 2,
-              "a": [
-                "x\\"y\\n",
-                true,
-                null
-              ],
-              "e": {}
-            }
-            """)
-        let decoded = try? JSONSerialization.jsonObject(with: Data(value.rendered().utf8)) as? [String: Any]
-        #expect(decoded?["b"] as? Int == 2)
-    }
-
     static func sampleSVG() -> String {
         let ladder = LadderDiagram(
             title: "self-connect on 127.0.0.1:50000 <&> test",

@@ -126,3 +126,43 @@ private func sockaddrIn(_ a: UInt8, _ b: UInt8, _ c: UInt8, _ d: UInt8, port: UI
     #expect(t.sock_poll(ctx, nil, 0, 0) == -1)
     #expect(errno == ENOSYS)
 }
+
+/// Bad `--so_flags` end the loading process with one line and status 2, as the CLI does for bad input.
+@Suite struct PluginFlagsTests {
+    /// Loads the plugin in a child python3 (ctypes), as packetdrill would, with `flags`.
+    static func load(flags: String) throws -> (status: Int32, stderr: String) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        p.arguments = ["-c", """
+            import ctypes, sys
+            lib = ctypes.CDLL(sys.argv[1])
+            lib.packetdrill_interface_init(sys.argv[2].encode(), ctypes.create_string_buffer(4096))
+            print("loaded")
+            """, LoadedPlugin.libraryPath, flags]
+        let err = Pipe()
+        p.standardError = err
+        p.standardOutput = FileHandle.nullDevice
+        try p.run()
+        let data = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    @Test(arguments: [
+        ("personality=nope", "selfconnect_packetdrill: unknown personality 'nope' (one of: "),
+        ("personality=linux-6 local_ip=10.0.0", "selfconnect_packetdrill: local_ip '10.0.0' is not an IPv4 address\n"),
+        ("speed=fast", "selfconnect_packetdrill: unknown --so_flags item 'speed=fast' (personality=NAME, local_ip=A.B.C.D)\n"),
+    ])
+    func badFlagsExitTwoWithOneLine(flags: String, message: String) throws {
+        let r = try Self.load(flags: flags)
+        #expect(r.status == 2)
+        #expect(r.stderr.hasPrefix(message))
+        #expect(r.stderr.split(separator: "\n").count == 1)
+    }
+
+    @Test func knownPersonalityLoads() throws {
+        let r = try Self.load(flags: "personality=freebsd local_ip=192.168.0.1")
+        #expect(r.status == 0)
+        #expect(r.stderr == "")
+    }
+}

@@ -36,6 +36,31 @@ struct PAWSEngineTests {
         #expect(try p.s.receive(p.server!, now: p.wire.now) == Array("hello".utf8))
     }
 
+    @Test func tsRecentIdleForMoreThan24DaysNoLongerRejectsAnOlderTimestamp() throws {
+        // RFC 7323 §5.5, Linux TCP_PAWS_24DAYS: after 24 days TS.Recent may have wrapped in sign.
+        var p = try Pair(.linux6)
+        let before = p.serverTCB
+        p.wire.now = p.wire.now + .seconds(23 * 86_400)
+        _ = p.injectToServer(dataSegment(p, tsval: before.tsRecent &- 1000))
+        #expect(p.serverTCB.rcvNxt == before.rcvNxt)
+        p.wire.now = p.wire.now + .seconds(2 * 86_400)
+        _ = p.injectToServer(dataSegment(p, tsval: before.tsRecent &- 1000))
+        #expect(p.serverTCB.rcvNxt == before.rcvNxt + 5)
+        #expect(p.serverTCB.tsRecent == before.tsRecent &- 1000)
+    }
+
+    @Test func tsRecentIsTakenOnlyFromASegmentAtTheLeftWindowEdge() throws {
+        // RFC 7323 §4.3 (2): a segment above RCV.NXT (out of order) carries a newer TSval that must not be echoed.
+        var p = try Pair(.linux6)
+        let before = p.serverTCB
+        var ahead = dataSegment(p, tsval: before.tsRecent &+ 500)
+        ahead.tcp.sequenceNumber = before.rcvNxt.rawValue &+ 100
+        _ = p.injectToServer(ahead)
+        #expect(p.serverTCB.tsRecent == before.tsRecent)
+        _ = p.injectToServer(dataSegment(p, tsval: before.tsRecent &+ 10))
+        #expect(p.serverTCB.tsRecent == before.tsRecent &+ 10)
+    }
+
     @Test func rfc9293AllowsNoSlackBelowTSRecent() throws {
         var config = TCPConfiguration.rfc9293
         config.timestamps = true  // off in the preset; PAWS needs them negotiated

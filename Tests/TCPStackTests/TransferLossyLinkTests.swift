@@ -2,8 +2,7 @@ import Glibc
 import Testing
 @testable import TCPStack
 
-/// Seeds per batch. The fast run covers 2,000 seeds of the engine and 1,000 of the component-level peer; with
-/// TRANSFER_LONG_RUN=1, 10,000 more of each.
+/// Seeds per batch. The fast run covers 2,000 seeds of the engine; with TRANSFER_LONG_RUN=1, 10,000 more.
 private let perBatch: UInt64 = 100
 private let longRun: Bool = {
     guard let v = getenv("TRANSFER_LONG_RUN") else { return false }
@@ -17,8 +16,7 @@ struct TransferLossyLinkTests {
         #expect(x.simulatedTime == y.simulatedTime)
         #expect(x.packets == y.packets)
         #expect(x.outcome == y.outcome)
-        let p = TransferRun(seed: 42), q = TransferRun(seed: 42)
-        #expect(p.simulatedTime == q.simulatedTime && p.packets == q.packets)
+        #expect(x.packets > 0)
     }
 
     @Test(arguments: 0..<20)
@@ -26,19 +24,9 @@ struct TransferLossyLinkTests {
         check(batch) { EngineTransferRun(seed: $0).summary }
     }
 
-    @Test(arguments: 0..<10)
-    func transferComponentsDeliverEveryByteOnceInOrderOverLossDuplicationAndReordering(batch: Int) {
-        check(batch) { TransferRun(seed: $0).summary }
-    }
-
     @Test(.enabled(if: longRun, "set TRANSFER_LONG_RUN=1 for 10,000 more seeds"), arguments: 20..<120)
     func engineLongRunOfTenThousandSeeds(batch: Int) {
         check(batch) { EngineTransferRun(seed: $0).summary }
-    }
-
-    @Test(.enabled(if: longRun, "set TRANSFER_LONG_RUN=1 for 10,000 more seeds"), arguments: 20..<120)
-    func componentsLongRunOfTenThousandSeeds(batch: Int) {
-        check(batch) { TransferRun(seed: $0).summary }
     }
 
     private func check(_ batch: Int, _ run: (UInt64) -> RunSummary) {
@@ -60,23 +48,16 @@ struct TransferLossyLinkTests {
     }
 }
 
-/// What a check needs from either kind of run.
+/// What a check reports of a run.
 struct RunSummary {
-    var outcome: TransferRun.Outcome
+    var outcome: EngineTransferRun.Outcome
     var digestsMatch: Bool
     var detail: String
-}
-
-extension TransferRun {
-    var summary: RunSummary {
-        RunSummary(outcome: outcome, digestsMatch: digestsMatch,
-                   detail: "\(profile), sizes \(sizes), after \(simulatedTime)")
-    }
 }
 
 extension EngineTransferRun {
     var summary: RunSummary {
         RunSummary(outcome: outcome, digestsMatch: digestsMatch,
-                   detail: "\(profile), sizes \(sizes), after \(simulatedTime), states \(finalStates)")
+                   detail: "\(configuration), \(profile), sizes \(sizes), after \(simulatedTime), states \(finalStates)")
     }
 }

@@ -146,7 +146,7 @@ time.sleep(0.3)
             options = SimulationOptions(scenario: v6 ? .boundSelfConnectV6 : .boundSelfConnect,
                                         personality: Self.personality)
         }
-        var packets = ScenarioRunner.run(
+        var packets = try ScenarioRunner.run(
             options,
             stacks: SimulationEngine.stacks(host: try SysctlSnapshot(parsing: HostSysctls.read(SysctlSnapshot.paths)))
         ).captures.map(\.packet)
@@ -179,7 +179,7 @@ time.sleep(0.3)
     @Test func bulkTransferAgreesInHandshakeTotalsAndClose() throws {
         guard interopAvailable() else { return }
         let kernel = try liveTrace(story: "bulk", v6: false)
-        let packets = ScenarioRunner.run(
+        let packets = try ScenarioRunner.run(
             SimulationOptions(scenario: .bulk, personality: Self.personality),
             stacks: SimulationEngine.stacks(host: try SysctlSnapshot(parsing: HostSysctls.read(SysctlSnapshot.paths)))
         ).captures.map(\.packet)

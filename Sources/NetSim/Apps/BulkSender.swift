@@ -3,19 +3,27 @@ import TCPWire
 
 /// Connects and pushes `totalBytes` as fast as the stack takes them, then closes.
 public struct BulkSender<Stack: SimulatedStack>: SimApplication {
+    /// The endpoint the sender connects to.
     public let remote: Endpoint
+    /// How many bytes it sends before closing.
     public let totalBytes: Int
+    /// The most bytes handed to one `send` call.
     public let chunk: Int
+    /// Bytes the stack has taken so far.
     public private(set) var sent = 0
+    /// Why the connect or the connection failed, if it did.
     public private(set) var error: SocketError?
     private var socket: Stack.Socket?
 
+    /// A sender of `totalBytes` to `remote`, in calls of at most `chunk` bytes. It connects when the simulator starts
+    /// it.
     public init(remote: Endpoint, totalBytes: Int, chunk: Int = 16_384) {
         self.remote = remote
         self.totalBytes = totalBytes
         self.chunk = chunk
     }
 
+    /// Opens a socket of the remote's family and connects; a failure is kept in `error`.
     public mutating func start(stack: inout Stack, io: inout AppIO) {
         do throws(SocketError) {
             let s = try stack.socket(remote.address.isIPv6 ? .inet6 : .inet)
@@ -26,6 +34,7 @@ public struct BulkSender<Stack: SimulatedStack>: SimApplication {
         }
     }
 
+    /// Starts pushing once connected; on a failure, keeps the error and closes. Events for other sockets are ignored.
     public mutating func handle(_ event: AppEvent<Stack.Socket>, stack: inout Stack, io: inout AppIO) {
         guard let s = socket, event.socket == s else { return }
         switch event {

@@ -4,21 +4,28 @@ import TCPWire
 /// One of two peers that bind a fixed port and connect to each other at the same moment, so their SYNs
 /// cross on the wire (RFC 9293 figure 7). Once connected it sends a greeting and prints what it reads.
 public struct SimultaneousPeer<Stack: SimulatedStack>: SimApplication {
+    /// The peer's name in the story, e.g. `A`.
     public let name: String
+    /// The endpoint this peer binds before it connects.
     public let local: Endpoint
+    /// The endpoint it connects to: the other peer's bound endpoint.
     public let remote: Endpoint
+    /// True once the connect completed.
     public private(set) var connected = false
+    /// Why bind, connect or the connection failed, if one did.
     public private(set) var error: SocketError?
     private var socket: Stack.Socket?
     private var received: [UInt8] = []
     private var greeted = false
 
+    /// A peer named `name` that binds `local` and connects to `remote` when started.
     public init(name: String, local: Endpoint, remote: Endpoint) {
         self.name = name
         self.local = local
         self.remote = remote
     }
 
+    /// Binds and connects, printing the connect line or the error.
     public mutating func start(stack: inout Stack, io: inout AppIO) {
         do throws(SocketError) {
             let s = try stack.socket(local.address.isIPv6 ? .inet6 : .inet)
@@ -32,6 +39,8 @@ public struct SimultaneousPeer<Stack: SimulatedStack>: SimApplication {
         }
     }
 
+    /// Greets once connected, prints each line it reads, and closes after the first line (or on EOF): both peers
+    /// closing shows a simultaneous close.
     public mutating func handle(_ event: AppEvent<Stack.Socket>, stack: inout Stack, io: inout AppIO) {
         guard let s = socket, event.socket == s else { return }
         switch event {

@@ -4,13 +4,17 @@ import TCPWire
 /// Listens on a port and reads whatever each connection sends, throwing it away (a discard service);
 /// closes when the peer does.
 public struct SinkServer<Stack: SimulatedStack>: SimApplication {
+    /// The endpoint the server binds and listens on.
     public let local: Endpoint
+    /// Bytes read and thrown away so far, over every connection.
     public private(set) var receivedBytes = 0
     private var listener: Stack.Socket?
     private var connections: [Stack.Socket] = []
 
+    /// A discard server for `local`; it binds and listens when started.
     public init(local: Endpoint) { self.local = local }
 
+    /// Binds and listens with a backlog of 128; a failure is printed as a server would.
     public mutating func start(stack: inout Stack, io: inout AppIO) {
         do throws(SocketError) {
             let s = try stack.socket(local.address.isIPv6 ? .inet6 : .inet)
@@ -22,6 +26,8 @@ public struct SinkServer<Stack: SimulatedStack>: SimApplication {
         }
     }
 
+    /// Accepts every waiting connection, reads and counts what arrives, and on EOF or error prints the total and
+    /// closes.
     public mutating func handle(_ event: AppEvent<Stack.Socket>, stack: inout Stack, io: inout AppIO) {
         switch event {
         case .acceptable(let l) where l == listener:

@@ -4,8 +4,11 @@ import TCPWire
 /// One connect() of the telnet loop. (Outside `TelnetClient`: a type nested in a generic one is itself generic,
 /// and its metadata would be looked up on every attempt.)
 public struct TelnetAttempt: Hashable, Sendable {
+    /// When the attempt's `connect()` was called.
     public var start: Instant
+    /// The source endpoint the stack gave the socket, once known.
     public var local: Endpoint?
+    /// How the attempt ended: nil while running or when it connected, else the error (`ECONNREFUSED` on most).
     public var result: SocketError?
 }
 
@@ -21,8 +24,11 @@ public enum TelnetEnding: Hashable, Sendable {
 
 /// How the telnet loop stands.
 public enum TelnetOutcome: Hashable, Sendable {
+    /// Still trying: no attempt has connected yet.
     case running
+    /// Connected, from `local`, at the given time.
     case connected(local: Endpoint, at: Instant)
+    /// The attempt budget ran out without a connection.
     case gaveUp
 }
 
@@ -30,19 +36,26 @@ public enum TelnetOutcome: Hashable, Sendable {
 /// a refusal prints telnet's error and the loop tries again; once connected it types its lines, prints what
 /// comes back, and closes.
 public struct TelnetClient<Stack: SimulatedStack>: SimApplication {
+    /// The endpoint telnet connects to, e.g. `127.0.0.1:50000`.
     public let remote: Endpoint
+    /// The lines typed once connected, each sent with CR LF.
     public let lines: [String]
+    /// Attempts before the loop gives up.
     public let maxAttempts: Int
     /// Time between a refusal and the next attempt (the shell loop starting telnet again).
     public let retryDelay: Duration
     /// bind() to this local endpoint before connect() (the bound self-connect).
     public let bindTo: Endpoint?
+    /// Whether the client ends the session once every line came back; otherwise it stays connected.
     public let closeWhenDone: Bool
+    /// How the session ends when `closeWhenDone` is set.
     public let ending: TelnetEnding
     /// How long the run goes on after the session ends (lets the close finish), before the client stops it.
     public let linger: Duration
 
+    /// Every connect attempt so far, in order.
     public private(set) var attempts: [TelnetAttempt] = []
+    /// Whether the loop is still trying, connected (where and when), or gave up.
     public private(set) var outcome = TelnetOutcome.running
     /// `netstat -tn` rows taken while the session was up, just before the client quit or went idle.
     public private(set) var sessionTable: [ConnectionRow] = []
@@ -51,6 +64,7 @@ public struct TelnetClient<Stack: SimulatedStack>: SimApplication {
     private var typed = 0
     private var received: [UInt8] = []
 
+    /// A telnet loop against `remote`; every parameter has the article's value as its default.
     public init(
         remote: Endpoint, lines: [String] = ["test1", "test2"], maxAttempts: Int = 100_000,
         retryDelay: Duration = .microseconds(50), bindTo: Endpoint? = nil, closeWhenDone: Bool = true,
@@ -79,6 +93,7 @@ public struct TelnetClient<Stack: SimulatedStack>: SimApplication {
 
     // The simulator reaches its applications through an existential, which never specializes; these ask the
     // compiler for an EngineStack copy of the retry loop's entry points (they run once or twice per attempt).
+    /// Registers the loop's story lines and makes the first attempt.
     @_specialize(where Stack == EngineStack)
     public mutating func start(stack: inout Stack, io: inout AppIO) {
         // The loop appends an attempt and two story lines per try, thousands of times: room for the usual run up
@@ -91,6 +106,7 @@ public struct TelnetClient<Stack: SimulatedStack>: SimApplication {
         attempt(stack: &stack, io: &io)
     }
 
+    /// Retries after a refusal; once the session or the give-up has lingered, stops the run.
     @_specialize(where Stack == EngineStack)
     public mutating func wake(stack: inout Stack, io: inout AppIO) {
         if lingering {
@@ -114,6 +130,8 @@ public struct TelnetClient<Stack: SimulatedStack>: SimApplication {
         }
     }
 
+    /// Follows its current socket: retries on a failure, types the lines once connected, prints what is echoed, and
+    /// closes when the peer does.
     @_specialize(where Stack == EngineStack)
     public mutating func handle(_ event: AppEvent<Stack.Socket>, stack: inout Stack, io: inout AppIO) {
         guard let s = socket, event.socket == s else { return }
@@ -196,6 +214,7 @@ public struct TelnetClient<Stack: SimulatedStack>: SimApplication {
     }
 }
 
+/// Error texts as the simulated programs print them.
 extension SocketError {
     /// The text glibc's strerror gives, as telnet prints it.
     public var strerror: String {

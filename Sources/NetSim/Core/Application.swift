@@ -13,6 +13,7 @@ struct StoryEntry: Sendable {
 /// The simulator keeps one for the whole run: printed lines go straight into its story, and the rest is reset
 /// before each call, so a step allocates nothing of its own.
 public struct AppIO: Sendable {
+    /// The virtual time of the current call.
     public private(set) var now: Instant
     /// The host of the application being called.
     var host = 0
@@ -57,7 +58,9 @@ public struct AppIO: Sendable {
 /// An event-driven program on one host's stack. It never blocks: it reacts to its start, to socket events
 /// for the sockets it owns, and to the wake-ups it asked for.
 public protocol SimApplication<Stack> {
+    /// The stack the application runs on.
     associatedtype Stack: SimulatedStack
+    /// Called once, at the time the application was installed for: open sockets, connect, listen.
     mutating func start(stack: inout Stack, io: inout AppIO)
     /// Every event of the host's stack is offered to every application on that host; ignore foreign sockets.
     mutating func handle(_ event: AppEvent<Stack.Socket>, stack: inout Stack, io: inout AppIO)
@@ -65,5 +68,6 @@ public protocol SimApplication<Stack> {
 }
 
 extension SimApplication {
+    /// Does nothing: an application that never asks to be woken need not implement `wake`.
     public mutating func wake(stack: inout Stack, io: inout AppIO) {}
 }

@@ -15,14 +15,18 @@ public struct EventQueue<Payload> {
     private var used = 0
     private var scheduled: UInt64 = 0
 
+    /// An empty queue.
     public init() {}
 
+    /// Number of events waiting.
     public var count: Int { used }
+    /// True when no event waits.
     public var isEmpty: Bool { used == 0 }
 
     /// When the earliest event is due.
     public var nextTime: Instant? { used == 0 ? nil : heap[0].at }
 
+    /// Schedules `payload` at `time`; among events at the same instant it comes out after those scheduled before it.
     public mutating func schedule(_ payload: consuming Payload, at time: Instant) {
         let entry = Entry(at: time, order: scheduled, payload: payload)
         scheduled &+= 1
@@ -95,8 +99,10 @@ public struct EventQueue<Payload> {
 
 /// The simulator's clock: it only moves forward, and only by jumping to the next event.
 public struct VirtualClock: Sendable {
+    /// The current virtual time.
     public private(set) var now: Instant
 
+    /// A clock standing at `start`.
     public init(start: Instant = .zero) { now = start }
 
     /// Jumps to `time`; an event in the past would be a scheduling bug, so time never runs backwards.

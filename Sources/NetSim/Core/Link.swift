@@ -15,8 +15,10 @@ public struct LinkImpairments: Hashable, Sendable {
     public var duplication: Double
     /// Probability that a packet is held back by `reorderDelay`, letting later packets overtake it.
     public var reordering: Double
+    /// How long a packet picked by `reordering` is held back.
     public var reorderDelay: Duration
 
+    /// A link with the given impairments; the defaults impair nothing.
     public init(
         delay: Duration = .zero, jitter: Duration = .zero, bitsPerSecond: Int64? = nil,
         loss: Double = 0, duplication: Double = 0, reordering: Double = 0,
@@ -37,12 +39,15 @@ public struct LinkImpairments: Hashable, Sendable {
 
 /// When the copies of one transmitted packet arrive: none (lost), one, or two (duplicated).
 public struct Arrivals: Hashable, Sendable {
+    /// When the packet arrives, or nil if it was lost.
     public var first: Instant?
+    /// When its duplicate arrives, if it was duplicated.
     public var duplicate: Instant?
 }
 
 /// One direction of a link: a queue that serializes packets at the link rate, then delays them.
 public struct LinkChannel: Sendable {
+    /// What this direction does to packets; changing it takes effect for the next packet.
     public var impairments: LinkImpairments {
         didSet { plainDelay = Self.plainDelay(of: impairments) }
     }
@@ -52,6 +57,7 @@ public struct LinkChannel: Sendable {
     /// `Duration`, which is slow, on that path.
     private var plainDelay: Int64?
 
+    /// A direction with `impairments`, idle at time zero.
     public init(_ impairments: LinkImpairments) {
         self.impairments = impairments
         plainDelay = Self.plainDelay(of: impairments)

@@ -3,8 +3,11 @@ import TCPWire
 
 /// A line an application printed, with when and where.
 public struct StoryLine: Hashable, Sendable {
+    /// When the line was printed, in virtual time.
     public var time: Instant
+    /// The name of the host whose application printed it.
     public var host: String
+    /// The line, without its newline.
     public var text: String
 }
 
@@ -22,13 +25,18 @@ public enum RunOutcome: Hashable, Sendable {
 /// impaired links; applications drive the stacks. Virtual time jumps from event to event, ties run in the order
 /// they were scheduled, and every random draw comes from one seeded generator: the same seed gives the same run.
 public struct Simulator<Stack: SimulatedStack> {
+    /// Names a host added with `addHost`; `index` is its position in `hosts`.
     public struct HostHandle: Hashable, Sendable { public let index: Int }
+    /// Names an application installed with `install`.
     public struct AppHandle: Hashable, Sendable { public let index: Int }
 
     /// A host as seen from outside: its name, addresses and stack.
     public struct Host {
+        /// The host's name in the story and captures, e.g. `localhost`.
         public let name: String
+        /// The addresses the host owns; packets to them are delivered on its loopback.
         public let addresses: [IPAddress]
+        /// The host's TCP stack, as it stands now.
         public let stack: Stack
     }
 
@@ -47,7 +55,9 @@ public struct Simulator<Stack: SimulatedStack> {
         case wake(app: Int)
     }
 
+    /// The virtual clock; it jumps from event to event.
     public private(set) var clock = VirtualClock()
+    /// The current virtual time.
     public var now: Instant { clock.now }
     // One entry per host in each array (structure of arrays: the hot loop touches a stack without copying the
     // rest of its host).
@@ -58,6 +68,7 @@ public struct Simulator<Stack: SimulatedStack> {
     /// When each host's pending timer event fires (nil: none scheduled).
     private var timers: [Instant?] = []
 
+    /// Every host, in the order added.
     public var hosts: [Host] {
         stacks.indices.map { Host(name: hostNames[$0], addresses: hostAddresses[$0], stack: stacks[$0]) }
     }
@@ -84,7 +95,9 @@ public struct Simulator<Stack: SimulatedStack> {
     public var recordPackets = true
     /// Record every state transition (for --explain and the diagrams).
     public var recordTransitions = true
+    /// Every packet on every interface, in order (empty unless `recordPackets`).
     public private(set) var captures: [CapturedPacket] = []
+    /// Every state transition of every stack, stamped with host and time (empty unless `recordTransitions`).
     public private(set) var transitions: [TransitionRecord] = []
     /// Every line the applications printed, in order.
     public var story: [StoryLine] {
@@ -94,17 +107,22 @@ public struct Simulator<Stack: SimulatedStack> {
     var storyEntries: [StoryEntry] { io.story }
     var storyTexts: [String] { io.texts }
     var names: [String] { hostNames }
+    /// Packets handed to an interface, lost ones included.
     public private(set) var packetsSent = 0
+    /// Packets a link lost.
     public private(set) var packetsDropped = 0
+    /// Events handled so far.
     public private(set) var eventsRun = 0
     private var stopRequested = false
 
+    /// An empty network whose random draws all come from `seed`: the same seed gives the same run.
     public init(seed: UInt64) {
         random = SeededRandom(seed: seed)
     }
 
     // MARK: building the network
 
+    /// Adds a host running `stack` that owns `addresses`; packets between its own addresses cross `loopback`.
     public mutating func addHost(
         name: String, addresses: [IPAddress], stack: Stack, loopback: LinkImpairments = .loopback
     ) -> HostHandle {
@@ -132,10 +150,12 @@ public struct Simulator<Stack: SimulatedStack> {
         return AppHandle(index: apps.count - 1)
     }
 
+    /// The application behind `handle` as it stands now, or nil if it is not of type `A`.
     public func application<A: SimApplication<Stack>>(_ handle: AppHandle, as type: A.Type) -> A? {
         apps[handle.index].value as? A
     }
 
+    /// The host behind `handle`, with its stack as it stands now.
     public func host(_ handle: HostHandle) -> Host {
         Host(name: hostNames[handle.index], addresses: hostAddresses[handle.index], stack: stacks[handle.index])
     }

@@ -4,12 +4,16 @@ import TCPWire
 /// The TCPStack engine (`HostStack`) behind the simulator's `SimulatedStack` door: it forwards calls, maps the
 /// engine's events to `AppEvent`s, and names sockets by their local endpoint in transitions.
 public struct EngineStack: SimulatedStack {
+    /// Sockets are the engine's descriptors.
     public typealias Socket = SocketID
 
+    /// The engine itself, for callers that need more than the `SimulatedStack` door.
     public private(set) var host: HostStack
     /// The largest descriptor handed out (the engine reuses the lowest free one, so this stays small).
     private var highestSocket = 0
 
+    /// A host owning `addresses`, with the engine configured by `configuration` and source ports chosen by `ports`, all
+    /// randomness drawn from `random`.
     public init(addresses: [IPAddress], configuration: TCPConfiguration, ports: PortPersonality, random: SeededRandom) {
         var random = random
         let allocator = ports.makeAllocator(random: &random)
@@ -25,19 +29,27 @@ public struct EngineStack: SimulatedStack {
     /// Reused between drains so the hot loop does not allocate.
     private var engineEvents: [TCPStack.SocketEvent] = []
 
+    /// Hands a packet that arrived for this host to the engine.
     public mutating func receive(_ packet: IPPacket, now: Instant) { host.receive(packet, now: now) }
 
+    /// Lets the engine run the timers due by `now`.
     public mutating func advance(now: Instant) { host.advance(to: now) }
+    /// The engine's earliest timer, if any.
     public var nextDeadline: Instant? { host.nextDeadline }
     // The simulator drains after every step and usually finds nothing: a read-only check first, so the empty
     // case makes no mutating access to the engine.
+    /// Whether the engine has packets waiting to be drained.
     public var hasPendingPackets: Bool { host.hasPendingPackets }
+    /// Whether the engine has socket events waiting to be drained.
     public var hasPendingEvents: Bool { host.hasPendingEvents }
 
+    /// Appends the packets the engine produced since the last call.
     public mutating func drainPackets(into sink: inout [IPPacket]) {
         if host.hasPendingPackets { host.drainPackets(into: &sink) }
     }
 
+    /// Appends the engine's socket events since the last call, mapped to `AppEvent`s (refused, reset and timed out
+    /// become `failed`).
     public mutating func drainEvents(into sink: inout [AppEvent<SocketID>]) {
         guard host.hasPendingEvents else { return }
         host.drainEvents(into: &engineEvents)
@@ -59,6 +71,7 @@ public struct EngineStack: SimulatedStack {
         }
     }
 
+    /// The engine's transitions since the last call, sockets named by their endpoints; empty when not tracing.
     public mutating func drainTransitions() -> [TransitionRecord] {
         // Not tracing, the engine keeps none: skip the call on the hot path.
         guard host.isTracing else { return [] }
@@ -69,6 +82,7 @@ public struct EngineStack: SimulatedStack {
         }
     }
 
+    /// A new socket (the engine's lowest free descriptor); the family is decided later by bind or connect.
     public mutating func socket(_ family: AddressFamily) throws(SocketError) -> SocketID {
         let s = host.socket()
         highestSocket = max(highestSocket, s.rawValue)
@@ -94,19 +108,23 @@ public struct EngineStack: SimulatedStack {
         noDelay[s.rawValue] = true
     }
 
+    /// Binds `socket` to `local`, as bind(2).
     public mutating func bind(_ socket: SocketID, to local: Endpoint) throws(SocketError) {
         try host.bind(socket, to: local)
     }
 
+    /// Starts listening; TCP_NODELAY is set first so accepted connections inherit it.
     public mutating func listen(_ socket: SocketID, backlog: Int) throws(SocketError) {
         setNoDelay(socket, now: .zero)
         try host.listen(socket, backlog: backlog)
     }
 
+    /// Starts an active open, as a non-blocking connect(2): the result comes as an event.
     public mutating func connect(_ socket: SocketID, to remote: Endpoint, now: Instant) throws(SocketError) {
         try host.connect(socket, to: remote, now: now)
     }
 
+    /// The next accepted connection, or nil when none waits.
     public mutating func accept(_ listener: SocketID) throws(SocketError) -> SocketID? {
         do {
             let s = try host.accept(listener)
@@ -118,11 +136,13 @@ public struct EngineStack: SimulatedStack {
         }
     }
 
+    /// Queues bytes for sending (TCP_NODELAY on first use) and returns how many the send buffer took.
     public mutating func send(_ socket: SocketID, _ bytes: [UInt8], now: Instant) throws(SocketError) -> Int {
         setNoDelay(socket, now: now)
         return try host.send(socket, bytes, now: now)
     }
 
+    /// Takes up to `maxBytes` received bytes; empty when none wait or at EOF.
     public mutating func read(_ socket: SocketID, maxBytes: Int, now: Instant) throws(SocketError) -> [UInt8] {
         do {
             return try host.receive(socket, maxBytes: maxBytes, now: now)
@@ -131,19 +151,24 @@ public struct EngineStack: SimulatedStack {
         }
     }
 
+    /// Closes the socket, as close(2): a FIN if connected.
     public mutating func close(_ socket: SocketID, now: Instant) {
         try? host.close(socket, now: now)
     }
 
+    /// Half-closes for writing, as shutdown(SHUT_WR).
     public mutating func shutdownWrite(_ socket: SocketID, now: Instant) {
         try? host.shutdown(socket, .write, now: now)
     }
 
+    /// Aborts with a RST, as close(2) with SO_LINGER {on, 0}.
     public mutating func abort(_ socket: SocketID, now: Instant) {
         try? host.abort(socket, now: now)
     }
 
+    /// The socket's local endpoint, once it has one.
     public func localEndpoint(of socket: SocketID) -> Endpoint? { host.localEndpoint(of: socket) }
+    /// The socket's TCP state, or nil for a descriptor that is not open.
     public func state(of socket: SocketID) -> TCPState? { host.state(of: socket) }
 
     /// Every socket with an address, in descriptor order (queues are not exposed by the engine: shown as 0).

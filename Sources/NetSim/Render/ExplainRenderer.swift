@@ -3,6 +3,7 @@ import TCPStack
 /// `--explain`: one aligned line per state transition:
 /// time, socket, `FROM -> TO`, what caused it, the RFC section, and the Linux function doing the same.
 public enum ExplainRenderer {
+    /// One aligned line per record, times relative to `origin`.
     public static func lines(_ records: [TransitionRecord], origin: Instant = .zero) -> [String] {
         let rows = records.map { r in
             [

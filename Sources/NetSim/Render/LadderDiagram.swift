@@ -3,15 +3,20 @@ import TCPStack
 /// A ladder (sequence) diagram: one vertical timeline per socket, one row per packet or state change,
 /// time running down. Built from recorded data only, so any run can be drawn.
 public struct LadderDiagram: Sendable {
+    /// One socket's timeline: a title (e.g. its endpoint) and an optional second line.
     public struct Column: Hashable, Sendable {
+        /// The heading above the timeline.
         public var title: String
+        /// A second heading line, e.g. the host name; empty for none.
         public var subtitle: String
+        /// A column with its headings.
         public init(title: String, subtitle: String = "") {
             self.title = title
             self.subtitle = subtitle
         }
     }
 
+    /// One row of the diagram, in time order.
     public enum Row: Hashable, Sendable {
         /// A packet sent from one column to another (or to itself: a loop), optionally lost on the way.
         case packet(time: Instant, from: Int, to: Int, label: String, lost: Bool)
@@ -23,11 +28,16 @@ public struct LadderDiagram: Sendable {
         case remark(time: Instant, column: Int, text: String)
     }
 
+    /// The diagram's heading.
     public var title: String
+    /// The timelines, left to right; rows refer to them by index.
     public var columns: [Column]
+    /// The rows, top to bottom.
     public var rows: [Row]
+    /// The instant shown as time zero.
     public var origin: Instant
 
+    /// A diagram of `rows` across `columns`, times relative to `origin`.
     public init(title: String, columns: [Column], rows: [Row], origin: Instant = .zero) {
         self.title = title
         self.columns = columns

@@ -1,6 +1,7 @@
 /// One standalone SVG file: the ladder diagram above the state diagram, with its own styles, so it opens
 /// in any browser with nothing else.
 public enum SVGDocument {
+    /// The two diagrams as one SVG document, as wide as the wider of them.
     public static func render(ladder: LadderDiagram, states: StateDiagram) -> String {
         let width = max(ladder.width, StateDiagram.width)
         let stateTop = ladder.height + 10

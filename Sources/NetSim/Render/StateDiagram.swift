@@ -10,8 +10,10 @@ import Glibc  // libm for rounded(); nothing else
 public struct StateDiagram: Sendable {
     /// The transitions the run took, in order (repeats allowed: each edge is numbered once).
     public var path: [(from: TCPState, to: TCPState)]
+    /// The heading above the diagram.
     public var title: String
 
+    /// A diagram of the RFC figure with `path` drawn over it.
     public init(title: String, path: [(from: TCPState, to: TCPState)]) {
         self.title = title
         self.path = path
@@ -101,7 +103,9 @@ public struct StateDiagram: Sendable {
 
     static let boxWidth = 150.0
     static let boxHeight = 40.0
+    /// The drawing's width in SVG user units.
     public static let width = 900.0
+    /// The drawing's height in SVG user units.
     public static let height = 860.0
 
     /// Which drawn edge a transition of the run corresponds to, if any.

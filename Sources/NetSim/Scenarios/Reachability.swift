@@ -2,6 +2,8 @@ import TCPStack
 
 /// Why an unbound connect() can (or cannot) be handed port P as its source port under a port personality.
 public enum Reachability {
+    /// One clause on whether an unbound connect() can reach `port` under `personality`: its range, reserved ports,
+    /// parity or per-destination order, and an IPv4 self-connect refused outright.
     public static func explain(_ personality: PortPersonality, port: UInt16) -> String {
         let range = personality.range
         let rangeText = "ip_local_port_range \(range.lower)-\(range.upper)"

@@ -54,6 +54,7 @@ extension SimulationReport {
             columns: columns, rows: diagramRows, origin: .zero)
     }
 
+    /// The RFC state diagram with the path the shown sockets took.
     public var stateDiagram: StateDiagram {
         StateDiagram(
             title: "TCP states (RFC 9293 figure 5): the path of the sockets above",
@@ -63,11 +64,11 @@ extension SimulationReport {
     /// `--svg`: ladder and state diagram in one standalone file.
     public var svg: String { SVGDocument.render(ladder: ladder, states: stateDiagram) }
 
-    /// `--json`: attempts, the final 4-tuple, states and packets.
+    /// `--json`: attempts, the final 4-tuple, states and packets (schema: docs/json/simulate.schema.json).
     public var json: String {
-        func endpoint(_ e: Endpoint?) -> JSONText { e.map { .string(AddressText.endpoint($0)) } ?? .null }
+        func endpoint(_ e: Endpoint?) -> JSONValue { e.map { .string(AddressText.endpoint($0)) } ?? .null }
         let ports = attempts.compactMap { $0.local?.port }
-        let packets = chosenCaptures.map { c -> JSONText in
+        let packets = chosenCaptures.map { c -> JSONValue in
             .object([
                 ("time", .string(TextFormat.seconds(c.time))),
                 ("interface", .string(c.interface)),
@@ -79,7 +80,7 @@ extension SimulationReport {
                 ("length", .int(c.packet.tcp.payload.count)),
             ])
         }
-        let states = chosenTransitions.map { t -> JSONText in
+        let states = chosenTransitions.map { t -> JSONValue in
             .object([
                 ("time", .string(TextFormat.seconds(t.time))),
                 ("socket", .string(t.socket)),
@@ -90,31 +91,32 @@ extension SimulationReport {
                 ("linux", .string(t.linux)),
             ])
         }
-        let table = connectionTable.map { r -> JSONText in
+        let table = connectionTable.map { r -> JSONValue in
             .object([("local", endpoint(r.local)), ("remote", endpoint(r.remote)), ("state", .string(r.state.linuxName))])
         }
-        return JSONText.object([
+        return JSONValue.object([
+            ("version", .int(1)),
             ("scenario", .string(options.scenario.rawValue)),
             ("personality", .string(options.personality)),
             ("seed", .string(String(options.seed))),
             ("attempts", .int(attempts.count)),
             ("refused", .int(refusedAttempts)),
-            ("sourcePorts", .object([
+            ("source_ports", .object([
                 ("first", ports.first.map { .int(Int($0)) } ?? .null),
                 ("last", ports.last.map { .int(Int($0)) } ?? .null),
             ])),
-            ("selfConnect", .bool(isSelfConnect)),
+            ("self_connect", .bool(isSelfConnect)),
             ("connection", connection.map { c in
                 .object([
                     ("local", endpoint(c.local)), ("remote", endpoint(c.remote)),
                     ("time", .string(TextFormat.seconds(c.at))),
                 ])
             } ?? .null),
-            ("simulatedTime", .string(TextFormat.seconds(endTime))),
+            ("simulated_time", .string(TextFormat.seconds(endTime))),
             ("reachability", .string(reachability)),
             ("connections", .array(table)),
             ("states", .array(states)),
             ("packets", .object([("total", .int(packetsSent)), ("shown", .array(packets))])),
-        ]).rendered()
+        ]).pretty
     }
 }

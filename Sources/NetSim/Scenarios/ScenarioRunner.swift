@@ -3,9 +3,14 @@ import TCPWire
 
 /// Builds the network for a scenario, runs it on the simulator, and collects the report.
 public enum ScenarioRunner {
+    /// Builds the scenario's hosts and applications with stacks from `stacks`, runs it to the end and reports what
+    /// happened. A personality the factory does not offer is an error, never a fallback.
     public static func run<Stack: SimulatedStack>(
         _ options: SimulationOptions, stacks: StackFactory<Stack>
-    ) -> SimulationReport {
+    ) throws(UnknownPersonality) -> SimulationReport {
+        guard stacks.personalities.contains(options.personality) else {
+            throw UnknownPersonality(name: options.personality, known: stacks.personalities, needsSnapshot: false)
+        }
         var sim = Simulator<Stack>(seed: options.seed)
         sim.recordPackets = options.record
         sim.recordTransitions = options.record

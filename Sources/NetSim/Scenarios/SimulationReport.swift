@@ -4,13 +4,19 @@ import TCPWire
 /// What one simulated run produced: everything the outputs (story, trace, netstat, explain, SVG, JSON, pcap)
 /// are rendered from. Nothing in it is scripted; it is what the stacks and applications did.
 public struct SimulationReport: Sendable {
+    /// One connect() of the client, as the report shows it.
     public struct Attempt: Hashable, Sendable {
+        /// When the attempt started, in virtual time.
         public var start: Instant
+        /// The source endpoint the stack gave it, once known.
         public var local: Endpoint?
+        /// The endpoint it connected to.
         public var remote: Endpoint
+        /// How it ended: nil if it connected, else the error.
         public var result: SocketError?
     }
 
+    /// The options the run was made with.
     public var options: SimulationOptions
     /// What the applications printed, in order.
     public var story: [StoryLine] {
@@ -24,23 +30,30 @@ public struct SimulationReport: Sendable {
     public var captures: [CapturedPacket]
     /// The packets worth showing: the last refused attempt and the connection that succeeded.
     public var chosenCaptures: [CapturedPacket]
+    /// Every state transition of the run (empty when not recording).
     public var transitions: [TransitionRecord]
     /// The transitions of the sockets in `chosenCaptures`, from the last refused attempt on.
     public var chosenTransitions: [TransitionRecord]
+    /// Every connect attempt of the client, in order.
     public var attempts: [Attempt]
     /// The connection the client ended up with, if it connected.
     public var connection: (local: Endpoint, remote: Endpoint, at: Instant)?
     /// `netstat -tn` at the end of the run (every host).
     public var connectionTable: [ConnectionRow]
+    /// When the run ended, in virtual time.
     public var endTime: Instant
+    /// Packets sent on every interface.
     public var packetsSent: Int
+    /// Why the target port can or cannot be given as a source port under the personality.
     public var reachability: String
 
+    /// Attempts refused with ECONNREFUSED.
     public var refusedAttempts: Int {
         var n = 0
         for a in attempts where a.result == .connectionRefused { n += 1 }
         return n
     }
+    /// True when the client ended up connected to its own endpoint.
     public var isSelfConnect: Bool { connection.map { $0.local == $0.remote } ?? false }
 
     /// The one-line summary under the story.

@@ -15,6 +15,7 @@ public struct StackFactory<Stack: SimulatedStack>: Sendable {
     /// (range, parity, ...), or why it cannot.
     public var reachability: @Sendable (_ personality: String, _ port: UInt16) -> String
 
+    /// A factory from its three parts.
     public init(
         personalities: [String],
         make: @escaping @Sendable (

@@ -9,8 +9,11 @@ public struct Connection: Sendable {
     // little padding: 8-byte and endpoint fields with 1- to 4-byte fields in the gaps after the 20-byte
     // endpoints; then the 8-byte-aligned structs, each followed by 1-byte fields that fill its tail; then the
     // 4-byte fields. `MemoryLayout<Connection>.offset(of:)` shows the result.
+    /// The socket this block belongs to.
     public internal(set) var id: SocketID
+    /// The local endpoint, once bind() or connect() gave it one.
     public internal(set) var local: Endpoint?
+    /// The RFC 9293 state; CLOSED for a fresh socket.
     public internal(set) var state: TCPState = .closed
     /// SO_REUSEADDR.
     public internal(set) var reuseAddress = false
@@ -18,6 +21,7 @@ public struct Connection: Sendable {
     var noDelay = false
     /// The pending error, as SO_ERROR reports it.
     public internal(set) var pendingError: SocketError?
+    /// The peer's endpoint, once connect() or an accepted SYN named it; equal to `local` on a self-connect.
     public internal(set) var remote: Endpoint?
     /// TCP_MAXSEG when set, else 0 (see `userMSS`).
     var userMSSValue: UInt16 = 0
@@ -39,8 +43,11 @@ public struct Connection: Sendable {
     var finSent = false
     var peerFinReceived = false
     var readShutdown = false
+    /// The peer's window-scale shift (RFC 7323 §2.3), applied to windows it sends; 0 without scaling.
     public internal(set) var sndWscale: UInt8 = 0
+    /// Our window-scale shift, applied to windows we send; 0 without scaling.
     public internal(set) var rcvWscale: UInt8 = 0
+    /// Both SYNs carried the window-scale option (RFC 7323 §2.2), so both shifts apply.
     public internal(set) var windowScalingEnabled = false
 
     /// Connections accepted and not yet taken by accept() (a listener's; see also `backlog`, `pendingChildren`).
@@ -69,7 +76,9 @@ public struct Connection: Sendable {
     /// SRTT, RTTVAR and the backed-off RTO (RFC 6298); see Connection+RTT.swift.
     var rtt = RTOEstimator.rfc6298Default
     var rto: Duration { rtt.rto }
+    /// Both SYNs carried the timestamps option (RFC 7323 §3.2), so every segment carries it.
     public internal(set) var timestampsEnabled = false
+    /// Both SYNs carried SACK-permitted (RFC 2018 §2), so ACKs may carry SACK blocks.
     public internal(set) var sackEnabled = false
     /// TCP_CONGESTION, when set; otherwise the configuration's algorithm.
     var congestionAlgorithm: CongestionAlgorithm?
@@ -88,20 +97,28 @@ public struct Connection: Sendable {
     var pendingChildrenValue: Int32 = 0
 
     // Send sequence space (RFC 9293 §3.3.1 figure 3).
+    /// ISS: our initial send sequence number (RFC 9293 §3.4.1).
     public internal(set) var iss = SeqNum(0)
+    /// SND.UNA: the oldest sequence number sent and not yet acknowledged.
     public internal(set) var sndUna = SeqNum(0)
+    /// SND.NXT: the next sequence number to send.
     public internal(set) var sndNxt = SeqNum(0)
     var sndWl1 = SeqNum(0)
     var sndWl2 = SeqNum(0)
 
     // Receive sequence space (RFC 9293 §3.3.1 figure 4).
+    /// IRS: the peer's initial sequence number, from its SYN.
     public internal(set) var irs = SeqNum(0)
+    /// RCV.NXT: the next sequence number expected from the peer.
     public internal(set) var rcvNxt = SeqNum(0)
     /// RCV.NXT when we last advertised a window (Linux `rcv_wup`); with `rcvWndAdvertised` it fixes the
     /// right edge we promised, which never moves left (RFC 9293 §3.8.6.2.2).
     var rcvWup = SeqNum(0)
     var tsOffset: UInt32 = 0
     var tsRecent: UInt32 = 0
+    /// When TS.Recent was last set, in whole seconds of the host clock (Linux `ts_recent_stamp`): an older one
+    /// no longer judges PAWS (RFC 7323 §5.5).
+    var tsRecentStamp: UInt32 = 0
     /// SO_RCVBUF / SO_SNDBUF as stored (doubled) when set, else 0 (see `receiveBufferSize`, `sendBufferSize`).
     var receiveBufferValue: UInt32 = 0
     var sendBufferValue: UInt32 = 0
@@ -399,20 +416,31 @@ public struct Connection: Sendable {
         if cwndRoom < min(length, sendMSS) && sndNxt != sndUna { return false }
         if length > sendMSS { length = min(length, max(sendMSS, cwndRoom / sendMSS * sendMSS)) }
         // RFC 1122 §4.2.3.4 (Nagle): hold the small tail while data is unacknowledged, unless TCP_NODELAY; a
-        // queued FIN lets it go (Linux tcp_nagle_check). Window-limited pieces go as before (no SWS timer).
+        // queued FIN lets it go (Linux tcp_nagle_check).
         // Linux counts only an unacknowledged small segment (Minshall, tcp_minshall_check).
         let unacknowledged = config.nagleMinshall
             ? smallSegmentEnd.map { $0 > sndUna && $0 <= sndNxt } ?? false : sndNxt != sndUna
+        let policy = SendPolicy(mss: sendMSS, noDelay: noDelay, maxSendWindow: maxSndWnd)
         if length < sendMSS, length == unsent, !finQueued,
-            SendPolicy(mss: sendMSS, noDelay: noDelay).nextSegmentSize(
+            policy.nextSegmentSize(
                 queued: unsent, usableWindow: usable, unacknowledged: unacknowledged, pushed: true) == 0
+        {
+            return false
+        }
+        // RFC 9293 §3.8.6.2.1 (sender SWS avoidance, BSD tcp_output): a piece cut short by the window waits while
+        // data is in flight (its ACK comes back) unless it reaches Max(SND.WND) / 2; with nothing in flight it goes
+        // at once, standing in for the override timer. Linux (tcp_snd_wnd_test) is not modelled: it sends as before.
+        if config.senderSWSAvoidance, length < sendMSS, length < unsent, !finQueued,
+            policy.nextSegmentSize(
+                queued: unsent, usableWindow: usable, unacknowledged: sndNxt != sndUna, pushed: true,
+                overrideExpired: sndNxt == sndUna) == 0
         {
             return false
         }
         // A large (offloaded) segment leaves behind a small tail that Nagle would hold (Linux tcp_mss_split_point).
         let tail = length % sendMSS
         if length > sendMSS, tail > 0, length == unsent, !finQueued,
-            SendPolicy(mss: sendMSS, noDelay: noDelay).nextSegmentSize(
+            policy.nextSegmentSize(
                 queued: tail, usableWindow: usable, unacknowledged: unacknowledged, pushed: true) == 0
         {
             length -= tail
@@ -444,7 +472,7 @@ public struct Connection: Sendable {
     // MARK: option negotiation
 
     /// Applies the options of the peer's SYN (RFC 9293 §3.7.1 MSS, RFC 7323 §2.2/§3.2, RFC 2018 §2).
-    mutating func negotiate(_ seg: TCPSegment, config: TCPConfiguration, ipv6: Bool) {
+    mutating func negotiate(_ seg: TCPSegment, config: TCPConfiguration, ipv6: Bool, now: Instant) {
         let o = seg.options
         ourMSS = min(config.mss(ipv6: ipv6), userMSS ?? .max)
         let peerMSS = Int(o.mss ?? (ipv6 ? 1220 : 536))
@@ -458,7 +486,7 @@ public struct Connection: Sendable {
         }
         if config.timestamps, let ts = o.timestamps {
             timestampsEnabled = true
-            tsRecent = ts.value
+            setTSRecent(ts.value, now: now)
         } else {
             timestampsEnabled = false
         }
@@ -478,10 +506,27 @@ public struct Connection: Sendable {
 
     /// Records the peer's timestamp for echoing (RFC 7323 §4.3: only from segments that start at or before
     /// the last RCV.NXT we acknowledged; Linux `tcp_replace_ts_recent`).
-    mutating func noteTimestamp(_ seg: TCPSegment) {
+    mutating func noteTimestamp(_ seg: TCPSegment, now: Instant) {
         guard timestampsEnabled, let ts = seg.options.timestamps else { return }
-        if SeqNum(seg.sequenceNumber) <= rcvWup && Int32(bitPattern: ts.value &- tsRecent) >= 0 {
-            tsRecent = ts.value
+        // Linux tcp_replace_ts_recent: an expired TS.Recent (RFC 7323 §5.5) is replaced even by an older TSval.
+        if SeqNum(seg.sequenceNumber) <= rcvWup
+            && (Int32(bitPattern: ts.value &- tsRecent) >= 0 || !tsRecentIsValid(now: now))
+        {
+            setTSRecent(ts.value, now: now)
         }
+    }
+
+    mutating func setTSRecent(_ value: UInt32, now: Instant) {
+        tsRecent = value
+        tsRecentStamp = UInt32(truncatingIfNeeded: now.nanoseconds / 1_000_000_000)
+    }
+
+    /// RFC 7323 §5.5: a TS.Recent idle for more than 24 days may have wrapped in sign; Linux `TCP_PAWS_24DAYS`.
+    static let pawsIdleLimitSeconds: UInt32 = 24 * 24 * 60 * 60
+
+    /// Whether TS.Recent is still fresh enough to reject an older TSval (Linux tcp_paws_check).
+    func tsRecentIsValid(now: Instant) -> Bool {
+        let seconds = UInt32(truncatingIfNeeded: now.nanoseconds / 1_000_000_000)
+        return seconds &- tsRecentStamp < Self.pawsIdleLimitSeconds
     }
 }

@@ -50,7 +50,7 @@ extension HostStack {
         c.keepalive = listener.keepalive
         c.keepalive.deadline = nil
         c.userTimeout = UserTimeout(timeout: listener.userTimeout.timeout)
-        c.negotiate(seg, config: configuration, ipv6: local.address.isIPv6)
+        c.negotiate(seg, config: configuration, ipv6: local.address.isIPv6, now: now)
         c.irs = SeqNum(seg.sequenceNumber)
         c.rcvNxt = c.irs + 1
         c.rcvWup = c.rcvNxt

@@ -8,6 +8,7 @@ struct FourTuple: Equatable {
 
 /// `shutdown(2)`'s `how`.
 public enum ShutdownHow: Hashable, Sendable {
+    /// SHUT_RD, SHUT_WR or SHUT_RDWR.
     case read, write, both
 }
 
@@ -16,8 +17,10 @@ public enum ShutdownHow: Hashable, Sendable {
 /// (`takePackets`, `takeEvents`, `takeTransitions`) until the driver drains it. A packet addressed to one of
 /// the host's own addresses is the driver's to loop back.
 public struct HostStack: Sendable {
-    /// Replace it with `reconfigure(_:)` (a sysctl written while the host runs).
+    /// The TCP behaviour every connection of this host follows (a personality's `tcp`); replace it with
+    /// `reconfigure(_:)` (a sysctl written while the host runs).
     public private(set) var configuration: TCPConfiguration
+    /// The host's own addresses; a packet to one of them is the driver's to loop back to this host.
     public let addresses: [IPAddress]
     /// RFC 6528 ISN and timestamp-offset generator; replace it to inject a secret.
     public var isnGenerator: ISNGenerator {
@@ -42,6 +45,7 @@ public struct HostStack: Sendable {
 
     /// - Parameters:
     ///   - addresses: the host's addresses (e.g. 127.0.0.1 and ::1).
+    ///   - configuration: the TCP behaviour of every connection (a personality's `tcp`).
     ///   - portAllocator: picks source ports for unbound connect() and bind() to port 0.
     ///   - seed: seeds the ISN/timestamp secret and the allocator's randomness.
     public init(
@@ -88,11 +92,14 @@ public struct HostStack: Sendable {
         }
     }
 
+    /// Returns the packets to send, in order, and empties the queue. A packet to one of `addresses` is to be fed back
+    /// into `receive(_:now:)`.
     public mutating func takePackets() -> [IPPacket] {
         defer { out.packets = [] }
         return out.packets
     }
 
+    /// Returns the socket events since the last call, in order, and empties the queue.
     public mutating func takeEvents() -> [SocketEvent] {
         defer { out.events = [] }
         return out.events
@@ -109,11 +116,13 @@ public struct HostStack: Sendable {
         }
     }
 
+    /// Returns the state changes since the last call (empty unless `isTracing`), in order, and empties the queue.
     public mutating func takeTransitions() -> [Transition] {
         defer { out.transitions = [] }
         return out.transitions
     }
 
+    /// Whether `drainPackets`/`takePackets` has anything to hand over (a read-only check for drivers).
     public var hasPendingPackets: Bool { !out.packets.isEmpty }
     /// Whether `drainEvents`/`takeEvents` has anything to hand over (a read-only check for drivers).
     public var hasPendingEvents: Bool { !out.events.isEmpty }
@@ -132,8 +141,11 @@ public struct HostStack: Sendable {
 
     // MARK: getters
 
+    /// The socket's RFC 9293 state, or nil if `id` names no open socket.
     public func state(of id: SocketID) -> TCPState? { isValid(id) ? slots[id.rawValue].state : nil }
+    /// The socket's local endpoint, once bound or connected; nil if `id` names no open socket.
     public func localEndpoint(of id: SocketID) -> Endpoint? { isValid(id) ? slots[id.rawValue].local : nil }
+    /// The socket's peer endpoint, once connected; nil if `id` names no open socket.
     public func remoteEndpoint(of id: SocketID) -> Endpoint? { isValid(id) ? slots[id.rawValue].remote : nil }
     /// SO_ERROR: the error that ended the last connection attempt or connection.
     public func error(of id: SocketID) -> SocketError? {
@@ -184,6 +196,9 @@ public struct HostStack: Sendable {
         slots[i].reuseAddress = on
     }
 
+    /// bind(2): gives the socket `endpoint` as its local endpoint; port 0 asks the port allocator for one. Throws
+    /// `addressInUse` when the port's holders refuse to share it, `addressNotAvailable` for an address the host does
+    /// not own.
     public mutating func bind(_ id: SocketID, to endpoint: Endpoint) throws(SocketError) {
         let i = try openSlot(id)
         guard slots[i].local == nil, slots[i].state == .closed else { throw .invalidArgument }
@@ -413,6 +428,8 @@ public struct HostStack: Sendable {
         return []
     }
 
+    /// shutdown(2): `.write` (or `.both`) queues a FIN after the data already sent; `.read` (or `.both`) discards
+    /// unread data and whatever arrives later. Throws `notConnected` before connect().
     public mutating func shutdown(_ id: SocketID, _ how: ShutdownHow, now: Instant) throws(SocketError) {
         let i = try openSlot(id)
         guard slots[i].state.isSynchronized || slots[i].state == .synSent else { throw .notConnected }

@@ -3,8 +3,10 @@ import TCPWire
 /// RFC 6528 initial sequence numbers and the per-connection timestamp offset, from an injected secret
 /// (keyed SipHash-2-4 as Linux `secure_tcp_seq` / `secure_tcp_ts_off`).
 public struct ISNGenerator: Hashable, Sendable {
+    /// The secret key; the same key and inputs give the same ISNs.
     public var secret: SipKey
 
+    /// A generator keyed with `secret`.
     public init(secret: SipKey) { self.secret = secret }
 
     /// ISN = M + F(localip, localport, remoteip, remoteport, secretkey) (RFC 6528 §3), M = ns >> shift.

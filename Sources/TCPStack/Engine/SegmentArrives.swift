@@ -62,7 +62,7 @@ extension Connection {
         irs = seq
         rcvNxt = seq + 1
         rcvWup = rcvNxt
-        negotiate(seg, config: config, ipv6: local?.address.isIPv6 ?? false)
+        negotiate(seg, config: config, ipv6: local?.address.isIPv6 ?? false, now: now)
         if !windowScalingEnabled { rcvWndAdvertised = min(rcvWndAdvertised, 65535) }
         sndWnd = Int(seg.window)
         maxSndWnd = sndWnd
@@ -112,12 +112,13 @@ extension Connection {
     // MARK: synchronized states
 
     /// RFC 7323 §5.3 R1 (PAWS): a non-RST segment whose TSval is older than TS.Recent is a wrapped old duplicate.
-    /// Linux allows one tick of slack (`TCP_PAWS_WINDOW`, tcp_paws_check); the RFC none. Not modelled: the 24-day
-    /// invalidation of an idle TS.Recent (RFC 7323 §5.5) and Linux's exception for reordered pure ACKs.
-    private func passesPAWS(_ seg: TCPSegment, config: TCPConfiguration) -> Bool {
+    /// Linux allows one tick of slack (`TCP_PAWS_WINDOW`, tcp_paws_check); the RFC none. A TS.Recent idle for over
+    /// 24 days judges nothing (RFC 7323 §5.5; Linux `TCP_PAWS_24DAYS`). Not modelled: Linux's exception for
+    /// reordered pure ACKs.
+    private func passesPAWS(_ seg: TCPSegment, now: Instant, config: TCPConfiguration) -> Bool {
         guard timestampsEnabled, !seg.flags.contains(.rst), let ts = seg.options.timestamps else { return true }
         let slack: Int32 = config.sequenceCheck == .linux ? 1 : 0
-        return Int32(bitPattern: tsRecent &- ts.value) <= slack
+        return Int32(bitPattern: tsRecent &- ts.value) <= slack || !tsRecentIsValid(now: now)
     }
 
     /// RFC 9293 §3.10.7.4 "first": is the segment in the receive window?
@@ -194,7 +195,7 @@ extension Connection {
 
         // first: sequence number, after PAWS (RFC 7323 §5.3 R1; Linux tcp_validate_incoming -> tcp_paws_discard),
         // whose failures are answered like an unacceptable segment.
-        guard passesPAWS(seg, config: config), isAcceptable(seg, config: config) else {
+        guard passesPAWS(seg, now: now, config: config), isAcceptable(seg, config: config) else {
             // RFC 9293 §3.10.7.4 first: an unacceptable RST is dropped silently.
             if flags.contains(.rst) { return .none }
             if flags.contains(.syn) && config.sequenceCheck == .linux {
@@ -274,7 +275,7 @@ extension Connection {
             sendChallengeAck(for: seg, now: now, config: config, out: &out)
             return outcome
         }
-        noteTimestamp(seg)
+        noteTimestamp(seg, now: now)
         peerHeard(now: now)
         let previousUna = sndUna
         let windowUnchanged = Int(seg.window) << (flags.contains(.syn) ? 0 : Int(sndWscale)) == sndWnd

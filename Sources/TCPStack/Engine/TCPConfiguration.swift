@@ -144,6 +144,9 @@ public struct TCPConfiguration: Sendable {
     /// Nagle holds a small segment only while an earlier small segment is unacknowledged (Minshall's variant, Linux
     /// `tcp_minshall_check`). Off: while any data is (RFC 1122 §4.2.3.4).
     public var nagleMinshall: Bool
+    /// Sender silly-window avoidance for pieces the peer's window cuts short (RFC 9293 §3.8.6.2.1; BSD
+    /// `tcp_output` "len >= max_sndwnd / 2"). Off: they are sent as the window allows (Linux).
+    public var senderSWSAvoidance: Bool
     /// Congestion control of new connections (`net.ipv4.tcp_congestion_control`; Linux: cubic). TCP_CONGESTION
     /// overrides it per socket.
     public var congestionControl: CongestionAlgorithm
@@ -152,9 +155,12 @@ public struct TCPConfiguration: Sendable {
     /// SO_KEEPALIVE timing (RFC 1122 §4.2.3.6; Linux `tcp_keepalive_time` 7200 s, `tcp_keepalive_intvl` 75 s,
     /// `tcp_keepalive_probes` 9). TCP_KEEPIDLE/KEEPINTVL/KEEPCNT override them per socket.
     public var keepaliveIdle: Duration
+    /// Time between keep-alive probes once the idle time has passed.
     public var keepaliveInterval: Duration
+    /// Unanswered keep-alive probes before the connection is dropped with ETIMEDOUT.
     public var keepaliveCount: Int
 
+    /// When received data is acknowledged: at once, on an RFC timer, or Linux's quick-ACK and adaptive scheme.
     public enum DelayedAckPolicy: Hashable, Sendable {
         /// Every segment with data is acknowledged at once.
         case off
@@ -166,6 +172,7 @@ public struct TCPConfiguration: Sendable {
         case linux
     }
 
+    /// How a zero window is probed, and whether unanswered probes end the connection.
     public enum ZeroWindowProbe: Hashable, Sendable {
         /// One octet of new data (RFC 9293 §3.8.6.1); probing never gives up (RFC 1122 §4.2.2.17).
         case oneOctet
@@ -174,6 +181,7 @@ public struct TCPConfiguration: Sendable {
         case ackBelowWindow
     }
 
+    /// Which test decides that a segment's sequence numbers are acceptable (RFC 9293 §3.10.7.4 "first").
     public enum SequenceCheck: Hashable, Sendable {
         /// RFC 9293 §3.10.7.4 "first": the four-case test against RCV.NXT and RCV.WND.
         case rfc9293
@@ -182,6 +190,8 @@ public struct TCPConfiguration: Sendable {
         case linux
     }
 
+    /// Builds a configuration; parameters with defaults take Linux's value. The presets (`linux310`, `linux6`,
+    /// `rfc9293`, ...) are built with this.
     public init(
         name: String, interfaceMTU: Int = 65536, receiveBufferDefault: Int, receiveBufferMax: Int,
         roundInitialWindowToMSS: Bool, sendBufferSize: Int = 16384, windowScaling: Bool, timestamps: Bool,
@@ -195,7 +205,7 @@ public struct TCPConfiguration: Sendable {
         ackSegmentsInTimeWait: Bool = true, reopenTimeWaitBySequence: Bool = true, userBufferMax: Int = 212_992,
         synOptionLayout: SYNOptionLayout = .linux, windowIsHalfTheReceiveBuffer: Bool = true,
         refusesIPv4SelfConnect: Bool = false, zeroWindowProbe: ZeroWindowProbe = .ackBelowWindow,
-        nagleMinshall: Bool = true, congestionControl: CongestionAlgorithm = .cubic,
+        nagleMinshall: Bool = true, senderSWSAvoidance: Bool = false, congestionControl: CongestionAlgorithm = .cubic,
         delayedAck: DelayedAckPolicy = .linux, keepaliveIdle: Duration = .seconds(7200),
         keepaliveInterval: Duration = .seconds(75), keepaliveCount: Int = 9
     ) {
@@ -237,6 +247,7 @@ public struct TCPConfiguration: Sendable {
         self.refusesIPv4SelfConnect = refusesIPv4SelfConnect
         self.zeroWindowProbe = zeroWindowProbe
         self.nagleMinshall = nagleMinshall
+        self.senderSWSAvoidance = senderSWSAvoidance
         self.congestionControl = congestionControl
         self.delayedAck = delayedAck
         self.keepaliveIdle = keepaliveIdle
@@ -254,7 +265,8 @@ public struct TCPConfiguration: Sendable {
         challengeAckInterval: nil, challengeAckLimitPerSecond: nil, activeOpenFromListen: true,
         resetOnCloseWithUnreadData: false, queueSendBeforeEstablished: true, resendSynAckForRetransmittedSyn: false,
         ackSegmentsInTimeWait: false, reopenTimeWaitBySequence: false, zeroWindowProbe: .oneOctet,
-        nagleMinshall: false, congestionControl: .reno, delayedAck: .timer(.milliseconds(200)))
+        nagleMinshall: false, senderSWSAvoidance: true, congestionControl: .reno,
+        delayedAck: .timer(.milliseconds(200)))
 
     /// Linux 3.10, the article's kernel: tcp_rmem 4096 87380 6291456 (window 43690, wscale 7), challenge ACKs
     /// limited only globally (100/s), a SYN in SYN_RECV always draws a challenge ACK.

@@ -1,6 +1,8 @@
 /// The eleven connection states of RFC 9293 §3.3.2.
 public enum TCPState: Hashable, Sendable, CaseIterable, CustomStringConvertible {
+    /// The opening states: CLOSED, LISTEN, SYN-SENT, SYN-RECEIVED and ESTABLISHED.
     case closed, listen, synSent, synReceived, established
+    /// The closing states: FIN-WAIT-1, FIN-WAIT-2, CLOSE-WAIT, CLOSING, LAST-ACK and TIME-WAIT.
     case finWait1, finWait2, closeWait, closing, lastAck, timeWait
 
     /// The RFC's spelling, e.g. `SYN-RECEIVED`.
@@ -45,5 +47,6 @@ public enum TCPState: Hashable, Sendable, CaseIterable, CustomStringConvertible 
         }
     }
 
+    /// The state's RFC 9293 name, e.g. `SYN-RECEIVED`.
     public var description: String { rfcName }
 }

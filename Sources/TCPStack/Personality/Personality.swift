@@ -5,12 +5,16 @@ import TCPWire
 /// RTO bounds, TIME-WAIT, SYN retries, connect() rules) and the port side (`ports`: range, reserved ports,
 /// allocator). Each preset documents its sources where it is defined (`TCPConfiguration`, `PortPersonality`).
 public struct Personality: Sendable {
+    /// The name `--personality` takes, e.g. `linux-6`.
     public var name: String
     /// One line: what it models.
     public var summary: String
+    /// The engine's TCP behaviour.
     public var tcp: TCPConfiguration
+    /// The port side: range, reserved ports, allocator.
     public var ports: PortPersonality
 
+    /// A personality from its parts; the presets below are built with this.
     public init(name: String, summary: String, tcp: TCPConfiguration, ports: PortPersonality) {
         self.name = name
         self.summary = summary
@@ -67,9 +71,19 @@ public struct Personality: Sendable {
 
 /// `Personality.named` was given a name it does not know (or "host" without a snapshot).
 public struct UnknownPersonality: Error, Hashable, Sendable, CustomStringConvertible {
+    /// The name that was asked for.
     public var name: String
+    /// Every name that would have been accepted.
     public var known: [String]
+    /// True when the name was "host" and no sysctl snapshot was given.
     public var needsSnapshot: Bool
+
+    /// The error for `name`, listing the `known` names; `needsSnapshot` when the name was "host" without sysctls.
+    public init(name: String, known: [String], needsSnapshot: Bool) {
+        self.name = name
+        self.known = known
+        self.needsSnapshot = needsSnapshot
+    }
 
     /// One line, for a CLI's error message.
     public var description: String {

@@ -35,7 +35,7 @@ extension TCPConfiguration {
         acceptSynAckInSynReceived: true, challengeAckInterval: nil, challengeAckLimitPerSecond: 10,
         resetOnCloseWithUnreadData: false, synOptionLayout: .xnu, windowIsHalfTheReceiveBuffer: false,
         refusesIPv4SelfConnect: true, zeroWindowProbe: .oneOctet, nagleMinshall: false,
-        delayedAck: .timer(.milliseconds(100)))
+        senderSWSAvoidance: true, delayedAck: .timer(.milliseconds(100)))
 
     /// FreeBSD (sys/netinet):
     /// - lo0 MTU 16384: MSS 16344 (IPv4), 16324 (IPv6).
@@ -48,6 +48,7 @@ extension TCPConfiguration {
     /// - RFC 5961 challenge ACKs (`tcp_insecure_rst`/`tcp_insecure_syn` 0), limited by the ACK-war guard,
     ///   `ack_war_cnt` 5 per `ack_war_timewindow` 1000 ms per connection: applied as 5 per second.
     /// - Sequence checks as RFC 9293; the SYN-ACK in SYN-RECEIVED is trimmed to its ACK, as in XNU.
+    /// - Sender SWS avoidance (`tcp_output`: a window-limited piece waits unless it reaches `max_sndwnd / 2`).
     /// - Once the MSS is known the receive buffer is rounded up to whole segments (`tcp_mss`).
     /// - `tcp_do_segment` handles a SYN before the window trim; an RST reports ECONNRESET in every synchronized
     ///   state; `tcp_output` repeats an unacknowledged FIN on its ACKs.
@@ -70,5 +71,6 @@ extension TCPConfiguration {
         rtoMax: .seconds(64), synRetries: 6, timeWaitDuration: .seconds(60), sequenceCheck: .rfc9293,
         acceptSynAckInSynReceived: true, challengeAckInterval: nil, challengeAckLimitPerSecond: 5,
         resetOnCloseWithUnreadData: false, synOptionLayout: .freebsd, windowIsHalfTheReceiveBuffer: false,
-        zeroWindowProbe: .oneOctet, nagleMinshall: false, delayedAck: .timer(.milliseconds(100)))
+        zeroWindowProbe: .oneOctet, nagleMinshall: false, senderSWSAvoidance: true,
+        delayedAck: .timer(.milliseconds(100)))
 }

@@ -2,10 +2,14 @@ import TCPWire
 
 /// Socket options that decide whether two sockets may share a port.
 public struct BindOptions: Hashable, Sendable {
+    /// SO_REUSEADDR: bind may share a port with sockets that are not listening (and with TIME-WAIT).
     public var reuseAddress: Bool   // SO_REUSEADDR
+    /// SO_REUSEPORT: sockets of the same owner may all bind and listen on the port.
     public var reusePort: Bool      // SO_REUSEPORT
+    /// The owner's user ID, compared for SO_REUSEPORT sharing.
     public var uid: UInt32          // SO_REUSEPORT sharing needs the same owner (or a TIME-WAIT peer)
 
+    /// Options as set with setsockopt(2); all off by default.
     public init(reuseAddress: Bool = false, reusePort: Bool = false, uid: UInt32 = 0) {
         self.reuseAddress = reuseAddress
         self.reusePort = reusePort
@@ -20,22 +24,33 @@ public struct BindOptions: Hashable, Sendable {
 /// TIME-WAIT 4-tuple is never reused by connect() (Linux's `tcp_tw_reuse` can, one second after the last
 /// timestamp; that needs a clock this table does not have).
 public struct BindTable: Sendable {
+    /// Names a holder; stale IDs never name a later one.
     public typealias ID = Int
 
+    /// How a holder uses its port.
     public enum State: Hashable, Sendable {
+        /// Bound by bind() only.
         case bound        // bind() only
+        /// Listening.
         case listening    // LISTEN
+        /// Connected, SYN-SENT through LAST-ACK: the 4-tuple is in use.
         case connected    // SYN-SENT through LAST-ACK: a 4-tuple is in use
+        /// In TIME-WAIT: the 4-tuple stays in use after the socket is gone.
         case timeWait     // TIME-WAIT: the 4-tuple stays in use, the socket is gone
     }
 
+    /// One socket's claim on a local port.
     public struct Holder: Hashable, Sendable {
+        /// The local endpoint held; a wildcard address holds the port on every address.
         public var local: Endpoint
+        /// The peer, once connected: the 4-tuple in use.
         public var remote: Endpoint?
+        /// How the port is used.
         public var state: State
         /// bind() placed the port (Linux: the bind bucket has `fastreuse >= 0`), as opposed to connect()'s
         /// autobind. connect() never picks a port that bind() holds.
         public var explicitlyBound: Bool
+        /// The sharing options the socket had when it took the port.
         public var options: BindOptions
     }
 
@@ -49,6 +64,7 @@ public struct BindTable: Sendable {
         var holder: Holder?
     }
 
+    /// An empty table: no port held.
     public init() {}
 
     /// Every current holder by ID.

@@ -8,21 +8,27 @@ import TCPWire
 /// `low + (i + offset) % remaining` from i = 1 and, on success, `hint += i`. For a fixed destination the
 /// ports come out one after another (the article's 49999, then 50000).
 public struct Linux310PortAllocator: PortAllocator {
+    /// The range and reserved ports it picks from.
     public var policy: PortPolicy
+    /// The key of the (saddr, daddr, dport) hash, standing in for the kernel's boot-time secret.
     public let key: SipKey
     /// The kernel's `static u32 hint`.
     public var hint: UInt32
 
+    /// An allocator with a given key and starting hint, for reproducing a known sequence.
     public init(policy: PortPolicy, key: SipKey, hint: UInt32 = 0) {
         self.policy = policy
         self.key = key
         self.hint = hint
     }
 
+    /// An allocator with a key drawn from `random` and the hint at 0, as after boot.
     public init(policy: PortPolicy, random: inout SeededRandom) {
         self.init(policy: policy, key: SipKey(random: &random))
     }
 
+    /// Probes from `hint + hash(local, remote)` and advances `hint` past the port taken; throws `addressNotAvailable`
+    /// when no port is usable.
     public mutating func connectPort(
         local: IPAddress, remote: Endpoint, isUsable: (UInt16) -> Bool, random: inout SeededRandom
     ) throws(SocketError) -> UInt16 {
@@ -61,20 +67,27 @@ public struct Linux310PortAllocator: PortAllocator {
 /// ports of the parity of `low` first, stepping by 2 from `(hint + hash) % remaining`, then the other parity;
 /// on success `hint += i + 2`. bind(0) starts on the opposite parity at a random offset.
 public struct Linux46PortAllocator: PortAllocator {
+    /// The range and reserved ports it picks from.
     public var policy: PortPolicy
+    /// The key of the (saddr, daddr, dport) hash.
     public let key: SipKey
+    /// The kernel's global `hint`, advanced by each successful connect().
     public var hint: UInt32
 
+    /// An allocator with a given key and starting hint, for reproducing a known sequence.
     public init(policy: PortPolicy, key: SipKey, hint: UInt32 = 0) {
         self.policy = policy
         self.key = key
         self.hint = hint
     }
 
+    /// An allocator with a key drawn from `random` and the hint at 0, as after boot.
     public init(policy: PortPolicy, random: inout SeededRandom) {
         self.init(policy: policy, key: SipKey(random: &random))
     }
 
+    /// Scans ports of `low`'s parity first, from `(hint + hash) % remaining`, then the other parity; throws
+    /// `addressNotAvailable` when none is usable.
     public mutating func connectPort(
         local: IPAddress, remote: Endpoint, isUsable: (UInt16) -> Bool, random: inout SeededRandom
     ) throws(SocketError) -> UInt16 {
@@ -89,6 +102,7 @@ public struct Linux46PortAllocator: PortAllocator {
         return port
     }
 
+    /// bind(0): a random start on the parity connect() does not prefer, then the other.
     public mutating func bindPort(
         local: IPAddress, isUsable: (UInt16) -> Bool, random: inout SeededRandom
     ) throws(SocketError) -> UInt16 {
@@ -103,20 +117,28 @@ public struct Linux46PortAllocator: PortAllocator {
 /// The hash also covers `jiffies / EPHEMERAL_PORT_SHUFFLE_PERIOD` (10 s): the owner advances `shuffleEpoch`
 /// from its clock, and each new epoch moves every destination to a fresh slot and offset.
 public struct Linux6PortAllocator: PortAllocator {
+    /// The range and reserved ports it picks from.
     public var policy: PortPolicy
+    /// The key of the (saddr, daddr, dport, epoch) hash.
     public let key: SipKey
+    /// The 10-second shuffle period the owner is in; the hash covers it, so a new epoch moves every destination.
     public var shuffleEpoch: UInt32 = 0
+    /// How often Linux reshuffles: `EPHEMERAL_PORT_SHUFFLE_PERIOD`, 10 s.
     public static let shufflePeriod: Duration = .seconds(10)
     /// `table_perturb`, filled with random words once (the kernel's `get_random_sleepable_once`).
     private var perturb: [UInt32]
+    /// Entries of `table_perturb`: 2^16 since Linux 5.18.
     public static let tableSize = 1 << 16
 
+    /// An allocator with its key and perturbation table drawn from `random`.
     public init(policy: PortPolicy, random: inout SeededRandom) {
         self.policy = policy
         key = SipKey(random: &random)
         perturb = (0..<Self.tableSize).map { _ in UInt32(truncatingIfNeeded: random.next()) }
     }
 
+    /// Scans by parity from the perturbed slot's offset, then steps the slot by `max(i, 2 * random(0..7)) + 2`; throws
+    /// `addressNotAvailable` when no port is usable.
     public mutating func connectPort(
         local: IPAddress, remote: Endpoint, isUsable: (UInt16) -> Bool, random: inout SeededRandom
     ) throws(SocketError) -> UInt16 {
@@ -134,6 +156,7 @@ public struct Linux6PortAllocator: PortAllocator {
         return port
     }
 
+    /// bind(0): a random start on the parity connect() does not prefer, then the other.
     public mutating func bindPort(
         local: IPAddress, isUsable: (UInt16) -> Bool, random: inout SeededRandom
     ) throws(SocketError) -> UInt16 {

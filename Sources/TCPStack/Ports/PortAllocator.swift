@@ -2,7 +2,9 @@ import TCPWire
 
 /// An inclusive range of ports, like `net.ipv4.ip_local_port_range`.
 public struct PortRange: Hashable, Sendable {
+    /// The first port of the range.
     public let lower: UInt16
+    /// The last port of the range, included.
     public let upper: UInt16
 
     /// Fails for an empty or inverted range, or one that includes port 0.
@@ -12,7 +14,9 @@ public struct PortRange: Hashable, Sendable {
         self.upper = upper
     }
 
+    /// Number of ports in the range.
     public var count: Int { Int(upper) - Int(lower) + 1 }
+    /// True when `port` lies in the range, bounds included.
     public func contains(_ port: UInt16) -> Bool { port >= lower && port <= upper }
 }
 

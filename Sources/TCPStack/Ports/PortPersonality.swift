@@ -1,15 +1,25 @@
 /// Which algorithm picks ephemeral ports.
 public enum AllocatorKind: String, CaseIterable, Hashable, Sendable {
+    /// Linux 3.10: one global hint, sequential per destination.
     case linux310 = "linux-3.10"
+    /// Linux 4.6 to 5.11: the parity of `low` first for connect(), one global hint.
     case linux46 = "linux-4.6"
+    /// Linux 5.18 and later: a 2^16-slot perturbation table with random steps.
     case linux6 = "linux-6"
+    /// RFC 6056 algorithm 1: a random start, then sequential.
     case rfc6056Algorithm1 = "rfc6056-1"
+    /// RFC 6056 algorithm 2: a fresh random port per probe.
     case rfc6056Algorithm2 = "rfc6056-2"
+    /// RFC 6056 algorithm 3: a keyed hash per destination plus one global counter.
     case rfc6056Algorithm3 = "rfc6056-3"
+    /// RFC 6056 algorithm 4: a keyed hash plus a per-destination table slot.
     case rfc6056Algorithm4 = "rfc6056-4"
+    /// RFC 6056 algorithm 5: random increments.
     case rfc6056Algorithm5 = "rfc6056-5"
+    /// macOS: one global counter through 49152-65535.
     case xnu
 
+    /// A fresh allocator of this kind over `policy`, its keys and tables drawn from `random`.
     public func make(policy: PortPolicy, random: inout SeededRandom) -> any PortAllocator {
         switch self {
         case .linux310: Linux310PortAllocator(policy: policy, random: &random)
@@ -39,17 +49,23 @@ public enum AllocatorKind: String, CaseIterable, Hashable, Sendable {
 /// The port side of a system's personality: its default range and reserved ports, its allocator, and whether
 /// connect() itself refuses a self-connect. Each default names its source.
 public struct PortPersonality: Hashable, Sendable {
+    /// The personality's name, e.g. `linux-6`.
     public var name: String
+    /// The default `ip_local_port_range`.
     public var range: PortRange
+    /// The default `ip_local_reserved_ports` (none on every system modelled).
     public var reserved: ReservedPorts
+    /// The algorithm that picks a source port.
     public var allocator: AllocatorKind
     /// connect() fails with EINVAL when the IPv4 local address and port equal the remote ones (XNU tcp_connect).
     public var refusesIPv4SelfConnect: Bool
     /// Where the defaults come from.
     public var source: String
 
+    /// The range and reserved ports, as every allocator takes them.
     public var policy: PortPolicy { PortPolicy(range: range, reserved: reserved) }
 
+    /// A fresh allocator for this personality, its keys and tables drawn from `random`.
     public func makeAllocator(random: inout SeededRandom) -> any PortAllocator {
         allocator.make(policy: policy, random: &random)
     }

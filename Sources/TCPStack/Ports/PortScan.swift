@@ -1,8 +1,11 @@
 /// What every allocator shares: the range and the reserved ports, and the one question each probe asks.
 public struct PortPolicy: Hashable, Sendable {
+    /// The ports an allocator may pick from.
     public var range: PortRange
+    /// Ports in the range it must skip.
     public var reserved: ReservedPorts
 
+    /// A policy over `range`, skipping `reserved`.
     public init(range: PortRange, reserved: ReservedPorts = .none) {
         self.range = range
         self.reserved = reserved

@@ -2,10 +2,13 @@
 public struct ReservedPorts: Hashable, Sendable, CustomStringConvertible {
     private var words: [UInt64]
 
+    /// An empty set.
     public init() { words = [UInt64](repeating: 0, count: 1024) }
 
+    /// No port reserved.
     public static let none = ReservedPorts()
 
+    /// The set of `ports`.
     public init<S: Sequence>(_ ports: S) where S.Element == UInt16 {
         self.init()
         for p in ports { insert(p) }
@@ -26,12 +29,16 @@ public struct ReservedPorts: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// True when `port` is reserved.
     public func contains(_ port: UInt16) -> Bool { words[Int(port >> 6)] >> UInt64(port & 63) & 1 == 1 }
 
+    /// Reserves `port`.
     public mutating func insert(_ port: UInt16) { words[Int(port >> 6)] |= 1 << UInt64(port & 63) }
 
+    /// Releases `port`.
     public mutating func remove(_ port: UInt16) { words[Int(port >> 6)] &= ~(1 << UInt64(port & 63)) }
 
+    /// Number of reserved ports.
     public var count: Int { words.reduce(0) { $0 + $1.nonzeroBitCount } }
 
     /// The sysctl's own format: ascending, runs collapsed to "a-b".

@@ -6,12 +6,15 @@ import TCPWire
 /// attempts only the background holds ports: ports held by bind() or listeners (`held`), which connect() skips.
 /// Connections to other destinations do not count: connect() shares their ports (the 4-tuple stays unique).
 public struct OddsQuery: Sendable {
+    /// The port side of the system modelled.
     public var personality: PortPersonality
+    /// P: the port the client connects to, which must come out as its own source port.
     public var target: UInt16
     /// N: the loop's attempt budget for "within N attempts".
     public var attempts: Int
     /// Ports in the range held by bind() or listeners.
     public var held: ReservedPorts
+    /// The seed of the Monte Carlo runs.
     public var seed: UInt64
     /// Monte Carlo runs, for allocators without an exact answer.
     public var trials: Int
@@ -21,6 +24,7 @@ public struct OddsQuery: Sendable {
     /// Linux >= 5.18 rehashes every 10 s; at the loop's rate that is this many attempts (nil: never).
     public var attemptsPerShuffle: Int?
 
+    /// A query; the defaults model Linux 6's 10-second reshuffle at about 47,000 attempts a second.
     public init(personality: PortPersonality, target: UInt16, attempts: Int = 100_000, held: ReservedPorts = .none,
                 seed: UInt64 = 1, trials: Int = 1000, backToBack: Bool = false, attemptsPerShuffle: Int? = 470_000) {
         self.personality = personality
@@ -40,11 +44,16 @@ public struct Odds: Hashable, Sendable {
     public var probabilityWithin: Double
     /// nil when self-connect never happens.
     public var meanAttempts: Double?
+    /// The median number of attempts until self-connect; nil when self-connect never happens.
     public var medianAttempts: Int?
+    /// How the figures were obtained.
     public var method: Method
 
+    /// How odds were computed: exactly from the allocator's structure, or by simulating trials.
     public enum Method: Hashable, Sendable {
+        /// Computed from the allocator's structure.
         case exact
+        /// Estimated from `trials` seeded runs; `censored` of them did not self-connect within the budget.
         case monteCarlo(trials: Int, seed: UInt64, censored: Int)
     }
 
@@ -53,17 +62,27 @@ public struct Odds: Hashable, Sendable {
     }
 }
 
+/// The answer to an `OddsQuery`: whether the target is reachable at all, and how soon.
 public struct OddsReport: Hashable, Sendable {
+    /// Whether, and how, connect() can hand out the target port.
     public enum Verdict: String, Hashable, Sendable {
+        /// The allocator can hand out P.
         case possible                 // the allocator can hand out P
+        /// P is outside the ephemeral range: only bind() can produce this self-connect.
         case outsideRange             // P is not in the ephemeral range: only bind() can produce it
+        /// P is in `ip_local_reserved_ports`.
         case reserved                 // P is in ip_local_reserved_ports
+        /// Something has bound P: connect() skips it (and reaches that listener instead).
         case heldByBind               // something bound P: connect() skips it (and reaches a listener instead)
+        /// The system refuses local == remote at connect() (XNU, IPv4).
         case refusedByConnect         // the system refuses local == remote at connect() (XNU, IPv4)
+        /// Linux 4.6 and later, P of the other parity: only reached once every port of the preferred parity is held.
         case preferredParityFirst     // Linux >= 4.6, odd P: only once every even port is held
     }
 
+    /// Why the target is (or is not) reachable.
     public var verdict: Verdict
+    /// The odds of reaching it under the query's conditions.
     public var odds: Odds
     /// For `preferredParityFirst`: the odds if every port of the preferred parity were held.
     public var oddsIfPreferredParityHeld: Odds?
@@ -71,7 +90,10 @@ public struct OddsReport: Hashable, Sendable {
     public var usablePorts: Int
 }
 
+/// Computes `OddsReport`s for the retry loop of an `OddsQuery`.
 public enum SelfConnectOdds {
+    /// The verdict and odds for `q`: exact where the allocator's structure allows, else `q.trials` seeded Monte Carlo
+    /// runs.
     public static func compute(_ q: OddsQuery) -> OddsReport {
         let p = q.personality
         let usable = usableCount(q, held: q.held)

@@ -13,20 +13,24 @@ extension PortRange {
 /// The simplest allocator: walk the range from a cursor, wrapping, and take the first usable port.
 /// Deterministic and independent of the destination; the personalities bring the real algorithms.
 public struct SequentialPortAllocator: PortAllocator {
+    /// The ports it walks.
     public let range: PortRange
     private var cursor: UInt16
 
+    /// An allocator whose cursor starts at the range's first port.
     public init(range: PortRange = .linuxDefault) {
         self.range = range
         cursor = range.lower
     }
 
+    /// The next usable port from the cursor, wrapping; the destination plays no part.
     public mutating func connectPort(
         local: IPAddress, remote: Endpoint, isUsable: (UInt16) -> Bool, random: inout SeededRandom
     ) throws(SocketError) -> UInt16 {
         try next(isUsable)
     }
 
+    /// The next usable port from the cursor, wrapping.
     public mutating func bindPort(
         local: IPAddress, isUsable: (UInt16) -> Bool, random: inout SeededRandom
     ) throws(SocketError) -> UInt16 {

@@ -7,6 +7,7 @@ public struct SipHasher: Sendable {
     private var tail: UInt64 = 0   // bytes not yet forming a full 8-byte word, little-endian
     private var length: UInt64 = 0
 
+    /// A hasher keyed with the two 64-bit halves of a 128-bit key.
     public init(key0: UInt64, key1: UInt64) {
         v0 = key0 ^ 0x736f_6d65_7073_6575
         v1 = key1 ^ 0x646f_7261_6e64_6f6d
@@ -27,6 +28,7 @@ public struct SipHasher: Sendable {
         v0 ^= m
     }
 
+    /// Appends one byte.
     public mutating func append(_ byte: UInt8) {
         tail |= UInt64(byte) << ((length & 7) * 8)
         length += 1
@@ -52,6 +54,7 @@ public struct SipHasher: Sendable {
         }
     }
 
+    /// Appends an address as 32-bit words, each as `append(_: UInt32)` takes it: one for IPv4, four for IPv6.
     @inline(__always) public mutating func append(_ address: IPAddress) {
         switch address {
         case .v4(let a): append(a.rawValue)
@@ -61,6 +64,7 @@ public struct SipHasher: Sendable {
         }
     }
 
+    /// The 64-bit hash of what was appended; the hasher itself is unchanged.
     @inline(__always) public func finalize() -> UInt64 {
         var h = self
         h.compress(h.tail | (h.length & 0xff) << 56)
@@ -86,10 +90,14 @@ extension SipHasher {
 
 /// A 128-bit SipHash key drawn from the injected generator, like the kernel's boot-time `net_secret`.
 public struct SipKey: Hashable, Sendable {
+    /// The first 64 bits of the key.
     public var k0: UInt64
+    /// The second 64 bits of the key.
     public var k1: UInt64
 
+    /// A key from its two halves.
     public init(k0: UInt64, k1: UInt64) { self.k0 = k0; self.k1 = k1 }
+    /// A key drawn from `random`, the way a host draws its secrets at boot.
     public init(random: inout SeededRandom) { self.init(k0: random.next(), k1: random.next()) }
 
     /// The 64-bit keyed hash of a connection's (local address, remote address, remote port), as

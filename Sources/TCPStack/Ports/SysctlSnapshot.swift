@@ -1,23 +1,40 @@
 /// This host's TCP sysctls, parsed from their /proc/sys text (HostNet reads the files; this type only parses,
 /// so it stays pure and testable). Missing entries stay nil and the personality's default applies.
 public struct SysctlSnapshot: Hashable, Sendable {
+    /// `net.ipv4.ip_local_port_range`: the ports connect() and bind(0) pick from.
     public var localPortRange: PortRange?          // net.ipv4.ip_local_port_range "low\thigh"
+    /// `net.ipv4.ip_local_reserved_ports`: ports they never pick.
     public var reservedPorts: ReservedPorts?       // net.ipv4.ip_local_reserved_ports "a-b,c"
+    /// `net.ipv4.tcp_rmem`: receive buffer minimum, default and maximum.
     public var receiveBuffer: BufferSizes?         // net.ipv4.tcp_rmem "min default max"
+    /// `net.ipv4.tcp_wmem`: send buffer minimum, default and maximum.
     public var sendBuffer: BufferSizes?            // net.ipv4.tcp_wmem
+    /// `net.ipv4.tcp_timestamps`: 0 off, 1 on with a random offset per connection, 2 on without.
     public var timestamps: Int?                    // net.ipv4.tcp_timestamps (0, 1, 2)
+    /// `net.ipv4.tcp_sack`: whether SACK-permitted is offered.
     public var sack: Bool?                         // net.ipv4.tcp_sack
+    /// `net.ipv4.tcp_dsack`: whether duplicates are reported as D-SACK blocks.
     public var dsack: Bool?                        // net.ipv4.tcp_dsack
+    /// `net.ipv4.tcp_window_scaling`: whether window scaling is offered.
     public var windowScaling: Bool?                // net.ipv4.tcp_window_scaling
+    /// `net.ipv4.tcp_syn_retries`: SYN retransmissions before connect() times out.
     public var synRetries: Int?                    // net.ipv4.tcp_syn_retries
+    /// `net.ipv4.tcp_invalid_ratelimit`: the least time between ACKs answering invalid segments, in ms.
     public var invalidRateLimitMilliseconds: Int?  // net.ipv4.tcp_invalid_ratelimit
+    /// `net.ipv4.tcp_challenge_ack_limit`: challenge ACKs per second.
     public var challengeAckLimit: Int?             // net.ipv4.tcp_challenge_ack_limit
+    /// `net.ipv4.tcp_tw_reuse`: 0 off, 1 on, 2 loopback only.
     public var timeWaitReuse: Int?                 // net.ipv4.tcp_tw_reuse (0, 1, 2 = loopback only)
+    /// `net.core.rmem_max`: the ceiling on SO_RCVBUF.
     public var receiveBufferCeiling: Int?          // net.core.rmem_max
+    /// `net.ipv4.tcp_synack_retries`: SYN-ACK retransmissions before a half-open connection is dropped.
     public var synAckRetries: Int?                 // net.ipv4.tcp_synack_retries
+    /// `net.ipv4.tcp_retries2`: data retransmissions before the connection times out.
     public var dataRetries: Int?                   // net.ipv4.tcp_retries2
 
+    /// The three numbers of `tcp_rmem` or `tcp_wmem`, in bytes.
     public struct BufferSizes: Hashable, Sendable {
+        /// Minimum, default (the initial size of a new socket's buffer) and maximum.
         public var min: Int, initial: Int, max: Int
     }
 
@@ -30,9 +47,12 @@ public struct SysctlSnapshot: Hashable, Sendable {
         "net/ipv4/tcp_synack_retries", "net/ipv4/tcp_retries2",
     ]
 
+    /// A snapshot with every value missing: each personality default applies.
     public init() {}
 
+    /// Why a sysctl value could not be parsed.
     public enum ParseError: Error, Hashable, Sendable {
+        /// A known sysctl whose value has the wrong number or form of fields.
         case malformed(name: String, value: String)
     }
 

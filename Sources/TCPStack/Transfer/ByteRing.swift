@@ -1,5 +1,6 @@
-/// A byte ring, the storage under the engine's send and receive buffers (and `SendBuffer`, `ReceiveBuffer`, which
-/// bound it). It holds under 4 GiB, so positions are stored in 32 bits: two rings sit in every `Connection`. Dropping bytes from the front is O(1) and taking a range copies only that range, so
+/// A byte ring, the storage under the engine's send and receive buffers. It holds under 4 GiB, so positions are
+/// stored in 32 bits: two rings sit in every `Connection`. Dropping bytes from the front is O(1) and taking a range
+/// copies only that range, so
 /// acknowledging or reading never moves the rest. Storage grows by doubling as bytes arrive, up to what the
 /// content needs, so idle connections cost no buffer memory.
 struct ByteRing: Sendable, Hashable {

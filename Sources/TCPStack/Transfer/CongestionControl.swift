@@ -8,15 +8,18 @@ public struct CongestionWindow: Sendable, Hashable {
     private let mssValue: UInt16
     private var duplicateAcksValue: UInt16 = 0
     private var hasRecover = false
+    /// In fast recovery (RFC 6582): from the third duplicate ACK until `recover` is acknowledged.
     public var inFastRecovery = false
     /// Whether a partial ACK already restarted the retransmission timer in this recovery (RFC 6582 §3.2 step 5,
     /// the "Impatient" variant: only the first one does).
     public var partialAckSeen = false
 
+    /// The congestion window: bytes the sender may have in flight.
     public var cwnd: Int {
         get { Int(cwndValue) }
         set { cwndValue = UInt32(clamping: newValue) }
     }
+    /// The slow-start threshold: below it cwnd grows by slow start, above it by congestion avoidance.
     public var ssthresh: Int {
         get { Int(ssthreshValue) }
         set { ssthreshValue = UInt32(clamping: newValue) }
@@ -58,10 +61,12 @@ public struct AckSample: Sendable, Hashable {
     public var flightSize: Int
     /// SND.NXT now: recorded as `recover` when recovery begins (RFC 6582 §3.2 step 2).
     public var sndNxt: UInt32
+    /// When the ACK arrived.
     public var now: Instant
     /// The smoothed RTT if known (CUBIC's t + RTT).
     public var smoothedRTT: Duration?
 
+    /// A sample from the caller's classification of one ACK.
     public init(ack: UInt32, newlyAcked: Int, isDuplicate: Bool, flightSize: Int, sndNxt: UInt32, now: Instant,
                 smoothedRTT: Duration? = nil) {
         self.ack = ack
@@ -76,6 +81,7 @@ public struct AckSample: Sendable, Hashable {
 
 /// What the sender must do after an ACK, beyond sending what cwnd now allows.
 public enum CongestionAction: Sendable, Hashable {
+    /// Nothing beyond sending what cwnd allows.
     case none
     /// Third duplicate ACK: retransmit the first unacknowledged segment (RFC 5681 §3.2 step 2).
     case fastRetransmit
@@ -88,6 +94,7 @@ public enum CongestionAction: Sendable, Hashable {
 /// retransmit, fast recovery with partial ACKs, timeouts) lives in this protocol's extension; an algorithm supplies
 /// only its growth in congestion avoidance and its reduction on loss, so a new one is one small file.
 public protocol CongestionControl: Sendable {
+    /// The window state every algorithm shares.
     var window: CongestionWindow { get set }
     /// Grow `window.cwnd` for `acked` new bytes in congestion avoidance (cwnd >= ssthresh, not in recovery).
     mutating func congestionAvoidance(acked: Int, now: Instant, smoothedRTT: Duration?)
@@ -96,8 +103,11 @@ public protocol CongestionControl: Sendable {
 }
 
 extension CongestionControl {
+    /// The congestion window, in bytes.
     public var cwnd: Int { window.cwnd }
+    /// The slow-start threshold, in bytes.
     public var ssthresh: Int { window.ssthresh }
+    /// Whether the sender is in fast recovery.
     public var inFastRecovery: Bool { window.inFastRecovery }
 
     /// Process one ACK (RFC 5681 §3.1–3.2, RFC 6582 §3.2).
@@ -111,7 +121,7 @@ extension CongestionControl {
             }
             guard window.duplicateAcks == 3 else { return .none }  // RFC 3042 limited transmit is the caller's
             // RFC 6582 §3.2 step 2: only when the ACK covers more than `recover`.
-            if let recover = window.recover, !SequenceSpace.lt(recover, a.ack) { return .none }
+            if let recover = window.recover, !(SeqNum(recover) < SeqNum(a.ack)) { return .none }
             window.recover = a.sndNxt
             window.ssthresh = ssthreshAfterLoss(flightSize: a.flightSize, now: a.now)  // RFC 5681 eq. (4)
             window.cwnd = window.ssthresh + 3 * mss  // RFC 5681 §3.2 step 3
@@ -122,7 +132,7 @@ extension CongestionControl {
         guard a.newlyAcked > 0 else { return .none }
         window.duplicateAcks = 0
         if window.inFastRecovery, let recover = window.recover {
-            if SequenceSpace.le(recover, a.ack) {
+            if SeqNum(recover) <= SeqNum(a.ack) {
                 // RFC 6582 §3.2 step 3, full ACK: option (1), cwnd = min(ssthresh, max(FlightSize, SMSS) + SMSS).
                 window.cwnd = Swift.min(window.ssthresh, Swift.max(a.flightSize, mss) + mss)
                 window.inFastRecovery = false

@@ -3,6 +3,7 @@
 public struct Cubic: CongestionControl, Hashable {
     // Laid out small (a controller sits in every connection): the small fields fill the window's tail, C and
     // β are kept in thousandths (0.4 and 0.7 come back as the same `Double`s), optionals use sentinels.
+    /// The window state and recovery bookkeeping shared with every algorithm.
     public var window: CongestionWindow
     /// §4.7 fast convergence (Linux `fast_convergence` = 1).
     public let fastConvergence: Bool
@@ -10,10 +11,12 @@ public struct Cubic: CongestionControl, Hashable {
     private let betaThousandths: UInt16
     /// RFC 9438 §5: C = 0.4, β_cubic = 0.7 (to a thousandth).
     public var c: Double { Double(cThousandths) / 1000 }
+    /// β_cubic: the factor cwnd is multiplied by on loss.
     public var beta: Double { Double(betaThousandths) / 1000 }
 
     /// Window just before the last reduction, after fast convergence (segments); 0 before the first one.
     private var wMaxValue: Double = 0
+    /// W_max: the window, in segments, just before the last reduction; nil before the first.
     public private(set) var wMax: Double? {
         get { wMaxValue == 0 ? nil : wMaxValue }
         set { wMaxValue = newValue ?? 0 }
@@ -26,12 +29,15 @@ public struct Cubic: CongestionControl, Hashable {
         get { epochStartNanoseconds == .min ? nil : Instant(nanoseconds: epochStartNanoseconds) }
         set { epochStartNanoseconds = newValue?.nanoseconds ?? .min }
     }
+    /// K: the time, in seconds, W_cubic takes to climb back to W_max (RFC 9438 eq. 2).
     public private(set) var k: Double = 0
     private var origin: Double = 0
+    /// W_est: the Reno-friendly window estimate, in segments (RFC 9438 §4.3).
     public private(set) var wEst: Double = 0
     /// Growth below one byte, carried to the next ACK.
     private var carryBytes: Double = 0
 
+    /// CUBIC with an RFC 6928 initial window; the defaults are RFC 9438's and Linux's.
     public init(mss: Int, initialSegments: Int = 10, c: Double = 0.4, beta: Double = 0.7,
                 fastConvergence: Bool = true) {
         window = CongestionWindow(mss: mss, initialSegments: initialSegments)

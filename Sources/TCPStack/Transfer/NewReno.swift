@@ -1,6 +1,7 @@
 /// NewReno (RFC 5681 with RFC 6582's fast recovery, which `CongestionControl` supplies): additive increase of one
 /// SMSS per window of data, halving on loss.
 public struct NewReno: CongestionControl, Hashable {
+    /// The window state and recovery bookkeeping shared with every algorithm.
     public var window: CongestionWindow
     /// Bytes acknowledged since cwnd last grew in congestion avoidance (below cwnd, so 32 bits hold it).
     private var bytesAckedValue: UInt32 = 0
@@ -9,6 +10,7 @@ public struct NewReno: CongestionControl, Hashable {
         set { bytesAckedValue = UInt32(clamping: newValue) }
     }
 
+    /// NewReno with an RFC 6928 initial window of `initialSegments` segments.
     public init(mss: Int, initialSegments: Int = 10) {
         window = CongestionWindow(mss: mss, initialSegments: initialSegments)
     }

@@ -3,6 +3,7 @@
 /// The connection survives as long as the peer answers; `maxUnansweredProbes` unanswered probes abort it
 /// (Linux `tcp_retries2`; nil: never, as RFC 1122 requires).
 public struct PersistTimer: Sendable, Hashable {
+    /// When the next probe is due; nil when the timer is stopped.
     public private(set) var deadline: Instant? {
         get { deadlineValue.value }
         set { deadlineValue.value = newValue }
@@ -15,19 +16,23 @@ public struct PersistTimer: Sendable, Hashable {
     private var unanswered: Int32 = 0
     private var probeLimit: Int32
 
+    /// The longest interval between probes: the doubling stops there.
     public var maximum: Duration {
         get { .nanoseconds(maximumNs) }
         set { maximumNs = newValue.nanosecondsValue }
     }
+    /// Unanswered probes that abort the connection; nil for never.
     public var maxUnansweredProbes: Int? {
         get { probeLimit < 0 ? nil : Int(probeLimit) }
         set { probeLimit = newValue.map { Int32(clamping: Swift.max($0, 0)) } ?? -1 }
     }
     /// Doublings so far; kept while the window stays closed, cleared when it opens.
     public var backoff: Int { Int(backoffCount) }
+    /// Probes sent since the peer last answered.
     public var unansweredProbes: Int { Int(unanswered) }
     private var base: Duration { .nanoseconds(baseNs) }
 
+    /// A stopped timer with the given cap and probe limit.
     public init(maximum: Duration, maxUnansweredProbes: Int?) {
         maximumNs = maximum.nanosecondsValue
         probeLimit = maxUnansweredProbes.map { Int32(clamping: Swift.max($0, 0)) } ?? -1
@@ -55,6 +60,7 @@ public struct PersistTimer: Sendable, Hashable {
         return Swift.min(value, maximum)
     }
 
+    /// What an expiry calls for.
     public enum Expiry: Hashable, Sendable {
         /// Send a one-byte probe (or a window probe at SND.UNA − 1); the timer runs to `deadline`.
         case sendProbe
@@ -69,6 +75,8 @@ public struct PersistTimer: Sendable, Hashable {
         unanswered = 0
     }
 
+    /// The timer fired: returns `.timedOut` once the probe limit is reached, else counts a probe, doubles the interval
+    /// and re-arms.
     public mutating func expire(at now: Instant) -> Expiry {
         if let limit = maxUnansweredProbes, unansweredProbes >= limit {
             deadline = nil

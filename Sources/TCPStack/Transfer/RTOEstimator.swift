@@ -1,5 +1,6 @@
 /// The retransmission timeout computed from round-trip samples (RFC 6298 §2), with exponential backoff (§5.5).
 public struct RTOEstimator: Sendable, Hashable {
+    /// The bounds and rules of one RTO computation: the RFC's or Linux's.
     public struct Parameters: Sendable, Hashable {
         /// RTO before any sample (RFC 6298 §2.1: 1 s; Linux `TCP_TIMEOUT_INIT` 1 s).
         public var initial: Duration
@@ -9,8 +10,10 @@ public struct RTOEstimator: Sendable, Hashable {
         public var maximum: Duration
         /// Clock granularity G (RFC 6298 §2.2; Linux measures in microseconds).
         public var granularity: Duration
+        /// Where the minimum applies.
         public var minimumRule: MinimumRule
 
+        /// Parameters from their parts.
         public init(initial: Duration, minimum: Duration, maximum: Duration, granularity: Duration,
                     minimumRule: MinimumRule) {
             self.initial = initial
@@ -63,6 +66,7 @@ public struct RTOEstimator: Sendable, Hashable {
     /// Consecutive doublings since the last valid sample (RFC 6298 §5.5, Linux `icsk_backoff`).
     public var backoffCount: Int { Int(backoff) }
 
+    /// An estimator before any sample: the RTO is `parameters.initial`.
     public init(parameters: Parameters) {
         initialUs = Self.microseconds(parameters.initial)
         minimumUs = Self.microseconds(parameters.minimum)
@@ -82,7 +86,9 @@ public struct RTOEstimator: Sendable, Hashable {
         baseNs = Int64(initialUs) * 1000
     }
 
+    /// SRTT, the smoothed round-trip time; nil before the first sample.
     public var smoothedRTT: Duration? { srttNs < 0 ? nil : .nanoseconds(srttNs) }
+    /// RTTVAR, the round-trip time variation; zero before the first sample.
     public var rttVariance: Duration { .nanoseconds(rttvarNs) }
 
     /// The current timeout, backoff included, capped at the maximum (RFC 6298 §5.5).

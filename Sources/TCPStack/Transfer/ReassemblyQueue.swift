@@ -22,8 +22,10 @@ public struct ReassemblyQueue: Sendable, Hashable {
         var end: UInt32 { seq &+ UInt32(bytes.count) }
     }
 
+    /// An empty queue expecting `rcvNxt` next.
     public init(rcvNxt: UInt32) { self.rcvNxt = rcvNxt }
 
+    /// What one arriving segment did to the queue and the stream.
     public struct Outcome: Sendable, Hashable {
         /// Bytes handed to `deliver`, now part of the in-order stream.
         public var delivered = 0
@@ -67,30 +69,30 @@ public struct ReassemblyQueue: Sendable, Hashable {
         let end = seq &+ UInt32(payload.count)
         var firstDuplicate: SACKBlock?
         func duplicate(_ l: UInt32, _ r: UInt32) {
-            outcome.duplicateBytes += SequenceSpace.distance(l, r)
+            outcome.duplicateBytes += SeqNum(r) - SeqNum(l)
             if firstDuplicate == nil { firstDuplicate = SACKBlock(left: l, right: r) }
         }
         var start = seq
-        if SequenceSpace.lt(start, rcvNxt) {
+        if SeqNum(start) < SeqNum(rcvNxt) {
             // Bytes already delivered and acknowledged.
-            duplicate(start, SequenceSpace.min(end, rcvNxt))
+            duplicate(start, SeqNum.earlier(SeqNum(end), SeqNum(rcvNxt)).rawValue)
             start = rcvNxt
         }
         var newLeft: UInt32?
         // Walk the queue, storing only the parts of [start, end) no piece holds.
-        var i = pieces.firstIndex { SequenceSpace.lt(start, $0.end) } ?? pieces.endIndex
-        while SequenceSpace.lt(start, end) {
+        var i = pieces.firstIndex { SeqNum(start) < SeqNum($0.end) } ?? pieces.endIndex
+        while SeqNum(start) < SeqNum(end) {
             let nextSeq = i < pieces.count ? pieces[i].seq : end
-            if SequenceSpace.lt(start, nextSeq) {
-                let stop = SequenceSpace.min(nextSeq, end)
-                let from = payload.startIndex + SequenceSpace.distance(seq, start)
-                let to = payload.startIndex + SequenceSpace.distance(seq, stop)
+            if SeqNum(start) < SeqNum(nextSeq) {
+                let stop = SeqNum.earlier(SeqNum(nextSeq), SeqNum(end)).rawValue
+                let from = payload.startIndex + (SeqNum(start) - SeqNum(seq))
+                let to = payload.startIndex + (SeqNum(stop) - SeqNum(seq))
                 pieces.insert(Piece(seq: start, bytes: Array(payload[from..<to])), at: i)
                 if newLeft == nil { newLeft = start }
                 i += 1
                 start = stop
             } else {
-                let stop = SequenceSpace.min(pieces[i].end, end)
+                let stop = SeqNum.earlier(SeqNum(pieces[i].end), SeqNum(end)).rawValue
                 duplicate(start, stop)
                 start = stop
                 i += 1
@@ -125,12 +127,12 @@ public struct ReassemblyQueue: Sendable, Hashable {
             rcvNxt = seq
             return
         }
-        guard SequenceSpace.lt(rcvNxt, seq) else { return }
+        guard SeqNum(rcvNxt) < SeqNum(seq) else { return }
         rcvNxt = seq
         pieces = pieces.compactMap { p in
-            if SequenceSpace.le(p.end, seq) { return nil }
-            guard SequenceSpace.lt(p.seq, seq) else { return p }
-            return Piece(seq: seq, bytes: Array(p.bytes[SequenceSpace.distance(p.seq, seq)...]))
+            if SeqNum(p.end) <= SeqNum(seq) { return nil }
+            guard SeqNum(p.seq) < SeqNum(seq) else { return p }
+            return Piece(seq: seq, bytes: Array(p.bytes[(SeqNum(seq) - SeqNum(p.seq))...]))
         }
         updateRecent(changedAt: nil)
     }
@@ -167,7 +169,7 @@ public struct ReassemblyQueue: Sendable, Hashable {
             out.append(d)
             // RFC 2883 §4: a duplicate above RCV.NXT is followed by the block that contains it.
             if let holder = blocks.first(where: {
-                SequenceSpace.le($0.left, d.left) && SequenceSpace.le(d.right, $0.right)
+                SeqNum($0.left) <= SeqNum(d.left) && SeqNum(d.right) <= SeqNum($0.right)
             }), out.count < maxBlocks {
                 out.append(holder)
             }
@@ -182,7 +184,7 @@ public struct ReassemblyQueue: Sendable, Hashable {
     private mutating func updateRecent(changedAt: UInt32?) {
         let blocks = queuedBlocks
         func holder(_ s: UInt32) -> UInt32? {
-            blocks.first { SequenceSpace.le($0.left, s) && SequenceSpace.lt(s, $0.right) }?.left
+            blocks.first { SeqNum($0.left) <= SeqNum(s) && SeqNum(s) < SeqNum($0.right) }?.left
         }
         var order: [UInt32] = []
         if let s = changedAt, let l = holder(s) { order.append(l) }

@@ -5,6 +5,7 @@ import TCPWire
 public struct SACKScoreboard: Sendable, Hashable {
     /// SACKed ranges as offsets from SND.UNA: sorted, disjoint, not adjacent.
     private var sacked: [Range<Int>] = []
+    /// SND.UNA: the left edge of the scoreboard; SACKed ranges are kept relative to it.
     public private(set) var sndUna: UInt32
     /// One past the highest byte sent (RFC 6675 HighData + 1).
     public private(set) var highData: UInt32
@@ -13,10 +14,12 @@ public struct SACKScoreboard: Sendable, Hashable {
     // 32 bits each (one scoreboard sits in every connection).
     private let mssValue: UInt32
     private let dupThreshValue: UInt32
+    /// SMSS: the segment size the loss rules count in.
     public var mss: Int { Int(mssValue) }
     /// RFC 6675 DupThresh (3; Linux adapts `tp->reordering`).
     public var dupThresh: Int { Int(dupThreshValue) }
 
+    /// An empty scoreboard at `sndUna`.
     public init(sndUna: UInt32, mss: Int, dupThresh: Int = 3) {
         self.sndUna = sndUna
         highData = sndUna
@@ -35,7 +38,7 @@ public struct SACKScoreboard: Sendable, Hashable {
 
     /// New data [highData, end) was sent.
     public mutating func dataSent(upTo end: UInt32) {
-        if SequenceSpace.lt(highData, end) { highData = end }
+        if SeqNum(highData) < SeqNum(end) { highData = end }
     }
 
     /// Process an ACK's cumulative number and SACK blocks (RFC 6675 §5 "update the scoreboard").
@@ -44,28 +47,28 @@ public struct SACKScoreboard: Sendable, Hashable {
         var rest = blocks[...]
         if let first = blocks.first {
             // RFC 2883 §4: a first block at or below the cumulative ACK, or inside the second block, is a D-SACK.
-            let belowAck = SequenceSpace.le(first.right, ack)
+            let belowAck = SeqNum(first.right) <= SeqNum(ack)
             let insideSecond = blocks.count > 1
-                && SequenceSpace.le(blocks[1].left, first.left) && SequenceSpace.le(first.right, blocks[1].right)
+                && SeqNum(blocks[1].left) <= SeqNum(first.left) && SeqNum(first.right) <= SeqNum(blocks[1].right)
             if belowAck || insideSecond {
                 dsack = first
                 rest = blocks.dropFirst()
             }
         }
-        let advance = SequenceSpace.distance(sndUna, ack)
-        if advance > 0, SequenceSpace.le(ack, highData) {
+        let advance = SeqNum(ack) - SeqNum(sndUna)
+        if advance > 0, SeqNum(ack) <= SeqNum(highData) {
             sndUna = ack
             sacked = sacked.compactMap { r in
                 let l = r.lowerBound - advance, u = r.upperBound - advance
                 return u <= 0 ? nil : Swift.max(l, 0)..<u
             }
-            if SequenceSpace.lt(highRxt, sndUna) { highRxt = sndUna }
+            if SeqNum(highRxt) < SeqNum(sndUna) { highRxt = sndUna }
         }
-        let limit = SequenceSpace.distance(sndUna, highData)
+        let limit = SeqNum(highData) - SeqNum(sndUna)
         var newly = 0
         for b in rest {
             // Only blocks inside [SND.UNA, HighData] are believed (Linux `tcp_is_sackblock_valid`).
-            let l = SequenceSpace.distance(sndUna, b.left), u = SequenceSpace.distance(sndUna, b.right)
+            let l = SeqNum(b.left) - SeqNum(sndUna), u = SeqNum(b.right) - SeqNum(sndUna)
             guard l < u, u <= limit, u > 0 else { continue }
             newly += insert(Swift.max(l, 0)..<u)
         }
@@ -114,7 +117,7 @@ public struct SACKScoreboard: Sendable, Hashable {
 
     /// RFC 6675 §4 IsLost: DupThresh SACKed segments, or more than (DupThresh − 1)·SMSS SACKed bytes, above `seq`.
     /// SACKed ranges count as ⌈length / SMSS⌉ segments, since a range of full segments took that many ACKs.
-    public func isLost(_ seq: UInt32) -> Bool { isLost(offset: SequenceSpace.distance(sndUna, seq)) }
+    public func isLost(_ seq: UInt32) -> Bool { isLost(offset: (SeqNum(seq) - SeqNum(sndUna))) }
 
     private func isLost(offset: Int) -> Bool {
         var segments = 0, bytes = 0
@@ -128,8 +131,8 @@ public struct SACKScoreboard: Sendable, Hashable {
     /// RFC 6675 §4 SetPipe: every unSACKed byte in [SND.UNA, HighData) counts once unless lost, and once more if it
     /// was retransmitted (below HighRxt).
     public var pipe: Int {
-        let high = SequenceSpace.distance(sndUna, highData)
-        let rxt = SequenceSpace.distance(sndUna, highRxt)
+        let high = SeqNum(highData) - SeqNum(sndUna)
+        let rxt = SeqNum(highRxt) - SeqNum(sndUna)
         var total = 0
         var at = 0
         func unsacked(_ r: Range<Int>) {
@@ -145,6 +148,7 @@ public struct SACKScoreboard: Sendable, Hashable {
         return total
     }
 
+    /// What RFC 6675 NextSeg says to send.
     public enum NextSegment: Sendable, Hashable {
         /// Retransmit [left, right).
         case retransmit(SACKBlock)
@@ -155,7 +159,7 @@ public struct SACKScoreboard: Sendable, Hashable {
     /// RFC 6675 §4 NextSeg, assuming the caller sends what it returns (a retransmission advances HighRxt).
     /// Rule (4), the rescue retransmission, is not implemented: the retransmission timer covers that case.
     public mutating func nextSegment(newDataAvailable: Bool) -> NextSegment? {
-        let rxt = SequenceSpace.distance(sndUna, highRxt)
+        let rxt = SeqNum(highRxt) - SeqNum(sndUna)
         var lostCandidate: Range<Int>?, anyCandidate: Range<Int>?
         for h in holeRanges where h.upperBound > rxt {
             let start = Swift.max(h.lowerBound, rxt)
@@ -182,7 +186,7 @@ public struct SACKScoreboard: Sendable, Hashable {
     /// A retransmission of [.., end) went out by other means (fast retransmit of SND.UNA, a timeout): HighRxt
     /// follows (RFC 6675 §2).
     public mutating func retransmitted(upTo end: UInt32) {
-        if SequenceSpace.lt(highRxt, end) { highRxt = SequenceSpace.min(end, highData) }
+        if SeqNum(highRxt) < SeqNum(end) { highRxt = SeqNum.earlier(SeqNum(end), SeqNum(highData)).rawValue }
     }
 
     /// After a retransmission timeout everything unSACKed is sent again from SND.UNA (RFC 6675 §5.1).

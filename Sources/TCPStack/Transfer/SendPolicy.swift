@@ -5,15 +5,15 @@ public struct SendPolicy: Sendable, Hashable {
     public var mss: Int
     /// `TCP_NODELAY`.
     public var noDelay: Bool
-    /// The largest send window the peer has offered, Max(SND.WND).
-    public private(set) var maxSendWindow = 0
+    /// The largest send window the peer has offered, Max(SND.WND) (the connection's `maxSndWnd`).
+    public var maxSendWindow: Int
 
-    public init(mss: Int, noDelay: Bool = false) {
+    /// A policy for segments of `mss` bytes; Nagle is on unless `noDelay`.
+    public init(mss: Int, noDelay: Bool = false, maxSendWindow: Int = 0) {
         self.mss = mss
         self.noDelay = noDelay
+        self.maxSendWindow = maxSendWindow
     }
-
-    public mutating func windowOffered(_ window: Int) { maxSendWindow = Swift.max(maxSendWindow, window) }
 
     /// How many bytes to put in the next new-data segment, 0 to wait.
     /// - queued: D, bytes queued and not yet sent. - usableWindow: U = SND.UNA + SND.WND − SND.NXT (and cwnd).

@@ -15,6 +15,7 @@ public struct UserTimeout: Sendable, Hashable {
     private var timeoutNanoseconds: Int64 = .min
     private var sinceValue = OptionalInstant()
 
+    /// A user timeout of `timeout` (nil: none), with nothing outstanding.
     public init(timeout: Duration?) { self.timeout = timeout }
 
     /// Equal to `UserTimeout(timeout: nil)`.
@@ -36,5 +37,6 @@ public struct UserTimeout: Sendable, Hashable {
         return Instant(nanoseconds: since.nanoseconds + timeoutNanoseconds)
     }
 
+    /// True once unacknowledged data has waited past `timeout`.
     public func isExpired(at now: Instant) -> Bool { deadline.map { now >= $0 } ?? false }
 }
