@@ -210,6 +210,10 @@ struct Parser {
             try bump()
             try expectPunct("]", "after the ECN codepoint")
         }
+        if case .word(let protocolName) = token.kind, ["icmp", "udp", "udplite", "sctp", "gre", "mpls"].contains(protocolName) {
+            // packetdrill's other packet kinds: named, not run (the engine speaks TCP only).
+            throw error("\(protocolName) packets are not supported (TCP only)")
+        }
         let (flags, flagsText) = try parseFlags()
         let seqStart = try parseUInt32("sequence start")
         try expectPunct(":", "between sequence start and end")
@@ -244,6 +248,9 @@ struct Parser {
                 spec.options = try parseOptions()
             case .word(let w):
                 throw error("unknown packet field '\(w)' (expected ack, win, urg or <options>)")
+            case .punct("/"):
+                // `... / udp(...)`: packetdrill's UDP encapsulation of the TCP packet.
+                throw error("encapsulation '/ ...' after a packet is not supported")
             default:
                 // packetdrill allows `ack N` without '.': the field is sent as written and checked only with the bit.
                 return spec

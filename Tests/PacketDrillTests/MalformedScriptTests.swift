@@ -35,6 +35,8 @@ private func parseError(_ text: String) -> String? {
     ("0 < S 0:0(0) $\n", "bad.pkt:1:14: error: unexpected character '$'"),
     ("0 fcntl(3, F_GETFL) = 2 (flags O_RDWR\n", "bad.pkt:1:25: error: note is not closed by ')' on its line"),
     ("0 < S. 0:0(0) ack 1 ack 2\n", "bad.pkt:1:21: error: 'ack' given twice"),
+    ("0 < icmp unreachable port_unreachable [1:1(0)]\n", "bad.pkt:1:5: error: icmp packets are not supported (TCP only)"),
+    ("0 < S 0:0(0) win 100 / udp(1 > 2)\n", "bad.pkt:1:22: error: encapsulation '/ ...' after a packet is not supported"),
     ("0 < S 4294967296:0(0)\n", "bad.pkt:1:7: error: sequence start 4294967296 is larger than 4294967295"),
     ("0 < S 0:0(0) <TS val 1>\n", "bad.pkt:1:23: error: expected 'ecr' after the TS val"),
     ("0 < S 0:0(0) <sack>\n", "bad.pkt:1:19: error: 'sack' needs at least one block a:b"),
