@@ -72,6 +72,9 @@ public struct TCPConfiguration: Sendable {
     /// In TIME-WAIT a segment without ACK is dropped before the FIN and ACK rules (RFC 9293 §3.10.7.4 fifth;
     /// FreeBSD `tcp_twcheck`). Off: Linux `tcp_timewait_state_process` ACKs it.
     public var timeWaitDropsSegmentsWithoutAck = false
+    /// Slow start grows cwnd by every acknowledged byte up to ssthresh (Linux `tcp_slow_start`; `tcp_abc` was
+    /// removed in 3.8). Off: at most one SMSS per ACK (RFC 5681 §3.1 eq. (2)).
+    public var slowStartCountsEveryAckedByte = false
 
     /// RFC 6528 ISN clock: ISN = hash(4-tuple, secret) + (now in ns >> `isnClockShift`).
     /// Linux `secure_tcp_seq` uses ns >> 6 (64 ns ticks); RFC 6528 suggests a 4 µs tick (shift ~12).
@@ -269,21 +272,31 @@ public struct TCPConfiguration: Sendable {
         delayedAck: .timer(.milliseconds(200)))
 
     /// Linux 3.10, the article's kernel: tcp_rmem 4096 87380 6291456 (window 43690, wscale 7), challenge ACKs
-    /// limited only globally (100/s), a SYN in SYN_RECV always draws a challenge ACK.
-    public static let linux310 = TCPConfiguration(
+    /// limited only globally (100/s), a SYN in SYN_RECV always draws a challenge ACK; slow start counts every
+    /// acknowledged byte (`tcp_abc` is gone since 3.9).
+    public static let linux310: TCPConfiguration = {
+        var c = TCPConfiguration(
         name: "linux-3.10", receiveBufferDefault: 87380, receiveBufferMax: 6_291_456, roundInitialWindowToMSS: true,
         windowScaling: true, timestamps: true, sack: true, dsack: true, randomTimestampOffset: false,
         rtoMin: .milliseconds(200), timeWaitDuration: .seconds(60), sequenceCheck: .linux,
         acceptSynAckInSynReceived: false, challengeAckInterval: nil, challengeAckLimitPerSecond: 100)
+        c.slowStartCountsEveryAckedByte = true
+        return c
+    }()
 
     /// Linux 6.x (recorded on 6.18): tcp_rmem 4096 131072 33554432 (window 65495, wscale 10), per-socket
-    /// challenge-ACK limit 500 ms, global limit off, SYN-ACK accepted in SYN_RECV of a simultaneous open.
-    public static let linux6 = TCPConfiguration(
+    /// challenge-ACK limit 500 ms, global limit off, SYN-ACK accepted in SYN_RECV of a simultaneous open; slow
+    /// start counts every acknowledged byte (`tcp_slow_start`).
+    public static let linux6: TCPConfiguration = {
+        var c = TCPConfiguration(
         name: "linux-6", receiveBufferDefault: 131072, receiveBufferMax: 33_554_432, roundInitialWindowToMSS: true,
         windowScaling: true, timestamps: true, sack: true, dsack: true, randomTimestampOffset: true,
         rtoMin: .milliseconds(200), timeWaitDuration: .seconds(60), sequenceCheck: .linux,
         acceptSynAckInSynReceived: true, challengeAckInterval: .milliseconds(500),
         challengeAckLimitPerSecond: Int(Int32.max))
+        c.slowStartCountsEveryAckedByte = true
+        return c
+    }()
 
     // MARK: derived values
 
