@@ -35,7 +35,7 @@ extension ScriptRunner {
             throw fail(event.location, "\(call.name) issued while \(p.call.name) from line \(p.event.location.line) is still blocked")
         }
         let fd = fdArgument(call)
-        if let fd { lastSocketFD = fd }
+        if let fd, fds[fd] != nil { lastSocketFD = fd }
         let result = try perform(call, at: event.location)
         if call.name == "socket" || call.name == "accept", case .value(let newFD) = result { lastSocketFD = Int(newFD) }
         let blocking = (fd.flatMap { fds[$0] }.map { !$0.nonBlocking } ?? false) && !messageFlags(call).contains("MSG_DONTWAIT")
@@ -149,9 +149,11 @@ extension ScriptRunner {
     /// The script's number for a new descriptor: packetdrill maps the number a `socket` or `accept` line expects
     /// onto the live one, so a script may number them as it likes; without one, the lowest free from 3.
     func newDescriptor(for call: SyscallSpec) -> Int {
-        if case .integer(let n) = call.result, n >= 0, n < 1 << 20, fds[Int(n)] == nil { return Int(n) }
+        if case .integer(let n) = call.result, n >= 0, n < 1 << 20, fds[Int(n)] == nil, epolls[Int(n)] == nil {
+            return Int(n)
+        }
         var fd = 3
-        while fds[fd] != nil { fd += 1 }
+        while fds[fd] != nil || epolls[fd] != nil { fd += 1 }
         return fd
     }
 
@@ -163,6 +165,8 @@ extension ScriptRunner {
             fds[fd] = Descriptor(socket: stack.socket())
             return .value(Int64(fd))
         }
+        if call.name.hasPrefix("epoll_") { return try epoll(call, at: location) }
+        if call.name == "close", let fd = fdArgument(call), epolls.removeValue(forKey: fd) != nil { return .value(0) }
         guard let (fd, d) = try descriptor(call, at: location) else { return .error("EBADF") }
         defer { collect() }
         if let early = try bufferCall(call, socket: d.socket, at: location) { return early }

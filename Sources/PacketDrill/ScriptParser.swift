@@ -29,6 +29,7 @@ public enum ScriptParser {
 let supportedSyscalls: Set<String> = [
     "socket", "bind", "listen", "accept", "connect", "read", "write", "send", "recv", "close", "shutdown",
     "setsockopt", "getsockopt", "fcntl", "sendto", "sendmsg", "recvfrom", "ioctl",
+    "epoll_create", "epoll_create1", "epoll_ctl", "epoll_wait",
 ]
 
 /// Socket options the runner understands.

@@ -63,6 +63,8 @@ public struct ScriptRunner {
     var skipped = 0
     /// The descriptor of the last socket call: code blocks read its TCP_INFO, as packetdrill's do.
     var lastSocketFD: Int?
+    /// epoll instances by descriptor.
+    var epolls: [Int: EpollInstance] = [:]
     /// Unsupported shell commands, sysctls and code blocks met so far, by name.
     var unsupported: [String] = []
     var sysctls: SysctlSettings
@@ -241,6 +243,7 @@ public struct ScriptRunner {
             }
             sent.append((now, packet))
         }
+        wakeEpoll(stack.takeEvents())
     }
 
     /// Fires timers up to `t`. Packets sent meanwhile are unexpected, since the next line is not an outbound packet.

@@ -164,3 +164,25 @@ private let established = """
         """)
     #expect(outcome.failure == nil, "\(outcome.failure?.description ?? "")")
 }
+
+/// epoll over the engine's sockets: edge-triggered entries report once per wake-up (added, data arrived),
+/// level-triggered ones whenever ready.
+@Test func epollReportsEdgesOncePerWakeUpAndLevelsWhileReady() throws {
+    let outcome = try run(established + """
+        +0  fcntl(4, F_SETFL, O_RDWR|O_NONBLOCK) = 0
+        +0  epoll_create(1) = 5
+        +0  epoll_ctl(5, EPOLL_CTL_ADD, 4, {events=EPOLLIN|EPOLLOUT|EPOLLET, fd=4}) = 0
+        +0  epoll_wait(5, {events=EPOLLOUT, fd=4}, 1, 0) = 1
+        +0  epoll_wait(5, {events=0, ptr=0}, 1, 0) = 0
+        +0  < P. 1:101(100) ack 1 win 65535
+        +0  epoll_wait(5, {events=EPOLLIN|EPOLLOUT, fd=4}, 1, 0) = 1
+        +0  epoll_wait(5, {events=0, ptr=0}, 1, 0) = 0
+        +0  epoll_ctl(5, EPOLL_CTL_MOD, 4, {events=EPOLLIN, fd=4}) = 0
+        +0  epoll_wait(5, {events=EPOLLIN, fd=4}, 1, 0) = 1
+        +0  epoll_wait(5, {events=EPOLLIN, fd=4}, 1, 0) = 1
+        +0  read(4, ..., 100) = 100
+        +0  epoll_wait(5, {events=0, ptr=0}, 1, 0) = 0
+        +0  close(5) = 0
+        """)
+    #expect(outcome.failure == nil, "\(outcome.failure?.description ?? "")")
+}

@@ -13,3 +13,8 @@ extension HostStack {
         return n == 0 ? [] : Array(c.receiveBuffer.bytes(offset: 0, count: n))
     }
 }
+
+extension HostStack {
+    /// The peer's FIN has arrived: reads end after the queued data (poll's POLLIN and POLLRDHUP).
+    public func peerHasFinished(_ id: SocketID) -> Bool? { slot(id)?.peerFinReceived }
+}
