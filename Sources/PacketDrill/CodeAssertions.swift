@@ -53,7 +53,10 @@ enum CodeAssertions {
     }()
 
     static func evaluate(_ code: String, info: TCPInfo?) -> Verdict {
-        for raw in code.split(whereSeparator: { $0 == "\n" || $0 == ";" }) {
+        // A backslash ends a Python line that continues on the next one.
+        let joined = code.split(separator: "\n", omittingEmptySubsequences: false)
+            .map { $0.last == "\\" ? String($0.dropLast()) + " " : String($0) + "\n" }.joined()
+        for raw in joined.split(whereSeparator: { $0 == "\n" || $0 == ";" }) {
             var line = Substring(raw)
             if let hash = line.firstIndex(of: "#") { line = line[..<hash] }
             let text = ShellInterpreter.trim(String(line))

@@ -184,3 +184,10 @@ private let synThenSilence = """
     let late = try #require(try run(handshake + "+2 %{ assert 990 <= tcpi_last_data_recv <= 1010 }%\n").failure)
     #expect(late.message == "assert tcpi_last_data_recv <= 1010: tcpi_last_data_recv is 2000")
 }
+
+@Test func aCodeBlockMayContinueALineWithABackslash() throws {
+    let outcome = try run(handshake + "+0 %{ assert tcpi_snd_cwnd == 10, tcpi_snd_cwnd; \\\n      assert tcpi_advmss == 1460 }%\n")
+    #expect(outcome.failure == nil, "\(outcome.failure?.description ?? "")")
+    let wrong = try #require(try run(handshake + "+0 %{ assert tcpi_snd_cwnd == 10; \\\n assert tcpi_advmss == 1 }%\n").failure)
+    #expect(wrong.message == "assert tcpi_advmss == 1: tcpi_advmss is 1460")
+}
