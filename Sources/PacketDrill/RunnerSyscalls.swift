@@ -21,19 +21,31 @@ extension ScriptRunner {
     static let O_RDWR: Int64 = 2
     static let O_NONBLOCK: Int64 = 0o4000
 
-    mutating func startCall(_ call: SyscallSpec, event: ScriptEvent) throws(ScriptFailure) {
+    /// packetdrill resolves a blocking call's end time as it resolves its start: `+0.1...0.3` is 0.1 and 0.3 after
+    /// the previous event (run.c), `1.0...1.2` absolute; `...+0.2` is 0.2 after the start.
+    func blockingEnd(_ event: ScriptEvent, previousEvent: Int64) -> Int64? {
+        guard let end = event.blockingEnd else { return nil }
+        if end.relative { return now + end.microseconds }
+        if case .at(let start) = event.time, start.relative { return previousEvent + end.microseconds }
+        return end.microseconds
+    }
+
+    mutating func startCall(_ call: SyscallSpec, event: ScriptEvent, previousEvent: Int64) throws(ScriptFailure) {
         if let p = pending {
             throw fail(event.location, "\(call.name) issued while \(p.call.name) from line \(p.event.location.line) is still blocked")
         }
         let fd = fdArgument(call)
+        if let fd, fds[fd] != nil { lastSocketFD = fd }
         let result = try perform(call, at: event.location)
-        let blocking = fd.flatMap { fds[$0] }.map { !$0.nonBlocking } ?? false
+        if call.name == "socket" || call.name == "accept", case .value(let newFD) = result { lastSocketFD = Int(newFD) }
+        let blocking = (fd.flatMap { fds[$0] }.map { !$0.nonBlocking } ?? false) && !messageFlags(call).contains("MSG_DONTWAIT")
         if result == .blocked && blocking {
-            let end = event.blockingEnd.map { point($0, from: now) } ?? now
+            let end = blockingEnd(event, previousEvent: previousEvent) ?? now
             pending = PendingCall(event: event, call: call, fd: fd ?? -1, earliest: end - tolerance, latest: end + tolerance)
             return
         }
-        if event.blockingEnd != nil {
+        // `+0...0.000`: a blocking call that may return at once (its end is its start, within the tolerance).
+        if let end = blockingEnd(event, previousEvent: previousEvent), end > now + tolerance {
             throw fail(event.location, "\(call.name) returned at once, the script expects it to block",
                 expected: expectedText(call), actual: result.text)
         }
@@ -99,13 +111,19 @@ extension ScriptRunner {
         let matches: Bool
         switch (call.result, result) {
         case (.ellipsis, _): matches = true
-        case (.integer(-1), .error(let e)): matches = call.errno == nil || call.errno == e
+        case (.integer(-1), .error(let e)): matches = call.errno == nil || Self.sameErrno(call.errno!, e)
         case (.integer(let v), .value(let a)): matches = v == a && call.errno == nil
         default: matches = false
         }
         if !matches {
             throw fail(location, "\(call.name) returned \(result.text)", expected: expectedText(call), actual: "\(call.name)(...) = \(result.text)")
         }
+    }
+
+    /// EWOULDBLOCK is EAGAIN on Linux and FreeBSD (both 11 / 35 for both names).
+    static func sameErrno(_ a: String, _ b: String) -> Bool {
+        func canonical(_ e: String) -> String { e == "EWOULDBLOCK" ? "EAGAIN" : e }
+        return canonical(a) == canonical(b)
     }
 
     func fdArgument(_ call: SyscallSpec) -> Int? {
@@ -128,9 +146,14 @@ extension ScriptRunner {
         return (fd, d)
     }
 
-    func lowestFreeDescriptor() -> Int {
+    /// The script's number for a new descriptor: packetdrill maps the number a `socket` or `accept` line expects
+    /// onto the live one, so a script may number them as it likes; without one, the lowest free from 3.
+    func newDescriptor(for call: SyscallSpec) -> Int {
+        if case .integer(let n) = call.result, n >= 0, n < 1 << 20, fds[Int(n)] == nil, epolls[Int(n)] == nil {
+            return Int(n)
+        }
         var fd = 3
-        while fds[fd] != nil { fd += 1 }
+        while fds[fd] != nil || epolls[fd] != nil { fd += 1 }
         return fd
     }
 
@@ -138,12 +161,15 @@ extension ScriptRunner {
     mutating func perform(_ call: SyscallSpec, at location: SourceLocation) throws(ScriptFailure) -> CallResult {
         let instant = Instant(nanoseconds: now * 1000)
         if call.name == "socket" {
-            let fd = lowestFreeDescriptor()
+            let fd = newDescriptor(for: call)
             fds[fd] = Descriptor(socket: stack.socket())
             return .value(Int64(fd))
         }
+        if call.name.hasPrefix("epoll_") { return try epoll(call, at: location) }
+        if call.name == "close", let fd = fdArgument(call), epolls.removeValue(forKey: fd) != nil { return .value(0) }
         guard let (fd, d) = try descriptor(call, at: location) else { return .error("EBADF") }
         defer { collect() }
+        if let early = try bufferCall(call, socket: d.socket, at: location) { return early }
         var how = ShutdownHow.both
         switch call.name {
         case "fcntl": return try fcntl(call, fd: fd, at: location)
@@ -161,26 +187,25 @@ extension ScriptRunner {
         do throws(SocketError) {
             switch call.name {
             case "bind":
-                try stack.bind(d.socket, to: Endpoint(.v4(local), bindPort))
+                try stack.bind(d.socket, to: Endpoint(local, bindPort))
                 return .value(0)
             case "listen":
                 try stack.listen(d.socket, backlog: Int(integerArgument(call, 1) ?? 128))
                 return .value(0)
             case "accept":
                 let child = try stack.accept(d.socket)
-                let newFD = lowestFreeDescriptor()
+                let newFD = newDescriptor(for: call)
                 fds[newFD] = Descriptor(socket: child)
                 return .value(Int64(newFD))
             case "connect":
-                try stack.connect(d.socket, to: Endpoint(.v4(remote), connectPort), now: instant)
+                try stack.connect(d.socket, to: Endpoint(remote, connectPort), now: instant)
                 collect()
                 return connectProgress(fd)
-            case "read", "recv":
-                let n = Int(integerArgument(call, 2) ?? 0)
-                let bytes = try stack.receive(d.socket, maxBytes: n, now: instant)
+            case "read", "recv", "recvfrom":
+                let bytes = try stack.receive(d.socket, maxBytes: Int(integerArgument(call, 2) ?? 0), now: instant)
                 return .value(Int64(bytes.count))
-            case "write", "send":
-                let n = Int(integerArgument(call, 2) ?? 0)
+            case "write", "send", "sendto", "sendmsg":
+                let n = call.name == "sendmsg" ? messageLength(call.arguments[1]) : Int(integerArgument(call, 2) ?? 0)
                 return .value(Int64(try stack.send(d.socket, [UInt8](repeating: 0, count: n), now: instant)))
             case "close":
                 if d.lingerAbort {
@@ -252,6 +277,25 @@ extension ScriptRunner {
                 }
             } catch { return .error(error.errnoName) }
             return .value(0)
+        case "SO_KEEPALIVE", "TCP_KEEPIDLE", "TCP_KEEPINTVL", "TCP_KEEPCNT", "TCP_USER_TIMEOUT":
+            // Keep-alive (RFC 1122 §4.2.3.6) and the user timeout (RFC 5482), as the engine implements them.
+            guard let value = integerArgument(call, 3) else { throw fail(location, "\(optionName(call)) needs [N]") }
+            let instant = Instant(nanoseconds: now * 1000)
+            do throws(SocketError) {
+                switch optionName(call) {
+                case "SO_KEEPALIVE": try stack.setKeepalive(d.socket, value != 0, now: instant)
+                case "TCP_KEEPIDLE": try stack.setKeepaliveIdle(d.socket, seconds: Int(value), now: instant)
+                case "TCP_KEEPINTVL": try stack.setKeepaliveInterval(d.socket, seconds: Int(value))
+                case "TCP_KEEPCNT": try stack.setKeepaliveCount(d.socket, Int(value))
+                default: try stack.setUserTimeout(d.socket, milliseconds: Int(value))
+                }
+            } catch { return .error(error.errnoName) }
+            return .value(0)
+        case "TCP_CONGESTION":
+            guard case .string(let name) = call.arguments[3] else { throw fail(location, "TCP_CONGESTION needs \"name\"") }
+            guard let algorithm = CongestionAlgorithm(rawValue: name) else { return .error("ENOENT") }
+            do throws(SocketError) { try stack.setCongestionControl(d.socket, algorithm) } catch { return .error(error.errnoName) }
+            return .value(0)
         case "TCP_NODELAY":
             guard let value = integerArgument(call, 3) else { throw fail(location, "TCP_NODELAY needs [N]") }
             do throws(SocketError) {
@@ -271,6 +315,18 @@ extension ScriptRunner {
         case "SO_REUSEADDR": actual = stack.connection(d.socket)?.reuseAddress == true ? "1" : "0"
         case "SO_RCVBUF": actual = stack.receiveBufferSize(of: d.socket).map { "\($0)" } ?? "0"
         case "SO_SNDBUF": actual = stack.sendBufferSize(of: d.socket).map { "\($0)" } ?? "0"
+        case "TCP_MAXSEG": actual = stack.maximumSegmentSize(of: d.socket).map { "\($0)" } ?? "0"
+        case "SO_KEEPALIVE": actual = stack.keepalive(of: d.socket)?.on == true ? "1" : "0"
+        case "TCP_KEEPIDLE": actual = stack.keepalive(of: d.socket).map { "\($0.idle.components.seconds)" } ?? "0"
+        case "TCP_KEEPINTVL": actual = stack.keepalive(of: d.socket).map { "\($0.interval.components.seconds)" } ?? "0"
+        case "TCP_KEEPCNT": actual = stack.keepalive(of: d.socket).map { "\($0.count)" } ?? "0"
+        case "TCP_USER_TIMEOUT":
+            actual = stack.userTimeout(of: d.socket).map { "\($0.components.seconds * 1000 + $0.components.attoseconds / 1_000_000_000_000_000)" } ?? "0"
+        case "TCP_CONGESTION":
+            guard case .string(let expected) = call.arguments[3] else { throw fail(location, "TCP_CONGESTION expects \"name\"") }
+            let name = stack.congestionControl(of: d.socket)?.rawValue ?? ""
+            if expected != name { throw fail(location, "getsockopt TCP_CONGESTION gave \"\(name)\"", expected: expected, actual: name) }
+            return .value(0)
         default: throw fail(location, "the engine has no \(optionName(call)) to read")
         }
         var expected = ""
@@ -286,6 +342,102 @@ extension ScriptRunner {
         }
         if expected != actual {
             throw fail(location, "getsockopt \(optionName(call)) gave [\(actual)]", expected: "[\(expected)]", actual: "[\(actual)]")
+        }
+        return .value(0)
+    }
+}
+
+extension ScriptRunner {
+    /// The flags argument of send/recv/sendto/recvfrom/sendmsg, as names (`0` when none).
+    func messageFlags(_ call: SyscallSpec) -> [String] {
+        let index: Int
+        switch call.name {
+        case "send", "recv", "sendto", "recvfrom": index = 3
+        case "sendmsg", "recvmsg": index = 2
+        default: return []
+        }
+        guard index < call.arguments.count else { return [] }
+        var names: [String] = []
+        var e = call.arguments[index]
+        while case .bitOr(let l, let r) = e {
+            if case .identifier(let n) = r { names.append(n) }
+            e = l
+        }
+        switch e {
+        case .identifier(let n): names.append(n)
+        case .integer(0): break
+        case .integer(let v): names.append("\(v)")
+        default: break
+        }
+        return names
+    }
+
+    func isNull(_ e: ScriptExpression) -> Bool { e == .identifier("NULL") }
+
+    /// What a data call decides before the engine sees it: flags we do not model fail the script; a NULL buffer is
+    /// EFAULT once there is something to copy; MSG_PEEK copies without consuming; ioctl reads the queues.
+    mutating func bufferCall(_ call: SyscallSpec, socket: SocketID, at location: SourceLocation) throws(ScriptFailure) -> CallResult? {
+        switch call.name {
+        case "read", "recv", "recvfrom":
+            let n = Int(integerArgument(call, 2) ?? 0)
+            let flags = messageFlags(call)
+            if let bad = flags.first(where: { !["MSG_PEEK", "MSG_DONTWAIT", "MSG_TRUNC"].contains($0) }) {
+                throw fail(location, "\(call.name) flag \(bad) is not modelled by the engine")
+            }
+            let waiting = stack.readableBytes(of: socket) ?? 0
+            if call.arguments.count > 1 && isNull(call.arguments[1]) && n > 0 && waiting > 0 { return .error("EFAULT") }
+            if flags.contains("MSG_PEEK") && waiting > 0 {
+                return .value(Int64(stack.peek(socket, maxBytes: n)?.count ?? 0))
+            }
+            return nil
+        case "write", "send", "sendto", "sendmsg":
+            if let bad = messageFlags(call).first(where: { $0 != "MSG_DONTWAIT" }) {
+                throw fail(location, "\(call.name) flag \(bad) is not modelled by the engine")
+            }
+            let n = call.name == "sendmsg" ? messageLength(call.arguments[1]) : Int(integerArgument(call, 2) ?? 0)
+            if call.name != "sendmsg" && call.arguments.count > 1 && isNull(call.arguments[1]) && n > 0 {
+                return .error("EFAULT")
+            }
+            return nil
+        case "ioctl":
+            return try ioctl(call, socket: socket, at: location)
+        default:
+            return nil
+        }
+    }
+
+    /// The bytes a sendmsg carries: the sum of its `msg_iov` lengths.
+    func messageLength(_ e: ScriptExpression) -> Int {
+        guard case .structure(let fields) = e, let iov = fields.first(where: { $0.name == "msg_iov" }),
+            case .array(let items) = iov.value
+        else { return 0 }
+        return items.reduce(0) { total, item in
+            guard case .structure(let parts) = item, let length = parts.last?.value.integerValue else { return total }
+            return total + Int(length)
+        }
+    }
+
+    /// ioctl SIOCINQ / FIONREAD (bytes to read) and SIOCOUTQ (bytes not yet acknowledged), checked like getsockopt.
+    mutating func ioctl(_ call: SyscallSpec, socket: SocketID, at location: SourceLocation) throws(ScriptFailure) -> CallResult {
+        guard call.arguments.count == 3, case .identifier(let request) = call.arguments[1] else {
+            throw fail(location, "ioctl needs (fd, REQUEST, [N])")
+        }
+        let actual: Int
+        switch request {
+        case "SIOCINQ", "FIONREAD":
+            if stack.state(of: socket) == .listen { return .error("EINVAL") }
+            actual = stack.readableBytes(of: socket) ?? 0
+        case "SIOCOUTQ":
+            if stack.state(of: socket) == .listen { return .error("EINVAL") }
+            actual = stack.unacknowledgedBytes(of: socket) ?? 0
+        default:
+            throw fail(location, "ioctl \(request) is not modelled (SIOCINQ, FIONREAD, SIOCOUTQ)")
+        }
+        guard case .array(let items) = call.arguments[2], items.count == 1, let expected = items[0].integerValue else {
+            return .value(0)
+        }
+        if expected != Int64(actual) {
+            throw fail(location, "ioctl \(request) gave [\(actual)]", expected: "[\(expected)]", actual: "[\(actual)]")
         }
         return .value(0)
     }

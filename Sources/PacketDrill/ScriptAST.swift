@@ -154,6 +154,11 @@ public struct ScriptEvent: Hashable, Sendable {
         self.body = body
     }
 
+    public var isOutboundPacket: Bool {
+        if case .packet(let p) = body { return p.direction == .outbound }
+        return false
+    }
+
     public var isUnsupported: Bool {
         switch body {
         case .shell, .code: true

@@ -28,12 +28,14 @@ public enum ScriptParser {
 /// Socket calls the runner executes.
 let supportedSyscalls: Set<String> = [
     "socket", "bind", "listen", "accept", "connect", "read", "write", "send", "recv", "close", "shutdown",
-    "setsockopt", "getsockopt", "fcntl",
+    "setsockopt", "getsockopt", "fcntl", "sendto", "sendmsg", "recvfrom", "ioctl",
+    "epoll_create", "epoll_create1", "epoll_ctl", "epoll_wait",
 ]
 
 /// Socket options the runner understands.
 let supportedSocketOptions: Set<String> = [
     "SO_REUSEADDR", "SO_LINGER", "SO_ERROR", "SO_RCVBUF", "SO_SNDBUF", "TCP_NODELAY", "TCP_MAXSEG",
+    "SO_KEEPALIVE", "TCP_KEEPIDLE", "TCP_KEEPINTVL", "TCP_KEEPCNT", "TCP_USER_TIMEOUT", "TCP_CONGESTION",
 ]
 
 struct Parser {
@@ -209,6 +211,10 @@ struct Parser {
             try bump()
             try expectPunct("]", "after the ECN codepoint")
         }
+        if case .word(let protocolName) = token.kind, ["icmp", "udp", "udplite", "sctp", "gre", "mpls"].contains(protocolName) {
+            // packetdrill's other packet kinds: named, not run (the engine speaks TCP only).
+            throw error("\(protocolName) packets are not supported (TCP only)")
+        }
         let (flags, flagsText) = try parseFlags()
         let seqStart = try parseUInt32("sequence start")
         try expectPunct(":", "between sequence start and end")
@@ -243,11 +249,11 @@ struct Parser {
                 spec.options = try parseOptions()
             case .word(let w):
                 throw error("unknown packet field '\(w)' (expected ack, win, urg or <options>)")
+            case .punct("/"):
+                // `... / udp(...)`: packetdrill's UDP encapsulation of the TCP packet.
+                throw error("encapsulation '/ ...' after a packet is not supported")
             default:
-                if spec.ack != nil && !flags.contains(.ack) && !flags.contains(.rst) {
-                    // packetdrill allows it; we keep the script honest about the ACK bit.
-                    throw error("'ack' given but the flags '\(flagsText)' lack '.'")
-                }
+                // packetdrill allows `ack N` without '.': the field is sent as written and checked only with the bit.
                 return spec
             }
         }
@@ -256,6 +262,11 @@ struct Parser {
     private mutating func parseFlags() throws(ScriptParseError) -> (TCPFlags, String) {
         var text = ""
         let start = token.location
+        // `-`: no flags at all (packetdrill's lexer).
+        if isPunct("-") {
+            try bump()
+            return (TCPFlags(), "-")
+        }
         var first = true
         while first || !token.spaceBefore {
             switch token.kind {
@@ -400,6 +411,7 @@ struct Parser {
         }
         try expectPunct(")", "to close the arguments of \(name)")
         try expectPunct("=", "before the return value of \(name)")
+        let resultLine = token.location.line
         let result = try parseExpression()
         var spec = SyscallSpec(name: name, arguments: arguments, result: result)
         if case .word(let errno) = token.kind {
@@ -408,14 +420,15 @@ struct Parser {
             }
             spec.errno = errno
             try bump()
-            if isPunct("(") && lookahead == nil {
-                let at = token.location
-                guard let text = lexer.rawText(until: UInt8(ascii: ")")) else {
-                    throw error("errno explanation is not closed by ')' on its line", at: at)
-                }
-                spec.errnoText = text
-                try bump()
+        }
+        // A note in parentheses: `(Connection refused)` after an errno, `(flags O_RDWR)` after a value.
+        if isPunct("(") && lookahead == nil && token.location.line == resultLine {
+            let at = token.location
+            guard let text = lexer.rawText(until: UInt8(ascii: ")")) else {
+                throw error("\(spec.errno == nil ? "note" : "errno explanation") is not closed by ')' on its line", at: at)
             }
+            spec.errnoText = text
+            try bump()
         }
         try check(spec, at: nameAt)
         return spec
@@ -490,7 +503,14 @@ struct Parser {
                         try bump()
                         try bump()
                     }
-                    fields.append(StructField(name: name, value: try parseExpression()))
+                    var value = try parseExpression()
+                    // `msg_iov(1)=[...]`: a field named with its element count.
+                    if name == nil, case .call(let w, _) = value, isPunct("=") {
+                        name = w
+                        try bump()
+                        value = try parseExpression()
+                    }
+                    fields.append(StructField(name: name, value: value))
                     guard isPunct(",") else { break }
                     try bump()
                 }

@@ -3,17 +3,29 @@ import TCPWire
 
 /// Runs a parsed script against `HostStack` on a virtual clock (microseconds from the script's time 0).
 ///
-/// Stricter than packetdrill in one way: every packet the stack sends must be expected, including after the
-/// script's last line (the runner lets every pending timer fire before it declares a pass).
+/// As packetdrill, the stack's packets wait in a queue that each `>` line reads from, and a script ends with its
+/// last event: a packet no line reads is not checked. `strict` is stricter: a packet must be expected when it is
+/// sent (not by a later `>` line), including after the last line (the runner lets every pending timer fire
+/// before it declares a pass).
 public struct ScriptRunner {
     public struct Options: Sendable {
         /// Overrides the script's `// personality:` line.
         public var personality: String?
         /// Skip shell lines and code blocks instead of failing on them.
         public var allowUnsupported: Bool
-        public init(personality: String? = nil, allowUnsupported: Bool = false) {
+        /// Fail on a packet as soon as the stack sends it when the next line does not expect it, and on packets
+        /// sent after the last line (packetdrill only reads the queue at `>` lines).
+        public var strict: Bool
+        /// Reads a shell file a backtick line runs (`../common/defaults.sh`); nil: such files are unsupported.
+        public var readFile: (@Sendable (String) -> String?)?
+        public init(
+            personality: String? = nil, allowUnsupported: Bool = false, strict: Bool = false,
+            readFile: (@Sendable (String) -> String?)? = nil
+        ) {
             self.personality = personality
             self.allowUnsupported = allowUnsupported
+            self.strict = strict
+            self.readFile = readFile
         }
     }
 
@@ -28,8 +40,9 @@ public struct ScriptRunner {
     var stack: HostStack
     let personality: String
     let tolerance: Int64
-    let local: IPv4Address
-    let remote: IPv4Address
+    let addressing: ScriptAddressing
+    var local: IPAddress { addressing.local }
+    var remote: IPAddress { addressing.remote }
     let bindPort: UInt16
     let connectPort: UInt16
 
@@ -48,6 +61,15 @@ public struct ScriptRunner {
     var sent: [(time: Int64, packet: IPPacket)] = []
     var pending: PendingCall?
     var skipped = 0
+    /// The descriptor of the last socket call: code blocks read its TCP_INFO, as packetdrill's do.
+    var lastSocketFD: Int?
+    /// epoll instances by descriptor.
+    var epolls: [Int: EpollInstance] = [:]
+    /// Unsupported shell commands, sysctls and code blocks met so far, by name.
+    var unsupported: [String] = []
+    var sysctls: SysctlSettings
+    /// The settings before the first `set_sysctls.py` write, for `sysctl_restore_*.sh`.
+    var savedSysctls: SysctlSettings?
 
     struct Descriptor {
         var socket: SocketID
@@ -84,32 +106,18 @@ public struct ScriptRunner {
         bindPort = UInt16(clamping: try value("bind_port", default: 8080))
         connectPort = UInt16(clamping: try value("connect_port", default: 8080))
         localPort = bindPort
-        if let version = script.option("ip_version"), version != "ipv4" {
-            throw ScriptFailure(location: start, message: "--ip_version=\(version) is not supported (ipv4 only)")
+        do throws(ScriptAddressing.Problem) {
+            addressing = try ScriptAddressing(
+                version: script.option("ip_version"), local: script.option("local_ip"), remote: script.option("remote_ip"))
+        } catch {
+            throw ScriptFailure(location: start, message: error.message)
         }
-        func address(_ option: String, default fallback: IPv4Address) throws(ScriptFailure) -> IPv4Address {
-            guard let text = script.option(option) else { return fallback }
-            guard let a = Self.parseIPv4(text) else {
-                throw ScriptFailure(location: start, message: "--\(option)=\(text) is not an IPv4 address")
-            }
-            return a
-        }
-        local = try address("local_ip", default: IPv4Address(192, 168, 0, 1))
-        remote = try address("remote_ip", default: IPv4Address(192, 0, 2, 1))
-        stack = HostStack(addresses: [.v4(local)], configuration: config, seed: 1)
+        stack = HostStack(addresses: [addressing.local], configuration: config, seed: 1)
+        sysctls = SysctlSettings(config)
     }
 
     /// `a.b.c.d`, or nil.
-    public static func parseIPv4(_ text: String) -> IPv4Address? {
-        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 4 else { return nil }
-        var bytes: [UInt8] = []
-        for p in parts {
-            guard let b = UInt8(p) else { return nil }
-            bytes.append(b)
-        }
-        return IPv4Address(bytes[0], bytes[1], bytes[2], bytes[3])
-    }
+    public static func parseIPv4(_ text: String) -> IPv4Address? { ScriptAddressing.parseIPv4(text) }
 
     /// Parses and runs one script.
     public static func run(text: String, file: String, options: Options = Options(), defines: Set<String> = []) throws(ScriptParseError) -> ScriptOutcome {
@@ -119,13 +127,16 @@ public struct ScriptRunner {
 
     public static func run(_ script: Script, options: Options = Options()) -> ScriptOutcome {
         let name = options.personality ?? script.personality ?? defaultPersonality
+        var runner: ScriptRunner
         do {
-            var runner = try ScriptRunner(script: script, options: options)
-            try runner.runAll()
-            return ScriptOutcome(file: script.file, personality: name, failure: nil, skippedUnsupported: runner.skipped)
+            runner = try ScriptRunner(script: script, options: options)
         } catch {
             return ScriptOutcome(file: script.file, personality: name, failure: error, skippedUnsupported: 0)
         }
+        var failure: ScriptFailure?
+        do { try runner.runAll() } catch { failure = error }
+        return ScriptOutcome(file: script.file, personality: name, failure: failure, skippedUnsupported: runner.skipped,
+            unsupported: runner.unsupported)
     }
 
     // MARK: the main loop
@@ -140,6 +151,7 @@ public struct ScriptRunner {
                 throw fail(p.event.location, "\(p.call.name) is still blocked at \(seconds(p.latest)) s")
             }
         }
+        guard options.strict else { return }
         try unexpectedSent(after: script.events.last?.location ?? SourceLocation(line: 1, column: 1), final: true)
         // Let every timer fire: anything sent now is a packet no line expects.
         var steps = 0
@@ -154,12 +166,17 @@ public struct ScriptRunner {
     mutating func step(_ event: ScriptEvent) throws(ScriptFailure) {
         let window = timeWindow(event.time)
         switch event.body {
-        case .shell, .code:
-            guard options.allowUnsupported else {
-                let what = if case .shell = event.body { "shell command" } else { "code block" }
-                throw fail(event.location, "\(what) is not supported (run with --allow-unsupported to skip it)")
+        case .shell(let command):
+            try runShell(command, at: event.location)
+        case .code(let code):
+            try runUntil(window.at, location: event.location)
+            base = window.at
+            let info = lastSocketFD.flatMap { fds[$0] }.flatMap { stack.tcpInfo(of: $0.socket, now: Instant(nanoseconds: now * 1000)) }
+            switch CodeAssertions.evaluate(code, info: info) {
+            case .holds: break
+            case .fails(let why): throw fail(event.location, why)
+            case .cannotCheck(let why): throw fail(event.location, "code block cannot be checked: \(why)")
             }
-            skipped += 1
         case .packet(let spec) where spec.direction == .outbound:
             try expectOutbound(spec, event: event, window: window)
         case .packet(let spec):
@@ -167,9 +184,10 @@ public struct ScriptRunner {
             try inject(spec, at: event.location)
             base = window.at
         case .syscall(let call):
+            let previous = base
             try runUntil(window.at, location: event.location)
             base = window.at
-            try startCall(call, event: event)
+            try startCall(call, event: event, previousEvent: previous)
         }
     }
 
@@ -225,6 +243,7 @@ public struct ScriptRunner {
             }
             sent.append((now, packet))
         }
+        wakeEpoll(stack.takeEvents())
     }
 
     /// Fires timers up to `t`. Packets sent meanwhile are unexpected, since the next line is not an outbound packet.
@@ -251,6 +270,8 @@ public struct ScriptRunner {
 
     mutating func unexpectedSent(after location: SourceLocation, final: Bool) throws(ScriptFailure) {
         guard let first = sent.first else { return }
+        // packetdrill reads the stack's packets only at `>` lines: the next one meets this packet first.
+        if !final && !options.strict { return }
         let when = final ? "after the last line" : "before line \(location.line)"
         throw fail(location, "unexpected outbound packet at \(seconds(first.time)) s \(when)",
             actual: PacketText.outbound(first.packet.tcp, isn: localISN))
@@ -298,7 +319,7 @@ public struct ScriptRunner {
         let seq = s.sequenceNumber &- localISN
         if seq != spec.sequenceStart { return "sequence \(seq), expected \(spec.sequenceStart)" }
         if s.payload.count != spec.payloadLength { return "payload length \(s.payload.count), expected \(spec.payloadLength)" }
-        if let ack = spec.ack, s.acknowledgmentNumber != ack { return "ack \(s.acknowledgmentNumber), expected \(ack)" }
+        if let ack = spec.ack, spec.flags.contains(.ack), s.acknowledgmentNumber != ack { return "ack \(s.acknowledgmentNumber), expected \(ack)" }
         if let win = spec.window, s.window != win { return "window \(s.window), expected \(win)" }
         if let urg = spec.urgentPointer, s.urgentPointer != urg { return "urgent pointer \(s.urgentPointer), expected \(urg)" }
         let actual = PacketText.trimmedOptions(s.options)
@@ -355,7 +376,7 @@ public struct ScriptRunner {
             sequenceNumber: spec.sequenceStart, acknowledgmentNumber: spec.ack.map { $0 &+ localISN } ?? 0,
             flags: spec.flags, window: spec.window ?? 65535, urgentPointer: spec.urgentPointer ?? 0,
             options: options, payload: [UInt8](repeating: 0, count: spec.payloadLength))
-        var packet = IPPacket(from: .v4(remote), to: .v4(local), tcp: segment)
+        var packet = IPPacket(from: remote, to: local, tcp: segment)
         packet.fillChecksums()
         stack.receive(packet, now: Instant(nanoseconds: now * 1000))
         collect()
@@ -386,5 +407,41 @@ public struct ScriptRunner {
         }
         lines.append("time \(seconds(now)) s, personality \(personality)")
         return lines
+    }
+}
+
+extension ScriptRunner {
+    /// The folder of the script file, for the shell files it runs.
+    var scriptDirectory: String {
+        guard let slash = script.file.lastIndex(of: "/") else { return "." }
+        return String(script.file[..<slash])
+    }
+
+    /// A backtick line: its sysctl writes reconfigure the engine; what cannot be modelled is named.
+    mutating func runShell(_ command: String, at location: SourceLocation) throws(ScriptFailure) {
+        let reader = options.readFile
+        let interpreter = ShellInterpreter(readFile: { path in reader?(path) }, directory: scriptDirectory)
+        var missing: [String] = []
+        for effect in interpreter.effects(of: command) {
+            switch effect {
+            case .sysctl(let name, let value, let saved):
+                if saved && savedSysctls == nil { savedSysctls = sysctls }
+                if let why = sysctls.apply(name, value) { missing.append("sysctl \(name)=\(value): \(why)") }
+            case .restore:
+                if let saved = savedSysctls { sysctls = saved }
+                savedSysctls = nil
+            case .unsupported(let what):
+                missing.append("shell command '\(what)'")
+            }
+        }
+        stack.reconfigure(sysctls.configuration)
+        guard missing.isEmpty else {
+            guard options.allowUnsupported else {
+                throw fail(location, "unsupported: \(missing.joined(separator: "; ")) (run with --allow-unsupported to go on)")
+            }
+            unsupported += missing
+            skipped += 1
+            return
+        }
     }
 }

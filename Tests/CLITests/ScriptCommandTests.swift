@@ -67,10 +67,10 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: path) }
         let strict = try CLIRunner.run(["script", "run", path])
         #expect(strict.status == 1)
-        #expect(strict.stdout.contains("shell command is not supported"))
+        #expect(strict.stdout.contains("unsupported: shell command 'true'"))
         let lenient = try CLIRunner.run(["script", "run", "--allow-unsupported", path])
         #expect(lenient.status == 0)
-        #expect(lenient.stdout == "PASS \(path) [linux-6] (1 unsupported lines skipped)\n")
+        #expect(lenient.stdout == "PASS \(path) [linux-6] (1 unsupported lines skipped)\n  unsupported: shell command 'true'\n")
     }
 
     @Test func personalityOverrideAndUnknownPersonality() throws {

@@ -9,7 +9,8 @@ let engineDisagreements: [String: (line: Int, reason: String)] = [:]
 @Test(arguments: try CorpusFiles.all().map(\.name))
 func corpusScriptPassesAgainstTheEngine(name: String) throws {
     let text = try #require(try CorpusFiles.all().first { $0.name == name }?.text)
-    let outcome = try ScriptRunner.run(text: text, file: name)
+    // Our scripts are held to the strict check: every packet expected when it is sent.
+    let outcome = try ScriptRunner.run(text: text, file: name, options: .init(strict: true))
     guard let known = engineDisagreements[name] else {
         #expect(outcome.failure == nil, "\(name) [\(outcome.personality)]\n\(outcome.failure?.description ?? "")")
         return

@@ -15,8 +15,8 @@ private let handshake = """
 
     """
 
-private func run(_ text: String, allowUnsupported: Bool = false) throws -> ScriptOutcome {
-    try ScriptRunner.run(text: text, file: "meta.pkt", options: .init(allowUnsupported: allowUnsupported))
+private func run(_ text: String, allowUnsupported: Bool = false, strict: Bool = false) throws -> ScriptOutcome {
+    try ScriptRunner.run(text: text, file: "meta.pkt", options: .init(allowUnsupported: allowUnsupported, strict: strict))
 }
 
 @Test func theUnmutatedHandshakeAndDataExchangePasses() throws {
@@ -45,22 +45,34 @@ private func run(_ text: String, allowUnsupported: Bool = false) throws -> Scrip
     #expect(failure.engineState.contains("fd 4: ESTABLISHED snd.una=1 snd.nxt=1 rcv.nxt=1 snd.wnd=65535"))
 }
 
-@Test func anExtraPacketBeforeTheNextLineFails() throws {
-    let failure = try #require(try run(handshake + "+0    write(4, ..., 10) = 10\n+0    close(3) = 0\n").failure)
-    #expect(failure.location.line == 11)
-    #expect(failure.message == "unexpected outbound packet at 0.100000 s before line 11")
-    #expect(failure.actual?.hasPrefix("> P. 1:11(10) ack 1") == true)
+@Test func anExtraPacketFailsAtTheNextOutboundLineAsInPacketdrill() throws {
+    // The write's segment waits in the queue; the `>` line reads it first and finds it is not the FIN.
+    let text = handshake + "+0    write(4, ..., 10) = 10\n+0    close(3) = 0\n+0    > F. 1:1(0) ack 1\n"
+    let failure = try #require(try run(text).failure)
+    #expect(failure.location.line == 12)
+    #expect(failure.message == "outbound packet differs: flags P., expected F.")
+    // Strict: it fails where it was sent, before the next line.
+    let strict = try #require(try run(text, strict: true).failure)
+    #expect(strict.location.line == 11)
+    #expect(strict.message == "unexpected outbound packet at 0.100000 s before line 11")
+    #expect(strict.actual?.hasPrefix("> P. 1:11(10) ack 1") == true)
 }
 
-@Test func anExtraPacketAfterTheLastLineFails() throws {
-    // The SYN is retransmitted one RTO after the script's last line.
-    let text = """
-        0     socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
-        +0    fcntl(3, F_SETFL, O_RDWR|O_NONBLOCK) = 0
-        +0    connect(3, ..., ...) = -1 EINPROGRESS (Operation now in progress)
-        +0    > S 0:0(0) <...>
-        """
-    let failure = try #require(try run(text).failure)
+/// The SYN is retransmitted one RTO after the script's last line.
+private let synThenSilence = """
+    0     socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
+    +0    fcntl(3, F_SETFL, O_RDWR|O_NONBLOCK) = 0
+    +0    connect(3, ..., ...) = -1 EINPROGRESS (Operation now in progress)
+    +0    > S 0:0(0) <...>
+    """
+
+@Test func aPacketAfterTheLastLinePassesAsInPacketdrill() throws {
+    #expect(try run(synThenSilence).failure == nil)
+}
+
+@Test func anExtraPacketAfterTheLastLineFailsWhenStrict() throws {
+    let text = synThenSilence
+    let failure = try #require(try run(text, strict: true).failure)
     #expect(failure.message == "unexpected outbound packet at 1.000000 s after the last line")
     #expect(failure.actual?.hasPrefix("> S 0:0(0) win ") == true)
 }
@@ -101,13 +113,36 @@ private func run(_ text: String, allowUnsupported: Bool = false) throws -> Scrip
     #expect(failure.expected == "connect(...) = -1 ECONNREFUSED")
 }
 
-@Test func shellLinesFailUnlessUnsupportedLinesMayBeSkipped() throws {
-    let text = handshake.replacingOccurrences(of: "// personality: linux-6\n", with: "`sysctl -q net.ipv4.tcp_timestamps=0`\n")
+@Test func unmappedShellLinesFailUnlessUnsupportedLinesMayBeSkipped() throws {
+    let text = handshake.replacingOccurrences(
+        of: "// personality: linux-6\n", with: "0 `sysctl -q net.ipv4.tcp_frto=2; tc qdisc add dev tun0 root fq`\n")
     let strict = try run(text)
-    #expect(strict.failure?.message == "shell command is not supported (run with --allow-unsupported to skip it)")
+    #expect(strict.failure?.message == "unsupported: sysctl net.ipv4.tcp_frto=2: not in the table of sysctls the engine models; "
+        + "shell command 'tc qdisc add dev tun0 root fq' (run with --allow-unsupported to go on)")
     let lenient = try run(text, allowUnsupported: true)
     #expect(lenient.failure == nil)
     #expect(lenient.skippedUnsupported == 1)
+    #expect(lenient.unsupported == [
+        "sysctl net.ipv4.tcp_frto=2: not in the table of sysctls the engine models",
+        "shell command 'tc qdisc add dev tun0 root fq'",
+    ])
+}
+
+@Test func aMappedSysctlNeedsNoPermission() throws {
+    let text = handshake.replacingOccurrences(of: "// personality: linux-6\n", with: "0 `sysctl -q net.ipv4.tcp_timestamps=0`\n")
+    let outcome = try run(text)
+    #expect(outcome.failure == nil, "\(outcome.failure?.description ?? "")")
+    #expect(outcome.unsupported.isEmpty)
+}
+
+@Test func aCodeBlockAssertIsCheckedAndAnUncheckableOneFails() throws {
+    let holds = try run(handshake + "+0 %{ assert tcpi_state == TCP_ESTABLISHED, tcpi_state }%\n")
+    #expect(holds.failure == nil, "\(holds.failure?.description ?? "")")
+    let wrong = try #require(try run(handshake + "+0 %{ assert tcpi_snd_cwnd == 11 }%\n").failure)
+    #expect(wrong.message == "assert tcpi_snd_cwnd == 11: tcpi_snd_cwnd is 10")
+    // An assert the engine cannot evaluate is a check not made: it fails even with --allow-unsupported.
+    let unknown = try #require(try run(handshake + "+0 %{ assert tcpi_lost == 0 }%\n", allowUnsupported: true).failure)
+    #expect(unknown.message == "code block cannot be checked: tcpi_lost is not reported by the engine")
 }
 
 @Test func inboundTimestampEchoIsMappedToTheLiveValue() throws {
@@ -141,4 +176,18 @@ private func run(_ text: String, allowUnsupported: Bool = false) throws -> Scrip
     let failure = try #require(try run(text).failure)
     #expect(failure.location.line == 2)
     #expect(failure.message.hasPrefix("connect still blocked at"))
+}
+
+@Test func aChainedComparisonChecksBothSides() throws {
+    let holds = try run(handshake + "+1 %{ assert 990 <= tcpi_last_data_recv <= 1010, tcpi_last_data_recv }%\n")
+    #expect(holds.failure == nil, "\(holds.failure?.description ?? "")")
+    let late = try #require(try run(handshake + "+2 %{ assert 990 <= tcpi_last_data_recv <= 1010 }%\n").failure)
+    #expect(late.message == "assert tcpi_last_data_recv <= 1010: tcpi_last_data_recv is 2000")
+}
+
+@Test func aCodeBlockMayContinueALineWithABackslash() throws {
+    let outcome = try run(handshake + "+0 %{ assert tcpi_snd_cwnd == 10, tcpi_snd_cwnd; \\\n      assert tcpi_advmss == 1460 }%\n")
+    #expect(outcome.failure == nil, "\(outcome.failure?.description ?? "")")
+    let wrong = try #require(try run(handshake + "+0 %{ assert tcpi_snd_cwnd == 10; \\\n assert tcpi_advmss == 1 }%\n").failure)
+    #expect(wrong.message == "assert tcpi_advmss == 1: tcpi_advmss is 1460")
 }

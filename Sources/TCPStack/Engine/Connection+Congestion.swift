@@ -34,7 +34,8 @@ extension Connection {
     /// The congestion response to an acceptable ACK, after SND.UNA moved from `previousUna` to `ack`.
     /// `windowUnchanged`: the segment advertised the window we already had (RFC 5681 §2 duplicate-ACK test).
     mutating func congestionAckArrives(
-        _ seg: TCPSegment, previousUna: SeqNum, windowUnchanged: Bool, now: Instant, out: inout EngineOutput
+        _ seg: TCPSegment, previousUna: SeqNum, windowUnchanged: Bool, now: Instant, config: TCPConfiguration,
+        out: inout EngineOutput
     ) {
         let ack = SeqNum(seg.acknowledgmentNumber)
         let dataStart = previousUna > iss ? previousUna : iss + 1  // the SYN's octet is no data
@@ -58,7 +59,7 @@ extension Connection {
         }
         if sackEnabled {
             sackAckArrives(ack: ack, newlyAcked: newlyAcked, newlySACKed: newlySACKed, outstanding: outstanding,
-                now: now, out: &out)
+                now: now, config: config, out: &out)
             return
         }
         // RFC 5681 §2: a duplicate ACK carries no data, no SYN/FIN, does not move SND.UNA or the window, and
@@ -66,9 +67,11 @@ extension Connection {
         let duplicate = newlyAcked == 0 && outstanding && seg.payload.isEmpty && windowUnchanged
             && !seg.flags.contains(.syn) && !seg.flags.contains(.fin)
         guard newlyAcked > 0 || duplicate else { return }
-        let action = cc.ackReceived(AckSample(
+        var sample = AckSample(
             ack: ack.rawValue, newlyAcked: newlyAcked, isDuplicate: duplicate, flightSize: flightSize,
-            sndNxt: sndNxt.rawValue, now: now, smoothedRTT: rtt.smoothedRTT))
+            sndNxt: sndNxt.rawValue, now: now, smoothedRTT: rtt.smoothedRTT)
+        sample.slowStartCountsEveryAckedByte = config.slowStartCountsEveryAckedByte
+        let action = cc.ackReceived(sample)
         switch action {
         case .none:
             break
@@ -85,7 +88,8 @@ extension Connection {
     /// RFC 6675 with the scoreboard: duplicate ACKs are ACKs with new SACK information; recovery starts at
     /// DupThresh of them or when SND.UNA is deemed lost, and ends when RecoveryPoint is acknowledged.
     private mutating func sackAckArrives(
-        ack: SeqNum, newlyAcked: Int, newlySACKed: Int, outstanding: Bool, now: Instant, out: inout EngineOutput
+        ack: SeqNum, newlyAcked: Int, newlySACKed: Int, outstanding: Bool, now: Instant, config: TCPConfiguration,
+        out: inout EngineOutput
     ) {
         if newlyAcked > 0 {
             if cc.inFastRecovery, let recover = cc.window.recover, ack < SeqNum(recover) {
@@ -94,9 +98,11 @@ extension Connection {
                 return
             }
             // RFC 5681 §3.1 growth, or the full ACK that ends recovery (RFC 6675 §5, RFC 6582 §3.2 step 3).
-            _ = cc.ackReceived(AckSample(
+            var sample = AckSample(
                 ack: ack.rawValue, newlyAcked: newlyAcked, isDuplicate: false, flightSize: flightSize,
-                sndNxt: sndNxt.rawValue, now: now, smoothedRTT: rtt.smoothedRTT))
+                sndNxt: sndNxt.rawValue, now: now, smoothedRTT: rtt.smoothedRTT)
+            sample.slowStartCountsEveryAckedByte = config.slowStartCountsEveryAckedByte
+            _ = cc.ackReceived(sample)
         } else if outstanding && newlySACKed > 0 {
             cc.window.duplicateAcks += 1  // RFC 6675 §2 DupAcks
         }
@@ -208,7 +214,10 @@ extension Connection {
         let length = max(0, min(maxLength, sendBuffer.count - offset, currentMSS))
         let withFin = finSent && seq + length == dataEnd
         guard length > 0 || withFin else { return 0 }
-        var flags: TCPFlags = length > 0 ? [.ack, .psh] : .ack
+        // PSH only on the piece that reaches the end of the queued data, as on the first transmission (a
+        // retransmitted head keeps none: Linux tcp_fragment moves PSH to the tail; BSD tcp_output: off+len == sbused).
+        let reachesEnd = offset + length == sendBuffer.count
+        var flags: TCPFlags = length > 0 && reachesEnd ? [.ack, .psh] : .ack
         if withFin { flags.insert(.fin) }
         emit(seq: seq, flags: flags, payload: sendBuffer.bytes(offset: offset, count: length), now: now, out: &out)
         return length + (withFin ? 1 : 0)

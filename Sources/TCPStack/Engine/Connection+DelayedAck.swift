@@ -159,7 +159,7 @@ extension Connection {
         case (.none, _):
             return
         case (.now, _), (.delayed, .off):
-            sendAck(now: now, out: &out)
+            sendOutputAck(now: now, config: config, out: &out)
         case (.delayed, .timer(let timeout)):
             // RFC 1122 §4.2.3.2 / RFC 9293 §3.8.6.3: an ACK for at least every second full-sized segment, and
             // no later than the timeout after the first unacknowledged one (RFC 5681 §4.2).
@@ -222,6 +222,15 @@ extension Connection {
                 delack.atoNanoseconds = min(delack.atoNanoseconds * 2, rto.nanosecondsValue)
             }
         }
-        sendAck(now: now, out: &out)
+        sendOutputAck(now: now, config: config, out: &out)
+    }
+
+    /// An ACK from the output path: FreeBSD's `tcp_output` repeats our unacknowledged FIN on it.
+    mutating func sendOutputAck(now: Instant, config: TCPConfiguration, out: inout EngineOutput) {
+        if config.ackRepeatsUnacknowledgedFIN && finSent && !ourFinAcked {
+            emit(seq: sndNxt - 1, flags: [.fin, .ack], now: now, out: &out)
+        } else {
+            sendAck(now: now, out: &out)
+        }
     }
 }

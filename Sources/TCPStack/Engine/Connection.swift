@@ -492,6 +492,16 @@ public struct Connection: Sendable {
         }
         sackEnabled = config.sack && o.sackPermitted
         sendMSS = max(1, min(peerMSS, ourMSS) - (timestampsEnabled ? 12 : 0))
+        if config.roundReceiveBufferToMSS {
+            // FreeBSD tcp_mss: t_maxseg (options not deducted) sizes the buffer, never shrinking it.
+            let mss = min(peerMSS, ourMSS)
+            let buffer = receiveBufferSize ?? config.receiveBufferDefault
+            let rounded = min((buffer + mss - 1) / mss * mss, config.receiveBufferMax)
+            if buffer >= mss && rounded > buffer {
+                receiveBufferSize = rounded
+                receiveCapacity = max(receiveCapacity, rounded)
+            }
+        }
     }
 
     /// Records the peer's timestamp for echoing (RFC 7323 §4.3: only from segments that start at or before

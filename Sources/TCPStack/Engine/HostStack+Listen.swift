@@ -13,6 +13,10 @@ extension HostStack {
         let seg = packet.tcp
         // RFC 9293 §3.10.7.2 first: a RST is ignored.
         if seg.flags.contains(.rst) { return }
+        if seg.flags.contains(.ack) && seg.flags.contains(.syn) && configuration.dropSynAckInListen {
+            // FreeBSD tcp_input: "SYN|ACK invalid, segment rejected": dropped without a RST.
+            return
+        }
         if seg.flags.contains(.ack) {
             // RFC 9293 §3.10.7.2 second: any ACK is bad: <SEQ=SEG.ACK><CTL=RST>.
             sendReset(to: packet, seq: seg.acknowledgmentNumber, ack: nil)

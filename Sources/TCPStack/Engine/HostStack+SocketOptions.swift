@@ -68,3 +68,19 @@ extension HostStack {
         max((bytes < 0 ? limit : min(bytes, limit)) * 2, minimum)
     }
 }
+
+extension HostStack {
+    /// Linux `TCP_MSS_DEFAULT`: what TCP_MAXSEG reads before any MSS is known.
+    static let defaultMSS = 536
+
+    /// TCP_MAXSEG as getsockopt reports it in every state (Linux `tcp_getsockopt`): on a CLOSED or LISTEN socket the
+    /// value set with setsockopt, else 536 (`TCP_MSS_DEFAULT`); once the MSS is negotiated, the size segments are
+    /// sent with, options deducted (`mss_cache`).
+    public func maximumSegmentSize(of id: SocketID) -> Int? {
+        guard let c = slot(id) else { return nil }
+        switch c.state {
+        case .closed, .listen, .synSent: return c.userMSS ?? Self.defaultMSS
+        default: return c.sendMSS
+        }
+    }
+}

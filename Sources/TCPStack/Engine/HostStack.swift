@@ -17,8 +17,9 @@ public enum ShutdownHow: Hashable, Sendable {
 /// (`takePackets`, `takeEvents`, `takeTransitions`) until the driver drains it. A packet addressed to one of
 /// the host's own addresses is the driver's to loop back.
 public struct HostStack: Sendable {
-    /// The TCP behaviour every connection of this host follows (a personality's `tcp`).
-    public let configuration: TCPConfiguration
+    /// The TCP behaviour every connection of this host follows (a personality's `tcp`); replace it with
+    /// `reconfigure(_:)` (a sysctl written while the host runs).
+    public private(set) var configuration: TCPConfiguration
     /// The host's own addresses; a packet to one of them is the driver's to loop back to this host.
     public let addresses: [IPAddress]
     /// RFC 6528 ISN and timestamp-offset generator; replace it to inject a secret.
@@ -38,9 +39,9 @@ public struct HostStack: Sendable {
     var out = EngineOutput()
     var lastTimestampOffset: (local: IPAddress, remote: IPAddress, offset: UInt32)?
     /// A new connection's RTO estimator, built once from the configuration (its Durations take 128-bit divisions).
-    let initialRTT: RTOEstimator
+    private(set) var initialRTT: RTOEstimator
     /// `initialRTT.rto` in nanoseconds: every connect() arms its SYN timer with it.
-    let initialRTONanoseconds: Int64
+    private(set) var initialRTONanoseconds: Int64
 
     /// - Parameters:
     ///   - addresses: the host's addresses (e.g. 127.0.0.1 and ::1).
@@ -60,6 +61,14 @@ public struct HostStack: Sendable {
         isnGenerator = ISNGenerator(secret: SipKey(random: &random))
         connections = ConnectionTable(seed: random.next())
         self.random = random
+    }
+
+    /// A sysctl written on a running host: every later decision reads the new values, as the kernel reads its
+    /// sysctls when it uses them; connections keep what they negotiated.
+    public mutating func reconfigure(_ configuration: TCPConfiguration) {
+        self.configuration = configuration
+        initialRTT = RTOEstimator(parameters: configuration.rtoParameters)
+        initialRTONanoseconds = initialRTT.rto.nanosecondsValue
     }
 
     // MARK: outputs
@@ -479,6 +488,8 @@ public struct HostStack: Sendable {
     public mutating func receive(_ packet: IPPacket, now: Instant) {
         let local = packet.destination
         guard addresses.contains(local.address) else { return }
+        // FreeBSD tcp_input, drop_synfin: SYN+FIN is dropped before any state sees it.
+        if configuration.dropSynFin && packet.tcp.flags.contains(.syn) && packet.tcp.flags.contains(.fin) { return }
         if !connections.isEmpty, let i = connections.index(of: FourTuple(local: local, remote: packet.source), in: slots) {
             let outcome = slots[i].segmentArrives(packet.tcp, now: now, config: configuration, out: &out)
             switch outcome {

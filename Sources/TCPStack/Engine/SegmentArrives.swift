@@ -98,12 +98,23 @@ extension Connection {
             peerHeard(now: now)
             armKeepalive(after: keepaliveIdle(config), now: now)
             out.events.append(.connected(id))
+            if config.acceptTextOnSynAck && !seg.payload.isEmpty {
+                // RFC 9293 §3.10.7.3 fourth: "continue processing at the sixth step": the text is queued.
+                _ = receiveText(seg, now: now, config: config, out: &out)
+            }
             if !transmit(now: now, config: config, out: &out) { sendAck(now: now, out: &out) }
         } else {
             // RFC 9293 §3.10.7.3 fourth: a SYN without ACK (simultaneous open): SYN-RECEIVED, send
             // <SEQ=ISS><ACK=RCV.NXT><CTL=SYN,ACK> reusing our ISS. Linux: tcp_rcv_synsent_state_process.
             setState(.synReceived, cause: cause, rfc: "RFC 9293 §3.10.7.3",
                 linux: "tcp_rcv_synsent_state_process", now: now, config: config, out: &out)
+            if config.acceptTextOnSynAck && !seg.payload.isEmpty {
+                // RFC 9293 §3.10.7.3 fourth: "Data or controls that were queued for transmission may be included"
+                // and text is processed later: held until ESTABLISHED (FreeBSD tcp_reass in SYN-RECEIVED), not
+                // acknowledged by the SYN-ACK. The SYN byte stays a gap below it; a FIN on it is dropped.
+                reassembly.advance(to: irs.rawValue)
+                _ = reassembly.receive(seq: (irs + 1).rawValue, payload: seg.payload[...]) { _ in }
+            }
             sendSynAck(now: now, config: config, out: &out)
         }
     }
@@ -157,6 +168,38 @@ extension Connection {
             // Linux tcp_check_req: the peer retransmitted its SYN, so our SYN-ACK was lost: resend it. (RFC 9293
             // §3.10.7.4 first: SEG.SEQ < RCV.NXT fails the sequence check and draws an ACK, below.)
             sendSynAck(now: now, config: config, out: &out)
+            return .none
+        }
+
+        if config.rstAndSynBeforeSequenceCheck && (flags.contains(.rst) || (flags.contains(.syn) && state != .synReceived)) {
+            // FreeBSD tcp_do_segment: RST and SYN are judged before the window trim, against
+            // [RCV.NXT, RCV.NXT + rcv_wnd), where rcv_wnd is the larger of the free buffer and the window offered.
+            let space = max(receiveCapacity - receiveBuffer.count, receiveWindow)
+            let inWindow = (rcvNxt <= seq && seq < rcvNxt + UInt32(clamping: space)) || (space == 0 && seq == rcvNxt)
+            if flags.contains(.rst) {
+                // RFC 5961 §3.2: outside the window: drop; exactly RCV.NXT (or any in-window RST without RFC 5961):
+                // reset; otherwise a challenge ACK.
+                guard inWindow else { return .none }
+                if seq == rcvNxt || !config.rstChallengeAck {
+                    resetArrives(seg, now: now, config: config, out: &out)
+                } else {
+                    sendChallengeAck(for: seg, now: now, config: config, out: &out)
+                }
+                return .none
+            }
+            if config.resetOnSynInWindow && inWindow {
+                // RFC 793 §3.9: a SYN in the window is an error: reset, "connection reset", CLOSED. FreeBSD
+                // tcp_drop sends <SEQ=SND.NXT><ACK=RCV.NXT><CTL=RST,ACK>, window 0.
+                sendReset(seq: sndNxt, ack: rcvNxt, out: &out)
+                pendingError = .connectionReset
+                out.events.append(.reset(id))
+                sendBuffer.removeAll()
+                setState(.closed, cause: cause, rfc: "RFC 793 §3.9", linux: "tcp_drop (FreeBSD insecure_syn)",
+                    now: now, config: config, out: &out)
+            } else {
+                // RFC 5961 §4.2: challenge ACK.
+                sendChallengeAck(for: seg, now: now, config: config, out: &out)
+            }
             return .none
         }
 
@@ -222,6 +265,15 @@ extension Connection {
             retransmitCount = 0
             setState(.established, cause: cause, rfc: "RFC 9293 §3.10.7.4", linux: "tcp_rcv_state_process",
                 now: now, config: config, out: &out)
+            if reassembly.queuedBytes > 0 {
+                // Text held since the SYN is now in order (FreeBSD tcp_reass flush on ESTABLISHED).
+                reassembly.advance(to: rcvNxt.rawValue)
+                let delivered = reassembly.deliverInOrder { receiveBuffer.append($0) }
+                if delivered > 0 {
+                    rcvNxt += delivered
+                    out.events.append(.readable(id))
+                }
+            }
             startCongestionControl(config: config)
             if passiveOpen { delack.lastReceived = now }  // Linux tcp_create_openreq_child
             armKeepalive(after: keepaliveIdle(config), now: now)
@@ -250,7 +302,8 @@ extension Connection {
             sndWl2 = ack
         }
         // RFC 5681 §3, RFC 6582, RFC 6675: the congestion response (Connection+Congestion.swift).
-        congestionAckArrives(seg, previousUna: previousUna, windowUnchanged: windowUnchanged, now: now, out: &out)
+        congestionAckArrives(seg, previousUna: previousUna, windowUnchanged: windowUnchanged, now: now, config: config,
+            out: &out)
         // RFC 1122 §4.2.2.17: an answered probe resets the give-up count (Linux tcp_ack: icsk_probes_out = 0).
         persist.ackReceived(windowOpen: (sndUna + sndWnd) - sndNxt > 0, at: now)
         switch state {
@@ -435,6 +488,12 @@ extension Connection {
             // RFC 9293 §3.10.7.4 second: the user is told "connection reset".
             pendingError = .connectionReset
             out.events.append(.reset(id))
+        case .closeWait where config.resetAlwaysReportsConnectionReset,
+            .closing where config.resetAlwaysReportsConnectionReset,
+            .lastAck where config.resetAlwaysReportsConnectionReset:
+            // FreeBSD tcp_do_segment: so_error = ECONNRESET in every synchronized state.
+            pendingError = .connectionReset
+            out.events.append(.reset(id))
         case .closeWait:
             // RFC 9293 §3.10.7.4 second: "connection reset"; the errno is Linux's: tcp_reset sets EPIPE in
             // CLOSE_WAIT (the peer had already finished sending).
@@ -502,6 +561,10 @@ extension Connection {
             } else {
                 sendChallengeAck(for: seg, now: now, config: config, out: &out)
             }
+            return .none
+        }
+        if config.timeWaitDropsSegmentsWithoutAck && !flags.contains(.ack) {
+            // RFC 9293 §3.10.7.4 fifth: without ACK, drop (FreeBSD tcp_twcheck, before the FIN and ACK rules).
             return .none
         }
         if flags.contains(.fin) && seq + seg.payload.count + 1 == rcvNxt {

@@ -43,6 +43,39 @@ public struct TCPConfiguration: Sendable {
     /// device with TSO on, as Linux hands large segments to a NIC with `gso_max_size`). 0: off, one MSS each.
     public var segmentOffloadBytes = 0
 
+    /// Once the MSS is known, grow the receive buffer to a whole number of MSS-sized segments, at most
+    /// `receiveBufferMax` (FreeBSD `tcp_mss`: `roundup(so_rcv.sb_hiwat, mss)`, capped at `sb_max`). Linux: off.
+    public var roundReceiveBufferToMSS = false
+
+    /// RST and SYN in a synchronized state are judged before the sequence check (FreeBSD `tcp_do_segment` handles
+    /// them ahead of the window trim), against the larger of the free buffer and the offered window: a SYN outside
+    /// it draws an RFC 5961 §4.2 challenge ACK, not a duplicate ACK; an RST outside it is dropped.
+    public var rstAndSynBeforeSequenceCheck = false
+    /// RFC 793 §3.9 (page 71) instead of RFC 5961 §4.2: a SYN inside the window resets the connection
+    /// (`<SEQ=SND.NXT><ACK=RCV.NXT><CTL=RST,ACK>`, "connection reset"). FreeBSD `net.inet.tcp.insecure_syn=1`.
+    public var resetOnSynInWindow = false
+    /// Segments with both SYN and FIN are dropped unseen, in every state (FreeBSD `net.inet.tcp.drop_synfin`).
+    public var dropSynFin = false
+    /// An RST that closes a connection reports ECONNRESET in every synchronized state, CLOSE-WAIT, CLOSING and
+    /// LAST-ACK included (FreeBSD `tcp_do_segment`); Linux `tcp_reset`: EPIPE in CLOSE-WAIT, none after our FIN.
+    public var resetAlwaysReportsConnectionReset = false
+    /// While our FIN is unacknowledged, an ACK the output path sends repeats the FIN at its sequence number
+    /// (FreeBSD `tcp_output`: `tcp_outflags` of FIN-WAIT-1, CLOSING and LAST-ACK carry FIN; `snd_nxt--`).
+    /// Challenge ACKs (`tcp_respond`) do not.
+    public var ackRepeatsUnacknowledgedFIN = false
+    /// A SYN-ACK to a listener is dropped without the RST of RFC 9293 §3.10.7.2 (FreeBSD `tcp_input`:
+    /// "SYN|ACK invalid, segment rejected").
+    public var dropSynAckInListen = false
+    /// Data on the SYN-ACK that completes an active open is queued and acknowledged (RFC 9293 §3.10.7.3 fourth:
+    /// continue at the sixth step; FreeBSD `tcp_do_segment`). Linux drops it (`tcp_rcv_synsent_state_process`).
+    public var acceptTextOnSynAck = false
+    /// In TIME-WAIT a segment without ACK is dropped before the FIN and ACK rules (RFC 9293 §3.10.7.4 fifth;
+    /// FreeBSD `tcp_twcheck`). Off: Linux `tcp_timewait_state_process` ACKs it.
+    public var timeWaitDropsSegmentsWithoutAck = false
+    /// Slow start grows cwnd by every acknowledged byte up to ssthresh (Linux `tcp_slow_start`; `tcp_abc` was
+    /// removed in 3.8). Off: at most one SMSS per ACK (RFC 5681 §3.1 eq. (2)).
+    public var slowStartCountsEveryAckedByte = false
+
     /// RFC 6528 ISN clock: ISN = hash(4-tuple, secret) + (now in ns >> `isnClockShift`).
     /// Linux `secure_tcp_seq` uses ns >> 6 (64 ns ticks); RFC 6528 suggests a 4 µs tick (shift ~12).
     public var isnClockShift: Int
@@ -246,21 +279,31 @@ public struct TCPConfiguration: Sendable {
         delayedAck: .timer(.milliseconds(200)))
 
     /// Linux 3.10, the article's kernel: tcp_rmem 4096 87380 6291456 (window 43690, wscale 7), challenge ACKs
-    /// limited only globally (100/s), a SYN in SYN_RECV always draws a challenge ACK.
-    public static let linux310 = TCPConfiguration(
+    /// limited only globally (100/s), a SYN in SYN_RECV always draws a challenge ACK; slow start counts every
+    /// acknowledged byte (`tcp_abc` is gone since 3.9).
+    public static let linux310: TCPConfiguration = {
+        var c = TCPConfiguration(
         name: "linux-3.10", receiveBufferDefault: 87380, receiveBufferMax: 6_291_456, roundInitialWindowToMSS: true,
         windowScaling: true, timestamps: true, sack: true, dsack: true, randomTimestampOffset: false,
         rtoMin: .milliseconds(200), timeWaitDuration: .seconds(60), sequenceCheck: .linux,
         acceptSynAckInSynReceived: false, challengeAckInterval: nil, challengeAckLimitPerSecond: 100)
+        c.slowStartCountsEveryAckedByte = true
+        return c
+    }()
 
     /// Linux 6.x (recorded on 6.18): tcp_rmem 4096 131072 33554432 (window 65495, wscale 10), per-socket
-    /// challenge-ACK limit 500 ms, global limit off, SYN-ACK accepted in SYN_RECV of a simultaneous open.
-    public static let linux6 = TCPConfiguration(
+    /// challenge-ACK limit 500 ms, global limit off, SYN-ACK accepted in SYN_RECV of a simultaneous open; slow
+    /// start counts every acknowledged byte (`tcp_slow_start`).
+    public static let linux6: TCPConfiguration = {
+        var c = TCPConfiguration(
         name: "linux-6", receiveBufferDefault: 131072, receiveBufferMax: 33_554_432, roundInitialWindowToMSS: true,
         windowScaling: true, timestamps: true, sack: true, dsack: true, randomTimestampOffset: true,
         rtoMin: .milliseconds(200), timeWaitDuration: .seconds(60), sequenceCheck: .linux,
         acceptSynAckInSynReceived: true, challengeAckInterval: .milliseconds(500),
         challengeAckLimitPerSecond: Int(Int32.max))
+        c.slowStartCountsEveryAckedByte = true
+        return c
+    }()
 
     // MARK: derived values
 

@@ -61,7 +61,22 @@ extension TCPConfiguration {
     ///   `ack_war_cnt` 5 per `ack_war_timewindow` 1000 ms per connection: applied as 5 per second.
     /// - Sequence checks as RFC 9293; the SYN-ACK in SYN-RECEIVED is trimmed to its ACK, as in XNU.
     /// - Sender SWS avoidance (`tcp_output`: a window-limited piece waits unless it reaches `max_sndwnd / 2`).
-    public static let freebsd = TCPConfiguration(
+    /// - Once the MSS is known the receive buffer is rounded up to whole segments (`tcp_mss`).
+    /// - `tcp_do_segment` handles a SYN before the window trim; an RST reports ECONNRESET in every synchronized
+    ///   state; `tcp_output` repeats an unacknowledged FIN on its ACKs.
+    public static let freebsd: TCPConfiguration = {
+        var c = freebsdBase
+        c.roundReceiveBufferToMSS = true
+        c.rstAndSynBeforeSequenceCheck = true
+        c.resetAlwaysReportsConnectionReset = true
+        c.ackRepeatsUnacknowledgedFIN = true
+        c.dropSynAckInListen = true
+        c.acceptTextOnSynAck = true
+        c.timeWaitDropsSegmentsWithoutAck = true
+        return c
+    }()
+
+    private static let freebsdBase = TCPConfiguration(
         name: "freebsd", interfaceMTU: 16384, receiveBufferDefault: 65536, receiveBufferMax: 2_097_152,
         roundInitialWindowToMSS: false, sendBufferSize: 32768, windowScaling: true, timestamps: true, sack: true,
         dsack: true, randomTimestampOffset: true, isnClockShift: 10, rtoMin: .milliseconds(30),

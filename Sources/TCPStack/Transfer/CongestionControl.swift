@@ -65,6 +65,10 @@ public struct AckSample: Sendable, Hashable {
     public var now: Instant
     /// The smoothed RTT if known (CUBIC's t + RTT).
     public var smoothedRTT: Duration?
+    /// Slow start grows cwnd by every newly acknowledged byte, up to ssthresh, the rest going to congestion
+    /// avoidance (Linux `tcp_slow_start` since 3.8 dropped `tcp_abc`); off: at most one SMSS per ACK
+    /// (RFC 5681 §3.1 eq. (2)).
+    public var slowStartCountsEveryAckedByte = false
 
     /// A sample from the caller's classification of one ACK.
     public init(ack: UInt32, newlyAcked: Int, isDuplicate: Bool, flightSize: Int, sndNxt: UInt32, now: Instant,
@@ -145,7 +149,14 @@ extension CongestionControl {
             window.partialAckSeen = true
             return .retransmitAfterPartialAck(restartTimer: first)
         }
-        if window.cwnd < window.ssthresh {
+        if window.cwnd < window.ssthresh && a.slowStartCountsEveryAckedByte {
+            // Linux tcp_slow_start: cwnd = min(cwnd + acked, ssthresh); what is left grows it as in avoidance.
+            let room = window.ssthresh - window.cwnd
+            window.cwnd += Swift.min(a.newlyAcked, room)
+            if a.newlyAcked > room {
+                congestionAvoidance(acked: a.newlyAcked - room, now: a.now, smoothedRTT: a.smoothedRTT)
+            }
+        } else if window.cwnd < window.ssthresh {
             window.cwnd += Swift.min(a.newlyAcked, mss)  // RFC 5681 §3.1 eq. (2), slow start
         } else {
             congestionAvoidance(acked: a.newlyAcked, now: a.now, smoothedRTT: a.smoothedRTT)

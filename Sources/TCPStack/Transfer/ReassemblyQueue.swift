@@ -137,6 +137,20 @@ public struct ReassemblyQueue: Sendable, Hashable {
         updateRecent(changedAt: nil)
     }
 
+    /// Hands over the queued bytes that now start at RCV.NXT (after `advance(to:)` moved it), in order; returns
+    /// how many. Used when text held since a SYN becomes deliverable once the connection is synchronized.
+    public mutating func deliverInOrder(_ deliver: (ArraySlice<UInt8>) -> Void) -> Int {
+        var delivered = 0
+        while let first = pieces.first, first.seq == rcvNxt {
+            deliver(first.bytes[...])
+            delivered += first.bytes.count
+            rcvNxt = first.end
+            pieces.removeFirst()
+        }
+        if delivered > 0 { updateRecent(changedAt: nil) }
+        return delivered
+    }
+
     /// The SACK blocks for the next ACK, at most `maxBlocks` (4 without timestamps, 3 with; RFC 2018 §3), and
     /// consumes the D-SACK, which is reported once (RFC 2883 §4).
     public mutating func takeSACKBlocks(maxBlocks: Int) -> [SACKBlock] {
