@@ -4,15 +4,21 @@ import TCPStack
 /// an application's call), what it sent and which transitions it made, and the TCBs it changed, before and after.
 /// Recorded only when asked (`Simulator.recordSteps`): it costs two snapshots per event.
 public struct SimStep: Sendable {
+    /// What the stack was handed at this step.
     public enum Trigger: Hashable, Sendable {
         /// The packet `captures[index]` arrived.
         case packet(capture: Int)
+        /// A timer of the stack fired.
         case timer
+        /// An application called the socket API.
         case application
     }
 
+    /// When it happened, in simulated time.
     public var time: Instant
+    /// The host whose stack was handed it.
     public var host: String
+    /// What the stack was handed.
     public var trigger: Trigger
     /// Indices into the run's captures of the packets sent during the step.
     public var sent: Range<Int>

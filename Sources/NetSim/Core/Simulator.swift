@@ -101,6 +101,7 @@ public struct Simulator<Stack: SimulatedStack> {
     public private(set) var transitions: [TransitionRecord] = []
     /// Record every event as a `SimStep` with TCB snapshots (for the explainer page; needs `recordPackets`).
     public var recordSteps = false
+    /// The steps recorded so far (empty unless `recordSteps`).
     public private(set) var steps: [SimStep] = []
     /// Captures sent but not yet delivered (when recording steps), to name the packet each delivery hands over.
     private var undelivered: [Int] = []

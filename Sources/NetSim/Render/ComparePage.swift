@@ -5,12 +5,14 @@ import TCPStack
 /// by step (attempt by attempt, then step by step within it). Where a run first differs from the first one, the
 /// cell is marked with the reason: what each run did there (the transition and its rule, the segments sent).
 public struct Comparison: Sendable {
+    /// The runs compared, the first being the reference.
     public var runs: [ExplainerRun]
     /// Aligned rows: (phase, index within phase).
     public var rows: [(phase: Int, index: Int)]
     /// Per run: the row of its first difference from run 0 (nil: none; always nil for run 0).
     public var firstDivergence: [Int?]
 
+    /// Aligns the runs and finds where each first parts from the first one.
     public init(_ runs: [ExplainerRun]) {
         self.runs = runs
         let phases = runs.map { r in (r.steps.map(\.phase).max() ?? -1) + 1 }.max() ?? 0

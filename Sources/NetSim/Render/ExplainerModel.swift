@@ -5,18 +5,25 @@ import TCPWire
 /// was handed one thing (a packet, a timer, a call), with the packet that arrived, the packets it sent, the
 /// transitions it made (as `--explain` prints them) and its TCB before and after. Built from recorded data only.
 public struct ExplainerRun: Sendable {
+    /// One step of the page: one socket handed one thing.
     public struct Step: Sendable {
         /// Which shown attempt it belongs to (`SimulationReport.windows`); 0 when every packet is shown.
         public var phase: Int
+        /// When, in simulated time.
         public var time: Instant
+        /// The socket, as its local endpoint.
         public var socket: String
         /// What the stack was handed: `rcv [S.] ...`, `connect()`, `retransmission timer`.
         public var trigger: String
         /// Index into `packets` (the `--json` "shown" packets) of the packet that arrived, if any.
         public var received: Int?
+        /// Indices into `packets` of the segments the step sent.
         public var sent: [Int]
+        /// The state transitions made, as `--explain` prints them.
         public var transitions: [TransitionRecord]
+        /// The socket's TCB before the step (nil: it did not exist yet).
         public var before: TCBSnapshot?
+        /// The socket's TCB after the step (nil: it was freed).
         public var after: TCBSnapshot?
         /// A rule the engine applies without a TCB (a segment to a port nobody holds) or a call that failed.
         public var note: String?
@@ -24,11 +31,14 @@ public struct ExplainerRun: Sendable {
         public var segmentOrdinal: Int?
     }
 
+    /// The run the steps come from.
     public var report: SimulationReport
+    /// The steps, in time order.
     public var steps: [Step]
     /// Phase titles, e.g. "last refused attempt (20,785th)".
     public var phases: [String]
 
+    /// Cuts a run recorded with steps (`SimulationOptions.recordSteps`) into the page's steps.
     public init(_ report: SimulationReport) {
         self.report = report
         var phases: [String] = []

@@ -5,6 +5,7 @@ import TCPStack
 /// through a run: the ladder with the current packet, RFC 9293's state diagram with the current arc and the path
 /// so far, the tcpdump line and its fields, the TCB before and after, and the rule that fired. Same run, same bytes.
 public enum HTMLPage {
+    /// The whole page for one run, as UTF-8 text.
     public static func render(_ run: ExplainerRun) -> String {
         let r = run.report
         let (ladder, tags) = r.ladderWithTags

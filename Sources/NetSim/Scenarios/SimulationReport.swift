@@ -52,8 +52,11 @@ public struct SimulationReport: Sendable {
 
     /// One shown attempt of the telnet loop: `attempts[attempt]`, from its start to the next attempt's.
     public struct AttemptWindow: Hashable, Sendable {
+        /// Index into `attempts`.
         public var attempt: Int
+        /// When the attempt started.
         public var from: Instant
+        /// When the next attempt started (nil for the last one).
         public var until: Instant?
         func contains(_ t: Instant) -> Bool { t >= from && until.map { t < $0 } ?? true }
     }

@@ -1,5 +1,6 @@
 /// What `getsockopt(TCP_INFO)` reports of a socket, in Linux's units (`tcp_get_info`): windows in segments.
 public struct TCPInfo: Hashable, Sendable {
+    /// `tcpi_state`: the socket's state.
     public var state: TCPState
     /// `tcpi_snd_cwnd`: the congestion window in segments of `sendMSS`.
     public var congestionWindowSegments: Int
