@@ -13,6 +13,7 @@ public struct SelfConnectCommand: AsyncParsableCommand {
             TunCommand.self,
             ScriptCommand.self,
             WatchCommand.self,
+            TraceCommand.self,
         ]
     )
 
