@@ -21,12 +21,21 @@ public final class TraceSession: @unchecked Sendable {
     private var fd: Int32
     private var pending: [UInt8] = []
 
+    /// SYN_SENT -> SYN_RECV is the simultaneous open; nothing else passes the filter by default, so an ordinary
+    /// connection costs only the in-kernel filter. The report then names the task that ran when the state changed:
+    /// for a loopback self-connect that is the connect() caller (the looped SYN is processed in its context), but a
+    /// SYN from a device (TUN, a NIC) is processed in another task's.
+    ///
+    /// `exactOwners`: also record every connect() (CLOSE -> SYN_SENT), which runs in the caller's context, so each
+    /// report names the process that called connect() whatever ran the softirq; one record per outgoing connection.
     /// `fate`: also record every socket's CLOSE, so each reported socket's end and lifetime are known.
-    public init(fate: Bool, bufferKiB: Int = 4096, lookup: ProcessLookup = ProcessLookup()) throws(HostNetError) {
+    public init(
+        fate: Bool, exactOwners: Bool = false, bufferKiB: Int = 4096, lookup: ProcessLookup = ProcessLookup()
+    ) throws(HostNetError) {
         fs = try TraceFS.locate()
         removedStale = fs.removeStaleInstances()
-        // connect() (CLOSE -> SYN_SENT) names the owner; SYN_SENT -> SYN_RECV is the simultaneous open.
-        var states = "(oldstate == 7 && newstate == 2) || (oldstate == 2 && newstate == 3)"
+        var states = "(oldstate == 2 && newstate == 3)"
+        if exactOwners { states += " || (oldstate == 7 && newstate == 2)" }
         if fate { states += " || (newstate == 7 && oldstate != 2 && oldstate != 7 && oldstate != 10)" }
         instance = try TraceInstance.create(in: fs, filter: "protocol == 6 && (\(states))", bufferKiB: bufferKiB)
         let pipePath = "\(instance.path)/trace_pipe"

@@ -13,8 +13,10 @@ struct TraceCommand: ParsableCommand {
         discussion: """
             Follows the kernel tracepoint sock:inet_sock_set_state through a private tracefs instance \
             (instances/selfconnect-PID-START) and reports each socket that goes SYN_SENT -> SYN_RECV: a \
-            self-connect when its two ends are equal, else a simultaneous open. The tracepoint sees every network \
-            namespace; each report names the namespace of the process, read from /proc/PID/ns/net at once.
+            self-connect when its two ends are equal, else a simultaneous open. The in-kernel filter passes nothing \
+            else (unless --fate or --exact-owners), so ordinary connections cost next to nothing. The tracepoint sees \
+            every network namespace but does not say which: each report names the namespace of the process, read \
+            from /proc/PID/ns/net at once (null if the process is already gone).
 
             Rights: root, or CAP_SYS_ADMIN (create the tracefs instance, mount tracefs if it is not mounted) with \
             CAP_DAC_OVERRIDE (tracefs files are root's) and CAP_SYS_PTRACE (read other processes' /proc/PID/ns/net \
@@ -38,6 +40,11 @@ struct TraceCommand: ParsableCommand {
     @Flag(help: "Also report each reported socket's end: its lifetime and the state it closed from (traces every TCP close).")
     var fate = false
 
+    @Flag(help: ArgumentHelp(
+        "Name the process that called connect() even when the SYN was processed in another task's context.",
+        discussion: "By default a report names the task that ran when the state changed: the connect() caller for a loopback self-connect, but not for a SYN that came from a device (TUN, a NIC). This records every outgoing connect() to know its caller: one record per connection."))
+    var exactOwners = false
+
     func run() throws {
         var deadline: Double?
         if let duration {
@@ -53,7 +60,7 @@ struct TraceCommand: ParsableCommand {
         let stop = TraceSignals.install()
         let session: TraceSession
         do {
-            session = try TraceSession(fate: fate)
+            session = try TraceSession(fate: fate, exactOwners: exactOwners)
         } catch {
             throw ValidationError("trace: \(error.description)")
         }
