@@ -9,33 +9,49 @@ import SelfConnectGuard
 ///
 /// - `trace-refused-connect`: the kernel's refused-connect loop with `selfconnect trace --json` running, against
 ///   the same loop without it; `trace-exact-owners-refused-connect` the same with `--exact-owners`, where each
-///   attempt is a CLOSE -> SYN_SENT record that passes the filter. Rounds alternate (5 of each, 1 s, median) so
-///   all see the same machine load. Needs root.
+///   attempt is a CLOSE -> SYN_SENT record that passes the filter. Rounds come in pairs (without, with; ABBA
+///   order, 0.2 s each) and the ratio is the median of the pairs' ratios, so both sides of a pair see the same
+///   machine load. Needs root.
 /// - `trace-latency-p50` / `-p99`: from the kernel's record (its CLOCK_MONOTONIC stamp) to the JSON line read
 ///   from trace's stdout, over 200 self-connects 5 ms apart; baseline 0.
 enum TraceBench {
     static func run() {
         let exe = BenchSupport.executableDirectory + "/selfconnect"
         guard geteuid() == 0 else { BenchSupport.fail(bench: "trace", HostNetError.unsupported("needs root")) }
-        var without: [Double] = []
-        var with: [Double] = []
-        var withOwners: [Double] = []
-        func loop() -> Double { EngineBench.kernelRefusedConnectsPerSecond(maxAttempts: 10_000_000, maxSeconds: 1) }
-        for _ in 0..<5 {
-            without.append(loop())
-            for (extra, into) in [([String](), 0), (["--exact-owners"], 1)] {
-                let tracer: TracerProcess
-                do { tracer = try TracerProcess(exe, extra) } catch { BenchSupport.fail(bench: "trace", error) }
-                if into == 0 { with.append(loop()) } else { withOwners.append(loop()) }
-                tracer.stop()
-            }
+        // Pairs of rounds, one without trace and one with it, in ABBA order so drift cancels; each pair gives a
+        // ratio, and the figure is their median: on a shared machine the load moves between pairs more than within.
+        func loop() -> Double { EngineBench.kernelRefusedConnectsPerSecond(maxAttempts: 10_000_000, maxSeconds: 0.2) }
+        func withTrace(_ extra: [String]) -> Double {
+            let tracer: TracerProcess
+            do { tracer = try TracerProcess(exe, extra) } catch { BenchSupport.fail(bench: "trace", error) }
+            defer { tracer.stop() }
+            // Let the child finish starting (it announces itself just before its first poll) so the round measures
+            // trace running, not a process starting.
+            usleep(100_000)
+            return loop()
         }
-        BenchSupport.emit(bench: "trace-refused-connect", value: BenchSupport.median(with), unit: "connects/s",
-                          baseline: BenchSupport.median(without),
-                          note: "refused connect() loop with selfconnect trace running vs without, 5 alternating 1 s rounds, medians")
-        BenchSupport.emit(bench: "trace-exact-owners-refused-connect", value: BenchSupport.median(withOwners),
-                          unit: "connects/s", baseline: BenchSupport.median(without),
-                          note: "the same with trace --exact-owners (one record per connect())")
+        for (name, extra, pairs, note) in [
+            ("trace-refused-connect", [String](), 30, "refused connect() loop with selfconnect trace running vs without"),
+            ("trace-exact-owners-refused-connect", ["--exact-owners"], 6,
+             "the same with trace --exact-owners (one record per connect())"),
+        ] {
+            var without: [Double] = [], ratios: [Double] = []
+            for pair in 0..<pairs {
+                let a: Double, b: Double
+                if pair % 2 == 0 {
+                    a = loop()
+                    b = withTrace(extra)
+                } else {
+                    b = withTrace(extra)
+                    a = loop()
+                }
+                without.append(a)
+                if a > 0 { ratios.append(b / a) }
+            }
+            let base = BenchSupport.median(without)
+            BenchSupport.emit(bench: name, value: base * BenchSupport.median(ratios), unit: "connects/s", baseline: base,
+                              note: "\(note); median of \(pairs) ABBA pairs of 0.2 s rounds; value = baseline x median pair ratio")
+        }
 
         let tracer: TracerProcess
         do { tracer = try TracerProcess(exe) } catch { BenchSupport.fail(bench: "trace", error) }
