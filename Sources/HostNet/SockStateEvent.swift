@@ -57,21 +57,33 @@ public struct SockStateEvent: Hashable, Sendable {
         guard let timeText = header[close...].split(separator: " ").last, let time = Double(timeText) else {
             return nil
         }
-        var fields: [Substring: Substring] = [:]
+        // The fields, in the order of the event's print fmt; read in one pass without building a table.
+        var familyText: Substring?, sport: UInt16?, dport: UInt16?, old: TCPSocketState?, new: TCPSocketState?
+        var v4: (Substring?, Substring?) = (nil, nil)
+        var v6: (Substring?, Substring?) = (nil, nil)
         for pair in line[markerRange.upperBound...].split(separator: " ") {
             guard let eq = pair.firstIndex(of: "=") else { continue }
-            fields[pair[..<eq]] = pair[pair.index(after: eq)...]
+            let value = pair[pair.index(after: eq)...]
+            switch pair[..<eq] {
+            case "family": familyText = value
+            case "sport": sport = UInt16(value)
+            case "dport": dport = UInt16(value)
+            case "saddr": v4.0 = value
+            case "daddr": v4.1 = value
+            case "saddrv6": v6.0 = value
+            case "daddrv6": v6.1 = value
+            case "oldstate": old = Self.state(value)
+            case "newstate": new = Self.state(value)
+            default: continue
+            }
         }
-        guard let familyText = fields["family"], let sport = fields["sport"].flatMap({ UInt16($0) }),
-            let dport = fields["dport"].flatMap({ UInt16($0) }),
-            let old = fields["oldstate"].flatMap(Self.state), let new = fields["newstate"].flatMap(Self.state)
-        else { return nil }
+        guard let familyText, let sport, let dport, let old, let new else { return nil }
         let family: Int
         let saddr: Substring?
         let daddr: Substring?
         switch familyText {
-        case "AF_INET": (family, saddr, daddr) = (4, fields["saddr"], fields["daddr"])
-        case "AF_INET6": (family, saddr, daddr) = (6, fields["saddrv6"], fields["daddrv6"])
+        case "AF_INET": (family, saddr, daddr) = (4, v4.0, v4.1)
+        case "AF_INET6": (family, saddr, daddr) = (6, v6.0, v6.1)
         default: return nil
         }
         guard let saddr, let daddr, let local = SocketEndpoint(numericHost: String(saddr), port: sport),
@@ -82,15 +94,12 @@ public struct SockStateEvent: Hashable, Sendable {
             local: local, remote: remote, oldState: old, newState: new)
     }
 
+    private static let states: [Substring: TCPSocketState] = Dictionary(uniqueKeysWithValues: (UInt8(1)...12).map {
+        (Substring("TCP_\(TCPSocketState(rawValue: $0))"), TCPSocketState(rawValue: $0))
+    })
+
     /// `TCP_SYN_SENT` -> 2 (the names of include/net/tcp_states.h).
-    private static func state(_ text: Substring) -> TCPSocketState? {
-        guard text.hasPrefix("TCP_") else { return nil }
-        let name = text.dropFirst(4)
-        for raw in UInt8(1)...12 where TCPSocketState(rawValue: raw).description == name {
-            return TCPSocketState(rawValue: raw)
-        }
-        return nil
-    }
+    private static func state(_ text: Substring) -> TCPSocketState? { states[text] }
 
     /// Parses `CPU:3 [LOST 17 EVENTS]`, which trace_pipe prints when the ring buffer overran.
     public static func lostEvents(in line: Substring) -> Int? {

@@ -117,7 +117,7 @@ private func alerts(_ json: String) -> [[String: Any]] {
         selfConnect.arguments = ["ip", "netns", "exec", loud.namespace.name, "python3", "-c", """
             import socket, time
             s = socket.socket(); s.bind(("127.0.0.1", 45123)); s.connect(("127.0.0.1", 45123)); s.close()
-            time.sleep(0.5)
+            time.sleep(2)  # trace names the namespace from /proc: stay a moment, as a loaded host may lag
             """]
         try selfConnect.run()
         selfConnect.waitUntilExit()

@@ -35,7 +35,8 @@ private func shortSelfConnect(port: UInt16) throws {
     p.arguments = ["python3", "-c", """
         import socket, time
         s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        s.bind(("127.0.0.1", \(port))); s.connect(("127.0.0.1", \(port))); s.close(); time.sleep(0.5)
+        s.bind(("127.0.0.1", \(port))); s.connect(("127.0.0.1", \(port))); s.close()
+        time.sleep(2)  # trace names the namespace from /proc: stay a moment, as a loaded host may lag
         """]
     try p.run()
     p.waitUntilExit()
