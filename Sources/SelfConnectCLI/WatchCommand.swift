@@ -33,6 +33,9 @@ struct WatchCommand: AsyncParsableCommand {
     @Flag(help: "Poll only: do not trace self-connects as they form.")
     var noTrace = false
 
+    @Flag(help: "Count traced self-connects of processes in every network namespace (a node's pods), not only watch's own.")
+    var traceAllNamespaces = false
+
     func run() async throws {
         let endpoint: SocketEndpoint
         let period: Duration
@@ -43,7 +46,8 @@ struct WatchCommand: AsyncParsableCommand {
             throw ValidationError(error.description)
         }
         var metrics = AuditMetrics()
-        let events = TraceMetrics(registry: metrics.registry, namespace: try? NetworkNamespaces.current().inode)
+        let events = TraceMetrics(
+            registry: metrics.registry, namespace: traceAllNamespaces ? nil : try? NetworkNamespaces.current().inode)
         if once {
             do { try Watch.auditOnce(into: &metrics) } catch { throw ValidationError("audit failed: \(error)") }
             if let textfile {

@@ -28,11 +28,11 @@ private func announcedPort(_ watch: LineProcess) -> UInt16? {
     return url.split(separator: ":").last.flatMap { UInt16($0.split(separator: "/").first ?? "") }
 }
 
-/// A self-connect in this namespace that lives well under a millisecond (bind, connect, close).
-private func shortSelfConnect(port: UInt16) throws {
+/// A self-connect that lives well under a millisecond (bind, connect, close), here or in `namespace`.
+private func shortSelfConnect(port: UInt16, in namespace: String? = nil) throws {
     let p = Process()
     p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    p.arguments = ["python3", "-c", """
+    p.arguments = (namespace.map { ["ip", "netns", "exec", $0] } ?? []) + ["python3", "-c", """
         import socket, time
         s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         s.bind(("127.0.0.1", \(port))); s.connect(("127.0.0.1", \(port))); s.close()
@@ -76,6 +76,25 @@ private func shortSelfConnect(port: UInt16) throws {
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir) == ["selfconnect.prom"])
         #expect(watch.stop(SIGTERM) == 0)
         #expect(selfconnectInstances().allSatisfy { !$0.hasPrefix("selfconnect-\(watch.process.processIdentifier)-") })
+    }
+
+    @Test(.enabled(if: TraceRoot.runnable, TraceRoot.reason), .timeLimit(.minutes(1)))
+    func withTraceAllNamespacesASelfConnectInAnotherNamespaceCountsToo() throws {
+        guard TraceRoot.require() else { return }
+        let other = try TestNamespace("watchall")
+        defer { other.remove() }
+        let watch = try LineProcess(CLIRunner.executable.path, [
+            "watch", "--listen", "127.0.0.1:0", "--interval", "1s", "--trace-all-namespaces"])
+        defer { _ = watch.stop(SIGKILL) }
+        let port = try #require(announcedPort(watch), "no announcement: \(watch.stderr)")
+        #expect(watch.wait(upTo: 10) { watch.stderr.contains { $0.contains("tracing self-connects as they form") } })
+        try shortSelfConnect(port: 31152, in: other.name)
+        var text = ""
+        #expect(watch.wait(upTo: 10) {
+            text = (try? metrics(port: port)) ?? ""
+            return text.contains(#"selfconnect_self_connects_total{port="31152",command="python3"} 1"#)
+        }, "\(text)")
+        #expect(watch.stop(SIGTERM) == 0)
     }
 
     @Test(.enabled(if: TraceRoot.runnable, TraceRoot.reason), .timeLimit(.minutes(1)))
