@@ -5,6 +5,7 @@ import Foundation
 import HostNet
 import SelfConnectGuard
 import Testing
+import TraceTestSupport
 
 private let prometheusBinary = ["/usr/bin/prometheus", "/usr/local/bin/prometheus"].first {
     FileManager.default.isExecutableFile(atPath: $0)

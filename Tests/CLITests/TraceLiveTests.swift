@@ -3,6 +3,7 @@ import Glibc
 #endif
 import Foundation
 import Testing
+import TraceTestSupport
 
 // Ports 20000-20799 and 39999-40600 are used inside this file's own namespaces only.
 @Suite(.serialized) struct TraceLiveTests {

@@ -5,6 +5,7 @@ import Foundation
 import HostNet
 import SelfConnectGuard
 import Testing
+import TraceTestSupport
 
 // Ports: 31150-31159 belong to this file.
 
