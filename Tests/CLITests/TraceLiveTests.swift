@@ -80,7 +80,8 @@ import TraceTestSupport
         #expect(left.count == 1, "a SIGKILLed run leaves its instance: \(selfconnectInstances())")
 
         let next = try CLIRunner.run(["trace", "--duration", "500ms"])
-        #expect(next.status == 0, "\(next.stderr)")
+        // 0, or 1 if some process on this host self-connected in that half second (the tracepoint is global).
+        #expect(next.status == 0 || next.status == 1, "\(next.stderr)")
         #expect(next.stderr.contains("removed stale instance \(left.first ?? prefix)"))
         #expect(selfconnectInstances().filter { $0.hasPrefix(prefix) }.isEmpty)
         // Every descriptor into one of our instances is held by that instance's own (live) process.
