@@ -12,6 +12,8 @@ import SelfConnectGuard
 ///   attempt is a CLOSE -> SYN_SENT record that passes the filter. Rounds come in pairs (without, with; ABBA
 ///   order, 0.2 s each) and the ratio is the median of the pairs' ratios, so both sides of a pair see the same
 ///   machine load. Needs root.
+/// - `trace-control-refused-connect`: the same procedure with an idle `sleep` child in place of trace, so the reader
+///   can tell the cost from the machine's noise.
 /// - `trace-latency-p50` / `-p99`: from the kernel's record (its CLOCK_MONOTONIC stamp) to the JSON line read
 ///   from trace's stdout, over 200 self-connects 5 ms apart; baseline 0.
 enum TraceBench {
@@ -22,6 +24,19 @@ enum TraceBench {
         // ratio, and the figure is their median: on a shared machine the load moves between pairs more than within.
         func loop() -> Double { EngineBench.kernelRefusedConnectsPerSecond(maxAttempts: 10_000_000, maxSeconds: 0.2) }
         func withTrace(_ extra: [String]) -> Double {
+            if extra == ["control"] {
+                // The same procedure with an idle child instead of trace: what starting a process costs the round.
+                let child = Process()
+                child.executableURL = URL(fileURLWithPath: "/bin/sleep")
+                child.arguments = ["30"]
+                do { try child.run() } catch { BenchSupport.fail(bench: "trace", error) }
+                defer {
+                    child.terminate()
+                    child.waitUntilExit()
+                }
+                usleep(100_000)
+                return loop()
+            }
             let tracer: TracerProcess
             do { tracer = try TracerProcess(exe, extra) } catch { BenchSupport.fail(bench: "trace", error) }
             defer { tracer.stop() }
@@ -34,6 +49,8 @@ enum TraceBench {
             ("trace-refused-connect", [String](), 30, "refused connect() loop with selfconnect trace running vs without"),
             ("trace-exact-owners-refused-connect", ["--exact-owners"], 6,
              "the same with trace --exact-owners (one record per connect())"),
+            ("trace-control-refused-connect", ["control"], 30,
+             "control: the same procedure with an idle child (sleep) instead of trace; its distance from 1 is the noise"),
         ] {
             var without: [Double] = [], ratios: [Double] = []
             for pair in 0..<pairs {

@@ -28,6 +28,8 @@ public final class WatchTracer: @unchecked Sendable {
                 metrics.record(output, wallTime: TraceReportFormat.wallTime(ofMonotonic: time))
                 return true
             }
+            // Stopped, or the read failed: either way nothing is traced any more.
+            metrics.setTracing(false)
             session.close()
             finished.signal()
         }
