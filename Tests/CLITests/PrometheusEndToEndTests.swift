@@ -67,7 +67,7 @@ private func alerts(_ json: String) -> [[String: Any]] {
     /// millisecond in one of them fires TCPSelfConnectSeen with that exporter's instance and the port, and the
     /// other stays quiet.
     @Test(.enabled(if: TraceRoot.runnable, TraceRoot.reason), .timeLimit(.minutes(2)))
-    func aSelfConnectInOneNamespaceFiresAnAlertForThatExporterOnlyOnARealPrometheus() throws {
+    func aSelfConnectInOneNamespaceFiresAnAlertForThatExporterOnlyOnARealPrometheus() async throws {
         guard TraceRoot.require() else { return }
         guard let prometheusBinary else {
             Issue.record("prometheus is missing: .ci/run installs Debian's prometheus package")
@@ -84,7 +84,7 @@ private func alerts(_ json: String) -> [[String: Any]] {
             let e = try LineProcess("/usr/bin/env", ["ip", "netns", "exec", side.namespace.name,
                 CLIRunner.executable.path, "watch", "--listen", "\(side.address):9464", "--interval", "1s"])
             exporters.append(e)
-            try #require(e.wait(upTo: 20) { e.stderr.contains { $0.contains("tracing self-connects as they form") } },
+            try #require(await e.waitAsync(upTo: 20) { e.stderr.contains { $0.contains("tracing self-connects as they form") } },
                          "exporter in \(side.namespace.name): \(e.stderr)")
         }
 
@@ -105,10 +105,10 @@ private func alerts(_ json: String) -> [[String: Any]] {
             "--config.file=\(dir)/prometheus.yml", "--storage.tsdb.path=\(dir)/data",
             "--web.listen-address=127.0.0.1:\(port)", "--log.level=warn"])
         defer { _ = prometheus.stop(SIGTERM) }
-        try #require(prometheus.wait(upTo: 30) { ((try? get(port, "/-/ready")) ?? "").contains("Ready") },
+        try #require(await prometheus.waitAsync(upTo: 30) { ((try? get(port, "/-/ready")) ?? "").contains("Ready") },
                      "prometheus not ready: \(prometheus.stderr.suffix(5))")
         // Both targets up before the self-connect.
-        #expect(prometheus.wait(upTo: 20) {
+        #expect(await prometheus.waitAsync(upTo: 20) {
             let body = (try? get(port, "/api/v1/query?query=sum(up%7Bjob%3D%22selfconnect%22%7D)")) ?? ""
             return body.contains(#""2"]"#)
         })
@@ -126,7 +126,7 @@ private func alerts(_ json: String) -> [[String: Any]] {
 
         var firing: [[String: Any]] = []
         var all: [[String: Any]] = []
-        #expect(prometheus.wait(upTo: 45) {
+        #expect(await prometheus.waitAsync(upTo: 45) {
             all = alerts((try? get(port, "/api/v1/alerts")) ?? "")
             firing = all.filter { ($0["labels"] as? [String: String])?["alertname"] == "TCPSelfConnectSeen"
                 && $0["state"] as? String == "firing" }

@@ -11,7 +11,7 @@ import TraceTestSupport
     /// IP_LOCAL_PORT_RANGE), inside a fresh namespace, while 10,000 ordinary loopback connections run in another:
     /// every self-connect is reported with its pid, port and namespace, and nothing else is called a self-connect.
     @Test(.enabled(if: TraceRoot.runnable, TraceRoot.reason), .timeLimit(.minutes(3)))
-    func traceReportsEveryShortLivedSelfConnectWithItsProcessAndNamespaceAndNoFalseOnes() throws {
+    func traceReportsEveryShortLivedSelfConnectWithItsProcessAndNamespaceAndNoFalseOnes() async throws {
         guard TraceRoot.require() else { return }
         let selfNS = try TestNamespace("self")
         defer { selfNS.remove() }
@@ -19,7 +19,7 @@ import TraceTestSupport
         defer { busyNS.remove() }
         let trace = try LineProcess(CLIRunner.executable.path, ["trace", "--json", "--duration", "120s"])
         defer { _ = trace.stop(SIGKILL) }
-        try #require(trace.wait(upTo: 20) { trace.stderr.contains { $0.contains("tracing sock:inet_sock_set_state") } },
+        try #require(await trace.waitAsync(upTo: 20) { trace.stderr.contains { $0.contains("tracing sock:inet_sock_set_state") } },
                      "trace did not start: \(trace.stderr)")
 
         // `audit` polling every second during the same window, to count what a poll sees.
@@ -29,8 +29,8 @@ import TraceTestSupport
             "ip", "netns", "exec", busyNS.name, "python3", "-c", ordinaryConnectionsScript, "10000"])
         let maker = try LineProcess("/usr/bin/env", [
             "ip", "netns", "exec", selfNS.name, "python3", "-c", selfConnectScript, "800", "200", "20000", "0.004"])
-        #expect(maker.wait(upTo: 120) { !maker.process.isRunning })
-        #expect(busy.wait(upTo: 120) { !busy.process.isRunning })
+        #expect(await maker.waitAsync(upTo: 120) { !maker.process.isRunning })
+        #expect(await busy.waitAsync(upTo: 120) { !busy.process.isRunning })
         auditSeen.stop()
         #expect(maker.stop() == 0, "self-connect maker: \(maker.stderr.suffix(3))")
         #expect(busy.stop() == 0, "ordinary connections: \(busy.stderr.suffix(3))")
@@ -44,7 +44,7 @@ import TraceTestSupport
         func mine(_ kind: String, _ inode: UInt64) -> [[String: Any]] {
             reports().filter { $0["event"] as? String == kind && ($0["netns"] as? NSNumber)?.uint64Value == inode }
         }
-        _ = trace.wait(upTo: 20) { mine("self-connect", selfInode).count >= 1000 }
+        _ = await trace.waitAsync(upTo: 20) { mine("self-connect", selfInode).count >= 1000 }
         let status = trace.stop(SIGINT)
         #expect(status == 1, "trace exits 1 after reporting self-connects")
         #expect(!trace.stderr.contains { $0.contains("dropped") }, "\(trace.stderr)")
@@ -70,10 +70,10 @@ import TraceTestSupport
     }
 
     @Test(.enabled(if: TraceRoot.runnable, TraceRoot.reason), .timeLimit(.minutes(1)))
-    func afterASIGKILLTheNextTraceRemovesTheStaleInstanceAndLeavesNoInstanceOrDescriptor() throws {
+    func afterASIGKILLTheNextTraceRemovesTheStaleInstanceAndLeavesNoInstanceOrDescriptor() async throws {
         guard TraceRoot.require() else { return }
         let killed = try LineProcess(CLIRunner.executable.path, ["trace", "--duration", "60s"])
-        try #require(killed.wait(upTo: 20) { killed.stderr.contains { $0.contains("tracing") } })
+        try #require(await killed.waitAsync(upTo: 20) { killed.stderr.contains { $0.contains("tracing") } })
         let prefix = "selfconnect-\(killed.process.processIdentifier)-"
         #expect(killed.stop(SIGKILL) == SIGKILL)
         let left = selfconnectInstances().filter { $0.hasPrefix(prefix) }
@@ -93,7 +93,7 @@ import TraceTestSupport
     }
 
     @Test(.enabled(if: TraceRoot.runnable, TraceRoot.reason))
-    func withoutRightsTraceSaysWhyInOneLineAndExits2() throws {
+    func withoutRightsTraceSaysWhyInOneLineAndExits2() async throws {
         guard TraceRoot.require() else { return }
         let r = try CLIRunner.run(["trace", "--duration", "1s"], asUser: 65534)
         #expect(r.status == 2)
@@ -104,7 +104,7 @@ import TraceTestSupport
     }
 
     @Test(arguments: [["trace", "--count", "0"], ["trace", "--duration", "soon"], ["trace", "--bogus"]])
-    func aBadTraceArgumentIsOneLineAndExit2(arguments: [String]) throws {
+    func aBadTraceArgumentIsOneLineAndExit2(arguments: [String]) async throws {
         let r = try CLIRunner.run(arguments)
         #expect(r.status == 2)
         #expect(r.stderr.split(separator: "\n").count == 1, "\(r.stderr)")

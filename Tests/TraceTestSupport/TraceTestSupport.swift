@@ -99,6 +99,17 @@ public final class LineProcess: @unchecked Sendable {
         return condition()
     }
 
+    /// The same, sleeping with `Task.sleep`: a test waiting for seconds must not hold one of the few threads of the
+    /// cooperative pool, which the async tests running beside it need.
+    public func waitAsync(upTo seconds: Double, until condition: () -> Bool) async -> Bool {
+        let end = Date().addingTimeInterval(seconds)
+        while Date() < end {
+            if condition() { return true }
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        return condition()
+    }
+
     /// Sends `signal` (if still running) and waits at most 10 s for the exit; SIGKILL after that.
     public func stop(_ signal: Int32 = SIGINT) -> Int32 {
         if process.isRunning { kill(process.processIdentifier, signal) }
