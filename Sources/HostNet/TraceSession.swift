@@ -126,9 +126,10 @@ public final class ProcessLookup {
     public init() {}
 
     public func details(of pid: Int32) -> ProcessDetails {
+        // Empty for a process that is exiting (a zombie has no command line): unknown, not "".
         let cmdline = readTextFile("/proc/\(pid)/cmdline", limit: 4096).map { text in
             text.split(separator: "\0", omittingEmptySubsequences: true).joined(separator: " ")
-        }
+        }.flatMap { $0.isEmpty ? nil : $0 }
         var info = stat()
         let netns = stat("/proc/\(pid)/ns/net", &info) == 0 ? UInt64(info.st_ino) : nil
         return ProcessDetails(cmdline: cmdline, netns: netns, netnsName: netns.flatMap(name(of:)))
