@@ -92,6 +92,21 @@ import TraceTestSupport
         #expect(strays.isEmpty, "descriptors into another process's instance: \(strays)")
     }
 
+    @Test(.enabled(if: TraceRoot.runnable, TraceRoot.reason), .timeLimit(.minutes(1)), arguments: [SIGINT, SIGTERM])
+    func aSignalEndsTraceCleanlyAndRemovesItsInstance(signal: Int32) async throws {
+        guard TraceRoot.require() else { return }
+        let trace = try LineProcess(CLIRunner.executable.path, ["trace", "--json"])
+        defer { _ = trace.stop(SIGKILL) }
+        try #require(await trace.waitAsync(upTo: 20) { trace.stderr.contains { $0.contains("tracing") } })
+        let prefix = "selfconnect-\(trace.process.processIdentifier)-"
+        #expect(selfconnectInstances().contains { $0.hasPrefix(prefix) })
+        let status = trace.stop(signal)
+        #expect(trace.process.terminationReason == .exit, "ended by the signal instead of exiting")
+        // 0, or 1 if some process on this host self-connected meanwhile (the tracepoint is global).
+        #expect(status == 0 || status == 1)
+        #expect(!selfconnectInstances().contains { $0.hasPrefix(prefix) })
+    }
+
     @Test(.enabled(if: TraceRoot.runnable, TraceRoot.reason))
     func withoutRightsTraceSaysWhyInOneLineAndExits2() async throws {
         guard TraceRoot.require() else { return }
