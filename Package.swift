@@ -89,11 +89,14 @@ let package = Package(
         .target(name: "CBenchShims"),
         // Shared by the test targets that need root on the live kernel.
         .target(name: "LiveKernelGate", path: "Tests/LiveKernelGate"),
+        // Namespaces, child processes and load generators for the `trace` tests.
+        .target(name: "TraceTestSupport", path: "Tests/TraceTestSupport"),
         .testTarget(name: "TCPWireTests", dependencies: ["TCPWire"]),
         .testTarget(name: "TCPStackTests", dependencies: ["TCPStack", "TCPWire"]),
         .testTarget(name: "NetSimTests", dependencies: ["NetSim", "TCPStack", "TCPWire"]),
         .testTarget(name: "HostNetTests", dependencies: ["HostNet", "SelfConnectGuard", "TCPWire", "LiveKernelGate"]),
-        .testTarget(name: "TUNLinkTests", dependencies: ["TUNLink", "TCPStack", "TCPWire", "NetSim", "HostNet"]),
+        .testTarget(
+            name: "TUNLinkTests", dependencies: ["TUNLink", "TCPStack", "TCPWire", "NetSim", "HostNet", "TraceTestSupport"]),
         .testTarget(
             name: "PacketDrillTests", dependencies: ["PacketDrill", "TCPStack", "TCPWire", "CPacketDrillABI"]),
         .testTarget(
@@ -110,6 +113,8 @@ let package = Package(
                 "SelfConnectWatch", "HostNet", "SelfConnectGuard", "LiveKernelGate",
             ]
         ),
-        .testTarget(name: "CLITests", dependencies: ["SelfConnectCLI", "HostNet", "SelfConnectGuard", "LiveKernelGate"]),
+        .testTarget(
+            name: "CLITests",
+            dependencies: ["SelfConnectCLI", "HostNet", "SelfConnectGuard", "LiveKernelGate", "TraceTestSupport"]),
     ]
 )

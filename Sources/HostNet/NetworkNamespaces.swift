@@ -10,6 +10,11 @@ public struct NetworkNamespaceRef: Hashable, Sendable, CustomStringConvertible {
     /// `/run/netns/NAME` for a named namespace, else `/proc/PID/ns/net` of its first process.
     public var path: String
 
+    public init(inode: UInt64, path: String) {
+        self.inode = inode
+        self.path = path
+    }
+
     public var description: String {
         path.hasPrefix("/run/netns/") ? "netns \(path.dropFirst("/run/netns/".count))" : "net:[\(inode)] (\(path))"
     }

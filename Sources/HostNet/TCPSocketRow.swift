@@ -46,3 +46,7 @@ public enum SocketTableSource: String, Sendable {
     case sockDiag = "sock_diag"
     case procNet = "proc"
 }
+
+extension TCPSocketState {
+    public static let close = Self(rawValue: 7)
+}

@@ -13,6 +13,7 @@ let benches: [(name: String, run: () -> Void)] = [
     ("memory", MemoryBench.run),
     ("bulk", BulkBench.run),
     ("guard", GuardBench.run),
+    ("trace", TraceBench.run),
 ]
 
 let names = Array(CommandLine.arguments.dropFirst())

@@ -14,6 +14,7 @@ public struct SelfConnectCommand: AsyncParsableCommand {
             ScriptCommand.self,
             WatchCommand.self,
             GuardCommand.self,
+            TraceCommand.self,
         ]
     )
 

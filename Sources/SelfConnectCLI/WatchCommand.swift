@@ -11,7 +11,11 @@ struct WatchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "watch",
         abstract: "Audit this host periodically and serve the findings as Prometheus metrics on /metrics.",
-        discussion: "Read-only. Runs until SIGINT or SIGTERM (exit 0). Exit 2 on bad input or when it cannot listen."
+        discussion: """
+            Read-only. Runs until SIGINT or SIGTERM (exit 0). Exit 2 on bad input or when it cannot listen. \
+            With tracing rights (see `selfconnect trace --help`) it also counts every self-connect in its network \
+            namespace as it forms; without them it polls only, and says so in its log and in selfconnect_tracing 0.
+            """
     )
 
     @Option(help: "Address to serve /metrics on: IPv4:PORT or [IPv6]:PORT (port 0: any free port).")
@@ -23,6 +27,15 @@ struct WatchCommand: AsyncParsableCommand {
     @Flag(help: "Run one audit, print the metrics to stdout and exit.")
     var once = false
 
+    @Option(help: "Also write the metrics to DIR/selfconnect.prom after every audit (node_exporter textfile format, atomically).")
+    var textfile: String?
+
+    @Flag(help: "Poll only: do not trace self-connects as they form.")
+    var noTrace = false
+
+    @Flag(help: "Count traced self-connects of processes in every network namespace (a node's pods), not only watch's own.")
+    var traceAllNamespaces = false
+
     func run() async throws {
         let endpoint: SocketEndpoint
         let period: Duration
@@ -33,10 +46,18 @@ struct WatchCommand: AsyncParsableCommand {
             throw ValidationError(error.description)
         }
         var metrics = AuditMetrics()
+        let events = TraceMetrics(
+            registry: metrics.registry, namespace: traceAllNamespaces ? nil : try? NetworkNamespaces.current().inode)
         if once {
             do { try Watch.auditOnce(into: &metrics) } catch { throw ValidationError("audit failed: \(error)") }
+            if let textfile {
+                do { try Textfile.write(metrics.registry, to: textfile) } catch { throw ValidationError(error.description) }
+            }
             writeOut(metrics.registry.emitToString())
             return
+        }
+        if let textfile {
+            do { try Textfile.write(metrics.registry, to: textfile) } catch { throw ValidationError(error.description) }
         }
         let server: MetricsHTTPServer
         do {
@@ -45,13 +66,33 @@ struct WatchCommand: AsyncParsableCommand {
             throw ValidationError(error.description)
         }
         TerminationSignals.install()
+        let tracer = noTrace ? nil : startTracer(events)
+        if noTrace {
+            events.setTracing(false)
+            printError("selfconnect watch: polling only (--no-trace)")
+        }
         writeOut("selfconnect watch: serving http://\(server.endpoint)/metrics, one audit every \(interval)\n")
-        let loop = Task { [metrics] in await Watch.run(metrics: metrics, interval: period) }
+        let loop = Task { [metrics, textfile] in await Watch.run(metrics: metrics, interval: period, textfile: textfile) }
         let signal = await TerminationSignals.wait()
         loop.cancel()
         await loop.value
+        tracer?.stop()
         await server.close()
         printError("selfconnect watch: stopped by signal \(signal)")
+    }
+}
+
+/// Starts the event source, or logs why watch polls only (selfconnect_tracing says the same).
+private func startTracer(_ events: TraceMetrics) -> WatchTracer? {
+    do {
+        let tracer = try WatchTracer(metrics: events)
+        for name in tracer.removedStale { printError("selfconnect watch: removed stale instance \(name) (its process is gone)") }
+        printError("selfconnect watch: tracing self-connects as they form (\(tracer.instancePath))")
+        return tracer
+    } catch {
+        events.setTracing(false)
+        printError("selfconnect watch: polling only, cannot trace self-connects as they form: \(error)")
+        return nil
     }
 }
 

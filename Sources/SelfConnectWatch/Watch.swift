@@ -20,8 +20,9 @@ public enum Watch {
 
     /// Audits now and then every `interval` (start to start) until the task is cancelled. The audit, which blocks
     /// on netlink and /proc, runs on NIO's blocking-I/O thread pool; a failed audit is counted and the loop goes on.
+    /// With `textfile`, every audit also rewrites `DIR/selfconnect.prom` (see ``Textfile``).
     public static func run<C: Clock<Duration>>(
-        metrics: AuditMetrics, interval: Duration, clock: C = ContinuousClock(),
+        metrics: AuditMetrics, interval: Duration, clock: C = ContinuousClock(), textfile: String? = nil,
         audit: @escaping @Sendable () throws(HostNetError) -> AuditReport = { () throws(HostNetError) in
             try Audit.run()
         }
@@ -33,6 +34,7 @@ public enum Watch {
             guard let updated = try? await NIOThreadPool.singleton.runIfActive({ () -> AuditMetrics in
                 var copy = current
                 try? auditOnce(into: &copy, clock: clock, audit: audit)
+                if let textfile { try? Textfile.write(copy.registry, to: textfile) }
                 return copy
             }) else { return }
             metrics = updated

@@ -11,6 +11,8 @@ public enum WatchError: Error, Equatable, Sendable, CustomStringConvertible {
     case badInterval(String)
     /// The metrics server could not bind or listen on the endpoint, and why.
     case cannotListen(SocketEndpoint, reason: String)
+    /// `--textfile DIR` cannot be written; the text says why.
+    case textfile(String)
 
     public var description: String {
         switch self {
@@ -20,6 +22,8 @@ public enum WatchError: Error, Equatable, Sendable, CustomStringConvertible {
             return "invalid --interval '\(text)': expected a positive duration such as 500ms, 10s, 2m or 1h (at most 24h)"
         case .cannotListen(let endpoint, let reason):
             return "cannot listen on \(endpoint): \(reason)"
+        case .textfile(let why):
+            return "--textfile: \(why)"
         }
     }
 

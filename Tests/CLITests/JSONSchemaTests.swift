@@ -92,4 +92,38 @@ import Testing
         }
         try Self.expectValid(["repro", "--bind", "--port", "40123", "--json"], schema: "repro", documents: 1)
     }
+
+    @Test func traceJSONLinesMatchTheirSchema() throws {
+        guard getuid() == 0 || ProcessInfo.processInfo.environment["CI"] == "true" else {
+            print("skipped: trace needs root (tracefs) on the live kernel")
+            return
+        }
+        let trace = Process()
+        trace.executableURL = CLIRunner.executable
+        trace.arguments = ["trace", "--json", "--fate", "--duration", "4s"]
+        let out = Pipe()
+        trace.standardOutput = out
+        trace.standardError = FileHandle.nullDevice
+        try trace.run()
+        // A bound self-connect, closed with a reset (SO_LINGER 0) so no TIME-WAIT holds the port, once trace is up.
+        usleep(1_500_000)
+        let port = Int.random(in: 45_400...45_499)
+        let peer = Process()
+        peer.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        peer.arguments = ["-c", """
+            import socket, struct
+            s = socket.socket(); s.bind(("127.0.0.1", \(port))); s.connect(("127.0.0.1", \(port)))
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)); s.close()
+            """]
+        try peer.run()
+        peer.waitUntilExit()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        trace.waitUntilExit()
+        let text = String(decoding: data, as: UTF8.self)
+        #expect(peer.terminationStatus == 0)
+        #expect(text.contains("\"port\":\(port)}"), "trace saw no self-connect on \(port): \(text)")
+        #expect(text.contains("\"event\":\"closed\""))
+        let v = try Self.validate(text, schema: "trace")
+        #expect(v.status == 0, "\(v.report)")
+    }
 }
