@@ -86,7 +86,7 @@ private let noProcess = ProcessDetails(cmdline: nil, netns: nil, netnsName: nil)
         #expect(open.process.netnsName == "blue")
         #expect(looked == [500])
         let json = TraceReportFormat.json(.opened(open), wallTime: 0)
-        #expect(json.hasPrefix(#"{"event":"self-connect","time":"1970-01-01T00:00:00.000000Z","kernel_time":10.000001,"pid":500,"comm":"client","cmdline":"client --retry","owner":"connect","family":4,"local":{"address":"127.0.0.1","port":45000}"#))
+        #expect(json.hasPrefix(#"{"version":1,"event":"self-connect","time":"1970-01-01T00:00:00.000000Z","kernel_time":10.000001,"pid":500,"comm":"client","cmdline":"client --retry","owner":"connect","family":4,"local":{"address":"127.0.0.1","port":45000}"#))
     }
 
     @Test func distinctEndsAreASimultaneousOpenAndAV4MappedSelfConnectIsStillSelf() throws {
