@@ -103,6 +103,6 @@ let package = Package(
                 "SelfConnectWatch", "HostNet", "SelfConnectGuard", "LiveKernelGate",
             ]
         ),
-        .testTarget(name: "CLITests", dependencies: ["SelfConnectCLI", "HostNet", "SelfConnectGuard"]),
+        .testTarget(name: "CLITests", dependencies: ["SelfConnectCLI", "HostNet", "SelfConnectGuard", "LiveKernelGate"]),
     ]
 )

@@ -59,13 +59,15 @@ extension ReproResult {
                 """
         case .notReached(let reason):
             return "not reached: \(reason) after \(pace) (\(refused) refused, \(addressUnavailable) without a free port); \(ports)"
+        case .interrupted(let signal):
+            return "interrupted by \(Self.signalName(signal)) after \(pace) (\(refused) refused, \(addressUnavailable) without a free port); \(ports)"
         }
     }
 
     /// One JSON object.
     public func json(options: ReproOptions, predicted: ReproPrediction? = nil, capture: [String]? = nil) -> String {
         var fields: [(String, String)] = [
-            ("result", JSONText.string(selfConnected ? "self-connected" : "not-reached")),
+            ("result", JSONText.string(resultName)),
             ("mode", JSONText.string(options.bindFirst ? "bind" : "natural")),
             ("destination", JSONText.string(options.destination.description)),
             ("attempts", String(attempts)),
@@ -86,10 +88,30 @@ extension ReproResult {
             ]
         case .notReached(let reason):
             fields.append(("reason", JSONText.string(reason)))
+        case .interrupted(let signal):
+            fields.append(("signal", JSONText.string(Self.signalName(signal))))
         }
         if let predicted { fields.append(("predicted", predicted.json)) }
         if let capture { fields.append(("capture", JSONText.array(capture.map(JSONText.string)))) }
         return JSONText.object(fields)
+    }
+
+    private var resultName: String {
+        switch outcome {
+        case .selfConnected: "self-connected"
+        case .notReached: "not-reached"
+        case .interrupted: "interrupted"
+        }
+    }
+
+    /// SIGINT, SIGTERM, SIGHUP by name; any other as SIG<number>.
+    static func signalName(_ signal: Int32) -> String {
+        switch signal {
+        case 1: "SIGHUP"
+        case 2: "SIGINT"
+        case 15: "SIGTERM"
+        default: "SIG\(signal)"
+        }
     }
 
     private func quoted(_ bytes: [UInt8]) -> String {
