@@ -23,9 +23,12 @@ struct WatchCommand: AsyncParsableCommand {
     @Flag(help: "Run one audit, print the metrics to stdout and exit.")
     var once = false
 
+    @OptionGroup(title: "HTTP server limits") var httpLimits: HTTPLimitOptions
+
     func run() async throws {
         let endpoint: SocketEndpoint
         let period: Duration
+        let limits = try httpLimits.limits()
         do {
             endpoint = try WatchArguments.listenEndpoint(listen)
             period = try WatchArguments.interval(interval)
@@ -40,7 +43,7 @@ struct WatchCommand: AsyncParsableCommand {
         }
         let server: MetricsHTTPServer
         do {
-            server = try await MetricsHTTPServer.start(at: endpoint, registry: metrics.registry)
+            server = try await MetricsHTTPServer.start(at: endpoint, registry: metrics.registry, limits: limits)
         } catch {
             throw ValidationError(error.description)
         }

@@ -1,0 +1,96 @@
+import NIOCore
+import Synchronization
+
+/// The server's open connections, oldest first by accept order, shared by every event loop.
+final class ConnectionTable: Sendable {
+    private struct State {
+        var next: UInt64 = 0
+        var open: [UInt64: Channel] = [:]
+    }
+    private let state = Mutex(State())
+    let limit: Int
+
+    init(limit: Int) { self.limit = limit }
+
+    var count: Int { state.withLock { $0.open.count } }
+
+    /// Adds `channel`; at the limit, returns the oldest connection, which the caller closes.
+    func admit(_ channel: Channel) -> (id: UInt64, evicted: Channel?) {
+        state.withLock { s in
+            var evicted: Channel?
+            if s.open.count >= limit, let oldest = s.open.keys.min() {
+                evicted = s.open.removeValue(forKey: oldest)
+            }
+            let id = s.next
+            s.next += 1
+            s.open[id] = channel
+            return (id, evicted)
+        }
+    }
+
+    func remove(_ id: UInt64) { _ = state.withLock { $0.open.removeValue(forKey: id) } }
+}
+
+/// First in each connection's pipeline, on raw bytes: enforces the header timeout, the idle timeout and the
+/// header size limit before the HTTP decoder buffers anything for the request.
+final class ConnectionGuard: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = ByteBuffer
+    typealias InboundOut = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    private let limits: HTTPLimits
+    private var headerBytes = 0
+    private var headerDeadline: Scheduled<Void>?
+    private var idleDeadline: Scheduled<Void>?
+    /// Set by the request handler once the request head is parsed: later bytes (a body) are its business.
+    var headComplete = false {
+        didSet { if headComplete { idleDeadline?.cancel() } }
+    }
+
+    init(limits: HTTPLimits) { self.limits = limits }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        let loop = context.eventLoop.assumeIsolated()
+        // The header deadline also bounds the response: a client that never reads cannot hold the connection.
+        headerDeadline = loop.scheduleTask(in: .nanoseconds(limits.headerTimeout.nanoseconds)) {
+            context.close(promise: nil)
+        }
+        armIdle(context: context)
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        headerDeadline?.cancel()
+        idleDeadline?.cancel()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let count = unwrapInboundIn(data).readableBytes
+        context.fireChannelRead(data)
+        guard !headComplete, context.channel.isActive else { return }
+        headerBytes += count
+        if headerBytes > limits.maxHeaderBytes {
+            headComplete = true  // one answer only
+            let text = "HTTP/1.1 431 Request Header Fields Too Large\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+            context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(string: text)))
+                .assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+            return
+        }
+        armIdle(context: context)
+    }
+
+    private func armIdle(context: ChannelHandlerContext) {
+        idleDeadline?.cancel()
+        idleDeadline = context.eventLoop.assumeIsolated().scheduleTask(in: .nanoseconds(limits.idleTimeout.nanoseconds)) {
+            context.close(promise: nil)
+        }
+    }
+}
+
+extension Duration {
+    /// Whole nanoseconds, saturating at Int64's range.
+    var nanoseconds: Int64 {
+        let (seconds, attoseconds) = components
+        let (scaled, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+        return overflow ? .max : scaled.addingReportingOverflow(attoseconds / 1_000_000_000).partialValue
+    }
+}
