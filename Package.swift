@@ -83,7 +83,7 @@ let package = Package(
         // Shared by the test targets that need root on the live kernel.
         .target(name: "LiveKernelGate", path: "Tests/LiveKernelGate"),
         .testTarget(name: "TCPWireTests", dependencies: ["TCPWire"]),
-        .testTarget(name: "TCPStackTests", dependencies: ["TCPStack", "TCPWire"]),
+        .testTarget(name: "TCPStackTests", dependencies: ["TCPStack", "TCPWire", "NetSim"]),
         .testTarget(name: "NetSimTests", dependencies: ["NetSim", "TCPStack", "TCPWire"]),
         .testTarget(name: "HostNetTests", dependencies: ["HostNet", "SelfConnectGuard", "TCPWire", "LiveKernelGate"]),
         .testTarget(name: "TUNLinkTests", dependencies: ["TUNLink", "TCPStack", "TCPWire", "NetSim", "HostNet"]),

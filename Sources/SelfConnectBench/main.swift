@@ -12,6 +12,7 @@ let benches: [(name: String, run: () -> Void)] = [
     ("simulate", SimulateBench.run),
     ("memory", MemoryBench.run),
     ("bulk", BulkBench.run),
+    ("blind", BlindBench.run),
 ]
 
 let names = Array(CommandLine.arguments.dropFirst())
