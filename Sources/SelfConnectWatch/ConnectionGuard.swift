@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import NIOCore
 import Synchronization
 
@@ -6,6 +9,7 @@ final class ConnectionTable: Sendable {
     private struct State {
         var next: UInt64 = 0
         var open: [UInt64: Channel] = [:]
+        var peak = 0
     }
     private let state = Mutex(State())
     let limit: Int
@@ -24,11 +28,31 @@ final class ConnectionTable: Sendable {
             let id = s.next
             s.next += 1
             s.open[id] = channel
+            s.peak = max(s.peak, s.open.count)
             return (id, evicted)
         }
     }
 
-    func remove(_ id: UInt64) { _ = state.withLock { $0.open.removeValue(forKey: id) } }
+    func remove(_ id: UInt64) {
+        let burstOver = state.withLock { s in
+            s.open.removeValue(forKey: id)
+            guard s.open.isEmpty, s.peak >= 64 else { return false }
+            s.peak = 0
+            return true
+        }
+        // After a burst of connections (a flood, a slowloris), give the freed heap back to the system: the event
+        // loops' malloc arenas otherwise keep the burst's high-water mark resident for the process's life.
+        if burstOver { trimHeap() }
+    }
+
+    /// glibc's malloc_trim(0), looked up at run time (Swift's Glibc module does not import <malloc.h>).
+    private func trimHeap() {
+        #if canImport(Glibc)
+        guard let symbol = dlsym(nil, "malloc_trim") else { return }
+        typealias Trim = @convention(c) (Int) -> Int32
+        _ = unsafeBitCast(symbol, to: Trim.self)(0)
+        #endif
+    }
 }
 
 /// First in each connection's pipeline, on raw bytes: enforces the header timeout, the idle timeout and the
