@@ -24,7 +24,8 @@ enum BlindBench {
             let resets = attack.ends.map(\.resets).reduce(0, +)
             let bytes = attack.ends.map(\.sent.count).reduce(0, +)
             let perSocket = configuration.challengeAckInterval.map { 1.0 / (Double($0.components.attoseconds) / 1e18 + Double($0.components.seconds)) }
-            let limit = [configuration.challengeAckLimitPerSecond.map(Double.init), perSocket.map { $0 * 2 }]
+            // Per end: each end is one host with one socket.
+            let limit = [configuration.challengeAckLimitPerSecond.map(Double.init), perSocket]
                 .compactMap { $0 }.min() ?? Double(options.segmentsPerSecond)
             let gap = acks.shortestGap.map { "\($0)" } ?? "none"
             let note = "\(segments) blind segments (rst \(attack.injected.rst), syn \(attack.injected.syn), "
