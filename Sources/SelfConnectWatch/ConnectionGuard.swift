@@ -11,10 +11,17 @@ final class ConnectionTable: Sendable {
         var open: [UInt64: Channel] = [:]
         var peak = 0
     }
-    private let state = Mutex(State())
+    private let state: Mutex<State>
     let limit: Int
 
-    init(limit: Int) { self.limit = limit }
+    init(limit: Int) {
+        self.limit = limit
+        // Sized for the limit once, up front: grown under a flood, the table would be reallocated in the middle
+        // of the heap and pin the burst's pages after it ends.
+        var initial = State()
+        initial.open.reserveCapacity(min(limit, 1 << 16) + 1)
+        state = Mutex(initial)
+    }
 
     var count: Int { state.withLock { $0.open.count } }
 
