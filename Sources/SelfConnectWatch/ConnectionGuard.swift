@@ -63,7 +63,9 @@ final class ConnectionTable: Sendable {
 }
 
 /// First in each connection's pipeline, on raw bytes: enforces the header timeout, the idle timeout and the
-/// header size limit before the HTTP decoder buffers anything for the request.
+/// header size limit before the HTTP decoder buffers anything for the request. One timer per connection: a byte
+/// read only notes the time, and the timer, when it fires, closes or re-arms for the nearer deadline; re-arming on
+/// every byte would churn the event loop's timer queue under a slowloris.
 final class ConnectionGuard: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
@@ -71,31 +73,34 @@ final class ConnectionGuard: ChannelInboundHandler, RemovableChannelHandler {
 
     private let limits: HTTPLimits
     private var headerBytes = 0
-    private var headerDeadline: Scheduled<Void>?
-    private var idleDeadline: Scheduled<Void>?
-    /// Set by the request handler once the request head is parsed: later bytes (a body) are its business.
-    var headComplete = false {
-        didSet { if headComplete { idleDeadline?.cancel() } }
-    }
+    private var timer: Scheduled<Void>?
+    private var headerDeadline = NIODeadline.distantFuture
+    private var lastRead = NIODeadline.now()
+    /// Set by the request handler once the request head is parsed: later bytes (a body) are its business, and the
+    /// idle timeout no longer applies.
+    var headComplete = false
 
     init(limits: HTTPLimits) { self.limits = limits }
 
+    private var idleDeadline: NIODeadline {
+        headComplete ? .distantFuture : lastRead + .nanoseconds(limits.idleTimeout.nanoseconds)
+    }
+
     func handlerAdded(context: ChannelHandlerContext) {
-        let loop = context.eventLoop.assumeIsolated()
+        lastRead = .now()
         // The header deadline also bounds the response: a client that never reads cannot hold the connection.
-        headerDeadline = loop.scheduleTask(in: .nanoseconds(limits.headerTimeout.nanoseconds)) {
-            context.close(promise: nil)
-        }
-        armIdle(context: context)
+        headerDeadline = lastRead + .nanoseconds(limits.headerTimeout.nanoseconds)
+        arm(context: context)
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
-        headerDeadline?.cancel()
-        idleDeadline?.cancel()
+        timer?.cancel()
+        timer = nil
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let count = unwrapInboundIn(data).readableBytes
+        lastRead = .now()
         context.fireChannelRead(data)
         guard !headComplete, context.channel.isActive else { return }
         headerBytes += count
@@ -104,15 +109,18 @@ final class ConnectionGuard: ChannelInboundHandler, RemovableChannelHandler {
             let text = "HTTP/1.1 431 Request Header Fields Too Large\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
             context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(string: text)))
                 .assumeIsolated().whenComplete { _ in context.close(promise: nil) }
-            return
         }
-        armIdle(context: context)
     }
 
-    private func armIdle(context: ChannelHandlerContext) {
-        idleDeadline?.cancel()
-        idleDeadline = context.eventLoop.assumeIsolated().scheduleTask(in: .nanoseconds(limits.idleTimeout.nanoseconds)) {
-            context.close(promise: nil)
+    private func arm(context: ChannelHandlerContext) {
+        let at = min(headerDeadline, idleDeadline)
+        timer = context.eventLoop.assumeIsolated().scheduleTask(deadline: at) { [self] in
+            timer = nil
+            if NIODeadline.now() >= min(headerDeadline, idleDeadline) {
+                context.close(promise: nil)
+            } else {
+                arm(context: context)
+            }
         }
     }
 }
