@@ -5,7 +5,7 @@ import Foundation
 import LiveKernelGate
 import Testing
 
-// Ports: 42201-42209 belong to this file.
+// Ports: 42201-42209 and 31290 belong to this file.
 
 /// A `selfconnect` child whose output the test reads while it runs.
 private final class Child {
@@ -155,16 +155,16 @@ private func liveSockets(port: Int) throws -> [String] {
     func watchKilledMidRunFreesItsPort() throws {
         guard LiveKernel.require() else { return }
         let before = HostLeftovers.list()
-        let child = try Child(["watch", "--listen", "127.0.0.1:42202", "--interval", "200ms"])
-        #expect(child.waitForOutput(containing: "serving").contains("http://127.0.0.1:42202/metrics"))
-        #expect(try liveSockets(port: 42202).count == 1)  // the listener
+        let child = try Child(["watch", "--listen", "127.0.0.1:31290", "--interval", "200ms"])
+        #expect(child.waitForOutput(containing: "serving").contains("http://127.0.0.1:31290/metrics"))
+        #expect(try liveSockets(port: 31290).count == 1)  // the listener
         kill(child.pid, SIGKILL)
         #expect(try #require(child.finish()).reason == .uncaughtSignal)
         #expect(before.added(by: child.pid, in: .list()) == [])
-        #expect(try liveSockets(port: 42202) == [])
+        #expect(try liveSockets(port: 31290) == [])
         // The next run can listen on the same port at once.
-        let next = try Child(["watch", "--listen", "127.0.0.1:42202", "--interval", "200ms"])
-        #expect(next.waitForOutput(containing: "serving").contains("http://127.0.0.1:42202/metrics"))
+        let next = try Child(["watch", "--listen", "127.0.0.1:31290", "--interval", "200ms"])
+        #expect(next.waitForOutput(containing: "serving").contains("http://127.0.0.1:31290/metrics"))
         kill(next.pid, SIGTERM)
         #expect(try #require(next.finish()).status == 0)
     }
