@@ -92,7 +92,7 @@ let package = Package(
         // Namespaces, child processes and load generators for the `trace` tests.
         .target(name: "TraceTestSupport", path: "Tests/TraceTestSupport"),
         .testTarget(name: "TCPWireTests", dependencies: ["TCPWire"]),
-        .testTarget(name: "TCPStackTests", dependencies: ["TCPStack", "TCPWire"]),
+        .testTarget(name: "TCPStackTests", dependencies: ["TCPStack", "TCPWire", "NetSim"]),
         .testTarget(name: "NetSimTests", dependencies: ["NetSim", "TCPStack", "TCPWire"]),
         .testTarget(name: "HostNetTests", dependencies: ["HostNet", "SelfConnectGuard", "TCPWire", "LiveKernelGate"]),
         .testTarget(

@@ -35,6 +35,8 @@ public enum ReproOutcome: Equatable, Sendable {
     case selfConnected(local: SocketEndpoint, remote: SocketEndpoint, echoed: [UInt8])
     /// The attempt or time budget ran out.
     case notReached(reason: String)
+    /// `interrupted` reported this signal (SIGINT, SIGTERM...) before either happened.
+    case interrupted(signal: Int32)
 }
 
 public struct ReproResult: Sendable {
@@ -55,10 +57,11 @@ public struct ReproResult: Sendable {
 public enum Repro {
     /// Runs the natural loop (socket, connect, ECONNREFUSED, close, repeat) or, with `bindFirst`, one bound attempt.
     /// Every socket is closed before this returns; the self-connected one after its echo, which leaves (P, P) in
-    /// TIME_WAIT like any actively closed connection.
+    /// TIME_WAIT like any actively closed connection. `interrupted` is asked every 64 attempts; a signal number
+    /// ends the run there with the counts so far.
     public static func run(
         _ options: ReproOptions, clock: MonotonicClock = MonotonicClock(),
-        progress: ((ReproProgress) -> Void)? = nil
+        progress: ((ReproProgress) -> Void)? = nil, interrupted: (() -> Int32?)? = nil
     ) throws(HostNetError) -> ReproResult {
         let destination = options.destination
         let start = clock.now()
@@ -94,6 +97,11 @@ public enum Repro {
             }
             if result.attempts & 63 == 0 {
                 let now = clock.now()
+                if let signal = interrupted?() {
+                    result.elapsed = now - start
+                    result.outcome = .interrupted(signal: signal)
+                    return result
+                }
                 if now - start >= options.timeLimit {
                     result.elapsed = now - start
                     result.outcome = .notReached(reason: "time limit \(JSONValue.decimal(options.timeLimit, digits: 3) ?? "?")s reached")

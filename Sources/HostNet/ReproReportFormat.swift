@@ -60,6 +60,8 @@ extension ReproResult {
                 """
         case .notReached(let reason):
             return "not reached: \(reason) after \(pace) (\(refused) refused, \(addressUnavailable) without a free port); \(ports)"
+        case .interrupted(let signal):
+            return "interrupted by \(Self.signalName(signal)) after \(pace) (\(refused) refused, \(addressUnavailable) without a free port); \(ports)"
         }
     }
 
@@ -67,7 +69,7 @@ extension ReproResult {
     public func json(options: ReproOptions, predicted: ReproPrediction? = nil, capture: [String]? = nil) -> String {
         var fields: [(String, JSONValue)] = [
             ("version", .int(1)),
-            ("result", .string(selfConnected ? "self-connected" : "not-reached")),
+            ("result", .string(resultName)),
             ("mode", .string(options.bindFirst ? "bind" : "natural")),
             ("destination", .string(options.destination.description)),
             ("attempts", .int(attempts)),
@@ -88,10 +90,30 @@ extension ReproResult {
             ]
         case .notReached(let reason):
             fields.append(("reason", .string(reason)))
+        case .interrupted(let signal):
+            fields.append(("signal", .string(Self.signalName(signal))))
         }
         if let predicted { fields.append(("predicted", predicted.json)) }
         if let capture { fields.append(("capture", .strings(capture))) }
         return JSONValue.object(fields).compact
+    }
+
+    private var resultName: String {
+        switch outcome {
+        case .selfConnected: "self-connected"
+        case .notReached: "not-reached"
+        case .interrupted: "interrupted"
+        }
+    }
+
+    /// SIGINT, SIGTERM, SIGHUP by name; any other as SIG<number>.
+    static func signalName(_ signal: Int32) -> String {
+        switch signal {
+        case 1: "SIGHUP"
+        case 2: "SIGINT"
+        case 15: "SIGTERM"
+        default: "SIG\(signal)"
+        }
     }
 
     private func quoted(_ bytes: [UInt8]) -> String {

@@ -42,6 +42,9 @@ struct Parser {
     private var lexer: Lexer
     private var token: Token
     private var lookahead: Token?
+    /// Expressions being parsed inside one another; bounded so that nesting cannot exhaust the stack.
+    private var nesting = 0
+    static let maximumNesting = 64
 
     init(lexer: Lexer) throws(ScriptParseError) {
         self.lexer = lexer
@@ -435,6 +438,11 @@ struct Parser {
     }
 
     private mutating func parseExpression() throws(ScriptParseError) -> ScriptExpression {
+        guard nesting < Self.maximumNesting else {
+            throw error("expressions nested more than \(Self.maximumNesting) deep")
+        }
+        nesting += 1
+        defer { nesting -= 1 }
         var value = try parsePrimary()
         while isPunct("|") {
             try bump()

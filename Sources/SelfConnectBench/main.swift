@@ -14,6 +14,7 @@ let benches: [(name: String, run: () -> Void)] = [
     ("bulk", BulkBench.run),
     ("guard", GuardBench.run),
     ("trace", TraceBench.run),
+    ("blind", BlindBench.run),
 ]
 
 let names = Array(CommandLine.arguments.dropFirst())

@@ -2,6 +2,7 @@ import ArgumentParser
 import HostNet
 import SelfConnectGuard
 import TCPStack
+import TUNLink
 
 #if canImport(Glibc)
 import Glibc
@@ -13,7 +14,9 @@ struct ReproCommand: AsyncParsableCommand {
         abstract: "Reproduce self-connect on this machine's kernel.",
         discussion: """
             Retries connect() to HOST:PORT from kernel-chosen source ports until the kernel picks PORT itself, \
-            then writes a line, reads it back and closes. Exit 0 on self-connect, 1 when not reached, 2 on bad input.
+            then writes a line, reads it back and closes. Exit 0 on self-connect, 1 when not reached, 2 on bad input. \
+            On SIGINT or SIGTERM it prints the summary so far ("interrupted by SIGINT after N attempts ...") and \
+            exits 128 + the signal: 130 or 143.
             """
     )
 
@@ -51,21 +54,25 @@ struct ReproCommand: AsyncParsableCommand {
         } catch let error as HostNetError {
             throw ValidationError("cannot check port \(port): \(error)")
         }
-        guard capture else { return try report(loop(options), options: options, capture: nil) }
+        // From here SIGINT/SIGTERM/SIGHUP end the loop with a summary instead of killing the process.
+        let signals: SignalWatch
+        do { signals = try SignalWatch() } catch { throw ValidationError("cannot catch signals: \(error)") }
+        defer { signals.remove() }
+        guard capture else { return try report(loop(options, signals), options: options, capture: nil) }
         let sniffer: PacketCapture
         do { sniffer = try PacketCapture(selfConnectPort: options.destination.port) } catch {
             throw ValidationError("\(error)")
         }
-        let result = try loop(options)
+        let result = try loop(options, signals)
         try report(result, options: options, capture: CaptureText.lines(for: sniffer.drain()))
     }
 
-    private func loop(_ options: ReproOptions) throws -> ReproResult {
+    private func loop(_ options: ReproOptions, _ signals: SignalWatch) throws -> ReproResult {
         let showProgress = !json && isatty(STDERR_FILENO) == 1
         defer { if showProgress { Self.clearProgress() } }
         let progress: ((ReproProgress) -> Void)? = showProgress ? { Self.showProgress($0) } : nil
         do {
-            return try Repro.run(options, progress: progress)
+            return try Repro.run(options, progress: progress, interrupted: { signals.caughtSignal() })
         } catch {
             throw ValidationError("repro failed: \(error)")
         }
@@ -82,6 +89,7 @@ struct ReproCommand: AsyncParsableCommand {
                 lines.forEach { print($0) }
             }
         }
+        if case .interrupted(let signal) = result.outcome { throw ExitCode(128 + signal) }
         if !result.selfConnected { throw ExitCode(1) }
     }
 

@@ -36,9 +36,12 @@ struct WatchCommand: AsyncParsableCommand {
     @Flag(help: "Count traced self-connects of processes in every network namespace (a node's pods), not only watch's own.")
     var traceAllNamespaces = false
 
+    @OptionGroup(title: "HTTP server limits") var httpLimits: HTTPLimitOptions
+
     func run() async throws {
         let endpoint: SocketEndpoint
         let period: Duration
+        let limits = try httpLimits.limits()
         do {
             endpoint = try WatchArguments.listenEndpoint(listen)
             period = try WatchArguments.interval(interval)
@@ -61,7 +64,7 @@ struct WatchCommand: AsyncParsableCommand {
         }
         let server: MetricsHTTPServer
         do {
-            server = try await MetricsHTTPServer.start(at: endpoint, registry: metrics.registry)
+            server = try await MetricsHTTPServer.start(at: endpoint, registry: metrics.registry, limits: limits)
         } catch {
             throw ValidationError(error.description)
         }

@@ -7,23 +7,36 @@ import NIOPosix
 import Prometheus
 import SelfConnectGuard
 
-/// A minimal HTTP/1.1 server on SwiftNIO that answers `GET /metrics` with the registry in Prometheus text format.
+/// A minimal HTTP/1.1 server on SwiftNIO that answers `GET /metrics` with the registry in Prometheus text format,
+/// within `HTTPLimits`: one request per connection, answered as soon as its head is parsed.
 public struct MetricsHTTPServer: Sendable {
     private let channel: Channel
+    private let connections: ConnectionTable
     /// Where the server listens; the kernel's port when the requested port was 0.
     public let endpoint: SocketEndpoint
 
+    /// Connections open now.
+    public var openConnections: Int { connections.count }
+
     /// Binds and listens on `endpoint` (port 0: any free port).
     public static func start(
-        at endpoint: SocketEndpoint, registry: PrometheusCollectorRegistry,
+        at endpoint: SocketEndpoint, registry: PrometheusCollectorRegistry, limits: HTTPLimits = HTTPLimits(),
         group: EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) async throws(WatchError) -> MetricsHTTPServer {
+        let connections = ConnectionTable(limit: limits.maxConnections)
         let bootstrap = ServerBootstrap(group: group)
-            .serverChannelOption(.backlog, value: 64)
+            // Room for a flood of connects: a scraper's SYN must not wait behind them for a retransmission.
+            .serverChannelOption(.backlog, value: 4096)
             .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
+                let (id, evicted) = connections.admit(channel)
+                evicted?.close(promise: nil)
+                channel.closeFuture.whenComplete { _ in connections.remove(id) }
+                return channel.eventLoop.makeCompletedFuture {
+                    let guardHandler = ConnectionGuard(limits: limits)
+                    try channel.pipeline.syncOperations.addHandler(guardHandler)
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline()
-                    try channel.pipeline.syncOperations.addHandler(MetricsRequestHandler(registry: registry))
+                    try channel.pipeline.syncOperations.addHandler(
+                        MetricsRequestHandler(registry: registry, limits: limits, guard: guardHandler))
                 }
             }
         do {
@@ -31,7 +44,8 @@ public struct MetricsHTTPServer: Sendable {
             let address = try SocketAddress(ipAddress: endpoint.address.description, port: Int(endpoint.port))
             let channel = try await bootstrap.bind(to: address).get()
             let port = UInt16(channel.localAddress?.port ?? Int(endpoint.port))
-            return MetricsHTTPServer(channel: channel, endpoint: SocketEndpoint(endpoint.address, port))
+            return MetricsHTTPServer(channel: channel, connections: connections,
+                                     endpoint: SocketEndpoint(endpoint.address, port))
         } catch let error as IOError {
             throw .cannotListen(endpoint, errno: error.errnoCode)
         } catch {
@@ -45,35 +59,40 @@ public struct MetricsHTTPServer: Sendable {
     }
 }
 
-/// Answers each request on one connection, then closes it (Prometheus opens a fresh one per scrape anyway).
+/// Answers the first request on a connection as soon as its head is parsed, then closes it (Prometheus opens a
+/// fresh one per scrape anyway). A request with a body is refused at its head (413), before any body is read.
 final class MetricsRequestHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
 
     private let registry: PrometheusCollectorRegistry
-    private var request: HTTPRequestHead?
+    private let limits: HTTPLimits
+    private let connectionGuard: ConnectionGuard
+    private var answered = false
 
-    init(registry: PrometheusCollectorRegistry) {
+    init(registry: PrometheusCollectorRegistry, limits: HTTPLimits, guard connectionGuard: ConnectionGuard) {
         self.registry = registry
+        self.limits = limits
+        self.connectionGuard = connectionGuard
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        switch unwrapInboundIn(data) {
-        case .head(let head):
-            request = head
-        case .body:
-            break
-        case .end:
-            guard let head = request else { return }
-            request = nil
-            respond(to: head, context: context)
-        }
+        guard case .head(let head) = unwrapInboundIn(data), !answered else { return }
+        answered = true
+        connectionGuard.headComplete = true
+        respond(to: head, context: context)
     }
 
     private func respond(to head: HTTPRequestHead, context: ChannelHandlerContext) {
         let path = head.uri.split(separator: "?", maxSplits: 1).first ?? ""
+        let hasBody = head.headers.contains(name: "Transfer-Encoding")
+            || head.headers["Content-Length"].contains { $0 != "0" }
         let (status, contentType, body): (HTTPResponseStatus, String, [UInt8])
-        if path != "/metrics" {
+        if head.uri.utf8.count > limits.maxPathBytes {
+            (status, contentType, body) = (.uriTooLong, "text/plain; charset=utf-8", Array("path too long\n".utf8))
+        } else if hasBody {
+            (status, contentType, body) = (.payloadTooLarge, "text/plain; charset=utf-8", Array("no request body accepted\n".utf8))
+        } else if path != "/metrics" {
             (status, contentType, body) = (.notFound, "text/plain; charset=utf-8", Array("try /metrics\n".utf8))
         } else if head.method != .GET && head.method != .HEAD {
             (status, contentType, body) = (.methodNotAllowed, "text/plain; charset=utf-8", Array("GET only\n".utf8))

@@ -13,10 +13,17 @@ public final class NetworkNamespace: @unchecked Sendable {
         else { throw .invalidArgument("bad namespace name '\(name)'") }
         guard getuid() == 0 else { throw .notPermitted("network namespaces need root (CAP_SYS_ADMIN)") }
         self.name = name
+        // Never overwrite the owner record of a namespace someone else holds.
+        guard !Self.exists(name) else {
+            removed = true
+            throw .invalidArgument("network namespace '\(name)' already exists")
+        }
+        NamespaceOwners.record(name)
         do {
             _ = try ExternalCommand.run(["ip", "netns", "add", name])
         } catch {
             removed = true
+            NamespaceOwners.forget(name)
             throw error
         }
         do {
@@ -34,6 +41,7 @@ public final class NetworkNamespace: @unchecked Sendable {
         guard !removed else { return }
         removed = true
         _ = try? ExternalCommand.run(["ip", "netns", "del", name])
+        NamespaceOwners.forget(name)
     }
 
     /// Whether `ip netns` lists a namespace of this name.

@@ -13,11 +13,14 @@ public struct SignalWatch: Sendable {
     }
 
     /// Whether a signal arrived since the last call.
-    public func caught() -> Bool {
+    public func caught() -> Bool { caughtSignal() != nil }
+
+    /// The last signal that arrived since the last call, if any (the handler writes each one's number).
+    public func caughtSignal() -> Int32? {
         var byte: UInt8 = 0
-        var any = false
-        while read(readEnd, &byte, 1) == 1 { any = true }
-        return any
+        var last: Int32?
+        while read(readEnd, &byte, 1) == 1 { last = Int32(byte) }
+        return last
     }
 
     public func remove() { sc_signal_pipe_remove() }

@@ -11,13 +11,14 @@ public final class TUNLink: @unchecked Sendable {
     public let mtu: Int
 
     /// Creates namespace `namespaceName`, a TUN device inside it with `kernelAddress` = `address.peer`, the MTU,
-    /// and a route to `address` through the device. `offloads`: see `TUNDevice`.
-    public init(namespaceName: String, address: InterfaceAddress, mtu: Int = 1500, offloads: Bool = false)
-        throws(TUNLinkError)
+    /// and a route to `address` through the device. `offloads`: see `TUNDevice`; `deviceName` empty lets the
+    /// kernel choose tunN.
+    public init(namespaceName: String, address: InterfaceAddress, mtu: Int = 1500, offloads: Bool = false,
+                deviceName: String = "") throws(TUNLinkError)
     {
         guard (576...65535).contains(mtu) else { throw .invalidArgument("MTU \(mtu) outside 576...65535") }
         let namespace = try NetworkNamespace(name: namespaceName)
-        let device = try namespace.withEntered { () throws(TUNLinkError) in try TUNDevice(offloads: offloads) }
+        let device = try namespace.withEntered { () throws(TUNLinkError) in try TUNDevice(name: deviceName, offloads: offloads) }
         let peer = address.peer
         do {
             // IPv6 off on the device: no router solicitations or DAD on a link that only carries our TCP.

@@ -211,7 +211,10 @@ extension Connection {
     mutating func sendSegment(at seq: SeqNum, maxLength: Int, now: Instant, out: inout EngineOutput) -> Int {
         let offset = seq - sendBufferStart
         guard offset >= 0 else { return 0 }
-        let length = max(0, min(maxLength, sendBuffer.count - offset, currentMSS))
+        // Never past SND.NXT: bytes beyond it are unsent, and sending them here without advancing SND.NXT would
+        // let the peer acknowledge "unsent" data, which RFC 5961 §5.2 (RFC 9293 §3.10.7.4) then refuses with
+        // challenge ACKs; without a rate limit the two ends trade ACKs for ever.
+        let length = max(0, min(maxLength, sendBuffer.count - offset, currentMSS, sndNxt - seq))
         let withFin = finSent && seq + length == dataEnd
         guard length > 0 || withFin else { return 0 }
         // PSH only on the piece that reaches the end of the queued data, as on the first transmission (a
