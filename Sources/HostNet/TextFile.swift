@@ -19,3 +19,17 @@ func readTextFile(_ path: String, limit: Int = 1 << 28) -> String? {
     }
     return String(decoding: buffer[0..<used], as: UTF8.self)
 }
+
+/// The names in a directory, dot entries left out; empty when it cannot be opened.
+func directoryEntries(_ path: String) -> [String] {
+    guard let dir = opendir(path) else { return [] }
+    defer { closedir(dir) }
+    var names: [String] = []
+    while let entry = readdir(dir) {
+        let name = withUnsafePointer(to: entry.pointee.d_name) {
+            $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+        }
+        if !name.hasPrefix(".") { names.append(name) }
+    }
+    return names
+}

@@ -32,7 +32,7 @@ public struct TraceFS: Sendable {
     /// Our instances whose process is gone (a SIGKILLed run): removes them and returns their names.
     public func removeStaleInstances() -> [String] {
         var removed: [String] = []
-        for name in Self.directoryEntries("\(root)/instances") where name.hasPrefix(Self.prefix) {
+        for name in directoryEntries("\(root)/instances") where name.hasPrefix(Self.prefix) {
             let parts = name.dropFirst(Self.prefix.count).split(separator: "-")
             guard let pid = parts.first.flatMap({ Int32($0) }) else { continue }
             let start = parts.count > 1 ? UInt64(parts[1]) : nil
@@ -67,18 +67,6 @@ public struct TraceFS: Sendable {
         return false
     }
 
-    static func directoryEntries(_ path: String) -> [String] {
-        guard let dir = opendir(path) else { return [] }
-        defer { closedir(dir) }
-        var names: [String] = []
-        while let entry = readdir(dir) {
-            let name = withUnsafePointer(to: entry.pointee.d_name) {
-                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
-            }
-            if !name.hasPrefix(".") { names.append(name) }
-        }
-        return names
-    }
 }
 
 /// One private tracefs instance with `sock:inet_sock_set_state` enabled under a filter. Remove it with

@@ -142,7 +142,7 @@ public final class ProcessLookup {
         guard now - namesReadAt >= 0.1 else { return nil }
         namesReadAt = now
         names = [:]
-        for entry in TraceFS.directoryEntries("/run/netns").prefix(4096) {
+        for entry in directoryEntries("/run/netns").prefix(4096) {
             var info = stat()
             if stat("/run/netns/\(entry)", &info) == 0 { names[UInt64(info.st_ino)] = entry }
         }
