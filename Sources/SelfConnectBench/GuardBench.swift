@@ -69,7 +69,9 @@ enum GuardBench {
 
     private static func measure() throws {
         let library = BenchSupport.executableDirectory + "/libselfconnect_guard.so"
-        guard access(library, R_OK) == 0 else { throw Failure(description: "\(library) not found (swift build)") }
+        guard access(library, R_OK) == 0 else {
+            throw Failure(description: "\(library) not found: build it first (swift build -c release --product selfconnect_guard)")
+        }
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("selfconnect-bench-guard-\(getpid())")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }

@@ -20,6 +20,11 @@ enum TraceBench {
     static func run() {
         let exe = BenchSupport.executableDirectory + "/selfconnect"
         guard geteuid() == 0 else { BenchSupport.fail(bench: "trace", HostNetError.unsupported("needs root")) }
+        // `swift run selfconnect-bench` builds only the bench; the traced program is the CLI beside it.
+        guard access(exe, X_OK) == 0 else {
+            BenchSupport.fail(bench: "trace", HostNetError.unsupported(
+                "\(exe) is missing: build it first (swift build -c release --product selfconnect)"))
+        }
         // Pairs of rounds, one without trace and one with it, in ABBA order so drift cancels; each pair gives a
         // ratio, and the figure is their median: on a shared machine the load moves between pairs more than within.
         func loop() -> Double { EngineBench.kernelRefusedConnectsPerSecond(maxAttempts: 10_000_000, maxSeconds: 0.2) }
