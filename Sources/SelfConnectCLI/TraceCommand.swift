@@ -57,7 +57,8 @@ struct TraceCommand: ParsableCommand {
             }
         }
         if let count, count < 1 { throw ValidationError("--count must be at least 1") }
-        let stop = TraceSignals.install()
+        TerminationSignals.install()
+        let stop = TerminationSignals.descriptor
         let session: TraceSession
         do {
             session = try TraceSession(fate: fate, exactOwners: exactOwners)

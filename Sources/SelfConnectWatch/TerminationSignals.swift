@@ -31,6 +31,9 @@ public enum TerminationSignals {
         }
     }
 
+    /// A descriptor that becomes readable once SIGINT or SIGTERM has arrived, for a loop that polls (`trace`).
+    public static var descriptor: Int32 { signalPipe.read }
+
     /// Suspends until SIGINT or SIGTERM has arrived (at once if one already has) and returns its number.
     /// The blocking read gets a thread of its own, so it never takes one the audits need (on a one-core host the
     /// shared blocking pool has a single thread).
