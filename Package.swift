@@ -51,7 +51,7 @@ let package = Package(
         .target(
             name: "SelfConnectWatch",
             dependencies: [
-                "HostNet", "SelfConnectGuard",
+                "HostNet", "SelfConnectGuard", "TCPStack",
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -59,7 +59,7 @@ let package = Package(
             ]
         ),
         // Live-kernel tools: repro, audit (sock_diag), capture.
-        .target(name: "HostNet", dependencies: ["TCPWire", "SelfConnectGuard", "CNetlinkShims"]),
+        .target(name: "HostNet", dependencies: ["TCPWire", "TCPStack", "SelfConnectGuard", "CNetlinkShims"]),
         // Linux UAPI headers (sock_diag, AF_PACKET) for HostNet.
         .target(name: "CNetlinkShims"),
         // packetdrill scripts: parser and runner against the sans-IO engine. No Foundation.
@@ -94,7 +94,7 @@ let package = Package(
         .testTarget(name: "TCPWireTests", dependencies: ["TCPWire"]),
         .testTarget(name: "TCPStackTests", dependencies: ["TCPStack", "TCPWire", "NetSim"]),
         .testTarget(name: "NetSimTests", dependencies: ["NetSim", "TCPStack", "TCPWire"]),
-        .testTarget(name: "HostNetTests", dependencies: ["HostNet", "SelfConnectGuard", "TCPWire", "LiveKernelGate"]),
+        .testTarget(name: "HostNetTests", dependencies: ["HostNet", "SelfConnectGuard", "TCPWire", "TCPStack", "LiveKernelGate"]),
         .testTarget(
             name: "TUNLinkTests", dependencies: ["TUNLink", "TCPStack", "TCPWire", "NetSim", "HostNet", "TraceTestSupport"]),
         .testTarget(
@@ -110,7 +110,7 @@ let package = Package(
         .testTarget(
             name: "SelfConnectWatchTests",
             dependencies: [
-                "SelfConnectWatch", "HostNet", "SelfConnectGuard", "LiveKernelGate",
+                "SelfConnectWatch", "HostNet", "SelfConnectGuard", "TCPStack", "LiveKernelGate",
             ]
         ),
         .testTarget(

@@ -1,4 +1,5 @@
 import SelfConnectGuard
+import TCPStack
 
 /// What an audit found wrong with one socket.
 public enum FindingKind: String, Sendable, CaseIterable {
@@ -126,8 +127,9 @@ public enum Audit {
         }
         let reservable = flagged.map(\.1.local.port).filter { range.contains($0) && !settings.reservedPorts.contains($0) }
         let enter = namespace.map { "nsenter --net=\($0.path) " } ?? ""
-        let fixLine = reservable.isEmpty ? nil
-            : "\(enter)sysctl -w net.ipv4.ip_local_reserved_ports=\(settings.reservedPorts.adding(reservable))"
+        var fixed = settings.reservedPorts
+        for port in reservable { fixed.insert(port) }
+        let fixLine = reservable.isEmpty ? nil : "\(enter)sysctl -w net.ipv4.ip_local_reserved_ports=\(fixed)"
         let findings = flagged.map { kind, row in
             AuditFinding(kind: kind, socket: row, namespace: namespace, owners: nil,
                          risk: risk(kind, row), fix: fix(kind, row, range: range, line: fixLine))

@@ -1,4 +1,5 @@
 import SelfConnectGuard
+import TCPStack
 import TCPWire
 
 extension AuditReport {
@@ -22,7 +23,7 @@ extension AuditReport {
     /// The human form: a summary line, then each finding on a few indented lines.
     public var text: String {
         let range = "\(settings.localPortRange.lowerBound)-\(settings.localPortRange.upperBound)"
-        let reserved = settings.reservedPorts.ranges.isEmpty ? "none" : settings.reservedPorts.description
+        let reserved = settings.reservedPorts.count == 0 ? "none" : settings.reservedPorts.description
         let scope = namespaceCount == 1 ? "" : " in \(namespaceCount) network namespaces"
         var lines = ["audit: \(socketCount) TCP sockets\(scope) via \(source.rawValue); ephemeral range \(range), reserved: \(reserved)"]
         if let note { lines.append("note: \(note)") }

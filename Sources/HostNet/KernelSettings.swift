@@ -1,17 +1,19 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import TCPStack
 
 /// The port-allocation settings of the current network namespace and the kernel release.
 public struct KernelSettings: Equatable, Sendable {
     /// `net.ipv4.ip_local_port_range` (it applies to IPv6 too).
     public var localPortRange: ClosedRange<UInt16>
     /// `net.ipv4.ip_local_reserved_ports`.
-    public var reservedPorts: PortSet
+    public var reservedPorts: ReservedPorts
     /// Kernel release as (major, minor), e.g. (6, 18).
     public var release: (major: Int, minor: Int)
 
-    public init(localPortRange: ClosedRange<UInt16>, reservedPorts: PortSet, release: (major: Int, minor: Int)) {
+    /// Settings from their values (tests and other namespaces build them; `current()` reads this one's).
+    public init(localPortRange: ClosedRange<UInt16>, reservedPorts: ReservedPorts, release: (major: Int, minor: Int)) {
         self.localPortRange = localPortRange
         self.reservedPorts = reservedPorts
         self.release = release
@@ -27,16 +29,21 @@ public struct KernelSettings: Equatable, Sendable {
     /// Since Linux 6.3 a socket may narrow its own range with `IP_LOCAL_PORT_RANGE`.
     public var hasPerSocketPortRange: Bool { release >= (6, 3) }
 
-    /// Reads the live settings from /proc/sys and uname(2).
+    /// Reads the live settings from /proc/sys (parsed by TCPStack's `SysctlSnapshot`, as every other sysctl)
+    /// and uname(2).
     public static func current() throws(HostNetError) -> KernelSettings {
-        let rangePath = "/proc/sys/net/ipv4/ip_local_port_range"
-        let reservedPath = "/proc/sys/net/ipv4/ip_local_reserved_ports"
-        guard let rangeText = readTextFile(rangePath) else { throw .unreadable(path: rangePath) }
-        let bounds = rangeText.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" }).compactMap { UInt16($0) }
-        guard bounds.count == 2, bounds[0] <= bounds[1] else { throw .unreadable(path: rangePath) }
-        guard let reservedText = readTextFile(reservedPath), let reserved = PortSet(parsing: reservedText)
-        else { throw .unreadable(path: reservedPath) }
-        return KernelSettings(localPortRange: bounds[0]...bounds[1], reservedPorts: reserved, release: kernelRelease())
+        let rangePath = "net/ipv4/ip_local_port_range", reservedPath = "net/ipv4/ip_local_reserved_ports"
+        let snapshot: SysctlSnapshot
+        do {
+            snapshot = try SysctlSnapshot(parsing: HostSysctls.read([rangePath, reservedPath]))
+        } catch {
+            guard case .malformed(let name, _) = error else { throw .unreadable(path: "/proc/sys") }
+            throw .unreadable(path: "/proc/sys/" + name.split(separator: ".").joined(separator: "/"))
+        }
+        guard let range = snapshot.localPortRange else { throw .unreadable(path: "/proc/sys/" + rangePath) }
+        guard let reserved = snapshot.reservedPorts else { throw .unreadable(path: "/proc/sys/" + reservedPath) }
+        return KernelSettings(localPortRange: range.lower...range.upper, reservedPorts: reserved,
+                              release: kernelRelease())
     }
 
     static func kernelRelease() -> (major: Int, minor: Int) {

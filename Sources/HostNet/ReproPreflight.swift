@@ -1,3 +1,4 @@
+import TCPStack
 import SelfConnectGuard
 
 /// Why `repro` will not start: in each case a natural self-connect cannot (or almost cannot) happen.

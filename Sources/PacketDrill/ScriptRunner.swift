@@ -31,7 +31,6 @@ public struct ScriptRunner {
 
     /// How long after the last line the runner watches for stray packets.
     static let quietPeriodMicroseconds: Int64 = 600_000_000
-    static let defaultPersonality = "linux-6"
     /// How far past an outbound packet's window the runner looks to report it late rather than missing.
     static let lookAheadMicroseconds: Int64 = 10_000_000
 
@@ -90,9 +89,10 @@ public struct ScriptRunner {
         self.script = script
         self.options = options
         let start = SourceLocation(line: 1, column: 1)
-        let name = options.personality ?? script.personality ?? Self.defaultPersonality
-        guard let config = ScriptPersonality.configuration(named: name) else {
-            throw ScriptFailure(location: start, message: "unknown personality '\(name)' (known: \(ScriptPersonality.names.joined(separator: ", ")))")
+        let name = options.personality ?? script.personality ?? ScriptPersonality.defaultName
+        let config: TCPConfiguration
+        do { config = try ScriptPersonality.configuration(named: name) } catch {
+            throw ScriptFailure(location: start, message: error.description)
         }
         personality = name
         func value(_ option: String, default fallback: Int64) throws(ScriptFailure) -> Int64 {
@@ -126,7 +126,7 @@ public struct ScriptRunner {
     }
 
     public static func run(_ script: Script, options: Options = Options()) -> ScriptOutcome {
-        let name = options.personality ?? script.personality ?? defaultPersonality
+        let name = options.personality ?? script.personality ?? ScriptPersonality.defaultName
         var runner: ScriptRunner
         do {
             runner = try ScriptRunner(script: script, options: options)

@@ -31,7 +31,7 @@ final class PluginHost: @unchecked Sendable {
     /// `flags` is packetdrill's `--so_flags`: `personality=NAME` (default linux-6) and `local_ip=A.B.C.D`. Anything
     /// else, or a value it cannot use, is an error (the entry point reports it and exits with status 2).
     init(flags: String) throws(PluginFlagsError) {
-        var personality = "linux-6"
+        var personality = ScriptPersonality.defaultName
         var local = IPv4Address(192, 168, 0, 1)
         for item in flags.split(whereSeparator: { $0 == " " || $0 == "," }) {
             let pair = item.split(separator: "=", maxSplits: 1).map(String.init)
@@ -46,9 +46,9 @@ final class PluginHost: @unchecked Sendable {
                 throw PluginFlagsError(message: "unknown --so_flags item '\(item)' (personality=NAME, local_ip=A.B.C.D)")
             }
         }
-        guard let configuration = ScriptPersonality.configuration(named: personality) else {
-            throw PluginFlagsError(message: "unknown personality '\(personality)' (one of: "
-                + ScriptPersonality.names.joined(separator: ", ") + ")")
+        let configuration: TCPConfiguration
+        do { configuration = try ScriptPersonality.configuration(named: personality) } catch {
+            throw PluginFlagsError(message: error.description)
         }
         self.local = local
         stack = HostStack(addresses: [.v4(local)], configuration: configuration, seed: 1)

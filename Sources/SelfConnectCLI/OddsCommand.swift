@@ -18,8 +18,10 @@ struct OddsCommand: AsyncParsableCommand {
     @Option(help: "The port the client retries (nothing listens on it).")
     var port: Int
 
-    @Option(help: "linux-3.10, linux-4.6, linux-6, rfc9293, xnu, freebsd, linux-hardened, host, or rfc6056-1 ... rfc6056-5.")
-    var personality: String = "linux-6"
+    @Option(help: ArgumentHelp(
+        (Personality.names + ["or \(AllocatorKind.rfc6056[0].rawValue) ... \(AllocatorKind.rfc6056.last!.rawValue)"])
+            .joined(separator: ", ") + "."))
+    var personality: String = Personality.linux6.name
 
     @Option(help: "N: the loop's attempt budget.")
     var attempts: Int = 100_000
@@ -57,7 +59,9 @@ struct OddsCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        var p = try resolvePersonality()
+        let (name, resolved) = try resolveQuery()
+        var query = resolved
+        var p = query.ports
         if let range { p.range = try Self.parseRange(range) }
         if let reserved {
             guard let r = try? ReservedPorts(parsing: reserved) else {
@@ -67,19 +71,24 @@ struct OddsCommand: AsyncParsableCommand {
         }
         let target = UInt16(port)
         let held = try placeLoad(in: p, avoiding: target)
-        let query = OddsQuery(personality: p, target: target, attempts: attempts, held: held, seed: seed,
-                              trials: trials, backToBack: backToBack, attemptsPerShuffle: rate * 10)
+        query.ports = p
+        query.target = target
+        query.held = held
         let report = SelfConnectOdds.compute(query)
-        if json { print(try jsonText(report, p)) } else { printText(report, p) }
+        if json { print(try jsonText(report, name, p)) } else { printText(report, name, p) }
     }
 
-    /// A catalog personality's port side, "host", or a bare RFC 6056 allocator ("rfc6056-1" ... "rfc6056-5").
-    private func resolvePersonality() throws -> PortPersonality {
-        let allocatorsOnly = PortPersonality.builtIn.map(\.name).filter { n in
-            !Personality.catalog.contains { $0.name == n }
+    /// The name and the query's system: a catalog personality, "host", or a bare RFC 6056 allocator
+    /// ("rfc6056-1" ... "rfc6056-5"); the target and load are filled in by `run`.
+    private func resolveQuery() throws -> (String, OddsQuery) {
+        let target = UInt16(port)
+        if let kind = AllocatorKind.rfc6056.first(where: { $0.rawValue == personality }) {
+            return (personality, OddsQuery(ports: .rfc6056(kind), target: target, attempts: attempts, seed: seed,
+                                           trials: trials, backToBack: backToBack, attemptsPerShuffle: rate * 10))
         }
-        if allocatorsOnly.contains(personality), let p = PortPersonality.named(personality) { return p }
-        return try PersonalityOption.resolve(personality, alsoKnown: allocatorsOnly).ports
+        let p = try PersonalityOption.resolve(personality, alsoKnown: AllocatorKind.rfc6056.map(\.rawValue))
+        return (p.name, OddsQuery(personality: p, target: target, attempts: attempts, seed: seed, trials: trials,
+                                  backToBack: backToBack, attemptsPerShuffle: rate * 10))
     }
 
     static func parseRange(_ text: String) throws -> PortRange {
@@ -120,8 +129,8 @@ struct OddsCommand: AsyncParsableCommand {
         return lines
     }
 
-    private func printText(_ r: OddsReport, _ p: PortPersonality) {
-        print("\(p.name): unbound connect() to 127.0.0.1:\(port), range \(p.range.lower)-\(p.range.upper), "
+    private func printText(_ r: OddsReport, _ name: String, _ p: PortPersonality) {
+        print("\(name): unbound connect() to 127.0.0.1:\(port), range \(p.range.lower)-\(p.range.upper), "
             + "\(r.usablePorts) ports usable, \(load) held by bind()/listeners")
         switch r.verdict {
         case .possible:
@@ -135,13 +144,13 @@ struct OddsCommand: AsyncParsableCommand {
         case .heldByBind:
             print("port \(port) is held by bind(): connect() skips it, so this loop cannot self-connect")
         case .refusedByConnect:
-            print("\(p.name) refuses an IPv4 connect() whose local address and port equal the remote (EINVAL): "
+            print("\(name) refuses an IPv4 connect() whose local address and port equal the remote (EINVAL): "
                 + "no self-connect over IPv4 (IPv6 is not refused)")
         case .simultaneousConnectOff:
-            print("self-connect cannot happen: \(p.name) drops a SYN received in SYN_SENT (net.ipv4.tcp_simult_connect=0), "
+            print("self-connect cannot happen: \(name) drops a SYN received in SYN_SENT (net.ipv4.tcp_simult_connect=0), "
                 + "so when connect() picks port \(port) its SYN is retransmitted until ETIMEDOUT (127 s)")
         case .preferredParityFirst:
-            print("port \(port) is odd: \(p.name) connect() tries even ports first, so self-connect needs "
+            print("port \(port) is odd: \(name) connect() tries even ports first, so self-connect needs "
                 + "every even port in the range exhausted first (held by other sockets); with this load: never")
             if let c = r.oddsIfPreferredParityHeld {
                 print("if every even port were held:")
@@ -165,10 +174,10 @@ struct OddsCommand: AsyncParsableCommand {
     }
 
     /// One object (schema: docs/json/odds.schema.json).
-    private func jsonText(_ r: OddsReport, _ p: PortPersonality) throws -> String {
+    private func jsonText(_ r: OddsReport, _ name: String, _ p: PortPersonality) throws -> String {
         JSONValue.object([
             ("version", .int(1)),
-            ("personality", .string(p.name)),
+            ("personality", .string(name)),
             ("port", .int(port)),
             ("range", .string("\(p.range.lower)-\(p.range.upper)")),
             ("attempts", .int(attempts)),

@@ -18,7 +18,7 @@ enum PersonalityOption {
     /// The personality called `name`; an unknown name is one line listing the known ones (plus `alsoKnown`).
     static func resolve(_ name: String, alsoKnown: [String] = []) throws -> Personality {
         do {
-            return try Personality.named(name, host: name == "host" ? hostSnapshot() : nil)
+            return try Personality.named(name, host: name == Personality.hostName ? hostSnapshot() : nil)
         } catch let error as UnknownPersonality {
             throw ValidationError(
                 "unknown personality '\(name)' (one of: \((error.known + alsoKnown).joined(separator: ", ")))")

@@ -47,8 +47,10 @@ struct ScriptRunCommand: AsyncParsableCommand {
 
     func validate() throws {
         if files.isEmpty { throw ValidationError("no script files given") }
-        if let personality, ScriptPersonality.configuration(named: personality) == nil {
-            throw ValidationError("unknown personality '\(personality)' (known: \(ScriptPersonality.names.joined(separator: ", ")))")
+        if let personality {
+            do { _ = try ScriptPersonality.configuration(named: personality) } catch {
+                throw ValidationError(error.description)
+            }
         }
     }
 

@@ -30,9 +30,10 @@ struct SimulateCommand: AsyncParsableCommand {
 
     @Option(help: """
         Kernel personality: \(SimulationEngine.personalities.joined(separator: ", ")) \
-        (default linux-3.10, the article's; host: linux-6 with this machine's sysctls).
+        (default \(Personality.linux310.name), the article's; \(Personality.hostName): \(Personality.linux6.name) with \
+        this machine's sysctls).
         """)
-    var personality = "linux-3.10"
+    var personality = Personality.linux310.name
 
     @Option(help: "Seed of the run's random generator (an unsigned 64-bit integer).")
     var seed = "1"
@@ -91,7 +92,7 @@ struct SimulateCommand: AsyncParsableCommand {
         var options = try validatedOptions()
         options.recordSteps = html != nil
         let htmlURL = try html.map { try Self.writableFile($0, flag: "--html") }
-        let snapshot = personality == "host" ? try PersonalityOption.hostSnapshot() : nil
+        let snapshot = personality == Personality.hostName ? try PersonalityOption.hostSnapshot() : nil
         let pcapURL = try pcap.map { try Self.writableFile($0, flag: "--pcap") }
         let svgURL = try svg.map { try Self.writableFile($0, flag: "--svg") }
 

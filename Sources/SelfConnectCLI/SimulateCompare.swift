@@ -22,7 +22,7 @@ extension SimulateCommand {
         let names = try comparedPersonalities(list)
         let base = try validatedOptions()
         let htmlURL = try html.map { try Self.writableFile($0, flag: "--html") }
-        let snapshot = names.contains("host") ? try PersonalityOption.hostSnapshot() : nil
+        let snapshot = names.contains(Personality.hostName) ? try PersonalityOption.hostSnapshot() : nil
         let runs = try names.map { name -> ExplainerRun in
             var options = base
             options.personality = name

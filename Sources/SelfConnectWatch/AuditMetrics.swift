@@ -1,6 +1,7 @@
 import HostNet
 import Prometheus
 import SelfConnectGuard
+import TCPStack
 
 /// The Prometheus view of successive audits. Owned by one loop; the registry it writes is safe to read
 /// (scrape) from any thread.
@@ -101,12 +102,9 @@ extension Duration {
     }
 }
 
-extension PortSet {
+extension ReservedPorts {
     /// How many ports of `range` the set holds.
     func count(in range: ClosedRange<UInt16>) -> Int {
-        ranges.reduce(0) { total, r in
-            let low = max(r.lowerBound, range.lowerBound), high = min(r.upperBound, range.upperBound)
-            return low <= high ? total + Int(high - low) + 1 : total
-        }
+        range.count { contains($0) }
     }
 }

@@ -79,6 +79,6 @@ import Testing
         #expect(r.stdout == "PASS \(file) [rfc9293]\n")
         let bad = try CLIRunner.run(["script", "run", "--personality", "bsd", file])
         #expect(bad.status == 2)
-        #expect(bad.stderr == "selfconnect: unknown personality 'bsd' (known: linux-3.10, linux-4.6, linux-6, rfc9293, xnu, freebsd, linux-hardened)\n")
+        #expect(bad.stderr == "selfconnect: unknown personality 'bsd' (one of: linux-3.10, linux-4.6, linux-6, rfc9293, xnu, freebsd, linux-hardened)\n")
     }
 }

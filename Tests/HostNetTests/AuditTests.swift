@@ -5,6 +5,7 @@ import Glibc
 import Foundation
 import HostNet
 import SelfConnectGuard
+import TCPStack
 import Testing
 
 // Ports: 31040-31049 and 41040-41049 belong to this file.
@@ -35,9 +36,9 @@ import Testing
         #expect(listenFinding.owners?.map(\.pid) == [me])
         #expect(listenFinding.fix.hasPrefix("sysctl -w net.ipv4.ip_local_reserved_ports="))
         let reserved = try #require(report.reservedPortsFix?.split(separator: "=").last.map(String.init))
-        let merged = try #require(PortSet(parsing: reserved))
+        let merged = try ReservedPorts(parsing: reserved)
         #expect(merged.contains(listenPort))
-        #expect(settings.reservedPorts.ranges.allSatisfy { merged.contains($0.lowerBound) && merged.contains($0.upperBound) })
+        #expect((0...UInt16.max).allSatisfy { !settings.reservedPorts.contains($0) || merged.contains($0) })
     }
 
     @Test func whenSockDiagIsRefusedTheAuditReadsProcAndSaysSo() throws {
@@ -71,7 +72,7 @@ import Testing
 }
 
 @Suite struct AuditAnalysisTests {
-    let settings = KernelSettings(localPortRange: 32768...60999, reservedPorts: PortSet([8080...8080, 50000...50001]), release: (6, 18))
+    let settings = KernelSettings(localPortRange: 32768...60999, reservedPorts: ReservedPorts([8080, 50000, 50001]), release: (6, 18))
     let lo = SocketIP.v4(0x7f00_0001)
     let other = SocketIP.v4(0x0a00_0001)
 
@@ -134,14 +135,16 @@ import Testing
         ])
     }
 
-    @Test func portSetsParseMergeAndPrintLikeTheKernel() throws {
-        let set = try #require(PortSet(parsing: "50000-50010,8080,50011\n"))
+    @Test func reservedPortsParseMergeAndPrintLikeTheKernel() throws {
+        var set = try ReservedPorts(parsing: "50000-50010,8080,50011\n")
         #expect(set.description == "8080,50000-50011")
         #expect(set.contains(50005) && !set.contains(50012))
-        #expect(set.adding([8081, 40000]).description == "8080-8081,40000,50000-50011")
-        #expect(PortSet(parsing: "")?.ranges == [])
-        #expect(PortSet(parsing: "10-5") == nil)
-        #expect(PortSet(parsing: "x") == nil)
+        set.insert(8081)
+        set.insert(40000)
+        #expect(set.description == "8080-8081,40000,50000-50011")
+        #expect(try ReservedPorts(parsing: "").count == 0)
+        #expect(throws: SocketError.self) { try ReservedPorts(parsing: "10-5") }
+        #expect(throws: SocketError.self) { try ReservedPorts(parsing: "x") }
     }
 }
 

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import HostNet
 import SelfConnectGuard
+import TCPStack
 import Testing
 
 // Ports: 31001-31009, 41004-41016 and 41044-41056 belong to this file; other suites use their own.
@@ -52,7 +53,7 @@ import Testing
 }
 
 @Suite struct ReproPreflightTests {
-    let settings = KernelSettings(localPortRange: 32768...60999, reservedPorts: PortSet([50010...50012]), release: (6, 18))
+    let settings = KernelSettings(localPortRange: 32768...60999, reservedPorts: ReservedPorts(50010...50012), release: (6, 18))
 
     func options(port: UInt16, range: ClosedRange<UInt16>? = nil, bind: Bool = false) -> ReproOptions {
         var o = ReproOptions(destination: SocketEndpoint(.v4(0x7f00_0001), port))

@@ -1,11 +1,12 @@
 @testable import HostNet
 import SelfConnectGuard
 import SelfConnectWatch
+import TCPStack
 import Testing
 
 @Suite struct AuditMetricsTests {
     let settings = KernelSettings(
-        localPortRange: 32768...60999, reservedPorts: PortSet([8080...8080, 50000...50009, 60990...61010]),
+        localPortRange: 32768...60999, reservedPorts: ReservedPorts([8080] + Array(50000...50009) + Array(60990...61010)),
         release: (6, 18))
 
     func report(_ findings: [(FindingKind, UInt16, TCPSocketState)]) -> AuditReport {

@@ -49,13 +49,18 @@ import TCPWire
         #expect(try Personality.named("host", host: SysctlSnapshot()).name == "host")
     }
 
-    @Test func catalogBundlesMatchingTCPAndPortSides() {
-        for p in Personality.catalog {
-            #expect(p.tcp.name == p.name && p.ports.name == p.name, "\(p.name)")
-            #expect(p.tcp.refusesIPv4SelfConnect == p.ports.refusesIPv4SelfConnect, "\(p.name)")
-            #expect(p.tcp.simultaneousConnect == p.ports.simultaneousConnect, "\(p.name)")
-        }
+    /// The catalogue's names, in order, and the two connect() rules, each stored once on the TCP side.
+    @Test func catalogueNamesAndConnectRules() throws {
         #expect(Personality.catalog.map(\.name) == ["linux-3.10", "linux-4.6", "linux-6", "rfc9293", "xnu", "freebsd", "linux-hardened"])
+        #expect(Personality.catalog.filter(\.refusesIPv4SelfConnect).map(\.name) == ["xnu"])
+        #expect(Personality.catalog.filter { !$0.simultaneousConnect }.map(\.name) == ["linux-hardened"])
+        var renamed = Personality.linux6
+        renamed.name = "mine"
+        #expect(renamed.tcp.name == "mine")
+        #expect(try Personality.catalogued("xnu").tcp.name == "xnu")
+        #expect(throws: UnknownPersonality(name: "host", known: Personality.catalog.map(\.name), needsSnapshot: false)) {
+            try Personality.catalogued("host")
+        }
     }
 
     // MARK: host

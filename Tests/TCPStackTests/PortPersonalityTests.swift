@@ -14,14 +14,23 @@ import TCPWire
             ("linux-hardened", 32768, 60999, .linux6, false),
         ]
         for (name, lo, hi, kind, refuses) in table {
-            let p = try #require(PortPersonality.named(name))
+            let personality = try Personality.named(name)
+            let p = personality.ports
             #expect(p.range == (try PortRange(lower: lo, upper: hi)), "\(name)")
             #expect(p.allocator == kind, "\(name)")
-            #expect(p.refusesIPv4SelfConnect == refuses, "\(name)")
+            #expect(personality.refusesIPv4SelfConnect == refuses, "\(name)")
             #expect(!p.source.isEmpty)
         }
-        #expect(PortPersonality.named("windows") == nil)
-        #expect(PortPersonality.named("rfc6056-5")?.allocator == .rfc6056Algorithm5)
+        #expect(table.map(\.0) == Personality.catalog.map(\.name))
+    }
+
+    @Test func bareRFC6056AllocatorsSpanTheRangeRFC6056Recommends() throws {
+        #expect(AllocatorKind.rfc6056.map(\.rawValue) == ["rfc6056-1", "rfc6056-2", "rfc6056-3", "rfc6056-4", "rfc6056-5"])
+        let recommended = try PortRange(lower: 1024, upper: 65535)
+        for kind in AllocatorKind.rfc6056 {
+            let p = PortPersonality.rfc6056(kind)
+            #expect(p.allocator == kind && p.range == recommended && p.reserved.count == 0)
+        }
     }
 
     @Test func hostPersonalityIsLinux6WithTheHostsRangeAndReservedPorts() throws {
@@ -38,7 +47,7 @@ import TCPWire
         #expect(snapshot.sack == true && snapshot.windowScaling == false && snapshot.timestamps == 1)
         #expect(snapshot.timeWaitReuse == 2)
         let host = PortPersonality.host(snapshot)
-        #expect(host.name == "host" && host.allocator == .linux6)
+        #expect(host.allocator == .linux6)
         #expect(host.range.lower == 40000 && host.reserved.contains(40011))
         #expect(PortPersonality.host(SysctlSnapshot()).range == PortPersonality.linux6.range)
     }

@@ -3,14 +3,14 @@ import TCPWire
 @testable import TCPStack
 
 @Suite struct SelfConnectOddsTests {
-    private func personality(_ name: String, _ lo: UInt16, _ hi: UInt16) throws -> PortPersonality {
-        var p = try #require(PortPersonality.named(name))
-        p.range = try PortRange(lower: lo, upper: hi)
+    private func personality(_ name: String, _ lo: UInt16, _ hi: UInt16) throws -> Personality {
+        var p = try Personality.named(name)
+        p.ports.range = try PortRange(lower: lo, upper: hi)
         return p
     }
 
     @Test func linux310WithNothingHeldIsUniformOverTheRange() throws {
-        let p = PortPersonality.linux310   // 28,233 ports
+        let p = Personality.linux310   // 28,233 ports
         let r = SelfConnectOdds.compute(OddsQuery(personality: p, target: 50000, attempts: 1000))
         #expect(r.verdict == .possible)
         #expect(r.odds.method == .exact)
@@ -57,7 +57,7 @@ import TCPWire
     }
 
     @Test func oddPortUnderParityAllocatorsNeedsTheEvenPortsExhausted() throws {
-        for p in [PortPersonality.linux46, .linux6] {
+        for p in [Personality.linux46, .linux6] {
             let r = SelfConnectOdds.compute(OddsQuery(personality: p, target: 50001, trials: 20))
             #expect(r.verdict == .preferredParityFirst)
             #expect(r.odds.probabilityWithin == 0)
@@ -71,10 +71,9 @@ import TCPWire
     }
 
     @Test func portsConnectNeverPicksCannotSelfConnect() throws {
-        let cases: [(PortPersonality, UInt16, ReservedPorts, OddsReport.Verdict)] = [
+        let cases: [(Personality, UInt16, ReservedPorts, OddsReport.Verdict)] = [
             (.linux6, 80, .none, .outsideRange),
             (.linux6, 50000, ReservedPorts([50000]), .heldByBind),
-            (.xnu, 50000, .none, .refusedByConnect),
             (.xnu, 50000, .none, .refusedByConnect),
             (.linuxHardened, 50000, .none, .simultaneousConnectOff),
         ]
@@ -83,8 +82,8 @@ import TCPWire
             #expect(r.verdict == verdict)
             #expect(r.odds == Odds.never())
         }
-        var reserved = PortPersonality.linux310
-        reserved.reserved = ReservedPorts([50000])
+        var reserved = Personality.linux310
+        reserved.ports.reserved = ReservedPorts([50000])
         #expect(SelfConnectOdds.compute(OddsQuery(personality: reserved, target: 50000)).verdict == .reserved)
     }
 }

@@ -13,7 +13,7 @@ public enum SimulationEngine {
     public static func stacks(host snapshot: SysctlSnapshot? = nil) -> StackFactory<EngineStack> {
         var known: [String: Personality] = [:]
         for p in Personality.catalog { known[p.name] = p }
-        known["host"] = Personality.host(snapshot ?? SysctlSnapshot())
+        known[Personality.hostName] = Personality.host(snapshot ?? SysctlSnapshot())
         let table = known
         return StackFactory<EngineStack>(
             personalities: personalities,
@@ -23,7 +23,7 @@ public enum SimulationEngine {
                 stack.isTracing = record
                 return stack
             },
-            reachability: { name, port in Reachability.explain(table[name]!.ports, port: port) })
+            reachability: { name, port in Reachability.explain(table[name]!, port: port) })
     }
 
     /// Runs `options` on the engine and reports what happened; `snapshot` holds the sysctls behind the "host"

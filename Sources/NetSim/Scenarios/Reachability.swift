@@ -1,21 +1,22 @@
 import TCPStack
 
-/// Why an unbound connect() can (or cannot) be handed port P as its source port under a port personality.
+/// Why an unbound connect() can (or cannot) be handed port P as its source port under a personality.
 public enum Reachability {
     /// One clause on whether an unbound connect() can reach `port` under `personality`: its range, reserved ports,
-    /// parity or per-destination order, and an IPv4 self-connect refused outright.
-    public static func explain(_ personality: PortPersonality, port: UInt16) -> String {
-        let range = personality.range
+    /// parity or per-destination order (its port side), and a self-connect refused outright (its connect() rules).
+    public static func explain(_ personality: Personality, port: UInt16) -> String {
+        let ports = personality.ports
+        let range = ports.range
         let rangeText = "ip_local_port_range \(range.lower)-\(range.upper)"
         guard range.contains(port) else {
             return "\(port) lies outside \(rangeText), so an unbound connect() never picks it "
                 + "(only bind() can make this self-connect)"
         }
-        if personality.reserved.contains(port) {
+        if ports.reserved.contains(port) {
             return "\(port) is in ip_local_reserved_ports, so an unbound connect() never picks it"
         }
         var s = "\(port) lies in \(rangeText)"
-        if personality.allocator.prefersLowParityForConnect {
+        if ports.allocator.prefersLowParityForConnect {
             let even = range.lower % 2 == 0
             let sameParity = port % 2 == range.lower % 2
             let parity = even ? "even" : "odd"
@@ -23,7 +24,7 @@ public enum Reachability {
                 ? " and is \(parity), the parity connect() tries first (\(personality.name): since Linux 4.6)"
                 : " but has the parity connect() tries last (\(personality.name)): "
                     + "it is reached only when every \(parity) port is taken"
-        } else if personality.allocator.isSequentialPerDestination {
+        } else if ports.allocator.isSequentialPerDestination {
             s += "; \(personality.name) hands one destination successive ports, so the loop walks onto it"
         } else {
             s += "; \(personality.name) draws ports without a parity preference"

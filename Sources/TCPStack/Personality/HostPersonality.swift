@@ -13,7 +13,7 @@ extension Personality {
     ///   `tcp_challenge_ack_limit`: the global per-second limit.
     public static func host(_ snapshot: SysctlSnapshot) -> Personality {
         var tcp = TCPConfiguration.linux6
-        tcp.name = "host"
+        tcp.name = hostName
         if let rmem = snapshot.receiveBuffer {
             tcp.receiveBufferDefault = rmem.initial
             tcp.receiveBufferMax = rmem.max
@@ -36,7 +36,6 @@ extension Personality {
             tcp.challengeAckInterval = ms > 0 ? .milliseconds(ms) : nil
         }
         if let limit = snapshot.challengeAckLimit { tcp.challengeAckLimitPerSecond = limit }
-        return Personality(
-            name: "host", summary: "linux-6 with this machine's sysctls", tcp: tcp, ports: .host(snapshot))
+        return Personality(summary: "\(linux6.name) with this machine's sysctls", tcp: tcp, ports: .host(snapshot))
     }
 }

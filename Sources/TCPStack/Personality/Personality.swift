@@ -1,77 +1,101 @@
 import TCPWire
 
-/// A named bundle of every default a system brings to self-connect: the engine's TCP behaviour (`tcp`: MSS,
-/// SYN option layout, buffers and window scale, timestamps, SACK/D-SACK, challenge ACKs and rate limits,
-/// RTO bounds, TIME-WAIT, SYN retries, connect() rules) and the port side (`ports`: range, reserved ports,
-/// allocator). Each preset documents its sources where it is defined (`TCPConfiguration`, `PortPersonality`).
+/// The personality catalogue: a named bundle of every default a system brings to self-connect, the engine's TCP
+/// behaviour (`tcp`: MSS, SYN option layout, buffers and window scale, timestamps, SACK/D-SACK, challenge ACKs and
+/// rate limits, RTO bounds, TIME-WAIT, SYN retries, connect() rules) and the port side (`ports`: range, reserved
+/// ports, allocator).
+///
+/// Each fact is stored once. The name is the TCP preset's (`TCPConfiguration.name`); the connect() rules
+/// (`refusesIPv4SelfConnect`, `simultaneousConnect`) are the TCP preset's too; the port side holds only ports.
+/// Every entry point (`simulate`, `odds`, `script`, the packetdrill plugin, NetSim) takes its names, the list
+/// shown in help and errors, and the presets from here. Each preset documents its sources where it is defined
+/// (`TCPConfiguration`, `PortPersonality`).
 public struct Personality: Sendable {
-    /// The name `--personality` takes, e.g. `linux-6`.
-    public var name: String
+    /// The name `--personality` takes, e.g. `linux-6`: the TCP preset's name.
+    public var name: String {
+        get { tcp.name }
+        set { tcp.name = newValue }
+    }
     /// One line: what it models.
     public var summary: String
-    /// The engine's TCP behaviour.
+    /// The engine's TCP behaviour, connect() rules included.
     public var tcp: TCPConfiguration
     /// The port side: range, reserved ports, allocator.
     public var ports: PortPersonality
 
-    /// A personality from its parts; the presets below are built with this.
-    public init(name: String, summary: String, tcp: TCPConfiguration, ports: PortPersonality) {
-        self.name = name
+    /// A personality from its parts, named after `tcp`; the presets below are built with this.
+    public init(summary: String, tcp: TCPConfiguration, ports: PortPersonality) {
         self.summary = summary
         self.tcp = tcp
         self.ports = ports
     }
 
+    /// connect() fails with EINVAL when the IPv4 local address and port equal the remote ones (the TCP side's
+    /// `refusesIPv4SelfConnect`).
+    public var refusesIPv4SelfConnect: Bool { tcp.refusesIPv4SelfConnect }
+    /// Crossing SYNs open the connection (the TCP side's `simultaneousConnect`).
+    public var simultaneousConnect: Bool { tcp.simultaneousConnect }
+
     /// The article's kernel: sequential ports, `win 43690`, `wscale 7`, challenge ACK in SYN_RECV.
     public static let linux310 = Personality(
-        name: "linux-3.10", summary: "the article's kernel: sequential ports, win 43690 wscale 7",
+        summary: "the article's kernel: sequential ports, win 43690 wscale 7",
         tcp: .linux310, ports: .linux310)
     /// Linux 4.6: connect() prefers even ports; per-socket challenge-ACK limit.
     public static let linux46 = Personality(
-        name: "linux-4.6", summary: "even ports first for connect(), 3.10's buffers, 500 ms ACK rate limit",
+        summary: "even ports first for connect(), 3.10's buffers, 500 ms ACK rate limit",
         tcp: .linux46, ports: .linux46)
     /// Linux 6.x as recorded on 6.18: perturbed even-first ports, `win 65495`, `wscale 10`, D-SACK.
     public static let linux6 = Personality(
-        name: "linux-6", summary: "the reference 6.18 captures: random even steps, win 65495 wscale 10",
+        summary: "the reference 6.18 captures: random even steps, win 65495 wscale 10",
         tcp: .linux6, ports: .linux6)
     /// The plain RFCs: RFC 9293 with RFC 5961, MSS only, RFC 6056 algorithm 3 ports.
     public static let rfc9293 = Personality(
-        name: "rfc9293", summary: "plain RFC 9293 (+RFC 5961): MSS option only, RFC 6056 alg. 3 ports",
+        summary: "plain RFC 9293 (+RFC 5961): MSS option only, RFC 6056 alg. 3 ports",
         tcp: .rfc9293, ports: .rfc9293)
     /// macOS: IPv4 self-connect refused by connect() with EINVAL; IPv6 allowed.
     public static let xnu = Personality(
-        name: "xnu", summary: "macOS: connect() refuses an IPv4 self-connect (EINVAL), IPv6 allowed",
+        summary: "macOS: connect() refuses an IPv4 self-connect (EINVAL), IPv6 allowed",
         tcp: .xnu, ports: .xnu)
     /// FreeBSD: random-start sequential ports over 10000-65535, BSD option layout.
     public static let freebsd = Personality(
-        name: "freebsd", summary: "FreeBSD: RFC 6056 alg. 1 ports 10000-65535, mss,nop,wscale,sackOK,TS",
+        summary: "FreeBSD: RFC 6056 alg. 1 ports 10000-65535, mss,nop,wscale,sackOK,TS",
         tcp: .freebsd, ports: .freebsd)
 
     /// linux-hardened: linux-6 with `net.ipv4.tcp_simult_connect = 0`: a SYN in SYN-SENT is dropped, so the
     /// self-connect attempt retransmits its SYN and times out (commit fc4ae211c1ec).
     public static let linuxHardened = Personality(
-        name: "linux-hardened", summary: "linux-6 with tcp_simult_connect=0: crossing SYNs dropped, never self-connects",
-        tcp: .linuxHardened, ports: .linuxHardened)
+        summary: "linux-6 with tcp_simult_connect=0: crossing SYNs dropped, never self-connects",
+        tcp: .linuxHardened, ports: .linux6)
 
     /// The built-in personalities, the article's kernel first. `host` is not here: it needs a snapshot.
     public static let catalog: [Personality] = [linux310, linux46, linux6, rfc9293, xnu, freebsd, linuxHardened]
 
+    /// The name of `host(_:)`, this machine's personality.
+    public static let hostName = "host"
+
     /// Every name `named(_:host:)` accepts: the catalog and "host".
-    public static var names: [String] { catalog.map(\.name) + ["host"] }
+    public static var names: [String] { catalog.map(\.name) + [hostName] }
+
+    /// The catalog entry called `name` ("host" is not one: it needs a snapshot).
+    public static func catalogued(_ name: String) throws(UnknownPersonality) -> Personality {
+        guard let p = catalog.first(where: { $0.name == name }) else {
+            throw UnknownPersonality(name: name, known: catalog.map(\.name), needsSnapshot: false)
+        }
+        return p
+    }
 
     /// A personality by name. "host" is `host(snapshot)` and needs the snapshot (the caller reads the sysctls:
     /// TCPStack does no I/O).
     public static func named(_ name: String, host snapshot: SysctlSnapshot? = nil) throws(UnknownPersonality)
         -> Personality
     {
-        if name == "host" {
+        if name == hostName {
             guard let snapshot else { throw UnknownPersonality(name: name, known: names, needsSnapshot: true) }
             return host(snapshot)
         }
-        guard let p = catalog.first(where: { $0.name == name }) else {
+        do { return try catalogued(name) } catch {
             throw UnknownPersonality(name: name, known: names, needsSnapshot: false)
         }
-        return p
     }
 }
 

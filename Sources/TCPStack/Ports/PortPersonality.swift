@@ -34,6 +34,11 @@ public enum AllocatorKind: String, CaseIterable, Hashable, Sendable {
         }
     }
 
+    /// The RFC 6056 algorithms, which `odds` also takes bare under their own names ("rfc6056-1" ... "rfc6056-5").
+    public static let rfc6056: [AllocatorKind] = [
+        .rfc6056Algorithm1, .rfc6056Algorithm2, .rfc6056Algorithm3, .rfc6056Algorithm4, .rfc6056Algorithm5,
+    ]
+
     /// connect() prefers ports of `low`'s parity, bind(0) the other (Linux >= 4.6).
     public var prefersLowParityForConnect: Bool { self == .linux46 || self == .linux6 }
 
@@ -46,24 +51,17 @@ public enum AllocatorKind: String, CaseIterable, Hashable, Sendable {
     }
 }
 
-/// The port side of a system's personality: its default range and reserved ports, its allocator, and whether
-/// connect() itself refuses a self-connect. Each default names its source.
+/// The port side of a system's personality (`Personality.ports`): its default range and reserved ports and its
+/// allocator. Each default names its source. The name and the connect() rules belong to the TCP side.
 public struct PortPersonality: Hashable, Sendable {
-    /// The personality's name, e.g. `linux-6`.
-    public var name: String
     /// The default `ip_local_port_range`.
     public var range: PortRange
     /// The default `ip_local_reserved_ports` (none on every system modelled).
     public var reserved: ReservedPorts
     /// The algorithm that picks a source port.
     public var allocator: AllocatorKind
-    /// connect() fails with EINVAL when the IPv4 local address and port equal the remote ones (XNU tcp_connect).
-    public var refusesIPv4SelfConnect: Bool
     /// Where the defaults come from.
     public var source: String
-    /// Crossing SYNs open the connection (false: linux-hardened's `tcp_simult_connect = 0` drops them, so a
-    /// connect() that picks the destination's own port times out instead of connecting to itself).
-    public var simultaneousConnect = true
 
     /// The range and reserved ports, as every allocator takes them.
     public var policy: PortPolicy { PortPolicy(range: range, reserved: reserved) }
@@ -81,71 +79,49 @@ public struct PortPersonality: Hashable, Sendable {
     /// The article's kernel: 3.10's `inet_get_local_port_range` default 32768-61000 (net/ipv4/af_inet.c
     /// before 4.6) and `__inet_hash_connect` with the global hint.
     public static let linux310 = PortPersonality(
-        name: "linux-3.10", range: range(32768, 61000), reserved: .none, allocator: .linux310,
-        refusesIPv4SelfConnect: false,
+        range: range(32768, 61000), reserved: .none, allocator: .linux310,
         source: "Linux 3.10 net/ipv4/inet_hashtables.c __inet_hash_connect; range 32768-61000 (af_inet.c, < 4.6)")
 
     /// Linux 4.6-5.11: the even/odd split, and the default range made 32768-60999 so both parities are whole.
     public static let linux46 = PortPersonality(
-        name: "linux-4.6", range: range(32768, 60999), reserved: .none, allocator: .linux46,
-        refusesIPv4SelfConnect: false,
+        range: range(32768, 60999), reserved: .none, allocator: .linux46,
         source: "Linux 4.6 commit 'tcp/dccp: try to not exhaust ip_local_port_range in connect()'; range 32768-60999")
 
     /// Linux >= 5.18 as on the reference 6.18 host (scenarios.json: ip_local_port_range 32768 60999).
     public static let linux6 = PortPersonality(
-        name: "linux-6", range: range(32768, 60999), reserved: .none, allocator: .linux6,
-        refusesIPv4SelfConnect: false,
+        range: range(32768, 60999), reserved: .none, allocator: .linux6,
         source: "Linux 5.18+ __inet_hash_connect (2^16 table_perturb, CVE-2022-32296); range from scenarios.json")
-
-    /// linux-hardened: linux-6's ports; its `tcp_simult_connect = 0` means the loop can draw P but never opens.
-    public static let linuxHardened = PortPersonality(
-        name: "linux-hardened", range: range(32768, 60999), reserved: .none, allocator: .linux6,
-        refusesIPv4SelfConnect: false,
-        source: "linux-6's allocator; linux-hardened commit fc4ae211c1ec net.ipv4.tcp_simult_connect=0",
-        simultaneousConnect: false)
 
     /// The plain RFCs: RFC 9293 does not say how to pick a local port; RFC 6056 does. We pick its §3.3.3
     /// algorithm 3 (hash-based: sequential per destination, unpredictable across destinations, and the one Linux
     /// shipped for a decade) and the range 1024-65535 that RFC 6056 §3.2 recommends.
     public static let rfc9293 = PortPersonality(
-        name: "rfc9293", range: range(1024, 65535), reserved: .none, allocator: .rfc6056Algorithm3,
-        refusesIPv4SelfConnect: false,
+        range: range(1024, 65535), reserved: .none, allocator: .rfc6056Algorithm3,
         source: "RFC 6056 §3.3.3 algorithm 3 (RFC 9293 leaves port choice open); range per RFC 6056 §3.2")
 
-    /// macOS: `net.inet.ip.portrange.hifirst/hilast` 49152-65535, `tcp_connect` EINVAL for IPv4 self-connect.
+    /// macOS: `net.inet.ip.portrange.hifirst/hilast` 49152-65535, one global counter.
     public static let xnu = PortPersonality(
-        name: "xnu", range: range(49152, 65535), reserved: .none, allocator: .xnu,
-        refusesIPv4SelfConnect: true,
+        range: range(49152, 65535), reserved: .none, allocator: .xnu,
         source: "XNU bsd/netinet/in_pcb.c in_pcbbind (sequential lastport), tcp_usrreq.c tcp_connect (EINVAL)")
 
     /// FreeBSD: `net.inet.ip.portrange.first/last` 10000-65535 (IPPORT_EPHEMERALFIRST/LAST, sys/netinet/in.h),
     /// `portrange.randomized` = 1: random start, then sequential (RFC 6056 algorithm 1).
     public static let freebsd = PortPersonality(
-        name: "freebsd", range: range(10000, 65535), reserved: .none, allocator: .rfc6056Algorithm1,
-        refusesIPv4SelfConnect: false,
+        range: range(10000, 65535), reserved: .none, allocator: .rfc6056Algorithm1,
         source: "FreeBSD sys/netinet/in_pcb.c in_pcb_lport_dest; IPPORT_EPHEMERALFIRST 10000, LAST 65535")
 
     /// This machine: linux-6 with the range and reserved ports read from its sysctls.
     public static func host(_ snapshot: SysctlSnapshot) -> PortPersonality {
         var p = linux6
-        p.name = "host"
         if let r = snapshot.localPortRange { p.range = r }
         if let r = snapshot.reservedPorts { p.reserved = r }
         p.source = "linux-6 with this host's net.ipv4.ip_local_port_range and ip_local_reserved_ports"
         return p
     }
 
-    /// The named personalities, plus every allocator under its own name (e.g. "rfc6056-5") over linux-6's range.
-    public static let builtIn: [PortPersonality] = [linux310, linux46, linux6, rfc9293, xnu, freebsd, linuxHardened]
-        + [AllocatorKind.rfc6056Algorithm1, .rfc6056Algorithm2, .rfc6056Algorithm3, .rfc6056Algorithm4,
-           .rfc6056Algorithm5].map { kind in
-            PortPersonality(name: kind.rawValue, range: range(1024, 65535), reserved: .none, allocator: kind,
-                            refusesIPv4SelfConnect: false,
-                            source: "RFC 6056 §3.3, range 1024-65535 per §3.2")
-        }
-
-    /// A built-in personality by name ("host" needs a snapshot: use `host(_:)`).
-    public static func named(_ name: String) -> PortPersonality? {
-        builtIn.first { $0.name == name }
+    /// A bare RFC 6056 allocator (`AllocatorKind.rfc6056`) over the range RFC 6056 §3.2 recommends.
+    public static func rfc6056(_ allocator: AllocatorKind) -> PortPersonality {
+        PortPersonality(range: range(1024, 65535), reserved: .none, allocator: allocator,
+                        source: "RFC 6056 §3.3, range 1024-65535 per §3.2")
     }
 }

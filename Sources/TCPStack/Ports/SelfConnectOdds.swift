@@ -7,7 +7,11 @@ import TCPWire
 /// Connections to other destinations do not count: connect() shares their ports (the 4-tuple stays unique).
 public struct OddsQuery: Sendable {
     /// The port side of the system modelled.
-    public var personality: PortPersonality
+    public var ports: PortPersonality
+    /// connect() refuses local == remote over IPv4 (the personality's `refusesIPv4SelfConnect`).
+    public var refusesIPv4SelfConnect: Bool
+    /// Crossing SYNs open the connection (the personality's `simultaneousConnect`).
+    public var simultaneousConnect: Bool
     /// P: the port the client connects to, which must come out as its own source port.
     public var target: UInt16
     /// N: the loop's attempt budget for "within N attempts".
@@ -24,10 +28,24 @@ public struct OddsQuery: Sendable {
     /// Linux >= 5.18 rehashes every 10 s; at the loop's rate that is this many attempts (nil: never).
     public var attemptsPerShuffle: Int?
 
-    /// A query; the defaults model Linux 6's 10-second reshuffle at about 47,000 attempts a second.
-    public init(personality: PortPersonality, target: UInt16, attempts: Int = 100_000, held: ReservedPorts = .none,
+    /// A query on `personality`: its port side and its connect() rules. The defaults model Linux 6's 10-second
+    /// reshuffle at about 47,000 attempts a second.
+    public init(personality: Personality, target: UInt16, attempts: Int = 100_000, held: ReservedPorts = .none,
                 seed: UInt64 = 1, trials: Int = 1000, backToBack: Bool = false, attemptsPerShuffle: Int? = 470_000) {
-        self.personality = personality
+        self.init(ports: personality.ports, target: target, attempts: attempts, held: held, seed: seed,
+                  trials: trials, backToBack: backToBack, attemptsPerShuffle: attemptsPerShuffle,
+                  refusesIPv4SelfConnect: personality.refusesIPv4SelfConnect,
+                  simultaneousConnect: personality.simultaneousConnect)
+    }
+
+    /// A query on a port side alone (a bare allocator, `PortPersonality.rfc6056`); the connect() rules default to
+    /// those of every system but XNU and linux-hardened: nothing refused, crossing SYNs open.
+    public init(ports: PortPersonality, target: UInt16, attempts: Int = 100_000, held: ReservedPorts = .none,
+                seed: UInt64 = 1, trials: Int = 1000, backToBack: Bool = false, attemptsPerShuffle: Int? = 470_000,
+                refusesIPv4SelfConnect: Bool = false, simultaneousConnect: Bool = true) {
+        self.ports = ports
+        self.refusesIPv4SelfConnect = refusesIPv4SelfConnect
+        self.simultaneousConnect = simultaneousConnect
         self.target = target
         self.attempts = attempts
         self.held = held
@@ -97,7 +115,7 @@ public enum SelfConnectOdds {
     /// The verdict and odds for `q`: exact where the allocator's structure allows, else `q.trials` seeded Monte Carlo
     /// runs.
     public static func compute(_ q: OddsQuery) -> OddsReport {
-        let p = q.personality
+        let p = q.ports
         let usable = usableCount(q, held: q.held)
         func report(_ v: OddsReport.Verdict) -> OddsReport {
             OddsReport(verdict: v, odds: .never(), oddsIfPreferredParityHeld: nil, usablePorts: usable)
@@ -105,8 +123,8 @@ public enum SelfConnectOdds {
         if !p.range.contains(q.target) { return report(.outsideRange) }
         if p.reserved.contains(q.target) { return report(.reserved) }
         if q.held.contains(q.target) { return report(.heldByBind) }
-        if p.refusesIPv4SelfConnect { return report(.refusedByConnect) }
-        if !p.simultaneousConnect { return report(.simultaneousConnectOff) }
+        if q.refusesIPv4SelfConnect { return report(.refusedByConnect) }
+        if !q.simultaneousConnect { return report(.simultaneousConnectOff) }
 
         let lowParity = Int(p.range.lower) & 1
         if p.allocator.prefersLowParityForConnect, Int(q.target) & 1 != lowParity {
@@ -128,17 +146,17 @@ public enum SelfConnectOdds {
     /// other parity exactly as it walks the preferred one when free. Simulate that walk shifted down by one
     /// port (the same dynamics without the fruitless half-scan per attempt); the sequential models are exact.
     private static func oddsWithPreferredParityHeld(_ q: OddsQuery, held: ReservedPorts) -> Odds {
-        guard q.personality.allocator == .linux6, q.target > q.personality.range.lower else {
+        guard q.ports.allocator == .linux6, q.target > q.ports.range.lower else {
             return odds(q, held: held)
         }
         var shifted = q
         shifted.target = q.target - 1
         var shiftedHeld = ReservedPorts()
-        let p = q.personality
+        let p = q.ports
         for port in p.range.lower...p.range.upper where port > p.range.lower {
             if held.contains(port) || p.reserved.contains(port) { shiftedHeld.insert(port - 1) }
         }
-        shifted.personality.reserved = .none
+        shifted.ports.reserved = .none
         // The shifted walk's other parity (the original preferred one) stays held, as it is.
         for port in p.range.lower...p.range.upper where (port - p.range.lower) & 1 == 1 { shiftedHeld.insert(port) }
         shifted.held = shiftedHeld
@@ -146,12 +164,12 @@ public enum SelfConnectOdds {
     }
 
     private static func usableCount(_ q: OddsQuery, held: ReservedPorts) -> Int {
-        let p = q.personality
+        let p = q.ports
         return (p.range.lower...p.range.upper).count { !p.reserved.contains($0) && !held.contains($0) }
     }
 
     private static func odds(_ q: OddsQuery, held: ReservedPorts) -> Odds {
-        let p = q.personality
+        let p = q.ports
         let usable: (UInt16) -> Bool = { !p.reserved.contains($0) && !held.contains($0) }
         switch p.allocator {
         case .linux310, .xnu, .rfc6056Algorithm3, .rfc6056Algorithm4:
@@ -240,22 +258,22 @@ public enum SelfConnectOdds {
 
     /// Runs the real allocator until it hands out P, `trials` times. Seeded: same query, same answer.
     static func monteCarlo(_ q: OddsQuery, held: ReservedPorts) -> Odds {
-        var reserved = q.personality.reserved
-        for port in q.personality.range.lower...q.personality.range.upper where held.contains(port) {
+        var reserved = q.ports.reserved
+        for port in q.ports.range.lower...q.ports.range.upper where held.contains(port) {
             reserved.insert(port)
         }
-        let policy = PortPolicy(range: q.personality.range, reserved: reserved)
+        let policy = PortPolicy(range: q.ports.range, reserved: reserved)
         let local = IPAddress.v4(.loopback), remote = Endpoint(.v4(.loopback), q.target)
         let cap = max(q.attempts, 200 * policy.count)
         var random = SeededRandom(seed: q.seed)
         var results: [Int] = []
         var censored = 0
-        let shufflePeriod = q.personality.allocator == .linux6 ? q.attemptsPerShuffle : nil
-        var allocator = q.personality.allocator.make(policy: policy, random: &random)
+        let shufflePeriod = q.ports.allocator == .linux6 ? q.attemptsPerShuffle : nil
+        var allocator = q.ports.allocator.make(policy: policy, random: &random)
         var untilShuffle = shufflePeriod.map { Int(random.next() % UInt64($0)) }
         for trial in 0..<max(q.trials, 1) {
             if trial > 0, !q.backToBack {
-                allocator = q.personality.allocator.make(policy: policy, random: &random)
+                allocator = q.ports.allocator.make(policy: policy, random: &random)
                 untilShuffle = shufflePeriod.map { Int(random.next() % UInt64($0)) }
             }
             var hit: Int?
