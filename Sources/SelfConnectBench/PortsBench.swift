@@ -29,7 +29,7 @@ enum PortsBench {
                 }
                 return sink
             }
-            emit("ports.\(kind.rawValue)", rate, kernel)
+            emit("ports.\(kind.name)", rate, kernel)
         }
     }
 

@@ -19,7 +19,7 @@ struct OddsCommand: AsyncParsableCommand {
     var port: Int
 
     @Option(help: ArgumentHelp(
-        (Personality.names + ["or \(AllocatorKind.rfc6056[0].rawValue) ... \(AllocatorKind.rfc6056.last!.rawValue)"])
+        (Personality.names + ["or \(AllocatorKind.rfc6056[0].name) ... \(AllocatorKind.rfc6056.last!.name)"])
             .joined(separator: ", ") + "."))
     var personality: String = Personality.linux6.name
 
@@ -82,11 +82,11 @@ struct OddsCommand: AsyncParsableCommand {
     /// ("rfc6056-1" ... "rfc6056-5"); the target and load are filled in by `run`.
     private func resolveQuery() throws -> (String, OddsQuery) {
         let target = UInt16(port)
-        if let kind = AllocatorKind.rfc6056.first(where: { $0.rawValue == personality }) {
+        if let kind = AllocatorKind.rfc6056.first(where: { $0.name == personality }) {
             return (personality, OddsQuery(ports: .rfc6056(kind), target: target, attempts: attempts, seed: seed,
                                            trials: trials, backToBack: backToBack, attemptsPerShuffle: rate * 10))
         }
-        let p = try PersonalityOption.resolve(personality, alsoKnown: AllocatorKind.rfc6056.map(\.rawValue))
+        let p = try PersonalityOption.resolve(personality, alsoKnown: AllocatorKind.rfc6056.map(\.name))
         return (p.name, OddsQuery(personality: p, target: target, attempts: attempts, seed: seed, trials: trials,
                                   backToBack: backToBack, attemptsPerShuffle: rate * 10))
     }

@@ -1,23 +1,39 @@
 /// Which algorithm picks ephemeral ports.
-public enum AllocatorKind: String, CaseIterable, Hashable, Sendable {
+public enum AllocatorKind: CaseIterable, Hashable, Sendable {
     /// Linux 3.10: one global hint, sequential per destination.
-    case linux310 = "linux-3.10"
+    case linux310
     /// Linux 4.6 to 5.11: the parity of `low` first for connect(), one global hint.
-    case linux46 = "linux-4.6"
+    case linux46
     /// Linux 5.18 and later: a 2^16-slot perturbation table with random steps.
-    case linux6 = "linux-6"
+    case linux6
     /// RFC 6056 algorithm 1: a random start, then sequential.
-    case rfc6056Algorithm1 = "rfc6056-1"
+    case rfc6056Algorithm1
     /// RFC 6056 algorithm 2: a fresh random port per probe.
-    case rfc6056Algorithm2 = "rfc6056-2"
+    case rfc6056Algorithm2
     /// RFC 6056 algorithm 3: a keyed hash per destination plus one global counter.
-    case rfc6056Algorithm3 = "rfc6056-3"
+    case rfc6056Algorithm3
     /// RFC 6056 algorithm 4: a keyed hash plus a per-destination table slot.
-    case rfc6056Algorithm4 = "rfc6056-4"
+    case rfc6056Algorithm4
     /// RFC 6056 algorithm 5: random increments.
-    case rfc6056Algorithm5 = "rfc6056-5"
+    case rfc6056Algorithm5
     /// macOS: one global counter through 49152-65535.
     case xnu
+
+    /// The allocator's label in benches and in `odds --personality rfc6056-N`: a system's own allocator carries
+    /// the name of the personality that uses it (`Personality.catalog` defines each once).
+    public var name: String {
+        switch self {
+        case .linux310: Personality.linux310.name
+        case .linux46: Personality.linux46.name
+        case .linux6: Personality.linux6.name
+        case .rfc6056Algorithm1: "rfc6056-1"
+        case .rfc6056Algorithm2: "rfc6056-2"
+        case .rfc6056Algorithm3: "rfc6056-3"
+        case .rfc6056Algorithm4: "rfc6056-4"
+        case .rfc6056Algorithm5: "rfc6056-5"
+        case .xnu: Personality.xnu.name
+        }
+    }
 
     /// A fresh allocator of this kind over `policy`, its keys and tables drawn from `random`.
     public func make(policy: PortPolicy, random: inout SeededRandom) -> any PortAllocator {
