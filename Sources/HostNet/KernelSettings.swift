@@ -12,7 +12,7 @@ public struct KernelSettings: Equatable, Sendable {
     /// Kernel release as (major, minor), e.g. (6, 18).
     public var release: (major: Int, minor: Int)
 
-    /// Settings from their values (tests and other namespaces build them; `current()` reads this one's).
+    /// Settings from their values; `current()` reads those of the calling thread's network namespace.
     public init(localPortRange: ClosedRange<UInt16>, reservedPorts: ReservedPorts, release: (major: Int, minor: Int)) {
         self.localPortRange = localPortRange
         self.reservedPorts = reservedPorts
