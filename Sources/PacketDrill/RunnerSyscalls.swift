@@ -206,7 +206,8 @@ extension ScriptRunner {
                 return .value(Int64(bytes.count))
             case "write", "send", "sendto", "sendmsg":
                 let n = call.name == "sendmsg" ? messageLength(call.arguments[1]) : Int(integerArgument(call, 2) ?? 0)
-                return .value(Int64(try stack.send(d.socket, [UInt8](repeating: 0, count: n), now: instant)))
+                return .value(Int64(try stack.send(d.socket, [UInt8](repeating: 0, count: n), flags: sendFlags(call),
+                    now: instant)))
             case "close":
                 if d.lingerAbort {
                     try stack.abort(d.socket, now: instant)
@@ -302,6 +303,8 @@ extension ScriptRunner {
                 try stack.setNoDelay(d.socket, value != 0, now: Instant(nanoseconds: now * 1000))
             } catch { return .error(error.errnoName) }
             return .value(0)
+        case "TCP_CORK", "TCP_NOTSENT_LOWAT":
+            return try sendQueueOption(call, socket: d.socket, at: location)
         default:
             throw fail(location, "the engine has no \(optionName(call)) to set")
         }
@@ -320,6 +323,8 @@ extension ScriptRunner {
         case "TCP_KEEPIDLE": actual = stack.keepalive(of: d.socket).map { "\($0.idle.components.seconds)" } ?? "0"
         case "TCP_KEEPINTVL": actual = stack.keepalive(of: d.socket).map { "\($0.interval.components.seconds)" } ?? "0"
         case "TCP_KEEPCNT": actual = stack.keepalive(of: d.socket).map { "\($0.count)" } ?? "0"
+        case "TCP_CORK": actual = stack.cork(of: d.socket) == true ? "1" : "0"
+        case "TCP_NOTSENT_LOWAT": actual = stack.notSentLowWaterOption(of: d.socket).map { "\($0)" } ?? "0"
         case "TCP_USER_TIMEOUT":
             actual = stack.userTimeout(of: d.socket).map { "\($0.components.seconds * 1000 + $0.components.attoseconds / 1_000_000_000_000_000)" } ?? "0"
         case "TCP_CONGESTION":
@@ -391,7 +396,7 @@ extension ScriptRunner {
             }
             return nil
         case "write", "send", "sendto", "sendmsg":
-            if let bad = messageFlags(call).first(where: { $0 != "MSG_DONTWAIT" }) {
+            if let bad = messageFlags(call).first(where: { !Self.sendFlagNames.contains($0) }) {
                 throw fail(location, "\(call.name) flag \(bad) is not modelled by the engine")
             }
             let n = call.name == "sendmsg" ? messageLength(call.arguments[1]) : Int(integerArgument(call, 2) ?? 0)

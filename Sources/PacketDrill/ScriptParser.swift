@@ -36,6 +36,7 @@ let supportedSyscalls: Set<String> = [
 let supportedSocketOptions: Set<String> = [
     "SO_REUSEADDR", "SO_LINGER", "SO_ERROR", "SO_RCVBUF", "SO_SNDBUF", "TCP_NODELAY", "TCP_MAXSEG",
     "SO_KEEPALIVE", "TCP_KEEPIDLE", "TCP_KEEPINTVL", "TCP_KEEPCNT", "TCP_USER_TIMEOUT", "TCP_CONGESTION",
+    "TCP_CORK", "TCP_NOTSENT_LOWAT",
 ]
 
 struct Parser {

@@ -7,7 +7,39 @@ extension HostStack {
     public mutating func setNoDelay(_ id: SocketID, _ on: Bool, now: Instant) throws(SocketError) {
         let i = try openSlot(id)
         slots[i].noDelay = on
-        if on { slots[i].transmit(now: now, config: configuration, out: &out) }
+        guard on else { return }
+        // Linux __tcp_sock_set_nodelay: TCP_NAGLE_PUSH sends what TCP_CORK or MSG_MORE holds, once.
+        if slots[i].rareState != nil { slots[i].sendMarks.pushOnce = true }
+        slots[i].transmit(now: now, config: configuration, out: &out)
+    }
+
+    /// TCP_CORK (Linux `__tcp_sock_set_cork`): while set, partial segments wait for more data (whole segments
+    /// still go); clearing it sends what waits, at once when TCP_NODELAY is on (`TCP_NAGLE_PUSH`), else under
+    /// Nagle. The probe timer sends held data when nothing is in flight (`tcp_write_wakeup`).
+    public mutating func setCork(_ id: SocketID, _ on: Bool, now: Instant) throws(SocketError) {
+        let i = try openSlot(id)
+        slots[i].sendMarks.cork = on
+        guard !on else { return }
+        if slots[i].noDelay, slots[i].rareState != nil { slots[i].sendMarks.pushOnce = true }
+        slots[i].transmit(now: now, config: configuration, out: &out)
+    }
+
+    /// TCP_CORK as getsockopt reports it.
+    public func cork(of id: SocketID) -> Bool? {
+        slot(id).map { $0.sendMarks.cork }
+    }
+
+    /// TCP_NOTSENT_LOWAT (Linux `do_tcp_setsockopt`): writable only while fewer than `bytes` unsent bytes wait; 0
+    /// restores the sysctl (`tcp_notsent_lowat`: `tp->notsent_lowat ?: sysctl`). Negative values are EINVAL in
+    /// no Linux; they are taken as a u32, as Linux does.
+    public mutating func setNotSentLowWater(_ id: SocketID, _ bytes: Int) throws(SocketError) {
+        let i = try openSlot(id)
+        slots[i].sendMarks.notSentLowWater = bytes == 0 ? -1 : Int64(UInt32(truncatingIfNeeded: bytes))
+    }
+
+    /// TCP_NOTSENT_LOWAT as getsockopt reports it: the socket's value, 0 when unset.
+    public func notSentLowWaterOption(of id: SocketID) -> Int? {
+        slot(id).map { c in c.sendMarks.notSentLowWater < 0 ? 0 : Int(c.sendMarks.notSentLowWater) }
     }
 
     /// TCP_CONGESTION: the congestion-control algorithm of this socket. On an open connection the new algorithm
