@@ -148,8 +148,8 @@ private let established = """
 }
 
 @Test func aFlagTheEngineDoesNotModelFailsByName() throws {
-    let failure = try #require(try run(established + "+0  send(4, ..., 40, MSG_MORE) = 40\n").failure)
-    #expect(failure.message == "send flag MSG_MORE is not modelled by the engine")
+    let failure = try #require(try run(established + "+0  send(4, ..., 40, MSG_OOB) = 40\n").failure)
+    #expect(failure.message == "send flag MSG_OOB is not modelled by the engine")
 }
 
 /// `+.1...0.2`: a blocking call's end counts from the previous event, as its start does (packetdrill run.c);
