@@ -186,3 +186,41 @@ private let established = """
         """)
     #expect(outcome.failure == nil, "\(outcome.failure?.description ?? "")")
 }
+
+/// MSG_MORE and TCP_CORK reach the engine: the corked bytes leave together once a plain write or uncorking
+/// pushes them (Linux tcp_push); MSG_EOR keeps a record apart from what follows, and a record that is no longer
+/// the tail escapes Nagle (tcp_write_xmit) while the new tail waits for the ACK.
+@Test func msgMoreCorkAndEorDriveTheEngine() throws {
+    let outcome = try run(established + """
+        +0  setsockopt(4, SOL_TCP, TCP_NODELAY, [1], 4) = 0
+        +0  send(4, ..., 40, MSG_MORE) = 40
+        +0  write(4, ..., 20) = 20
+        +0  > P. 1:61(60) ack 1
+        +0  setsockopt(4, SOL_TCP, TCP_CORK, [1], 4) = 0
+        +0  getsockopt(4, SOL_TCP, TCP_CORK, [1], [4]) = 0
+        +0  write(4, ..., 30) = 30
+        +0  setsockopt(4, SOL_TCP, TCP_CORK, [0], 4) = 0
+        +0  > P. 61:91(30) ack 1
+        +.1 < . 1:1(0) ack 91 win 65535
+        +0  setsockopt(4, SOL_TCP, TCP_NODELAY, [0], 4) = 0
+        +0  write(4, ..., 10) = 10
+        +0  > P. 91:101(10) ack 1
+        +0  send(4, ..., 10, MSG_EOR) = 10
+        +0  write(4, ..., 10) = 10
+        +0  > P. 101:111(10) ack 1
+        +.1 < . 1:1(0) ack 111 win 65535
+        +0  > P. 111:121(10) ack 1
+        """)
+    #expect(outcome.failure == nil, "\(outcome.failure?.description ?? "")")
+}
+
+/// net.ipv4.tcp_notsent_lowat is in the sysctl table; TCP_NOTSENT_LOWAT reads 0 until the socket sets it.
+@Test func notSentLowWaterSysctlAndOption() throws {
+    let outcome = try run("`sysctl -q net.ipv4.tcp_notsent_lowat=4000`\n" + established + """
+        +0  getsockopt(4, SOL_TCP, TCP_NOTSENT_LOWAT, [0], [4]) = 0
+        +0  setsockopt(4, SOL_TCP, TCP_NOTSENT_LOWAT, [2000], 4) = 0
+        +0  getsockopt(4, SOL_TCP, TCP_NOTSENT_LOWAT, [2000], [4]) = 0
+        """)
+    #expect(outcome.failure == nil, "\(outcome.failure?.description ?? "")")
+    #expect(outcome.unsupported.isEmpty, "\(outcome.unsupported)")
+}

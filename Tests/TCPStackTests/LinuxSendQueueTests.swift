@@ -157,4 +157,39 @@ struct LinuxSendQueueTests {
         #expect(out.map(\.payload.count) == [100])
         #expect(out.first?.flags == [.ack, .psh])
     }
+
+    @Test func notSentLowWaterStopsWritesAndWritabilityUntilTheUnsentBytesDrain() throws {
+        var p = try pair()
+        try p.s.setSendBufferSize(p.server!, 200_000)
+        #expect(p.s.notSentLowWaterOption(of: p.server!) == 0)
+        try p.s.setNotSentLowWater(p.server!, 4000)
+        #expect(p.s.notSentLowWaterOption(of: p.server!) == 4000)
+        #expect(p.s.isWritable(p.server!) == true)
+        // cwnd 10 x 1460 goes out; 5400 bytes stay unsent, above the 4000 limit.
+        #expect(try send(&p, 20000).map(\.payload.count) == [14600])
+        #expect(p.s.isWritable(p.server!) == false)
+        #expect(throws: SocketError.wouldBlock) {
+            try p.s.send(p.server!, [1], now: p.wire.now)
+        }
+        // The ACK lets the rest go: nothing waits unsent, so the socket is writable again (poll's wake test: 2 x 0 < 4000).
+        #expect(ackAll(&p).map(\.payload.count) == [5400])
+        #expect(p.s.isWritable(p.server!) == true)
+    }
+
+    @Test func theSysctlLimitAppliesUntilTheSocketSetsItsOwn() throws {
+        var c = TCPConfiguration.linux6
+        c.interfaceMTU = 1500
+        c.timestamps = false
+        c.segmentOffloadBytes = 65000
+        c.notSentLowWater = 1000
+        var p = try Pair(c)
+        try p.s.setSendBufferSize(p.server!, 200_000)
+        #expect(try send(&p, 16000).map(\.payload.count) == [14600])
+        #expect(p.s.isWritable(p.server!) == false)
+        // A socket value replaces the sysctl (tcp_notsent_lowat: tp->notsent_lowat ?: sysctl); 0 restores it.
+        try p.s.setNotSentLowWater(p.server!, 10000)
+        #expect(p.s.isWritable(p.server!) == true)
+        try p.s.setNotSentLowWater(p.server!, 0)
+        #expect(p.s.isWritable(p.server!) == false)
+    }
 }

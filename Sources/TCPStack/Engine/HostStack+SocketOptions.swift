@@ -37,6 +37,25 @@ extension HostStack {
         slots[i].sendMarks.notSentLowWater = bytes == 0 ? -1 : Int64(UInt32(truncatingIfNeeded: bytes))
     }
 
+    /// The unsent-bytes limit in force: TCP_NOTSENT_LOWAT, else `net.ipv4.tcp_notsent_lowat` (Linux
+    /// `tcp_notsent_lowat`).
+    func notSentLowWater(slot i: Int) -> Int {
+        let own = slots[i].sendMarks.notSentLowWater
+        return own < 0 ? configuration.notSentLowWater : Int(own)
+    }
+
+    /// Whether poll/epoll report the socket writable (Linux `tcp_poll` -> `__sk_stream_is_writeable(sk, 1)`):
+    /// free send space at least half of what is queued (`sk_stream_wspace >= sk_stream_min_wspace`) and unsent
+    /// bytes, doubled, below the TCP_NOTSENT_LOWAT limit (`tcp_stream_memory_free` with `wake` 1). Nil for an
+    /// unknown socket.
+    public func isWritable(_ id: SocketID) -> Bool? {
+        guard isValid(id) else { return nil }
+        let i = id.rawValue
+        let capacity = slots[i].sendBufferSize ?? configuration.sendBufferSize
+        let queued = slots[i].sendBuffer.count
+        return capacity - queued >= queued / 2 && slots[i].unsentBytes << 1 < notSentLowWater(slot: i)
+    }
+
     /// TCP_NOTSENT_LOWAT as getsockopt reports it: the socket's value, 0 when unset.
     public func notSentLowWaterOption(of id: SocketID) -> Int? {
         slot(id).map { c in c.sendMarks.notSentLowWater < 0 ? 0 : Int(c.sendMarks.notSentLowWater) }

@@ -412,6 +412,9 @@ public struct HostStack: Sendable {
         }
         let room = (slots[i].sendBufferSize.map { $0 / 2 } ?? configuration.sendBufferSize) - slots[i].sendBuffer.count
         guard room > 0 else { throw .wouldBlock }
+        // Linux tcp_sendmsg_locked -> sk_stream_memory_free: no new data while the unsent bytes reach
+        // TCP_NOTSENT_LOWAT (`tcp_stream_memory_free`, checked when a new skb is needed; the engine checks per call).
+        if slots[i].unsentBytes >= notSentLowWater(slot: i) { throw .wouldBlock }
         let taken = min(room, bytes.count)
         let start = slots[i].dataEnd
         slots[i].sendBuffer.append(bytes[0..<taken])
