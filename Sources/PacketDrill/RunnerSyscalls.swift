@@ -38,7 +38,8 @@ extension ScriptRunner {
         if let fd, fds[fd] != nil { lastSocketFD = fd }
         let result = try perform(call, at: event.location)
         if call.name == "socket" || call.name == "accept", case .value(let newFD) = result { lastSocketFD = Int(newFD) }
-        let blocking = (fd.flatMap { fds[$0] }.map { !$0.nonBlocking } ?? false) && !messageFlags(call).contains("MSG_DONTWAIT")
+        let blocking = call.name == "poll"
+            || (fd.flatMap { fds[$0] }.map { !$0.nonBlocking } ?? false) && !messageFlags(call).contains("MSG_DONTWAIT")
         if result == .blocked && blocking {
             let end = blockingEnd(event, previousEvent: previousEvent) ?? now
             pending = PendingCall(event: event, call: call, fd: fd ?? -1, earliest: end - tolerance, latest: end + tolerance)
@@ -166,6 +167,7 @@ extension ScriptRunner {
             return .value(Int64(fd))
         }
         if call.name.hasPrefix("epoll_") { return try epoll(call, at: location) }
+        if call.name == "poll" { return try poll(call, at: location) }
         if call.name == "close", let fd = fdArgument(call), epolls.removeValue(forKey: fd) != nil { return .value(0) }
         guard let (fd, d) = try descriptor(call, at: location) else { return .error("EBADF") }
         defer { collect() }

@@ -29,7 +29,7 @@ public enum ScriptParser {
 let supportedSyscalls: Set<String> = [
     "socket", "bind", "listen", "accept", "connect", "read", "write", "send", "recv", "close", "shutdown",
     "setsockopt", "getsockopt", "fcntl", "sendto", "sendmsg", "recvfrom", "ioctl",
-    "epoll_create", "epoll_create1", "epoll_ctl", "epoll_wait",
+    "epoll_create", "epoll_create1", "epoll_ctl", "epoll_wait", "poll",
 ]
 
 /// Socket options the runner understands.

@@ -18,7 +18,7 @@ private func parseError(_ text: String) -> String? {
     ("0 < Q 0:0(0)\n", "bad.pkt:1:5: error: unknown TCP flag 'Q' in 'Q' (expected S F R P . E W U)"),
     ("0 < S 0:0(0) <mss 1460,bogus 3>\n", "bad.pkt:1:24: error: unsupported TCP option 'bogus' (expected mss, wscale, sackOK, sack, TS, nop, eol)"),
     ("0 < S 0:0(0) <mss 1460\n+0 close(3) = 0\n", "bad.pkt:2:1: error: expected ',' or '>' in the options opened at 1:14, found '+'"),
-    ("0 poll(3) = 0\n", "bad.pkt:1:3: error: unsupported syscall 'poll'"),
+    ("0 select(3) = 0\n", "bad.pkt:1:3: error: unsupported syscall 'select'"),
     ("0 close(3 = 0\n", "bad.pkt:1:11: error: expected ')' to close the arguments of close, found '='"),
     ("0 close(3) = -1 ENOENT (No such file\n", "bad.pkt:1:24: error: errno explanation is not closed by ')' on its line"),
     ("0 close(3)\n", "bad.pkt:2:1: error: expected '=' before the return value of close, found end of file"),
