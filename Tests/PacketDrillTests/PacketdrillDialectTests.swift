@@ -224,3 +224,19 @@ private let established = """
     #expect(outcome.failure == nil, "\(outcome.failure?.description ?? "")")
     #expect(outcome.unsupported.isEmpty, "\(outcome.unsupported)")
 }
+
+/// poll reports what tcp_poll would and blocks until an entry is ready: POLLOUT returns once TCP_NOTSENT_LOWAT
+/// sees few enough unsent bytes (here after the ACK lets the held bytes go).
+@Test func pollBlocksUntilTheUnsentBytesFallBelowTheLowWater() throws {
+    let outcome = try run(established + """
+        +0  setsockopt(4, SOL_TCP, TCP_NOTSENT_LOWAT, [1000], 4) = 0
+        +0  fcntl(4, F_SETFL, O_RDWR|O_NONBLOCK) = 0
+        +0  write(4, ..., 12000) = 12000
+        +0  > P. 1:10001(10000) ack 1
+        +0  poll([{fd=4, events=POLLOUT, revents=0}], 1, 0) = 0
+        +0...0.1 poll([{fd=4, events=POLLIN|POLLOUT, revents=POLLOUT}], 1, 1000) = 1
+        +.1 < . 1:1(0) ack 10001 win 65535
+        +0  > P. 10001:12001(2000) ack 1
+        """)
+    #expect(outcome.failure == nil, "\(outcome.failure?.description ?? "")")
+}
