@@ -192,4 +192,21 @@ struct LinuxSendQueueTests {
         try p.s.setNotSentLowWater(p.server!, 0)
         #expect(p.s.isWritable(p.server!) == false)
     }
+
+    @Test func msgMorePastHalfTheLargestWindowIsPushedAnyway() throws {
+        let p = try pair()
+        var tcb = p.serverTCB
+        tcb.maxSndWnd = 1000
+        // Linux forced_push: write_seq beyond pushed_seq + max_window / 2 marks PSH despite MSG_MORE.
+        let start = tcb.dataEnd
+        tcb.sendBuffer.append([UInt8](repeating: 1, count: 400)[...])
+        let firstCorks = tcb.queued(from: start, flags: .more)
+        #expect(firstCorks)
+        #expect(tcb.sendMarks.tailUnpushed)
+        let next = tcb.dataEnd
+        tcb.sendBuffer.append([UInt8](repeating: 1, count: 200)[...])
+        let secondCorks = tcb.queued(from: next, flags: .more)
+        #expect(secondCorks)
+        #expect(!tcb.sendMarks.tailUnpushed)
+    }
 }

@@ -52,7 +52,7 @@ extension Connection {
         if length % currentMSS != 0 { smallSegmentEnd = sndNxt }
         timeSegment(endingAt: sndNxt, now: now)
         // The whole segment is marked PSH before it is cut (tcp_write_wakeup), so what is left of it stays pushed.
-        if rareState != nil { sendMarks.tailUnpushed = false }
+        if rareState != nil { sendMarks.tailUnpushed = false; sendMarks.pushedSeq = SeqNum(0) }
         persist.stop()
         if retransmitDeadline == nil { retransmitDeadline = now + rto }
         return true

@@ -37,28 +37,22 @@ struct SendMarks: Hashable, Sendable {
 }
 
 extension Connection {
-    /// Linux `forced_push`: so much was written since the last PSH mark (half the largest window the peer offered)
-    /// that the next push marks PSH even with MSG_MORE.
-    func forcedPush(writeSeq: SeqNum) -> Bool {
-        let marks = sendMarks
-        let pushed = marks.tailUnpushed ? marks.pushedSeq : writeSeq
-        return writeSeq - pushed > maxSndWnd / 2
-    }
-
     /// Records what a send call queued in bytes `start..<dataEnd` (Linux `tcp_sendmsg_locked` then `tcp_push`): data
     /// joining an unsent tail that no record closed takes its PSH mark away; the new tail is marked unless
-    /// `.more`, or `forcedPush`; `.endOfRecord` closes the record. Returns whether the push corks.
+    /// `.more` (or `forced_push`); `.endOfRecord` closes the record. Returns whether the push corks.
     mutating func queued(from start: SeqNum, flags: SendFlags) -> Bool {
+        // The usual send: no flags, nothing marked before; every mark stays at its default.
+        guard !flags.isEmpty || rareState != nil else { return false }
         var marks = sendMarks
         let joinsUnsentTail = sndNxt < start && !(marks.records.last.map { $0.end == start } ?? false)
         if !joinsUnsentTail { marks.pushOnce = false }  // a new segment starts (tcp_skb_entail)
-        if !flags.contains(.more) || forcedPush(writeSeq: dataEnd) {
-            marks.tailUnpushed = false
-        } else if !marks.tailUnpushed {
-            // The previous tail was pushed: Linux `pushed_seq` is where this call's data starts.
-            marks.tailUnpushed = true
-            marks.pushedSeq = start
-        }
+        // Linux `pushed_seq`: where the last PSH mark is, this call's start when the tail before it was pushed.
+        let pushedSeq = marks.tailUnpushed ? marks.pushedSeq : start
+        // Linux `forced_push`: so much was written since that mark (half the largest window the peer offered)
+        // that the push marks PSH even with MSG_MORE.
+        let forced = dataEnd - pushedSeq > maxSndWnd / 2
+        marks.tailUnpushed = flags.contains(.more) && !forced
+        marks.pushedSeq = marks.tailUnpushed ? pushedSeq : SeqNum(0)
         if flags.contains(.endOfRecord) { marks.records.append(.init(end: dataEnd, pushed: !marks.tailUnpushed)) }
         sendMarks = marks
         return flags.contains(.more) || marks.cork
