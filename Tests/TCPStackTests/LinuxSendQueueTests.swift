@@ -209,4 +209,15 @@ struct LinuxSendQueueTests {
         #expect(secondCorks)
         #expect(!tcb.sendMarks.tailUnpushed)
     }
+
+    @Test func aShortWriteEndsNoRecord() throws {
+        var p = try pair()
+        try p.s.setSendBufferSize(p.server!, 1000)  // 4608 doubled minimum: 2304 bytes of payload
+        // MSG_EOR marks the record only once all the data is queued (tcp_sendmsg_locked: !msg_data_left).
+        #expect(try p.s.send(p.server!, [UInt8](repeating: 1, count: 5000), flags: .endOfRecord, now: p.wire.now) == 2304)
+        #expect(p.serverTCB.sendMarks.records.isEmpty)
+        ackAll(&p)
+        #expect(try p.s.send(p.server!, [UInt8](repeating: 1, count: 100), flags: .endOfRecord, now: p.wire.now) == 100)
+        #expect(p.serverTCB.sendMarks.records.map(\.end) == [p.serverTCB.dataEnd])
+    }
 }

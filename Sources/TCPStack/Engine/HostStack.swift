@@ -418,9 +418,10 @@ public struct HostStack: Sendable {
         let taken = min(room, bytes.count)
         let start = slots[i].dataEnd
         slots[i].sendBuffer.append(bytes[0..<taken])
-        // A short write (the buffer filled) pushes without MSG_MORE's cork before it waits (Linux wait_for_space).
+        // A short write (the buffer filled) pushes without MSG_MORE's cork before it waits, and ends no record:
+        // MSG_EOR marks the skb only once all the data is in (Linux wait_for_space, `if (!msg_data_left(msg))`).
         let corked = configuration.linuxSendMarks
-            && slots[i].queued(from: start, flags: taken < bytes.count ? flags.subtracting(.more) : flags)
+            && slots[i].queued(from: start, flags: taken < bytes.count ? flags.subtracting([.more, .endOfRecord]) : flags)
         slots[i].transmit(now: now, config: configuration, corked: corked, out: &out)
         return taken
     }
