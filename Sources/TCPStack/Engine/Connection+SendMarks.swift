@@ -1,6 +1,8 @@
 /// send(2) flags the engine models (Linux `tcp_sendmsg_locked`).
 public struct SendFlags: OptionSet, Sendable, Hashable {
+    /// The flag bits.
     public let rawValue: UInt8
+    /// Flags from their bits.
     public init(rawValue: UInt8) { self.rawValue = rawValue }
     /// MSG_MORE: more data follows. The call leaves its data unmarked (no PSH) and its push corks partial
     /// segments (Linux `tcp_push`: no `tcp_mark_push`, `TCP_NAGLE_CORK`). Later pushes use the socket's own rule.
