@@ -1,9 +1,8 @@
 import TCPStack
 
 /// epoll over the engine's sockets, as Linux's `ep_poll_callback` and `tcp_poll` behave for TCP: a descriptor is
-/// readable with data, a FIN or an error waiting; writable while the send buffer has room (`sk_stream_is_writeable`:
-/// free space at least half of what is queued). Level-triggered entries report whenever ready; edge-triggered
-/// (EPOLLET) ones only after a wake-up: when they are added, when data, a FIN, an error or the connection arrives.
+/// readable with data, a FIN or an error waiting; writable while the send buffer has room and few enough bytes
+/// wait unsent (`HostStack.isWritable`). Level-triggered entries report whenever ready; edge-triggered (EPOLLET) ones only after a wake-up: when they are added, when data, a FIN, an error or the connection arrives.
 struct EpollInstance: Hashable {
     struct Entry: Hashable {
         var events: Set<String>
@@ -39,9 +38,7 @@ extension ScriptRunner {
         if stack.error(of: d.socket) != nil { ready.insert("EPOLLERR") }
         switch state {
         case .established, .closeWait:
-            let capacity = stack.sendBufferSize(of: d.socket) ?? 0
-            let queued = stack.unacknowledgedBytes(of: d.socket) ?? 0
-            if capacity - queued >= queued / 2 { ready.insert("EPOLLOUT") }
+            if stack.isWritable(d.socket) == true { ready.insert("EPOLLOUT") }
         default: break
         }
         return ready

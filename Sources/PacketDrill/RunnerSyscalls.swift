@@ -38,7 +38,8 @@ extension ScriptRunner {
         if let fd, fds[fd] != nil { lastSocketFD = fd }
         let result = try perform(call, at: event.location)
         if call.name == "socket" || call.name == "accept", case .value(let newFD) = result { lastSocketFD = Int(newFD) }
-        let blocking = (fd.flatMap { fds[$0] }.map { !$0.nonBlocking } ?? false) && !messageFlags(call).contains("MSG_DONTWAIT")
+        let blocking = call.name == "poll"
+            || (fd.flatMap { fds[$0] }.map { !$0.nonBlocking } ?? false) && !messageFlags(call).contains("MSG_DONTWAIT")
         if result == .blocked && blocking {
             let end = blockingEnd(event, previousEvent: previousEvent) ?? now
             pending = PendingCall(event: event, call: call, fd: fd ?? -1, earliest: end - tolerance, latest: end + tolerance)
@@ -166,6 +167,7 @@ extension ScriptRunner {
             return .value(Int64(fd))
         }
         if call.name.hasPrefix("epoll_") { return try epoll(call, at: location) }
+        if call.name == "poll" { return try poll(call, at: location) }
         if call.name == "close", let fd = fdArgument(call), epolls.removeValue(forKey: fd) != nil { return .value(0) }
         guard let (fd, d) = try descriptor(call, at: location) else { return .error("EBADF") }
         defer { collect() }
@@ -206,7 +208,8 @@ extension ScriptRunner {
                 return .value(Int64(bytes.count))
             case "write", "send", "sendto", "sendmsg":
                 let n = call.name == "sendmsg" ? messageLength(call.arguments[1]) : Int(integerArgument(call, 2) ?? 0)
-                return .value(Int64(try stack.send(d.socket, [UInt8](repeating: 0, count: n), now: instant)))
+                return .value(Int64(try stack.send(d.socket, [UInt8](repeating: 0, count: n), flags: sendFlags(call),
+                    now: instant)))
             case "close":
                 if d.lingerAbort {
                     try stack.abort(d.socket, now: instant)
@@ -302,6 +305,8 @@ extension ScriptRunner {
                 try stack.setNoDelay(d.socket, value != 0, now: Instant(nanoseconds: now * 1000))
             } catch { return .error(error.errnoName) }
             return .value(0)
+        case "TCP_CORK", "TCP_NOTSENT_LOWAT":
+            return try sendQueueOption(call, socket: d.socket, at: location)
         default:
             throw fail(location, "the engine has no \(optionName(call)) to set")
         }
@@ -320,6 +325,8 @@ extension ScriptRunner {
         case "TCP_KEEPIDLE": actual = stack.keepalive(of: d.socket).map { "\($0.idle.components.seconds)" } ?? "0"
         case "TCP_KEEPINTVL": actual = stack.keepalive(of: d.socket).map { "\($0.interval.components.seconds)" } ?? "0"
         case "TCP_KEEPCNT": actual = stack.keepalive(of: d.socket).map { "\($0.count)" } ?? "0"
+        case "TCP_CORK": actual = stack.cork(of: d.socket) == true ? "1" : "0"
+        case "TCP_NOTSENT_LOWAT": actual = stack.notSentLowWaterOption(of: d.socket).map { "\($0)" } ?? "0"
         case "TCP_USER_TIMEOUT":
             actual = stack.userTimeout(of: d.socket).map { "\($0.components.seconds * 1000 + $0.components.attoseconds / 1_000_000_000_000_000)" } ?? "0"
         case "TCP_CONGESTION":
@@ -391,7 +398,7 @@ extension ScriptRunner {
             }
             return nil
         case "write", "send", "sendto", "sendmsg":
-            if let bad = messageFlags(call).first(where: { $0 != "MSG_DONTWAIT" }) {
+            if let bad = messageFlags(call).first(where: { !Self.sendFlagNames.contains($0) }) {
                 throw fail(location, "\(call.name) flag \(bad) is not modelled by the engine")
             }
             let n = call.name == "sendmsg" ? messageLength(call.arguments[1]) : Int(integerArgument(call, 2) ?? 0)

@@ -12,6 +12,8 @@ import TCPStack
 /// | `net.ipv4.tcp_syn_retries`, `tcp_synack_retries`, `tcp_retries2` | `synRetries`, `synAckRetries`, `dataRetries` |
 /// | `net.ipv4.tcp_congestion_control` reno/cubic | `congestionControl` |
 /// | `net.ipv4.tcp_keepalive_time`, `_intvl`, `_probes` | `keepaliveIdle`, `keepaliveInterval`, `keepaliveCount` |
+/// | `net.ipv4.tcp_notsent_lowat` | `notSentLowWater`: writable only below that many unsent bytes |
+/// | `net.ipv4.tcp_min_tso_segs` | `minTSOSegments`: the fewest MSS a GSO packet is sized to |
 /// | `net.ipv4.tcp_fack` 0, `tcp_reordering` 3, `tcp_ecn` 0 | what the engine does (no FACK, dupthresh 3, no ECN); other values unsupported |
 /// | FreeBSD `net.inet.tcp.rfc1323` 0-3 | `windowScaling` (1, 2), `timestamps` (1, 3) |
 /// | `net.inet.tcp.sack.enable` | `sack` |
@@ -78,6 +80,11 @@ struct SysctlSettings {
         case "net.ipv4.tcp_keepalive_time": return count { $0.keepaliveIdle = .seconds($1) }
         case "net.ipv4.tcp_keepalive_intvl": return count { $0.keepaliveInterval = .seconds($1) }
         case "net.ipv4.tcp_keepalive_probes": return count { $0.keepaliveCount = $1 }
+        case "net.ipv4.tcp_notsent_lowat": return count { $0.notSentLowWater = $1 }
+        case "net.ipv4.tcp_min_tso_segs":
+            guard let n = number, (1...255).contains(n) else { return "value \(value) is not 1 to 255" }
+            configuration.minTSOSegments = n
+            return nil
         case "net.ipv4.tcp_congestion_control":
             guard let algorithm = CongestionAlgorithm(rawValue: value) else {
                 return "congestion control '\(value)' is not one of \(CongestionAlgorithm.allCases.map(\.rawValue).joined(separator: ", "))"

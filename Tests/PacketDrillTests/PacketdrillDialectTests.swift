@@ -148,8 +148,8 @@ private let established = """
 }
 
 @Test func aFlagTheEngineDoesNotModelFailsByName() throws {
-    let failure = try #require(try run(established + "+0  send(4, ..., 40, MSG_MORE) = 40\n").failure)
-    #expect(failure.message == "send flag MSG_MORE is not modelled by the engine")
+    let failure = try #require(try run(established + "+0  send(4, ..., 40, MSG_OOB) = 40\n").failure)
+    #expect(failure.message == "send flag MSG_OOB is not modelled by the engine")
 }
 
 /// `+.1...0.2`: a blocking call's end counts from the previous event, as its start does (packetdrill run.c);
@@ -183,6 +183,60 @@ private let established = """
         +0  read(4, ..., 100) = 100
         +0  epoll_wait(5, {events=0, ptr=0}, 1, 0) = 0
         +0  close(5) = 0
+        """)
+    #expect(outcome.failure == nil, "\(outcome.failure?.description ?? "")")
+}
+
+/// MSG_MORE and TCP_CORK reach the engine: the corked bytes leave together once a plain write or uncorking
+/// pushes them (Linux tcp_push); MSG_EOR keeps a record apart from what follows, and a record that is no longer
+/// the tail escapes Nagle (tcp_write_xmit) while the new tail waits for the ACK.
+@Test func msgMoreCorkAndEorDriveTheEngine() throws {
+    let outcome = try run(established + """
+        +0  setsockopt(4, SOL_TCP, TCP_NODELAY, [1], 4) = 0
+        +0  send(4, ..., 40, MSG_MORE) = 40
+        +0  write(4, ..., 20) = 20
+        +0  > P. 1:61(60) ack 1
+        +0  setsockopt(4, SOL_TCP, TCP_CORK, [1], 4) = 0
+        +0  getsockopt(4, SOL_TCP, TCP_CORK, [1], [4]) = 0
+        +0  write(4, ..., 30) = 30
+        +0  setsockopt(4, SOL_TCP, TCP_CORK, [0], 4) = 0
+        +0  > P. 61:91(30) ack 1
+        +.1 < . 1:1(0) ack 91 win 65535
+        +0  setsockopt(4, SOL_TCP, TCP_NODELAY, [0], 4) = 0
+        +0  write(4, ..., 10) = 10
+        +0  > P. 91:101(10) ack 1
+        +0  send(4, ..., 10, MSG_EOR) = 10
+        +0  write(4, ..., 10) = 10
+        +0  > P. 101:111(10) ack 1
+        +.1 < . 1:1(0) ack 111 win 65535
+        +0  > P. 111:121(10) ack 1
+        """)
+    #expect(outcome.failure == nil, "\(outcome.failure?.description ?? "")")
+}
+
+/// net.ipv4.tcp_notsent_lowat is in the sysctl table; TCP_NOTSENT_LOWAT reads 0 until the socket sets it.
+@Test func notSentLowWaterSysctlAndOption() throws {
+    let outcome = try run("`sysctl -q net.ipv4.tcp_notsent_lowat=4000`\n" + established + """
+        +0  getsockopt(4, SOL_TCP, TCP_NOTSENT_LOWAT, [0], [4]) = 0
+        +0  setsockopt(4, SOL_TCP, TCP_NOTSENT_LOWAT, [2000], 4) = 0
+        +0  getsockopt(4, SOL_TCP, TCP_NOTSENT_LOWAT, [2000], [4]) = 0
+        """)
+    #expect(outcome.failure == nil, "\(outcome.failure?.description ?? "")")
+    #expect(outcome.unsupported.isEmpty, "\(outcome.unsupported)")
+}
+
+/// poll reports what tcp_poll would and blocks until an entry is ready: POLLOUT returns once TCP_NOTSENT_LOWAT
+/// sees few enough unsent bytes (here after the ACK lets the held bytes go).
+@Test func pollBlocksUntilTheUnsentBytesFallBelowTheLowWater() throws {
+    let outcome = try run(established + """
+        +0  setsockopt(4, SOL_TCP, TCP_NOTSENT_LOWAT, [1000], 4) = 0
+        +0  fcntl(4, F_SETFL, O_RDWR|O_NONBLOCK) = 0
+        +0  write(4, ..., 12000) = 12000
+        +0  > P. 1:10001(10000) ack 1
+        +0  poll([{fd=4, events=POLLOUT, revents=0}], 1, 0) = 0
+        +0...0.1 poll([{fd=4, events=POLLIN|POLLOUT, revents=POLLOUT}], 1, 1000) = 1
+        +.1 < . 1:1(0) ack 10001 win 65535
+        +0  > P. 10001:12001(2000) ack 1
         """)
     #expect(outcome.failure == nil, "\(outcome.failure?.description ?? "")")
 }

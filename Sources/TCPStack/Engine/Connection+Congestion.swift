@@ -214,13 +214,15 @@ extension Connection {
         // Never past SND.NXT: bytes beyond it are unsent, and sending them here without advancing SND.NXT would
         // let the peer acknowledge "unsent" data, which RFC 5961 §5.2 (RFC 9293 §3.10.7.4) then refuses with
         // challenge ACKs; without a rate limit the two ends trade ACKs for ever.
-        let length = max(0, min(maxLength, sendBuffer.count - offset, currentMSS, sndNxt - seq))
+        var length = max(0, min(maxLength, sendBuffer.count - offset, currentMSS, sndNxt - seq))
+        // MSG_EOR: a resent segment never joins two records either (Linux tcp_skb_can_collapse_to in
+        // tcp_can_collapse / tcp_retrans_try_collapse).
+        if let end = recordEnd(after: seq) { length = min(length, end - seq) }
         let withFin = finSent && seq + length == dataEnd
         guard length > 0 || withFin else { return 0 }
-        // PSH only on the piece that reaches the end of the queued data, as on the first transmission (a
-        // retransmitted head keeps none: Linux tcp_fragment moves PSH to the tail; BSD tcp_output: off+len == sbused).
-        let reachesEnd = offset + length == sendBuffer.count
-        var flags: TCPFlags = length > 0 && reachesEnd ? [.ack, .psh] : .ack
+        // PSH as on the first transmission: on the piece that ends pushed data (a retransmitted head keeps none:
+        // Linux tcp_fragment moves PSH to the tail; BSD tcp_output: off+len == sbused).
+        var flags: TCPFlags = carriesPush(seq: seq, length: length) ? [.ack, .psh] : .ack
         if withFin { flags.insert(.fin) }
         emit(seq: seq, flags: flags, payload: sendBuffer.bytes(offset: offset, count: length), now: now, out: &out)
         return length + (withFin ? 1 : 0)

@@ -6,7 +6,10 @@ extension Connection {
     mutating func updatePersistTimer(now: Instant, config: TCPConfiguration) {
         let waiting = sendBuffer.count > sndNxt - sendBufferStart || sndNxt != sndUna
         let windowClosed = (sndUna + sndWnd) - sndNxt <= 0
-        if waiting, windowClosed, retransmitDeadline == nil, state.isSynchronized, !finSent {
+        // Linux tcp_check_probe_timer: the same timer runs whenever data waits with nothing in flight, as corked
+        // data does; tcp_write_wakeup then sends it.
+        let held = config.linuxSendMarks && sndNxt == sndUna && unsentBytes > 0
+        if waiting, windowClosed || held, retransmitDeadline == nil, state.isSynchronized, !finSent {
             // RFC 9293 §3.8.6.1: probe a zero window after one RTO (Linux tcp_probe0_base: the current RTO).
             persist.maximum = config.rtoMax
             persist.maxUnansweredProbes = config.zeroWindowProbe == .ackBelowWindow ? config.dataRetries : nil
@@ -19,6 +22,7 @@ extension Connection {
 
     /// Sends one zero-window probe (the timer has already been rescheduled).
     mutating func sendWindowProbe(now: Instant, config: TCPConfiguration, out: inout EngineOutput) {
+        if config.linuxSendMarks, sendHeldData(now: now, out: &out) { return }
         switch config.zeroWindowProbe {
         case .ackBelowWindow:
             // Linux tcp_xmit_probe_skb: <SEQ=SND.UNA-1><CTL=ACK>, an old sequence number the peer must ACK.
@@ -31,5 +35,26 @@ extension Connection {
             emit(seq: start, flags: [.ack, .psh], payload: [sendBuffer[offset]], now: now, out: &out)
             if start == sndNxt { sndNxt += 1 }
         }
+    }
+
+    /// Linux `tcp_write_wakeup` with the window open: the probe timer sends the head of the unsent data, up to an
+    /// MSS, with PSH, then the retransmission timer takes over (`tcp_send_probe0` stops probing). False when the
+    /// window leaves no room.
+    private mutating func sendHeldData(now: Instant, out: inout EngineOutput) -> Bool {
+        let usable = (sndUna + sndWnd) - sndNxt
+        let offset = sndNxt - sendBufferStart
+        var length = min(unsentBytes, currentMSS, usable)
+        if let end = recordEnd(after: sndNxt) { length = min(length, end - sndNxt) }
+        guard length > 0, canSendData else { return false }
+        emit(seq: sndNxt, flags: [.ack, .psh], payload: sendBuffer.bytes(offset: offset, count: length), now: now, out: &out)
+        sndNxt += length
+        scoreboard.dataSent(upTo: sndNxt.rawValue)
+        if length % currentMSS != 0 { smallSegmentEnd = sndNxt }
+        timeSegment(endingAt: sndNxt, now: now)
+        // The whole segment is marked PSH before it is cut (tcp_write_wakeup), so what is left of it stays pushed.
+        if rareState != nil { sendMarks.tailUnpushed = false; sendMarks.pushedSeq = SeqNum(0) }
+        persist.stop()
+        if retransmitDeadline == nil { retransmitDeadline = now + rto }
+        return true
     }
 }

@@ -1,4 +1,4 @@
-/// Keep-alive settings, the user timeout, the persist timer and the challenge-ACK rate limit: state most connections never leave at its
+/// Keep-alive settings, the user timeout, the persist timer, the challenge-ACK rate limit and Linux's send-queue marks: state most connections never leave at its
 /// default, kept out of line so it costs an idle connection one pointer. It is allocated by the first write that
 /// changes it (SO_KEEPALIVE, TCP_KEEP*, TCP_USER_TIMEOUT, a zero window with data waiting, a challenge ACK), never by socket(),
 /// connect() or a segment that leaves it as it was; copies share it until one of them writes (copy on write).
@@ -8,6 +8,7 @@ final class RareState: @unchecked Sendable {
     var userTimeout = UserTimeout(timeout: nil)
     var persist = PersistTimer.engineDefault
     var lastChallengeAck = OptionalInstant()
+    var sendMarks = SendMarks()
 
     init() {}
 
@@ -16,6 +17,7 @@ final class RareState: @unchecked Sendable {
         userTimeout = other.userTimeout
         persist = other.persist
         lastChallengeAck = other.lastChallengeAck
+        sendMarks = other.sendMarks
     }
 }
 
@@ -57,6 +59,15 @@ extension Connection {
         @inline(__always) set {
             guard rareState != nil || newValue != nil else { return }
             writableRareState().lastChallengeAck.value = newValue
+        }
+    }
+
+    /// Record ends, MSG_MORE, TCP_CORK, TCP_NOTSENT_LOWAT (Connection+SendMarks.swift).
+    var sendMarks: SendMarks {
+        @inline(__always) get { rareState?.sendMarks ?? SendMarks() }
+        @inline(__always) set {
+            guard rareState != nil || !newValue.isDefault else { return }
+            writableRareState().sendMarks = newValue
         }
     }
 

@@ -365,8 +365,9 @@ public struct Connection: Sendable {
     /// Sends what the windows allow: after a timeout the flight again, in SACK recovery what the pipe allows
     /// (RFC 6675), else new data within min(SND.WND, cwnd) (RFC 5681 §3.1), then the FIN once everything before
     /// it is out (RFC 9293 §3.10.2, §3.10.4). Returns whether a segment went out (which carried the ACK).
+    /// `corked`: this push holds partial segments (MSG_MORE; Linux `tcp_push` with `TCP_NAGLE_CORK`).
     @discardableResult
-    mutating func transmit(now: Instant, config: TCPConfiguration, out: inout EngineOutput) -> Bool {
+    mutating func transmit(now: Instant, config: TCPConfiguration, corked: Bool = false, out: inout EngineOutput) -> Bool {
         defer {
             updatePersistTimer(now: now, config: config)
             updateUserTimeoutClock(now: now)
@@ -383,7 +384,9 @@ public struct Connection: Sendable {
         if inSACKRecovery {
             if sendDuringSACKRecovery(now: now, config: config, out: &out) { sent = true }
         } else if canSendData {
-            while sendNewSegment(cwndRoom: cc.cwnd - flightSize, now: now, config: config, out: &out) { sent = true }
+            while sendNewSegment(cwndRoom: cc.cwnd - flightSize, now: now, config: config, corked: corked, out: &out) {
+                sent = true
+            }
         }
         if canSendData && finQueued && !finSent && sndNxt == dataEnd {
             emit(seq: sndNxt, flags: .finAck, now: now, out: &out)
@@ -402,8 +405,8 @@ public struct Connection: Sendable {
     }
 
     /// One segment of new data if the receive window, `cwndRoom` and Nagle allow it.
-    mutating func sendNewSegment(cwndRoom: Int, now: Instant, config: TCPConfiguration, out: inout EngineOutput)
-        -> Bool
+    mutating func sendNewSegment(cwndRoom: Int, now: Instant, config: TCPConfiguration, corked: Bool = false,
+        out: inout EngineOutput) -> Bool
     {
         let offset = sndNxt - sendBufferStart
         let unsent = sendBuffer.count - offset
@@ -411,6 +414,11 @@ public struct Connection: Sendable {
         guard unsent > 0, usable > 0 else { return false }
         let sendMSS = currentMSS
         var length = min(unsent, maxSegmentPayload(config, mss: sendMSS), usable)
+        // MSG_EOR: no segment runs past a record's end (Linux tcp_skb_can_collapse_to). Only the queue's tail meets
+        // Nagle and cork below (tcp_write_xmit tests earlier skbs with TCP_NAGLE_PUSH).
+        if let end = recordEnd(after: sndNxt) { length = min(length, end - sndNxt) }
+        // TCP_CORK or MSG_MORE: a partial tail waits (Linux tcp_nagle_check with TCP_NAGLE_CORK).
+        let corks = corksPartialSegment(corked: corked)
         // RFC 5681 §3.1: cwnd limits the flight. Linux counts cwnd in segments, so it never cuts a segment to fit;
         // an offloaded segment carries as many whole segments as cwnd allows (Linux tcp_cwnd_test quota).
         if cwndRoom < min(length, sendMSS) && sndNxt != sndUna { return false }
@@ -421,8 +429,8 @@ public struct Connection: Sendable {
         let unacknowledged = config.nagleMinshall
             ? smallSegmentEnd.map { $0 > sndUna && $0 <= sndNxt } ?? false : sndNxt != sndUna
         let policy = SendPolicy(mss: sendMSS, noDelay: noDelay, maxSendWindow: maxSndWnd)
-        if length < sendMSS, length == unsent, !finQueued,
-            policy.nextSegmentSize(
+        if length < sendMSS, length == unsent, !finQueued, corks
+            || policy.nextSegmentSize(
                 queued: unsent, usableWindow: usable, unacknowledged: unacknowledged, pushed: true) == 0
         {
             return false
@@ -439,14 +447,14 @@ public struct Connection: Sendable {
         }
         // A large (offloaded) segment leaves behind a small tail that Nagle would hold (Linux tcp_mss_split_point).
         let tail = length % sendMSS
-        if length > sendMSS, tail > 0, length == unsent, !finQueued,
-            policy.nextSegmentSize(
+        if length > sendMSS, tail > 0, length == unsent, !finQueued, corks
+            || policy.nextSegmentSize(
                 queued: tail, usableWindow: usable, unacknowledged: unacknowledged, pushed: true) == 0
         {
             length -= tail
         }
         let payload = sendBuffer.bytes(offset: offset, count: length)
-        let flags: TCPFlags = length == unsent ? [.ack, .psh] : .ack
+        let flags: TCPFlags = carriesPush(seq: sndNxt, length: length, mss: sendMSS, config: config) ? [.ack, .psh] : .ack
         emit(seq: sndNxt, flags: flags, payload: payload, now: now, out: &out)
         sndNxt += length
         scoreboard.dataSent(upTo: sndNxt.rawValue)

@@ -7,7 +7,58 @@ extension HostStack {
     public mutating func setNoDelay(_ id: SocketID, _ on: Bool, now: Instant) throws(SocketError) {
         let i = try openSlot(id)
         slots[i].noDelay = on
-        if on { slots[i].transmit(now: now, config: configuration, out: &out) }
+        guard on else { return }
+        // Linux __tcp_sock_set_nodelay: TCP_NAGLE_PUSH sends what TCP_CORK or MSG_MORE holds, once.
+        if slots[i].rareState != nil { slots[i].sendMarks.pushOnce = true }
+        slots[i].transmit(now: now, config: configuration, out: &out)
+    }
+
+    /// TCP_CORK (Linux `__tcp_sock_set_cork`): while set, partial segments wait for more data (whole segments
+    /// still go); clearing it sends what waits, at once when TCP_NODELAY is on (`TCP_NAGLE_PUSH`), else under
+    /// Nagle. The probe timer sends held data when nothing is in flight (`tcp_write_wakeup`).
+    public mutating func setCork(_ id: SocketID, _ on: Bool, now: Instant) throws(SocketError) {
+        let i = try openSlot(id)
+        slots[i].sendMarks.cork = on
+        guard !on else { return }
+        if slots[i].noDelay, slots[i].rareState != nil { slots[i].sendMarks.pushOnce = true }
+        slots[i].transmit(now: now, config: configuration, out: &out)
+    }
+
+    /// TCP_CORK as getsockopt reports it.
+    public func cork(of id: SocketID) -> Bool? {
+        slot(id).map { $0.sendMarks.cork }
+    }
+
+    /// TCP_NOTSENT_LOWAT (Linux `do_tcp_setsockopt`): writable only while fewer than `bytes` unsent bytes wait; 0
+    /// restores the sysctl (`tcp_notsent_lowat`: `tp->notsent_lowat ?: sysctl`). Negative values are EINVAL in
+    /// no Linux; they are taken as a u32, as Linux does.
+    public mutating func setNotSentLowWater(_ id: SocketID, _ bytes: Int) throws(SocketError) {
+        let i = try openSlot(id)
+        slots[i].sendMarks.notSentLowWater = bytes == 0 ? -1 : Int64(UInt32(truncatingIfNeeded: bytes))
+    }
+
+    /// The unsent-bytes limit in force: TCP_NOTSENT_LOWAT, else `net.ipv4.tcp_notsent_lowat` (Linux
+    /// `tcp_notsent_lowat`).
+    func notSentLowWater(slot i: Int) -> Int {
+        let own = slots[i].sendMarks.notSentLowWater
+        return own < 0 ? configuration.notSentLowWater : Int(own)
+    }
+
+    /// Whether poll/epoll report the socket writable (Linux `tcp_poll` -> `__sk_stream_is_writeable(sk, 1)`):
+    /// free send space at least half of what is queued (`sk_stream_wspace >= sk_stream_min_wspace`) and unsent
+    /// bytes, doubled, below the TCP_NOTSENT_LOWAT limit (`tcp_stream_memory_free` with `wake` 1). Nil for an
+    /// unknown socket.
+    public func isWritable(_ id: SocketID) -> Bool? {
+        guard isValid(id) else { return nil }
+        let i = id.rawValue
+        let capacity = slots[i].sendBufferSize ?? configuration.sendBufferSize
+        let queued = slots[i].sendBuffer.count
+        return capacity - queued >= queued / 2 && slots[i].unsentBytes << 1 < notSentLowWater(slot: i)
+    }
+
+    /// TCP_NOTSENT_LOWAT as getsockopt reports it: the socket's value, 0 when unset.
+    public func notSentLowWaterOption(of id: SocketID) -> Int? {
+        slot(id).map { c in c.sendMarks.notSentLowWater < 0 ? 0 : Int(c.sendMarks.notSentLowWater) }
     }
 
     /// TCP_CONGESTION: the congestion-control algorithm of this socket. On an open connection the new algorithm

@@ -387,8 +387,11 @@ public struct HostStack: Sendable {
     }
 
     /// RFC 9293 §3.10.2 SEND: queues bytes (up to the send buffer) and sends what the window allows.
-    /// Returns how many bytes were taken.
-    public mutating func send(_ id: SocketID, _ bytes: [UInt8], now: Instant) throws(SocketError) -> Int {
+    /// Returns how many bytes were taken. `flags`: MSG_MORE and MSG_EOR, as Linux's send queue keeps them
+    /// (`TCPConfiguration.linuxSendMarks`; ignored without it).
+    public mutating func send(_ id: SocketID, _ bytes: [UInt8], flags: SendFlags = [], now: Instant) throws(SocketError)
+        -> Int
+    {
         let i = try openSlot(id)
         let state = slots[i].state, finQueued = slots[i].finQueued
         switch state {
@@ -409,9 +412,17 @@ public struct HostStack: Sendable {
         }
         let room = (slots[i].sendBufferSize.map { $0 / 2 } ?? configuration.sendBufferSize) - slots[i].sendBuffer.count
         guard room > 0 else { throw .wouldBlock }
+        // Linux tcp_sendmsg_locked -> sk_stream_memory_free: no new data while the unsent bytes reach
+        // TCP_NOTSENT_LOWAT (`tcp_stream_memory_free`, checked when a new skb is needed; the engine checks per call).
+        if slots[i].unsentBytes >= notSentLowWater(slot: i) { throw .wouldBlock }
         let taken = min(room, bytes.count)
+        let start = slots[i].dataEnd
         slots[i].sendBuffer.append(bytes[0..<taken])
-        slots[i].transmit(now: now, config: configuration, out: &out)
+        // A short write (the buffer filled) pushes without MSG_MORE's cork before it waits, and ends no record:
+        // MSG_EOR marks the skb only once all the data is in (Linux wait_for_space, `if (!msg_data_left(msg))`).
+        let corked = configuration.linuxSendMarks
+            && slots[i].queued(from: start, flags: taken < bytes.count ? flags.subtracting([.more, .endOfRecord]) : flags)
+        slots[i].transmit(now: now, config: configuration, corked: corked, out: &out)
         return taken
     }
 

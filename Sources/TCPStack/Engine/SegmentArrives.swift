@@ -517,6 +517,7 @@ extension Connection {
         }
         if sendBufferStart < ack { sendBufferStart = ack }
         sndUna = ack
+        acknowledgedRecords()
         retransmitCount = 0
         retransmitDeadline = sndUna == sndNxt ? nil : now + rto  // RFC 6298 §5.2, §5.3
         if userTimeout.timeout != nil {

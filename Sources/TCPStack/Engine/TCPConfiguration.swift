@@ -42,6 +42,18 @@ public struct TCPConfiguration: Sendable {
     /// number of MSS-sized pieces, for a link that cuts such a segment into MSS-sized ones on the way out (a TUN
     /// device with TSO on, as Linux hands large segments to a NIC with `gso_max_size`). 0: off, one MSS each.
     public var segmentOffloadBytes = 0
+    /// Linux's send queue (`tcp_sendmsg_locked`, `tcp_push`): PSH marks the end of each send call unless MSG_MORE
+    /// (`tcp_mark_push`, `forced_push`), MSG_EOR ends records no later data joins, TCP_CORK and MSG_MORE hold
+    /// partial segments, and held data with nothing in flight is sent by the probe timer (`tcp_write_wakeup`).
+    /// Off: PSH on the segment that empties the queue (BSD `tcp_output`).
+    public var linuxSendMarks = false
+    /// Linux >= 4.20 `__tcp_transmit_skb`: every GSO packet (more than one MSS) carries PSH.
+    public var pushOnOffloadedSegments = false
+    /// `net.ipv4.tcp_min_tso_segs`: the fewest MSS a GSO packet is sized to (`tcp_tso_autosize`).
+    public var minTSOSegments = 2
+    /// `net.ipv4.tcp_notsent_lowat`: a socket is writable only while fewer unsent bytes wait (`tcp_stream_memory_free`);
+    /// TCP_NOTSENT_LOWAT overrides it per socket. Linux default UINT_MAX: off.
+    public var notSentLowWater = Int(UInt32.max)
 
     /// Once the MSS is known, grow the receive buffer to a whole number of MSS-sized segments, at most
     /// `receiveBufferMax` (FreeBSD `tcp_mss`: `roundup(so_rcv.sb_hiwat, mss)`, capped at `sb_max`). Linux: off.
@@ -288,6 +300,7 @@ public struct TCPConfiguration: Sendable {
         rtoMin: .milliseconds(200), timeWaitDuration: .seconds(60), sequenceCheck: .linux,
         acceptSynAckInSynReceived: false, challengeAckInterval: nil, challengeAckLimitPerSecond: 100)
         c.slowStartCountsEveryAckedByte = true
+        c.linuxSendMarks = true
         return c
     }()
 
@@ -302,6 +315,8 @@ public struct TCPConfiguration: Sendable {
         acceptSynAckInSynReceived: true, challengeAckInterval: .milliseconds(500),
         challengeAckLimitPerSecond: Int(Int32.max))
         c.slowStartCountsEveryAckedByte = true
+        c.linuxSendMarks = true
+        c.pushOnOffloadedSegments = true
         return c
     }()
 
