@@ -5,7 +5,9 @@ extension Connection {
     /// in flight but a probe octet; Linux `tcp_check_probe_timer`); stops it otherwise. Called after each output.
     mutating func updatePersistTimer(now: Instant, config: TCPConfiguration) {
         let waiting = sendBuffer.count > sndNxt - sendBufferStart || sndNxt != sndUna
+        // Linux also probes a window too small for the next whole segment (tcp_snd_wnd_test failed).
         let windowClosed = (sndUna + sndWnd) - sndNxt <= 0
+            || (config.sendWholeSegmentsInWindow && receiveWindowBlocksNext(config: config))
         if waiting, windowClosed, retransmitDeadline == nil, state.isSynchronized, !finSent {
             // RFC 9293 §3.8.6.1: probe a zero window after one RTO (Linux tcp_probe0_base: the current RTO).
             persist.maximum = config.rtoMax
@@ -21,6 +23,18 @@ extension Connection {
     mutating func sendWindowProbe(now: Instant, config: TCPConfiguration, out: inout EngineOutput) {
         switch config.zeroWindowProbe {
         case .ackBelowWindow:
+            let usable = (sndUna + sndWnd) - sndNxt
+            let unsent = unsentBytes
+            if usable > 0, unsent > 0 {
+                // Linux tcp_write_wakeup: a window too small for a whole segment takes what fits of it.
+                let length = min(usable, unsent, currentMSS)
+                let payload = sendBuffer.bytes(offset: sndNxt - sendBufferStart, count: length)
+                emit(seq: sndNxt, flags: length == unsent ? [.ack, .psh] : .ack, payload: payload, now: now, out: &out)
+                sndNxt += length
+                scoreboard.dataSent(upTo: sndNxt.rawValue)
+                if retransmitDeadline == nil { retransmitDeadline = now + rto }
+                return
+            }
             // Linux tcp_xmit_probe_skb: <SEQ=SND.UNA-1><CTL=ACK>, an old sequence number the peer must ACK.
             emit(seq: sndUna - 1, flags: .ack, now: now, out: &out)
         case .oneOctet:

@@ -8,6 +8,7 @@ final class RareState: @unchecked Sendable {
     var userTimeout = UserTimeout(timeout: nil)
     var persist = PersistTimer.engineDefault
     var lastChallengeAck = OptionalInstant()
+    var sendLimits = SendLimits()
 
     init() {}
 
@@ -16,6 +17,7 @@ final class RareState: @unchecked Sendable {
         userTimeout = other.userTimeout
         persist = other.persist
         lastChallengeAck = other.lastChallengeAck
+        sendLimits = other.sendLimits
     }
 }
 
@@ -57,6 +59,15 @@ extension Connection {
         @inline(__always) set {
             guard rareState != nil || newValue != nil else { return }
             writableRareState().lastChallengeAck.value = newValue
+        }
+    }
+
+    /// Receive-window and send-buffer limited time, and SOCK_NOSPACE (Connection+Chrono.swift).
+    var sendLimits: SendLimits {
+        @inline(__always) get { rareState?.sendLimits ?? SendLimits() }
+        @inline(__always) set {
+            guard rareState != nil || newValue != SendLimits() else { return }
+            writableRareState().sendLimits = newValue
         }
     }
 

@@ -92,7 +92,8 @@ public struct Connection: Sendable {
 
     /// The listener that created this socket, as a slot index, or -1 (see `parent`).
     var parentIndex: Int32 = -1
-    // Listener state (see `backlog`, `pendingChildren`).
+    // Listener state (see `backlog`, `pendingChildren`). A connection never listens and a listener never sends, so
+    // on a connection the same 8 bytes hold the send chronograph's clock and busy total (Connection+Chrono.swift).
     var backlogValue: Int32 = 0
     var pendingChildrenValue: Int32 = 0
 
@@ -141,6 +142,8 @@ public struct Connection: Sendable {
     var resendNextValue = SeqNum(0)
     var hasTimedSegmentEnd = false
     var hasResendNext = false
+    /// The running send chronograph (`SendChrono`), in the struct's tail padding.
+    var chronoValue: UInt8 = 0
 
     init(id: SocketID) { self.id = id }
 
@@ -384,6 +387,7 @@ public struct Connection: Sendable {
             if sendDuringSACKRecovery(now: now, config: config, out: &out) { sent = true }
         } else if canSendData {
             while sendNewSegment(cwndRoom: cc.cwnd - flightSize, now: now, config: config, out: &out) { sent = true }
+            noteSendLimits(sentNewData: sent, now: now, config: config)
         }
         if canSendData && finQueued && !finSent && sndNxt == dataEnd {
             emit(seq: sndNxt, flags: .finAck, now: now, out: &out)
@@ -410,6 +414,8 @@ public struct Connection: Sendable {
         let usable = (sndUna + sndWnd) - sndNxt
         guard unsent > 0, usable > 0 else { return false }
         let sendMSS = currentMSS
+        // Linux tcp_snd_wnd_test: the next segment must fit the window whole.
+        if config.sendWholeSegmentsInWindow && min(unsent, sendMSS) > usable { return false }
         var length = min(unsent, maxSegmentPayload(config, mss: sendMSS), usable)
         // RFC 5681 §3.1: cwnd limits the flight. Linux counts cwnd in segments, so it never cuts a segment to fit;
         // an offloaded segment carries as many whole segments as cwnd allows (Linux tcp_cwnd_test quota).

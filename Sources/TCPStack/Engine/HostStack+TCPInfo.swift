@@ -13,6 +13,12 @@ public struct TCPInfo: Hashable, Sendable {
     /// `tcpi_last_data_recv`: milliseconds since data last arrived, or since the connection was established
     /// (Linux `icsk_ack.lrcvtime`, set by `tcp_finish_connect` and `tcp_event_data_recv`); nil before that.
     public var lastDataReceivedMilliseconds: Int?
+    /// `tcpi_busy_time`: microseconds the sender had data queued or in flight (`SendChrono`).
+    public var busyMicroseconds = 0
+    /// `tcpi_rwnd_limited`: microseconds of that held back by the peer's receive window.
+    public var receiveWindowLimitedMicroseconds = 0
+    /// `tcpi_sndbuf_limited`: microseconds of that held back by a full send buffer.
+    public var sendBufferLimitedMicroseconds = 0
 }
 
 extension HostStack {
@@ -22,10 +28,15 @@ extension HostStack {
         let window = c.cc.window
         let mss = max(1, window.mss)
         let infinite = Int(Int32.max)
-        return TCPInfo(
+        var info = TCPInfo(
             state: c.state, congestionWindowSegments: window.cwnd / mss,
             slowStartThresholdSegments: window.ssthresh >= infinite ? infinite : window.ssthresh / mss,
             sendMSS: c.sendMSS, advertisedMSS: c.ourMSS,
             lastDataReceivedMilliseconds: c.delack.lastReceived.map { Int((now - $0).nanosecondsValue / 1_000_000) })
+        let chrono = c.chronoMicroseconds(at: now)
+        info.busyMicroseconds = chrono.busy
+        info.receiveWindowLimitedMicroseconds = chrono.receiveWindowLimited
+        info.sendBufferLimitedMicroseconds = chrono.sendBufferLimited
+        return info
     }
 }

@@ -316,6 +316,9 @@ public struct HostStack: Sendable {
             c.tsOffset = tsOffset
             c.rtt = rtt
             c.inConnectionTable = true
+            // A listener turned active (RFC 9293 OPEN in LISTEN) leaves its counters where the chronograph lives.
+            c.backlogValue = 0
+            c.pendingChildrenValue = 0
             c.setState(.synSent, cause: .user(.connect), rfc: "RFC 9293 §3.10.1", linux: linux, now: now,
                 config: config, out: &out)
             c.sendSyn(now: now, config: config, out: &out)
@@ -408,9 +411,15 @@ public struct HostStack: Sendable {
             throw .brokenPipe
         }
         let room = (slots[i].sendBufferSize.map { $0 / 2 } ?? configuration.sendBufferSize) - slots[i].sendBuffer.count
-        guard room > 0 else { throw .wouldBlock }
+        guard room > 0 else {
+            slots[i].waitingForSendSpace = true  // Linux sk_stream_wait_memory: SOCK_NOSPACE
+            throw .wouldBlock
+        }
         let taken = min(room, bytes.count)
         slots[i].sendBuffer.append(bytes[0..<taken])
+        // Linux tcp_add_write_queue_tail: queued data starts the busy chronograph; a short write sets SOCK_NOSPACE.
+        slots[i].chronoStart(.busy, now: now)
+        if taken < bytes.count { slots[i].waitingForSendSpace = true }
         slots[i].transmit(now: now, config: configuration, out: &out)
         return taken
     }

@@ -523,6 +523,7 @@ extension Connection {
             // RFC 5482: progress restarts the user timeout.
             userTimeout.acknowledged(dataStillOutstanding: sndUna != sndNxt, at: now)
         }
+        noteAcknowledged(acked: acked, now: now)
     }
 
     // MARK: TIME-WAIT

@@ -155,6 +155,10 @@ public struct TCPConfiguration: Sendable {
     /// Sender silly-window avoidance for pieces the peer's window cuts short (RFC 9293 §3.8.6.2.1; BSD
     /// `tcp_output` "len >= max_sndwnd / 2"). Off: they are sent as the window allows (Linux).
     public var senderSWSAvoidance: Bool
+    /// A new segment goes out only if all of it (at most one MSS) fits the peer's window (Linux
+    /// `tcp_snd_wnd_test`); a window with less room holds it and the persist timer probes (`tcp_check_probe_timer`).
+    /// Off: as much as the window allows is sent.
+    public var sendWholeSegmentsInWindow = false
     /// Congestion control of new connections (`net.ipv4.tcp_congestion_control`; Linux: cubic). TCP_CONGESTION
     /// overrides it per socket.
     public var congestionControl: CongestionAlgorithm
@@ -302,6 +306,7 @@ public struct TCPConfiguration: Sendable {
         acceptSynAckInSynReceived: true, challengeAckInterval: .milliseconds(500),
         challengeAckLimitPerSecond: Int(Int32.max))
         c.slowStartCountsEveryAckedByte = true
+        c.sendWholeSegmentsInWindow = true
         return c
     }()
 

@@ -1,0 +1,13 @@
+import TCPStack
+
+extension CodeAssertions {
+    /// TCP_INFO fields of the sender's congestion and loss state (see the table in CodeAssertions.swift).
+    static func congestionField(_ name: String, _ info: TCPInfo) -> Int? {
+        switch name {
+        case "tcpi_busy_time": info.busyMicroseconds
+        case "tcpi_rwnd_limited": info.receiveWindowLimitedMicroseconds
+        case "tcpi_sndbuf_limited": info.sendBufferLimitedMicroseconds
+        default: nil
+        }
+    }
+}
