@@ -9,6 +9,8 @@ final class RareState: @unchecked Sendable {
     var persist = PersistTimer.engineDefault
     var lastChallengeAck = OptionalInstant()
     var sendLimits = SendLimits()
+    /// SND.NXT when ECN last reduced cwnd (Linux `high_seq` of `tcp_init_cwnd_reduction`); nil before.
+    var cwrEnd: UInt32?
 
     init() {}
 
@@ -18,6 +20,7 @@ final class RareState: @unchecked Sendable {
         persist = other.persist
         lastChallengeAck = other.lastChallengeAck
         sendLimits = other.sendLimits
+        cwrEnd = other.cwrEnd
     }
 }
 
@@ -68,6 +71,15 @@ extension Connection {
         @inline(__always) set {
             guard rareState != nil || newValue != SendLimits() else { return }
             writableRareState().sendLimits = newValue
+        }
+    }
+
+    /// Where the last ECN congestion-window reduction ends (ECN.swift).
+    var cwrEnd: UInt32? {
+        get { rareState?.cwrEnd }
+        set {
+            guard rareState != nil || newValue != nil else { return }
+            writableRareState().cwrEnd = newValue
         }
     }
 

@@ -144,6 +144,8 @@ public struct Connection: Sendable {
     var hasResendNext = false
     /// The running send chronograph (`SendChrono`), in the struct's tail padding.
     var chronoValue: UInt8 = 0
+    /// ECN state (`ECNFlags`, Linux `ecn_flags`), in the tail padding too.
+    var ecnFlagsValue: UInt8 = 0
 
     init(id: SocketID) { self.id = id }
 
@@ -257,6 +259,8 @@ public struct Connection: Sendable {
 
     mutating func emit(seq: SeqNum, flags: TCPFlags, payload: [UInt8] = [], now: Instant, out: inout EngineOutput) {
         guard let local, let remote else { return }
+        var flags = flags
+        let codepoint = ecnFlagsValue == 0 ? .notECT : ecnMarking(seq: seq, flags: &flags, hasPayload: !payload.isEmpty)
         let (field, bytes) = windowField()
         if flags.contains(.ack) {
             rcvWup = rcvNxt
@@ -268,7 +272,9 @@ public struct Connection: Sendable {
             sourcePort: local.port, destinationPort: remote.port, sequenceNumber: seq.rawValue,
             acknowledgmentNumber: flags.contains(.ack) ? rcvNxt.rawValue : 0, flags: flags, window: field,
             options: segmentOptions(now: now), payload: payload)
-        out.packets.append(IPPacket(from: local.address, to: remote.address, tcp: tcp))
+        var packet = IPPacket(from: local.address, to: remote.address, tcp: tcp)
+        if codepoint != .notECT { packet.ecn = codepoint }
+        out.packets.append(packet)
     }
 
     /// <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK> (RFC 9293 §3.10.7.4).
@@ -280,8 +286,10 @@ public struct Connection: Sendable {
     mutating func sendSyn(now: Instant, config: TCPConfiguration, out: inout EngineOutput) {
         guard let local, let remote else { return }
         let ws: UInt8? = config.windowScaling ? config.receiveWindowScale(receiveBuffer: receiveBufferSize) : nil
+        // RFC 3168 §6.1.1: an ECN-setup SYN carries ECE and CWR (Linux tcp_ecn_send_syn).
         let tcp = TCPSegment(
-            sourcePort: local.port, destinationPort: remote.port, sequenceNumber: iss.rawValue, flags: .syn,
+            sourcePort: local.port, destinationPort: remote.port, sequenceNumber: iss.rawValue,
+            flags: ecn.contains(.ok) ? [.syn, .ece, .cwr] : .syn,
             window: UInt16(min(rcvWndAdvertised, 65535)),
             options: synOptions(
                 now: now, ecr: 0, timestamps: config.timestamps, sack: config.sack, windowScale: ws,
@@ -295,7 +303,8 @@ public struct Connection: Sendable {
         guard let local, let remote else { return }
         let tcp = TCPSegment(
             sourcePort: local.port, destinationPort: remote.port, sequenceNumber: iss.rawValue,
-            acknowledgmentNumber: rcvNxt.rawValue, flags: .synAck, window: UInt16(min(rcvWndAdvertised, 65535)),
+            acknowledgmentNumber: rcvNxt.rawValue, flags: ecn.contains(.ok) ? [.syn, .ack, .ece] : .synAck,
+            window: UInt16(min(rcvWndAdvertised, 65535)),
             options: synOptions(
                 now: now, ecr: tsRecent, timestamps: timestampsEnabled, sack: sackEnabled,
                 windowScale: windowScalingEnabled ? rcvWscale : nil, layout: config.synOptionLayout))
@@ -467,6 +476,9 @@ public struct Connection: Sendable {
         timedSegmentEnd = nil  // RFC 6298 §3 (Karn): an ACK of a resent segment is ambiguous
         switch state {
         case .synSent:
+            // Linux tcp_ecn_clear_syn (tcp_ecn_fallback, default on): a resent SYN stops asking for ECN, in case
+            // a middlebox dropped the first for its ECE and CWR bits.
+            ecn = []
             sendSyn(now: now, config: config, out: &out)
         case .synReceived:
             sendSynAck(now: now, config: config, out: &out)

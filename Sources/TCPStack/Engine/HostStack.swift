@@ -316,6 +316,8 @@ public struct HostStack: Sendable {
             c.tsOffset = tsOffset
             c.rtt = rtt
             c.inConnectionTable = true
+            // RFC 3168 §6.1.1: tcp_ecn = 1 asks for ECN in the SYN.
+            c.ecn = config.ecn == .request ? .ok : []
             // A listener turned active (RFC 9293 OPEN in LISTEN) leaves its counters where the chronograph lives.
             c.backlogValue = 0
             c.pendingChildrenValue = 0
@@ -500,6 +502,7 @@ public struct HostStack: Sendable {
         // FreeBSD tcp_input, drop_synfin: SYN+FIN is dropped before any state sees it.
         if configuration.dropSynFin && packet.tcp.flags.contains(.syn) && packet.tcp.flags.contains(.fin) { return }
         if !connections.isEmpty, let i = connections.index(of: FourTuple(local: local, remote: packet.source), in: slots) {
+            if slots[i].ecnFlagsValue != 0 { slots[i].ecnSegmentArrives(packet) }  // RFC 3168 §6.1.3
             let outcome = slots[i].segmentArrives(packet.tcp, now: now, config: configuration, out: &out)
             switch outcome {
             case .none:

@@ -73,6 +73,7 @@ extension Connection {
         rcvNxt = seq + 1
         rcvWup = rcvNxt
         negotiate(seg, config: config, ipv6: local?.address.isIPv6 ?? false, now: now)
+        ecnHandshakeArrives(seg)
         if !windowScalingEnabled { rcvWndAdvertised = min(rcvWndAdvertised, 65535) }
         sndWnd = Int(seg.window)
         maxSndWnd = sndWnd
@@ -301,6 +302,8 @@ extension Connection {
             sndWl1 = seq
             sndWl2 = ack
         }
+        // RFC 3168 §6.1.2: an echoed congestion mark reduces cwnd as a loss would (ECN.swift).
+        if ecnFlagsValue != 0 { ecnEchoArrives(seg, now: now) }
         // RFC 5681 §3, RFC 6582, RFC 6675: the congestion response (Connection+Congestion.swift).
         congestionAckArrives(seg, previousUna: previousUna, windowUnchanged: windowUnchanged, now: now, config: config,
             out: &out)

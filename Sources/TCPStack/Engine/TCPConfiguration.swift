@@ -159,6 +159,8 @@ public struct TCPConfiguration: Sendable {
     /// `tcp_snd_wnd_test`); a window with less room holds it and the persist timer probes (`tcp_check_probe_timer`).
     /// Off: as much as the window allows is sent.
     public var sendWholeSegmentsInWindow = false
+    /// ECN negotiation (RFC 3168 §6.1.1; `net.ipv4.tcp_ecn`; Linux default 2, accept only).
+    public var ecn = ECNPolicy.off
     /// Congestion control of new connections (`net.ipv4.tcp_congestion_control`; Linux: cubic). TCP_CONGESTION
     /// overrides it per socket.
     public var congestionControl: CongestionAlgorithm
@@ -292,6 +294,7 @@ public struct TCPConfiguration: Sendable {
         rtoMin: .milliseconds(200), timeWaitDuration: .seconds(60), sequenceCheck: .linux,
         acceptSynAckInSynReceived: false, challengeAckInterval: nil, challengeAckLimitPerSecond: 100)
         c.slowStartCountsEveryAckedByte = true
+        c.ecn = .acceptOnly
         return c
     }()
 
@@ -307,6 +310,7 @@ public struct TCPConfiguration: Sendable {
         challengeAckLimitPerSecond: Int(Int32.max))
         c.slowStartCountsEveryAckedByte = true
         c.sendWholeSegmentsInWindow = true
+        c.ecn = .acceptOnly
         return c
     }()
 
