@@ -5,8 +5,8 @@
 extension Connection {
     /// The running chronograph.
     var chrono: SendChrono {
-        get { SendChrono(rawValue: chronoValue) ?? .idle }
-        set { chronoValue = newValue.rawValue }
+        get { SendChrono(rawValue: sendStateBits & 3) ?? .idle }
+        set { sendStateBits = sendStateBits & ~3 | newValue.rawValue }
     }
     /// When the running chronograph started (Linux `chrono_start`); shares the listener's backlog field.
     private var chronoStart: UInt32 {

@@ -11,6 +11,8 @@ final class RareState: @unchecked Sendable {
     var sendLimits = SendLimits()
     /// SND.NXT when ECN last reduced cwnd (Linux `high_seq` of `tcp_init_cwnd_reduction`); nil before.
     var cwrEnd: UInt32?
+    /// SND.NXT when the last tail loss probe went out (Linux `tlp_high_seq`); nil: none outstanding.
+    var lossProbeHighSeq: UInt32?
 
     init() {}
 
@@ -21,6 +23,7 @@ final class RareState: @unchecked Sendable {
         lastChallengeAck = other.lastChallengeAck
         sendLimits = other.sendLimits
         cwrEnd = other.cwrEnd
+        lossProbeHighSeq = other.lossProbeHighSeq
     }
 }
 
@@ -80,6 +83,15 @@ extension Connection {
         set {
             guard rareState != nil || newValue != nil else { return }
             writableRareState().cwrEnd = newValue
+        }
+    }
+
+    /// The outstanding tail loss probe's SND.NXT (Connection+LossProbe.swift).
+    var lossProbeHighSeq: UInt32? {
+        get { rareState?.lossProbeHighSeq }
+        set {
+            guard rareState != nil || newValue != nil else { return }
+            writableRareState().lossProbeHighSeq = newValue
         }
     }
 

@@ -142,8 +142,9 @@ public struct Connection: Sendable {
     var resendNextValue = SeqNum(0)
     var hasTimedSegmentEnd = false
     var hasResendNext = false
-    /// The running send chronograph (`SendChrono`), in the struct's tail padding.
-    var chronoValue: UInt8 = 0
+    /// The running send chronograph (`SendChrono`, low two bits) and whether the retransmission timer is armed
+    /// as a tail loss probe (high bit), in the struct's tail padding.
+    var sendStateBits: UInt8 = 0
     /// ECN state (`ECNFlags`, Linux `ecn_flags`), in the tail padding too.
     var ecnFlagsValue: UInt8 = 0
 
@@ -406,6 +407,7 @@ public struct Connection: Sendable {
             sent = true
         }
         if sent && retransmitDeadline == nil { retransmitDeadline = now + rto }
+        if sent && config.tailLossProbe { scheduleLossProbe(advancing: false, now: now, config: config) }
         return sent
     }
 

@@ -577,6 +577,11 @@ public struct HostStack: Sendable {
                 continue
             }
             guard let rtx = slots[i].retransmitDeadline, rtx <= now else { continue }
+            if slots[i].lossProbeArmed {
+                // RFC 8985 §7.3: the probe timeout, not a retransmission timeout (Linux tcp_send_loss_probe).
+                slots[i].sendLossProbe(now: now, config: configuration, out: &out)
+                continue
+            }
             let limit: Int
             switch state {
             case .synSent: limit = configuration.synRetries

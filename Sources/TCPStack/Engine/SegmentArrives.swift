@@ -307,6 +307,7 @@ extension Connection {
         // RFC 5681 §3, RFC 6582, RFC 6675: the congestion response (Connection+Congestion.swift).
         congestionAckArrives(seg, previousUna: previousUna, windowUnchanged: windowUnchanged, now: now, config: config,
             out: &out)
+        if config.tailLossProbe { lossProbeAfterAck(seg, previousUna: previousUna, now: now, config: config) }
         // RFC 1122 §4.2.2.17: an answered probe resets the give-up count (Linux tcp_ack: icsk_probes_out = 0).
         persist.ackReceived(windowOpen: (sndUna + sndWnd) - sndNxt > 0, at: now)
         switch state {

@@ -159,6 +159,10 @@ public struct TCPConfiguration: Sendable {
     /// `tcp_snd_wnd_test`); a window with less room holds it and the persist timer probes (`tcp_check_probe_timer`).
     /// Off: as much as the window allows is sent.
     public var sendWholeSegmentsInWindow = false
+    /// Tail loss probes (RFC 8985 §7; Linux `tcp_schedule_loss_probe`, `net.ipv4.tcp_early_retrans` 3 or 4): with
+    /// SACK, outside recovery, a probe timeout of about two RTTs after the last transmission sends new data or
+    /// the last segment again, before the RTO would.
+    public var tailLossProbe = false
     /// ECN negotiation (RFC 3168 §6.1.1; `net.ipv4.tcp_ecn`; Linux default 2, accept only).
     public var ecn = ECNPolicy.off
     /// Congestion control of new connections (`net.ipv4.tcp_congestion_control`; Linux: cubic). TCP_CONGESTION
@@ -311,6 +315,7 @@ public struct TCPConfiguration: Sendable {
         c.slowStartCountsEveryAckedByte = true
         c.sendWholeSegmentsInWindow = true
         c.ecn = .acceptOnly
+        c.tailLossProbe = true
         return c
     }()
 
