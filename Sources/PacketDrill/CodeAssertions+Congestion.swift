@@ -7,6 +7,8 @@ extension CodeAssertions {
         case "tcpi_busy_time": info.busyMicroseconds
         case "tcpi_rwnd_limited": info.receiveWindowLimitedMicroseconds
         case "tcpi_sndbuf_limited": info.sendBufferLimitedMicroseconds
+        case "tcpi_probes": info.probes
+        case "tcpi_backoff": info.backoff
         default: nil
         }
     }

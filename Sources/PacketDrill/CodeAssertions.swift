@@ -12,6 +12,7 @@ import TCPStack
 /// | `tcpi_snd_mss`, `tcpi_advmss` | MSS sent with, MSS announced |
 /// | `tcpi_last_data_recv` | milliseconds since data (or the handshake's end) last arrived |
 /// | `tcpi_busy_time`, `tcpi_rwnd_limited`, `tcpi_sndbuf_limited` | Linux's send chronographs, microseconds |
+/// | `tcpi_probes`, `tcpi_backoff` | persist probes unanswered, interval doublings |
 enum CodeAssertions {
     enum Verdict: Equatable {
         case holds

@@ -431,6 +431,8 @@ extension ScriptRunner {
             case .restore:
                 if let saved = savedSysctls { sysctls = saved }
                 savedSysctls = nil
+            case .transmitQueueDrops(let drops):
+                stack.transmitQueueDrops = drops
             case .unsupported(let what):
                 missing.append("shell command '\(what)'")
             }

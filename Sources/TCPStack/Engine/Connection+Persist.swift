@@ -8,7 +8,10 @@ extension Connection {
         // Linux also probes a window too small for the next whole segment (tcp_snd_wnd_test failed).
         let windowClosed = (sndUna + sndWnd) - sndNxt <= 0
             || (config.sendWholeSegmentsInWindow && receiveWindowBlocksNext(config: config))
-        if waiting, windowClosed, retransmitDeadline == nil, state.isSynchronized, !finSent {
+        // Linux tcp_check_probe_timer also runs it whenever data waits with nothing in flight (tcp_write_xmit
+        // returned with the queue unsent: the window, or an interface queue that dropped it).
+        let stalled = config.zeroWindowProbe == .ackBelowWindow && sndNxt == sndUna && unsentBytes > 0
+        if waiting, windowClosed || stalled, retransmitDeadline == nil, state.isSynchronized, !finSent {
             // RFC 9293 §3.8.6.1: probe a zero window after one RTO (Linux tcp_probe0_base: the current RTO).
             persist.maximum = config.rtoMax
             persist.maxUnansweredProbes = config.zeroWindowProbe == .ackBelowWindow ? config.dataRetries : nil
@@ -19,8 +22,10 @@ extension Connection {
         }
     }
 
-    /// Sends one zero-window probe (the timer has already been rescheduled).
-    mutating func sendWindowProbe(now: Instant, config: TCPConfiguration, out: inout EngineOutput) {
+    /// Sends one zero-window probe (the timer has already been rescheduled); false when the interface's queue
+    /// dropped it.
+    @discardableResult
+    mutating func sendWindowProbe(now: Instant, config: TCPConfiguration, out: inout EngineOutput) -> Bool {
         switch config.zeroWindowProbe {
         case .ackBelowWindow:
             let usable = (sndUna + sndWnd) - sndNxt
@@ -29,21 +34,26 @@ extension Connection {
                 // Linux tcp_write_wakeup: a window too small for a whole segment takes what fits of it.
                 let length = min(usable, unsent, currentMSS)
                 let payload = sendBuffer.bytes(offset: sndNxt - sendBufferStart, count: length)
-                emit(seq: sndNxt, flags: length == unsent ? [.ack, .psh] : .ack, payload: payload, now: now, out: &out)
+                guard emit(seq: sndNxt, flags: length == unsent ? [.ack, .psh] : .ack, payload: payload, now: now,
+                    out: &out)
+                else { return false }
                 sndNxt += length
                 scoreboard.dataSent(upTo: sndNxt.rawValue)
                 if retransmitDeadline == nil { retransmitDeadline = now + rto }
-                return
+                return true
             }
             // Linux tcp_xmit_probe_skb: <SEQ=SND.UNA-1><CTL=ACK>, an old sequence number the peer must ACK.
-            emit(seq: sndUna - 1, flags: .ack, now: now, out: &out)
+            return emit(seq: sndUna - 1, flags: .ack, now: now, out: &out)
         case .oneOctet:
             // RFC 9293 §3.8.6.1: one octet of data beyond the window; resent at SND.UNA until it is acknowledged.
             let start = sndNxt == sndUna ? sndNxt : sndUna
             let offset = start - sendBufferStart
-            guard offset >= 0, offset < sendBuffer.count else { return }
-            emit(seq: start, flags: [.ack, .psh], payload: [sendBuffer[offset]], now: now, out: &out)
+            guard offset >= 0, offset < sendBuffer.count else { return true }
+            guard emit(seq: start, flags: [.ack, .psh], payload: [sendBuffer[offset]], now: now, out: &out) else {
+                return false
+            }
             if start == sndNxt { sndNxt += 1 }
+            return true
         }
     }
 }

@@ -181,14 +181,14 @@ public struct Connection: Sendable {
         switch to {
         case .timeWait:
             retransmitDeadline = nil
-            persist.stop()
+            persist.halt()
             delack.deadline = nil
             keepalive.deadline = nil
             userTimeout.acknowledged(dataStillOutstanding: false, at: now)
             timeWaitDeadline = now + config.timeWaitDuration
         case .closed:
             retransmitDeadline = nil
-            persist.stop()
+            persist.halt()
             delack.deadline = nil
             keepalive.deadline = nil
             userTimeout.acknowledged(dataStillOutstanding: false, at: now)
@@ -258,8 +258,12 @@ public struct Connection: Sendable {
         return blocks == 0 ? sendMSS : max(1, sendMSS - (4 + 8 * blocks))
     }
 
-    mutating func emit(seq: SeqNum, flags: TCPFlags, payload: [UInt8] = [], now: Instant, out: inout EngineOutput) {
-        guard let local, let remote else { return }
+    /// Sends one segment; false when the interface's queue dropped it (nothing changes then).
+    @discardableResult
+    mutating func emit(seq: SeqNum, flags: TCPFlags, payload: [UInt8] = [], now: Instant, out: inout EngineOutput)
+        -> Bool
+    {
+        guard let local, let remote, !out.transmitQueueDrops else { return false }
         var flags = flags
         let codepoint = ecnFlagsValue == 0 ? .notECT : ecnMarking(seq: seq, flags: &flags, hasPayload: !payload.isEmpty)
         let (field, bytes) = windowField()
@@ -276,6 +280,7 @@ public struct Connection: Sendable {
         var packet = IPPacket(from: local.address, to: remote.address, tcp: tcp)
         if codepoint != .notECT { packet.ecn = codepoint }
         out.packets.append(packet)
+        return true
     }
 
     /// <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK> (RFC 9293 §3.10.7.4).
@@ -464,7 +469,8 @@ public struct Connection: Sendable {
         }
         let payload = sendBuffer.bytes(offset: offset, count: length)
         let flags: TCPFlags = length == unsent ? [.ack, .psh] : .ack
-        emit(seq: sndNxt, flags: flags, payload: payload, now: now, out: &out)
+        // Dropped by the interface's queue: the data stays unsent (Linux tcp_write_xmit stops at the failure).
+        guard emit(seq: sndNxt, flags: flags, payload: payload, now: now, out: &out) else { return false }
         sndNxt += length
         scoreboard.dataSent(upTo: sndNxt.rawValue)
         if length % sendMSS != 0 { smallSegmentEnd = sndNxt }  // Linux tcp_minshall_update

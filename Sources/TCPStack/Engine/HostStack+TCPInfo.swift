@@ -19,6 +19,10 @@ public struct TCPInfo: Hashable, Sendable {
     public var receiveWindowLimitedMicroseconds = 0
     /// `tcpi_sndbuf_limited`: microseconds of that held back by a full send buffer.
     public var sendBufferLimitedMicroseconds = 0
+    /// `tcpi_probes`: persist-timer probes sent since the peer last answered (Linux `icsk_probes_out`).
+    public var probes = 0
+    /// `tcpi_backoff`: doublings of the retransmission or probe interval (Linux `icsk_backoff`).
+    public var backoff = 0
 }
 
 extension HostStack {
@@ -37,6 +41,8 @@ extension HostStack {
         info.busyMicroseconds = chrono.busy
         info.receiveWindowLimitedMicroseconds = chrono.receiveWindowLimited
         info.sendBufferLimitedMicroseconds = chrono.sendBufferLimited
+        info.probes = c.persist.unansweredProbes
+        info.backoff = max(c.persist.backoff, c.rtt.backoffCount)
         return info
     }
 }

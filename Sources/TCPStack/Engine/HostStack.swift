@@ -73,6 +73,14 @@ public struct HostStack: Sendable {
 
     // MARK: outputs
 
+    /// Whether the interface's queue drops every packet the host sends, telling the sender (`tc qdisc add ... pfifo
+    /// limit 0`): data stays queued, unsent, and the persist timer retries it (Linux `tcp_write_xmit`,
+    /// `tcp_send_probe0` with `TCP_RESOURCE_PROBE_INTERVAL`).
+    public var transmitQueueDrops: Bool {
+        get { out.transmitQueueDrops }
+        set { out.transmitQueueDrops = newValue }
+    }
+
     /// Whether trace events are recorded (on by default).
     public var isTracing: Bool {
         get { out.tracing }
@@ -541,10 +549,19 @@ public struct HostStack: Sendable {
                 continue
             }
             if let probe = slots[i].persist.deadline, probe <= now {
+                let userTimeout = slots[i].userTimeout.timeout
+                if slots[i].persist.userTimeoutExpired(userTimeout, at: now) {
+                    // Linux tcp_probe_timer: probing for longer than TCP_USER_TIMEOUT: ETIMEDOUT.
+                    timeOut(i, timer: .userTimeout, rfc: "RFC 9293 §3.8.6.4", linux: "tcp_probe_timer", now: now)
+                    continue
+                }
                 switch slots[i].persist.expire(at: now) {
                 case .sendProbe:
                     // RFC 9293 §3.8.6.1, RFC 1122 §4.2.2.17: probe the zero window, backing off (Linux tcp_probe_timer).
-                    slots[i].sendWindowProbe(now: now, config: configuration, out: &out)
+                    if !slots[i].sendWindowProbe(now: now, config: configuration, out: &out) {
+                        slots[i].persist.probeDroppedLocally(at: now)
+                    }
+                    slots[i].persist.clampToUserTimeout(userTimeout, at: now)
                 case .timedOut:
                     // Linux tcp_probe_timer: tcp_retries2 probes unanswered: ETIMEDOUT (RFC 1122 allows no limit).
                     timeOut(i, timer: .persist, rfc: "RFC 1122 §4.2.2.17", linux: "tcp_probe_timer", now: now)
