@@ -9,6 +9,14 @@ extension CodeAssertions {
         case "tcpi_sndbuf_limited": info.sendBufferLimitedMicroseconds
         case "tcpi_probes": info.probes
         case "tcpi_backoff": info.backoff
+        case "tcpi_ca_state": info.congestionState.rawValue
+        case "tcpi_unacked": info.unackedSegments
+        case "tcpi_sacked": info.sackedSegments
+        case "TCP_CA_Open": CongestionState.open.rawValue
+        case "TCP_CA_Disorder": CongestionState.disorder.rawValue
+        case "TCP_CA_CWR": CongestionState.cwr.rawValue
+        case "TCP_CA_Recovery": CongestionState.recovery.rawValue
+        case "TCP_CA_Loss": CongestionState.loss.rawValue
         default: nil
         }
     }

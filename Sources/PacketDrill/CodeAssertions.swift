@@ -13,6 +13,7 @@ import TCPStack
 /// | `tcpi_last_data_recv` | milliseconds since data (or the handshake's end) last arrived |
 /// | `tcpi_busy_time`, `tcpi_rwnd_limited`, `tcpi_sndbuf_limited` | Linux's send chronographs, microseconds |
 /// | `tcpi_probes`, `tcpi_backoff` | persist probes unanswered, interval doublings |
+/// | `tcpi_ca_state` (`TCP_CA_Open` ... `TCP_CA_Loss`), `tcpi_unacked`, `tcpi_sacked` | congestion state, segments in flight and SACKed |
 enum CodeAssertions {
     enum Verdict: Equatable {
         case holds

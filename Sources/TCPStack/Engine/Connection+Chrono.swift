@@ -81,6 +81,8 @@ extension Connection {
         let unsent = unsentBytes
         guard unsent > 0 else { return false }
         let usable = (sndUna + sndWnd) - sndNxt
+        // Room for a whole MSS settles it without computing the options' share of the next segment.
+        guard usable < sendMSS else { return false }
         return config.sendWholeSegmentsInWindow ? min(unsent, currentMSS) > usable : usable <= 0
     }
 

@@ -21,14 +21,15 @@ extension Connection {
         else { return }
         // PTO = 2·SRTT, plus the minimum RTO for a lone segment (its ACK may be delayed) or 2 ms (TCP_TIMEOUT_MIN);
         // 1 s without an RTT sample; never later than the RTO would fire.
-        var pto: Duration
-        if let srtt = rtt.smoothedRTT {
-            pto = srtt * 2 + (flightSize <= sendMSS ? config.rtoMin : .milliseconds(2))
+        // In nanoseconds: this runs after every transmission.
+        let ptoNs: Int64
+        if let srtt = rtt.smoothedRTT?.nanosecondsValue {
+            ptoNs = 2 * srtt + (flightSize <= sendMSS ? config.rtoMin.nanosecondsValue : 2_000_000)
         } else {
-            pto = .seconds(1)
+            ptoNs = 1_000_000_000
         }
         let rtoDue = advancing || wasProbe ? now + rto : (retransmitDeadline ?? now + rto)
-        let due = min(now + pto, rtoDue)
+        let due = min(Instant(nanoseconds: now.nanoseconds + ptoNs), rtoDue)
         retransmitDeadline = due
         lossProbeArmed = true
     }

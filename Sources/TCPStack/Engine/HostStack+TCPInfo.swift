@@ -23,6 +23,38 @@ public struct TCPInfo: Hashable, Sendable {
     public var probes = 0
     /// `tcpi_backoff`: doublings of the retransmission or probe interval (Linux `icsk_backoff`).
     public var backoff = 0
+    /// `tcpi_ca_state`: the sender's congestion state (`CongestionState`).
+    public var congestionState = CongestionState.open
+    /// `tcpi_unacked`: segments sent and not yet acknowledged (Linux `packets_out`, in segments of `sendMSS`).
+    public var unackedSegments = 0
+    /// `tcpi_sacked`: of those, the segments the peer reported holding (Linux `sacked_out`).
+    public var sackedSegments = 0
+}
+
+/// Linux's congestion states (`enum tcp_ca_state`, include/net/tcp.h), numbered as TCP_INFO reports them.
+public enum CongestionState: Int, Sendable, Hashable {
+    /// Nothing wrong (TCP_CA_Open).
+    case open = 0
+    /// Duplicate ACKs or SACKs seen, no loss declared yet (TCP_CA_Disorder).
+    case disorder = 1
+    /// cwnd reduced for an ECN echo or a repaired tail loss (TCP_CA_CWR).
+    case cwr = 2
+    /// Fast recovery (TCP_CA_Recovery).
+    case recovery = 3
+    /// After a retransmission timeout, until the flight then outstanding is acknowledged (TCP_CA_Loss).
+    case loss = 4
+}
+
+extension Connection {
+    /// The congestion state as Linux would report it, from the engine's recovery state (RFC 5681/6582/6675
+    /// recovery, the RTO's loss episode, ECN's reduction).
+    var congestionState: CongestionState {
+        if cc.inFastRecovery { return .recovery }
+        if resendNext != nil || cc.window.recover.map({ SeqNum($0) > sndUna }) == true { return .loss }
+        if let end = cwrEnd, SeqNum(end) > sndUna { return .cwr }
+        if scoreboard.sackedBytes > 0 || cc.window.duplicateAcks > 0 { return .disorder }
+        return .open
+    }
 }
 
 extension HostStack {
@@ -43,6 +75,12 @@ extension HostStack {
         info.sendBufferLimitedMicroseconds = chrono.sendBufferLimited
         info.probes = c.persist.unansweredProbes
         info.backoff = max(c.persist.backoff, c.rtt.backoffCount)
+        info.congestionState = c.state.isSynchronized ? c.congestionState : .open
+        let segment = max(1, c.sendMSS)
+        info.unackedSegments = (c.flightSize + segment - 1) / segment
+        info.sackedSegments = c.scoreboard.sackedBlocks.reduce(0) {
+            $0 + (SeqNum($1.right) - SeqNum($1.left) + segment - 1) / segment
+        }
         return info
     }
 }
