@@ -33,12 +33,17 @@ freebsd=$(count freebsd)
 google=$(count google)
 # The live kernel's verdicts: ours must pass what it passes, and not what it fails.
 verdicts=$corpora/google-packetdrill/live-linux-6.18.tsv
-read -r live_pass live_ours kernel_fail kernel_ours < <(awk -F'\t' '
-  FNR == NR { failed[$1] = 1; next }
+# kernel-environment.tsv names kernel failures that come from this machine kind (see its header); a pass there is
+# counted apart, not against the ceiling.
+read -r live_pass live_ours kernel_fail kernel_ours environment_ours < <(awk -F'\t' '
+  FILENAME ~ /kernel-environment/ { if ($1 !~ /^#/) environment[$1] = 1; next }
+  FILENAME ~ /known-differences/ { failed[$1] = 1; next }
   /^#/ { next }
-  { if ($2 == "pass") { kp++; if (!($1 in failed)) ko++ } else { kf++; if (!($1 in failed)) fo++ } }
-  END { print kp + 0, ko + 0, kf + 0, fo + 0 }' "$out/google.known-differences.tsv" "$verdicts")
-echo "google: of the $live_pass the live Linux 6.18 kernel passes, $live_ours pass; of the $kernel_fail it fails, $kernel_ours pass"
+  { if ($2 == "pass") { kp++; if (!($1 in failed)) ko++ }
+    else { kf++; if (!($1 in failed)) { if ($1 in environment) eo++; else fo++ } } }
+  END { print kp + 0, ko + 0, kf + 0, fo + 0, eo + 0 }' "$out/kernel-environment.tsv" \
+  "$out/google.known-differences.tsv" "$verdicts")
+echo "google: of the $live_pass the live Linux 6.18 kernel passes, $live_ours pass; of the $kernel_fail it fails, $((kernel_ours + environment_ours)) pass ($environment_ours where the kernel's failure is this machine's, kernel-environment.tsv)"
 
 status=0
 while read -r key floor; do

@@ -11,6 +11,9 @@ import TCPStack
 /// | `tcpi_snd_cwnd`, `tcpi_snd_ssthresh` | congestion window and ssthresh in segments |
 /// | `tcpi_snd_mss`, `tcpi_advmss` | MSS sent with, MSS announced |
 /// | `tcpi_last_data_recv` | milliseconds since data (or the handshake's end) last arrived |
+/// | `tcpi_busy_time`, `tcpi_rwnd_limited`, `tcpi_sndbuf_limited` | Linux's send chronographs, microseconds |
+/// | `tcpi_probes`, `tcpi_backoff` | persist probes unanswered, interval doublings |
+/// | `tcpi_ca_state` (`TCP_CA_Open` ... `TCP_CA_Loss`), `tcpi_unacked`, `tcpi_sacked` | congestion state, segments in flight and SACKed |
 enum CodeAssertions {
     enum Verdict: Equatable {
         case holds
@@ -98,7 +101,7 @@ enum CodeAssertions {
             case "tcpi_snd_mss": return info.sendMSS
             case "tcpi_advmss": return info.advertisedMSS
             case "tcpi_last_data_recv": return info.lastDataReceivedMilliseconds
-            default: return nil
+            default: return congestionField(w, info)
             }
         }
         guard let l = value(words[0]) else { return .cannotCheck("\(words[0]) is not reported by the engine") }

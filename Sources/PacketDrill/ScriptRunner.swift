@@ -306,7 +306,7 @@ public struct ScriptRunner {
                     + " s (tolerance \(tolerance) us)",
                 expected: PacketText.spec(spec), actual: actual)
         }
-        if let mismatch = mismatch(spec, packet.tcp) {
+        if let mismatch = mismatch(spec, packet.tcp) ?? ecnMismatch(spec, packet) {
             throw fail(event.location, "outbound packet differs: \(mismatch)", expected: PacketText.spec(spec), actual: actual)
         }
         base = time
@@ -377,6 +377,7 @@ public struct ScriptRunner {
             flags: spec.flags, window: spec.window ?? 65535, urgentPointer: spec.urgentPointer ?? 0,
             options: options, payload: [UInt8](repeating: 0, count: spec.payloadLength))
         var packet = IPPacket(from: remote, to: local, tcp: segment)
+        if let codepoint = Self.ecnCodepoints(spec.ecn).first { packet.ecn = codepoint }
         packet.fillChecksums()
         stack.receive(packet, now: Instant(nanoseconds: now * 1000))
         collect()
@@ -430,6 +431,8 @@ extension ScriptRunner {
             case .restore:
                 if let saved = savedSysctls { sysctls = saved }
                 savedSysctls = nil
+            case .transmitQueueDrops(let drops):
+                stack.transmitQueueDrops = drops
             case .unsupported(let what):
                 missing.append("shell command '\(what)'")
             }

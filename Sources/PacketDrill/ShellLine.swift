@@ -4,13 +4,16 @@
 /// Recognised: `sysctl [-q] [-w] NAME=VALUE...` (Linux and FreeBSD), `echo VALUE > /proc/sys/...`, the kernel
 /// selftests' `set_sysctls.py /proc/sys/...=VALUE...`, a `*.sh` file run by path (read, relative to the script's
 /// folder, and interpreted line by line: Google's `defaults.sh`), `/tmp/sysctl_restore_*.sh` (undoes
-/// `set_sysctls.py`), `ip tcp_metrics flush` (the engine keeps no metrics cache). Shell arithmetic `$((a*b))` in
+/// `set_sysctls.py`), `ip tcp_metrics flush` (the engine keeps no metrics cache), `tc qdisc` adding a `pfifo`
+/// (`limit 0` drops everything: `HostStack.transmitQueueDrops`) or deleting the root queue. Shell arithmetic `$((a*b))` in
 /// values is evaluated. Anything else is an unsupported command.
 enum ShellEffect: Hashable, Sendable {
     /// `saved`: written by `set_sysctls.py`, which saves the old value for the restore script.
     case sysctl(name: String, value: String, saved: Bool = false)
     /// Undo the sysctls `set_sysctls.py` wrote.
     case restore
+    /// `tc qdisc` on the tun device: whether its queue now drops every packet (`pfifo limit 0`).
+    case transmitQueueDrops(Bool)
     case unsupported(String)
 }
 
@@ -60,6 +63,8 @@ struct ShellInterpreter {
             }
         case "ip" where args.starts(with: ["tcp_metrics", "flush"]):
             return []
+        case "tc" where args.starts(with: ["qdisc"]):
+            return [Self.qdisc(Array(args.dropFirst()).filter { !Self.isRedirection($0) }) ?? .unsupported(Self.trim(text))]
         default:
             if base.hasPrefix("sysctl_restore_") && base.hasSuffix(".sh") { return [.restore] }
             if base.hasSuffix(".sh") {
@@ -68,6 +73,21 @@ struct ShellInterpreter {
                 return effects(of: body, depth: depth + 1)
             }
             return [.unsupported(Self.trim(text))]
+        }
+    }
+
+    /// `tc qdisc delete dev tun0 root` (the default queue again), `tc qdisc add dev tun0 root pfifo [limit N]`: a
+    /// FIFO that drops everything when its limit is 0; other queues are not modelled.
+    static func qdisc(_ args: [String]) -> ShellEffect? {
+        guard args.count >= 4, args[1] == "dev", args[3] == "root" else { return nil }
+        switch args[0] {
+        case "delete", "del": return args.count == 4 ? .transmitQueueDrops(false) : nil
+        case "add":
+            guard args.count > 4, args[4] == "pfifo" else { return nil }
+            if args.count == 5 { return .transmitQueueDrops(false) }
+            guard args.count == 7, args[5] == "limit", let limit = Int(args[6]), limit >= 0 else { return nil }
+            return .transmitQueueDrops(limit == 0)
+        default: return nil
         }
     }
 

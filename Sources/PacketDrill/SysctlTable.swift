@@ -14,7 +14,9 @@ import TCPStack
 /// | `net.ipv4.tcp_keepalive_time`, `_intvl`, `_probes` | `keepaliveIdle`, `keepaliveInterval`, `keepaliveCount` |
 /// | `net.ipv4.tcp_notsent_lowat` | `notSentLowWater`: writable only below that many unsent bytes |
 /// | `net.ipv4.tcp_min_tso_segs` | `minTSOSegments`: the fewest MSS a GSO packet is sized to |
-/// | `net.ipv4.tcp_fack` 0, `tcp_reordering` 3, `tcp_ecn` 0 | what the engine does (no FACK, dupthresh 3, no ECN); other values unsupported |
+/// | `net.ipv4.tcp_fack` 0, `tcp_reordering` 3 | what the engine does (no FACK, dupthresh 3); other values unsupported |
+/// | `net.ipv4.tcp_early_retrans` 0-4 | `tailLossProbe` (on for 3 and 4) |
+/// | `net.ipv4.tcp_ecn` 0-2 | `ecn`: off, request, accept only (RFC 3168) |
 /// | FreeBSD `net.inet.tcp.rfc1323` 0-3 | `windowScaling` (1, 2), `timestamps` (1, 3) |
 /// | `net.inet.tcp.sack.enable` | `sack` |
 /// | `net.inet.tcp.recvspace`, `sendspace`, `kern.ipc.maxsockbuf` | `receiveBufferDefault`, `sendBufferSize`, `receiveBufferMax` (window scale, `sb_max`) |
@@ -93,7 +95,15 @@ struct SysctlSettings {
             return nil
         case "net.ipv4.tcp_fack": return fixed(0, "no FACK, as Linux since 4.15")
         case "net.ipv4.tcp_reordering": return fixed(3, "a duplicate-ACK threshold of 3")
-        case "net.ipv4.tcp_ecn": return fixed(0, "no ECN")
+        case "net.ipv4.tcp_early_retrans":
+            // 3 and 4 enable tail loss probes (Documentation/networking/ip-sysctl.rst); 0-2 do not.
+            guard let n = number, (0...4).contains(n) else { return "value \(value) is not 0 to 4" }
+            configuration.tailLossProbe = n >= 3
+            return nil
+        case "net.ipv4.tcp_ecn":
+            guard let n = number, let policy = ECNPolicy(rawValue: n) else { return "value \(value) is not 0, 1 or 2 (RFC 3168 ECN)" }
+            configuration.ecn = policy
+            return nil
         case "net.inet.tcp.rfc1323":
             guard let n = number, (0...3).contains(n) else { return "value \(value) is not 0 to 3" }
             configuration.windowScaling = n == 1 || n == 2

@@ -27,9 +27,19 @@ struct SenderSWSEngineTests {
         #expect(after.map(\.tcp.payload.count) == [150])  // nothing in flight: the piece goes
     }
 
-    @Test func linuxSendsTheWindowLimitedPieceAtOnce() throws {
+    /// Linux tcp_snd_wnd_test: the next segment (1000 bytes, under one MSS) must fit the window whole, so the
+    /// 50 usable bytes stay unused (the tcp_info/tcp-info-rwnd-limited.pkt script shows it on the live kernel).
+    @Test func linuxHoldsASegmentTheWindowWouldCut() throws {
         var config = TCPConfiguration.linux6
         config.windowScaling = false  // so the 16-bit window field is the window
+        let (_, sent) = try shrunkWindow(config)
+        #expect(sent.isEmpty)
+    }
+
+    @Test func withoutTheWholeSegmentRuleTheWindowLimitedPieceGoesAtOnce() throws {
+        var config = TCPConfiguration.linux6
+        config.windowScaling = false
+        config.sendWholeSegmentsInWindow = false
         let (_, sent) = try shrunkWindow(config)
         #expect(sent.map(\.tcp.payload.count) == [50])
     }

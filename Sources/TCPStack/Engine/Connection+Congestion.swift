@@ -143,6 +143,8 @@ extension Connection {
         }
         scoreboard.retransmissionTimeout()
         timedSegmentEnd = nil
+        lossProbeHighSeq = nil
+        lossProbeArmed = false
         resendNext = sndUna
         transmit(now: now, config: config, out: &out)
     }

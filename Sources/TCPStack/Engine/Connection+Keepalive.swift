@@ -90,7 +90,9 @@ extension Connection {
     /// restarts when SND.UNA advances (RFC 5482 §2; Linux `retrans_stamp`, `icsk_probes_tstamp`).
     mutating func updateUserTimeoutClock(now: Instant) {
         guard userTimeout.timeout != nil else { return }
-        let waiting = sndNxt != sndUna || persist.deadline != nil
+        // While probing, the persist timer applies the user timeout itself (from its first expiry, as Linux
+        // tcp_probe_timer does with icsk_probes_tstamp).
+        let waiting = sndNxt != sndUna
         if !waiting {
             userTimeout.acknowledged(dataStillOutstanding: false, at: now)
         } else {

@@ -9,6 +9,11 @@ final class RareState: @unchecked Sendable {
     var persist = PersistTimer.engineDefault
     var lastChallengeAck = OptionalInstant()
     var sendMarks = SendMarks()
+    var sendLimits = SendLimits()
+    /// SND.NXT when ECN last reduced cwnd (Linux `high_seq` of `tcp_init_cwnd_reduction`); nil before.
+    var cwrEnd: UInt32?
+    /// SND.NXT when the last tail loss probe went out (Linux `tlp_high_seq`); nil: none outstanding.
+    var lossProbeHighSeq: UInt32?
 
     init() {}
 
@@ -18,6 +23,9 @@ final class RareState: @unchecked Sendable {
         persist = other.persist
         lastChallengeAck = other.lastChallengeAck
         sendMarks = other.sendMarks
+        sendLimits = other.sendLimits
+        cwrEnd = other.cwrEnd
+        lossProbeHighSeq = other.lossProbeHighSeq
     }
 }
 
@@ -68,6 +76,33 @@ extension Connection {
         @inline(__always) set {
             guard rareState != nil || !newValue.isDefault else { return }
             writableRareState().sendMarks = newValue
+        }
+    }
+
+    /// Receive-window and send-buffer limited time, and SOCK_NOSPACE (Connection+Chrono.swift).
+    var sendLimits: SendLimits {
+        @inline(__always) get { rareState?.sendLimits ?? SendLimits() }
+        @inline(__always) set {
+            guard rareState != nil || newValue != SendLimits() else { return }
+            writableRareState().sendLimits = newValue
+        }
+    }
+
+    /// Where the last ECN congestion-window reduction ends (ECN.swift).
+    var cwrEnd: UInt32? {
+        get { rareState?.cwrEnd }
+        set {
+            guard rareState != nil || newValue != nil else { return }
+            writableRareState().cwrEnd = newValue
+        }
+    }
+
+    /// The outstanding tail loss probe's SND.NXT (Connection+LossProbe.swift).
+    var lossProbeHighSeq: UInt32? {
+        get { rareState?.lossProbeHighSeq }
+        set {
+            guard rareState != nil || newValue != nil else { return }
+            writableRareState().lossProbeHighSeq = newValue
         }
     }
 

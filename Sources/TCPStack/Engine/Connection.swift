@@ -92,7 +92,8 @@ public struct Connection: Sendable {
 
     /// The listener that created this socket, as a slot index, or -1 (see `parent`).
     var parentIndex: Int32 = -1
-    // Listener state (see `backlog`, `pendingChildren`).
+    // Listener state (see `backlog`, `pendingChildren`). A connection never listens and a listener never sends, so
+    // on a connection the same 8 bytes hold the send chronograph's clock and busy total (Connection+Chrono.swift).
     var backlogValue: Int32 = 0
     var pendingChildrenValue: Int32 = 0
 
@@ -141,6 +142,11 @@ public struct Connection: Sendable {
     var resendNextValue = SeqNum(0)
     var hasTimedSegmentEnd = false
     var hasResendNext = false
+    /// The running send chronograph (`SendChrono`, low two bits) and whether the retransmission timer is armed
+    /// as a tail loss probe (high bit), in the struct's tail padding.
+    var sendStateBits: UInt8 = 0
+    /// ECN state (`ECNFlags`, Linux `ecn_flags`), in the tail padding too.
+    var ecnFlagsValue: UInt8 = 0
 
     init(id: SocketID) { self.id = id }
 
@@ -175,14 +181,14 @@ public struct Connection: Sendable {
         switch to {
         case .timeWait:
             retransmitDeadline = nil
-            persist.stop()
+            persist.halt()
             delack.deadline = nil
             keepalive.deadline = nil
             userTimeout.acknowledged(dataStillOutstanding: false, at: now)
             timeWaitDeadline = now + config.timeWaitDuration
         case .closed:
             retransmitDeadline = nil
-            persist.stop()
+            persist.halt()
             delack.deadline = nil
             keepalive.deadline = nil
             userTimeout.acknowledged(dataStillOutstanding: false, at: now)
@@ -252,8 +258,14 @@ public struct Connection: Sendable {
         return blocks == 0 ? sendMSS : max(1, sendMSS - (4 + 8 * blocks))
     }
 
-    mutating func emit(seq: SeqNum, flags: TCPFlags, payload: [UInt8] = [], now: Instant, out: inout EngineOutput) {
-        guard let local, let remote else { return }
+    /// Sends one segment; false when the interface's queue dropped it (nothing changes then).
+    @discardableResult
+    mutating func emit(seq: SeqNum, flags: TCPFlags, payload: [UInt8] = [], now: Instant, out: inout EngineOutput)
+        -> Bool
+    {
+        guard let local, let remote, !out.transmitQueueDrops else { return false }
+        var flags = flags
+        let codepoint = ecnFlagsValue == 0 ? .notECT : ecnMarking(seq: seq, flags: &flags, hasPayload: !payload.isEmpty)
         let (field, bytes) = windowField()
         if flags.contains(.ack) {
             rcvWup = rcvNxt
@@ -265,7 +277,10 @@ public struct Connection: Sendable {
             sourcePort: local.port, destinationPort: remote.port, sequenceNumber: seq.rawValue,
             acknowledgmentNumber: flags.contains(.ack) ? rcvNxt.rawValue : 0, flags: flags, window: field,
             options: segmentOptions(now: now), payload: payload)
-        out.packets.append(IPPacket(from: local.address, to: remote.address, tcp: tcp))
+        var packet = IPPacket(from: local.address, to: remote.address, tcp: tcp)
+        if codepoint != .notECT { packet.ecn = codepoint }
+        out.packets.append(packet)
+        return true
     }
 
     /// <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK> (RFC 9293 §3.10.7.4).
@@ -277,8 +292,10 @@ public struct Connection: Sendable {
     mutating func sendSyn(now: Instant, config: TCPConfiguration, out: inout EngineOutput) {
         guard let local, let remote else { return }
         let ws: UInt8? = config.windowScaling ? config.receiveWindowScale(receiveBuffer: receiveBufferSize) : nil
+        // RFC 3168 §6.1.1: an ECN-setup SYN carries ECE and CWR (Linux tcp_ecn_send_syn).
         let tcp = TCPSegment(
-            sourcePort: local.port, destinationPort: remote.port, sequenceNumber: iss.rawValue, flags: .syn,
+            sourcePort: local.port, destinationPort: remote.port, sequenceNumber: iss.rawValue,
+            flags: ecn.contains(.ok) ? [.syn, .ece, .cwr] : .syn,
             window: UInt16(min(rcvWndAdvertised, 65535)),
             options: synOptions(
                 now: now, ecr: 0, timestamps: config.timestamps, sack: config.sack, windowScale: ws,
@@ -292,7 +309,8 @@ public struct Connection: Sendable {
         guard let local, let remote else { return }
         let tcp = TCPSegment(
             sourcePort: local.port, destinationPort: remote.port, sequenceNumber: iss.rawValue,
-            acknowledgmentNumber: rcvNxt.rawValue, flags: .synAck, window: UInt16(min(rcvWndAdvertised, 65535)),
+            acknowledgmentNumber: rcvNxt.rawValue, flags: ecn.contains(.ok) ? [.syn, .ack, .ece] : .synAck,
+            window: UInt16(min(rcvWndAdvertised, 65535)),
             options: synOptions(
                 now: now, ecr: tsRecent, timestamps: timestampsEnabled, sack: sackEnabled,
                 windowScale: windowScalingEnabled ? rcvWscale : nil, layout: config.synOptionLayout))
@@ -387,6 +405,7 @@ public struct Connection: Sendable {
             while sendNewSegment(cwndRoom: cc.cwnd - flightSize, now: now, config: config, corked: corked, out: &out) {
                 sent = true
             }
+            noteSendLimits(sentNewData: sent, now: now, config: config)
         }
         if canSendData && finQueued && !finSent && sndNxt == dataEnd {
             emit(seq: sndNxt, flags: .finAck, now: now, out: &out)
@@ -396,6 +415,7 @@ public struct Connection: Sendable {
             sent = true
         }
         if sent && retransmitDeadline == nil { retransmitDeadline = now + rto }
+        if sent && config.tailLossProbe { scheduleLossProbe(advancing: false, now: now, config: config) }
         return sent
     }
 
@@ -413,6 +433,8 @@ public struct Connection: Sendable {
         let usable = (sndUna + sndWnd) - sndNxt
         guard unsent > 0, usable > 0 else { return false }
         let sendMSS = currentMSS
+        // Linux tcp_snd_wnd_test: the next segment must fit the window whole.
+        if config.sendWholeSegmentsInWindow && min(unsent, sendMSS) > usable { return false }
         var length = min(unsent, maxSegmentPayload(config, mss: sendMSS), usable)
         // MSG_EOR: no segment runs past a record's end (Linux tcp_skb_can_collapse_to). Only the queue's tail meets
         // Nagle and cork below (tcp_write_xmit tests earlier skbs with TCP_NAGLE_PUSH).
@@ -455,7 +477,8 @@ public struct Connection: Sendable {
         }
         let payload = sendBuffer.bytes(offset: offset, count: length)
         let flags: TCPFlags = carriesPush(seq: sndNxt, length: length, mss: sendMSS, config: config) ? [.ack, .psh] : .ack
-        emit(seq: sndNxt, flags: flags, payload: payload, now: now, out: &out)
+        // Dropped by the interface's queue: the data stays unsent (Linux tcp_write_xmit stops at the failure).
+        guard emit(seq: sndNxt, flags: flags, payload: payload, now: now, out: &out) else { return false }
         sndNxt += length
         scoreboard.dataSent(upTo: sndNxt.rawValue)
         if length % sendMSS != 0 { smallSegmentEnd = sndNxt }  // Linux tcp_minshall_update
@@ -469,6 +492,9 @@ public struct Connection: Sendable {
         timedSegmentEnd = nil  // RFC 6298 §3 (Karn): an ACK of a resent segment is ambiguous
         switch state {
         case .synSent:
+            // Linux tcp_ecn_clear_syn (tcp_ecn_fallback, default on): a resent SYN stops asking for ECN, in case
+            // a middlebox dropped the first for its ECE and CWR bits.
+            ecn = []
             sendSyn(now: now, config: config, out: &out)
         case .synReceived:
             sendSynAck(now: now, config: config, out: &out)

@@ -6,6 +6,9 @@ struct EngineOutput {
     var events: [SocketEvent] = []
     var transitions: [Transition] = []
     var tracing = true
+    /// The interface's queue drops every packet before the wire and says so (a qdisc with no room, Linux
+    /// `NET_XMIT_DROP` from `tcp_transmit_skb`): `Connection.emit` sends nothing and reports the failure.
+    var transmitQueueDrops = false
 
     /// RFC 5961 §7 global challenge-ACK budget (Linux `tcp_challenge_ack_limit`): a count per one-second slot.
     private var challengeSlot: Int64 = -1

@@ -51,6 +51,11 @@ extension HostStack {
         c.keepalive.deadline = nil
         c.userTimeout = UserTimeout(timeout: listener.userTimeout.timeout)
         c.negotiate(seg, config: configuration, ipv6: local.address.isIPv6, now: now)
+        // RFC 3168 §6.1.1: a Not-ECT SYN with ECE and CWR asks for ECN; any policy but off accepts (Linux
+        // tcp_ecn_create_request).
+        if configuration.ecn != .off, seg.flags.contains(.ece), seg.flags.contains(.cwr), packet.ecn == .notECT {
+            c.ecn = .ok
+        }
         c.irs = SeqNum(seg.sequenceNumber)
         c.rcvNxt = c.irs + 1
         c.rcvWup = c.rcvNxt

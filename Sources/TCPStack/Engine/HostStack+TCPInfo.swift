@@ -13,6 +13,48 @@ public struct TCPInfo: Hashable, Sendable {
     /// `tcpi_last_data_recv`: milliseconds since data last arrived, or since the connection was established
     /// (Linux `icsk_ack.lrcvtime`, set by `tcp_finish_connect` and `tcp_event_data_recv`); nil before that.
     public var lastDataReceivedMilliseconds: Int?
+    /// `tcpi_busy_time`: microseconds the sender had data queued or in flight (`SendChrono`).
+    public var busyMicroseconds = 0
+    /// `tcpi_rwnd_limited`: microseconds of that held back by the peer's receive window.
+    public var receiveWindowLimitedMicroseconds = 0
+    /// `tcpi_sndbuf_limited`: microseconds of that held back by a full send buffer.
+    public var sendBufferLimitedMicroseconds = 0
+    /// `tcpi_probes`: persist-timer probes sent since the peer last answered (Linux `icsk_probes_out`).
+    public var probes = 0
+    /// `tcpi_backoff`: doublings of the retransmission or probe interval (Linux `icsk_backoff`).
+    public var backoff = 0
+    /// `tcpi_ca_state`: the sender's congestion state (`CongestionState`).
+    public var congestionState = CongestionState.open
+    /// `tcpi_unacked`: segments sent and not yet acknowledged (Linux `packets_out`, in segments of `sendMSS`).
+    public var unackedSegments = 0
+    /// `tcpi_sacked`: of those, the segments the peer reported holding (Linux `sacked_out`).
+    public var sackedSegments = 0
+}
+
+/// Linux's congestion states (`enum tcp_ca_state`, include/net/tcp.h), numbered as TCP_INFO reports them.
+public enum CongestionState: Int, Sendable, Hashable {
+    /// Nothing wrong (TCP_CA_Open).
+    case open = 0
+    /// Duplicate ACKs or SACKs seen, no loss declared yet (TCP_CA_Disorder).
+    case disorder = 1
+    /// cwnd reduced for an ECN echo or a repaired tail loss (TCP_CA_CWR).
+    case cwr = 2
+    /// Fast recovery (TCP_CA_Recovery).
+    case recovery = 3
+    /// After a retransmission timeout, until the flight then outstanding is acknowledged (TCP_CA_Loss).
+    case loss = 4
+}
+
+extension Connection {
+    /// The congestion state as Linux would report it, from the engine's recovery state (RFC 5681/6582/6675
+    /// recovery, the RTO's loss episode, ECN's reduction).
+    var congestionState: CongestionState {
+        if cc.inFastRecovery { return .recovery }
+        if resendNext != nil || cc.window.recover.map({ SeqNum($0) > sndUna }) == true { return .loss }
+        if let end = cwrEnd, SeqNum(end) > sndUna { return .cwr }
+        if scoreboard.sackedBytes > 0 || cc.window.duplicateAcks > 0 { return .disorder }
+        return .open
+    }
 }
 
 extension HostStack {
@@ -22,10 +64,23 @@ extension HostStack {
         let window = c.cc.window
         let mss = max(1, window.mss)
         let infinite = Int(Int32.max)
-        return TCPInfo(
+        var info = TCPInfo(
             state: c.state, congestionWindowSegments: window.cwnd / mss,
             slowStartThresholdSegments: window.ssthresh >= infinite ? infinite : window.ssthresh / mss,
             sendMSS: c.sendMSS, advertisedMSS: c.ourMSS,
             lastDataReceivedMilliseconds: c.delack.lastReceived.map { Int((now - $0).nanosecondsValue / 1_000_000) })
+        let chrono = c.chronoMicroseconds(at: now)
+        info.busyMicroseconds = chrono.busy
+        info.receiveWindowLimitedMicroseconds = chrono.receiveWindowLimited
+        info.sendBufferLimitedMicroseconds = chrono.sendBufferLimited
+        info.probes = c.persist.unansweredProbes
+        info.backoff = max(c.persist.backoff, c.rtt.backoffCount)
+        info.congestionState = c.state.isSynchronized ? c.congestionState : .open
+        let segment = max(1, c.sendMSS)
+        info.unackedSegments = (c.flightSize + segment - 1) / segment
+        info.sackedSegments = c.scoreboard.sackedBlocks.reduce(0) {
+            $0 + (SeqNum($1.right) - SeqNum($1.left) + segment - 1) / segment
+        }
+        return info
     }
 }

@@ -73,6 +73,14 @@ public struct HostStack: Sendable {
 
     // MARK: outputs
 
+    /// Whether the interface's queue drops every packet the host sends, telling the sender (`tc qdisc add ... pfifo
+    /// limit 0`): data stays queued, unsent, and the persist timer retries it (Linux `tcp_write_xmit`,
+    /// `tcp_send_probe0` with `TCP_RESOURCE_PROBE_INTERVAL`).
+    public var transmitQueueDrops: Bool {
+        get { out.transmitQueueDrops }
+        set { out.transmitQueueDrops = newValue }
+    }
+
     /// Whether trace events are recorded (on by default).
     public var isTracing: Bool {
         get { out.tracing }
@@ -316,6 +324,11 @@ public struct HostStack: Sendable {
             c.tsOffset = tsOffset
             c.rtt = rtt
             c.inConnectionTable = true
+            // RFC 3168 §6.1.1: tcp_ecn = 1 asks for ECN in the SYN.
+            c.ecn = config.ecn == .request ? .ok : []
+            // A listener turned active (RFC 9293 OPEN in LISTEN) leaves its counters where the chronograph lives.
+            c.backlogValue = 0
+            c.pendingChildrenValue = 0
             c.setState(.synSent, cause: .user(.connect), rfc: "RFC 9293 §3.10.1", linux: linux, now: now,
                 config: config, out: &out)
             c.sendSyn(now: now, config: config, out: &out)
@@ -411,13 +424,22 @@ public struct HostStack: Sendable {
             throw .brokenPipe
         }
         let room = (slots[i].sendBufferSize.map { $0 / 2 } ?? configuration.sendBufferSize) - slots[i].sendBuffer.count
-        guard room > 0 else { throw .wouldBlock }
+        guard room > 0 else {
+            slots[i].waitingForSendSpace = true  // Linux sk_stream_wait_memory: SOCK_NOSPACE
+            throw .wouldBlock
+        }
         // Linux tcp_sendmsg_locked -> sk_stream_memory_free: no new data while the unsent bytes reach
         // TCP_NOTSENT_LOWAT (`tcp_stream_memory_free`, checked when a new skb is needed; the engine checks per call).
-        if slots[i].unsentBytes >= notSentLowWater(slot: i) { throw .wouldBlock }
+        if slots[i].unsentBytes >= notSentLowWater(slot: i) {
+            slots[i].waitingForSendSpace = true
+            throw .wouldBlock
+        }
         let taken = min(room, bytes.count)
         let start = slots[i].dataEnd
         slots[i].sendBuffer.append(bytes[0..<taken])
+        // Linux tcp_add_write_queue_tail: queued data starts the busy chronograph; a short write sets SOCK_NOSPACE.
+        slots[i].chronoStart(.busy, now: now)
+        if taken < bytes.count { slots[i].waitingForSendSpace = true }
         // A short write (the buffer filled) pushes without MSG_MORE's cork before it waits, and ends no record:
         // MSG_EOR marks the skb only once all the data is in (Linux wait_for_space, `if (!msg_data_left(msg))`).
         let corked = configuration.linuxSendMarks
@@ -502,6 +524,7 @@ public struct HostStack: Sendable {
         // FreeBSD tcp_input, drop_synfin: SYN+FIN is dropped before any state sees it.
         if configuration.dropSynFin && packet.tcp.flags.contains(.syn) && packet.tcp.flags.contains(.fin) { return }
         if !connections.isEmpty, let i = connections.index(of: FourTuple(local: local, remote: packet.source), in: slots) {
+            if slots[i].ecnFlagsValue != 0 { slots[i].ecnSegmentArrives(packet) }  // RFC 3168 §6.1.3
             let outcome = slots[i].segmentArrives(packet.tcp, now: now, config: configuration, out: &out)
             switch outcome {
             case .none:
@@ -540,10 +563,19 @@ public struct HostStack: Sendable {
                 continue
             }
             if let probe = slots[i].persist.deadline, probe <= now {
+                let userTimeout = slots[i].userTimeout.timeout
+                if slots[i].persist.userTimeoutExpired(userTimeout, at: now) {
+                    // Linux tcp_probe_timer: probing for longer than TCP_USER_TIMEOUT: ETIMEDOUT.
+                    timeOut(i, timer: .userTimeout, rfc: "RFC 9293 §3.8.6.4", linux: "tcp_probe_timer", now: now)
+                    continue
+                }
                 switch slots[i].persist.expire(at: now) {
                 case .sendProbe:
                     // RFC 9293 §3.8.6.1, RFC 1122 §4.2.2.17: probe the zero window, backing off (Linux tcp_probe_timer).
-                    slots[i].sendWindowProbe(now: now, config: configuration, out: &out)
+                    if !slots[i].sendWindowProbe(now: now, config: configuration, out: &out) {
+                        slots[i].persist.probeDroppedLocally(at: now)
+                    }
+                    slots[i].persist.clampToUserTimeout(userTimeout, at: now)
                 case .timedOut:
                     // Linux tcp_probe_timer: tcp_retries2 probes unanswered: ETIMEDOUT (RFC 1122 allows no limit).
                     timeOut(i, timer: .persist, rfc: "RFC 1122 §4.2.2.17", linux: "tcp_probe_timer", now: now)
@@ -576,6 +608,11 @@ public struct HostStack: Sendable {
                 continue
             }
             guard let rtx = slots[i].retransmitDeadline, rtx <= now else { continue }
+            if slots[i].lossProbeArmed {
+                // RFC 8985 §7.3: the probe timeout, not a retransmission timeout (Linux tcp_send_loss_probe).
+                slots[i].sendLossProbe(now: now, config: configuration, out: &out)
+                continue
+            }
             let limit: Int
             switch state {
             case .synSent: limit = configuration.synRetries

@@ -73,6 +73,7 @@ extension Connection {
         rcvNxt = seq + 1
         rcvWup = rcvNxt
         negotiate(seg, config: config, ipv6: local?.address.isIPv6 ?? false, now: now)
+        ecnHandshakeArrives(seg)
         if !windowScalingEnabled { rcvWndAdvertised = min(rcvWndAdvertised, 65535) }
         sndWnd = Int(seg.window)
         maxSndWnd = sndWnd
@@ -301,9 +302,12 @@ extension Connection {
             sndWl1 = seq
             sndWl2 = ack
         }
+        // RFC 3168 §6.1.2: an echoed congestion mark reduces cwnd as a loss would (ECN.swift).
+        if ecnFlagsValue != 0 { ecnEchoArrives(seg, now: now) }
         // RFC 5681 §3, RFC 6582, RFC 6675: the congestion response (Connection+Congestion.swift).
         congestionAckArrives(seg, previousUna: previousUna, windowUnchanged: windowUnchanged, now: now, config: config,
             out: &out)
+        if config.tailLossProbe { lossProbeAfterAck(seg, previousUna: previousUna, now: now, config: config) }
         // RFC 1122 §4.2.2.17: an answered probe resets the give-up count (Linux tcp_ack: icsk_probes_out = 0).
         persist.ackReceived(windowOpen: (sndUna + sndWnd) - sndNxt > 0, at: now)
         switch state {
@@ -524,6 +528,7 @@ extension Connection {
             // RFC 5482: progress restarts the user timeout.
             userTimeout.acknowledged(dataStillOutstanding: sndUna != sndNxt, at: now)
         }
+        noteAcknowledged(acked: acked, now: now)
     }
 
     // MARK: TIME-WAIT

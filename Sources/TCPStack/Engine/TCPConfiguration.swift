@@ -167,6 +167,16 @@ public struct TCPConfiguration: Sendable {
     /// Sender silly-window avoidance for pieces the peer's window cuts short (RFC 9293 §3.8.6.2.1; BSD
     /// `tcp_output` "len >= max_sndwnd / 2"). Off: they are sent as the window allows (Linux).
     public var senderSWSAvoidance: Bool
+    /// A new segment goes out only if all of it (at most one MSS) fits the peer's window (Linux
+    /// `tcp_snd_wnd_test`); a window with less room holds it and the persist timer probes (`tcp_check_probe_timer`).
+    /// Off: as much as the window allows is sent.
+    public var sendWholeSegmentsInWindow = false
+    /// Tail loss probes (RFC 8985 §7; Linux `tcp_schedule_loss_probe`, `net.ipv4.tcp_early_retrans` 3 or 4): with
+    /// SACK, outside recovery, a probe timeout of about two RTTs after the last transmission sends new data or
+    /// the last segment again, before the RTO would.
+    public var tailLossProbe = false
+    /// ECN negotiation (RFC 3168 §6.1.1; `net.ipv4.tcp_ecn`; Linux default 2, accept only).
+    public var ecn = ECNPolicy.off
     /// Congestion control of new connections (`net.ipv4.tcp_congestion_control`; Linux: cubic). TCP_CONGESTION
     /// overrides it per socket.
     public var congestionControl: CongestionAlgorithm
@@ -301,6 +311,7 @@ public struct TCPConfiguration: Sendable {
         acceptSynAckInSynReceived: false, challengeAckInterval: nil, challengeAckLimitPerSecond: 100)
         c.slowStartCountsEveryAckedByte = true
         c.linuxSendMarks = true
+        c.ecn = .acceptOnly
         return c
     }()
 
@@ -317,6 +328,9 @@ public struct TCPConfiguration: Sendable {
         c.slowStartCountsEveryAckedByte = true
         c.linuxSendMarks = true
         c.pushOnOffloadedSegments = true
+        c.sendWholeSegmentsInWindow = true
+        c.ecn = .acceptOnly
+        c.tailLossProbe = true
         return c
     }()
 

@@ -15,6 +15,13 @@ public struct PersistTimer: Sendable, Hashable {
     private var backoffCount: Int32 = 0
     private var unanswered: Int32 = 0
     private var probeLimit: Int32
+    private var firstExpiryValue = OptionalInstant()
+
+    /// When the timer first fired in this probing episode (Linux `icsk_probes_tstamp`), for the user timeout.
+    public private(set) var firstExpiry: Instant? {
+        get { firstExpiryValue.value }
+        set { firstExpiryValue.value = newValue }
+    }
 
     /// The longest interval between probes: the doubling stops there.
     public var maximum: Duration {
@@ -73,6 +80,36 @@ public struct PersistTimer: Sendable, Hashable {
         deadline = nil
         backoffCount = 0
         unanswered = 0
+        firstExpiry = nil
+    }
+
+    /// The connection ended: no more probes, the counts stay as TCP_INFO last saw them (Linux `tcp_done` leaves
+    /// `icsk_probes_out`).
+    public mutating func halt() { deadline = nil }
+
+    /// Whether the user timeout (`timeout`) ran out since the first expiry of this episode (Linux
+    /// `tcp_probe_timer`); the first expiry starts that clock.
+    public mutating func userTimeoutExpired(_ timeout: Duration?, at now: Instant) -> Bool {
+        guard let first = firstExpiry else {
+            firstExpiry = now
+            return false
+        }
+        guard let timeout else { return false }
+        return now - first >= timeout
+    }
+
+    /// The probe just sent was dropped by the interface's queue (Linux `tcp_send_probe0`: it still counts, but the
+    /// interval does not double; the next try is `TCP_RESOURCE_PROBE_INTERVAL`, 500 ms, later).
+    public mutating func probeDroppedLocally(at now: Instant) {
+        if backoffCount > 0 { backoffCount -= 1 }
+        deadline = now + .milliseconds(500)
+    }
+
+    /// `tcp_clamp_probe0_to_user_timeout`: the next probe no later than the user timeout (at least 2 ms away).
+    public mutating func clampToUserTimeout(_ timeout: Duration?, at now: Instant) {
+        guard let timeout, let first = firstExpiry, let due = deadline else { return }
+        let end = Swift.max(first + timeout, now + .milliseconds(2))
+        if end < due { deadline = end }
     }
 
     /// The timer fired: returns `.timedOut` once the probe limit is reached, else counts a probe, doubles the interval
