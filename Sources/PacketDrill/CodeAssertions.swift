@@ -11,6 +11,7 @@ import TCPStack
 /// | `tcpi_snd_cwnd`, `tcpi_snd_ssthresh` | congestion window and ssthresh in segments |
 /// | `tcpi_snd_mss`, `tcpi_advmss` | MSS sent with, MSS announced |
 /// | `tcpi_last_data_recv` | milliseconds since data (or the handshake's end) last arrived |
+/// | `tcpi_rtt` | the smoothed RTT in microseconds |
 enum CodeAssertions {
     enum Verdict: Equatable {
         case holds
@@ -98,6 +99,7 @@ enum CodeAssertions {
             case "tcpi_snd_mss": return info.sendMSS
             case "tcpi_advmss": return info.advertisedMSS
             case "tcpi_last_data_recv": return info.lastDataReceivedMilliseconds
+            case "tcpi_rtt": return info.smoothedRTTMicroseconds
             default: return nil
             }
         }

@@ -169,6 +169,7 @@ extension ScriptRunner {
         if call.name == "close", let fd = fdArgument(call), epolls.removeValue(forKey: fd) != nil { return .value(0) }
         guard let (fd, d) = try descriptor(call, at: location) else { return .error("EBADF") }
         defer { collect() }
+        if let handled = try reportingCall(call, socket: d.socket, at: location) { return handled }
         if let early = try bufferCall(call, socket: d.socket, at: location) { return early }
         var how = ShutdownHow.both
         switch call.name {
@@ -254,6 +255,7 @@ extension ScriptRunner {
 
     mutating func setsockopt(_ call: SyscallSpec, fd: Int, at location: SourceLocation) throws(ScriptFailure) -> CallResult {
         let d = fds[fd]!
+        if let handled = try reportingOption(call, socket: d.socket, at: location) { return handled }
         switch optionName(call) {
         case "SO_REUSEADDR":
             do throws(SocketError) {
@@ -309,6 +311,7 @@ extension ScriptRunner {
 
     mutating func getsockopt(_ call: SyscallSpec, fd: Int, at location: SourceLocation) throws(ScriptFailure) -> CallResult {
         let d = fds[fd]!
+        if let handled = try reportingOption(call, socket: d.socket, at: location) { return handled }
         let actual: String
         switch optionName(call) {
         case "SO_ERROR": actual = stack.error(of: d.socket)?.errnoName ?? "0"

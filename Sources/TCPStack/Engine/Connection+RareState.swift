@@ -8,6 +8,7 @@ final class RareState: @unchecked Sendable {
     var userTimeout = UserTimeout(timeout: nil)
     var persist = PersistTimer.engineDefault
     var lastChallengeAck = OptionalInstant()
+    var reporting = SocketReporting()
 
     init() {}
 
@@ -16,6 +17,7 @@ final class RareState: @unchecked Sendable {
         userTimeout = other.userTimeout
         persist = other.persist
         lastChallengeAck = other.lastChallengeAck
+        reporting = other.reporting
     }
 }
 
@@ -57,6 +59,15 @@ extension Connection {
         @inline(__always) set {
             guard rareState != nil || newValue != nil else { return }
             writableRareState().lastChallengeAck.value = newValue
+        }
+    }
+
+    /// TCP_INQ, SO_TIMESTAMPING, SO_ZEROCOPY and the error queue (SocketReporting.swift).
+    var reporting: SocketReporting {
+        @inline(__always) get { rareState?.reporting ?? SocketReporting() }
+        @inline(__always) set {
+            guard rareState != nil || !newValue.isDefault else { return }
+            writableRareState().reporting = newValue
         }
     }
 

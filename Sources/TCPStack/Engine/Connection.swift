@@ -260,7 +260,10 @@ public struct Connection: Sendable {
             rcvWndAdvertised = bytes
             ackWentOut()
         }
-        if !payload.isEmpty { dataWentOut(now: now) }
+        if !payload.isEmpty {
+            dataWentOut(now: now)
+            if rareState != nil { segmentWithDataSent(seq: seq, length: payload.count, now: now) }
+        }
         let tcp = TCPSegment(
             sourcePort: local.port, destinationPort: remote.port, sequenceNumber: seq.rawValue,
             acknowledgmentNumber: flags.contains(.ack) ? rcvNxt.rawValue : 0, flags: flags, window: field,

@@ -50,6 +50,7 @@ extension HostStack {
         c.keepalive = listener.keepalive
         c.keepalive.deadline = nil
         c.userTimeout = UserTimeout(timeout: listener.userTimeout.timeout)
+        if listener.rareState != nil { c.reporting = listener.reporting.inherited }
         c.negotiate(seg, config: configuration, ipv6: local.address.isIPv6, now: now)
         c.irs = SeqNum(seg.sequenceNumber)
         c.rcvNxt = c.irs + 1

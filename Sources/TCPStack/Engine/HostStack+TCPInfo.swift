@@ -13,6 +13,8 @@ public struct TCPInfo: Hashable, Sendable {
     /// `tcpi_last_data_recv`: milliseconds since data last arrived, or since the connection was established
     /// (Linux `icsk_ack.lrcvtime`, set by `tcp_finish_connect` and `tcp_event_data_recv`); nil before that.
     public var lastDataReceivedMilliseconds: Int?
+    /// `tcpi_rtt`: the smoothed RTT in microseconds (`srtt_us >> 3`); nil before the first sample.
+    public var smoothedRTTMicroseconds: Int? = nil
 }
 
 extension HostStack {
@@ -26,6 +28,7 @@ extension HostStack {
             state: c.state, congestionWindowSegments: window.cwnd / mss,
             slowStartThresholdSegments: window.ssthresh >= infinite ? infinite : window.ssthresh / mss,
             sendMSS: c.sendMSS, advertisedMSS: c.ourMSS,
-            lastDataReceivedMilliseconds: c.delack.lastReceived.map { Int((now - $0).nanosecondsValue / 1_000_000) })
+            lastDataReceivedMilliseconds: c.delack.lastReceived.map { Int((now - $0).nanosecondsValue / 1_000_000) },
+            smoothedRTTMicroseconds: c.rtt.smoothedRTT.map { Int($0.nanosecondsValue / 1000) })
     }
 }

@@ -411,6 +411,7 @@ public struct HostStack: Sendable {
         guard room > 0 else { throw .wouldBlock }
         let taken = min(room, bytes.count)
         slots[i].sendBuffer.append(bytes[0..<taken])
+        if slots[i].rareState != nil { slots[i].markTimestampedWrite() }
         slots[i].transmit(now: now, config: configuration, out: &out)
         return taken
     }

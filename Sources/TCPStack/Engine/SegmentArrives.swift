@@ -516,6 +516,7 @@ extension Connection {
             sendBufferStart += acked
         }
         if sendBufferStart < ack { sendBufferStart = ack }
+        if rareState != nil { reportAcknowledged(upTo: ack, now: now) }
         sndUna = ack
         retransmitCount = 0
         retransmitDeadline = sndUna == sndNxt ? nil : now + rto  // RFC 6298 §5.2, §5.3
