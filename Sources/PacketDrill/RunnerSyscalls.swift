@@ -149,11 +149,13 @@ extension ScriptRunner {
     /// The script's number for a new descriptor: packetdrill maps the number a `socket` or `accept` line expects
     /// onto the live one, so a script may number them as it likes; without one, the lowest free from 3.
     func newDescriptor(for call: SyscallSpec) -> Int {
-        if case .integer(let n) = call.result, n >= 0, n < 1 << 20, fds[Int(n)] == nil, epolls[Int(n)] == nil {
+        if case .integer(let n) = call.result, n >= 0, n < 1 << 20, fds[Int(n)] == nil, epolls[Int(n)] == nil,
+            scriptFiles.descriptors[Int(n)] == nil
+        {
             return Int(n)
         }
         var fd = 3
-        while fds[fd] != nil || epolls[fd] != nil { fd += 1 }
+        while fds[fd] != nil || epolls[fd] != nil || scriptFiles.descriptors[fd] != nil { fd += 1 }
         return fd
     }
 
@@ -167,6 +169,7 @@ extension ScriptRunner {
         }
         if call.name.hasPrefix("epoll_") { return try epoll(call, at: location) }
         if call.name == "close", let fd = fdArgument(call), epolls.removeValue(forKey: fd) != nil { return .value(0) }
+        if let handled = try fileCall(call, at: location) { return handled }
         guard let (fd, d) = try descriptor(call, at: location) else { return .error("EBADF") }
         defer { collect() }
         if let handled = try reportingCall(call, socket: d.socket, at: location) { return handled }

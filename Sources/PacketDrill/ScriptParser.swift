@@ -30,7 +30,7 @@ let supportedSyscalls: Set<String> = [
     "socket", "bind", "listen", "accept", "connect", "read", "write", "send", "recv", "close", "shutdown",
     "setsockopt", "getsockopt", "fcntl", "sendto", "sendmsg", "recvfrom", "ioctl",
     "epoll_create", "epoll_create1", "epoll_ctl", "epoll_wait",
-    "recvmsg",
+    "recvmsg", "open", "sendfile",
 ]
 
 /// Socket options the runner understands.

@@ -65,6 +65,8 @@ public struct ScriptRunner {
     var lastSocketFD: Int?
     /// epoll instances by descriptor.
     var epolls: [Int: EpollInstance] = [:]
+    /// Files the script's shell lines wrote, and descriptors of files and pipes (RunnerSyscalls+Files.swift).
+    var scriptFiles = ScriptFiles()
     /// Unsupported shell commands, sysctls and code blocks met so far, by name.
     var unsupported: [String] = []
     var sysctls: SysctlSettings
@@ -430,6 +432,10 @@ extension ScriptRunner {
             case .restore:
                 if let saved = savedSysctls { sysctls = saved }
                 savedSysctls = nil
+            case .writeFile(let path, let bytes):
+                scriptFiles.contents[path] = bytes
+            case .removeFile(let path):
+                scriptFiles.contents[path] = nil
             case .unsupported(let what):
                 missing.append("shell command '\(what)'")
             }
