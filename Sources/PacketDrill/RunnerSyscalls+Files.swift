@@ -23,13 +23,17 @@ struct ScriptFiles {
 }
 
 extension ScriptRunner {
-    /// open, sendfile, pipe and close of a file or pipe; nil for socket calls.
+    /// open, sendfile, pipe, splice and close of a file or pipe; nil for socket calls.
     mutating func fileCall(_ call: SyscallSpec, at location: SourceLocation) throws(ScriptFailure) -> CallResult? {
         switch call.name {
         case "open":
             return try open(call, at: location)
         case "sendfile":
             return try sendfile(call, at: location)
+        case "pipe":
+            return try pipe(call, at: location)
+        case "splice":
+            return try splice(call, at: location)
         case "close":
             guard let fd = fdArgument(call), scriptFiles.descriptors.removeValue(forKey: fd) != nil else { return nil }
             return .value(0)
@@ -76,5 +80,51 @@ extension ScriptRunner {
         }
         if fromOffset == nil { scriptFiles.descriptors[Int(input)] = .file(bytes: bytes, position: start + sent) }
         return .value(Int64(sent))
+    }
+
+    /// `pipe([5, 6]) = 0`: the two numbers name the read and the write end, mapped as packetdrill maps them.
+    mutating func pipe(_ call: SyscallSpec, at location: SourceLocation) throws(ScriptFailure) -> CallResult {
+        guard call.arguments.count == 1, case .array(let ends) = call.arguments[0], ends.count == 2,
+            let r = ends[0].integerValue, let w = ends[1].integerValue, r != w
+        else { throw fail(location, "pipe needs ([read_fd, write_fd])") }
+        for fd in [Int(r), Int(w)] where fds[fd] != nil || epolls[fd] != nil || scriptFiles.descriptors[fd] != nil {
+            throw fail(location, "pipe: descriptor \(fd) is already open")
+        }
+        scriptFiles.pipes.append([])
+        let pipe = scriptFiles.pipes.count - 1
+        scriptFiles.descriptors[Int(r)] = .pipeRead(pipe)
+        scriptFiles.descriptors[Int(w)] = .pipeWrite(pipe)
+        return .value(0)
+    }
+
+    /// `splice(fd_in, NULL, fd_out, NULL, len, flags)` between a socket and a pipe: socket to pipe reads as Linux
+    /// `tcp_splice_read` (it stops at the urgent byte), pipe to socket sends.
+    mutating func splice(_ call: SyscallSpec, at location: SourceLocation) throws(ScriptFailure) -> CallResult {
+        guard call.arguments.count == 6, case .integer(let input) = call.arguments[0],
+            case .integer(let output) = call.arguments[2], let length = call.arguments[4].integerValue, length >= 0
+        else { throw fail(location, "splice needs (fd_in, off_in, fd_out, off_out, len, flags)") }
+        guard isNull(call.arguments[1]) && isNull(call.arguments[3]) else { return .error("ESPIPE") }
+        if call.arguments[5] != .integer(0) { throw fail(location, "splice flags are not modelled (0 only)") }
+        let instant = Instant(nanoseconds: now * 1000)
+        defer { collect() }
+        do throws(SocketError) {
+            if let socket = fds[Int(input)]?.socket, case .pipeWrite(let pipe)? = scriptFiles.descriptors[Int(output)] {
+                let room = ScriptFiles.pipeCapacity - scriptFiles.pipes[pipe].count
+                guard room > 0 else { return .blocked }
+                let bytes = try stack.spliceRead(socket, maxBytes: min(Int(length), room), now: instant)
+                scriptFiles.pipes[pipe] += bytes
+                return .value(Int64(bytes.count))
+            }
+            if case .pipeRead(let pipe)? = scriptFiles.descriptors[Int(input)], let socket = fds[Int(output)]?.socket {
+                let bytes = Array(scriptFiles.pipes[pipe].prefix(Int(length)))
+                guard !bytes.isEmpty else { return .blocked }
+                let sent = try stack.send(socket, bytes, now: instant)
+                scriptFiles.pipes[pipe].removeFirst(sent)
+                return .value(Int64(sent))
+            }
+        } catch {
+            return error == .wouldBlock ? .blocked : .error(error.errnoName)
+        }
+        return .error("EINVAL")
     }
 }

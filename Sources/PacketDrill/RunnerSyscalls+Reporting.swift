@@ -46,15 +46,16 @@ extension ScriptRunner {
 
     // MARK: options
 
-    /// TCP_INQ, SO_ZEROCOPY and SO_TIMESTAMPING; nil for other options.
+    /// TCP_INQ, SO_ZEROCOPY, SO_TIMESTAMPING and IP_FREEBIND; nil for other options.
     mutating func reportingOption(_ call: SyscallSpec, socket: SocketID, at location: SourceLocation) throws(ScriptFailure) -> CallResult? {
         let name = optionName(call)
-        guard ["TCP_INQ", "SO_ZEROCOPY", "SO_TIMESTAMPING"].contains(name) else { return nil }
+        guard ["TCP_INQ", "SO_ZEROCOPY", "SO_TIMESTAMPING", "IP_FREEBIND"].contains(name) else { return nil }
         if call.name == "getsockopt" {
             let actual: Int64
             switch name {
             case "TCP_INQ": actual = stack.receiveQueueHintEnabled(of: socket) == true ? 1 : 0
             case "SO_ZEROCOPY": actual = stack.zerocopyEnabled(of: socket) == true ? 1 : 0
+            case "IP_FREEBIND": actual = stack.freeBind(of: socket) == true ? 1 : 0
             default: actual = Int64(stack.timestamping(of: socket)?.rawValue ?? 0)
             }
             guard case .array(let items) = call.arguments[3], items.count == 1 else { return .value(0) }
@@ -72,6 +73,7 @@ extension ScriptRunner {
             switch name {
             case "TCP_INQ": try stack.setReceiveQueueHint(socket, Int(value))
             case "SO_ZEROCOPY": try stack.setZerocopy(socket, Int(value))
+            case "IP_FREEBIND": try stack.setFreeBind(socket, value != 0)
             default: try stack.setTimestamping(socket, TimestampingFlags(rawValue: UInt32(truncatingIfNeeded: value)))
             }
         } catch { return .error(error.errnoName) }

@@ -30,14 +30,14 @@ let supportedSyscalls: Set<String> = [
     "socket", "bind", "listen", "accept", "connect", "read", "write", "send", "recv", "close", "shutdown",
     "setsockopt", "getsockopt", "fcntl", "sendto", "sendmsg", "recvfrom", "ioctl",
     "epoll_create", "epoll_create1", "epoll_ctl", "epoll_wait",
-    "recvmsg", "open", "sendfile",
+    "recvmsg", "open", "sendfile", "pipe", "splice",
 ]
 
 /// Socket options the runner understands.
 let supportedSocketOptions: Set<String> = [
     "SO_REUSEADDR", "SO_LINGER", "SO_ERROR", "SO_RCVBUF", "SO_SNDBUF", "TCP_NODELAY", "TCP_MAXSEG",
     "SO_KEEPALIVE", "TCP_KEEPIDLE", "TCP_KEEPINTVL", "TCP_KEEPCNT", "TCP_USER_TIMEOUT", "TCP_CONGESTION",
-    "TCP_INQ", "SO_ZEROCOPY", "SO_TIMESTAMPING",
+    "TCP_INQ", "SO_ZEROCOPY", "SO_TIMESTAMPING", "IP_FREEBIND",
 ]
 
 struct Parser {

@@ -45,3 +45,18 @@ private let prologue = """
     let outcome = try ScriptRunner.run(text: prologue + "+0 open(\"/etc/passwd\", O_RDONLY) = 7\n", file: "t.pkt")
     #expect(outcome.failure?.message.contains("only files the script's shell lines wrote") == true)
 }
+
+@Test func spliceMovesSocketBytesIntoAPipeAndOnToAnotherSocketStoppingAtTheUrgentByte() throws {
+    let outcome = try ScriptRunner.run(text: prologue + """
+       +0 pipe([5, 6]) = 0
+       +0 < U. 1:11(10) ack 1 win 257 urg 5
+       +0 > . 1:1(0) ack 11
+       +0 splice(4, NULL, 6, NULL, 100, 0) = 4
+       +0 splice(4, NULL, 6, NULL, 100, 0) = 0
+       +0 recv(4, ..., 100, 0) = 5
+       +0 splice(5, NULL, 4, NULL, 100, 0) = 4
+       +0 > P. 1:5(4) ack 11
+       +0 splice(4, 5, 6, NULL, 100, 0) = -1 ESPIPE
+    """, file: "t.pkt")
+    #expect(outcome.passed, "\(outcome.failure?.description ?? "")")
+}

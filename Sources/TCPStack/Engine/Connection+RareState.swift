@@ -9,6 +9,10 @@ final class RareState: @unchecked Sendable {
     var persist = PersistTimer.engineDefault
     var lastChallengeAck = OptionalInstant()
     var reporting = SocketReporting()
+    /// Linux `tp->urg_seq` while `urg_data` is set: the urgent byte, out of the stream (Connection+Urgent.swift).
+    var urgentMark: SeqNum?
+    /// IP_FREEBIND: bind() accepts an address this host does not have.
+    var freeBind = false
 
     init() {}
 
@@ -18,6 +22,8 @@ final class RareState: @unchecked Sendable {
         persist = other.persist
         lastChallengeAck = other.lastChallengeAck
         reporting = other.reporting
+        urgentMark = other.urgentMark
+        freeBind = other.freeBind
     }
 }
 
@@ -68,6 +74,24 @@ extension Connection {
         @inline(__always) set {
             guard rareState != nil || !newValue.isDefault else { return }
             writableRareState().reporting = newValue
+        }
+    }
+
+    /// The urgent byte's sequence number while it waits in the stream (Connection+Urgent.swift).
+    var urgentMark: SeqNum? {
+        @inline(__always) get { rareState?.urgentMark }
+        @inline(__always) set {
+            guard rareState != nil || newValue != nil else { return }
+            writableRareState().urgentMark = newValue
+        }
+    }
+
+    /// IP_FREEBIND (Linux `inet_addr_valid_or_nonlocal`).
+    var freeBind: Bool {
+        @inline(__always) get { rareState?.freeBind ?? false }
+        @inline(__always) set {
+            guard rareState != nil || newValue else { return }
+            writableRareState().freeBind = newValue
         }
     }
 

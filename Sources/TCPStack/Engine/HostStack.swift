@@ -202,7 +202,9 @@ public struct HostStack: Sendable {
     public mutating func bind(_ id: SocketID, to endpoint: Endpoint) throws(SocketError) {
         let i = try openSlot(id)
         guard slots[i].local == nil, slots[i].state == .closed else { throw .invalidArgument }
-        guard isAny(endpoint.address) || addresses.contains(endpoint.address) else { throw .addressNotAvailable }
+        guard isAny(endpoint.address) || addresses.contains(endpoint.address) || slots[i].freeBind else {
+            throw .addressNotAvailable
+        }
         let options = BindOptions(reuseAddress: slots[i].reuseAddress)
         var port = endpoint.port
         if port == 0 { port = try allocateBindPort(local: endpoint.address, options: options) }
@@ -419,9 +421,10 @@ public struct HostStack: Sendable {
     /// RFC 9293 §3.10.3 RECEIVE: up to `maxBytes` bytes; empty at end of stream; EAGAIN when nothing is there yet.
     public mutating func receive(_ id: SocketID, maxBytes: Int = .max, now: Instant) throws(SocketError) -> [UInt8] {
         let i = try openSlot(id)
+        let limit = slots[i].rareState == nil ? maxBytes : slots[i].urgentReadLimit(maxBytes)
         // The slot is read in place, never copied: a copy would share the ring and make the read below copy it.
         if !slots[i].receiveBuffer.isEmpty {
-            let data = slots[i].receiveBuffer.read(maxBytes)
+            let data = slots[i].receiveBuffer.read(limit)
             didRead(slot: i, copied: data.count, now: now)
             return data
         }

@@ -339,7 +339,8 @@ extension Connection {
             return outcome
         }
 
-        // seventh: segment text; eighth: FIN.
+        // sixth: the URG bit; seventh: segment text; eighth: FIN.
+        if flags.contains(.urg) && config.urgentByteOutOfBand { checkUrgent(seg) }
         var urgency = receiveText(seg, now: now, config: config, out: &out)
         if flags.contains(.fin) && !peerFinReceived
             && seq + (flags.contains(.syn) ? 1 : 0) + seg.payload.count == rcvNxt

@@ -56,6 +56,10 @@ public struct TCPConfiguration: Sendable {
     public var resetOnSynInWindow = false
     /// Segments with both SYN and FIN are dropped unseen, in every state (FreeBSD `net.inet.tcp.drop_synfin`).
     public var dropSynFin = false
+    /// The urgent byte (the one before the urgent pointer: `tcp_stdurg` 0) leaves the stream: a read stops before
+    /// it and the next read skips it; splice stops at it (Linux `tcp_check_urg`, `tcp_recvmsg_locked`,
+    /// `tcp_read_sock`, without SO_OOBINLINE). Off: urgent data stays inline (RFC 6093 §4).
+    public var urgentByteOutOfBand = false
     /// An RST that closes a connection reports ECONNRESET in every synchronized state, CLOSE-WAIT, CLOSING and
     /// LAST-ACK included (FreeBSD `tcp_do_segment`); Linux `tcp_reset`: EPIPE in CLOSE-WAIT, none after our FIN.
     public var resetAlwaysReportsConnectionReset = false
@@ -288,6 +292,7 @@ public struct TCPConfiguration: Sendable {
         rtoMin: .milliseconds(200), timeWaitDuration: .seconds(60), sequenceCheck: .linux,
         acceptSynAckInSynReceived: false, challengeAckInterval: nil, challengeAckLimitPerSecond: 100)
         c.slowStartCountsEveryAckedByte = true
+        c.urgentByteOutOfBand = true
         return c
     }()
 
@@ -302,6 +307,7 @@ public struct TCPConfiguration: Sendable {
         acceptSynAckInSynReceived: true, challengeAckInterval: .milliseconds(500),
         challengeAckLimitPerSecond: Int(Int32.max))
         c.slowStartCountsEveryAckedByte = true
+        c.urgentByteOutOfBand = true
         return c
     }()
 
