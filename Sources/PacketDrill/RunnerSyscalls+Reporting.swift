@@ -1,4 +1,5 @@
 import TCPStack
+import TCPWire
 
 /// recvmsg with its control messages, and the options behind them: TCP_INQ (TCP_CM_INQ), SO_TIMESTAMPING and
 /// SO_ZEROCOPY (the error queue, read with MSG_ERRQUEUE), and sends with MSG_ZEROCOPY. Control messages are
@@ -49,13 +50,14 @@ extension ScriptRunner {
     /// TCP_INQ, SO_ZEROCOPY, SO_TIMESTAMPING and IP_FREEBIND; nil for other options.
     mutating func reportingOption(_ call: SyscallSpec, socket: SocketID, at location: SourceLocation) throws(ScriptFailure) -> CallResult? {
         let name = optionName(call)
-        guard ["TCP_INQ", "SO_ZEROCOPY", "SO_TIMESTAMPING", "IP_FREEBIND"].contains(name) else { return nil }
+        guard ["TCP_INQ", "SO_ZEROCOPY", "SO_TIMESTAMPING", "IP_FREEBIND", "TCP_FASTOPEN_CONNECT"].contains(name) else { return nil }
         if call.name == "getsockopt" {
             let actual: Int64
             switch name {
             case "TCP_INQ": actual = stack.receiveQueueHintEnabled(of: socket) == true ? 1 : 0
             case "SO_ZEROCOPY": actual = stack.zerocopyEnabled(of: socket) == true ? 1 : 0
             case "IP_FREEBIND": actual = stack.freeBind(of: socket) == true ? 1 : 0
+            case "TCP_FASTOPEN_CONNECT": actual = stack.fastOpenConnect(of: socket) == true ? 1 : 0
             default: actual = Int64(stack.timestamping(of: socket)?.rawValue ?? 0)
             }
             guard case .array(let items) = call.arguments[3], items.count == 1 else { return .value(0) }
@@ -74,6 +76,7 @@ extension ScriptRunner {
             case "TCP_INQ": try stack.setReceiveQueueHint(socket, Int(value))
             case "SO_ZEROCOPY": try stack.setZerocopy(socket, Int(value))
             case "IP_FREEBIND": try stack.setFreeBind(socket, value != 0)
+            case "TCP_FASTOPEN_CONNECT": try stack.setFastOpenConnect(socket, Int(value))
             default: try stack.setTimestamping(socket, TimestampingFlags(rawValue: UInt32(truncatingIfNeeded: value)))
             }
         } catch { return .error(error.errnoName) }
@@ -98,8 +101,11 @@ extension ScriptRunner {
         switch call.name {
         case "recvmsg":
             return try recvmsg(call, socket: socket, at: location)
-        case "send", "sendto", "sendmsg":
-            guard messageFlags(call).contains("MSG_ZEROCOPY") else { return nil }
+        case "write", "send", "sendto", "sendmsg":
+            if messageFlags(call).contains("MSG_FASTOPEN") || stack.isConnectDeferred(socket) {
+                return try fastOpenWrite(call, socket: socket, at: location)
+            }
+            guard call.name != "write", messageFlags(call).contains("MSG_ZEROCOPY") else { return nil }
             if let bad = messageFlags(call).first(where: { $0 != "MSG_DONTWAIT" && $0 != "MSG_ZEROCOPY" }) {
                 throw fail(location, "\(call.name) flag \(bad) is not modelled by the engine")
             }
@@ -262,5 +268,25 @@ extension ScriptRunner {
             data = "{ee_errno=\(errno),ee_origin=\(origin),ee_type=\(type),ee_code=\(code),ee_info=\(info),ee_data=\(value)}"
         }
         return "{cmsg_level=\(m.level),cmsg_type=\(m.type),cmsg_data=\(data)}"
+    }
+
+    /// A write with MSG_FASTOPEN, or the first write after a deferred connect: the engine models the SYN that
+    /// carries no data; data in the SYN is not modelled and fails the script by name.
+    mutating func fastOpenWrite(_ call: SyscallSpec, socket: SocketID, at location: SourceLocation) throws(ScriptFailure) -> CallResult {
+        if let bad = messageFlags(call).first(where: { $0 != "MSG_DONTWAIT" && $0 != "MSG_FASTOPEN" }) {
+            throw fail(location, "\(call.name) flag \(bad) is not modelled by the engine")
+        }
+        let n = call.name == "sendmsg" ? messageLength(call.arguments[1]) : Int(integerArgument(call, 2) ?? 0)
+        guard call.name != "sendmsg", call.arguments.count > 1, isNull(call.arguments[1]), n > 0 else {
+            throw fail(location, "\(call.name): data in a Fast Open SYN is not modelled by the engine")
+        }
+        // The buffer faults: Linux sends a SYN with a cookie request instead (tcp_send_syn_data).
+        let to = messageFlags(call).contains("MSG_FASTOPEN") ? Endpoint(remote, connectPort) : nil
+        do throws(SocketError) {
+            try stack.fastOpenWriteFaults(socket, to: to, now: Instant(nanoseconds: now * 1000))
+            return .error("EFAULT")
+        } catch {
+            return .error(error.errnoName)
+        }
     }
 }

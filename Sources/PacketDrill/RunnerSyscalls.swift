@@ -82,6 +82,7 @@ extension ScriptRunner {
     func connectProgress(_ fd: Int) -> CallResult {
         guard let d = fds[fd], let state = stack.state(of: d.socket) else { return .error("EBADF") }
         switch state {
+        case .synSent where stack.isConnectDeferred(d.socket): return .value(0)  // Linux DEFER_CONNECT
         case .synSent, .synReceived: return .blocked
         case .closed: return .error(stack.error(of: d.socket)?.errnoName ?? "ECONNREFUSED")
         default: return .value(0)

@@ -55,6 +55,11 @@ public struct ScriptRunner {
     var localISN: UInt32 = 0
     var localPort: UInt16
     var remotePort: UInt16 = 40000
+    /// The peer's ISN as packetdrill keeps it (run_packet.c, socket.h `remote_seq_script_to_live_offset`): set by
+    /// the first inbound SYN (the passive open) and by each SYN-ACK (an active open); the peer's other sequence
+    /// numbers, and the ACKs we send, count from it (`< S. 123:123(0)` then `< F. 1:1(0)` is byte 124).
+    var remoteISN: UInt32 = 0
+    var remoteISNSet = false
     /// Script TS val -> live TS val, learned from outbound packets, used to map inbound TS ecr.
     var tsValues: [UInt32: UInt32] = [:]
     /// Packets the stack sent and no line has matched yet, with the time they left.
@@ -321,7 +326,9 @@ public struct ScriptRunner {
         let seq = s.sequenceNumber &- localISN
         if seq != spec.sequenceStart { return "sequence \(seq), expected \(spec.sequenceStart)" }
         if s.payload.count != spec.payloadLength { return "payload length \(s.payload.count), expected \(spec.payloadLength)" }
-        if let ack = spec.ack, spec.flags.contains(.ack), s.acknowledgmentNumber != ack { return "ack \(s.acknowledgmentNumber), expected \(ack)" }
+        if let ack = spec.ack, spec.flags.contains(.ack), s.acknowledgmentNumber &- remoteISN != ack {
+            return "ack \(s.acknowledgmentNumber &- remoteISN), expected \(ack)"
+        }
         if let win = spec.window, s.window != win { return "window \(s.window), expected \(win)" }
         if let urg = spec.urgentPointer, s.urgentPointer != urg { return "urgent pointer \(s.urgentPointer), expected \(urg)" }
         let actual = PacketText.trimmedOptions(s.options)
@@ -373,9 +380,13 @@ public struct ScriptRunner {
         }
         let options: TCPOptions
         do { options = try TCPOptions(list) } catch { throw fail(location, "options do not fit in a TCP header") }
+        if spec.flags.contains(.syn) && (spec.flags.contains(.ack) || !remoteISNSet) {
+            remoteISN = spec.sequenceStart
+            remoteISNSet = true
+        }
         let segment = TCPSegment(
             sourcePort: remotePort, destinationPort: localPort,
-            sequenceNumber: spec.sequenceStart, acknowledgmentNumber: spec.ack.map { $0 &+ localISN } ?? 0,
+            sequenceNumber: spec.flags.contains(.syn) ? spec.sequenceStart : spec.sequenceStart &+ remoteISN, acknowledgmentNumber: spec.ack.map { $0 &+ localISN } ?? 0,
             flags: spec.flags, window: spec.window ?? 65535, urgentPointer: spec.urgentPointer ?? 0,
             options: options, payload: [UInt8](repeating: 0, count: spec.payloadLength))
         var packet = IPPacket(from: remote, to: local, tcp: segment)

@@ -13,6 +13,8 @@ final class RareState: @unchecked Sendable {
     var urgentMark: SeqNum?
     /// IP_FREEBIND: bind() accepts an address this host does not have.
     var freeBind = false
+    /// TCP Fast Open on the client side (HostStack+FastOpen.swift).
+    var fastOpen = FastOpenClient()
 
     init() {}
 
@@ -24,6 +26,7 @@ final class RareState: @unchecked Sendable {
         reporting = other.reporting
         urgentMark = other.urgentMark
         freeBind = other.freeBind
+        fastOpen = other.fastOpen
     }
 }
 
@@ -92,6 +95,15 @@ extension Connection {
         @inline(__always) set {
             guard rareState != nil || newValue else { return }
             writableRareState().freeBind = newValue
+        }
+    }
+
+    /// TCP_FASTOPEN_CONNECT, the cookie request of our SYN and a deferred connect (HostStack+FastOpen.swift).
+    var fastOpen: FastOpenClient {
+        @inline(__always) get { rareState?.fastOpen ?? FastOpenClient() }
+        @inline(__always) set {
+            guard rareState != nil || newValue != FastOpenClient() else { return }
+            writableRareState().fastOpen = newValue
         }
     }
 

@@ -280,12 +280,13 @@ public struct Connection: Sendable {
     mutating func sendSyn(now: Instant, config: TCPConfiguration, out: inout EngineOutput) {
         guard let local, let remote else { return }
         let ws: UInt8? = config.windowScaling ? config.receiveWindowScale(receiveBuffer: receiveBufferSize) : nil
+        var options = synOptions(
+            now: now, ecr: 0, timestamps: config.timestamps, sack: config.sack, windowScale: ws,
+            layout: config.synOptionLayout)
+        if rareState != nil { addFastOpenOption(to: &options) }
         let tcp = TCPSegment(
             sourcePort: local.port, destinationPort: remote.port, sequenceNumber: iss.rawValue, flags: .syn,
-            window: UInt16(min(rcvWndAdvertised, 65535)),
-            options: synOptions(
-                now: now, ecr: 0, timestamps: config.timestamps, sack: config.sack, windowScale: ws,
-                layout: config.synOptionLayout))
+            window: UInt16(min(rcvWndAdvertised, 65535)), options: options)
         out.packets.append(IPPacket(from: local.address, to: remote.address, tcp: tcp))
     }
 

@@ -38,6 +38,8 @@ public struct HostStack: Sendable {
     var random: SeededRandom
     var out = EngineOutput()
     var lastTimestampOffset: (local: IPAddress, remote: IPAddress, offset: UInt32)?
+    /// TCP Fast Open cookies by peer address (Linux keeps them in `tcp_metrics`).
+    var fastOpenCookies: [IPAddress: [UInt8]] = [:]
     /// A new connection's RTO estimator, built once from the configuration (its Durations take 128-bit divisions).
     private(set) var initialRTT: RTOEstimator
     /// `initialRTT.rto` in nanoseconds: every connect() arms its SYN timer with it.
@@ -284,6 +286,7 @@ public struct HostStack: Sendable {
         var keepalive = slots[i].keepalive
         keepalive.deadline = nil
         let userTimeout = UserTimeout(timeout: slots[i].userTimeout.timeout)
+        let fastOpen = fastOpenAtConnect(slots[i].fastOpen, remote: remote.address)
         let mss = min(configuration.mss(ipv6: remote.address.isIPv6), userMSS ?? .max)
         let window = configuration.initialReceiveWindow(mss: mss, receiveBuffer: receiveBufferSize)
         let tsOffset = configuration.randomTimestampOffset ? timestampOffset(local.address, remote.address) : 0
@@ -318,8 +321,11 @@ public struct HostStack: Sendable {
             c.tsOffset = tsOffset
             c.rtt = rtt
             c.inConnectionTable = true
+            c.fastOpen = fastOpen
             c.setState(.synSent, cause: .user(.connect), rfc: "RFC 9293 §3.10.1", linux: linux, now: now,
                 config: config, out: &out)
+            // Linux tcp_fastopen_defer_connect: with a cookie cached, the SYN waits for the first write.
+            if fastOpen.deferred { return }
             c.sendSyn(now: now, config: config, out: &out)
             c.timeSegment(endingAt: iss + 1, now: now)
             // RFC 6298 §5.1: the timer starts with the initial RTO (`c.rto` of the fresh estimator, precomputed).
@@ -505,6 +511,7 @@ public struct HostStack: Sendable {
                 reopenTimeWait(i, packet: packet, now: now)
                 return
             }
+            if slots[i].rareState != nil { learnFastOpenCookie(i) }
             switch slots[i].state {
             case .closed: connectionClosed(i)
             case .timeWait: if let b = slots[i].bindID { bindTable.enterTimeWait(b) }

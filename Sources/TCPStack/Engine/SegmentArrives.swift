@@ -80,6 +80,7 @@ extension Connection {
         sndWl2 = ack
         if ackAcceptable {
             // RFC 9293 §3.10.7.3 fourth: our SYN is acknowledged: ESTABLISHED, send <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>.
+            if rareState != nil { fastOpenSynAckArrives(seg) }
             sndUna = ack
             retransmitDeadline = nil
             sampleRTT(ack: ack, echo: seg.options.timestamps?.echoReply, now: now)

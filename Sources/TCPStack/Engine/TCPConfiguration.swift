@@ -60,6 +60,9 @@ public struct TCPConfiguration: Sendable {
     /// it and the next read skips it; splice stops at it (Linux `tcp_check_urg`, `tcp_recvmsg_locked`,
     /// `tcp_read_sock`, without SO_OOBINLINE). Off: urgent data stays inline (RFC 6093 §4).
     public var urgentByteOutOfBand = false
+    /// TCP Fast Open as a client (RFC 7413; Linux `net.ipv4.tcp_fastopen` bit 1, on by default since 3.13):
+    /// TCP_FASTOPEN_CONNECT and MSG_FASTOPEN are accepted, cookies are requested and cached per peer address.
+    public var fastOpenClient = false
     /// An RST that closes a connection reports ECONNRESET in every synchronized state, CLOSE-WAIT, CLOSING and
     /// LAST-ACK included (FreeBSD `tcp_do_segment`); Linux `tcp_reset`: EPIPE in CLOSE-WAIT, none after our FIN.
     public var resetAlwaysReportsConnectionReset = false
@@ -308,6 +311,7 @@ public struct TCPConfiguration: Sendable {
         challengeAckLimitPerSecond: Int(Int32.max))
         c.slowStartCountsEveryAckedByte = true
         c.urgentByteOutOfBand = true
+        c.fastOpenClient = true
         return c
     }()
 
