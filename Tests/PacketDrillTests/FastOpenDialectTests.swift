@@ -35,3 +35,19 @@ import Testing
     """, file: "t.pkt")
     #expect(outcome.passed, "\(outcome.failure?.description ?? "")")
 }
+
+@Test func aSynAndItsSynAckUseAbsoluteNumbersAndLaterSegmentsCountFromThePeersISN() throws {
+    let outcome = try ScriptRunner.run(text: """
+        0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
+       +0 bind(3, ..., ...) = 0
+       +0 listen(3, 1) = 0
+       +0 < S 100:100(0) win 32792 <mss 1000>
+       +0 > S. 0:0(0) ack 101 <...>
+       +0 < . 1:1(0) ack 1 win 514
+       +0 accept(3, ..., ...) = 4
+       +0 < P. 1:11(10) ack 1 win 514
+       +0 > . 1:1(0) ack 11 <...>
+       +0 read(4, ..., 100) = 10
+    """, file: "t.pkt")
+    #expect(outcome.passed, "\(outcome.failure?.description ?? "")")
+}
