@@ -286,7 +286,8 @@ public struct HostStack: Sendable {
         var keepalive = slots[i].keepalive
         keepalive.deadline = nil
         let userTimeout = UserTimeout(timeout: slots[i].userTimeout.timeout)
-        let fastOpen = fastOpenAtConnect(slots[i].fastOpen, remote: remote.address)
+        // Fast Open state lives in the rare state; a socket without one skips it (the connect path is hot).
+        let fastOpen = slots[i].rareState == nil ? nil : fastOpenAtConnect(slots[i].fastOpen, remote: remote.address)
         let mss = min(configuration.mss(ipv6: remote.address.isIPv6), userMSS ?? .max)
         let window = configuration.initialReceiveWindow(mss: mss, receiveBuffer: receiveBufferSize)
         let tsOffset = configuration.randomTimestampOffset ? timestampOffset(local.address, remote.address) : 0
@@ -321,11 +322,11 @@ public struct HostStack: Sendable {
             c.tsOffset = tsOffset
             c.rtt = rtt
             c.inConnectionTable = true
-            c.fastOpen = fastOpen
+            if let fastOpen { c.fastOpen = fastOpen }
             c.setState(.synSent, cause: .user(.connect), rfc: "RFC 9293 §3.10.1", linux: linux, now: now,
                 config: config, out: &out)
             // Linux tcp_fastopen_defer_connect: with a cookie cached, the SYN waits for the first write.
-            if fastOpen.deferred { return }
+            if fastOpen?.deferred == true { return }
             c.sendSyn(now: now, config: config, out: &out)
             c.timeSegment(endingAt: iss + 1, now: now)
             // RFC 6298 §5.1: the timer starts with the initial RTO (`c.rto` of the fresh estimator, precomputed).
