@@ -14,6 +14,7 @@ import TCPStack
 /// | `tcpi_busy_time`, `tcpi_rwnd_limited`, `tcpi_sndbuf_limited` | Linux's send chronographs, microseconds |
 /// | `tcpi_probes`, `tcpi_backoff` | persist probes unanswered, interval doublings |
 /// | `tcpi_ca_state` (`TCP_CA_Open` ... `TCP_CA_Loss`), `tcpi_unacked`, `tcpi_sacked` | congestion state, segments in flight and SACKed |
+/// | `tcpi_rtt` | the smoothed RTT in microseconds |
 enum CodeAssertions {
     enum Verdict: Equatable {
         case holds
@@ -101,6 +102,7 @@ enum CodeAssertions {
             case "tcpi_snd_mss": return info.sendMSS
             case "tcpi_advmss": return info.advertisedMSS
             case "tcpi_last_data_recv": return info.lastDataReceivedMilliseconds
+            case "tcpi_rtt": return info.smoothedRTTMicroseconds
             default: return congestionField(w, info)
             }
         }

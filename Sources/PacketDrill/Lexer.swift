@@ -181,6 +181,22 @@ struct Lexer {
 
     /// The raw text up to (not including) the next `close` on this line, consumed with it:
     /// errno explanations such as `(Connection refused)` are free text.
+    /// The hex digits after blanks (a TCP Fast Open cookie, `FO abcd1234`), as bytes: [] when there are none,
+    /// nil for an odd count.
+    mutating func hexBytes() -> [UInt8]? {
+        while let c = peekByte(), c == UInt8(ascii: " ") || c == UInt8(ascii: "\t") { advance() }
+        var digits: [UInt8] = []
+        while let c = peekByte(), c.isHexDigit {
+            digits.append(c)
+            advance()
+        }
+        guard digits.count % 2 == 0 else { return nil }
+        func value(_ c: UInt8) -> UInt8 {
+            c <= UInt8(ascii: "9") ? c - UInt8(ascii: "0") : (c | 0x20) - UInt8(ascii: "a") + 10
+        }
+        return stride(from: 0, to: digits.count, by: 2).map { value(digits[$0]) << 4 | value(digits[$0 + 1]) }
+    }
+
     mutating func rawText(until close: UInt8) -> String? {
         let from = index
         while let c = peekByte(), c != close, c != UInt8(ascii: "\n") { advance() }

@@ -1,5 +1,7 @@
 /// `#ifdef NAME` / `#ifndef NAME` / `#else` / `#endif` with names defined by `-D`.
 /// Lines that are excluded become empty so every remaining line keeps its number.
+/// A `-D NAME=VALUE` also replaces the word NAME by VALUE in the script, as packetdrill's lexer looks up its
+/// definitions (`CMSG_LEVEL_IP` in the timestamping scripts).
 struct Preprocessor {
     let file: String
     let defines: Set<String>
@@ -40,11 +42,42 @@ struct Preprocessor {
                 guard stack.popLast() != nil else { throw error(here, "#endif without #ifdef") }
                 out.append("")
             default:
-                out.append(active ? line : "")
+                out.append(active ? substituted(line) : "")
             }
         }
         if let open = stack.last { throw error(open.location, "#ifdef is not closed by #endif") }
         return out.joined(separator: "\n")
+    }
+
+    /// NAME -> VALUE for each `-D NAME=VALUE`.
+    private var values: [Substring: Substring] {
+        var out: [Substring: Substring] = [:]
+        for d in defines {
+            guard let eq = d.firstIndex(of: "="), eq != d.startIndex else { continue }
+            out[d[..<eq]] = d[d.index(after: eq)...]
+        }
+        return out
+    }
+
+    /// The line with every whole word that names a definition replaced by its value.
+    private func substituted(_ line: Substring) -> Substring {
+        let values = self.values
+        guard !values.isEmpty else { return line }
+        func isWord(_ c: Character) -> Bool { c.isLetter || c.isNumber || c == "_" }
+        var out = ""
+        var word = ""
+        var changed = false
+        for c in line {
+            if isWord(c) {
+                word.append(c)
+                continue
+            }
+            if let v = values[Substring(word)] { out += v; changed = true } else { out += word }
+            word = ""
+            out.append(c)
+        }
+        if let v = values[Substring(word)] { out += v; changed = true } else { out += word }
+        return changed ? Substring(out) : line
     }
 
     private func error(_ at: SourceLocation, _ message: String) -> ScriptParseError {

@@ -83,6 +83,7 @@ extension ScriptRunner {
     func connectProgress(_ fd: Int) -> CallResult {
         guard let d = fds[fd], let state = stack.state(of: d.socket) else { return .error("EBADF") }
         switch state {
+        case .synSent where stack.isConnectDeferred(d.socket): return .value(0)  // Linux DEFER_CONNECT
         case .synSent, .synReceived: return .blocked
         case .closed: return .error(stack.error(of: d.socket)?.errnoName ?? "ECONNREFUSED")
         default: return .value(0)
@@ -150,11 +151,13 @@ extension ScriptRunner {
     /// The script's number for a new descriptor: packetdrill maps the number a `socket` or `accept` line expects
     /// onto the live one, so a script may number them as it likes; without one, the lowest free from 3.
     func newDescriptor(for call: SyscallSpec) -> Int {
-        if case .integer(let n) = call.result, n >= 0, n < 1 << 20, fds[Int(n)] == nil, epolls[Int(n)] == nil {
+        if case .integer(let n) = call.result, n >= 0, n < 1 << 20, fds[Int(n)] == nil, epolls[Int(n)] == nil,
+            scriptFiles.descriptors[Int(n)] == nil
+        {
             return Int(n)
         }
         var fd = 3
-        while fds[fd] != nil || epolls[fd] != nil { fd += 1 }
+        while fds[fd] != nil || epolls[fd] != nil || scriptFiles.descriptors[fd] != nil { fd += 1 }
         return fd
     }
 
@@ -169,8 +172,10 @@ extension ScriptRunner {
         if call.name.hasPrefix("epoll_") { return try epoll(call, at: location) }
         if call.name == "poll" { return try poll(call, at: location) }
         if call.name == "close", let fd = fdArgument(call), epolls.removeValue(forKey: fd) != nil { return .value(0) }
+        if let handled = try fileCall(call, at: location) { return handled }
         guard let (fd, d) = try descriptor(call, at: location) else { return .error("EBADF") }
         defer { collect() }
+        if let handled = try reportingCall(call, socket: d.socket, at: location) { return handled }
         if let early = try bufferCall(call, socket: d.socket, at: location) { return early }
         var how = ShutdownHow.both
         switch call.name {
@@ -257,6 +262,7 @@ extension ScriptRunner {
 
     mutating func setsockopt(_ call: SyscallSpec, fd: Int, at location: SourceLocation) throws(ScriptFailure) -> CallResult {
         let d = fds[fd]!
+        if let handled = try reportingOption(call, socket: d.socket, at: location) { return handled }
         switch optionName(call) {
         case "SO_REUSEADDR":
             do throws(SocketError) {
@@ -314,6 +320,7 @@ extension ScriptRunner {
 
     mutating func getsockopt(_ call: SyscallSpec, fd: Int, at location: SourceLocation) throws(ScriptFailure) -> CallResult {
         let d = fds[fd]!
+        if let handled = try reportingOption(call, socket: d.socket, at: location) { return handled }
         let actual: String
         switch optionName(call) {
         case "SO_ERROR": actual = stack.error(of: d.socket)?.errnoName ?? "0"

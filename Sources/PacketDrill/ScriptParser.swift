@@ -30,6 +30,7 @@ let supportedSyscalls: Set<String> = [
     "socket", "bind", "listen", "accept", "connect", "read", "write", "send", "recv", "close", "shutdown",
     "setsockopt", "getsockopt", "fcntl", "sendto", "sendmsg", "recvfrom", "ioctl",
     "epoll_create", "epoll_create1", "epoll_ctl", "epoll_wait", "poll",
+    "recvmsg", "open", "sendfile", "pipe", "splice",
 ]
 
 /// Socket options the runner understands.
@@ -37,6 +38,7 @@ let supportedSocketOptions: Set<String> = [
     "SO_REUSEADDR", "SO_LINGER", "SO_ERROR", "SO_RCVBUF", "SO_SNDBUF", "TCP_NODELAY", "TCP_MAXSEG",
     "SO_KEEPALIVE", "TCP_KEEPIDLE", "TCP_KEEPINTVL", "TCP_KEEPCNT", "TCP_USER_TIMEOUT", "TCP_CONGESTION",
     "TCP_CORK", "TCP_NOTSENT_LOWAT",
+    "TCP_INQ", "SO_ZEROCOPY", "SO_TIMESTAMPING", "IP_FREEBIND", "TCP_FASTOPEN_CONNECT",
 ]
 
 struct Parser {
@@ -346,9 +348,16 @@ struct Parser {
         while true {
             let optionAt = token.location
             guard case .word(let name) = token.kind else { throw error("expected a TCP option name, found \(describe(token.kind))") }
+            // `FO` and `FO abcd1234`: TCP Fast Open (RFC 7413 §4.1.1, kind 34) with an optional cookie in hex.
+            var cookie: [UInt8]?
+            if name == "FO" && lookahead == nil {
+                guard let bytes = lexer.hexBytes() else { throw error("a Fast Open cookie needs whole bytes of hex", at: optionAt) }
+                cookie = bytes
+            }
             try bump()
             let option: TCPOption
             switch name {
+            case "FO" where cookie != nil: option = .unknown(kind: 34, data: cookie!)
             case "nop": option = .noOperation
             case "eol": option = .endOfList
             case "sackOK": option = .sackPermitted
@@ -373,7 +382,7 @@ struct Parser {
                 guard !blocks.isEmpty else { throw error("'sack' needs at least one block a:b") }
                 option = .sack(blocks)
             default:
-                throw error("unsupported TCP option '\(name)' (expected mss, wscale, sackOK, sack, TS, nop, eol)", at: optionAt)
+                throw error("unsupported TCP option '\(name)' (expected mss, wscale, sackOK, sack, TS, FO, nop, eol)", at: optionAt)
             }
             length += option.encodedLength
             guard length <= TCPOptions.capacity else {

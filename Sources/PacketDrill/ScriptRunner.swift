@@ -54,6 +54,14 @@ public struct ScriptRunner {
     var localISN: UInt32 = 0
     var localPort: UInt16
     var remotePort: UInt16 = 40000
+    /// The peer's ISN as packetdrill keeps it (run_packet.c, socket.h `remote_seq_script_to_live_offset`): set by
+    /// the first inbound SYN (the passive open) and by the SYN-ACK that answers our SYN (an active open). The
+    /// sequence numbers of the peer's segments without SYN, and the ACKs of ours without SYN, count from it
+    /// (`< S. 123:123(0)` then `< F. 1:1(0)` is byte 124); a SYN's numbers are absolute.
+    var remoteISN: UInt32 = 0
+    var remoteISNSet = false
+    /// The stack sent a SYN that no SYN-ACK has answered yet.
+    var awaitingSynAck = false
     /// Script TS val -> live TS val, learned from outbound packets, used to map inbound TS ecr.
     var tsValues: [UInt32: UInt32] = [:]
     /// Packets the stack sent and no line has matched yet, with the time they left.
@@ -64,6 +72,8 @@ public struct ScriptRunner {
     var lastSocketFD: Int?
     /// epoll instances by descriptor.
     var epolls: [Int: EpollInstance] = [:]
+    /// Files the script's shell lines wrote, and descriptors of files and pipes (RunnerSyscalls+Files.swift).
+    var scriptFiles = ScriptFiles()
     /// Unsupported shell commands, sysctls and code blocks met so far, by name.
     var unsupported: [String] = []
     var sysctls: SysctlSettings
@@ -237,6 +247,7 @@ public struct ScriptRunner {
     mutating func collect() {
         for packet in stack.takePackets() {
             if packet.tcp.flags.contains(.syn) {
+                if !packet.tcp.flags.contains(.ack) { awaitingSynAck = true }
                 localISN = packet.tcp.sequenceNumber
                 localPort = packet.tcp.sourcePort
                 remotePort = packet.tcp.destinationPort
@@ -319,7 +330,10 @@ public struct ScriptRunner {
         let seq = s.sequenceNumber &- localISN
         if seq != spec.sequenceStart { return "sequence \(seq), expected \(spec.sequenceStart)" }
         if s.payload.count != spec.payloadLength { return "payload length \(s.payload.count), expected \(spec.payloadLength)" }
-        if let ack = spec.ack, spec.flags.contains(.ack), s.acknowledgmentNumber != ack { return "ack \(s.acknowledgmentNumber), expected \(ack)" }
+        let ackBase = s.flags.contains(.syn) ? 0 : remoteISN
+        if let ack = spec.ack, spec.flags.contains(.ack), s.acknowledgmentNumber &- ackBase != ack {
+            return "ack \(s.acknowledgmentNumber &- ackBase), expected \(ack)"
+        }
         if let win = spec.window, s.window != win { return "window \(s.window), expected \(win)" }
         if let urg = spec.urgentPointer, s.urgentPointer != urg { return "urgent pointer \(s.urgentPointer), expected \(urg)" }
         let actual = PacketText.trimmedOptions(s.options)
@@ -371,9 +385,14 @@ public struct ScriptRunner {
         }
         let options: TCPOptions
         do { options = try TCPOptions(list) } catch { throw fail(location, "options do not fit in a TCP header") }
+        if spec.flags.contains(.syn) && (spec.flags.contains(.ack) ? awaitingSynAck : !remoteISNSet) {
+            remoteISN = spec.sequenceStart
+            remoteISNSet = true
+            awaitingSynAck = false
+        }
         let segment = TCPSegment(
             sourcePort: remotePort, destinationPort: localPort,
-            sequenceNumber: spec.sequenceStart, acknowledgmentNumber: spec.ack.map { $0 &+ localISN } ?? 0,
+            sequenceNumber: spec.flags.contains(.syn) ? spec.sequenceStart : spec.sequenceStart &+ remoteISN, acknowledgmentNumber: spec.ack.map { $0 &+ localISN } ?? 0,
             flags: spec.flags, window: spec.window ?? 65535, urgentPointer: spec.urgentPointer ?? 0,
             options: options, payload: [UInt8](repeating: 0, count: spec.payloadLength))
         var packet = IPPacket(from: remote, to: local, tcp: segment)
@@ -433,6 +452,10 @@ extension ScriptRunner {
                 savedSysctls = nil
             case .transmitQueueDrops(let drops):
                 stack.transmitQueueDrops = drops
+            case .writeFile(let path, let bytes):
+                scriptFiles.contents[path] = bytes
+            case .removeFile(let path):
+                scriptFiles.contents[path] = nil
             case .unsupported(let what):
                 missing.append("shell command '\(what)'")
             }

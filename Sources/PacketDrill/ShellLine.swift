@@ -14,6 +14,10 @@ enum ShellEffect: Hashable, Sendable {
     case restore
     /// `tc qdisc` on the tun device: whether its queue now drops every packet (`pfifo limit 0`).
     case transmitQueueDrops(Bool)
+    /// The file at the path now holds these bytes (`dd if=/dev/zero of=PATH bs=B count=N`), for a later `open`.
+    case writeFile(path: String, bytes: [UInt8])
+    /// `rm -f PATH...`.
+    case removeFile(path: String)
     case unsupported(String)
 }
 
@@ -65,6 +69,12 @@ struct ShellInterpreter {
             return []
         case "tc" where args.starts(with: ["qdisc"]):
             return [Self.qdisc(Array(args.dropFirst()).filter { !Self.isRedirection($0) }) ?? .unsupported(Self.trim(text))]
+        case "rm":
+            let paths = args.filter { !$0.hasPrefix("-") }
+            if paths.isEmpty || args.contains(where: { $0.hasPrefix("-") && $0 != "-f" }) { return [.unsupported(Self.trim(text))] }
+            return paths.map { .removeFile(path: $0) }
+        case "dd":
+            return [Self.dd(args) ?? .unsupported(Self.trim(text))]
         default:
             if base.hasPrefix("sysctl_restore_") && base.hasSuffix(".sh") { return [.restore] }
             if base.hasSuffix(".sh") {
@@ -89,6 +99,20 @@ struct ShellInterpreter {
             return .transmitQueueDrops(limit == 0)
         default: return nil
         }
+    }
+
+    /// `dd if=/dev/zero of=PATH bs=B count=N [status=none]`: the only input modelled is /dev/zero.
+    static func dd(_ args: [String]) -> ShellEffect? {
+        var operands: [String: String] = [:]
+        for a in args {
+            guard let eq = a.firstIndex(of: "=") else { return nil }
+            operands[String(a[..<eq])] = String(a[a.index(after: eq)...])
+        }
+        guard operands["if"] == "/dev/zero", let path = operands["of"], let count = operands["count"].flatMap({ Int($0) }),
+            let block = Int(operands["bs"] ?? "512"), count >= 0, block > 0, count * block <= 1 << 24,
+            Set(operands.keys).isSubset(of: ["if", "of", "bs", "count", "status"])
+        else { return nil }
+        return .writeFile(path: path, bytes: [UInt8](repeating: 0, count: count * block))
     }
 
     /// `/proc/sys/net/ipv4/tcp_rmem` -> `net.ipv4.tcp_rmem`.

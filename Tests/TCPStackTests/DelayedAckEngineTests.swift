@@ -19,6 +19,21 @@ struct DelayedAckEngineTests {
             flags: push ? [.ack, .psh] : .ack, window: 65535, payload: [UInt8](repeating: 1, count: count))
     }
 
+    @Test func linuxAcksDataWithFINAtOnceWhenTheRoundedWindowDoesNotShrink() throws {
+        // __tcp_ack_snd_check: more than one full segment unacknowledged and __tcp_select_window (the free space
+        // rounded up to the scale unit) at least the announced window: ACK now, although tcp_fin entered pingpong.
+        var p = try Self.pair(.linux6)
+        let s = p.server!
+        #expect(p.serverTCB.windowScalingEnabled && p.serverTCB.rcvWscale > 0)
+        #expect(!p.injectToServer(data(p, at: 0, 5000)).isEmpty)
+        #expect(try p.s.receive(s, maxBytes: 5000, now: p.wire.now).count == 5000)
+        var withFin = data(p, at: 5000, 5000)
+        withFin.tcp.flags = [.ack, .fin]
+        withFin.fillChecksums()
+        let answer = p.injectToServer(withFin)
+        #expect(answer.map(\.tcp.acknowledgmentNumber) == [p.serverTCB.irs.rawValue &+ 10002])
+    }
+
     @Test func rfc9293AcksEverySecondFullSegmentAndALoneOneAfter200ms() throws {
         var p = try Self.pair(.rfc9293)
         #expect(p.injectToServer(data(p, at: 0, 1000)).isEmpty)

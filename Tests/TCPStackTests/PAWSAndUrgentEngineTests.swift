@@ -74,20 +74,58 @@ struct PAWSEngineTests {
     }
 }
 
-/// URG in the engine (RFC 6093 §4: urgent data stays in the stream; Linux with SO_OOBINLINE behaves the same).
+/// URG in the engine: RFC 6093 §4 keeps urgent data in the stream (rfc9293); Linux without SO_OOBINLINE takes the
+/// urgent byte (the one before the pointer, tcp_stdurg 0) out of it (tcp_check_urg, tcp_recvmsg_locked).
 @Suite("Engine urgent pointer")
 struct UrgentEngineTests {
-    @Test func urgentDataIsDeliveredInlineAndInOrder() throws {
-        var p = try Pair(.linux6)
+    /// "ab!cd" with the urgent pointer 3: the urgent byte is "!".
+    private func deliverUrgent(_ p: inout Pair) {
         let tcb = p.serverTCB
         var packet = p.toServer(
             seq: tcb.rcvNxt.rawValue, ack: tcb.sndNxt.rawValue, flags: [.ack, .psh, .urg], payload: Array("ab!cd".utf8))
         packet.tcp.urgentPointer = 3
-        var options = TCPOptions()
-        _ = options.appendAlignedTimestamps(value: tcb.tsRecent &+ 1, echoReply: 0)
-        packet.tcp.options = options
+        if tcb.timestampsEnabled {
+            var options = TCPOptions()
+            _ = options.appendAlignedTimestamps(value: tcb.tsRecent &+ 1, echoReply: 0)
+            packet.tcp.options = options
+        }
         _ = p.injectToServer(packet)
+    }
+
+    @Test func rfc9293DeliversUrgentDataInlineAndInOrder() throws {
+        var p = try Pair(.rfc9293)
+        let tcb = p.serverTCB
+        deliverUrgent(&p)
         #expect(try p.s.receive(p.server!, now: p.wire.now) == Array("ab!cd".utf8))
         #expect(p.serverTCB.rcvNxt == tcb.rcvNxt + 5)
+    }
+
+    @Test func linuxStopsAReadBeforeTheUrgentByteAndSkipsItOnTheNext() throws {
+        var p = try Pair(.linux6)
+        let tcb = p.serverTCB
+        deliverUrgent(&p)
+        #expect(p.serverTCB.rcvNxt == tcb.rcvNxt + 5)
+        #expect(try p.s.receive(p.server!, now: p.wire.now) == Array("ab".utf8))
+        #expect(try p.s.receive(p.server!, now: p.wire.now) == Array("cd".utf8))
+    }
+
+    @Test func linuxSpliceStopsAtTheUrgentByteAndReturnsNothingThere() throws {
+        var p = try Pair(.linux6)
+        deliverUrgent(&p)
+        #expect(try p.s.spliceRead(p.server!, maxBytes: 100, now: p.wire.now) == Array("ab".utf8))
+        // tcp_read_sock breaks at the urgent byte rather than loop: 0 although 3 bytes wait.
+        #expect(try p.s.spliceRead(p.server!, maxBytes: 100, now: p.wire.now).isEmpty)
+        #expect(p.s.readableBytes(of: p.server!) == 3)
+    }
+
+    @Test func freeBindLetsBindTakeAnAddressTheHostDoesNotHave() throws {
+        var p = try Pair(.linux6)
+        let elsewhere = Endpoint(.v4(IPv4Address(10, 9, 9, 9)), 4000)
+        let a = p.s.socket()
+        #expect(throws: SocketError.addressNotAvailable) { try p.s.bind(a, to: elsewhere) }
+        try p.s.setFreeBind(a, true)
+        #expect(p.s.freeBind(of: a) == true)
+        try p.s.bind(a, to: elsewhere)
+        #expect(p.s.localEndpoint(of: a) == elsewhere)
     }
 }

@@ -179,7 +179,9 @@ extension Connection {
     /// we would announce does not shrink, or in quick-ACK mode; otherwise `tcp_send_delayed_ack`.
     private mutating func linuxAckCheck(now: Instant, out: inout EngineOutput) {
         let unacknowledged = rcvNxt - rcvWup
-        let free = max(0, receiveCapacity - receiveBuffer.count)
+        // __tcp_select_window rounds the free space up to the window-scale unit, as the announced window was.
+        let unit = windowScalingEnabled ? 1 << Int(rcvWscale) : 1
+        let free = (max(0, receiveCapacity - receiveBuffer.count) + unit - 1) / unit * unit
         let quickAckMode = delack.quick > 0 && !delack.pingpong
         if (unacknowledged > Int(delack.receiveMSS) && free >= rcvWndAdvertised) || quickAckMode {
             sendAck(now: now, out: &out)

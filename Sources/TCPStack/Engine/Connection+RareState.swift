@@ -14,6 +14,13 @@ final class RareState: @unchecked Sendable {
     var cwrEnd: UInt32?
     /// SND.NXT when the last tail loss probe went out (Linux `tlp_high_seq`); nil: none outstanding.
     var lossProbeHighSeq: UInt32?
+    var reporting = SocketReporting()
+    /// Linux `tp->urg_seq` while `urg_data` is set: the urgent byte, out of the stream (Connection+Urgent.swift).
+    var urgentMark: SeqNum?
+    /// IP_FREEBIND: bind() accepts an address this host does not have.
+    var freeBind = false
+    /// TCP Fast Open on the client side (HostStack+FastOpen.swift).
+    var fastOpen = FastOpenClient()
 
     init() {}
 
@@ -26,6 +33,10 @@ final class RareState: @unchecked Sendable {
         sendLimits = other.sendLimits
         cwrEnd = other.cwrEnd
         lossProbeHighSeq = other.lossProbeHighSeq
+        reporting = other.reporting
+        urgentMark = other.urgentMark
+        freeBind = other.freeBind
+        fastOpen = other.fastOpen
     }
 }
 
@@ -103,6 +114,42 @@ extension Connection {
         set {
             guard rareState != nil || newValue != nil else { return }
             writableRareState().lossProbeHighSeq = newValue
+        }
+    }
+
+    /// TCP_INQ, SO_TIMESTAMPING, SO_ZEROCOPY and the error queue (SocketReporting.swift).
+    var reporting: SocketReporting {
+        @inline(__always) get { rareState?.reporting ?? SocketReporting() }
+        @inline(__always) set {
+            guard rareState != nil || !newValue.isDefault else { return }
+            writableRareState().reporting = newValue
+        }
+    }
+
+    /// The urgent byte's sequence number while it waits in the stream (Connection+Urgent.swift).
+    var urgentMark: SeqNum? {
+        @inline(__always) get { rareState?.urgentMark }
+        @inline(__always) set {
+            guard rareState != nil || newValue != nil else { return }
+            writableRareState().urgentMark = newValue
+        }
+    }
+
+    /// IP_FREEBIND (Linux `inet_addr_valid_or_nonlocal`).
+    var freeBind: Bool {
+        @inline(__always) get { rareState?.freeBind ?? false }
+        @inline(__always) set {
+            guard rareState != nil || newValue else { return }
+            writableRareState().freeBind = newValue
+        }
+    }
+
+    /// TCP_FASTOPEN_CONNECT, the cookie request of our SYN and a deferred connect (HostStack+FastOpen.swift).
+    var fastOpen: FastOpenClient {
+        @inline(__always) get { rareState?.fastOpen ?? FastOpenClient() }
+        @inline(__always) set {
+            guard rareState != nil || newValue != FastOpenClient() else { return }
+            writableRareState().fastOpen = newValue
         }
     }
 

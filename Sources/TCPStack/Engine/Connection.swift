@@ -272,7 +272,10 @@ public struct Connection: Sendable {
             rcvWndAdvertised = bytes
             ackWentOut()
         }
-        if !payload.isEmpty { dataWentOut(now: now) }
+        if !payload.isEmpty {
+            dataWentOut(now: now)
+            if rareState != nil { segmentWithDataSent(seq: seq, length: payload.count, now: now) }
+        }
         let tcp = TCPSegment(
             sourcePort: local.port, destinationPort: remote.port, sequenceNumber: seq.rawValue,
             acknowledgmentNumber: flags.contains(.ack) ? rcvNxt.rawValue : 0, flags: flags, window: field,
@@ -292,14 +295,15 @@ public struct Connection: Sendable {
     mutating func sendSyn(now: Instant, config: TCPConfiguration, out: inout EngineOutput) {
         guard let local, let remote else { return }
         let ws: UInt8? = config.windowScaling ? config.receiveWindowScale(receiveBuffer: receiveBufferSize) : nil
+        var options = synOptions(
+            now: now, ecr: 0, timestamps: config.timestamps, sack: config.sack, windowScale: ws,
+            layout: config.synOptionLayout)
+        if rareState != nil { addFastOpenOption(to: &options) }
         // RFC 3168 §6.1.1: an ECN-setup SYN carries ECE and CWR (Linux tcp_ecn_send_syn).
         let tcp = TCPSegment(
             sourcePort: local.port, destinationPort: remote.port, sequenceNumber: iss.rawValue,
             flags: ecn.contains(.ok) ? [.syn, .ece, .cwr] : .syn,
-            window: UInt16(min(rcvWndAdvertised, 65535)),
-            options: synOptions(
-                now: now, ecr: 0, timestamps: config.timestamps, sack: config.sack, windowScale: ws,
-                layout: config.synOptionLayout))
+            window: UInt16(min(rcvWndAdvertised, 65535)), options: options)
         out.packets.append(IPPacket(from: local.address, to: remote.address, tcp: tcp))
     }
 

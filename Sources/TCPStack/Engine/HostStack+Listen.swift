@@ -50,6 +50,7 @@ extension HostStack {
         c.keepalive = listener.keepalive
         c.keepalive.deadline = nil
         c.userTimeout = UserTimeout(timeout: listener.userTimeout.timeout)
+        if listener.rareState != nil { c.reporting = listener.reporting.inherited }
         c.negotiate(seg, config: configuration, ipv6: local.address.isIPv6, now: now)
         // RFC 3168 §6.1.1: a Not-ECT SYN with ECE and CWR asks for ECN; any policy but off accepts (Linux
         // tcp_ecn_create_request).

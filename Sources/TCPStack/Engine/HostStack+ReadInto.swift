@@ -7,8 +7,9 @@ extension HostStack {
     ) throws(SocketError) -> Int {
         let i = try openSlot(id)
         guard buffer.count > 0 else { return 0 }
+        let limit = slots[i].rareState == nil ? buffer.count : slots[i].urgentReadLimit(buffer.count)
         if !slots[i].receiveBuffer.isEmpty {
-            let n = slots[i].receiveBuffer.read(into: buffer)
+            let n = slots[i].receiveBuffer.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[..<limit]))
             didRead(slot: i, copied: n, now: now)
             return n
         }

@@ -29,6 +29,8 @@ public struct TCPInfo: Hashable, Sendable {
     public var unackedSegments = 0
     /// `tcpi_sacked`: of those, the segments the peer reported holding (Linux `sacked_out`).
     public var sackedSegments = 0
+    /// `tcpi_rtt`: the smoothed RTT in microseconds (`srtt_us >> 3`); nil before the first sample.
+    public var smoothedRTTMicroseconds: Int? = nil
 }
 
 /// Linux's congestion states (`enum tcp_ca_state`, include/net/tcp.h), numbered as TCP_INFO reports them.
@@ -68,7 +70,8 @@ extension HostStack {
             state: c.state, congestionWindowSegments: window.cwnd / mss,
             slowStartThresholdSegments: window.ssthresh >= infinite ? infinite : window.ssthresh / mss,
             sendMSS: c.sendMSS, advertisedMSS: c.ourMSS,
-            lastDataReceivedMilliseconds: c.delack.lastReceived.map { Int((now - $0).nanosecondsValue / 1_000_000) })
+            lastDataReceivedMilliseconds: c.delack.lastReceived.map { Int((now - $0).nanosecondsValue / 1_000_000) },
+            smoothedRTTMicroseconds: c.rtt.smoothedRTT.map { Int($0.nanosecondsValue / 1000) })
         let chrono = c.chronoMicroseconds(at: now)
         info.busyMicroseconds = chrono.busy
         info.receiveWindowLimitedMicroseconds = chrono.receiveWindowLimited

@@ -38,6 +38,8 @@ public struct HostStack: Sendable {
     var random: SeededRandom
     var out = EngineOutput()
     var lastTimestampOffset: (local: IPAddress, remote: IPAddress, offset: UInt32)?
+    /// TCP Fast Open cookies by peer address (Linux keeps them in `tcp_metrics`).
+    var fastOpenCookies: [IPAddress: [UInt8]] = [:]
     /// A new connection's RTO estimator, built once from the configuration (its Durations take 128-bit divisions).
     private(set) var initialRTT: RTOEstimator
     /// `initialRTT.rto` in nanoseconds: every connect() arms its SYN timer with it.
@@ -210,7 +212,9 @@ public struct HostStack: Sendable {
     public mutating func bind(_ id: SocketID, to endpoint: Endpoint) throws(SocketError) {
         let i = try openSlot(id)
         guard slots[i].local == nil, slots[i].state == .closed else { throw .invalidArgument }
-        guard isAny(endpoint.address) || addresses.contains(endpoint.address) else { throw .addressNotAvailable }
+        guard isAny(endpoint.address) || addresses.contains(endpoint.address) || slots[i].freeBind else {
+            throw .addressNotAvailable
+        }
         let options = BindOptions(reuseAddress: slots[i].reuseAddress)
         var port = endpoint.port
         if port == 0 { port = try allocateBindPort(local: endpoint.address, options: options) }
@@ -290,6 +294,8 @@ public struct HostStack: Sendable {
         var keepalive = slots[i].keepalive
         keepalive.deadline = nil
         let userTimeout = UserTimeout(timeout: slots[i].userTimeout.timeout)
+        // Fast Open state lives in the rare state; a socket without one skips it (the connect path is hot).
+        let fastOpen = slots[i].rareState == nil ? nil : fastOpenAtConnect(slots[i].fastOpen, remote: remote.address)
         let mss = min(configuration.mss(ipv6: remote.address.isIPv6), userMSS ?? .max)
         let window = configuration.initialReceiveWindow(mss: mss, receiveBuffer: receiveBufferSize)
         let tsOffset = configuration.randomTimestampOffset ? timestampOffset(local.address, remote.address) : 0
@@ -329,8 +335,11 @@ public struct HostStack: Sendable {
             // A listener turned active (RFC 9293 OPEN in LISTEN) leaves its counters where the chronograph lives.
             c.backlogValue = 0
             c.pendingChildrenValue = 0
+            if let fastOpen { c.fastOpen = fastOpen }
             c.setState(.synSent, cause: .user(.connect), rfc: "RFC 9293 §3.10.1", linux: linux, now: now,
                 config: config, out: &out)
+            // Linux tcp_fastopen_defer_connect: with a cookie cached, the SYN waits for the first write.
+            if fastOpen?.deferred == true { return }
             c.sendSyn(now: now, config: config, out: &out)
             c.timeSegment(endingAt: iss + 1, now: now)
             // RFC 6298 §5.1: the timer starts with the initial RTO (`c.rto` of the fresh estimator, precomputed).
@@ -440,6 +449,7 @@ public struct HostStack: Sendable {
         // Linux tcp_add_write_queue_tail: queued data starts the busy chronograph; a short write sets SOCK_NOSPACE.
         slots[i].chronoStart(.busy, now: now)
         if taken < bytes.count { slots[i].waitingForSendSpace = true }
+        if slots[i].rareState != nil { slots[i].markTimestampedWrite() }
         // A short write (the buffer filled) pushes without MSG_MORE's cork before it waits, and ends no record:
         // MSG_EOR marks the skb only once all the data is in (Linux wait_for_space, `if (!msg_data_left(msg))`).
         let corked = configuration.linuxSendMarks
@@ -451,9 +461,10 @@ public struct HostStack: Sendable {
     /// RFC 9293 §3.10.3 RECEIVE: up to `maxBytes` bytes; empty at end of stream; EAGAIN when nothing is there yet.
     public mutating func receive(_ id: SocketID, maxBytes: Int = .max, now: Instant) throws(SocketError) -> [UInt8] {
         let i = try openSlot(id)
+        let limit = slots[i].rareState == nil ? maxBytes : slots[i].urgentReadLimit(maxBytes)
         // The slot is read in place, never copied: a copy would share the ring and make the read below copy it.
         if !slots[i].receiveBuffer.isEmpty {
-            let data = slots[i].receiveBuffer.read(maxBytes)
+            let data = slots[i].receiveBuffer.read(limit)
             didRead(slot: i, copied: data.count, now: now)
             return data
         }
@@ -535,6 +546,7 @@ public struct HostStack: Sendable {
                 reopenTimeWait(i, packet: packet, now: now)
                 return
             }
+            if slots[i].rareState != nil { learnFastOpenCookie(i) }
             switch slots[i].state {
             case .closed: connectionClosed(i)
             case .timeWait: if let b = slots[i].bindID { bindTable.enterTimeWait(b) }

@@ -81,6 +81,7 @@ extension Connection {
         sndWl2 = ack
         if ackAcceptable {
             // RFC 9293 §3.10.7.3 fourth: our SYN is acknowledged: ESTABLISHED, send <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>.
+            if rareState != nil { fastOpenSynAckArrives(seg) }
             sndUna = ack
             retransmitDeadline = nil
             sampleRTT(ack: ack, echo: seg.options.timestamps?.echoReply, now: now)
@@ -343,7 +344,8 @@ extension Connection {
             return outcome
         }
 
-        // seventh: segment text; eighth: FIN.
+        // sixth: the URG bit; seventh: segment text; eighth: FIN.
+        if flags.contains(.urg) && config.urgentByteOutOfBand { checkUrgent(seg) }
         var urgency = receiveText(seg, now: now, config: config, out: &out)
         if flags.contains(.fin) && !peerFinReceived
             && seq + (flags.contains(.syn) ? 1 : 0) + seg.payload.count == rcvNxt
@@ -520,6 +522,7 @@ extension Connection {
             sendBufferStart += acked
         }
         if sendBufferStart < ack { sendBufferStart = ack }
+        if rareState != nil { reportAcknowledged(upTo: ack, now: now) }
         sndUna = ack
         acknowledgedRecords()
         retransmitCount = 0

@@ -68,6 +68,13 @@ public struct TCPConfiguration: Sendable {
     public var resetOnSynInWindow = false
     /// Segments with both SYN and FIN are dropped unseen, in every state (FreeBSD `net.inet.tcp.drop_synfin`).
     public var dropSynFin = false
+    /// The urgent byte (the one before the urgent pointer: `tcp_stdurg` 0) leaves the stream: a read stops before
+    /// it and the next read skips it; splice stops at it (Linux `tcp_check_urg`, `tcp_recvmsg_locked`,
+    /// `tcp_read_sock`, without SO_OOBINLINE). Off: urgent data stays inline (RFC 6093 §4).
+    public var urgentByteOutOfBand = false
+    /// TCP Fast Open as a client (RFC 7413; Linux `net.ipv4.tcp_fastopen` bit 1, on by default since 3.13):
+    /// TCP_FASTOPEN_CONNECT and MSG_FASTOPEN are accepted, cookies are requested and cached per peer address.
+    public var fastOpenClient = false
     /// An RST that closes a connection reports ECONNRESET in every synchronized state, CLOSE-WAIT, CLOSING and
     /// LAST-ACK included (FreeBSD `tcp_do_segment`); Linux `tcp_reset`: EPIPE in CLOSE-WAIT, none after our FIN.
     public var resetAlwaysReportsConnectionReset = false
@@ -312,6 +319,7 @@ public struct TCPConfiguration: Sendable {
         c.slowStartCountsEveryAckedByte = true
         c.linuxSendMarks = true
         c.ecn = .acceptOnly
+        c.urgentByteOutOfBand = true
         return c
     }()
 
@@ -331,6 +339,8 @@ public struct TCPConfiguration: Sendable {
         c.sendWholeSegmentsInWindow = true
         c.ecn = .acceptOnly
         c.tailLossProbe = true
+        c.urgentByteOutOfBand = true
+        c.fastOpenClient = true
         return c
     }()
 
