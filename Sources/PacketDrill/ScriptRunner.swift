@@ -119,7 +119,8 @@ public struct ScriptRunner {
         } catch {
             throw ScriptFailure(location: start, message: error.message)
         }
-        loop = DriveLoop(HostStack(addresses: [addressing.local], configuration: config, seed: 1), tick: .microseconds(1))
+        loop = DriveLoop(
+            HostStack(addresses: [addressing.local], configuration: config, seed: 1), tick: .microseconds(1))
         sysctls = SysctlSettings(config)
     }
 

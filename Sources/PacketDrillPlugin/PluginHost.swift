@@ -58,7 +58,8 @@ final class PluginHost: @unchecked Sendable {
                 + ScriptPersonality.names.joined(separator: ", ") + ")")
         }
         self.local = local
-        loop = DriveLoop(HostStack(addresses: [.v4(local)], configuration: configuration, seed: 1), tick: .microseconds(1))
+        loop = DriveLoop(
+            HostStack(addresses: [.v4(local)], configuration: configuration, seed: 1), tick: .microseconds(1))
         pthread_mutex_init(&mutex, nil)
         pthread_cond_init(&changed, nil)
     }

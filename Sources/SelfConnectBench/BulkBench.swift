@@ -92,8 +92,8 @@ enum BulkBench {
             while sent < bytes {
                 let n: Int
                 do {
-                    n = try loop.hosts[ci].send(c, sent + block.count <= bytes ? block : Array(block[0..<(bytes - sent)]),
-                        now: now)
+                    n = try loop.hosts[ci].send(
+                        c, sent + block.count <= bytes ? block : Array(block[0..<(bytes - sent)]), now: now)
                 } catch .wouldBlock {
                     break
                 }

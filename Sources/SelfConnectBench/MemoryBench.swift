@@ -51,7 +51,8 @@ enum MemoryBench {
         let h0 = sc_heap_in_use()
         guard h0 > 0 else { throw MemoryError.noAllocatorStatistics }
         // Host 0 is the server, hosts 1... the clients; events are left in the stacks and dropped below.
-        var loop = DriveLoop(HostStack(addresses: [serverAddress], configuration: .linux6, seed: 1), collectsEvents: false)
+        var loop = DriveLoop(
+            HostStack(addresses: [serverAddress], configuration: .linux6, seed: 1), collectsEvents: false)
         loop.hosts[0].isTracing = false
         let listener = loop.hosts[0].socket()
         try loop.hosts[0].bind(listener, to: Endpoint(serverAddress, 80))

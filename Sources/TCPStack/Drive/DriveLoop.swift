@@ -5,9 +5,9 @@ import TCPWire
 /// waits in ``outbound`` for the driver to carry (a TUN device, a script, a lossy link, a simulated wire).
 ///
 /// Every driver in the project runs its hosts through one: the packetdrill runner and plugin, the TUN driver,
-/// the benchmarks and the tests. A driver calls the socket API in place (`loop.hosts[i].connect(...)`), then
-/// ``flush()``; it moves time with ``advance(to:)`` or ``runTimers(until:maxSteps:afterEach:)``, and asks
-/// ``nextDeadline`` when to come back.
+/// the RFC 5961 blind-attack run, the benchmarks and the tests. A driver calls the socket API in place
+/// (`loop.hosts[i].connect(...)`), then ``flush()``; it moves time with ``advance(to:through:)`` or
+/// ``runTimers(until:maxSteps:through:afterEach:)``, and asks ``nextDeadline`` when to come back.
 ///
 /// ```swift
 /// var loop = DriveLoop(HostStack(addresses: [.v4(.loopback)], configuration: .linux6, seed: 1))
@@ -23,7 +23,7 @@ public struct DriveLoop: Sendable {
     /// The hosts, in the order given. Call their socket API in place, then ``flush()``.
     public var hosts: [HostStack]
     /// The time every delivery and timer uses. The driver may set it (a real clock, a script's next line);
-    /// ``advance(to:)`` and ``runTimers(until:maxSteps:afterEach:)`` move it forward.
+    /// ``advance(to:through:)`` and ``runTimers(until:maxSteps:through:afterEach:)`` move it forward.
     public var now: Instant
     /// Deadlines are rounded up to a multiple of this many nanoseconds (1000 for a driver whose clock counts
     /// microseconds, so that the timer has fired when that clock gets there).
@@ -57,7 +57,9 @@ public struct DriveLoop: Sendable {
     }
 
     /// A loop over one host (its packets to its own addresses loop back; the rest are ``outbound``).
-    public init(_ host: HostStack, now: Instant = .zero, tick: Duration = .nanoseconds(1), collectsEvents: Bool = true) {
+    public init(
+        _ host: HostStack, now: Instant = .zero, tick: Duration = .nanoseconds(1), collectsEvents: Bool = true
+    ) {
         self.init(hosts: [host], now: now, tick: tick, collectsEvents: collectsEvents)
     }
 
