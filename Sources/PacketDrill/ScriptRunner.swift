@@ -42,7 +42,7 @@ public struct ScriptRunner {
     var loop: DriveLoop
     /// The stack under test (the loop's only host).
     var stack: HostStack {
-        get { loop.hosts[0] }
+        _read { yield loop.hosts[0] }
         _modify { yield &loop.hosts[0] }
     }
     let personality: String

@@ -27,7 +27,7 @@ final class PluginHost: @unchecked Sendable {
     var loop: DriveLoop
     /// The stack packetdrill tests (the loop's only host).
     var stack: HostStack {
-        get { loop.hosts[0] }
+        _read { yield loop.hosts[0] }
         _modify { yield &loop.hosts[0] }
     }
     let local: IPv4Address

@@ -105,7 +105,7 @@ enum BulkBench {
                 received += n
                 progressed = true
             }
-            if !progressed && !loop.hosts[ci].hasPendingPackets && !loop.hosts[si].hasPendingPackets {
+            if !progressed && !loop.withHost(ci, { $0.hasPendingPackets }) && !loop.withHost(si, { $0.hasPendingPackets }) {
                 // Nothing moved: let timers run (a lost window update would otherwise stall the loop).
                 now = now + .milliseconds(250)
                 loop.advance(to: now)

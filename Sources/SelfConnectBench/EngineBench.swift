@@ -102,7 +102,7 @@ enum EngineBench {
                 // The user learns of the refusal twice: the event, and SO_ERROR.
                 var notified = false
                 while let event = loop.events.popLast() { notified = notified || event == .refused(s) }
-                if notified && loop.hosts[client].error(of: s) == .connectionRefused { refused += 1 }
+                if notified && loop.withHost(client, { $0.error(of: s) }) == .connectionRefused { refused += 1 }
                 try loop.hosts[client].close(s, now: now)
             } catch {
                 break
@@ -135,7 +135,7 @@ enum EngineBench {
                 now = now + .seconds(61)
                 loop.advance(to: now)
                 loop.events.removeAll(keepingCapacity: true)
-                if loop.hosts[client].liveCount == 0 && loop.hosts[server].liveCount == 1 { completed += 1 }
+                if loop.withHost(client, { $0.liveCount }) == 0 && loop.withHost(server, { $0.liveCount }) == 1 { completed += 1 }
             }
             let elapsed = clock.now - start
             return completed == count ? Double(count) / seconds(elapsed) : 0

@@ -11,7 +11,7 @@ public struct TUNDriver {
     public var loop: DriveLoop
     /// The stack on the link (the loop's only host).
     public var stack: HostStack {
-        get { loop.hosts[0] }
+        _read { yield loop.hosts[0] }
         _modify { yield &loop.hosts[0] }
     }
     public let link: TUNLink
@@ -60,7 +60,8 @@ public struct TUNDriver {
             let device = link.device
             // Without a connection (none owns the tuple any more) cut at what the link's MTU allows.
             let mss = device.offloads
-                ? stack.sendMSS(of: packet) ?? (link.mtu - packet.ipHeaderLength - packet.tcp.headerLength) : 0
+                ? loop.withHost(0, { $0.sendMSS(of: packet) })
+                    ?? (link.mtu - packet.ipHeaderLength - packet.tcp.headerLength) : 0
             try writeBuffer.withUnsafeMutableBytes { frame in
                 let length = device.offloads
                     ? OffloadFrame.write(packet, mss: mss, into: frame) : packet.write(to: frame)

@@ -18,7 +18,7 @@ struct TestWire {
     }
 
     var hosts: [HostStack] {
-        get { loop.hosts }
+        _read { yield loop.hosts }
         _modify { yield &loop.hosts }
     }
     var now: Instant {

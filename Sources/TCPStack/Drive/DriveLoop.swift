@@ -72,16 +72,37 @@ public struct DriveLoop: Sendable {
         destination.isLoopbackNetwork || addresses.contains(destination)
     }
 
-    /// The host of the loop `packet` goes to: its sender when the destination stays on the sender
-    /// (``staysOnHost(_:addresses:)``), else the first host that owns the destination; nil when none does (the
-    /// packet is ``outbound``).
+    /// The host of the loop `packet` goes to: the first host that owns its destination; else, when the destination
+    /// stays on the sender (``staysOnHost(_:addresses:)``: 127/8 or ::1), the sender; nil otherwise (the packet is
+    /// ``outbound``).
     public func owner(of packet: IPPacket) -> Int? {
-        let source = packet.source.address, destination = packet.destination.address
-        return hosts.withUnsafeBufferPointer { hosts in
-            if let s = hosts.firstIndex(where: { $0.addresses.contains(source) }),
-               Self.staysOnHost(destination, addresses: hosts[s].addresses) { return s }
-            return hosts.firstIndex { $0.addresses.contains(destination) }
+        owner(from: packet.source.address, to: packet.destination.address)
+    }
+
+    private func owner(from source: IPAddress, to destination: IPAddress) -> Int? {
+        if let d = host(owning: destination) { return d }
+        guard let s = host(owning: source), Self.staysOnHost(destination, addresses: hosts[s].addresses) else {
+            return nil
         }
+        return s
+    }
+
+    /// The first host that owns `address`. Indexed reads: iterating `hosts` would copy each whole stack.
+    private func host(owning address: IPAddress) -> Int? {
+        var i = 0
+        while i < hosts.count {
+            if hosts[i].addresses.contains(address) { return i }
+            i += 1
+        }
+        return nil
+    }
+
+    /// Runs `body` on host `i` where it lives, for reads on a hot path: a plain read of `hosts[i]` copies the
+    /// whole stack (every buffer retained, then released) before a method of another module can see it; an
+    /// exclusive access does not.
+    @inlinable
+    public mutating func withHost<R, E: Error>(_ i: Int, _ body: (inout HostStack) throws(E) -> R) throws(E) -> R {
+        try body(&hosts[i])
     }
 
     // MARK: packets
@@ -90,11 +111,7 @@ public struct DriveLoop: Sendable {
     /// ``now``; what the host answers waits for ``flush()``. A packet no host owns is dropped, as a host drops
     /// what is not addressed to it.
     public mutating func deliver(_ packet: IPPacket) {
-        let destination = packet.destination.address
-        let owner = hosts.withUnsafeBufferPointer { hosts in
-            hosts.firstIndex { $0.addresses.contains(destination) }
-        }
-        if let owner { hosts[owner].receive(packet, now: now) }
+        if let owner = host(owning: packet.destination.address) { hosts[owner].receive(packet, now: now) }
     }
 
     /// Moves packets until no host has any left: each goes to the host that owns its destination, else to
@@ -109,15 +126,21 @@ public struct DriveLoop: Sendable {
         for h in hosts.indices { collect(h) }
         var carried = 0
         while head < queue.count && carried < maxPacketsPerFlush {
-            var packet = queue[head]
+            // Carried in place: a copy of the packet would retain each of its buffers.
+            let i = head
             head += 1
             carried += 1
-            guard carry(&packet) else { continue }
-            guard let to = owner(of: packet) else {
-                outbound.append(packet)
+            guard carry(&queue[i]) else { continue }
+            guard let to = owner(from: queue[i].source.address, to: queue[i].destination.address) else {
+                outbound.append(queue[i])
                 continue
             }
-            hosts[to].receive(packet, now: now)
+            hosts[to].receive(queue[i], now: now)
+            if head == queue.count {
+                // All carried: the host's packets can take the queue's place without being copied.
+                queue.removeAll(keepingCapacity: true)
+                head = 0
+            }
             collect(to)
         }
         if head == queue.count {
@@ -128,9 +151,8 @@ public struct DriveLoop: Sendable {
 
     /// Takes what host `h` produced: packets into the queue, events into ``events``.
     private mutating func collect(_ h: Int) {
-        let (packets, events) = hosts.withUnsafeBufferPointer { ($0[h].hasPendingPackets, $0[h].hasPendingEvents) }
-        if packets { hosts[h].drainPackets(into: &queue) }
-        if events && collectsEvents { hosts[h].drainEvents(into: &self.events) }
+        if hosts[h].hasPendingPackets { hosts[h].drainPackets(into: &queue) }
+        if collectsEvents && hosts[h].hasPendingEvents { hosts[h].drainEvents(into: &self.events) }
     }
 
     /// Returns ``outbound`` and empties it.
@@ -150,14 +172,11 @@ public struct DriveLoop: Sendable {
     /// When a timer of some host is next due, rounded up to the tick and never before ``now``; nil when no timer
     /// runs.
     public var nextDeadline: Instant? {
-        let due = hosts.withUnsafeBufferPointer { hosts in
-            var best: Instant?
-            for h in hosts.indices {
-                if let d = hosts[h].nextDeadline, best.map({ d < $0 }) ?? true { best = d }
-            }
-            return best
+        var best: Instant?
+        for h in hosts.indices {
+            if let d = hosts[h].nextDeadline, best.map({ d < $0 }) ?? true { best = d }
         }
-        guard let due else { return nil }
+        guard let due = best else { return nil }
         let t = tickNanoseconds
         let rounded = t == 1 ? due.nanoseconds : (due.nanoseconds + t - 1) / t * t
         return Instant(nanoseconds: max(now.nanoseconds, rounded))

@@ -31,7 +31,7 @@ struct EngineTransferRun {
         /// The side's own loop: its outbound packets are the link's to carry. Events stay in the stack (`act`).
         var loop: DriveLoop
         var stack: HostStack {
-            get { loop.hosts[0] }
+            _read { yield loop.hosts[0] }
             _modify { yield &loop.hosts[0] }
         }
         var socket: SocketID?
