@@ -67,7 +67,7 @@ public struct DriveLoop: Sendable {
 
     /// Whether a packet a host sends to `destination` stays on that host: one of `addresses`, or the loopback
     /// network (127.0.0.0/8, ::1), which never leaves the host that sends to it. The one place this is decided.
-    @inlinable
+    @inlinable @inline(__always)
     public static func staysOnHost(_ destination: IPAddress, addresses: [IPAddress]) -> Bool {
         destination.isLoopbackNetwork || addresses.contains(destination)
     }
@@ -210,7 +210,7 @@ public struct DriveLoop: Sendable {
 
 extension IPAddress {
     /// 127.0.0.0/8 or ::1: addresses a host delivers to itself on its loopback device.
-    @inlinable
+    @inlinable @inline(__always)
     public var isLoopbackNetwork: Bool {
         switch self {
         case .v4(let a): a.rawValue >> 24 == 127
