@@ -117,12 +117,19 @@ public struct DriveLoop: Sendable {
     /// Moves packets until no host has any left: each goes to the host that owns its destination, else to
     /// ``outbound``; socket events are gathered into ``events``.
     public mutating func flush() {
-        flush(through: { _ in true })
+        carryAll({ _ in true }, calls: false)
     }
 
     /// ``flush()`` with `carry` between the sender and the receiver: it sees each packet in order, may replace
     /// it (e.g. with the packet parsed back from its bytes), and returns false to lose it.
     public mutating func flush(through carry: (inout IPPacket) -> Bool) {
+        carryAll(carry, calls: true)
+    }
+
+    /// The loop behind both flushes, inlined into each so that the one without a carrier (`calls` false) makes
+    /// no call per packet.
+    @inline(__always)
+    private mutating func carryAll(_ carry: (inout IPPacket) -> Bool, calls: Bool) {
         for h in hosts.indices { collect(h) }
         var carried = 0
         while head < queue.count && carried < maxPacketsPerFlush {
@@ -130,20 +137,15 @@ public struct DriveLoop: Sendable {
             let i = head
             head += 1
             carried += 1
-            guard carry(&queue[i]) else { continue }
+            if calls && !carry(&queue[i]) { continue }
             guard let to = owner(from: queue[i].source.address, to: queue[i].destination.address) else {
                 outbound.append(queue[i])
                 continue
             }
             hosts[to].receive(queue[i], now: now)
-            if head == queue.count {
-                // All carried: the host's packets can take the queue's place without being copied.
-                queue.removeAll(keepingCapacity: true)
-                head = 0
-            }
             collect(to)
         }
-        if head == queue.count {
+        if head > 0 && head == queue.count {
             queue.removeAll(keepingCapacity: true)
             head = 0
         }
@@ -151,7 +153,14 @@ public struct DriveLoop: Sendable {
 
     /// Takes what host `h` produced: packets into the queue, events into ``events``.
     private mutating func collect(_ h: Int) {
-        if hosts[h].hasPendingPackets { hosts[h].drainPackets(into: &queue) }
+        if hosts[h].hasPendingPackets {
+            if head > 0 && head == queue.count {
+                // All carried: the host's packets take the queue's place by a swap of buffers, not copied.
+                queue.removeAll(keepingCapacity: true)
+                head = 0
+            }
+            hosts[h].drainPackets(into: &queue)
+        }
         if collectsEvents && hosts[h].hasPendingEvents { hosts[h].drainEvents(into: &self.events) }
     }
 
