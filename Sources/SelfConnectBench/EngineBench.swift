@@ -69,19 +69,28 @@ enum EngineBench {
             // The sent packet lives until the next one is parsed: freed at once, its 64 KiB payload and the parsed
             // one's would meet at the top of the heap, and glibc would give the pages back (and fault them in again)
             // on every packet.
-            swap(&wire.sent, &packet)
+            swap(&wire.sent.pointee, &packet)
             packet = parsed
             return true
         }
     }
 
-    /// The wire between the stacks: one reused buffer, large enough for any packet.
+    /// The wire between the stacks: one reused buffer, large enough for any packet, and the last packet emitted.
     final class WireBuffer {
         let bytes = UnsafeMutableRawBufferPointer.allocate(byteCount: 65_600, alignment: 8)
-        /// The last packet emitted, kept until the next one (see `pump`).
-        var sent = IPPacket(from: EngineBench.clientAddress, to: EngineBench.serverAddress,
-            tcp: TCPSegment(sourcePort: 0, destinationPort: 0, sequenceNumber: 0, flags: [], window: 0))
-        deinit { bytes.deallocate() }
+        /// The last packet emitted, kept until the next one (see `pump`); behind a pointer, so that swapping it
+        /// takes no exclusivity check.
+        let sent: UnsafeMutablePointer<IPPacket> = {
+            let p = UnsafeMutablePointer<IPPacket>.allocate(capacity: 1)
+            p.initialize(to: IPPacket(from: EngineBench.clientAddress, to: EngineBench.serverAddress,
+                tcp: TCPSegment(sourcePort: 0, destinationPort: 0, sequenceNumber: 0, flags: [], window: 0)))
+            return p
+        }()
+        deinit {
+            bytes.deallocate()
+            sent.deinitialize(count: 1)
+            sent.deallocate()
+        }
     }
 
     /// A server (host 0) and a client (host 1), tracing off.
