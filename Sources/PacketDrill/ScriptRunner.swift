@@ -36,7 +36,14 @@ public struct ScriptRunner {
 
     let script: Script
     let options: Options
-    var stack: HostStack
+    /// The loop over the stack, on the script's clock (microseconds): the stack's packets to its own address loop
+    /// back; the rest are the packets the script's `>` lines read.
+    var loop: DriveLoop
+    /// The stack under test (the loop's only host).
+    var stack: HostStack {
+        _read { yield loop.hosts[0] }
+        _modify { yield &loop.hosts[0] }
+    }
     let personality: String
     let tolerance: Int64
     let addressing: ScriptAddressing
@@ -122,7 +129,8 @@ public struct ScriptRunner {
         } catch {
             throw ScriptFailure(location: start, message: error.message)
         }
-        stack = HostStack(addresses: [addressing.local], configuration: config, seed: 1)
+        loop = DriveLoop(
+            HostStack(addresses: [addressing.local], configuration: config, seed: 1), tick: .microseconds(1))
         sysctls = SysctlSettings(config)
     }
 
@@ -232,20 +240,23 @@ public struct ScriptRunner {
 
     // MARK: time
 
+    /// The loop's next deadline in script microseconds (the loop rounds it up to the microsecond, so the timer
+    /// has fired when the script's clock gets there).
     func nextDeadline() -> Int64? {
-        guard let d = stack.nextDeadline else { return nil }
-        // Round up to the microsecond so the timer has fired when we get there.
-        return max(now, (d.nanoseconds + 999) / 1000)
+        loop.nextDeadline.map { max(now, $0.nanoseconds / 1000) }
     }
 
     mutating func advance(to t: Int64) {
         now = max(now, t)
-        stack.advance(to: Instant(nanoseconds: now * 1000))
+        loop.advance(to: Instant(nanoseconds: now * 1000))
         collect()
     }
 
+    /// Moves what the stack produced through the loop; what leaves it joins `sent`, its events wake epoll.
     mutating func collect() {
-        for packet in stack.takePackets() {
+        loop.now = Instant(nanoseconds: now * 1000)
+        loop.flush()
+        for packet in loop.takeOutbound() {
             if packet.tcp.flags.contains(.syn) {
                 if !packet.tcp.flags.contains(.ack) { awaitingSynAck = true }
                 localISN = packet.tcp.sequenceNumber
@@ -254,7 +265,7 @@ public struct ScriptRunner {
             }
             sent.append((now, packet))
         }
-        wakeEpoll(stack.takeEvents())
+        wakeEpoll(loop.takeEvents())
     }
 
     /// Fires timers up to `t`. Packets sent meanwhile are unexpected, since the next line is not an outbound packet.
@@ -398,7 +409,8 @@ public struct ScriptRunner {
         var packet = IPPacket(from: remote, to: local, tcp: segment)
         if let codepoint = Self.ecnCodepoints(spec.ecn).first { packet.ecn = codepoint }
         packet.fillChecksums()
-        stack.receive(packet, now: Instant(nanoseconds: now * 1000))
+        loop.now = Instant(nanoseconds: now * 1000)
+        loop.deliver(packet)
         collect()
         try retryPending()
     }

@@ -232,7 +232,8 @@ enum PluginEntries {
                 guard let packet else { return .failure(EINVAL) }
                 let bytes = UnsafeRawBufferPointer(start: packet, count: count)
                 guard let parsed = try? IPPacket(parsing: bytes) else { return .failure(EINVAL) }
-                host.stack.receive(parsed, now: host.instant)
+                host.loop.now = host.instant
+                host.loop.deliver(parsed)
                 return .success(0)
             }
         }
@@ -241,7 +242,7 @@ enum PluginEntries {
                 guard let packet, let count else { return .failure(EINVAL) }
                 if host.sent.isEmpty {
                     // Nothing waiting: let time pass, to the next timer at most, so a polling caller progresses.
-                    let next = host.stack.nextDeadline.map { ($0.nanoseconds + 999) / 1000 } ?? Int64.max
+                    let next = host.loop.nextDeadline.map { $0.nanoseconds / 1000 } ?? Int64.max
                     host.advance(to: min(next, host.nowMicroseconds + PluginHost.idleStepMicroseconds))
                 }
                 guard !host.sent.isEmpty else {

@@ -22,7 +22,14 @@ final class PluginHost: @unchecked Sendable {
 
     private var mutex = pthread_mutex_t()
     private var changed = pthread_cond_t()
-    var stack: HostStack
+    /// The loop over the stack, on the virtual clock (microseconds): the stack's packets to its own address loop
+    /// back; the rest are what packetdrill reads from the device.
+    var loop: DriveLoop
+    /// The stack packetdrill tests (the loop's only host).
+    var stack: HostStack {
+        _read { yield loop.hosts[0] }
+        _modify { yield &loop.hosts[0] }
+    }
     let local: IPv4Address
     var nowMicroseconds: Int64 = 0
     var sent: [(time: Int64, bytes: [UInt8])] = []
@@ -51,7 +58,8 @@ final class PluginHost: @unchecked Sendable {
             throw PluginFlagsError(message: error.description)
         }
         self.local = local
-        stack = HostStack(addresses: [.v4(local)], configuration: configuration, seed: 1)
+        loop = DriveLoop(
+            HostStack(addresses: [.v4(local)], configuration: configuration, seed: 1), tick: .microseconds(1))
         pthread_mutex_init(&mutex, nil)
         pthread_cond_init(&changed, nil)
     }
@@ -69,27 +77,30 @@ final class PluginHost: @unchecked Sendable {
 
     var instant: Instant { Instant(nanoseconds: nowMicroseconds * 1000) }
 
-    /// Moves packets the stack produced into `sent`, stamped with the current time. Caller holds the lock.
+    /// Moves packets the stack produced through the loop; what leaves it joins `sent`, stamped with the current
+    /// time. Caller holds the lock.
     func collect() {
-        for packet in stack.takePackets() {
-            sent.append((nowMicroseconds, packet.bytes()))
-        }
+        loop.now = instant
+        loop.flush()
+        send(loop.takeOutbound(), at: nowMicroseconds)
+        // Nothing here waits on socket events: blocked calls retry against the stack's state.
+        loop.events.removeAll(keepingCapacity: true)
         pthread_cond_broadcast(&changed)
+    }
+
+    private func send(_ packets: [IPPacket], at time: Int64) {
+        for packet in packets { sent.append((time, packet.bytes())) }
     }
 
     /// Runs timers up to `target` in deadline order. Caller holds the lock.
     func advance(to target: Int64) {
-        var steps = 0
-        while let d = stack.nextDeadline, steps < 100_000 {
-            let due = (d.nanoseconds + 999) / 1000
-            guard due <= target else { break }
-            steps += 1
-            nowMicroseconds = max(nowMicroseconds, due)
-            stack.advance(to: instant)
-            collect()
-        }
-        nowMicroseconds = max(nowMicroseconds, target)
-        stack.advance(to: instant)
+        loop.now = instant
+        loop.runTimers(until: Instant(nanoseconds: target * 1000), afterEach: { loop in
+            send(loop.takeOutbound(), at: loop.now.nanoseconds / 1000)
+            loop.events.removeAll(keepingCapacity: true)
+        })
+        nowMicroseconds = max(nowMicroseconds, loop.now.nanoseconds / 1000, target)
+        loop.advance(to: instant)
         collect()
     }
 

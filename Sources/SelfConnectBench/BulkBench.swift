@@ -62,22 +62,23 @@ enum BulkBench {
         var client = HostStack(addresses: [clientAddress], configuration: configuration(mtu: mtu), seed: 2)
         server.isTracing = false
         client.isTracing = false
-        var packets: [IPPacket] = []
+        let (si, ci) = (EngineBench.server, EngineBench.client)
+        var loop = DriveLoop(hosts: [server, client], collectsEvents: false)
         let wire = EngineBench.WireBuffer()
         var now = Instant.milliseconds(1_000)
-        let listener = server.socket()
-        try server.setReceiveBufferSize(listener, buffer)
-        try server.setSendBufferSize(listener, sendBuffer)
-        try server.bind(listener, to: Endpoint(serverAddress, 80))
-        try server.listen(listener, backlog: 8)
-        let c = client.socket()
-        try client.setReceiveBufferSize(c, buffer)
-        try client.setSendBufferSize(c, sendBuffer)
-        try client.connect(c, to: Endpoint(serverAddress, 80), now: now)
-        EngineBench.pump(&server, &client, &packets, wire, now: now)
-        let s = try server.accept(listener)
-        _ = server.takeEvents()
-        _ = client.takeEvents()
+        let listener = loop.hosts[si].socket()
+        try loop.hosts[si].setReceiveBufferSize(listener, buffer)
+        try loop.hosts[si].setSendBufferSize(listener, sendBuffer)
+        try loop.hosts[si].bind(listener, to: Endpoint(serverAddress, 80))
+        try loop.hosts[si].listen(listener, backlog: 8)
+        let c = loop.hosts[ci].socket()
+        try loop.hosts[ci].setReceiveBufferSize(c, buffer)
+        try loop.hosts[ci].setSendBufferSize(c, sendBuffer)
+        try loop.hosts[ci].connect(c, to: Endpoint(serverAddress, 80), now: now)
+        EngineBench.pump(&loop, wire, now: now)
+        let s = try loop.hosts[si].accept(listener)
+        _ = loop.hosts[si].takeEvents()
+        _ = loop.hosts[ci].takeEvents()
         let block = [UInt8](repeating: 0x5a, count: 1 << 20)
         // The application's read buffer, reused: the bytes are copied into it as read(2) would.
         let readBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
@@ -91,27 +92,26 @@ enum BulkBench {
             while sent < bytes {
                 let n: Int
                 do {
-                    n = try client.send(c, sent + block.count <= bytes ? block : Array(block[0..<(bytes - sent)]),
-                        now: now)
+                    n = try loop.hosts[ci].send(
+                        c, sent + block.count <= bytes ? block : Array(block[0..<(bytes - sent)]), now: now)
                 } catch .wouldBlock {
                     break
                 }
                 sent += n
             }
-            EngineBench.pump(&server, &client, &packets, wire, now: now)
+            EngineBench.pump(&loop, wire, now: now)
             var progressed = false
-            while let n = try? server.receive(s, into: readBuffer, now: now), n > 0 {
+            while let n = try? loop.hosts[si].receive(s, into: readBuffer, now: now), n > 0 {
                 received += n
                 progressed = true
             }
-            if !progressed && !client.hasPendingPackets && !server.hasPendingPackets {
+            if !progressed && !loop.withHost(ci, { $0.hasPendingPackets }) && !loop.withHost(si, { $0.hasPendingPackets }) {
                 // Nothing moved: let timers run (a lost window update would otherwise stall the loop).
                 now = now + .milliseconds(250)
-                client.advance(to: now)
-                server.advance(to: now)
+                loop.advance(to: now)
             }
-            _ = server.takeEvents()
-            _ = client.takeEvents()
+            _ = loop.hosts[si].takeEvents()
+            _ = loop.hosts[ci].takeEvents()
             // Bounded: a loaded machine ends the run early rather than late.
             if clock.now - start > .seconds(10) { break }
         }

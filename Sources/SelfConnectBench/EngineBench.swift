@@ -49,75 +49,77 @@ enum EngineBench {
             baseline: kernel)
     }
 
-    /// Moves packets between the two stacks until both are quiet; `wire` round-trips each through bytes.
-    static func pump(
-        _ server: inout HostStack, _ client: inout HostStack, _ packets: inout [IPPacket], _ wire: WireBuffer?,
-        now: Instant
-    ) {
-        while true {
-            if !packets.isEmpty { packets.removeAll(keepingCapacity: true) }
-            server.drainPackets(into: &packets)
-            client.drainPackets(into: &packets)
-            if packets.isEmpty { return }
-            for k in packets.indices {
-                guard let wire else {
-                    deliver(packets[k], &server, &client, now: now)
-                    continue
-                }
-                // Emit with checksums into a reused buffer (it holds the largest IP packet; `write` checks),
-                // then parse back verifying them; the parsed packet is what is delivered.
-                let n = packets[k].write(to: wire.bytes, checksums: .fill)
-                guard let parsed = try? IPPacket(
-                    parsing: UnsafeRawBufferPointer(rebasing: wire.bytes[0..<n]), verifyChecksums: true)
-                else { continue }
-                deliver(parsed, &server, &client, now: now)
-            }
+    /// The server is host 0 of the loops below, the client host 1.
+    static let server = 0, client = 1
+
+    /// Moves packets between the loop's stacks until all are quiet, at `now`; `wire` round-trips each through bytes.
+    static func pump(_ loop: inout DriveLoop, _ wire: WireBuffer?, now: Instant) {
+        loop.now = now
+        guard let wire else {
+            loop.flush()
+            return
+        }
+        loop.flush { packet in
+            // Emit with checksums into a reused buffer (it holds the largest IP packet; `write` checks), then
+            // parse back verifying them; the parsed packet is what is delivered.
+            let n = packet.write(to: wire.bytes, checksums: .fill)
+            guard let parsed = try? IPPacket(
+                parsing: UnsafeRawBufferPointer(rebasing: wire.bytes[0..<n]), verifyChecksums: true)
+            else { return false }
+            // The sent packet lives until the next one is parsed: freed at once, its 64 KiB payload and the parsed
+            // one's would meet at the top of the heap, and glibc would give the pages back (and fault them in again)
+            // on every packet.
+            swap(&wire.sent.pointee, &packet)
+            packet = parsed
+            return true
         }
     }
 
-    /// The wire between the stacks: one reused buffer, large enough for any packet.
+    /// The wire between the stacks: one reused buffer, large enough for any packet, and the last packet emitted.
     final class WireBuffer {
         let bytes = UnsafeMutableRawBufferPointer.allocate(byteCount: 65_600, alignment: 8)
-        deinit { bytes.deallocate() }
-    }
-
-    static func deliver(_ packet: IPPacket, _ server: inout HostStack, _ client: inout HostStack, now: Instant) {
-        if packet.ip.destination == serverAddress {
-            server.receive(packet, now: now)
-        } else {
-            client.receive(packet, now: now)
+        /// The last packet emitted, kept until the next one (see `pump`); behind a pointer, so that swapping it
+        /// takes no exclusivity check.
+        let sent: UnsafeMutablePointer<IPPacket> = {
+            let p = UnsafeMutablePointer<IPPacket>.allocate(capacity: 1)
+            p.initialize(to: IPPacket(from: EngineBench.clientAddress, to: EngineBench.serverAddress,
+                tcp: TCPSegment(sourcePort: 0, destinationPort: 0, sequenceNumber: 0, flags: [], window: 0)))
+            return p
+        }()
+        deinit {
+            bytes.deallocate()
+            sent.deinitialize(count: 1)
+            sent.deallocate()
         }
     }
 
-    static func stacks() -> (HostStack, HostStack) {
+    /// A server (host 0) and a client (host 1), tracing off.
+    static func stacks() -> DriveLoop {
         var server = HostStack(addresses: [serverAddress], configuration: .linux6, seed: 1)
         var client = HostStack(addresses: [clientAddress], configuration: .linux6, seed: 2)
         server.isTracing = false
         client.isTracing = false
-        return (server, client)
+        return DriveLoop(hosts: [server, client])
     }
 
     static func refusedRoundTripsPerSecond(count: Int, wire: Bool) -> Double {
-        var (server, client) = stacks()
-        var packets: [IPPacket] = []
+        var loop = stacks()
         let bytes = wire ? WireBuffer() : nil
-        var events: [SocketEvent] = []
         var now = Instant.milliseconds(1_000)
         var refused = 0
         let clock = ContinuousClock()
         let start = clock.now
         for _ in 0..<count {
             now = Instant(nanoseconds: now.nanoseconds + 10_000)
-            let s = client.socket()
+            let s = loop.hosts[client].socket()
             do {
-                try client.connect(s, to: Endpoint(serverAddress, 81), now: now)
-                pump(&server, &client, &packets, bytes, now: now)
+                try loop.hosts[client].connect(s, to: Endpoint(serverAddress, 81), now: now)
+                pump(&loop, bytes, now: now)
                 // The user learns of the refusal twice: the event, and SO_ERROR.
-                client.drainEvents(into: &events)
                 var notified = false
-                while let event = events.popLast() { notified = notified || event == .refused(s) }
-                if notified && client.error(of: s) == .connectionRefused { refused += 1 }
-                try client.close(s, now: now)
+                while let event = loop.events.popLast() { notified = notified || event == .refused(s) }
+                if notified && loop.withHost(client, { $0.error(of: s) }) == .connectionRefused { refused += 1 }
+                try loop.hosts[client].close(s, now: now)
             } catch {
                 break
             }
@@ -127,33 +129,29 @@ enum EngineBench {
     }
 
     static func openCloseCyclesPerSecond(count: Int) -> Double {
-        var (server, client) = stacks()
-        var packets: [IPPacket] = []
-        var events: [SocketEvent] = []
+        var loop = stacks()
         var now = Instant.milliseconds(1_000)
         var completed = 0
         do {
-            let listener = server.socket()
-            try server.bind(listener, to: Endpoint(serverAddress, 80))
-            try server.listen(listener, backlog: 128)
+            let listener = loop.hosts[server].socket()
+            try loop.hosts[server].bind(listener, to: Endpoint(serverAddress, 80))
+            try loop.hosts[server].listen(listener, backlog: 128)
             let clock = ContinuousClock()
             let start = clock.now
             for _ in 0..<count {
-                let c = client.socket()
-                try client.connect(c, to: Endpoint(serverAddress, 80), now: now)
-                pump(&server, &client, &packets, nil, now: now)
-                let a = try server.accept(listener)
-                try client.close(c, now: now)
-                pump(&server, &client, &packets, nil, now: now)
-                try server.close(a, now: now)
-                pump(&server, &client, &packets, nil, now: now)
+                let c = loop.hosts[client].socket()
+                try loop.hosts[client].connect(c, to: Endpoint(serverAddress, 80), now: now)
+                pump(&loop, nil, now: now)
+                let a = try loop.hosts[server].accept(listener)
+                try loop.hosts[client].close(c, now: now)
+                pump(&loop, nil, now: now)
+                try loop.hosts[server].close(a, now: now)
+                pump(&loop, nil, now: now)
                 // The client's TIME-WAIT runs out.
                 now = now + .seconds(61)
-                client.advance(to: now)
-                events.removeAll(keepingCapacity: true)
-                client.drainEvents(into: &events)
-                server.drainEvents(into: &events)
-                if client.liveCount == 0 && server.liveCount == 1 { completed += 1 }
+                loop.advance(to: now)
+                loop.events.removeAll(keepingCapacity: true)
+                if loop.withHost(client, { $0.liveCount }) == 0 && loop.withHost(server, { $0.liveCount }) == 1 { completed += 1 }
             }
             let elapsed = clock.now - start
             return completed == count ? Double(count) / seconds(elapsed) : 0

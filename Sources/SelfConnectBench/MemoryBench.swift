@@ -50,48 +50,48 @@ enum MemoryBench {
     static func measure(connections n: Int) throws -> (passive: Double, active: Double) {
         let h0 = sc_heap_in_use()
         guard h0 > 0 else { throw MemoryError.noAllocatorStatistics }
-        var server = HostStack(addresses: [serverAddress], configuration: .linux6, seed: 1)
-        server.isTracing = false
-        let listener = server.socket()
-        try server.bind(listener, to: Endpoint(serverAddress, 80))
-        try server.listen(listener, backlog: 128)
-        var clients: [HostStack] = []
-        var packets: [IPPacket] = []
+        // Host 0 is the server, hosts 1... the clients; events are left in the stacks and dropped below.
+        var loop = DriveLoop(
+            HostStack(addresses: [serverAddress], configuration: .linux6, seed: 1), collectsEvents: false)
+        loop.hosts[0].isTracing = false
+        let listener = loop.hosts[0].socket()
+        try loop.hosts[0].bind(listener, to: Endpoint(serverAddress, 80))
+        try loop.hosts[0].listen(listener, backlog: 128)
         var events: [SocketEvent] = []
         let now = Instant.milliseconds(1_000)
         for k in 0..<n {
-            let j = k / perClient
-            if j == clients.count {
-                let address = IPAddress.v4(IPv4Address(10, 1, UInt8(j >> 8), UInt8(j & 0xff)))
-                var client = HostStack(addresses: [address], configuration: .linux6, seed: UInt64(2 + j))
+            let j = 1 + k / perClient
+            if j == loop.hosts.count {
+                let address = IPAddress.v4(IPv4Address(10, 1, UInt8((j - 1) >> 8), UInt8((j - 1) & 0xff)))
+                var client = HostStack(addresses: [address], configuration: .linux6, seed: UInt64(1 + j))
                 client.isTracing = false
-                clients.append(client)
+                loop.hosts.append(client)
             }
-            let s = clients[j].socket()
-            try clients[j].connect(s, to: Endpoint(serverAddress, 80), now: now)
-            EngineBench.pump(&server, &clients[j], &packets, nil, now: now)  // packets move as values: memory does not depend on the wire format
-            _ = try server.accept(listener)
-            guard clients[j].state(of: s) == .established else { throw MemoryError.notEstablished(k) }
+            let s = loop.hosts[j].socket()
+            try loop.hosts[j].connect(s, to: Endpoint(serverAddress, 80), now: now)
+            EngineBench.pump(&loop, nil, now: now)  // packets move as values: memory does not depend on the wire format
+            _ = try loop.hosts[0].accept(listener)
+            guard loop.hosts[j].state(of: s) == .established else { throw MemoryError.notEstablished(k) }
             events.removeAll(keepingCapacity: true)
-            server.drainEvents(into: &events)
-            clients[j].drainEvents(into: &events)
+            loop.hosts[0].drainEvents(into: &events)
+            loop.hosts[j].drainEvents(into: &events)
         }
         // Hand the last packet and event buffers back so only connection state stays allocated.
-        _ = server.takePackets()
-        _ = server.takeEvents()
-        for j in clients.indices {
-            _ = clients[j].takePackets()
-            _ = clients[j].takeEvents()
+        var hosts = loop.hosts
+        loop = DriveLoop(hosts: [])
+        for j in hosts.indices {
+            _ = hosts[j].takePackets()
+            _ = hosts[j].takeEvents()
         }
-        packets = []
         events = []
         let h1 = sc_heap_in_use()
-        let serverBuffers = server.bufferStorageBytes
-        let clientBuffers = clients.reduce(0) { $0 + $1.bufferStorageBytes }
-        guard server.liveCount == n + 1 else { throw MemoryError.notEstablished(server.liveCount) }
+        let serverBuffers = hosts[0].bufferStorageBytes
+        let clientBuffers = hosts.dropFirst().reduce(0) { $0 + $1.bufferStorageBytes }
+        guard hosts[0].liveCount == n + 1 else { throw MemoryError.notEstablished(hosts[0].liveCount) }
         // The server must outlive the reading (Swift may free a value after its last use).
+        let server = hosts[0]
         let h2 = withExtendedLifetime(server) { () -> Int in
-            clients = []
+            hosts = []
             return Int(sc_heap_in_use())
         }
         let passive = Double(h2 - Int(h0) - serverBuffers) / Double(n)

@@ -2,11 +2,18 @@ import Glibc
 import TCPStack
 import TCPWire
 
-/// Runs a `HostStack` on a TUN link against the kernel with the real monotonic clock: packets the kernel routes
-/// to the device go into the stack, packets the stack produces go out through the device, and timers fire at
-/// the stack's `nextDeadline`. The application drives its sockets from the `step` callback of `run`.
+/// Runs a `HostStack` on a TUN link against the kernel with the real monotonic clock, through a `DriveLoop`:
+/// packets the kernel routes to the device go into the stack, the stack's packets to its own address loop back,
+/// the rest go out through the device, and timers fire at the loop's `nextDeadline`. The application drives its
+/// sockets from the `step` callback of `run`.
 public struct TUNDriver {
-    public var stack: HostStack
+    /// The loop over the one stack; what it leaves in `outbound` is written to the device.
+    public var loop: DriveLoop
+    /// The stack on the link (the loop's only host).
+    public var stack: HostStack {
+        _read { yield loop.hosts[0] }
+        _modify { yield &loop.hosts[0] }
+    }
     public let link: TUNLink
     /// Every packet in and out (nil: not recorded, for benchmarks).
     public var tap: PacketTap?
@@ -14,8 +21,6 @@ public struct TUNDriver {
     /// One frame each way: a virtio header (with offloads) and an IP packet of up to 64 KiB.
     private var readBuffer = [UInt8](repeating: 0, count: VirtioNetHeader.size + 65536 + 256)
     private var writeBuffer = [UInt8](repeating: 0, count: VirtioNetHeader.size + 65536 + 256)
-    private var outgoing: [IPPacket] = []
-    private var events: [SocketEvent] = []
     /// Packets that failed to parse (ICMP, IPv6 neighbour discovery, malformed): ignored, counted.
     public private(set) var ignoredPackets = 0
     /// The largest TCP payload seen each way: above the MSS only when offloads carried large segments.
@@ -28,7 +33,7 @@ public struct TUNDriver {
         var config = configuration
         config.interfaceMTU = link.mtu
         config.segmentOffloadBytes = link.device.offloads ? OffloadFrame.maxPayload : 0
-        stack = HostStack(addresses: [.v4(link.stackAddress)], configuration: config, seed: seed)
+        loop = DriveLoop(HostStack(addresses: [.v4(link.stackAddress)], configuration: config, seed: seed))
         self.link = link
         self.tap = tap
     }
@@ -38,32 +43,30 @@ public struct TUNDriver {
 
     /// Hands a packet to the stack (e.g. one held back by `run`'s `intercept`).
     public mutating func deliver(_ packet: IPPacket, now: Instant) {
-        stack.receive(packet, now: now)
+        loop.now = now
+        loop.deliver(packet)
     }
 
-    /// Sends what the stack has produced: to the kernel through the device, or back into the stack when it is
-    /// addressed to the stack itself.
+    /// Sends what the stack has produced: the loop hands what is addressed to the stack itself back to it, and the
+    /// rest goes to the kernel through the device.
     public mutating func flush(now: Instant) throws(TUNLinkError) {
-        while stack.hasPendingPackets {
-            stack.drainPackets(into: &outgoing)
-            for packet in outgoing {
-                if packet.destination.address == .v4(link.stackAddress) {
-                    stack.receive(packet, now: now)
-                    continue
-                }
-                tap?.record(packet, .toKernel, at: now)
-                largestPayloadToKernel = max(largestPayloadToKernel, packet.tcp.payload.count)
-                let device = link.device
-                // Without a connection (none owns the tuple any more) cut at what the link's MTU allows.
-                let mss = device.offloads
-                    ? stack.sendMSS(of: packet) ?? (link.mtu - packet.ipHeaderLength - packet.tcp.headerLength) : 0
-                try writeBuffer.withUnsafeMutableBytes { frame in
-                    let length = device.offloads
-                        ? OffloadFrame.write(packet, mss: mss, into: frame) : packet.write(to: frame)
-                    return device.write(UnsafeRawBufferPointer(rebasing: frame[0..<length]))
-                }.get()
-            }
-            outgoing.removeAll(keepingCapacity: true)
+        loop.now = now
+        loop.flush()
+        guard !loop.outbound.isEmpty else { return }
+        defer { loop.outbound.removeAll(keepingCapacity: true) }
+        for packet in loop.outbound {
+            tap?.record(packet, .toKernel, at: now)
+            largestPayloadToKernel = max(largestPayloadToKernel, packet.tcp.payload.count)
+            let device = link.device
+            // Without a connection (none owns the tuple any more) cut at what the link's MTU allows.
+            let mss = device.offloads
+                ? loop.withHost(0, { $0.sendMSS(of: packet) })
+                    ?? (link.mtu - packet.ipHeaderLength - packet.tcp.headerLength) : 0
+            try writeBuffer.withUnsafeMutableBytes { frame in
+                let length = device.offloads
+                    ? OffloadFrame.write(packet, mss: mss, into: frame) : packet.write(to: frame)
+                return device.write(UnsafeRawBufferPointer(rebasing: frame[0..<length]))
+            }.get()
         }
     }
 
@@ -81,10 +84,9 @@ public struct TUNDriver {
         let end = now() + limit
         while true {
             var now = self.now()
-            if let due = stack.nextDeadline, due <= now { stack.advance(to: now) }
-            stack.drainEvents(into: &events)
-            let current = events
-            events.removeAll(keepingCapacity: true)
+            // Due timers fire; what they and the packets read last turn produced loops back or waits to be sent.
+            loop.advance(to: now)
+            let current = loop.takeEvents()
             if try step(&self, current, now) {
                 try flush(now: now)
                 return true
@@ -92,10 +94,11 @@ public struct TUNDriver {
             try flush(now: now)
             guard now < end else { return false }
             var wait = min(end - now, tick)
-            if let due = stack.nextDeadline { wait = min(wait, due - now) }
+            if let due = loop.nextDeadline { wait = min(wait, due - now) }
             let ms = Int32(max(0, (wait.nanosecondsValue + 999_999) / 1_000_000))
             guard link.device.waitReadable(milliseconds: ms) else { continue }
             now = self.now()
+            loop.now = now
             // Read a bounded batch, so timers and the application keep running under a flood. With offloads the
             // virtio header is skipped: a large segment is taken whole, and a checksum the kernel left partial
             // (NEEDS_CSUM) needs no check, as nothing here verifies checksums.
@@ -114,7 +117,7 @@ public struct TUNDriver {
                 tap?.record(packet, .fromKernel, at: now)
                 largestPayloadFromKernel = max(largestPayloadFromKernel, packet.tcp.payload.count)
                 if let intercept, intercept(packet, &self) { continue }
-                stack.receive(packet, now: now)
+                loop.deliver(packet)
             }
         }
     }

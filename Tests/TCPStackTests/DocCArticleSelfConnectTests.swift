@@ -20,41 +20,34 @@ struct ArticleSelfConnectRun {
 /// SelfConnectInCode.md): the article's listings are this function's body, and the last test below checks that
 /// every listing still appears here, line for line, so the article cannot drift from code that compiles and runs.
 func articleSelfConnect(_ personality: Personality) throws(SocketError) -> ArticleSelfConnectRun {
-    var host = HostStack(
-        addresses: [.v4(.loopback)], configuration: personality.tcp, seed: 1)
-    let now = Instant.zero
+    var loop = DriveLoop(HostStack(
+        addresses: [.v4(.loopback)], configuration: personality.tcp, seed: 1))
+    let now = loop.now
 
     let here = Endpoint(.v4(.loopback), 40000)
-    let socket = host.socket()
-    try host.bind(socket, to: here)
-    try host.connect(socket, to: here, now: now)
+    let socket = loop.hosts[0].socket()
+    try loop.hosts[0].bind(socket, to: here)
+    try loop.hosts[0].connect(socket, to: here, now: now)
 
-    /// The driver: whatever the host sends goes to its own address, so it goes straight back in.
-    func loopBack(_ host: inout HostStack, now: Instant) -> [IPPacket] {
-        var wire: [IPPacket] = []
-        var packets = host.takePackets()
-        while !packets.isEmpty, wire.count < 100 {
-            for packet in packets {
-                wire.append(packet)
-                host.receive(packet, now: now)
-            }
-            packets = host.takePackets()
-        }
-        return wire
+    /// Every packet the loop carries, in order.
+    var wire: [IPPacket] = []
+    func logged(_ packet: inout IPPacket) -> Bool {
+        wire.append(packet)
+        return true
     }
 
-    var wire = loopBack(&host, now: now)
-    let handshake = host.takeTransitions().filter { $0.socket == socket }
+    loop.flush(through: logged)
+    let handshake = loop.hosts[0].takeTransitions().filter { $0.socket == socket }
     let states = handshake.filter { $0.from != $0.to }.map(\.to)
     // states == [.synSent, .synReceived, .established]
 
-    _ = try host.send(socket, Array("test1\r\n".utf8), now: now)
-    wire += loopBack(&host, now: now)
-    let echo = try host.receive(socket, now: now)
+    _ = try loop.hosts[0].send(socket, Array("test1\r\n".utf8), now: now)
+    loop.flush(through: logged)
+    let echo = try loop.hosts[0].receive(socket, now: now)
     // echo == Array("test1\r\n".utf8): the socket read back what it wrote
 
     return ArticleSelfConnectRun(
-        host: host, socket: socket, wire: wire, handshake: handshake, states: states, echo: echo)
+        host: loop.hosts[0], socket: socket, wire: wire, handshake: handshake, states: states, echo: echo)
 }
 
 @Suite struct DocCArticleSelfConnectTests {

@@ -5,37 +5,37 @@ import TCPWire
 /// linux-hardened's `net.ipv4.tcp_simult_connect = 0` (`simultaneousConnect: false`): a SYN received in SYN-SENT
 /// is dropped, so a socket connecting to its own port retransmits its SYN on Linux's schedule and times out.
 @Suite struct SimultaneousConnectOffTests {
-    /// Runs a bound self-connect on one host, looping every packet back, until connect() fails or 300 s pass.
+    /// Runs a bound self-connect on one host in a `DriveLoop` (every packet loops back), until connect() fails or
+    /// 300 s pass.
     /// Returns when each SYN left (seconds), the socket's events, and its transitions.
     func boundSelfConnect(_ config: TCPConfiguration) throws
         -> (synTimes: [Double], events: [(Double, SocketEvent)], transitions: [Transition], host: HostStack, socket: SocketID)
     {
-        var h = host(config)
-        let s = h.socket()
+        var loop = DriveLoop(host(config))
+        let s = loop.hosts[0].socket()
         let me = Endpoint(v4, 40000)
-        try h.bind(s, to: me)
-        try h.connect(s, to: me, now: .zero)
-        var now = Instant.zero
+        try loop.hosts[0].bind(s, to: me)
+        try loop.hosts[0].connect(s, to: me, now: .zero)
         var synTimes: [Double] = []
         var events: [(Double, SocketEvent)] = []
         var transitions: [Transition] = []
-        for _ in 0..<1000 {
-            // Loop back until quiet, then jump to the next timer.
-            var packets = h.takePackets()
-            while !packets.isEmpty {
-                for p in packets {
-                    if p.tcp.flags == .syn { synTimes.append(Double(now.nanoseconds) / 1e9) }
-                    h.receive(p, now: now)
-                }
-                packets = h.takePackets()
-            }
-            events += h.takeEvents().map { (Double(now.nanoseconds) / 1e9, $0) }
-            transitions += h.takeTransitions()
-            guard h.state(of: s) != .closed, h.state(of: s) != .established, let next = h.nextDeadline,
-                next <= .milliseconds(300_000) else { break }
-            now = next
-            h.advance(to: now)
+        var seconds = 0.0
+        func recordSYN(_ p: inout IPPacket) -> Bool {
+            if p.tcp.flags == .syn { synTimes.append(seconds) }
+            return true
         }
+        loop.flush(through: recordSYN)
+        for _ in 0..<1000 {
+            // The loop has looped every packet back: jump to the next timer.
+            events += loop.takeEvents().map { (seconds, $0) }
+            transitions += loop.hosts[0].takeTransitions()
+            let state = loop.hosts[0].state(of: s)
+            guard state != .closed, state != .established, let next = loop.nextDeadline,
+                next <= .milliseconds(300_000) else { break }
+            seconds = Double(next.nanoseconds) / 1e9
+            loop.advance(to: next, through: recordSYN)
+        }
+        let h = loop.hosts[0]
         return (synTimes, events, transitions, h, s)
     }
 

@@ -1,69 +1,65 @@
 import TCPStack
 import TCPWire
 
-/// An in-memory network: packets go to the stack that owns the destination address (a host's own packets
-/// loop back to it), in FIFO order, and every packet is logged.
+/// The tests' network: a `DriveLoop` over the hosts (packets go to the host that owns the destination, a host's
+/// own packets loop back to it, FIFO), with every carried packet logged and a hook to lose some.
 struct TestWire {
-    var hosts: [HostStack]
-    var now = Instant.milliseconds(1_000_000)
+    var loop: DriveLoop
     var log: [IPPacket] = []
-    var events: [SocketEvent] = []
-    /// State changes, per host.
-    var transitionsByHost: [[Transition]]
     /// Packets for which this returns true are lost.
     var drop: (IPPacket) -> Bool = { _ in false }
-    private var queue: [IPPacket] = []
+    /// State changes, per host.
+    private(set) var transitionsByHost: [[Transition]]
 
     init(_ hosts: HostStack...) {
-        self.hosts = hosts
+        loop = DriveLoop(hosts: hosts, now: .milliseconds(1_000_000))
+        loop.maxPacketsPerFlush = 10_000
         transitionsByHost = hosts.map { _ in [] }
     }
+
+    var hosts: [HostStack] {
+        _read { yield loop.hosts }
+        _modify { yield &loop.hosts }
+    }
+    var now: Instant {
+        get { loop.now }
+        set { loop.now = newValue }
+    }
+    var events: [SocketEvent] { loop.events }
 
     /// State changes of host 0 (most tests use one host).
     var transitions: [Transition] { transitionsByHost[0] }
 
-    func owner(of address: IPAddress) -> Int? { hosts.firstIndex { $0.addresses.contains(address) } }
-
     /// Delivers until no packet is left (bounded).
-    mutating func run(maxPackets: Int = 10_000) {
-        collect()
-        var delivered = 0
-        while !queue.isEmpty && delivered < maxPackets {
-            let p = queue.removeFirst()
-            delivered += 1
-            log.append(p)
-            if drop(p) { continue }
-            if let h = owner(of: p.ip.destination) { hosts[h].receive(p, now: now) }
-            collect()
-        }
+    mutating func run() {
+        carry { loop, carry in loop.flush(through: carry) }
     }
 
     /// Moves time forward, fires timers, and delivers what they produce.
     mutating func advance(by d: Duration) {
-        now = now + d
-        for h in hosts.indices { hosts[h].advance(to: now) }
-        run()
+        let time = now + d
+        carry { loop, carry in loop.advance(to: time, through: carry) }
     }
 
     /// Steps from deadline to deadline until `limit` has passed.
     mutating func runTimers(until limit: Duration) {
         let end = now + limit
-        while true {
-            let next = hosts.compactMap(\.nextDeadline).min()
-            guard let n = next, n <= end else { break }
-            now = max(now, n)
-            for h in hosts.indices { hosts[h].advance(to: now) }
-            run()
-        }
-        now = end
+        carry { loop, carry in loop.runTimers(until: end, through: carry) }
+        loop.now = end
     }
 
-    private mutating func collect() {
-        for h in hosts.indices {
-            hosts[h].drainPackets(into: &queue)
-            hosts[h].drainEvents(into: &events)
-            transitionsByHost[h].append(contentsOf: hosts[h].takeTransitions())
+    /// Runs `body` on the loop with the carrier that logs every packet and loses those `drop` picks.
+    private mutating func carry(_ body: (inout DriveLoop, (inout IPPacket) -> Bool) -> Void) {
+        var log = self.log
+        self.log = []
+        let drop = self.drop
+        body(&loop) { packet in
+            log.append(packet)
+            return !drop(packet)
         }
+        self.log = log
+        loop.outbound.removeAll()  // to addresses no host owns: lost
+        for h in loop.hosts.indices { transitionsByHost[h].append(contentsOf: loop.hosts[h].takeTransitions()) }
     }
 
     func states(of socket: SocketID, host: Int = 0) -> [TCPState] {

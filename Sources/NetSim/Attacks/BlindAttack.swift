@@ -46,15 +46,18 @@ public struct BlindAttack: Sendable {
 
     public init(_ options: Options) {
         var rng = SeededRandom(seed: options.seed)
-        var hosts = Self.addresses.map { HostStack(addresses: [$0], configuration: options.configuration, seed: rng.next()) }
-        for i in 0..<2 { hosts[i].isTracing = true }
+        // One loop per end: what an end sends leaves its loop (`outbound`) and crosses the wire a tick later.
+        var loops = Self.addresses.map {
+            DriveLoop(HostStack(addresses: [$0], configuration: options.configuration, seed: rng.next()))
+        }
+        for i in 0..<2 { loops[i].hosts[0].isTracing = true }
         let serverEndpoint = Endpoint(Self.addresses[1], 80)
-        let listener = hosts[1].socket()
-        var sockets: [SocketID?] = [hosts[0].socket(), nil]
+        let listener = loops[1].hosts[0].socket()
+        var sockets: [SocketID?] = [loops[0].hosts[0].socket(), nil]
         do {
-            try hosts[1].bind(listener, to: serverEndpoint)
-            try hosts[1].listen(listener, backlog: 1)
-            try hosts[0].connect(sockets[0]!, to: serverEndpoint, now: .zero)
+            try loops[1].hosts[0].bind(listener, to: serverEndpoint)
+            try loops[1].hosts[0].listen(listener, backlog: 1)
+            try loops[0].hosts[0].connect(sockets[0]!, to: serverEndpoint, now: .zero)
         } catch {
             return
         }
@@ -69,9 +72,11 @@ public struct BlindAttack: Sendable {
         var closedAt: Instant?
 
         func drain(_ i: Int) {
-            wire[i] += hosts[i].takePackets()
-            for t in hosts[i].takeTransitions() { classify(t, end: i, now: now) }
-            for event in hosts[i].takeEvents() {
+            loops[i].now = now
+            loops[i].flush()
+            wire[i] += loops[i].takeOutbound()
+            for t in loops[i].hosts[0].takeTransitions() { classify(t, end: i, now: now) }
+            for event in loops[i].takeEvents() {
                 switch event {
                 case .reset, .timedOut: ends[i].resets += 1
                 default: break
@@ -82,26 +87,26 @@ public struct BlindAttack: Sendable {
         while now < .zero + .seconds(3600) {
             now = now + tick
             for i in 0..<2 {
-                hosts[i].advance(to: now)
+                loops[i].advance(to: now)
                 let arriving = wire[1 - i]
                 wire[1 - i] = []
-                for p in arriving { hosts[i].receive(p, now: now) }
+                for p in arriving { loops[i].deliver(p) }
             }
-            if sockets[1] == nil { sockets[1] = try? hosts[1].accept(listener) }
+            if sockets[1] == nil { sockets[1] = try? loops[1].hosts[0].accept(listener) }
             for i in 0..<2 { drain(i) }
             guard let a = sockets[0], let b = sockets[1],
-                  hosts[0].state(of: a) != nil, hosts[1].state(of: b) != nil else { continue }
+                  loops[0].hosts[0].state(of: a) != nil, loops[1].hosts[0].state(of: b) != nil else { continue }
             let ids = [a, b]
             if !attackStarted {
-                attackStarted = hosts[0].state(of: a) == .established && hosts[1].state(of: b) == .established
+                attackStarted = loops[0].hosts[0].state(of: a) == .established && loops[1].hosts[0].state(of: b) == .established
             }
             // The applications: write while the attack lasts, read always, close once it is over.
             for i in 0..<2 {
                 if !closing {
                     let chunk = Self.randomBytes(options.bytesPerMillisecond, &rng)
-                    if let n = try? hosts[i].send(ids[i], chunk, now: now) { ends[i].sent += chunk[..<n] }
+                    if let n = try? loops[i].hosts[0].send(ids[i], chunk, now: now) { ends[i].sent += chunk[..<n] }
                 }
-                while let data = try? hosts[i].receive(ids[i], now: now), !data.isEmpty {
+                while let data = try? loops[i].hosts[0].receive(ids[i], now: now), !data.isEmpty {
                     ends[1 - i].receivedByPeer += data
                 }
                 drain(i)
@@ -110,22 +115,22 @@ public struct BlindAttack: Sendable {
                 for _ in 0..<min(perTick, remaining) {
                     remaining -= 1
                     let target = Int.random(in: 0...1, using: &rng)
-                    let packet = blindSegment(from: hosts[1 - target].localEndpoint(of: ids[1 - target])!,
-                                              to: hosts[target].localEndpoint(of: ids[target])!, rng: &rng)
-                    hosts[target].receive(packet, now: now)
+                    let packet = blindSegment(from: loops[1 - target].hosts[0].localEndpoint(of: ids[1 - target])!,
+                                              to: loops[target].hosts[0].localEndpoint(of: ids[target])!, rng: &rng)
+                    loops[target].deliver(packet)
                     drain(target)
                 }
                 if remaining == 0 {
-                    establishedThroughout = hosts[0].state(of: a) == .established && hosts[1].state(of: b) == .established
+                    establishedThroughout = loops[0].hosts[0].state(of: a) == .established && loops[1].hosts[0].state(of: b) == .established
                     duration = now - .zero
                     closing = true
-                    for i in 0..<2 { try? hosts[i].shutdown(ids[i], .write, now: now) }
+                    for i in 0..<2 { try? loops[i].hosts[0].shutdown(ids[i], .write, now: now) }
                     for i in 0..<2 { drain(i) }
                 }
             }
             if closing {
                 let done = (0..<2).allSatisfy { i in
-                    switch hosts[i].state(of: ids[i]) {
+                    switch loops[i].hosts[0].state(of: ids[i]) {
                     case .timeWait?, .closed?, nil: true
                     default: false
                     }

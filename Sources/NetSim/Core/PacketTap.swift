@@ -29,13 +29,3 @@ extension IPPacket {
         return ipHeader + tcp.headerLength + tcp.payload.count
     }
 }
-
-extension IPAddress {
-    /// 127.0.0.0/8 or ::1: delivered on the sending host's own loopback device.
-    var isLoopback: Bool {
-        switch self {
-        case .v4(let a): a.rawValue >> 24 == 127
-        case .v6(let a): a == .loopback
-        }
-    }
-}

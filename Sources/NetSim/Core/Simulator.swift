@@ -352,7 +352,9 @@ public struct Simulator<Stack: SimulatedStack> {
         let destination = packetScratch[i].ip.destination
         let target: Int
         let arrivals: Arrivals
-        if destination.isLoopback || hostAddresses[h].contains(destination) {
+        // The rule every driver shares (DriveLoop): the host's own addresses and 127/8, ::1 stay on the host; here
+        // they cross its loopback device, with that device's delay.
+        if DriveLoop.staysOnHost(destination, addresses: hostAddresses[h]) {
             target = h
             if recordPackets { captures.append(CapturedPacket(time: now, interface: "lo", packet: packetScratch[i])) }
             let bytes = loopbacks[h].usesLength ? packetScratch[i].simulatedLength : 0

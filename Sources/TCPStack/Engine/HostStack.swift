@@ -15,12 +15,12 @@ public enum ShutdownHow: Hashable, Sendable {
 /// One host's TCP: every socket, listener and connection for its addresses. Sans-IO: packets come in through
 /// `receive(_:now:)`, time through `advance(to:)`, and everything produced waits in the outputs
 /// (`takePackets`, `takeEvents`, `takeTransitions`) until the driver drains it. A packet addressed to one of
-/// the host's own addresses is the driver's to loop back.
+/// the host's own addresses is the driver's to loop back: ``DriveLoop`` does that, and drives the host.
 public struct HostStack: Sendable {
     /// The TCP behaviour every connection of this host follows (a personality's `tcp`); replace it with
     /// `reconfigure(_:)` (a sysctl written while the host runs).
     public private(set) var configuration: TCPConfiguration
-    /// The host's own addresses; a packet to one of them is the driver's to loop back to this host.
+    /// The host's own addresses; a packet to one of them is the driver's to loop back to this host (``DriveLoop``).
     public let addresses: [IPAddress]
     /// RFC 6528 ISN and timestamp-offset generator; replace it to inject a secret.
     public var isnGenerator: ISNGenerator {
@@ -103,7 +103,7 @@ public struct HostStack: Sendable {
     }
 
     /// Returns the packets to send, in order, and empties the queue. A packet to one of `addresses` is to be fed back
-    /// into `receive(_:now:)`.
+    /// into `receive(_:now:)` (``DriveLoop/flush()`` does).
     public mutating func takePackets() -> [IPPacket] {
         defer { out.packets = [] }
         return out.packets

@@ -1,7 +1,8 @@
 import TCPWire
 @testable import TCPStack
 
-/// One seeded run of the engine itself: a client and a server `HostStack` connect over two `LossyLink`s, each
+/// One seeded run of the engine itself: a client and a server `HostStack`, each driven by its own `DriveLoop`
+/// (what leaves a loop crosses a `LossyLink`), connect over two `LossyLink`s, each
 /// sends a random stream, half-closes with shutdown(write), reads until the peer's FIN, then closes. The seed also
 /// picks the personality (linux-6, rfc9293, freebsd), so Linux's and the RFC's send and ACK rules are both driven.
 struct EngineTransferRun {
@@ -27,7 +28,12 @@ struct EngineTransferRun {
     var finalStates: (TCPState?, TCPState?) = (nil, nil)
 
     private struct Side {
-        var stack: HostStack
+        /// The side's own loop: its outbound packets are the link's to carry. Events stay in the stack (`act`).
+        var loop: DriveLoop
+        var stack: HostStack {
+            _read { yield loop.hosts[0] }
+            _modify { yield &loop.hosts[0] }
+        }
         var socket: SocketID?
         let outgoing: [UInt8]
         var written = 0
@@ -90,8 +96,10 @@ struct EngineTransferRun {
         let bData = Self.randomBytes(Self.streamSize(using: &rng), using: &rng)
         sizes = (aData.count, bData.count)
         let config = Self.personalities[Int(seed % 3)]
-        var client = Side(stack: host(config, [clientAddress], seed: rng.next()), outgoing: aData)
-        var server = Side(stack: host(config, [serverAddress], seed: rng.next()), outgoing: bData)
+        var client = Side(loop: DriveLoop(host(config, [clientAddress], seed: rng.next()), collectsEvents: false),
+            outgoing: aData)
+        var server = Side(loop: DriveLoop(host(config, [serverAddress], seed: rng.next()), collectsEvents: false),
+            outgoing: bData)
         let listener = server.stack.socket()
         try? server.stack.bind(listener, to: serverEndpoint)
         try? server.stack.listen(listener, backlog: 1)
@@ -105,15 +113,17 @@ struct EngineTransferRun {
         var events = 0
         while events < eventLimit {
             events += 1
-            client.stack.advance(to: now)
-            server.stack.advance(to: now)
-            while let p = up.arrival(upTo: now) { server.stack.receive(p, now: now) }
-            while let p = down.arrival(upTo: now) { client.stack.receive(p, now: now) }
+            client.loop.advance(to: now)
+            server.loop.advance(to: now)
+            while let p = up.arrival(upTo: now) { server.loop.deliver(p) }
+            while let p = down.arrival(upTo: now) { client.loop.deliver(p) }
             if server.socket == nil, let s = try? server.stack.accept(listener) { server.socket = s }
             client.act(at: now)
             server.act(at: now)
-            for p in client.stack.takePackets() { up.send(p, at: now) }
-            for p in server.stack.takePackets() { down.send(p, at: now) }
+            client.loop.flush()
+            server.loop.flush()
+            for p in client.loop.takeOutbound() { up.send(p, at: now) }
+            for p in server.loop.takeOutbound() { down.send(p, at: now) }
             if let e = client.error ?? server.error {
                 outcome = .failed(e)
                 break
@@ -122,7 +132,7 @@ struct EngineTransferRun {
                 outcome = .completed
                 break
             }
-            let candidates = [client.stack.nextDeadline, server.stack.nextDeadline, up.nextArrival, down.nextArrival]
+            let candidates = [client.loop.nextDeadline, server.loop.nextDeadline, up.nextArrival, down.nextArrival]
             guard let next = candidates.compactMap({ $0 }).min(), next <= end else { break }
             now = Swift.max(now, next)
         }
