@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the public packetdrill corpora against the engine, one script at a time, as their authors run them:
 #   FreeBSD tcp-testsuite state-event-engine/ under `freebsd`, from the corpus root;
-#   Google gtests/net/tcp/ under `linux-6`, with run_all.py's -D names.
+#   Google gtests/net/tcp/ under `linux-6`, with run_all.py's IPv4 -D definitions.
 # Prints pass counts and failures by class, rewrites scripts/corpus/*.known-differences.tsv (one line per failing
 # script: file, class, reason), and fails when a count falls below scripts/corpus/floor.
 # usage: scripts/corpus.sh [CORPORA_DIR] [SELFCONNECT_BINARY]   (defaults: ../shared/corpora, .build/debug/selfconnect)
@@ -26,7 +26,7 @@ run() {  # name personality root dir [extra args...]
 
 run freebsd freebsd "$corpora/freebsd-tcp-testsuite" state-event-engine
 run google linux-6 "$corpora/google-packetdrill/gtests/net" tcp \
-  -D TFO_COOKIE -D CODE -D CMSG_LEVEL_IP -D CMSG_TYPE_RECVERR
+  -D TFO_COOKIE=3021b9d889017eeb -D CODE=host_unreachable -D CMSG_LEVEL_IP=SOL_IP -D CMSG_TYPE_RECVERR=IP_RECVERR
 
 count() { sed -n 's/^passed \([0-9]*\)\/.*/\1/p' "$log/$1.out"; }
 freebsd=$(count freebsd)

@@ -6,22 +6,28 @@ import TCPWire
 /// acknowledgment numbers at either end. Two `HostStack`s on a lossless link with a 1 ms tick; every draw comes
 /// from the seed, so a run is reproducible.
 public struct BlindAttack: Sendable {
+    /// What a run does: the personality of both ends, how many blind segments, how fast, and the seed.
     public struct Options: Sendable {
+        /// The personality of both ends.
         public var configuration: TCPConfiguration
-        /// Blind segments in all; a third each RST, SYN and data, at `segmentsPerSecond` of simulated time.
+        /// Blind segments in all; a third each RST, SYN and data.
         public var segments = 1_000_000
+        /// The injection rate, in segments per second of simulated time.
         public var segmentsPerSecond = 100_000
         /// What each application writes per millisecond.
         public var bytesPerMillisecond = 2048
+        /// The seed of every random draw: sequence numbers, kinds and payload bytes.
         public var seed: UInt64 = 1
 
+        /// Defaults for everything but the personality.
         public init(configuration: TCPConfiguration) { self.configuration = configuration }
     }
 
     /// One end's record of the run.
     public struct End: Sendable {
-        /// The bytes this end wrote and the bytes its peer read: equal in an intact run.
+        /// The bytes this end wrote (equal to `receivedByPeer` in an intact run).
         public var sent: [UInt8] = []
+        /// The bytes the other end read from this end.
         public var receivedByPeer: [UInt8] = []
         /// Resets and time-outs the application saw, and states it left ESTABLISHED for before its own close.
         public var resets = 0
@@ -34,8 +40,11 @@ public struct BlindAttack: Sendable {
         public var dataDupAcks = 0
     }
 
+    /// The two ends' records: the client first, then the server.
     public private(set) var ends = [End(), End()]
+    /// How many blind segments of each kind were injected.
     public private(set) var injected = (rst: 0, syn: 0, data: 0)
+    /// Simulated time from the first blind segment to the clean close.
     public private(set) var duration = Duration.zero
     /// Both connections still ESTABLISHED when the attack stopped.
     public private(set) var establishedThroughout = false
@@ -44,6 +53,7 @@ public struct BlindAttack: Sendable {
 
     private static let addresses: [IPAddress] = [.v4(IPv4Address(10, 0, 0, 1)), .v4(IPv4Address(10, 0, 0, 2))]
 
+    /// Runs the whole attack: handshake, data both ways under attack, then a clean close.
     public init(_ options: Options) {
         var rng = SeededRandom(seed: options.seed)
         // One loop per end: what an end sends leaves its loop (`outbound`) and crosses the wire a tick later.
@@ -155,21 +165,25 @@ public struct BlindAttack: Sendable {
 
     /// The RFC 5961 §7 rate limits of `configuration` checked against what each end sent.
     public struct ChallengeAckCheck: Sendable {
-        /// Challenge ACKs both ends sent, and the most any end sent within one second of the clock.
+        /// Challenge ACKs both ends sent.
         public var total = 0
+        /// The most challenge ACKs one end sent within one second of the clock.
         public var mostInOneSecond = 0
         /// Duplicate ACKs for out-of-window segments without data or with SYN (the same per-socket limit).
         public var limitedDupAcks = 0
         /// The shortest gap between two rate-limited ACKs of one socket (nil: fewer than two).
         public var shortestGap: Duration?
-        /// The personality's limits: per socket (`tcp_invalid_ratelimit`) and per host per second.
+        /// The personality's per-socket limit (`tcp_invalid_ratelimit`; nil: none).
         public var interval: Duration?
+        /// The personality's per-second limit (nil: none).
         public var perSecond: Int?
+        /// Both limits held: the per-second count and the per-socket gap.
         public var withinLimits: Bool {
             (perSecond.map { mostInOneSecond <= $0 } ?? true) && (interval.map { i in shortestGap.map { $0 >= i } ?? true } ?? true)
         }
     }
 
+    /// Counts the challenge ACKs each end sent against `configuration`'s limits.
     public func challengeAcks(against configuration: TCPConfiguration) -> ChallengeAckCheck {
         var check = ChallengeAckCheck(interval: configuration.challengeAckInterval,
                                       perSecond: configuration.challengeAckLimitPerSecond)

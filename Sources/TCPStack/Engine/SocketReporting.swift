@@ -1,26 +1,47 @@
 /// SO_TIMESTAMPING flags (Linux `include/uapi/linux/net_tstamp.h`, `SOF_TIMESTAMPING_*`).
 public struct TimestampingFlags: OptionSet, Hashable, Sendable {
+    /// The `SOF_TIMESTAMPING_*` bits as Linux numbers them.
     public var rawValue: UInt32
+    /// Flags from their Linux bits.
     public init(rawValue: UInt32) { self.rawValue = rawValue }
 
+    /// SOF_TIMESTAMPING_TX_HARDWARE: a timestamp from the NIC when a packet leaves (never produced here).
     public static let txHardware = TimestampingFlags(rawValue: 1 << 0)
+    /// SOF_TIMESTAMPING_TX_SOFTWARE: a timestamp when the last byte of a write is handed to the device.
     public static let txSoftware = TimestampingFlags(rawValue: 1 << 1)
+    /// SOF_TIMESTAMPING_RX_HARDWARE: receive timestamps from the NIC (never produced here).
     public static let rxHardware = TimestampingFlags(rawValue: 1 << 2)
+    /// SOF_TIMESTAMPING_RX_SOFTWARE: receive timestamps from the stack.
     public static let rxSoftware = TimestampingFlags(rawValue: 1 << 3)
+    /// SOF_TIMESTAMPING_SOFTWARE: report software timestamps.
     public static let software = TimestampingFlags(rawValue: 1 << 4)
+    /// SOF_TIMESTAMPING_SYS_HARDWARE: obsolete in Linux, accepted and ignored.
     public static let sysHardware = TimestampingFlags(rawValue: 1 << 5)
+    /// SOF_TIMESTAMPING_RAW_HARDWARE: report raw hardware timestamps.
     public static let rawHardware = TimestampingFlags(rawValue: 1 << 6)
+    /// SOF_TIMESTAMPING_OPT_ID: each timestamp carries the byte count it belongs to in `ee_data`.
     public static let optID = TimestampingFlags(rawValue: 1 << 7)
+    /// SOF_TIMESTAMPING_TX_SCHED: a timestamp when the last byte of a write enters the queueing layer.
     public static let txSched = TimestampingFlags(rawValue: 1 << 8)
+    /// SOF_TIMESTAMPING_TX_ACK: a timestamp when the last byte of a write is cumulatively acknowledged.
     public static let txAck = TimestampingFlags(rawValue: 1 << 9)
+    /// SOF_TIMESTAMPING_OPT_CMSG: IP_PKTINFO-style control messages with every timestamp.
     public static let optCmsg = TimestampingFlags(rawValue: 1 << 10)
+    /// SOF_TIMESTAMPING_OPT_TSONLY: the error queue holds timestamps without the packet.
     public static let optTSOnly = TimestampingFlags(rawValue: 1 << 11)
+    /// SOF_TIMESTAMPING_OPT_STATS: TCP statistics with each timestamp (not modelled).
     public static let optStats = TimestampingFlags(rawValue: 1 << 12)
+    /// SOF_TIMESTAMPING_OPT_PKTINFO: the receiving interface with receive timestamps.
     public static let optPktinfo = TimestampingFlags(rawValue: 1 << 13)
+    /// SOF_TIMESTAMPING_OPT_TX_SWHW: software and hardware transmit timestamps both.
     public static let optTxSWHW = TimestampingFlags(rawValue: 1 << 14)
+    /// SOF_TIMESTAMPING_BIND_PHC: bind to a PTP hardware clock (not modelled).
     public static let bindPHC = TimestampingFlags(rawValue: 1 << 15)
+    /// SOF_TIMESTAMPING_OPT_ID_TCP: OPT_ID counts from the bytes written, not the bytes queued.
     public static let optIDTCP = TimestampingFlags(rawValue: 1 << 16)
+    /// SOF_TIMESTAMPING_OPT_RX_FILTER: receive timestamps only for packets that asked.
     public static let optRxFilter = TimestampingFlags(rawValue: 1 << 17)
+    /// SOF_TIMESTAMPING_TX_COMPLETION: a timestamp when the device completes a transmission.
     public static let txCompletion = TimestampingFlags(rawValue: 1 << 18)
 
     /// `SOF_TIMESTAMPING_MASK`: every flag Linux 6.18 knows.

@@ -13,6 +13,7 @@ public enum SendChrono: UInt8, Sendable, Hashable, Comparable {
     /// Everything queued is out and the application waits for send-buffer space (TCP_CHRONO_SNDBUF_LIMITED).
     case sendBufferLimited
 
+    /// Linux lets the higher chronograph win (`tcp_chrono_start` keeps the larger `chrono_type`).
     public static func < (a: SendChrono, b: SendChrono) -> Bool { a.rawValue < b.rawValue }
 
     /// The chronograph clock at `now`: milliseconds, wrapping like Linux's `tcp_jiffies32`.
