@@ -30,7 +30,12 @@ public struct MetricsHTTPServer: Sendable {
             .childChannelInitializer { channel in
                 let (id, evicted) = connections.admit(channel)
                 evicted?.close(promise: nil)
-                channel.closeFuture.whenComplete { _ in connections.remove(id) }
+                let loop = channel.eventLoop
+                channel.closeFuture.whenComplete { _ in
+                    // Trimmed a second later, not now: the burst's channels, pipelines and buffers are freed after
+                    // this callback, on both event loops, and a trim before their frees returns almost nothing.
+                    if connections.remove(id) { _ = loop.scheduleTask(in: .seconds(1)) { trimHeap() } }
+                }
                 return channel.eventLoop.makeCompletedFuture {
                     let guardHandler = ConnectionGuard(limits: limits)
                     try channel.pipeline.syncOperations.addHandler(guardHandler)
