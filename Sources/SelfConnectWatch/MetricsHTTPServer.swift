@@ -37,11 +37,11 @@ public struct MetricsHTTPServer: Sendable {
                     if connections.remove(id) { _ = loop.scheduleTask(in: .seconds(1)) { trimHeap() } }
                 }
                 return channel.eventLoop.makeCompletedFuture {
-                    let guardHandler = ConnectionGuard(limits: limits)
-                    try channel.pipeline.syncOperations.addHandler(guardHandler)
-                    try channel.pipeline.syncOperations.configureHTTPServerPipeline()
-                    try channel.pipeline.syncOperations.addHandler(
-                        MetricsRequestHandler(registry: registry, limits: limits, guard: guardHandler))
+                    // The HTTP handlers join at the connection's first byte (see ConnectionGuard).
+                    try channel.pipeline.syncOperations.addHandler(ConnectionGuard(limits: limits) { pipeline, guardHandler in
+                        try pipeline.configureHTTPServerPipeline()
+                        try pipeline.addHandler(MetricsRequestHandler(registry: registry, limits: limits, guard: guardHandler))
+                    })
                 }
             }
         do {
