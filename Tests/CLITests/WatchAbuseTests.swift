@@ -176,8 +176,8 @@ private func timedScrape(port: UInt16) -> (status: String, seconds: Double) {
     return (String(text.split(separator: "\r\n", maxSplits: 1).first ?? "no response"), Date().timeIntervalSince(start))
 }
 
-/// A long run (under 3 minutes, about 50,000 connections; .ci/run sets it): opt in with WATCH_ABUSE_LONG_RUN=1, as TRANSFER_LONG_RUN does for
-/// the lossy-link seeds.
+/// A long run (under 3 minutes, about 50,000 connections): opt in with WATCH_ABUSE_LONG_RUN=1, as TRANSFER_LONG_RUN
+/// does for the lossy-link seeds; .ci/run sets it.
 private let longRun = getenv("WATCH_ABUSE_LONG_RUN").map { String(cString: $0) == "1" } ?? false
 
 @Suite struct WatchAbuseTests {
