@@ -38,10 +38,12 @@ public struct MetricsHTTPServer: Sendable {
                 }
                 return channel.eventLoop.makeCompletedFuture {
                     // The HTTP handlers join at the connection's first byte (see ConnectionGuard).
-                    try channel.pipeline.syncOperations.addHandler(ConnectionGuard(limits: limits) { pipeline, guardHandler in
+                    let guardHandler = ConnectionGuard(limits: limits) { pipeline, guardHandler in
                         try pipeline.configureHTTPServerPipeline()
-                        try pipeline.addHandler(MetricsRequestHandler(registry: registry, limits: limits, guard: guardHandler))
-                    })
+                        try pipeline.addHandler(
+                            MetricsRequestHandler(registry: registry, limits: limits, guard: guardHandler))
+                    }
+                    try channel.pipeline.syncOperations.addHandler(guardHandler)
                 }
             }
         do {
