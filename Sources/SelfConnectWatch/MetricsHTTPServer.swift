@@ -38,10 +38,10 @@ public struct MetricsHTTPServer: Sendable {
                 }
                 return channel.eventLoop.makeCompletedFuture {
                     // The HTTP handlers join at the connection's first byte (see ConnectionGuard).
-                    let guardHandler = ConnectionGuard(limits: limits) { pipeline, guardHandler in
+                    let guardHandler = ConnectionGuard(limits: limits) { pipeline, owner in
                         try pipeline.configureHTTPServerPipeline()
                         try pipeline.addHandler(
-                            MetricsRequestHandler(registry: registry, limits: limits, guard: guardHandler))
+                            MetricsRequestHandler(registry: registry, limits: limits, guard: owner))
                     }
                     try channel.pipeline.syncOperations.addHandler(guardHandler)
                 }
