@@ -20,14 +20,20 @@ private let addressB = IPAddress.v4(IPv4Address(10, 0, 0, 2))
 /// figure 5, plus LISTEN -> SYN-SENT (a listener that connects, RFC 9293 §3.10.1), SYN-RECEIVED -> CLOSE-WAIT
 /// and SYN-SENT -> CLOSE-WAIT (the handshake's last segment carries a FIN), TIME-WAIT -> SYN-RECEIVED (RFC 9293
 /// §3.10.7.4 / RFC 6191 reopening), and FIN-WAIT-1 -> TIME-WAIT (a FIN and the ACK of ours in one segment).
-private let edges: Set<[TCPState]> = [
-    [.closed, .synSent], [.closed, .listen], [.listen, .synReceived], [.listen, .synSent],
-    [.synSent, .synReceived], [.synSent, .established], [.synSent, .closeWait],
-    [.synReceived, .established], [.synReceived, .finWait1], [.synReceived, .closeWait], [.synReceived, .listen],
-    [.established, .finWait1], [.established, .closeWait],
-    [.finWait1, .finWait2], [.finWait1, .closing], [.finWait1, .timeWait],
-    [.finWait2, .timeWait], [.closing, .timeWait], [.closeWait, .lastAck], [.timeWait, .synReceived],
+private let edges: Set<Edge> = [
+    Edge(.closed, .synSent), Edge(.closed, .listen), Edge(.listen, .synReceived), Edge(.listen, .synSent),
+    Edge(.synSent, .synReceived), Edge(.synSent, .established), Edge(.synSent, .closeWait),
+    Edge(.synReceived, .established), Edge(.synReceived, .finWait1), Edge(.synReceived, .closeWait),
+    Edge(.synReceived, .listen), Edge(.established, .finWait1), Edge(.established, .closeWait),
+    Edge(.finWait1, .finWait2), Edge(.finWait1, .closing), Edge(.finWait1, .timeWait),
+    Edge(.finWait2, .timeWait), Edge(.closing, .timeWait), Edge(.closeWait, .lastAck), Edge(.timeWait, .synReceived),
 ]
+
+/// One edge of the diagram: a struct rather than a two-element array, so a lookup allocates nothing.
+private struct Edge: Hashable {
+    var from: TCPState, to: TCPState
+    init(_ from: TCPState, _ to: TCPState) { (self.from, self.to) = (from, to) }
+}
 
 private struct Input {
     var bytes: UnsafeRawBufferPointer
@@ -48,8 +54,14 @@ private struct World {
     /// Packets each host sent, not yet delivered to the other.
     var wire: [[IPPacket]] = [[], []]
     var now = Instant.milliseconds(1_000)
+    /// Scratch for the events each step drains (nothing checks them); reused so a step allocates nothing for them.
+    var events: [SocketEvent] = []
+    /// The personality's buffer limits, read once (a `TCPConfiguration` copy per check costs retains).
+    let sendBufferDefault: Int, receiveBufferMax: Int
 
     init(_ config: TCPConfiguration, seed: UInt64) {
+        sendBufferDefault = config.sendBufferSize
+        receiveBufferMax = config.receiveBufferMax
         hosts = [HostStack(addresses: [addressA], configuration: config, seed: seed),
                  HostStack(addresses: [addressB], configuration: config, seed: seed &+ 1)]
         for (i, port) in [(0, UInt16(81)), (1, UInt16(80))] {
@@ -63,12 +75,13 @@ private struct World {
 
     mutating func collect() {
         for i in 0..<2 {
-            let packets = hosts[i].takePackets()
-            // Bounded: a runaway exchange must not grow the wire without limit.
-            wire[i] += packets.prefix(max(0, 256 - wire[i].count))
-            _ = hosts[i].takeEvents()
+            // Bounded: a runaway exchange must not grow the wire without limit (the oldest 256 stay).
+            hosts[i].drainPackets(into: &wire[i])
+            if wire[i].count > 256 { wire[i].removeSubrange(256...) }
+            hosts[i].drainEvents(into: &events)
+            events.removeAll(keepingCapacity: true)
             for t in hosts[i].takeTransitions() where t.from != t.to && t.to != .closed {
-                precondition(edges.contains([t.from, t.to]), "unreachable transition \(t.from) -> \(t.to) (\(t.rfc))")
+                precondition(edges.contains(Edge(t.from, t.to)), "unreachable transition \(t.from) -> \(t.to) (\(t.rfc))")
             }
         }
     }
@@ -134,31 +147,48 @@ private struct World {
         check()
     }
 
+    /// Reads every slot in place: iterating copies would retain and release each connection's buffers.
     func check() {
-        for host in hosts {
-            for c in host.slots where c.inUse {
-                if c.state != .closed && c.state != .listen && c.state != .synSent {
-                    precondition(c.sndUna <= c.sndNxt, "SND.UNA \(c.sndUna) > SND.NXT \(c.sndNxt) in \(c.state)")
-                    precondition(c.sndNxt - c.sndUna <= c.sendBuffer.count + 2,
-                                 "in flight \(c.sndNxt - c.sndUna) > send buffer \(c.sendBuffer.count) + SYN + FIN")
-                }
-                let sendLimit = c.sendBufferSize.map { $0 / 2 } ?? host.configuration.sendBufferSize
-                precondition(c.sendBuffer.count <= sendLimit, "send buffer \(c.sendBuffer.count) > \(sendLimit)")
-                let receiveLimit = max(host.configuration.receiveBufferMax, c.receiveBufferSize ?? 0) * 2
-                precondition(c.receiveBuffer.count <= receiveLimit, "receive buffer \(c.receiveBuffer.count) > \(receiveLimit)")
-                if c.state == .listen {
-                    precondition(c.acceptQueue.count <= max(c.backlog, 1), "accept queue \(c.acceptQueue.count) > backlog \(c.backlog)")
+        hosts.withUnsafeBufferPointer { hosts in
+            for host in hosts.indices {
+                hosts[host].slots.withUnsafeBufferPointer { slots in
+                    for i in slots.indices where slots[i].inUse { check(slots[i]) }
                 }
             }
         }
     }
+
+    @inline(__always)
+    private func check(_ c: borrowing Connection) {
+        let state = c.state
+        if state != .closed && state != .listen && state != .synSent {
+            precondition(c.sndUna <= c.sndNxt, "SND.UNA \(c.sndUna) > SND.NXT \(c.sndNxt) in \(state)")
+            precondition(c.sndNxt - c.sndUna <= c.sendBuffer.count + 2,
+                         "in flight \(c.sndNxt - c.sndUna) > send buffer \(c.sendBuffer.count) + SYN + FIN")
+        }
+        let sendLimit = c.sendBufferSize.map { $0 / 2 } ?? sendBufferDefault
+        precondition(c.sendBuffer.count <= sendLimit, "send buffer \(c.sendBuffer.count) > \(sendLimit)")
+        let receiveLimit = max(receiveBufferMax, c.receiveBufferSize ?? 0) * 2
+        precondition(c.receiveBuffer.count <= receiveLimit, "receive buffer \(c.receiveBuffer.count) > \(receiveLimit)")
+        if state == .listen {
+            precondition(c.acceptQueue.count <= max(c.backlog, 1), "accept queue \(c.acceptQueue.count) > backlog \(c.backlog)")
+        }
+    }
 }
+
+/// The world each input starts from, by first byte (personality and seed): built once, then copied, which costs
+/// a few retains instead of two hosts' construction, bind and listen (values all through, so copies share nothing
+/// mutable). Fuzzer-only state: libFuzzer calls the entry point from one thread.
+nonisolated(unsafe) private var templates = [World?](repeating: nil, count: 256)
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func engineFuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     var input = Input(bytes: UnsafeRawBufferPointer(start: data, count: size))
     let first = input.byte()
-    var world = World(personalities[Int(first) % personalities.count], seed: UInt64(first))
+    if templates[Int(first)] == nil {
+        templates[Int(first)] = World(personalities[Int(first) % personalities.count], seed: UInt64(first))
+    }
+    var world = templates[Int(first)]!
     var steps = 0
     while !input.done, steps < 256 {
         world.step(&input)

@@ -33,8 +33,9 @@ case $target in
     seeds=Fuzz/corpus-capture ;;
   engine)
     library TCPWire Sources/TCPWire/*.swift
+    # Whole-module: the engine's hot paths call across its files (segment arrival, transmit, timers).
     # shellcheck disable=SC2046
-    swiftc "${flags[@]}" -module-name TCPStack -I "$out/modules" $(stack_sources) Fuzz/EngineFuzz.swift \
+    swiftc "${flags[@]}" -wmo -module-name TCPStack -I "$out/modules" $(stack_sources) Fuzz/EngineFuzz.swift \
       "$out/TCPWire.o" -o "$out/engine"
     seeds=Fuzz/corpus-engine ;;
   script)

@@ -68,6 +68,9 @@ public struct SelfConnectTracer {
         self.lookup = lookup
     }
 
+    /// Whether a socket reported open awaits its CLOSE record; when not, every CLOSE record is someone else's.
+    public var awaitsClose: Bool { !open.isEmpty }
+
     public mutating func consume(_ event: SockStateEvent) -> TraceOutput? {
         let key = Key(local: event.local, remote: event.remote)
         switch (event.oldState.rawValue, event.newState.rawValue) {
@@ -101,6 +104,8 @@ struct BoundedTable<Key: Hashable, Value> {
     let capacity: Int
 
     init(capacity: Int) { self.capacity = capacity }
+
+    var isEmpty: Bool { values.isEmpty }
 
     subscript(key: Key) -> Value? {
         get { values[key] }

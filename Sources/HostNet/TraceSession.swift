@@ -95,6 +95,9 @@ public final class TraceSession: @unchecked Sendable {
         }
     }
 
+    /// The end of a CLOSE record (`newstate` is the last field of the event's print fmt).
+    private static let closeSuffix = Array(" newstate=TCP_CLOSE".utf8)
+
     /// Splits into lines and hands each parsed record to the tracer; false once `handle` says stop.
     private func feed(_ bytes: ArraySlice<UInt8>, _ handle: (TraceOutput) -> Bool) -> Bool {
         pending.append(contentsOf: bytes)
@@ -105,8 +108,15 @@ public final class TraceSession: @unchecked Sendable {
             if pending.count > 8192 { pending.removeAll() }
         }
         while let newline = pending[start...].firstIndex(of: 10) {
-            let line = Substring(decoding: pending[start..<newline], as: UTF8.self)
+            let record = pending[start..<newline]
             start = newline + 1
+            // With `fate` every connection's close passes the kernel's filter, but one matters only for a socket the
+            // tracer saw open: while none is, closes are skipped unparsed (a flood's thousands cost no parsing).
+            if !tracer.awaitsClose, record.count > Self.closeSuffix.count,
+               record.suffix(Self.closeSuffix.count).elementsEqual(Self.closeSuffix) {
+                continue
+            }
+            let line = Substring(decoding: record, as: UTF8.self)
             if let event = SockStateEvent(traceLine: line) {
                 if let output = tracer.consume(event), !handle(output) { return false }
             } else if let lost = SockStateEvent.lostEvents(in: line) {

@@ -8,6 +8,8 @@ import Synchronization
 final class ConnectionTable: Sendable {
     private struct State {
         var next: UInt64 = 0
+        /// No open id is below this: ids only grow, so the oldest is found by stepping over closed ones, each once.
+        var oldest: UInt64 = 0
         var open: [UInt64: Channel] = [:]
         var peak = 0
     }
@@ -29,8 +31,10 @@ final class ConnectionTable: Sendable {
     func admit(_ channel: Channel) -> (id: UInt64, evicted: Channel?) {
         state.withLock { s in
             var evicted: Channel?
-            if s.open.count >= limit, let oldest = s.open.keys.min() {
-                evicted = s.open.removeValue(forKey: oldest)
+            if s.open.count >= limit, s.open.count > 0 {
+                // Amortised O(1): a scan of the whole table per connection would slow the accepts of a flood.
+                while s.open[s.oldest] == nil { s.oldest += 1 }
+                evicted = s.open.removeValue(forKey: s.oldest)
             }
             let id = s.next
             s.next += 1
@@ -40,26 +44,28 @@ final class ConnectionTable: Sendable {
         }
     }
 
-    func remove(_ id: UInt64) {
-        let burstOver = state.withLock { s in
+    /// Removes `id`; true when the load has just dropped: after a burst of at least 64 open connections, they fell
+    /// to a quarter of the peak since the last drop (a flood or a slowloris ending, even if a few stay open).
+    func remove(_ id: UInt64) -> Bool {
+        state.withLock { s in
             s.open.removeValue(forKey: id)
-            guard s.open.isEmpty, s.peak >= 64 else { return false }
-            s.peak = 0
+            guard s.peak >= 64, s.open.count <= s.peak / 4 else { return false }
+            s.peak = s.open.count
             return true
         }
-        // After a burst of connections (a flood, a slowloris), give the freed heap back to the system: the event
-        // loops' malloc arenas otherwise keep the burst's high-water mark resident for the process's life.
-        if burstOver { trimHeap() }
     }
+}
 
-    /// glibc's malloc_trim(0), looked up at run time (Swift's Glibc module does not import <malloc.h>).
-    private func trimHeap() {
-        #if canImport(Glibc)
-        guard let symbol = dlsym(nil, "malloc_trim") else { return }
-        typealias Trim = @convention(c) (Int) -> Int32
-        _ = unsafeBitCast(symbol, to: Trim.self)(0)
-        #endif
-    }
+/// Gives the heap's free pages back to the system: glibc's malloc_trim(0), looked up at run time (Swift's Glibc
+/// module does not import <malloc.h>). Called once a burst of connections is over: glibc otherwise keeps the
+/// burst's high-water mark resident for the process's life (free chunks below an arena's top are never returned,
+/// and every mmapped buffer freed raises the threshold for trimming the top).
+func trimHeap() {
+    #if canImport(Glibc)
+    guard let symbol = dlsym(nil, "malloc_trim") else { return }
+    typealias Trim = @convention(c) (Int) -> Int32
+    _ = unsafeBitCast(symbol, to: Trim.self)(0)
+    #endif
 }
 
 /// First in each connection's pipeline, on raw bytes: enforces the header timeout, the idle timeout and the
@@ -79,8 +85,18 @@ final class ConnectionGuard: ChannelInboundHandler, RemovableChannelHandler {
     /// Set by the request handler once the request head is parsed: later bytes (a body) are its business, and the
     /// idle timeout no longer applies.
     var headComplete = false
+    /// Adds the HTTP handlers behind this one, at the first byte: a connection that never sends one (a flood's, or
+    /// a slowloris's before its first byte) costs one handler to set up and to close instead of six, which keeps
+    /// the accepts of a flood, and the scrape queued behind them, fast.
+    private var installHTTP: ((ChannelPipeline.SynchronousOperations, ConnectionGuard) throws -> Void)?
 
-    init(limits: HTTPLimits) { self.limits = limits }
+    init(
+        limits: HTTPLimits,
+        installHTTP: ((ChannelPipeline.SynchronousOperations, ConnectionGuard) throws -> Void)? = nil
+    ) {
+        self.limits = limits
+        self.installHTTP = installHTTP
+    }
 
     private var idleDeadline: NIODeadline {
         headComplete ? .distantFuture : lastRead + .nanoseconds(limits.idleTimeout.nanoseconds)
@@ -99,6 +115,13 @@ final class ConnectionGuard: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        if let install = installHTTP {
+            installHTTP = nil
+            do { try install(context.pipeline.syncOperations, self) } catch {
+                context.close(promise: nil)
+                return
+            }
+        }
         let count = unwrapInboundIn(data).readableBytes
         lastRead = .now()
         context.fireChannelRead(data)

@@ -30,13 +30,20 @@ public struct MetricsHTTPServer: Sendable {
             .childChannelInitializer { channel in
                 let (id, evicted) = connections.admit(channel)
                 evicted?.close(promise: nil)
-                channel.closeFuture.whenComplete { _ in connections.remove(id) }
+                let loop = channel.eventLoop
+                channel.closeFuture.whenComplete { _ in
+                    // Trimmed a second later, not now: the burst's channels, pipelines and buffers are freed after
+                    // this callback, on both event loops, and a trim before their frees returns almost nothing.
+                    if connections.remove(id) { _ = loop.scheduleTask(in: .seconds(1)) { trimHeap() } }
+                }
                 return channel.eventLoop.makeCompletedFuture {
-                    let guardHandler = ConnectionGuard(limits: limits)
+                    // The HTTP handlers join at the connection's first byte (see ConnectionGuard).
+                    let guardHandler = ConnectionGuard(limits: limits) { pipeline, owner in
+                        try pipeline.configureHTTPServerPipeline()
+                        try pipeline.addHandler(
+                            MetricsRequestHandler(registry: registry, limits: limits, guard: owner))
+                    }
                     try channel.pipeline.syncOperations.addHandler(guardHandler)
-                    try channel.pipeline.syncOperations.configureHTTPServerPipeline()
-                    try channel.pipeline.syncOperations.addHandler(
-                        MetricsRequestHandler(registry: registry, limits: limits, guard: guardHandler))
                 }
             }
         do {

@@ -127,4 +127,19 @@ private let noProcess = ProcessDetails(cmdline: nil, netns: nil, netnsName: nil)
             #""kind":"self-connect","lifetime_us":250,"end_state":"CLOSING"}"#))
         #expect(tracer.consume(end) == nil)
     }
+
+    /// The reader skips CLOSE records unparsed while nothing awaits one, so this must follow the open table exactly.
+    @Test func aCloseIsAwaitedOnlyWhileAReportedSocketIsOpen() throws {
+        var tracer = SelfConnectTracer(lookup: { _ in noProcess })
+        #expect(!tracer.awaitsClose)
+        _ = tracer.consume(try #require(SockStateEvent(traceLine: line(
+            sport: 1000, dport: 2000, old: "ESTABLISHED", new: "CLOSE"))))
+        #expect(!tracer.awaitsClose)
+        _ = tracer.consume(try #require(SockStateEvent(traceLine: line(
+            sport: 45002, dport: 45002, old: "SYN_SENT", new: "SYN_RECV"))))
+        #expect(tracer.awaitsClose)
+        _ = tracer.consume(try #require(SockStateEvent(traceLine: line(
+            sport: 45002, dport: 45002, old: "LAST_ACK", new: "CLOSE"))))
+        #expect(!tracer.awaitsClose)
+    }
 }
