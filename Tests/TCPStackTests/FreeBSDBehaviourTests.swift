@@ -21,6 +21,20 @@ struct FreeBSDBehaviourTests {
         #expect(p.s.receiveBufferSize(of: p.listener) == 65536)
     }
 
+    /// The engine fuzzer's crash-3c78962a: a SYN-ACK whose MSS option is 0 divided by zero in the rounding.
+    @Test func aSynAckWithAnMSSOfZeroEstablishesWithTheBufferUnrounded() throws {
+        var host = TCPStackTests.host(Self.freebsd1500, [clientAddress], seed: 22)
+        let c = host.socket()
+        try host.connect(c, to: serverEndpoint, now: .zero)
+        let syn = try #require(host.takePackets().first)
+        host.receive(IPPacket(from: serverAddress, to: clientAddress, tcp: TCPSegment(
+            sourcePort: 80, destinationPort: syn.tcp.sourcePort, sequenceNumber: 5000,
+            acknowledgmentNumber: syn.tcp.sequenceNumber &+ 1, flags: .synAck, window: 65535,
+            options: try TCPOptions([.maxSegmentSize(0)]))), now: .milliseconds(1))
+        #expect(host.state(of: c) == .established)
+        #expect(host.receiveBufferSize(of: c) == 65536)
+    }
+
     @Test func linuxDoesNotRoundItsReceiveBuffer() throws {
         var linux = TCPConfiguration.linux6
         linux.interfaceMTU = 1500

@@ -534,7 +534,8 @@ public struct Connection: Sendable {
             // FreeBSD tcp_mss: t_maxseg (options not deducted) sizes the buffer, never shrinking it.
             let mss = min(peerMSS, ourMSS)
             let buffer = receiveBufferSize ?? config.receiveBufferDefault
-            let rounded = min((buffer + mss - 1) / mss * mss, config.receiveBufferMax)
+            // A peer's MSS option of 0 leaves nothing to round to (the engine fuzzer found the division by zero).
+            let rounded = mss > 0 ? min((buffer + mss - 1) / mss * mss, config.receiveBufferMax) : buffer
             if buffer >= mss && rounded > buffer {
                 receiveBufferSize = rounded
                 receiveCapacity = max(receiveCapacity, rounded)
