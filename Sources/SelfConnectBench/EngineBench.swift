@@ -60,24 +60,27 @@ enum EngineBench {
             return
         }
         loop.flush { packet in
-            // Emit with checksums into a reused buffer (it holds the largest IP packet; `write` checks), then
-            // parse back verifying them; the parsed packet is what is delivered.
-            let n = packet.write(to: wire.bytes, checksums: .fill)
-            guard let parsed = try? IPPacket(
-                parsing: UnsafeRawBufferPointer(rebasing: wire.bytes[0..<n]), verifyChecksums: true)
-            else { return false }
-            // The sent packet lives until the next one is parsed: freed at once, its 64 KiB payload and the parsed
-            // one's would meet at the top of the heap, and glibc would give the pages back (and fault them in again)
-            // on every packet.
+            // Emit with checksums into a frame (as a network card would receive it), then parse back verifying
+            // them; the parsed packet, whose payload is a view into the frame, is what is delivered. Frames are
+            // reused once the receiver has let go of them (it copies in-order data into its receive buffer).
+            let slot = wire.next
+            wire.next = (slot + 1) % wire.frames.count
+            wire.frames[slot].reuse(count: packet.encodedLength, capacity: 2048) { out in
+                _ = packet.write(to: out, checksums: .fill)
+            }
+            guard let parsed = try? IPPacket(parsing: wire.frames[slot], verifyChecksums: true) else { return false }
+            // The sent packet lives until the next one is parsed: freed at once, its send-queue chunk could be the
+            // last view of it, and glibc would give the pages back (and fault them in again).
             swap(&wire.sent.pointee, &packet)
             packet = parsed
             return true
         }
     }
 
-    /// The wire between the stacks: one reused buffer, large enough for any packet, and the last packet emitted.
+    /// The wire between the stacks: frames reused round-robin, and the last packet emitted.
     final class WireBuffer {
-        let bytes = UnsafeMutableRawBufferPointer.allocate(byteCount: 65_600, alignment: 8)
+        var frames = [Payload](repeating: Payload(), count: 64)
+        var next = 0
         /// The last packet emitted, kept until the next one (see `pump`); behind a pointer, so that swapping it
         /// takes no exclusivity check.
         let sent: UnsafeMutablePointer<IPPacket> = {
@@ -87,7 +90,6 @@ enum EngineBench {
             return p
         }()
         deinit {
-            bytes.deallocate()
             sent.deinitialize(count: 1)
             sent.deallocate()
         }

@@ -14,14 +14,36 @@ extension IPPacket {
         try self.init(parsing: bytes, verifyChecksums: verifyChecksums, lenientOptions: false)
     }
 
+    /// Parses one IP packet held in `bytes` (exactly the packet). The TCP payload is a view into `bytes`' storage,
+    /// not a copy; checksums are verified over the bytes in place.
+    public init(parsing bytes: Payload, verifyChecksums: Bool = false) throws(WireError) {
+        let result: Result<IPPacket, WireError> = bytes.withUnsafeBytes { raw in
+            Result { () throws(WireError) in
+                try IPPacket(
+                    parsing: raw, verifyChecksums: verifyChecksums, lenientOptions: false,
+                    viewing: PayloadSource(whole: bytes, base: raw.baseAddress))
+            }
+        }
+        self = try result.get()
+    }
+
+    /// Parses one IP packet held in `bytes`; the TCP payload is a view sharing the array's storage.
+    public init(parsing bytes: [UInt8], verifyChecksums: Bool = false) throws(WireError) {
+        try self.init(parsing: Payload(bytes), verifyChecksums: verifyChecksums)
+    }
+
     /// `lenientOptions` keeps a malformed TCP options area as raw bytes (the printer shows it as tcpdump does).
+    /// With `source`, the payload is a view into it.
     @inline(__always)
-    init(parsing bytes: UnsafeRawBufferPointer, verifyChecksums: Bool, lenientOptions: Bool) throws(WireError) {
+    init(
+        parsing bytes: UnsafeRawBufferPointer, verifyChecksums: Bool, lenientOptions: Bool,
+        viewing source: PayloadSource? = nil
+    ) throws(WireError) {
         guard bytes.count >= 1 else { throw .truncated(needed: 1, available: 0) }
         let version = bytes[0] >> 4
         switch version {
-        case 4: try self.init(parsingIPv4: bytes, verify: verifyChecksums, lenient: lenientOptions)
-        case 6: try self.init(parsingIPv6: bytes, verify: verifyChecksums, lenient: lenientOptions)
+        case 4: try self.init(parsingIPv4: bytes, verify: verifyChecksums, lenient: lenientOptions, source: source)
+        case 6: try self.init(parsingIPv6: bytes, verify: verifyChecksums, lenient: lenientOptions, source: source)
         default: throw .unsupportedIPVersion(version)
         }
     }
@@ -35,7 +57,9 @@ extension IPPacket {
     }
 
     @inline(__always)
-    private init(parsingIPv4 b: UnsafeRawBufferPointer, verify: Bool, lenient: Bool) throws(WireError) {
+    private init(
+        parsingIPv4 b: UnsafeRawBufferPointer, verify: Bool, lenient: Bool, source: PayloadSource?
+    ) throws(WireError) {
         guard b.count >= 20 else { throw .truncated(needed: 20, available: b.count) }
         let ihl = b[0] & 0x0f
         let headerLength = Int(ihl) * 4
@@ -72,11 +96,13 @@ extension IPPacket {
                 ? InternetChecksum(
                     pseudoHeader: .v4(header.source), .v4(header.destination), tcpLength: totalLength - headerLength)
                 : nil,
-            offset: headerLength, lenientOptions: lenient
+            offset: headerLength, lenientOptions: lenient, viewing: source
         )
     }
 
-    private init(parsingIPv6 b: UnsafeRawBufferPointer, verify: Bool, lenient: Bool) throws(WireError) {
+    private init(
+        parsingIPv6 b: UnsafeRawBufferPointer, verify: Bool, lenient: Bool, source: PayloadSource?
+    ) throws(WireError) {
         guard b.count >= 40 else { throw .truncated(needed: 40, available: b.count) }
         let payloadLength = Int(b.be16(4))
         let next = b[6]
@@ -96,7 +122,7 @@ extension IPPacket {
             checksum: verify
                 ? InternetChecksum(pseudoHeader: .v6(header.source), .v6(header.destination), tcpLength: payloadLength)
                 : nil,
-            offset: 40, lenientOptions: lenient
+            offset: 40, lenientOptions: lenient, viewing: source
         )
         self.init(ip: .v6(header), tcp: tcp)
     }

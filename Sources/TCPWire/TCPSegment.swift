@@ -20,8 +20,9 @@ public struct TCPSegment: Hashable, Sendable {
     public var reserved: UInt8
     /// The options area, kept as raw bytes.
     public var options: TCPOptions
-    /// The data; its first octet has sequence number `sequenceNumber` (plus one after a SYN).
-    public var payload: [UInt8]
+    /// The data; its first octet has sequence number `sequenceNumber` (plus one after a SYN). A view, not a copy:
+    /// an emitted segment's payload points into the send queue, a parsed one's into the packet's bytes.
+    public var payload: Payload
 
     /// Builds a segment; fields not given are zero and `options` and `payload` empty.
     public init(
@@ -29,7 +30,7 @@ public struct TCPSegment: Hashable, Sendable {
         sequenceNumber: UInt32, acknowledgmentNumber: UInt32 = 0,
         flags: TCPFlags, window: UInt16,
         checksum: UInt16 = 0, urgentPointer: UInt16 = 0, reserved: UInt8 = 0,
-        options: TCPOptions = TCPOptions(), payload: [UInt8] = []
+        options: TCPOptions = TCPOptions(), payload: Payload = []
     ) {
         self.sourcePort = sourcePort
         self.destinationPort = destinationPort
@@ -42,6 +43,20 @@ public struct TCPSegment: Hashable, Sendable {
         self.reserved = reserved
         self.options = options
         self.payload = payload
+    }
+
+    /// Builds a segment whose payload views `payload`'s storage (no copy).
+    public init(
+        sourcePort: UInt16, destinationPort: UInt16,
+        sequenceNumber: UInt32, acknowledgmentNumber: UInt32 = 0,
+        flags: TCPFlags, window: UInt16,
+        checksum: UInt16 = 0, urgentPointer: UInt16 = 0, reserved: UInt8 = 0,
+        options: TCPOptions = TCPOptions(), payload: [UInt8]
+    ) {
+        self.init(
+            sourcePort: sourcePort, destinationPort: destinationPort, sequenceNumber: sequenceNumber,
+            acknowledgmentNumber: acknowledgmentNumber, flags: flags, window: window, checksum: checksum,
+            urgentPointer: urgentPointer, reserved: reserved, options: options, payload: Payload(payload))
     }
 
     /// Header length in bytes: 20 plus the padded options.

@@ -22,31 +22,69 @@ extension TCPSegment {
             offset: offset, lenientOptions: lenientOptions)
     }
 
-    /// `checksum` is the pseudo-header's sum when the checksum is to be verified.
+    /// Parses a segment held in `bytes` (exactly the segment); its payload is a view into `bytes`' storage, not a
+    /// copy. With `pseudoHeader`, the checksum is verified over the bytes in place.
+    public init(
+        parsing bytes: Payload, pseudoHeader: (source: IPAddress, destination: IPAddress)? = nil
+    ) throws(WireError) {
+        let result: Result<TCPSegment, WireError> = bytes.withUnsafeBytes { raw in
+            Result { () throws(WireError) in
+                try TCPSegment(
+                    parsing: raw,
+                    checksum: pseudoHeader.map {
+                        InternetChecksum(pseudoHeader: $0.source, $0.destination, tcpLength: raw.count)
+                    },
+                    offset: 0, lenientOptions: false, viewing: PayloadSource(whole: bytes, base: raw.baseAddress))
+            }
+        }
+        self = try result.get()
+    }
+
+    /// Parses a segment held in `bytes`, its payload a view sharing the array's storage.
+    public init(
+        parsing bytes: [UInt8], pseudoHeader: (source: IPAddress, destination: IPAddress)? = nil
+    ) throws(WireError) {
+        try self.init(parsing: Payload(bytes), pseudoHeader: pseudoHeader)
+    }
+
+    /// `checksum` is the pseudo-header's sum when the checksum is to be verified. With `source`, `bytes` lie in
+    /// its storage and the payload is a view of them; without, the payload is copied out.
     @inline(__always) init(
-        parsing bytes: UnsafeRawBufferPointer, checksum: InternetChecksum?, offset: Int, lenientOptions: Bool
+        parsing bytes: UnsafeRawBufferPointer, checksum: InternetChecksum?, offset: Int, lenientOptions: Bool,
+        viewing source: PayloadSource? = nil
     ) throws(WireError) {
         guard bytes.count >= 20 else { throw .truncated(needed: offset + 20, available: offset + bytes.count) }
         let offsetAndFlags = bytes.be16(12)
         let dataOffset = UInt8(offsetAndFlags >> 12)
         let headerLength = Int(dataOffset) * 4
         guard dataOffset >= 5, headerLength <= bytes.count else { throw .badDataOffset(dataOffset) }
-        // The payload is copied out while the checksum is summed over it: one pass over the bytes.
         let payloadCount = bytes.count &- headerLength
-        var copied: [UInt8] = []
-        if var sum = checksum {
+        var copied = Payload()
+        if let source {
+            // Zero copy: the checksum is summed over the bytes where they lie, and the payload views them.
+            if var sum = checksum {
+                sum.add(bytes: bytes)
+                guard sum.value == 0 else {
+                    let stored = bytes.be16(16)
+                    throw .badChecksum(stored: stored, computed: Self.recomputed(stored: stored, sumWithStored: sum.sum))
+                }
+            }
+            if payloadCount > 0 { copied = source.view(of: bytes.baseAddress! + headerLength, count: payloadCount) }
+        } else if var sum = checksum {
+            // Bytes the caller keeps (a raw buffer): the payload is copied out while the checksum is summed over it,
+            // one pass over the bytes.
             sum.add(bytes: UnsafeRawBufferPointer(rebasing: bytes[0..<headerLength]))
             if payloadCount > 0 {
-                copied = Self.byteArray(count: payloadCount) { dst in
+                copied = Payload(Self.byteArray(count: payloadCount) { dst in
                     sum.add(copying: bytes.baseAddress! + headerLength, to: dst, count: payloadCount)
-                }
+                })
             }
             guard sum.value == 0 else {
                 let stored = bytes.be16(16)
                 throw .badChecksum(stored: stored, computed: Self.recomputed(stored: stored, sumWithStored: sum.sum))
             }
         } else if payloadCount > 0 {
-            copied = Array(bytes[headerLength...])
+            copied = Payload(Array(bytes[headerLength...]))
         }
         // Field by field rather than through the memberwise initializer, so the segment is built in place.
         options = try TCPOptions(
@@ -168,4 +206,18 @@ extension TCPSegment {
 func withContiguousBytes<C: Collection<UInt8>, R>(_ bytes: C, _ body: (UnsafeRawBufferPointer) -> R) -> R {
     if let r = bytes.withContiguousStorageIfAvailable({ body(UnsafeRawBufferPointer($0)) }) { return r }
     return Array(bytes).withUnsafeBytes(body)
+}
+
+/// The storage a parse reads from, so that the payload it finds can be a view of it.
+struct PayloadSource {
+    /// All the bytes being parsed.
+    let whole: Payload
+    /// Where `whole`'s bytes lie while they are parsed.
+    let base: UnsafeRawPointer?
+
+    /// The view of `count` bytes at `start`, a pointer into `whole`'s bytes.
+    @inline(__always) func view(of start: UnsafeRawPointer, count: Int) -> Payload {
+        let at = start - base!
+        return whole.extracting(at..<at &+ count)
+    }
 }

@@ -5,8 +5,8 @@ import TCPWire
 private func b(_ l: UInt32, _ r: UInt32) -> SACKBlock { SACKBlock(left: l, right: r) }
 
 /// Bytes of a test stream: byte at sequence s is a function of s.
-private func payload(_ from: UInt32, _ to: UInt32) -> ArraySlice<UInt8> {
-    (0..<Int(to &- from)).map { UInt8(truncatingIfNeeded: (from &+ UInt32($0)) &* 7 &+ 3) }[...]
+private func payload(_ from: UInt32, _ to: UInt32) -> Payload {
+    Payload((0..<Int(to &- from)).map { UInt8(truncatingIfNeeded: (from &+ UInt32($0)) &* 7 &+ 3) })
 }
 
 @Suite("Reassembly queue, SACK and D-SACK generation on the receiver")
@@ -128,7 +128,7 @@ struct TransferReassemblyTests {
                 let start = rounds % 4 == 0 ? delivered.count : Int.random(in: 0..<length, using: &rng)
                 let end = Swift.min(length, start + Int.random(in: 1...3000, using: &rng))
                 let before = (start..<end).filter { seen[$0] }.count
-                let o = q.receive(seq: base &+ UInt32(start), payload: stream[start..<end]) { delivered += $0 }
+                let o = q.receive(seq: base &+ UInt32(start), payload: Payload(stream).extracting(start..<end)) { delivered += $0 }
                 #expect(o.duplicateBytes == before, "seed \(seed)")
                 for i in start..<end { seen[i] = true }
                 while receivedUpTo < length, seen[receivedUpTo] { receivedUpTo += 1 }

@@ -37,7 +37,7 @@ extension Connection {
             let start = sndNxt == sndUna ? sndNxt : sndUna
             let offset = start - sendBufferStart
             guard offset >= 0, offset < sendBuffer.count else { return true }
-            guard emit(seq: start, flags: [.ack, .psh], payload: [sendBuffer[offset]], now: now, out: &out) else {
+            guard emit(seq: start, flags: [.ack, .psh], payload: sendBuffer.bytes(offset: offset, count: 1), now: now, out: &out) else {
                 return false
             }
             if start == sndNxt { sndNxt += 1 }

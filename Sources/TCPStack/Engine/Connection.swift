@@ -53,9 +53,9 @@ public struct Connection: Sendable {
     /// Connections accepted and not yet taken by accept() (a listener's; see also `backlog`, `pendingChildren`).
     var acceptQueue: [SocketID] = []
 
-    // Buffers (rings: acknowledging or reading n bytes is O(1), a segment copies only its payload).
+    // Buffers (acknowledging or reading n bytes is O(1); a segment's payload is a view into the send queue).
     // `sendBuffer[0]` has sequence number `sendBufferStart`; the bytes before SND.NXT are in flight.
-    var sendBuffer = ByteRing()
+    var sendBuffer = PayloadQueue()
     var receiveBuffer = ByteRing()
 
     // Timers (RFC 9293 §3.10.8); see `retransmitDeadline`, `timeWaitDeadline` in Connection+Storage.swift.
@@ -260,7 +260,7 @@ public struct Connection: Sendable {
 
     /// Sends one segment; false when the interface's queue dropped it (nothing changes then).
     @discardableResult
-    mutating func emit(seq: SeqNum, flags: TCPFlags, payload: [UInt8] = [], now: Instant, out: inout EngineOutput)
+    mutating func emit(seq: SeqNum, flags: TCPFlags, payload: Payload = [], now: Instant, out: inout EngineOutput)
         -> Bool
     {
         guard let local, let remote, !out.transmitQueueDrops else { return false }

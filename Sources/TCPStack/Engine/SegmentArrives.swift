@@ -115,7 +115,7 @@ extension Connection {
                 // and text is processed later: held until ESTABLISHED (FreeBSD tcp_reass in SYN-RECEIVED), not
                 // acknowledged by the SYN-ACK. The SYN byte stays a gap below it; a FIN on it is dropped.
                 reassembly.advance(to: irs.rawValue)
-                _ = reassembly.receive(seq: (irs + 1).rawValue, payload: seg.payload[...]) { _ in }
+                _ = reassembly.receive(seq: (irs + 1).rawValue, payload: seg.payload) { _ in }
             }
             sendSynAck(now: now, config: config, out: &out)
         }
@@ -407,7 +407,7 @@ extension Connection {
         }
         reassembly.advance(to: rcvNxt.rawValue)
         reassembly.reportsDSACK = config.dsack
-        let payload = seg.payload.prefix(fits)
+        let payload = seg.payload.extracting(0..<min(fits, seg.payload.count))
         let inOrder = dataStart <= rcvNxt
         let outcome = reassembly.receive(seq: dataStart.rawValue, payload: payload) { bytes in
             receiveBuffer.append(bytes)

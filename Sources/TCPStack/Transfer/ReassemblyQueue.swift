@@ -18,7 +18,8 @@ public struct ReassemblyQueue: Sendable, Hashable {
 
     private struct Piece: Sendable, Hashable {
         var seq: UInt32
-        var bytes: [UInt8]
+        /// A view into the packet that brought it: out-of-order data is held, not copied.
+        var bytes: Payload
         var end: UInt32 { seq &+ UInt32(bytes.count) }
     }
 
@@ -54,8 +55,7 @@ public struct ReassemblyQueue: Sendable, Hashable {
     }
 
     /// A segment's payload at `seq`, already trimmed to the receive window by the caller.
-    public mutating func receive(seq: UInt32, payload: ArraySlice<UInt8>,
-                                 deliver: (ArraySlice<UInt8>) -> Void) -> Outcome {
+    public mutating func receive(seq: UInt32, payload: Payload, deliver: (Payload) -> Void) -> Outcome {
         var outcome = Outcome()
         guard !payload.isEmpty else { return outcome }
         if pieces.isEmpty && seq == rcvNxt {
@@ -85,9 +85,9 @@ public struct ReassemblyQueue: Sendable, Hashable {
             let nextSeq = i < pieces.count ? pieces[i].seq : end
             if SeqNum(start) < SeqNum(nextSeq) {
                 let stop = SeqNum.earlier(SeqNum(nextSeq), SeqNum(end)).rawValue
-                let from = payload.startIndex + (SeqNum(start) - SeqNum(seq))
-                let to = payload.startIndex + (SeqNum(stop) - SeqNum(seq))
-                pieces.insert(Piece(seq: start, bytes: Array(payload[from..<to])), at: i)
+                let from = SeqNum(start) - SeqNum(seq)
+                let to = SeqNum(stop) - SeqNum(seq)
+                pieces.insert(Piece(seq: start, bytes: payload.extracting(from..<to)), at: i)
                 if newLeft == nil { newLeft = start }
                 i += 1
                 start = stop
@@ -100,7 +100,7 @@ public struct ReassemblyQueue: Sendable, Hashable {
         }
         // Deliver what is now in order.
         while let first = pieces.first, first.seq == rcvNxt {
-            deliver(first.bytes[...])
+            deliver(first.bytes)
             outcome.delivered += first.bytes.count
             rcvNxt = first.end
             pieces.removeFirst()
@@ -132,17 +132,17 @@ public struct ReassemblyQueue: Sendable, Hashable {
         pieces = pieces.compactMap { p in
             if SeqNum(p.end) <= SeqNum(seq) { return nil }
             guard SeqNum(p.seq) < SeqNum(seq) else { return p }
-            return Piece(seq: seq, bytes: Array(p.bytes[(SeqNum(seq) - SeqNum(p.seq))...]))
+            return Piece(seq: seq, bytes: p.bytes.extracting((SeqNum(seq) - SeqNum(p.seq))..<p.bytes.count))
         }
         updateRecent(changedAt: nil)
     }
 
     /// Hands over the queued bytes that now start at RCV.NXT (after `advance(to:)` moved it), in order; returns
     /// how many. Used when text held since a SYN becomes deliverable once the connection is synchronized.
-    public mutating func deliverInOrder(_ deliver: (ArraySlice<UInt8>) -> Void) -> Int {
+    public mutating func deliverInOrder(_ deliver: (Payload) -> Void) -> Int {
         var delivered = 0
         while let first = pieces.first, first.seq == rcvNxt {
-            deliver(first.bytes[...])
+            deliver(first.bytes)
             delivered += first.bytes.count
             rcvNxt = first.end
             pieces.removeFirst()
