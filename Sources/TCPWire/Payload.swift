@@ -35,11 +35,6 @@ public struct Payload: Sendable {
         self.init(storage: bytes.isEmpty ? .none : .array(bytes), lower: 0, count: bytes.count)
     }
 
-    /// A copy of any byte sequence.
-    public init(copying bytes: some Sequence<UInt8>) {
-        self.init(Array(bytes))
-    }
-
     /// `count` bytes written by `initializer` into fresh storage (which need not be zeroed first).
     public init(unsafeUninitializedCount count: Int, initializingWith initializer: (UnsafeMutableRawBufferPointer) -> Void) {
         precondition(count >= 0 && count <= Int(UInt32.max), "payload size out of range")
@@ -117,8 +112,7 @@ public struct Payload: Sendable {
         } else {
             buffer = PayloadBuffer(capacity: Swift.max(count, capacity))
         }
-        buffer.reset()
-        _ = buffer.claim(from: 0, count: count)
+        buffer.reset(claimed: count)
         initializer(UnsafeMutableRawBufferPointer(start: buffer.base, count: count))
         // Kept as a buffer even when empty, so that it can be reused.
         self = Payload(storage: .buffer(buffer), lower: 0, count: count)
@@ -215,11 +209,9 @@ public final class PayloadBuffer: @unchecked Sendable {
         return claimed.compareExchange(expected: from, desired: from + count, ordering: .relaxed).exchanged
     }
 
-    /// The first unclaimed byte.
-    package var claimedCount: Int { claimed.load(ordering: .relaxed) }
-
-    /// Forgets every claim: only for a buffer no view or queue holds any more (`isKnownUniquelyReferenced`).
-    package func reset() { claimed.store(0, ordering: .relaxed) }
+    /// Forgets every claim but the first `claimed` bytes: only for a buffer no view or queue holds any more
+    /// (`isKnownUniquelyReferenced`), whose holder then writes those bytes.
+    package func reset(claimed count: Int) { claimed.store(count, ordering: .relaxed) }
 
     /// Where the bytes start (to write claimed bytes).
     package var bytes: UnsafeMutableRawPointer { base }

@@ -55,7 +55,7 @@ struct PayloadViewTests {
         let store = Payload([0xee] + data + [0xff, 0xff])
         let view = store.extracting(1..<1 + data.count)
         #expect(view.sharesStorage(with: store))
-        #expect(packetBytes(view) == packetBytes(Payload(copying: data)))
+        #expect(packetBytes(view) == packetBytes(Payload(Array(data))))
         let parsed = try IPPacket(parsing: packetBytes(view), verifyChecksums: true)
         #expect(parsed.tcp.payload == view)
     }
@@ -76,7 +76,7 @@ struct PayloadViewTests {
         // The held packet still views the frame: refilling it moves to fresh storage.
         let shared = !frame.isUniquelyReferenced()
         #expect(shared)
-        let second = packetBytes(Payload(copying: data.reversed()))
+        let second = packetBytes(Payload(Array(data.reversed())))
         frame.reuse(count: second.count) { $0.copyBytes(from: second) }
         #expect(held.tcp.payload == data)
         #expect(!held.tcp.payload.sharesStorage(with: frame))
