@@ -77,6 +77,33 @@ struct ZeroCopySendTests {
         #expect(q.isEmpty && q.storageBytes == 0)
     }
 
+    @Test func aUsedUpChunkIsWrittenAgainOnlyOnceNoSegmentViewsIt() {
+        for holdsAView in [false, true] {
+            var q = PayloadQueue()
+            q.append(bytes(1000))
+            let first = q.storageBytes
+            // The first chunk filled, ten bytes into a second one; then the first acknowledged.
+            q.append(bytes(first - 1000 + 10, from: 1))
+            let address = q.bytes(offset: 0, count: 1).withUnsafeBytes { $0.baseAddress }
+            let held = holdsAView ? q.bytes(offset: 0, count: 1000) : Payload()
+            q.discard(first)
+            let total = q.storageBytes
+            // Fill the second chunk, then five bytes more: the used-up first chunk takes them if nothing views it.
+            q.append(bytes(total - first - 10, from: 2))
+            q.append(bytes(5, from: 3))
+            let tail = q.bytes(offset: q.count - 5, count: 5)
+            #expect(tail == bytes(5, from: 3))
+            if holdsAView {
+                #expect(q.storageBytes > total)
+                #expect(tail.withUnsafeBytes { $0.baseAddress } != address)
+                #expect(held == bytes(1000))
+            } else {
+                #expect(q.storageBytes == total)
+                #expect(tail.withUnsafeBytes { $0.baseAddress } == address)
+            }
+        }
+    }
+
     @Test func outOfOrderDataHeldAsAViewIsDeliveredIntactOnceTheHoleFills() throws {
         var p = try pair()
         let tcb = p.serverTCB

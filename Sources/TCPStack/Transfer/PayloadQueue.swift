@@ -61,32 +61,53 @@ struct PayloadQueue: Sendable {
             }
         }
         if left > 0 {
-            var size = Self.smallestChunk
-            while size < 2 * (count + raw.count) && size < Self.largestChunk { size <<= 1 }
-            let buffer = PayloadBuffer(capacity: Swift.max(size, left))
-            _ = buffer.claim(from: 0, count: left)
+            let buffer = newChunk(holding: left, queued: count + raw.count)
             buffer.bytes.copyMemory(from: src, byteCount: left)
             chunks.append(Chunk(buffer: buffer, start: 0, end: left))
         }
         countValue &+= UInt32(truncatingIfNeeded: raw.count)
     }
 
-    /// Drops `n` bytes from the front (acknowledged): chunks left empty are let go, except a tail chunk with room.
+    /// A chunk for `left` bytes, claimed: the spare (a used-up chunk kept at the front) when no segment views it
+    /// any more, else a new one. Reusing it keeps a bulk sender's memory warm instead of mapping fresh pages.
+    private mutating func newChunk(holding left: Int, queued: Int) -> PayloadBuffer {
+        if !chunks.isEmpty, chunks[0].start == chunks[0].end, chunks[0].buffer.capacity >= left,
+           isKnownUniquelyReferenced(&chunks[0].buffer)
+        {
+            let spare = chunks.removeFirst().buffer
+            spare.reset(claimed: left)
+            return spare
+        }
+        var size = Self.smallestChunk
+        while size < 2 * queued && size < Self.largestChunk { size <<= 1 }
+        let buffer = PayloadBuffer(capacity: Swift.max(size, left))
+        _ = buffer.claim(from: 0, count: left)
+        return buffer
+    }
+
+    /// Drops `n` bytes from the front (acknowledged). Used-up chunks are let go, except a tail chunk with room
+    /// (later writes fill it) and one spare kept at the front for ``newChunk(holding:queued:)``.
     mutating func discard(_ n: Int) {
         var n = Swift.min(n, count)
         guard n > 0 else { return }
         countValue -= UInt32(truncatingIfNeeded: n)
-        while n > 0 || (chunks.count > 1 && chunks[0].start == chunks[0].end) {
-            let take = Swift.min(n, chunks[0].end - chunks[0].start)
-            chunks[0].start += take
-            n -= take
-            if chunks[0].start == chunks[0].end && (chunks.count > 1 || chunks[0].end == chunks[0].buffer.capacity) {
-                chunks.removeFirst()
+        var i = 0
+        while n > 0 {
+            if chunks[i].start == chunks[i].end {
+                i += 1
+                continue
             }
+            let take = Swift.min(n, chunks[i].end - chunks[i].start)
+            chunks[i].start += take
+            n -= take
         }
+        // Chunks before the first with bytes (or before the tail) are used up: keep the last of them as the spare.
+        var used = 0
+        while used < chunks.count - 1 && chunks[used].start == chunks[used].end { used += 1 }
+        if used > 1 { chunks.removeFirst(used - 1) }
     }
 
-    /// Empties the queue and lets its chunks go.
+    /// Empties the queue and lets its chunks go (the spare too).
     mutating func removeAll() {
         chunks = []
         countValue = 0
