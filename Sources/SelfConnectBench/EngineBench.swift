@@ -64,11 +64,19 @@ enum EngineBench {
             // them; the parsed packet, whose payload is a view into the frame, is what is delivered. Frames are
             // reused once the receiver has let go of them (it copies in-order data into its receive buffer).
             let slot = wire.next
-            wire.next = (slot + 1) % wire.frames.count
-            wire.frames[slot].reuse(count: packet.encodedLength, capacity: 2048) { out in
-                _ = packet.write(to: out, checksums: .fill)
+            let count = packet.encodedLength
+            if !isKnownUniquelyReferenced(&wire.frames[slot]) || wire.frames[slot].capacity < count {
+                // Still viewed by a packet the receiver holds (or too small): a new frame; the old one lives on.
+                wire.frames[slot] = PayloadBuffer(capacity: max(count, 2048))
             }
-            guard let parsed = try? IPPacket(parsing: wire.frames[slot], verifyChecksums: true) else { return false }
+            let frame = wire.frames[slot]
+            frame.reset(claimed: count)
+            _ = packet.write(to: UnsafeMutableRawBufferPointer(start: frame.bytes, count: count), checksums: .fill)
+            guard let parsed = try? IPPacket(
+                parsing: Payload(buffer: frame, offset: 0, count: count), verifyChecksums: true)
+            else { return false }
+            // A packet without data leaves its frame free (and warm in cache) for the next one.
+            if !parsed.tcp.payload.isEmpty { wire.next = (slot + 1) % WireBuffer.frameCount }
             // The sent packet lives until the next one is parsed: freed at once, its send-queue chunk could be the
             // last view of it, and glibc would give the pages back (and fault them in again).
             swap(&wire.sent.pointee, &packet)
@@ -79,7 +87,13 @@ enum EngineBench {
 
     /// The wire between the stacks: frames reused round-robin, and the last packet emitted.
     final class WireBuffer {
-        var frames = [Payload](repeating: Payload(), count: 64)
+        static let frameCount = 64
+        /// Behind a pointer, like `sent`: no exclusivity or copy-on-write check per packet.
+        let frames: UnsafeMutablePointer<PayloadBuffer> = {
+            let p = UnsafeMutablePointer<PayloadBuffer>.allocate(capacity: WireBuffer.frameCount)
+            for i in 0..<WireBuffer.frameCount { (p + i).initialize(to: PayloadBuffer(capacity: 2048)) }
+            return p
+        }()
         var next = 0
         /// The last packet emitted, kept until the next one (see `pump`); behind a pointer, so that swapping it
         /// takes no exclusivity check.
@@ -90,6 +104,8 @@ enum EngineBench {
             return p
         }()
         deinit {
+            frames.deinitialize(count: WireBuffer.frameCount)
+            frames.deallocate()
             sent.deinitialize(count: 1)
             sent.deallocate()
         }

@@ -17,11 +17,23 @@ extension IPPacket {
     /// Parses one IP packet held in `bytes` (exactly the packet). The TCP payload is a view into `bytes`' storage,
     /// not a copy; checksums are verified over the bytes in place.
     public init(parsing bytes: Payload, verifyChecksums: Bool = false) throws(WireError) {
-        let result: Result<IPPacket, WireError> = bytes.withUnsafeBytes { raw in
-            Result { () throws(WireError) in
+        if let raw = bytes.directBytes {
+            // No Result to carry the packet out of a closure, and no reference taken unless a view is made:
+            // `bytes` holds the storage meanwhile.
+            self = try withUnsafePointer(to: bytes) { (whole) throws(WireError) in
                 try IPPacket(
                     parsing: raw, verifyChecksums: verifyChecksums, lenientOptions: false,
-                    viewing: PayloadSource(whole: bytes, base: raw.baseAddress))
+                    viewing: PayloadSource(whole: whole, base: raw.baseAddress))
+            }
+            return
+        }
+        let result: Result<IPPacket, WireError> = bytes.withUnsafeBytes { raw in
+            withUnsafePointer(to: bytes) { whole in
+                Result { () throws(WireError) in
+                    try IPPacket(
+                        parsing: raw, verifyChecksums: verifyChecksums, lenientOptions: false,
+                        viewing: PayloadSource(whole: whole, base: raw.baseAddress))
+                }
             }
         }
         self = try result.get()

@@ -78,8 +78,16 @@ public struct Payload: Sendable {
         }
     }
 
-    /// Whether both payloads view the same storage (one may be a part of the other): how tests see that a
-    /// segment was not copied.
+    /// The bytes in place when they need no closure to reach (empty, or in a buffer); valid while `self` lives.
+    @inlinable var directBytes: UnsafeRawBufferPointer? {
+        switch storage {
+        case .none: return UnsafeRawBufferPointer(start: nil, count: 0)
+        case .array: return nil
+        case .buffer(let b): return UnsafeRawBufferPointer(start: b.base + Int(lower), count: Int(length))
+        }
+    }
+
+    /// Whether both payloads view the same storage (one may be a part of the other): tells a view from a copy.
     public func sharesStorage(with other: Payload) -> Bool {
         switch (storage, other.storage) {
         case (.buffer(let a), .buffer(let b)): return a === b
@@ -87,35 +95,6 @@ public struct Payload: Sendable {
             return a.withUnsafeBytes { x in b.withUnsafeBytes { y in x.baseAddress == y.baseAddress } }
         default: return false
         }
-    }
-
-    /// Whether this payload is the only holder of its storage, which may then be written again
-    /// (``reuse(count:initializingWith:)``).
-    public mutating func isUniquelyReferenced() -> Bool {
-        guard case .buffer(var b) = storage else { return false }
-        storage = .none
-        defer { storage = .buffer(b) }
-        return isKnownUniquelyReferenced(&b)
-    }
-
-    /// Refills this payload with `count` new bytes, reusing its storage when no other payload views it and it is
-    /// large enough (a network card's receive buffer, recycled once the stack let go of it); otherwise it moves
-    /// to fresh storage of at least `capacity` bytes, and the views that hold the old bytes keep them.
-    public mutating func reuse(
-        count: Int, capacity: Int = 0, initializingWith initializer: (UnsafeMutableRawBufferPointer) -> Void
-    ) {
-        precondition(count >= 0 && count <= Int(UInt32.max), "payload size out of range")
-        var buffer: PayloadBuffer
-        if case .buffer(var b) = storage {
-            storage = .none
-            buffer = isKnownUniquelyReferenced(&b) && b.capacity >= count ? b : PayloadBuffer(capacity: Swift.max(count, capacity))
-        } else {
-            buffer = PayloadBuffer(capacity: Swift.max(count, capacity))
-        }
-        buffer.reset(claimed: count)
-        initializer(UnsafeMutableRawBufferPointer(start: buffer.base, count: count))
-        // Kept as a buffer even when empty, so that it can be reused.
-        self = Payload(storage: .buffer(buffer), lower: 0, count: count)
     }
 }
 
@@ -150,7 +129,7 @@ extension Payload: RandomAccessCollection {
 
 extension Payload: ExpressibleByArrayLiteral {
     /// A payload of the listed bytes.
-    public init(arrayLiteral elements: UInt8...) {
+    @inlinable public init(arrayLiteral elements: UInt8...) {
         self.init(elements)
     }
 }

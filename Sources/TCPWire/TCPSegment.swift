@@ -30,7 +30,7 @@ public struct TCPSegment: Hashable, Sendable {
         sequenceNumber: UInt32, acknowledgmentNumber: UInt32 = 0,
         flags: TCPFlags, window: UInt16,
         checksum: UInt16 = 0, urgentPointer: UInt16 = 0, reserved: UInt8 = 0,
-        options: TCPOptions = TCPOptions(), payload: Payload = []
+        options: TCPOptions = TCPOptions(), payload: Payload = Payload()
     ) {
         self.sourcePort = sourcePort
         self.destinationPort = destinationPort

@@ -28,13 +28,15 @@ extension TCPSegment {
         parsing bytes: Payload, pseudoHeader: (source: IPAddress, destination: IPAddress)? = nil
     ) throws(WireError) {
         let result: Result<TCPSegment, WireError> = bytes.withUnsafeBytes { raw in
-            Result { () throws(WireError) in
-                try TCPSegment(
-                    parsing: raw,
-                    checksum: pseudoHeader.map {
-                        InternetChecksum(pseudoHeader: $0.source, $0.destination, tcpLength: raw.count)
-                    },
-                    offset: 0, lenientOptions: false, viewing: PayloadSource(whole: bytes, base: raw.baseAddress))
+            withUnsafePointer(to: bytes) { whole in
+                Result { () throws(WireError) in
+                    try TCPSegment(
+                        parsing: raw,
+                        checksum: pseudoHeader.map {
+                            InternetChecksum(pseudoHeader: $0.source, $0.destination, tcpLength: raw.count)
+                        },
+                        offset: 0, lenientOptions: false, viewing: PayloadSource(whole: whole, base: raw.baseAddress))
+                }
             }
         }
         self = try result.get()
@@ -208,16 +210,17 @@ func withContiguousBytes<C: Collection<UInt8>, R>(_ bytes: C, _ body: (UnsafeRaw
     return Array(bytes).withUnsafeBytes(body)
 }
 
-/// The storage a parse reads from, so that the payload it finds can be a view of it.
+/// The storage a parse reads from, so that the payload it finds can be a view of it. It points at the caller's
+/// payload rather than holding it, so a packet without data costs no reference count.
 struct PayloadSource {
-    /// All the bytes being parsed.
-    let whole: Payload
+    /// All the bytes being parsed (alive for the parse).
+    let whole: UnsafePointer<Payload>
     /// Where `whole`'s bytes lie while they are parsed.
     let base: UnsafeRawPointer?
 
     /// The view of `count` bytes at `start`, a pointer into `whole`'s bytes.
     @inline(__always) func view(of start: UnsafeRawPointer, count: Int) -> Payload {
         let at = start - base!
-        return whole.extracting(at..<at &+ count)
+        return whole.pointee.extracting(at..<at &+ count)
     }
 }

@@ -260,7 +260,7 @@ public struct Connection: Sendable {
 
     /// Sends one segment; false when the interface's queue dropped it (nothing changes then).
     @discardableResult
-    mutating func emit(seq: SeqNum, flags: TCPFlags, payload: Payload = [], now: Instant, out: inout EngineOutput)
+    mutating func emit(seq: SeqNum, flags: TCPFlags, payload: Payload = Payload(), now: Instant, out: inout EngineOutput)
         -> Bool
     {
         guard let local, let remote, !out.transmitQueueDrops else { return false }

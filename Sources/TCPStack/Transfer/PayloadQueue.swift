@@ -31,6 +31,7 @@ struct PayloadQueue: Sendable {
     var isEmpty: Bool { countValue == 0 }
     /// Bytes of storage the queue holds now (what the memory bench charges to buffers, not to the connection).
     var storageBytes: Int {
+        if chunks.isEmpty { return 0 }
         var total = 0
         for c in chunks { total += c.buffer.capacity }
         return total
