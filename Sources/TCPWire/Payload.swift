@@ -53,10 +53,6 @@ public struct Payload: Sendable {
         self.init(storage: count == 0 ? .none : .buffer(buffer), lower: offset, count: count)
     }
 
-    /// A view of `count` bytes at `offset` in `array`.
-    @inlinable init(array: [UInt8], offset: Int, count: Int) {
-        self.init(storage: count == 0 ? .none : .array(array), lower: offset, count: count)
-    }
 
     /// The bytes `range` (positions in this payload) as a payload of their own, sharing this one's storage.
     @inlinable public func extracting(_ range: Range<Int>) -> Payload {
@@ -164,7 +160,7 @@ extension Payload: CustomStringConvertible {
 }
 
 /// Storage that payloads view: bytes below the claimed mark are written once and then only read, so any number
-/// of views and of send queues may share it. Whoever claims bytes past the mark (``claim(from:count:)``) is the
+/// of views and of send queues may share it. Whoever claims bytes past the mark (`claim(from:count:)`) is the
 /// one writer of those bytes; a copied send queue that finds the mark moved on starts a new buffer instead.
 public final class PayloadBuffer: @unchecked Sendable {
     // @unchecked: `base` is written only in ranges claimed through the atomic mark, and read only below it.

@@ -87,7 +87,7 @@ struct PayloadQueue: Sendable {
     }
 
     /// Drops `n` bytes from the front (acknowledged). Used-up chunks are let go, except a tail chunk with room
-    /// (later writes fill it) and one spare kept at the front for ``newChunk(holding:queued:)``.
+    /// (later writes fill it) and one spare kept at the front for `newChunk(holding:queued:)`.
     mutating func discard(_ n: Int) {
         var n = Swift.min(n, count)
         guard n > 0 else { return }
