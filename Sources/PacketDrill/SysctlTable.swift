@@ -6,7 +6,7 @@ import TCPStack
 /// | sysctl | drives |
 /// |---|---|
 /// | Linux `net.ipv4.tcp_rmem` = min default max | `receiveBufferDefault` = default; `receiveBufferMax` = max(max, `rmem_max` 212992): window and scale as `tcp_select_initial_window` computes them |
-/// | `net.ipv4.tcp_wmem` = min default max | `sendBufferSize` = default |
+/// | `net.ipv4.tcp_wmem` = min default max | `sendBufferSize` = default; `sendBufferMax` = max |
 /// | `net.ipv4.tcp_timestamps` 0/1/2 | `timestamps`; 2: without the per-connection offset |
 /// | `net.ipv4.tcp_sack`, `tcp_dsack`, `tcp_window_scaling` | `sack`, `dsack`, `windowScaling` |
 /// | `net.ipv4.tcp_syn_retries`, `tcp_synack_retries`, `tcp_retries2` | `synRetries`, `synAckRetries`, `dataRetries` |
@@ -57,6 +57,7 @@ struct SysctlSettings {
             else { return "value \(value) is not 'min default max'" }
             if name == "net.ipv4.tcp_wmem" {
                 configuration.sendBufferSize = mid
+                configuration.sendBufferMax = high
             } else {
                 configuration.receiveBufferDefault = mid
                 tcpRmemMax = high

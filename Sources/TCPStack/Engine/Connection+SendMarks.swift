@@ -34,6 +34,8 @@ struct SendMarks: Hashable, Sendable {
     var pushOnce = false
     /// TCP_NOTSENT_LOWAT in bytes; -1: unset (the sysctl applies).
     var notSentLowWater: Int64 = -1
+    /// Where the last skb Linux's send admission started begins (HostStack+SendAdmission.swift); nil: none yet.
+    var skbStart: SeqNum?
 
     var isDefault: Bool { self == SendMarks() }
 }

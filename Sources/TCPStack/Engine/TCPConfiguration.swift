@@ -54,6 +54,13 @@ public struct TCPConfiguration: Sendable {
     /// `net.ipv4.tcp_notsent_lowat`: a socket is writable only while fewer unsent bytes wait (`tcp_stream_memory_free`);
     /// TCP_NOTSENT_LOWAT overrides it per socket. Linux default UINT_MAX: off.
     public var notSentLowWater = Int(UInt32.max)
+    /// Linux's send admission (`tcp_sendmsg_locked`, HostStack+SendAdmission.swift): a write fills skbs of
+    /// `tcp_xmit_size_goal` and stops before a new skb once the queue's memory (payload plus each skb's truesize)
+    /// reaches `sk_sndbuf` or the unsent bytes reach TCP_NOTSENT_LOWAT. Off: payload bytes against the buffer, and
+    /// TCP_NOTSENT_LOWAT tested once per call.
+    public var linuxSkbSendQueue = false
+    /// `net.ipv4.tcp_wmem` max: how far `tcp_sndbuf_expand` grows the send buffer (`linuxSkbSendQueue`).
+    public var sendBufferMax = 4_194_304
 
     /// Once the MSS is known, grow the receive buffer to a whole number of MSS-sized segments, at most
     /// `receiveBufferMax` (FreeBSD `tcp_mss`: `roundup(so_rcv.sb_hiwat, mss)`, capped at `sb_max`). Linux: off.
@@ -337,6 +344,7 @@ public struct TCPConfiguration: Sendable {
         c.linuxSendMarks = true
         c.pushOnOffloadedSegments = true
         c.sendWholeSegmentsInWindow = true
+        c.linuxSkbSendQueue = true
         c.ecn = .acceptOnly
         c.tailLossProbe = true
         c.urgentByteOutOfBand = true
