@@ -14,20 +14,24 @@ extension TCPConfiguration {
 
 extension Connection {
     /// Starts timing the segment ending at `end` unless one is already timed (RFC 6298 §3).
-    mutating func timeSegment(endingAt end: SeqNum, now: Instant) {
+    mutating func timeSegment(endingAt end: SeqNum, leadsFlight: Bool = false, now: Instant) {
         if timedSegmentEnd == nil {
             timedSegmentEnd = end
             timedSegmentSentAt = now
+            timedSegmentLeadsFlight = leadsFlight
         }
     }
 
     /// An ACK advanced SND.UNA to `ack`: one RTT sample, from TSecr when timestamps are on (RFC 7323 §4.1, valid
     /// across retransmissions), else from the timed segment if it was not retransmitted (Karn's rule).
-    mutating func sampleRTT(ack: SeqNum, echo: UInt32?, now: Instant) {
+    /// `partialAcks`: also when the ACK covers only part of the timed segment and that segment led the flight (Linux
+    /// `tcp_clean_rtx_queue` takes a sample from the oldest acknowledged skb on every ACK, a partly acknowledged
+    /// TSO skb included).
+    mutating func sampleRTT(ack: SeqNum, echo: UInt32?, now: Instant, partialAcks: Bool = false) {
         if timestampsEnabled, let echo, echo != 0 {
             let ticks = Int32(bitPattern: timestampValue(now) &- echo)
             if ticks >= 0 { rtt.addSample(.milliseconds(Int64(ticks))) }
-        } else if let end = timedSegmentEnd, end <= ack {
+        } else if let end = timedSegmentEnd, end <= ack || (partialAcks && timedSegmentLeadsFlight) {
             rtt.addSample(now - timedSegmentSentAt)
         }
         if let end = timedSegmentEnd, end <= ack { timedSegmentEnd = nil }

@@ -142,6 +142,9 @@ public struct Connection: Sendable {
     var resendNextValue = SeqNum(0)
     var hasTimedSegmentEnd = false
     var hasResendNext = false
+    /// The timed segment was the oldest in flight when it left, so every later ACK of new data acknowledges some of
+    /// it first (Linux samples those: `rttFromPartialAcks`).
+    var timedSegmentLeadsFlight = false
     /// The running send chronograph (`SendChrono`, low two bits) and whether the retransmission timer is armed
     /// as a tail loss probe (high bit), in the struct's tail padding.
     var sendStateBits: UInt8 = 0
@@ -486,7 +489,7 @@ public struct Connection: Sendable {
         sndNxt += length
         scoreboard.dataSent(upTo: sndNxt.rawValue)
         if length % sendMSS != 0 { smallSegmentEnd = sndNxt }  // Linux tcp_minshall_update
-        timeSegment(endingAt: sndNxt, now: now)
+        timeSegment(endingAt: sndNxt, leadsFlight: sndNxt + (-length) == sndUna, now: now)
         return true
     }
 

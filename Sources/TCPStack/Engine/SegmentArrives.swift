@@ -293,7 +293,7 @@ extension Connection {
         let windowUnchanged = Int(seg.window) << (flags.contains(.syn) ? 0 : Int(sndWscale)) == sndWnd
         if sndUna < ack {
             // RFC 9293 §3.10.7.4 fifth: new data acknowledged; an RTT sample (RFC 6298 §2, RFC 7323 §4).
-            sampleRTT(ack: ack, echo: seg.options.timestamps?.echoReply, now: now)
+            sampleRTT(ack: ack, echo: seg.options.timestamps?.echoReply, now: now, partialAcks: config.rttFromPartialAcks)
             acknowledge(upTo: ack, now: now, config: config)
         }
         if sndUna <= ack && (sndWl1 < seq || (sndWl1 == seq && sndWl2 <= ack)) {

@@ -59,6 +59,10 @@ public struct TCPConfiguration: Sendable {
     /// reaches `sk_sndbuf` or the unsent bytes reach TCP_NOTSENT_LOWAT. Off: payload bytes against the buffer, and
     /// TCP_NOTSENT_LOWAT tested once per call.
     public var linuxSkbSendQueue = false
+    /// Without timestamps, an ACK of part of the timed segment is an RTT sample too when that segment led the flight
+    /// (Linux `tcp_clean_rtx_queue`: every ACK samples the oldest acknowledged skb, a partly acknowledged TSO skb
+    /// included). Off: only the ACK that covers the timed segment (RFC 6298 §3).
+    public var rttFromPartialAcks = false
     /// `net.ipv4.tcp_wmem` max: how far `tcp_sndbuf_expand` grows the send buffer (`linuxSkbSendQueue`).
     public var sendBufferMax = 4_194_304
 
@@ -345,6 +349,7 @@ public struct TCPConfiguration: Sendable {
         c.pushOnOffloadedSegments = true
         c.sendWholeSegmentsInWindow = true
         c.linuxSkbSendQueue = true
+        c.rttFromPartialAcks = true
         c.ecn = .acceptOnly
         c.tailLossProbe = true
         c.urgentByteOutOfBand = true
