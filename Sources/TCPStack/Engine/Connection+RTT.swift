@@ -13,6 +13,13 @@ extension TCPConfiguration {
 }
 
 extension Connection {
+    /// The timed segment was the oldest in flight when it left, so every later ACK of new data acknowledges some of
+    /// it first (Linux samples those: `rttFromPartialAcks`).
+    var timedSegmentLeadsFlight: Bool {
+        get { sendStateBits & 0x40 != 0 }
+        set { sendStateBits = newValue ? sendStateBits | 0x40 : sendStateBits & ~0x40 }
+    }
+
     /// Starts timing the segment ending at `end` unless one is already timed (RFC 6298 §3).
     mutating func timeSegment(endingAt end: SeqNum, leadsFlight: Bool = false, now: Instant) {
         if timedSegmentEnd == nil {

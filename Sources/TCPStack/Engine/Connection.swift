@@ -142,11 +142,9 @@ public struct Connection: Sendable {
     var resendNextValue = SeqNum(0)
     var hasTimedSegmentEnd = false
     var hasResendNext = false
-    /// The timed segment was the oldest in flight when it left, so every later ACK of new data acknowledges some of
-    /// it first (Linux samples those: `rttFromPartialAcks`).
-    var timedSegmentLeadsFlight = false
-    /// The running send chronograph (`SendChrono`, low two bits) and whether the retransmission timer is armed
-    /// as a tail loss probe (high bit), in the struct's tail padding.
+    /// The running send chronograph (`SendChrono`, low two bits), whether the timed segment led the flight (0x40,
+    /// `timedSegmentLeadsFlight`) and whether the retransmission timer is armed as a tail loss probe (high bit), in
+    /// the struct's tail padding.
     var sendStateBits: UInt8 = 0
     /// ECN state (`ECNFlags`, Linux `ecn_flags`), in the tail padding too.
     var ecnFlagsValue: UInt8 = 0
