@@ -159,9 +159,7 @@ extension ScriptRunner {
         {
             return Int(n)
         }
-        var fd = 3
-        while fds[fd] != nil || epolls[fd] != nil || scriptFiles.descriptors[fd] != nil { fd += 1 }
-        return fd
+        return calls.lowestFreeDescriptor(excluding: { epolls[$0] != nil || scriptFiles.descriptors[$0] != nil })
     }
 
     /// Runs one socket call against the stack.

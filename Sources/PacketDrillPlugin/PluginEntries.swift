@@ -149,7 +149,6 @@ enum PluginEntries {
         }
         table.pointee.sock_accept = { context, fd, address, length in
             PluginEntries.call(context) { host in
-                guard host.calls.descriptors[Int(fd)] != nil else { return .failure(EBADF) }
                 let result = host.blocking(fd) { () -> CallOutcome? in
                     PluginEntries.attempt { () throws(SocketCallError) in
                         let child = try host.calls.accept(Int(fd))
@@ -256,7 +255,6 @@ enum PluginEntries {
 
     static func receive(_ context: UnsafeMutableRawPointer?, _ fd: Int32, _ buffer: UnsafeMutableRawPointer?, _ count: Int) -> Int {
         call(context) { host in
-            guard host.calls.descriptors[Int(fd)] != nil else { return .failure(EBADF) }
             let result = host.blocking(fd) { () -> CallOutcome? in
                 attempt { () throws(SocketCallError) in
                     let bytes = try host.calls.receive(Int(fd), maxBytes: count, now: host.instant)
@@ -272,7 +270,6 @@ enum PluginEntries {
 
     static func send(_ context: UnsafeMutableRawPointer?, _ fd: Int32, _ buffer: UnsafeRawPointer?, _ count: Int) -> Int {
         call(context) { host in
-            guard host.calls.descriptors[Int(fd)] != nil else { return .failure(EBADF) }
             let bytes = buffer.map { Array(UnsafeRawBufferPointer(start: $0, count: count)) } ?? [UInt8](repeating: 0, count: count)
             let result = host.blocking(fd) { () -> CallOutcome? in
                 attempt { () throws(SocketCallError) in try host.calls.send(Int(fd), bytes, now: host.instant) }
