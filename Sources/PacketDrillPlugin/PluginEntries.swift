@@ -107,7 +107,6 @@ enum PluginEntries {
         attempt(body) ?? .failure(LinuxErrno.EAGAIN.rawValue)
     }
 
-    /// A call of the shared layer for `PluginHost.blocking`: nil while it would block.
     /// A failed call of the shared layer (EAGAIN when it would block).
     static func outcome(_ error: SocketCallError) -> CallOutcome {
         switch error {
@@ -116,6 +115,7 @@ enum PluginEntries {
         }
     }
 
+    /// A call of the shared layer for `PluginHost.blocking`: nil while it would block.
     static func attempt(_ body: () throws(SocketCallError) -> Int) -> CallOutcome? {
         do throws(SocketCallError) {
             return .success(try body())
