@@ -18,13 +18,14 @@ enum CallResult: Equatable {
 
     /// What a call of the shared layer (`SocketCalls`) returned, in the runner's terms.
     init(_ body: () throws(SocketCallError) -> Int64) {
-        do throws(SocketCallError) {
-            self = .value(try body())
-        } catch {
-            switch error {
-            case .wouldBlock: self = .blocked
-            case .failed(let errno): self = .error(errno.name)
-            }
+        do throws(SocketCallError) { self = .value(try body()) } catch { self = CallResult(error) }
+    }
+
+    /// A failed call of the shared layer, in the runner's terms.
+    init(_ error: SocketCallError) {
+        switch error {
+        case .wouldBlock: self = .blocked
+        case .failed(let errno): self = .error(errno.name)
         }
     }
 }
