@@ -36,9 +36,14 @@ public struct ScriptRunner {
 
     let script: Script
     let options: Options
-    /// The loop over the stack, on the script's clock (microseconds): the stack's packets to its own address loop
-    /// back; the rest are the packets the script's `>` lines read.
-    var loop: DriveLoop
+    /// The socket calls, with their descriptor table and the loop over the stack, on the script's clock
+    /// (microseconds): the stack's packets to its own address loop back; the rest are the packets the script's `>`
+    /// lines read.
+    var calls: SocketCalls
+    var loop: DriveLoop {
+        _read { yield calls.loop }
+        _modify { yield &calls.loop }
+    }
     /// The stack under test (the loop's only host).
     var stack: HostStack {
         _read { yield loop.hosts[0] }
@@ -56,7 +61,11 @@ public struct ScriptRunner {
     var now: Int64 = 0
     /// What relative times count from: the previous event's time (an outbound packet's actual time).
     var base: Int64 = 0
-    var fds: [Int: Descriptor] = [:]
+    /// The socket descriptors (the shared layer's table).
+    var fds: [Int: Descriptor] {
+        _read { yield calls.descriptors }
+        _modify { yield &calls.descriptors }
+    }
     /// ISN of the stack's most recent SYN: outbound sequence numbers and inbound ACKs are relative to it.
     var localISN: UInt32 = 0
     var localPort: UInt16
@@ -87,11 +96,7 @@ public struct ScriptRunner {
     /// The settings before the first `set_sysctls.py` write, for `sysctl_restore_*.sh`.
     var savedSysctls: SysctlSettings?
 
-    struct Descriptor {
-        var socket: SocketID
-        var nonBlocking = false
-        var lingerAbort = false
-    }
+    typealias Descriptor = SocketCalls.Descriptor
 
     struct PendingCall {
         var event: ScriptEvent
@@ -129,8 +134,7 @@ public struct ScriptRunner {
         } catch {
             throw ScriptFailure(location: start, message: error.message)
         }
-        loop = DriveLoop(
-            HostStack(addresses: [addressing.local], configuration: config, seed: 1), tick: .microseconds(1))
+        calls = SocketCalls(HostStack(addresses: [addressing.local], configuration: config, seed: 1))
         sysctls = SysctlSettings(config)
     }
 
