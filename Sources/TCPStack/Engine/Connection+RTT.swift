@@ -24,11 +24,17 @@ extension Connection {
     /// An ACK advanced SND.UNA to `ack`: one RTT sample, from TSecr when timestamps are on (RFC 7323 §4.1, valid
     /// across retransmissions), else from the timed segment if it was not retransmitted (Karn's rule).
     mutating func sampleRTT(ack: SeqNum, echo: UInt32?, now: Instant) {
+        var sample: Duration?
         if timestampsEnabled, let echo, echo != 0 {
             let ticks = Int32(bitPattern: timestampValue(now) &- echo)
-            if ticks >= 0 { rtt.addSample(.milliseconds(Int64(ticks))) }
+            if ticks >= 0 { sample = .milliseconds(Int64(ticks)) }
         } else if let end = timedSegmentEnd, end <= ack {
-            rtt.addSample(now - timedSegmentSentAt)
+            sample = now - timedSegmentSentAt
+        }
+        if let sample {
+            rtt.addSample(sample)
+            // RACK's minimum RTT (Linux tcp_update_rtt_min).
+            if rareState?.rack != nil { withRACK { $0.noteRTT(sample.nanosecondsValue) } }
         }
         if let end = timedSegmentEnd, end <= ack { timedSegmentEnd = nil }
     }
