@@ -32,11 +32,13 @@ struct RACKState: Sendable {
     /// RACK.xmit_ts and RACK.end_seq: the most recently sent segment delivered (RFC 8985 §6.1).
     private(set) var xmitTime: Instant?
     private(set) var endSeq = SeqNum(0)
+    private var xmitResent = false
     /// RACK.rtt: the RTT of the last delivered segment processed (Linux `rack.rtt_us`), and that segment's
     /// send time and end, which order same-instant sends (see `detectLoss`).
     private(set) var rttNanoseconds: Int64 = 0
     private var rttSegmentTime = Instant.zero
     private var rttSegmentEnd = SeqNum(0)
+    private var rttSegmentResent = false
     /// RACK.xmit_ts moved since the last loss detection (Linux `rack.advanced`).
     private(set) var advanced = false
     /// The minimum RTT seen (Linux `tcp_min_rtt`, without its 5-minute window).
@@ -174,21 +176,29 @@ struct RACKState: Sendable {
         rttNanoseconds = rtt
         rttSegmentTime = time
         rttSegmentEnd = end
-        if xmitTime.map({ Self.sentAfter(time, end, $0, endSeq) }) ?? true {
+        rttSegmentResent = retransmitted
+        if xmitTime.map({ Self.sentAfter((time, retransmitted, end), ($0, xmitResent, endSeq)) }) ?? true {
             xmitTime = time
             endSeq = end
+            xmitResent = retransmitted
         }
     }
 
-    /// An RTT sample (Linux `tcp_update_rtt_min`).
+    /// An RTT sample (Linux `tcp_update_rtt_min`, where a sample under a microsecond counts as one jiffy).
     mutating func noteRTT(_ nanoseconds: Int64) {
         guard nanoseconds >= 0 else { return }
-        minRTTNanoseconds = min(minRTTNanoseconds ?? .max, nanoseconds)
+        minRTTNanoseconds = min(minRTTNanoseconds ?? .max, nanoseconds < 1000 ? 1_000_000 : nanoseconds)
     }
 
-    /// RFC 8985 §6.2 RACK_sent_after: later in time, or at the same time with a higher end.
-    static func sentAfter(_ t1: Instant, _ seq1: SeqNum, _ t2: Instant, _ seq2: SeqNum) -> Bool {
-        t1 > t2 || (t1 == t2 && seq1 > seq2)
+    /// RFC 8985 §6.2 RACK_sent_after: later in time, or at the same time with a higher end. At one instant of
+    /// this clock a retransmission comes after every first transmission (Linux moves a resent skb to the tail of
+    /// its time-sorted list, `tcp_update_skb_after_send`).
+    static func sentAfter(
+        _ a: (time: Instant, resent: Bool, end: SeqNum), _ b: (time: Instant, resent: Bool, end: SeqNum)
+    ) -> Bool {
+        if a.time != b.time { return a.time > b.time }
+        if a.resent != b.resent { return a.resent }
+        return a.end > b.end
     }
 
     /// SND.UNA moved to `una`: earlier send times are no longer needed.
@@ -238,8 +248,9 @@ struct RACKState: Sendable {
     /// was seen; else min_rtt / 4, at most SRTT (RFC 8985 §6.2 step 4).
     func reorderWindow(inRecovery: Bool, sackedSegments: Int, smoothedRTT: Duration?) -> Int64 {
         if !reorderingSeen && (inRecovery || sackedSegments >= reordering) { return 0 }
+        // Linux keeps SRTT at one microsecond at least (tcp_rtt_estimator).
         let quarter = (minRTTNanoseconds ?? 0) / 4
-        return min(quarter, smoothedRTT?.nanosecondsValue ?? quarter)
+        return min(quarter, max(smoothedRTT?.nanosecondsValue ?? quarter, 1000))
     }
 
     /// RFC 8985 §6.2 step 5 (Linux `tcp_rack_detect_loss`): a segment sent before RACK.xmit_ts and not delivered
@@ -261,9 +272,14 @@ struct RACKState: Sendable {
         for range in candidates {
             for piece in timedPieces(range) {
                 let span = piece.span
-                guard Self.sentAfter(xmitTime, endSeq, piece.time, span.end) else { continue }
+                let resentPiece = wasResent(span.start)
+                let key = (time: piece.time, resent: resentPiece, end: span.end)
+                guard Self.sentAfter((xmitTime, xmitResent, endSeq), key) else { continue }
                 var remaining = rttNanoseconds + reorderWindow - (now.nanoseconds - piece.time.nanoseconds)
-                if remaining == 0 && piece.time == rttSegmentTime && span.start >= rttSegmentEnd { remaining = 1 }
+                // Sent after the segment RACK.rtt was measured on, at the same instant: not yet overdue.
+                if remaining == 0 && Self.sentAfter(key, (rttSegmentTime, rttSegmentResent, rttSegmentEnd)) {
+                    remaining = 1
+                }
                 if remaining <= 0 {
                     markLost(span)
                     newlyLost += segments(span.end - span.start)
