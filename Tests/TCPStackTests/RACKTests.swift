@@ -187,6 +187,38 @@ struct RACKTests {
         #expect(info.retransmittedSegments == 1)
     }
 
+    @Test func oneSACKBelowDupThreshWaitsTheReorderingTimerThenResends() throws {
+        // RFC 8985 §6.2-6.3, Linux tcp_rack_mark_lost / tcp_rack_reo_timeout: min_rtt / 4 (25 ms) plus
+        // TCP_TIMEOUT_MIN (2 ms), then the overdue segments are lost and recovery resends the first.
+        var p = try linuxPair()
+        let mss = p.serverTCB.sendMSS
+        _ = try p.s.send(p.server!, [UInt8](repeating: 7, count: 10 * mss), now: p.wire.now)
+        let base = try #require(p.s.takePackets().first).tcp.sequenceNumber
+        p.wire.now = p.wire.now + .milliseconds(100)
+        let sacked = SACKBlock(left: base &+ UInt32(2 * mss), right: base &+ UInt32(3 * mss))
+        #expect(p.injectToServer(try sackAck(p, ack: base, [sacked])).isEmpty)
+        #expect(p.serverTCB.reorderTimerArmed)
+        let due = try #require(p.s.nextDeadline)
+        #expect(due == p.wire.now + .milliseconds(27))
+        p.wire.now = due
+        p.s.advance(to: due)
+        let resent = p.s.takePackets()
+        #expect(resent.first?.tcp.sequenceNumber == base)
+        let info = try #require(p.s.tcpInfo(of: p.server!, now: due))
+        #expect(info.congestionState == .recovery)
+        #expect(info.lostSegments == 2)  // segments 0 and 1; those above the SACK were sent after it
+        #expect(!p.serverTCB.reorderTimerArmed)
+    }
+
+    @Test mutating func aTimeoutMarksEverythingNotSACKedLost() {
+        // Linux tcp_enter_loss: lost_out = packets_out - sacked_out.
+        var r = flight()
+        r.timedOut(una: SeqNum(1), sndNxt: SeqNum(10001), sacked: [Self.block(2001, 3001)])
+        #expect(r.lostSegments == 9)
+        r.resent(SeqNum(1), SeqNum(1001), at: Self.ms(300))
+        #expect(r.inFlight(flight: 10000, sackedSegments: 1) == 1)  // only the resent copy
+    }
+
     @Test func freeBSDAndRFC9293KeepRFC6675() {
         #expect(TCPConfiguration.linux6.rackLossDetection)
         #expect(!TCPConfiguration.freebsd.rackLossDetection)

@@ -61,7 +61,7 @@ extension Connection {
                 cc.window.recover = nil
             }
         }
-        if rackMode && resendNext == nil {
+        if rackMode {
             rackAckArrives(
                 ack: ack, previousUna: previousUna, priorSacked: priorSacked, newlyAcked: newlyAcked,
                 sackInfo: !seg.options.sackBlocks.isEmpty, now: now, config: config)
@@ -152,7 +152,10 @@ extension Connection {
             cc.window.inFastRecovery = false
         }
         scoreboard.retransmissionTimeout()
-        if rareState?.rack != nil { withRACK { $0.timedOut() } }
+        if rareState?.rack != nil {
+            let (una, nxt, sacked) = (sndUna, sndNxt, scoreboard.sackedBlocks)
+            withRACK { $0.timedOut(una: una, sndNxt: nxt, sacked: sacked) }
+        }
         timedSegmentEnd = nil
         lossProbeHighSeq = nil
         lossProbeArmed = false
@@ -192,6 +195,7 @@ extension Connection {
             }
             resendNext = next + used
             scoreboard.retransmitted(upTo: (next + used).rawValue)
+            if rareState?.rack != nil { withRACK { $0.resent(next, next + used, at: now) } }
             sent = true
         }
         return sent

@@ -55,6 +55,13 @@ extension Connection {
         let delivered = withRACK {
             $0.ackArrives(previousUna: previousUna, una: una, priorSacked: priorSacked, sacked: sacked, now: now)
         }.segments
+        let inLoss = resendNext != nil || (!cc.inFastRecovery && cc.window.recover.map { SeqNum($0) > sndUna } == true)
+        if inLoss {
+            // After a timeout (Linux CA_Loss until `recover` is acknowledged) the flight is resent in order
+            // (Connection+Congestion.swift): no fast recovery, cwnd only grows.
+            if newlyAcked > 0 { growWindow(newlyAcked: newlyAcked, now: now, config: config) }
+            return
+        }
         // Recovery ends when `recover` is acknowledged: cwnd = ssthresh (tcp_end_cwnd_reduction).
         if cc.inFastRecovery, let recover = cc.window.recover, SeqNum(recover) <= sndUna {
             cc.window.cwnd = cc.window.ssthresh

@@ -220,11 +220,16 @@ struct RACKState: Sendable {
         if let i = bursts.lastIndex(where: { $0.start <= una }), i > 0 { bursts.removeFirst(i) }
     }
 
-    /// Everything is forgotten but the send times (a retransmission timeout resends the flight).
-    mutating func timedOut() {
-        lost = []
+    /// A retransmission timeout (Linux `tcp_enter_loss`): everything not SACKed in [una, sndNxt) is lost, nothing
+    /// is resent yet.
+    mutating func timedOut(una: SeqNum, sndNxt: SeqNum, sacked: [SACKBlock]) {
         resent = []
+        lost = []
         reorderTimerArmed = false
+        guard una < sndNxt else { return }
+        var pieces = [Span(start: una, end: sndNxt)]
+        for b in sacked { pieces = pieces.flatMap { subtract(Span(start: SeqNum(b.left), end: SeqNum(b.right)), from: $0) } }
+        lost = pieces
     }
 
     /// `range` split where its send time changes.
