@@ -109,6 +109,19 @@ struct RACKTests {
         #expect(r.advanced && r.xmitTime == Self.ms(160))
     }
 
+    @Test func acknowledgedBurstsAreForgottenAndSendTimesStayRight() {
+        var r = RACKState(mss: 1000)
+        r.sent(from: SeqNum(1), at: Self.ms(0))
+        r.sent(from: SeqNum(3001), at: Self.ms(1))
+        r.sent(from: SeqNum(6001), at: Self.ms(2))
+        r.sent(from: SeqNum(7001), at: Self.ms(2))  // the same instant: one burst
+        #expect(r.bursts.count == 3)
+        r.forget(below: SeqNum(4001))
+        #expect(r.bursts.map(\.start) == [SeqNum(3001), SeqNum(6001)])
+        #expect(r.sendTime(of: SeqNum(4001)) == Self.ms(1))
+        #expect(r.sendTime(of: SeqNum(7500)) == Self.ms(2))
+    }
+
     @Test func prrBelowSsthreshConservesPacketsPlusOneWhenSNDUNAAdvancesWithoutNewLoss() {
         // RFC 6937 §3.1 slow-start reduction bound, Linux tcp_cwnd_reduction: ssthresh 7, nothing in flight.
         var r = RACKState(mss: 1000)

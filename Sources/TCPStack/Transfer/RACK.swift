@@ -204,7 +204,14 @@ struct RACKState: Sendable {
     /// SND.UNA moved to `una`: earlier send times are no longer needed.
     mutating func forget(below una: SeqNum) {
         if !lost.isEmpty || !resent.isEmpty { return forget(below: una, delivered: []) }
-        if bursts.count > 1, let i = bursts.lastIndex(where: { $0.start <= una }), i > 0 { bursts.removeFirst(i) }
+        dropBursts(below: una)
+    }
+
+    /// Keeps the burst holding `una` and those after it (scanning from the oldest, which an ACK passes first).
+    private mutating func dropBursts(below una: SeqNum) {
+        guard bursts.count > 1, bursts[1].start <= una else { return }
+        let next = bursts.firstIndex { $0.start > una } ?? bursts.count
+        bursts.removeFirst(next - 1)
     }
 
     /// Drops what lies below SND.UNA or was SACKed.
@@ -217,7 +224,7 @@ struct RACKState: Sendable {
         }
         lost = lost.flatMap(keep)
         resent = resent.flatMap { r in keep(r.span).map { Resent(span: $0, time: r.time) } }
-        if let i = bursts.lastIndex(where: { $0.start <= una }), i > 0 { bursts.removeFirst(i) }
+        dropBursts(below: una)
     }
 
     /// A retransmission timeout (Linux `tcp_enter_loss`): everything not SACKed in [una, sndNxt) is lost, nothing
