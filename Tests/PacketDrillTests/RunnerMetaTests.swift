@@ -141,8 +141,11 @@ private let synThenSilence = """
     let wrong = try #require(try run(handshake + "+0 %{ assert tcpi_snd_cwnd == 11 }%\n").failure)
     #expect(wrong.message == "assert tcpi_snd_cwnd == 11: tcpi_snd_cwnd is 10")
     // An assert the engine cannot evaluate is a check not made: it fails even with --allow-unsupported.
-    let unknown = try #require(try run(handshake + "+0 %{ assert tcpi_lost == 0 }%\n", allowUnsupported: true).failure)
-    #expect(unknown.message == "code block cannot be checked: tcpi_lost is not reported by the engine")
+    let unknown = try #require(
+        try run(handshake + "+0 %{ assert tcpi_total_retrans == 0 }%\n", allowUnsupported: true).failure)
+    #expect(unknown.message == "code block cannot be checked: tcpi_total_retrans is not reported by the engine")
+    let lost = try run(handshake + "+0 %{ assert tcpi_lost == 0 and tcpi_retrans == 0 and tcpi_reordering == 3 }%\n")
+    #expect(lost.failure == nil, "\(lost.failure?.description ?? "")")
 }
 
 @Test func inboundTimestampEchoIsMappedToTheLiveValue() throws {

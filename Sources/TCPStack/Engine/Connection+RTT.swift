@@ -35,11 +35,17 @@ extension Connection {
     /// `tcp_clean_rtx_queue` takes a sample from the oldest acknowledged skb on every ACK, a partly acknowledged
     /// TSO skb included).
     mutating func sampleRTT(ack: SeqNum, echo: UInt32?, now: Instant, partialAcks: Bool = false) {
+        var sample: Duration?
         if timestampsEnabled, let echo, echo != 0 {
             let ticks = Int32(bitPattern: timestampValue(now) &- echo)
-            if ticks >= 0 { rtt.addSample(.milliseconds(Int64(ticks))) }
+            if ticks >= 0 { sample = .milliseconds(Int64(ticks)) }
         } else if let end = timedSegmentEnd, end <= ack || (partialAcks && timedSegmentLeadsFlight) {
-            rtt.addSample(now - timedSegmentSentAt)
+            sample = now - timedSegmentSentAt
+        }
+        if let sample {
+            rtt.addSample(sample)
+            // RACK's minimum RTT (Linux tcp_update_rtt_min).
+            if rareState?.rack != nil { withRACK { $0.noteRTT(sample.nanosecondsValue) } }
         }
         if let end = timedSegmentEnd, end <= ack { timedSegmentEnd = nil }
     }

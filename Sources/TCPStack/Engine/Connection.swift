@@ -396,6 +396,7 @@ public struct Connection: Sendable {
             updateUserTimeoutClock(now: now)
         }
         var sent = false
+        let (burstStart, hadFlight, flightSentAt) = (sndNxt, sndNxt != sndUna, timedSegmentSentAt)
         if resendNext != nil {
             sent = resendAfterTimeout(now: now, out: &out)
             // New data waits until the resent flight is out (Linux tcp_xmit_retransmit_queue goes first).
@@ -405,7 +406,10 @@ public struct Connection: Sendable {
             }
         }
         if inSACKRecovery {
-            if sendDuringSACKRecovery(now: now, config: config, out: &out) { sent = true }
+            let recoverySent = rackRuns(config)
+                ? sendDuringRACKRecovery(now: now, config: config, out: &out)
+                : sendDuringSACKRecovery(now: now, config: config, out: &out)
+            if recoverySent { sent = true }
         } else if canSendData {
             while sendNewSegment(cwndRoom: cc.cwnd - flightSize, now: now, config: config, corked: corked, out: &out) {
                 sent = true
@@ -418,6 +422,9 @@ public struct Connection: Sendable {
             scoreboard.dataSent(upTo: sndNxt.rawValue)
             finSent = true
             sent = true
+        }
+        if sndNxt > burstStart && config.rackLossDetection && sackEnabled {
+            noteBurst(from: burstStart, hadFlight: hadFlight, flightSentAt: flightSentAt, now: now)
         }
         if sent && retransmitDeadline == nil { retransmitDeadline = now + rto }
         if sent && config.tailLossProbe { scheduleLossProbe(advancing: false, now: now, config: config) }

@@ -624,6 +624,11 @@ public struct HostStack: Sendable {
                 continue
             }
             guard let rtx = slots[i].retransmitDeadline, rtx <= now else { continue }
+            if slots[i].reorderTimerArmed {
+                // RFC 8985 §6.3: RACK's reordering timer, not a retransmission timeout (Linux tcp_rack_reo_timeout).
+                slots[i].reorderTimerFires(now: now, config: configuration, out: &out)
+                continue
+            }
             if slots[i].lossProbeArmed {
                 // RFC 8985 §7.3: the probe timeout, not a retransmission timeout (Linux tcp_send_loss_probe).
                 slots[i].sendLossProbe(now: now, config: configuration, out: &out)

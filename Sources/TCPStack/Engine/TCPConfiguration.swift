@@ -193,6 +193,10 @@ public struct TCPConfiguration: Sendable {
     /// SACK, outside recovery, a probe timeout of about two RTTs after the last transmission sends new data or
     /// the last segment again, before the RTO would.
     public var tailLossProbe = false
+    /// With SACK, losses are found by RACK (RFC 8985 §6; Linux 6.x `tcp_identify_packet_loss` ->
+    /// `tcp_rack_mark_lost`, and `tcp_time_to_recover` is `lost_out != 0`) and cwnd is reduced by PRR (RFC 6937;
+    /// Linux `tcp_cwnd_reduction`), counted in segments. Off: RFC 6675's DupThresh, pipe and NextSeg.
+    public var rackLossDetection = false
     /// ECN negotiation (RFC 3168 §6.1.1; `net.ipv4.tcp_ecn`; Linux default 2, accept only).
     public var ecn = ECNPolicy.off
     /// Congestion control of new connections (`net.ipv4.tcp_congestion_control`; Linux: cubic). TCP_CONGESTION
@@ -352,6 +356,7 @@ public struct TCPConfiguration: Sendable {
         c.rttFromPartialAcks = true
         c.ecn = .acceptOnly
         c.tailLossProbe = true
+        c.rackLossDetection = true
         c.urgentByteOutOfBand = true
         c.fastOpenClient = true
         return c
