@@ -206,6 +206,7 @@ public struct Connection: Sendable {
 
     /// Window field for a non-SYN segment: free receive space, rounded up to the scale unit as Linux
     /// `__tcp_select_window` does, then shifted (RFC 7323 §2.3).
+    /// With `linuxWindow` and no scaling, `bytes` is the whole window though the field stops at 65535.
     func windowField() -> (field: UInt16, bytes: Int) {
         let free = max(0, receiveCapacity - receiveBuffer.count)
         let promised = max(0, (rcvWup + rcvWndAdvertised) - rcvNxt)
@@ -216,7 +217,7 @@ public struct Connection: Sendable {
             return (UInt16(field), field << Int(rcvWscale))
         }
         let field = min(window, 65535)
-        return (UInt16(field), field)
+        return (UInt16(field), delack.linuxWindow ? window : field)
     }
 
     /// The receive window used to judge sequence numbers: what we last promised (Linux `tcp_receive_window`).

@@ -49,6 +49,11 @@ public struct TCPConfiguration: Sendable {
     public var linuxSendMarks = false
     /// Linux >= 4.20 `__tcp_transmit_skb`: every GSO packet (more than one MSS) carries PSH.
     public var pushOnOffloadedSegments = false
+    /// Linux 6.x receive window (Connection+ReceiveWindow.swift): the buffer counts as window at the ratio of
+    /// payload to `truesize` measured on arrival, `rcv_ssthresh` grows per segment within the window clamp, the
+    /// immediate-ACK test compares `__tcp_select_window` with the window offered, and without window scaling the
+    /// window offered is kept whole though the field shows at most 65535.
+    public var linuxReceiveWindow = false
     /// `net.ipv4.tcp_min_tso_segs`: the fewest MSS a GSO packet is sized to (`tcp_tso_autosize`).
     public var minTSOSegments = 2
     /// `net.ipv4.tcp_notsent_lowat`: a socket is writable only while fewer unsent bytes wait (`tcp_stream_memory_free`);
@@ -336,6 +341,7 @@ public struct TCPConfiguration: Sendable {
         c.slowStartCountsEveryAckedByte = true
         c.linuxSendMarks = true
         c.pushOnOffloadedSegments = true
+        c.linuxReceiveWindow = true
         c.sendWholeSegmentsInWindow = true
         c.ecn = .acceptOnly
         c.tailLossProbe = true
