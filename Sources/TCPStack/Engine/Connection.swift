@@ -424,9 +424,12 @@ public struct Connection: Sendable {
         return sent
     }
 
-    /// Payload bytes per new segment: the MSS, or with segment offload as many whole MSS as fit its limit.
+    /// Payload bytes per new segment: the MSS, or with segment offload as many whole MSS as fit its limit, or
+    /// as the pacing rate sizes them (Linux `tcp_tso_autosize`).
     private func maxSegmentPayload(_ config: TCPConfiguration, mss: Int) -> Int {
-        max(mss, config.segmentOffloadBytes / mss * mss)
+        guard config.segmentOffloadBytes > mss else { return mss }
+        if config.tsoAutosize { return tsoSegments(mss: mss, config: config) * mss }
+        return config.segmentOffloadBytes / mss * mss
     }
 
     /// One segment of new data if the receive window, `cwndRoom` and Nagle allow it.
