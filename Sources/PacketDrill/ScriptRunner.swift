@@ -347,8 +347,9 @@ public struct ScriptRunner {
 
     /// packetdrill's `do_outbound_script_packet` without `--strict_segments`: a line expecting more payload than the
     /// packet carries is met by the packets that follow it back to back (the TSO/GSO packets the kernel cut the
-    /// write into), each with the same headers and, but for the last, the same payload (`verify_packet_fragments`),
-    /// as one packet of their joined payload.
+    /// write into), as one packet of their joined payload with the last one's flags. `verify_packet_fragments`
+    /// compares each with the one before as `verify_tcp` does when not strict (FIN, PSH and CWR may differ; the
+    /// sequence numbers follow on) and wants the same payload from all but the last.
     mutating func aggregate(_ first: IPPacket, upTo spec: PacketSpec, event: ScriptEvent, window: Window)
         throws(ScriptFailure) -> IPPacket
     {
@@ -359,12 +360,16 @@ public struct ScriptRunner {
             guard let (_, next) = sent.first else { break }
             let remaining = spec.payloadLength - joined.tcp.payload.count
             let piece = next.tcp
-            guard piece.flags == previous.flags, piece.sequenceNumber == previous.sequenceNumber &+ UInt32(previous.payload.count),
+            let loose: TCPFlags = [.fin, .psh, .cwr]
+            guard piece.flags.subtracting(loose) == previous.flags.subtracting(loose),
+                piece.sequenceNumber == previous.sequenceNumber &+ UInt32(previous.payload.count),
                 piece.acknowledgmentNumber == previous.acknowledgmentNumber, piece.window == previous.window,
+                piece.options.count == previous.options.count,
                 piece.payload.count >= remaining || piece.payload.count == previous.payload.count
             else { break }
             sent.removeFirst()
             joined.tcp.payload += piece.payload
+            joined.tcp.flags = piece.flags
             previous = piece
         }
         return joined

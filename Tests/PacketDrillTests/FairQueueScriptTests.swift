@@ -60,3 +60,13 @@ private let pacedAfterAck = """
     #expect(failure.location.line == 20)
     #expect(failure.message.hasPrefix("outbound packet early: sent at 0.305000 s"))
 }
+
+@Test func theJoinedPacketHasTheLastPiecesFlags() throws {
+    // A GSO packet of two MSS carries PSH (__tcp_transmit_skb), the single MSS after it under MSG_MORE does not:
+    // packetdrill compares the pieces without PSH and shows the joined packet with the last one's flags.
+    let outcome = try run(opening + """
+        +0    send(4, ..., 4480, MSG_MORE) = 4480
+        +0    > . 1:4381(4380) ack 1
+        """)
+    #expect(outcome.failure == nil, "\(outcome.failure?.description ?? "")")
+}
