@@ -52,9 +52,10 @@ public struct TCPConfiguration: Sendable {
     /// Linux `tcp_tso_autosize` (since 3.12): each GSO packet carries about 1 ms of the pacing rate
     /// (`tcp_update_pacing_rate`), at least `minTSOSegments` MSS, not the device's whole `segmentOffloadBytes`.
     public var tsoAutosize = false
-    /// `net.ipv4.tcp_pacing_ss_ratio` and `tcp_pacing_ca_ratio` (percent): the pacing rate as a share of
-    /// cwnd x MSS / SRTT, in slow start (below ssthresh / 2) and after (Linux defaults 200 and 120).
+    /// `net.ipv4.tcp_pacing_ss_ratio` (percent): the pacing rate as a share of cwnd x MSS / SRTT in slow start,
+    /// below ssthresh / 2 (`tcp_update_pacing_rate`; Linux default 200).
     public var pacingSlowStartRatio = 200
+    /// `net.ipv4.tcp_pacing_ca_ratio` (percent): the same share from ssthresh / 2 on (Linux default 120).
     public var pacingAvoidanceRatio = 120
     /// Linux 6.x receive window (Connection+ReceiveWindow.swift): the buffer counts as window at the ratio of
     /// payload to `truesize` measured on arrival, `rcv_ssthresh` grows per segment within the window clamp, the
