@@ -82,6 +82,8 @@ public struct ScriptRunner {
     var tsValues: [UInt32: UInt32] = [:]
     /// Packets the stack sent and no line has matched yet, with the time they left.
     var sent: [(time: Int64, packet: IPPacket)] = []
+    /// The tun device's `fq` root queue, when a shell line installed it: packets leave at their departure time.
+    var fairQueue: FairQueueDevice?
     var pending: PendingCall?
     var skipped = 0
     /// The descriptor of the last socket call: code blocks read its TCP_INFO, as packetdrill's do.
@@ -267,7 +269,12 @@ public struct ScriptRunner {
                 localPort = packet.tcp.sourcePort
                 remotePort = packet.tcp.destinationPort
             }
-            sent.append((now, packet))
+            if fairQueue != nil {
+                let departure = fairQueue!.departure(of: packet, at: now, stack: stack)
+                sent.append((departure, packet))
+            } else {
+                sent.append((now, packet))
+            }
         }
         wakeEpoll(loop.takeEvents())
     }
@@ -309,7 +316,7 @@ public struct ScriptRunner {
         if sent.isEmpty {
             try settle(until: window.latest, expecting: true, at: event.location)
         }
-        guard let (time, packet) = sent.first else {
+        guard let (time, sniffed) = sent.first else {
             // Look ahead on a copy to tell a late packet from a missing one.
             var probe = self
             try? probe.settle(until: window.latest + Self.lookAheadMicroseconds, expecting: true, at: event.location)
@@ -323,6 +330,10 @@ public struct ScriptRunner {
                 expected: PacketText.spec(spec))
         }
         sent.removeFirst()
+        var packet = sniffed
+        if packet.tcp.payload.count < spec.payloadLength && !options.strict {
+            packet = try aggregate(packet, upTo: spec, event: event, window: window)
+        }
         let actual = PacketText.outbound(packet.tcp, isn: localISN)
         if time < window.earliest || time > window.latest {
             let why = time < window.earliest ? "early" : "late"
@@ -336,6 +347,36 @@ public struct ScriptRunner {
             throw fail(event.location, "outbound packet differs: \(mismatch)", expected: PacketText.spec(spec), actual: actual)
         }
         base = time
+    }
+
+    /// packetdrill's `do_outbound_script_packet` without `--strict_segments`: a line expecting more payload than the
+    /// packet carries is met by the packets that follow it back to back (the TSO/GSO packets the kernel cut the
+    /// write into), as one packet of their joined payload with the last one's flags. `verify_packet_fragments`
+    /// compares each with the one before as `verify_tcp` does when not strict (FIN, PSH and CWR may differ; the
+    /// sequence numbers follow on) and wants the same payload from all but the last.
+    mutating func aggregate(_ first: IPPacket, upTo spec: PacketSpec, event: ScriptEvent, window: Window)
+        throws(ScriptFailure) -> IPPacket
+    {
+        var joined = first
+        var previous = first.tcp
+        while joined.tcp.payload.count < spec.payloadLength {
+            if sent.isEmpty { try settle(until: window.latest, expecting: true, at: event.location) }
+            guard let (_, next) = sent.first else { break }
+            let remaining = spec.payloadLength - joined.tcp.payload.count
+            let piece = next.tcp
+            let loose: TCPFlags = [.fin, .psh, .cwr]
+            guard piece.flags.subtracting(loose) == previous.flags.subtracting(loose),
+                piece.sequenceNumber == previous.sequenceNumber &+ UInt32(previous.payload.count),
+                piece.acknowledgmentNumber == previous.acknowledgmentNumber, piece.window == previous.window,
+                piece.options.count == previous.options.count,
+                piece.payload.count >= remaining || piece.payload.count == previous.payload.count
+            else { break }
+            sent.removeFirst()
+            joined.tcp.payload += piece.payload
+            joined.tcp.flags = piece.flags
+            previous = piece
+        }
+        return joined
     }
 
     /// What differs between the scripted and the actual outbound segment, or nil.
@@ -468,6 +509,9 @@ extension ScriptRunner {
                 savedSysctls = nil
             case .transmitQueueDrops(let drops):
                 stack.transmitQueueDrops = drops
+                fairQueue = nil
+            case .fairQueue(let on):
+                fairQueue = on ? FairQueueDevice() : nil
             case .writeFile(let path, let bytes):
                 scriptFiles.contents[path] = bytes
             case .removeFile(let path):

@@ -115,16 +115,16 @@ private let synThenSilence = """
 
 @Test func unmappedShellLinesFailUnlessUnsupportedLinesMayBeSkipped() throws {
     let text = handshake.replacingOccurrences(
-        of: "// personality: linux-6\n", with: "0 `sysctl -q net.ipv4.tcp_frto=2; tc qdisc add dev tun0 root fq`\n")
+        of: "// personality: linux-6\n", with: "0 `sysctl -q net.ipv4.tcp_frto=2; tc qdisc add dev tun0 root netem delay 10ms`\n")
     let strict = try run(text)
     #expect(strict.failure?.message == "unsupported: sysctl net.ipv4.tcp_frto=2: not in the table of sysctls the engine models; "
-        + "shell command 'tc qdisc add dev tun0 root fq' (run with --allow-unsupported to go on)")
+        + "shell command 'tc qdisc add dev tun0 root netem delay 10ms' (run with --allow-unsupported to go on)")
     let lenient = try run(text, allowUnsupported: true)
     #expect(lenient.failure == nil)
     #expect(lenient.skippedUnsupported == 1)
     #expect(lenient.unsupported == [
         "sysctl net.ipv4.tcp_frto=2: not in the table of sysctls the engine models",
-        "shell command 'tc qdisc add dev tun0 root fq'",
+        "shell command 'tc qdisc add dev tun0 root netem delay 10ms'",
     ])
 }
 

@@ -207,6 +207,7 @@ public struct Connection: Sendable {
 
     /// Window field for a non-SYN segment: free receive space, rounded up to the scale unit as Linux
     /// `__tcp_select_window` does, then shifted (RFC 7323 §2.3).
+    /// With `linuxWindow` and no scaling, `bytes` is the whole window though the field stops at 65535.
     func windowField() -> (field: UInt16, bytes: Int) {
         let free = max(0, receiveCapacity - receiveBuffer.count)
         let promised = max(0, (rcvWup + rcvWndAdvertised) - rcvNxt)
@@ -217,7 +218,7 @@ public struct Connection: Sendable {
             return (UInt16(field), field << Int(rcvWscale))
         }
         let field = min(window, 65535)
-        return (UInt16(field), field)
+        return (UInt16(field), delack.linuxWindow ? window : field)
     }
 
     /// The receive window used to judge sequence numbers: what we last promised (Linux `tcp_receive_window`).
@@ -431,9 +432,12 @@ public struct Connection: Sendable {
         return sent
     }
 
-    /// Payload bytes per new segment: the MSS, or with segment offload as many whole MSS as fit its limit.
+    /// Payload bytes per new segment: the MSS, or with segment offload as many whole MSS as fit its limit, or
+    /// as the pacing rate sizes them (Linux `tcp_tso_autosize`).
     private func maxSegmentPayload(_ config: TCPConfiguration, mss: Int) -> Int {
-        max(mss, config.segmentOffloadBytes / mss * mss)
+        guard config.segmentOffloadBytes > mss else { return mss }
+        if config.tsoAutosize { return tsoSegments(mss: mss, config: config) * mss }
+        return config.segmentOffloadBytes / mss * mss
     }
 
     /// One segment of new data if the receive window, `cwndRoom` and Nagle allow it.

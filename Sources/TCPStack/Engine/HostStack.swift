@@ -327,6 +327,7 @@ public struct HostStack: Sendable {
             c.ourMSS = mss
             c.receiveCapacity = window
             c.rcvWndAdvertised = window
+            c.delack.linuxWindow = config.linuxReceiveWindow
             c.tsOffset = tsOffset
             c.rtt = rtt
             c.inConnectionTable = true

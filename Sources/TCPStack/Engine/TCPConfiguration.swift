@@ -49,6 +49,19 @@ public struct TCPConfiguration: Sendable {
     public var linuxSendMarks = false
     /// Linux >= 4.20 `__tcp_transmit_skb`: every GSO packet (more than one MSS) carries PSH.
     public var pushOnOffloadedSegments = false
+    /// Linux `tcp_tso_autosize` (since 3.12): each GSO packet carries about 1 ms of the pacing rate
+    /// (`tcp_update_pacing_rate`), at least `minTSOSegments` MSS, not the device's whole `segmentOffloadBytes`.
+    public var tsoAutosize = false
+    /// `net.ipv4.tcp_pacing_ss_ratio` (percent): the pacing rate as a share of cwnd x MSS / SRTT in slow start,
+    /// below ssthresh / 2 (`tcp_update_pacing_rate`; Linux default 200).
+    public var pacingSlowStartRatio = 200
+    /// `net.ipv4.tcp_pacing_ca_ratio` (percent): the same share from ssthresh / 2 on (Linux default 120).
+    public var pacingAvoidanceRatio = 120
+    /// Linux 6.x receive window (Connection+ReceiveWindow.swift): the buffer counts as window at the ratio of
+    /// payload to `truesize` measured on arrival, `rcv_ssthresh` grows per segment within the window clamp, the
+    /// immediate-ACK test compares `__tcp_select_window` with the window offered, and without window scaling the
+    /// window offered is kept whole though the field shows at most 65535.
+    public var linuxReceiveWindow = false
     /// `net.ipv4.tcp_min_tso_segs`: the fewest MSS a GSO packet is sized to (`tcp_tso_autosize`).
     public var minTSOSegments = 2
     /// `net.ipv4.tcp_notsent_lowat`: a socket is writable only while fewer unsent bytes wait (`tcp_stream_memory_free`);
@@ -351,6 +364,8 @@ public struct TCPConfiguration: Sendable {
         c.slowStartCountsEveryAckedByte = true
         c.linuxSendMarks = true
         c.pushOnOffloadedSegments = true
+        c.tsoAutosize = true
+        c.linuxReceiveWindow = true
         c.sendWholeSegmentsInWindow = true
         c.linuxSkbSendQueue = true
         c.rttFromPartialAcks = true
