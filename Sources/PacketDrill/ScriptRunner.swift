@@ -319,7 +319,9 @@ public struct ScriptRunner {
         guard let (time, sniffed) = sent.first else {
             // Look ahead on a copy to tell a late packet from a missing one.
             var probe = self
-            try? probe.settle(until: window.latest + Self.lookAheadMicroseconds, expecting: true, at: event.location)
+            // A `*` line has no latest time: saturate rather than overflow.
+            let (horizon, overflow) = window.latest.addingReportingOverflow(Self.lookAheadMicroseconds)
+            try? probe.settle(until: overflow ? Int64.max : horizon, expecting: true, at: event.location)
             if let (late, packet) = probe.sent.first {
                 throw fail(event.location,
                     "outbound packet late: sent at \(seconds(late)) s, expected by \(seconds(window.latest)) s (tolerance \(tolerance) us)",
