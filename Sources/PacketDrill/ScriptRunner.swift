@@ -38,7 +38,7 @@ public struct ScriptRunner {
     let options: Options
     /// The loop over the stack, on the script's clock (microseconds): the stack's packets to its own address loop
     /// back; the rest are the packets the script's `>` lines read.
-    var loop: DriveLoop
+    var loop: DriveLoop<HostStack>
     /// The stack under test (the loop's only host).
     var stack: HostStack {
         _read { yield loop.hosts[0] }

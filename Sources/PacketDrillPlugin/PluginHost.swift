@@ -24,7 +24,7 @@ final class PluginHost: @unchecked Sendable {
     private var changed = pthread_cond_t()
     /// The loop over the stack, on the virtual clock (microseconds): the stack's packets to its own address loop
     /// back; the rest are what packetdrill reads from the device.
-    var loop: DriveLoop
+    var loop: DriveLoop<HostStack>
     /// The stack packetdrill tests (the loop's only host).
     var stack: HostStack {
         _read { yield loop.hosts[0] }
