@@ -39,8 +39,9 @@ public struct Arrivals: Hashable, Sendable {
 /// when its copies arrive. The simulator's links (delay, rate, loss, duplication, reordering) and its taps.
 public protocol DeliveryPolicy {
     /// Carries `packet`, sent by host `sender` at `now` along `route`, and says when its copies arrive (none: lost;
-    /// a packet routed ``PacketRoute/outbound`` is lost whatever the answer).
-    mutating func carry(_ packet: IPPacket, from sender: Int, route: PacketRoute, now: Instant) -> Arrivals
+    /// a packet routed ``PacketRoute/outbound`` is lost whatever the answer). The packet is handed over in place
+    /// (a copy would retain each of its buffers); what the policy leaves in it is what arrives.
+    mutating func carry(_ packet: inout IPPacket, from sender: Int, route: PacketRoute, now: Instant) -> Arrivals
 }
 
 // The timed half: one queue of instants for deliveries, timers and the driver's own events, ties in the order
@@ -93,6 +94,7 @@ extension DriveLoop {
     public mutating func send<P: DeliveryPolicy>(from h: Int, through policy: inout P) {
         // Read in place: a plain read of `hosts[h]` copies the whole host.
         guard hosts.withUnsafeBufferPointer({ $0[h].hasPendingPackets }) else { return }
+        syncAddresses()
         hosts[h].drainPackets(into: &sendScratch)
         if !sendScratch.isEmpty { transmitScratch(from: h, through: &policy) }
     }
@@ -101,6 +103,7 @@ extension DriveLoop {
     /// one pending.
     @inlinable
     public mutating func scheduleTimer(of h: Int) {
+        syncAddresses()
         guard let deadline = hosts.withUnsafeBufferPointer({ $0[h].nextDeadline }) else { return }
         let due = max(deadline, now)
         if timers[h].map({ due < $0 }) ?? true {
@@ -123,10 +126,12 @@ extension DriveLoop {
         // Packets whose duplicates get the slots after the buffer's, once it is the store (nil until one is
         // duplicated: an empty array would still cost a release per call).
         var duplicated: [Int]?
+        let time = now
         for i in 0..<n {
             let slot = handOver ? i : park(sendScratch[i])
             let way = route(from: h, to: sendScratch[i].ip.destination)
-            let arrivals = policy.carry(sendScratch[i], from: h, route: way, now: now)
+            // Carried in place: a copy of the packet would retain each of its buffers.
+            let arrivals = policy.carry(&sendScratch[i], from: h, route: way, now: time)
             let target: Int
             switch way {
             case .loopback: target = h

@@ -26,8 +26,11 @@ import TCPWire
 /// loop.flush()   // S, S., . loop back: the socket is ESTABLISHED, connected to itself
 /// ```
 public struct DriveLoop<Host: DrivenHost> {
-    /// The hosts, in the order given. Call their socket API in place, then ``flush()``.
+    /// The hosts, in the order given. Call their socket API in place, then ``flush()``; add hosts with ``add(_:)``
+    /// (or append them, and the next flush or send learns their addresses).
     public var hosts: [Host]
+    /// Each host's addresses, read once: a read of `hosts[i]` in generic code copies the whole host.
+    @usableFromInline var addressBook: [[IPAddress]] = []
     /// The time every delivery and timer uses. The driver may set it (a real clock, a script's next line);
     /// ``advance(to:through:)``, ``runTimers(until:maxSteps:through:afterEach:)`` and ``nextEvent()`` move it
     /// forward.
@@ -75,6 +78,7 @@ public struct DriveLoop<Host: DrivenHost> {
         tickNanoseconds = max(1, tick.nanosecondsValue)
         self.collectsEvents = collectsEvents
         timers = Array(repeating: nil, count: hosts.count)
+        addressBook = hosts.map(\.addresses)
     }
 
     /// A loop over one host (its packets to its own addresses loop back; the rest are ``outbound``).
@@ -89,8 +93,21 @@ public struct DriveLoop<Host: DrivenHost> {
     @inlinable
     public mutating func add(_ host: Host) -> Int {
         hosts.append(host)
-        timers.append(nil)
+        syncAddresses()
         return hosts.count - 1
+    }
+
+    /// Catches up ``addressBook`` and `timers` with hosts appended to ``hosts`` directly.
+    @inlinable @inline(__always)
+    mutating func syncAddresses() {
+        guard addressBook.count != hosts.count else { return }
+        syncAddressesSlowly()
+    }
+
+    @inlinable @inline(never)
+    mutating func syncAddressesSlowly() {
+        while addressBook.count < hosts.count { addressBook.append(hosts[addressBook.count].addresses) }
+        while timers.count < hosts.count { timers.append(nil) }
     }
 
     // MARK: routing
@@ -102,19 +119,24 @@ public struct DriveLoop<Host: DrivenHost> {
         destination.isLoopbackNetwork || addresses.contains(destination)
     }
 
-    /// Where a packet host `sender` sends to `destination` goes: to the first host that owns the destination
-    /// (``PacketRoute/loopback`` when that is the sender); else back to the sender when the destination stays on
-    /// it (``staysOnHost(_:addresses:)``: its own address, 127/8 or ::1); else ``PacketRoute/outbound``. The one
-    /// place a host's own packets are looped back, for both halves of the loop.
+    /// Where a packet host `sender` sends to `destination` goes: back to the sender when the destination stays on
+    /// it (``staysOnHost(_:addresses:)``: its own address, 127/8 or ::1); else to the first host that owns the
+    /// destination; else ``PacketRoute/outbound``. The one place a host's own packets are looped back, for both
+    /// halves of the loop (``flush()`` first gives the packet to a host that owns its destination, so that tests may
+    /// hold several hosts on 127.0.0.x addresses).
     @inlinable @inline(__always)
     public func route(from sender: Int?, to destination: IPAddress) -> PacketRoute {
-        if let d = host(owning: destination) { return d == sender ? .loopback : .host(d) }
-        guard let s = sender, Self.staysOnHost(destination, addresses: hosts[s].addresses) else { return .outbound }
-        return .loopback
+        if let s = sender,
+            Self.staysOnHost(destination, addresses: s < addressBook.count ? addressBook[s] : hosts[s].addresses)
+        {
+            return .loopback
+        }
+        if let d = host(owning: destination) { return .host(d) }
+        return .outbound
     }
 
-    /// The host of the loop `packet` goes to (``route(from:to:)``, its sender found by its source address), or
-    /// nil when it is ``outbound``.
+    /// The host of the loop `packet` goes to in ``flush()``: the first host that owns its destination, else
+    /// ``route(from:to:)`` from its sender (found by its source address); nil when it is ``outbound``.
     @inlinable
     public func owner(of packet: IPPacket) -> Int? {
         owner(from: packet.source.address, to: packet.destination.address)
@@ -127,12 +149,12 @@ public struct DriveLoop<Host: DrivenHost> {
         return route(from: s, to: destination) == .outbound ? nil : s
     }
 
-    /// The first host that owns `address`. Indexed reads: iterating `hosts` would copy each whole host.
+    /// The first host that owns `address` (of those whose addresses the loop has read: ``add(_:)``, ``flush()``).
     @inlinable @inline(__always)
     func host(owning address: IPAddress) -> Int? {
         var i = 0
-        while i < hosts.count {
-            if hosts[i].addresses.contains(address) { return i }
+        while i < addressBook.count {
+            if addressBook[i].contains(address) { return i }
             i += 1
         }
         return nil
@@ -153,6 +175,7 @@ public struct DriveLoop<Host: DrivenHost> {
     /// what is not addressed to it.
     @inlinable
     public mutating func deliver(_ packet: IPPacket) {
+        syncAddresses()
         if let owner = host(owning: packet.destination.address) { hosts[owner].receive(packet, now: now) }
     }
 
@@ -174,6 +197,7 @@ public struct DriveLoop<Host: DrivenHost> {
     /// no call per packet.
     @inlinable @inline(__always)
     mutating func carryAll(_ carry: (inout IPPacket) -> Bool, calls: Bool) {
+        syncAddresses()
         for h in hosts.indices { collect(h) }
         var carried = 0
         while head < queue.count && carried < maxPacketsPerFlush {
