@@ -21,7 +21,7 @@ public enum RunOutcome: Hashable, Sendable {
     case limitReached
 }
 
-/// A discrete-event network simulator: a client of ``DriveLoop``'s timed half. Hosts run a `SimulatedStack`
+/// A discrete-event network simulator, on the timed half of TCPStack's `DriveLoop`. Hosts run a `SimulatedStack`
 /// each, joined by loopback devices and impaired links; applications drive the stacks. The loop holds the hosts,
 /// the packets in flight and one queue of deliveries, timers and application starts and wake-ups: virtual time
 /// jumps from event to event, and ties run in the order they were scheduled. The simulator supplies what lies
