@@ -40,7 +40,7 @@ public struct ScriptRunner {
     /// (microseconds): the stack's packets to its own address loop back; the rest are the packets the script's `>`
     /// lines read.
     var calls: SocketCalls
-    var loop: DriveLoop {
+    var loop: DriveLoop<HostStack> {
         _read { yield calls.loop }
         _modify { yield &calls.loop }
     }

@@ -40,7 +40,7 @@ public struct SocketCalls: Sendable {
     }
 
     /// The loop over the host; its only host is the one the calls act on.
-    public var loop: DriveLoop
+    public var loop: DriveLoop<HostStack>
     /// The descriptors open now, by number.
     public var descriptors: [Int: Descriptor] = [:]
 

@@ -21,7 +21,7 @@ final class PluginHost: @unchecked Sendable {
     /// The socket calls and the loop over the stack, on the virtual clock (microseconds): the stack's packets to its
     /// own address loop back; the rest are what packetdrill reads from the device.
     var calls: SocketCalls
-    var loop: DriveLoop {
+    var loop: DriveLoop<HostStack> {
         _read { yield calls.loop }
         _modify { yield &calls.loop }
     }
