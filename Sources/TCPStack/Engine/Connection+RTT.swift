@@ -20,12 +20,19 @@ extension Connection {
         set { sendStateBits = newValue ? sendStateBits | 0x40 : sendStateBits & ~0x40 }
     }
 
-    /// Starts timing the segment ending at `end` unless one is already timed (RFC 6298 §3).
-    mutating func timeSegment(endingAt end: SeqNum, leadsFlight: Bool = false, now: Instant) {
+    /// Starts timing the segment ending at `end` unless one is already timed (RFC 6298 §3). `joiningFrom`: the
+    /// segment's start, when a segment sent at the same instant right after a timed one that leads the flight joins
+    /// it (`rttFromPartialAcks`): Linux stamps each skb with its send time (`skb_mstamp_ns`), so an ACK of any of
+    /// that burst samples the burst's send time.
+    mutating func timeSegment(endingAt end: SeqNum, leadsFlight: Bool = false, joiningFrom start: SeqNum? = nil,
+        now: Instant)
+    {
         if timedSegmentEnd == nil {
             timedSegmentEnd = end
             timedSegmentSentAt = now
             timedSegmentLeadsFlight = leadsFlight
+        } else if let start, timedSegmentEnd == start, timedSegmentSentAt == now, timedSegmentLeadsFlight {
+            timedSegmentEnd = end
         }
     }
 

@@ -498,7 +498,9 @@ public struct Connection: Sendable {
         sndNxt += length
         scoreboard.dataSent(upTo: sndNxt.rawValue)
         if length % sendMSS != 0 { smallSegmentEnd = sndNxt }  // Linux tcp_minshall_update
-        timeSegment(endingAt: sndNxt, leadsFlight: sndNxt + (-length) == sndUna, now: now)
+        let start = sndNxt + (-length)
+        timeSegment(endingAt: sndNxt, leadsFlight: start == sndUna, joiningFrom: config.rttFromPartialAcks ? start : nil,
+            now: now)
         return true
     }
 
