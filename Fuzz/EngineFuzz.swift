@@ -58,10 +58,16 @@ private struct World {
     var events: [SocketEvent] = []
     /// The personality's buffer limits, read once (a `TCPConfiguration` copy per check costs retains).
     let sendBufferDefault: Int, receiveBufferMax: Int
+    /// Under Linux's send admission a new skb may start while the queue's memory is under sk_sndbuf (at most
+    /// tcp_wmem[2] when grown), so the payload can pass it by one skb's size goal (at most the GSO size): nil when
+    /// the personality does not use that rule.
+    let skbSendSlack: (grownMax: Int, goal: Int)?
 
     init(_ config: TCPConfiguration, seed: UInt64) {
         sendBufferDefault = config.sendBufferSize
         receiveBufferMax = config.receiveBufferMax
+        skbSendSlack = config.linuxSkbSendQueue
+            ? (max(config.sendBufferSize, config.sendBufferMax), max(config.segmentOffloadBytes, 65536)) : nil
         hosts = [HostStack(addresses: [addressA], configuration: config, seed: seed),
                  HostStack(addresses: [addressB], configuration: config, seed: seed &+ 1)]
         for (i, port) in [(0, UInt16(81)), (1, UInt16(80))] {
@@ -166,7 +172,8 @@ private struct World {
             precondition(c.sndNxt - c.sndUna <= c.sendBuffer.count + 2,
                          "in flight \(c.sndNxt - c.sndUna) > send buffer \(c.sendBuffer.count) + SYN + FIN")
         }
-        let sendLimit = c.sendBufferSize.map { $0 / 2 } ?? sendBufferDefault
+        let sendLimit = skbSendSlack.map { (c.sendBufferSize ?? $0.grownMax) + $0.goal }
+            ?? c.sendBufferSize.map { $0 / 2 } ?? sendBufferDefault
         precondition(c.sendBuffer.count <= sendLimit, "send buffer \(c.sendBuffer.count) > \(sendLimit)")
         let receiveLimit = max(receiveBufferMax, c.receiveBufferSize ?? 0) * 2
         precondition(c.receiveBuffer.count <= receiveLimit, "receive buffer \(c.receiveBuffer.count) > \(receiveLimit)")

@@ -12,6 +12,9 @@ extension CodeAssertions {
         case "tcpi_ca_state": info.congestionState.rawValue
         case "tcpi_unacked": info.unackedSegments
         case "tcpi_sacked": info.sackedSegments
+        case "tcpi_lost": info.lostSegments
+        case "tcpi_retrans": info.retransmittedSegments
+        case "tcpi_reordering": info.reordering
         case "TCP_CA_Open": CongestionState.open.rawValue
         case "TCP_CA_Disorder": CongestionState.disorder.rawValue
         case "TCP_CA_CWR": CongestionState.cwr.rawValue

@@ -15,6 +15,7 @@ import TCPStack
 /// | `tcpi_probes`, `tcpi_backoff` | persist probes unanswered, interval doublings |
 /// | `tcpi_ca_state` (`TCP_CA_Open` ... `TCP_CA_Loss`), `tcpi_unacked`, `tcpi_sacked` | congestion state, segments in flight and SACKed |
 /// | `tcpi_rtt` | the smoothed RTT in microseconds |
+/// | `tcpi_lost`, `tcpi_retrans`, `tcpi_reordering` | segments marked lost, resent and not yet delivered; DupThresh in segments |
 enum CodeAssertions {
     enum Verdict: Equatable {
         case holds

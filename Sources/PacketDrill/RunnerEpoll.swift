@@ -67,8 +67,7 @@ extension ScriptRunner {
     mutating func epoll(_ call: SyscallSpec, at location: SourceLocation) throws(ScriptFailure) -> CallResult {
         switch call.name {
         case "epoll_create", "epoll_create1":
-            var fd = 3
-            while fds[fd] != nil || epolls[fd] != nil { fd += 1 }
+            var fd = calls.lowestFreeDescriptor(excluding: { epolls[$0] != nil })
             if case .integer(let n) = call.result, n >= 0, fds[Int(n)] == nil, epolls[Int(n)] == nil { fd = Int(n) }
             epolls[fd] = EpollInstance()
             return .value(Int64(fd))

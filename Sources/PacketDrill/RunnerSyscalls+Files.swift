@@ -64,7 +64,7 @@ extension ScriptRunner {
         guard call.arguments.count == 4, case .integer(let out) = call.arguments[0], case .integer(let input) = call.arguments[1],
             let count = call.arguments[3].integerValue
         else { throw fail(location, "sendfile needs (out_fd, in_fd, [offset] or NULL, count)") }
-        guard let socket = fds[Int(out)]?.socket else { return .error("EBADF") }
+        guard fds[Int(out)] != nil else { return .error("EBADF") }
         guard case .file(let bytes, let position)? = scriptFiles.descriptors[Int(input)] else { return .error("EBADF") }
         let fromOffset = integerArgument(call, 2)
         let start = Int(fromOffset ?? Int64(position))
@@ -73,10 +73,10 @@ extension ScriptRunner {
         let chunk = start < end ? Array(bytes[start..<end]) : []
         defer { collect() }
         let sent: Int
-        do throws(SocketError) {
-            sent = chunk.isEmpty ? 0 : try stack.send(socket, chunk, now: Instant(nanoseconds: now * 1000))
+        do throws(SocketCallError) {
+            sent = chunk.isEmpty ? 0 : try calls.send(Int(out), chunk, now: Instant(nanoseconds: now * 1000))
         } catch {
-            return error == .wouldBlock ? .blocked : .error(error.errnoName)
+            return CallResult(error)
         }
         if fromOffset == nil { scriptFiles.descriptors[Int(input)] = .file(bytes: bytes, position: start + sent) }
         return .value(Int64(sent))
@@ -115,15 +115,19 @@ extension ScriptRunner {
                 scriptFiles.pipes[pipe] += bytes
                 return .value(Int64(bytes.count))
             }
-            if case .pipeRead(let pipe)? = scriptFiles.descriptors[Int(input)], let socket = fds[Int(output)]?.socket {
-                let bytes = Array(scriptFiles.pipes[pipe].prefix(Int(length)))
-                guard !bytes.isEmpty else { return .blocked }
-                let sent = try stack.send(socket, bytes, now: instant)
-                scriptFiles.pipes[pipe].removeFirst(sent)
-                return .value(Int64(sent))
-            }
         } catch {
             return error == .wouldBlock ? .blocked : .error(error.errnoName)
+        }
+        if case .pipeRead(let pipe)? = scriptFiles.descriptors[Int(input)], fds[Int(output)] != nil {
+            let bytes = Array(scriptFiles.pipes[pipe].prefix(Int(length)))
+            guard !bytes.isEmpty else { return .blocked }
+            do throws(SocketCallError) {
+                let sent = try calls.send(Int(output), bytes, now: instant)
+                scriptFiles.pipes[pipe].removeFirst(sent)
+                return .value(Int64(sent))
+            } catch {
+                return CallResult(error)
+            }
         }
         return .error("EINVAL")
     }

@@ -15,12 +15,22 @@ enum CallResult: Equatable {
         case .blocked: "still blocked"
         }
     }
+
+    /// What a call of the shared layer (`SocketCalls`) returned, in the runner's terms.
+    init(_ body: () throws(SocketCallError) -> Int64) {
+        do throws(SocketCallError) { self = .value(try body()) } catch { self = CallResult(error) }
+    }
+
+    /// A failed call of the shared layer, in the runner's terms.
+    init(_ error: SocketCallError) {
+        switch error {
+        case .wouldBlock: self = .blocked
+        case .failed(let errno): self = .error(errno.name)
+        }
+    }
 }
 
 extension ScriptRunner {
-    static let O_RDWR: Int64 = 2
-    static let O_NONBLOCK: Int64 = 0o4000
-
     /// packetdrill resolves a blocking call's end time as it resolves its start: `+0.1...0.3` is 0.1 and 0.3 after
     /// the previous event (run.c), `1.0...1.2` absolute; `...+0.2` is 0.2 after the start.
     func blockingEnd(_ event: ScriptEvent, previousEvent: Int64) -> Int64? {
@@ -81,13 +91,7 @@ extension ScriptRunner {
     }
 
     func connectProgress(_ fd: Int) -> CallResult {
-        guard let d = fds[fd], let state = stack.state(of: d.socket) else { return .error("EBADF") }
-        switch state {
-        case .synSent where stack.isConnectDeferred(d.socket): return .value(0)  // Linux DEFER_CONNECT
-        case .synSent, .synReceived: return .blocked
-        case .closed: return .error(stack.error(of: d.socket)?.errnoName ?? "ECONNREFUSED")
-        default: return .value(0)
-        }
+        CallResult { () throws(SocketCallError) in try calls.connectProgress(fd); return 0 }
     }
 
     func expectedText(_ call: SyscallSpec) -> String {
@@ -156,18 +160,14 @@ extension ScriptRunner {
         {
             return Int(n)
         }
-        var fd = 3
-        while fds[fd] != nil || epolls[fd] != nil || scriptFiles.descriptors[fd] != nil { fd += 1 }
-        return fd
+        return calls.lowestFreeDescriptor(excluding: { epolls[$0] != nil || scriptFiles.descriptors[$0] != nil })
     }
 
     /// Runs one socket call against the stack.
     mutating func perform(_ call: SyscallSpec, at location: SourceLocation) throws(ScriptFailure) -> CallResult {
         let instant = Instant(nanoseconds: now * 1000)
         if call.name == "socket" {
-            let fd = newDescriptor(for: call)
-            fds[fd] = Descriptor(socket: stack.socket())
-            return .value(Int64(fd))
+            return .value(Int64(calls.socket(number: newDescriptor(for: call))))
         }
         if call.name.hasPrefix("epoll_") { return try epoll(call, at: location) }
         if call.name == "poll" { return try poll(call, at: location) }
@@ -191,54 +191,50 @@ extension ScriptRunner {
             }
         default: break
         }
-        do throws(SocketError) {
-            switch call.name {
-            case "bind":
-                try stack.bind(d.socket, to: Endpoint(local, bindPort))
-                return .value(0)
-            case "listen":
-                try stack.listen(d.socket, backlog: Int(integerArgument(call, 1) ?? 128))
-                return .value(0)
-            case "accept":
-                let child = try stack.accept(d.socket)
-                let newFD = newDescriptor(for: call)
-                fds[newFD] = Descriptor(socket: child)
-                return .value(Int64(newFD))
-            case "connect":
-                try stack.connect(d.socket, to: Endpoint(remote, connectPort), now: instant)
-                collect()
-                return connectProgress(fd)
-            case "read", "recv", "recvfrom":
-                let bytes = try stack.receive(d.socket, maxBytes: Int(integerArgument(call, 2) ?? 0), now: instant)
-                return .value(Int64(bytes.count))
-            case "write", "send", "sendto", "sendmsg":
-                let n = call.name == "sendmsg" ? messageLength(call.arguments[1]) : Int(integerArgument(call, 2) ?? 0)
-                return .value(Int64(try stack.send(d.socket, [UInt8](repeating: 0, count: n), flags: sendFlags(call),
-                    now: instant)))
-            case "close":
-                if d.lingerAbort {
-                    try stack.abort(d.socket, now: instant)
-                } else {
-                    try stack.close(d.socket, now: instant)
-                }
-                fds[fd] = nil
-                return .value(0)
-            case "shutdown":
-                try stack.shutdown(d.socket, how, now: instant)
-                return .value(0)
-            default:
-                // The parser admits only the calls handled here.
-                return .error("ENOSYS")
+        switch call.name {
+        case "bind":
+            return CallResult { () throws(SocketCallError) in try calls.bind(fd, to: Endpoint(local, bindPort)); return 0 }
+        case "listen":
+            return CallResult { () throws(SocketCallError) in
+                try calls.listen(fd, backlog: Int(integerArgument(call, 1) ?? 128))
+                return 0
             }
-        } catch {
-            return error == .wouldBlock ? .blocked : .error(error.errnoName)
+        case "accept":
+            let number = newDescriptor(for: call)
+            return CallResult { () throws(SocketCallError) in Int64(try calls.accept(fd, number: number)) }
+        case "connect":
+            let started = CallResult { () throws(SocketCallError) in
+                try calls.connect(fd, to: Endpoint(remote, connectPort), now: instant)
+                return 0
+            }
+            guard started == .value(0) else { return started }
+            collect()
+            return connectProgress(fd)
+        case "read", "recv", "recvfrom":
+            let peek = messageFlags(call).contains("MSG_PEEK")
+            return CallResult { () throws(SocketCallError) in
+                Int64(try calls.receive(fd, maxBytes: Int(integerArgument(call, 2) ?? 0), peek: peek, now: instant).count)
+            }
+        case "write", "send", "sendto", "sendmsg":
+            let n = call.name == "sendmsg" ? messageLength(call.arguments[1]) : Int(integerArgument(call, 2) ?? 0)
+            let flags = sendFlags(call)
+            return CallResult { () throws(SocketCallError) in
+                Int64(try calls.send(fd, [UInt8](repeating: 0, count: n), flags: flags, now: instant))
+            }
+        case "close":
+            return CallResult { () throws(SocketCallError) in try calls.close(fd, now: instant); return 0 }
+        case "shutdown":
+            return CallResult { () throws(SocketCallError) in try calls.shutdown(fd, how, now: instant); return 0 }
+        default:
+            // The parser admits only the calls handled here.
+            return .error("ENOSYS")
         }
     }
 
     mutating func fcntl(_ call: SyscallSpec, fd: Int, at location: SourceLocation) throws(ScriptFailure) -> CallResult {
         guard case .identifier(let command) = call.arguments[1] else { throw fail(location, "fcntl needs F_GETFL or F_SETFL") }
         if command == "F_GETFL" {
-            return .value(Self.O_RDWR | (fds[fd]!.nonBlocking ? Self.O_NONBLOCK : 0))
+            return CallResult { () throws(SocketCallError) in Int64(try calls.statusFlags(fd).rawValue) }
         }
         guard call.arguments.count == 3 else { throw fail(location, "fcntl F_SETFL needs flags") }
         var names: [String] = []
@@ -251,8 +247,8 @@ extension ScriptRunner {
         for n in names where n != "O_RDWR" && n != "O_NONBLOCK" {
             throw fail(location, "fcntl flag \(n) is not supported (O_RDWR, O_NONBLOCK)")
         }
-        fds[fd]!.nonBlocking = names.contains("O_NONBLOCK")
-        return .value(0)
+        let status: SocketCalls.StatusFlags = names.contains("O_NONBLOCK") ? [.readWrite, .nonBlocking] : .readWrite
+        return CallResult { () throws(SocketCallError) in try calls.setStatusFlags(fd, status); return 0 }
     }
 
     func optionName(_ call: SyscallSpec) -> String {
@@ -263,59 +259,29 @@ extension ScriptRunner {
     mutating func setsockopt(_ call: SyscallSpec, fd: Int, at location: SourceLocation) throws(ScriptFailure) -> CallResult {
         let d = fds[fd]!
         if let handled = try reportingOption(call, socket: d.socket, at: location) { return handled }
+        let option: SocketOption
         switch optionName(call) {
         case "SO_REUSEADDR":
-            do throws(SocketError) {
-                try stack.setReuseAddress(d.socket, (integerArgument(call, 3) ?? 0) != 0)
-            } catch { return .error(error.errnoName) }
-            return .value(0)
+            option = .reuseAddress((integerArgument(call, 3) ?? 0) != 0)
         case "SO_LINGER":
-            // Linger {1, 0}: close() aborts with a RST (RFC 9293 §3.10.5 ABORT). Other lingers close normally.
             guard case .structure(let fields) = call.arguments[3], fields.count == 2,
                 let on = fields[0].value.integerValue, let seconds = fields[1].value.integerValue
             else { throw fail(location, "SO_LINGER needs {l_onoff=N, l_linger=N}") }
-            fds[fd]!.lingerAbort = on != 0 && seconds == 0
-            return .value(0)
-        case "TCP_MAXSEG", "SO_RCVBUF", "SO_SNDBUF":
+            option = .linger(on: on != 0, seconds: Int(seconds))
+        case "TCP_MAXSEG", "SO_RCVBUF", "SO_SNDBUF", "SO_KEEPALIVE", "TCP_KEEPIDLE", "TCP_KEEPINTVL", "TCP_KEEPCNT",
+            "TCP_USER_TIMEOUT", "TCP_NODELAY":
             guard let value = integerArgument(call, 3) else { throw fail(location, "\(optionName(call)) needs [N]") }
-            do throws(SocketError) {
-                switch optionName(call) {
-                case "TCP_MAXSEG": try stack.setMaximumSegmentSize(d.socket, Int(value))
-                case "SO_RCVBUF": try stack.setReceiveBufferSize(d.socket, Int(value))
-                default: try stack.setSendBufferSize(d.socket, Int(value))
-                }
-            } catch { return .error(error.errnoName) }
-            return .value(0)
-        case "SO_KEEPALIVE", "TCP_KEEPIDLE", "TCP_KEEPINTVL", "TCP_KEEPCNT", "TCP_USER_TIMEOUT":
-            // Keep-alive (RFC 1122 §4.2.3.6) and the user timeout (RFC 5482), as the engine implements them.
-            guard let value = integerArgument(call, 3) else { throw fail(location, "\(optionName(call)) needs [N]") }
-            let instant = Instant(nanoseconds: now * 1000)
-            do throws(SocketError) {
-                switch optionName(call) {
-                case "SO_KEEPALIVE": try stack.setKeepalive(d.socket, value != 0, now: instant)
-                case "TCP_KEEPIDLE": try stack.setKeepaliveIdle(d.socket, seconds: Int(value), now: instant)
-                case "TCP_KEEPINTVL": try stack.setKeepaliveInterval(d.socket, seconds: Int(value))
-                case "TCP_KEEPCNT": try stack.setKeepaliveCount(d.socket, Int(value))
-                default: try stack.setUserTimeout(d.socket, milliseconds: Int(value))
-                }
-            } catch { return .error(error.errnoName) }
-            return .value(0)
+            option = SocketOption(SocketOptionName(linuxName: optionName(call))!, integer: value)!
         case "TCP_CONGESTION":
             guard case .string(let name) = call.arguments[3] else { throw fail(location, "TCP_CONGESTION needs \"name\"") }
-            guard let algorithm = CongestionAlgorithm(rawValue: name) else { return .error("ENOENT") }
-            do throws(SocketError) { try stack.setCongestionControl(d.socket, algorithm) } catch { return .error(error.errnoName) }
-            return .value(0)
-        case "TCP_NODELAY":
-            guard let value = integerArgument(call, 3) else { throw fail(location, "TCP_NODELAY needs [N]") }
-            do throws(SocketError) {
-                try stack.setNoDelay(d.socket, value != 0, now: Instant(nanoseconds: now * 1000))
-            } catch { return .error(error.errnoName) }
-            return .value(0)
+            option = .congestionControl(name)
         case "TCP_CORK", "TCP_NOTSENT_LOWAT":
             return try sendQueueOption(call, socket: d.socket, at: location)
         default:
             throw fail(location, "the engine has no \(optionName(call)) to set")
         }
+        let instant = Instant(nanoseconds: now * 1000)
+        return CallResult { () throws(SocketCallError) in try calls.setOption(fd, option, now: instant); return 0 }
     }
 
     mutating func getsockopt(_ call: SyscallSpec, fd: Int, at location: SourceLocation) throws(ScriptFailure) -> CallResult {
@@ -323,22 +289,19 @@ extension ScriptRunner {
         if let handled = try reportingOption(call, socket: d.socket, at: location) { return handled }
         let actual: String
         switch optionName(call) {
-        case "SO_ERROR": actual = stack.error(of: d.socket)?.errnoName ?? "0"
-        case "SO_REUSEADDR": actual = stack.connection(d.socket)?.reuseAddress == true ? "1" : "0"
-        case "SO_RCVBUF": actual = stack.receiveBufferSize(of: d.socket).map { "\($0)" } ?? "0"
-        case "SO_SNDBUF": actual = stack.sendBufferSize(of: d.socket).map { "\($0)" } ?? "0"
-        case "TCP_MAXSEG": actual = stack.maximumSegmentSize(of: d.socket).map { "\($0)" } ?? "0"
-        case "SO_KEEPALIVE": actual = stack.keepalive(of: d.socket)?.on == true ? "1" : "0"
-        case "TCP_KEEPIDLE": actual = stack.keepalive(of: d.socket).map { "\($0.idle.components.seconds)" } ?? "0"
-        case "TCP_KEEPINTVL": actual = stack.keepalive(of: d.socket).map { "\($0.interval.components.seconds)" } ?? "0"
-        case "TCP_KEEPCNT": actual = stack.keepalive(of: d.socket).map { "\($0.count)" } ?? "0"
+        case "SO_ERROR", "SO_REUSEADDR", "SO_RCVBUF", "SO_SNDBUF", "TCP_MAXSEG", "SO_KEEPALIVE", "TCP_KEEPIDLE",
+            "TCP_KEEPINTVL", "TCP_KEEPCNT", "TCP_USER_TIMEOUT":
+            switch try? calls.option(SocketOptionName(linuxName: optionName(call))!, of: fd) {
+            case .error(let errno)?: actual = errno?.name ?? "0"
+            case let value?: actual = "\(value.integerValue ?? 0)"
+            case nil: actual = "0"
+            }
         case "TCP_CORK": actual = stack.cork(of: d.socket) == true ? "1" : "0"
         case "TCP_NOTSENT_LOWAT": actual = stack.notSentLowWaterOption(of: d.socket).map { "\($0)" } ?? "0"
-        case "TCP_USER_TIMEOUT":
-            actual = stack.userTimeout(of: d.socket).map { "\($0.components.seconds * 1000 + $0.components.attoseconds / 1_000_000_000_000_000)" } ?? "0"
         case "TCP_CONGESTION":
             guard case .string(let expected) = call.arguments[3] else { throw fail(location, "TCP_CONGESTION expects \"name\"") }
-            let name = stack.congestionControl(of: d.socket)?.rawValue ?? ""
+            var name = ""
+            if case .congestionControl(let current)? = try? calls.option(.congestionControl, of: fd) { name = current }
             if expected != name { throw fail(location, "getsockopt TCP_CONGESTION gave \"\(name)\"", expected: expected, actual: name) }
             return .value(0)
         default: throw fail(location, "the engine has no \(optionName(call)) to read")
@@ -400,9 +363,6 @@ extension ScriptRunner {
             }
             let waiting = stack.readableBytes(of: socket) ?? 0
             if call.arguments.count > 1 && isNull(call.arguments[1]) && n > 0 && waiting > 0 { return .error("EFAULT") }
-            if flags.contains("MSG_PEEK") && waiting > 0 {
-                return .value(Int64(stack.peek(socket, maxBytes: n)?.count ?? 0))
-            }
             return nil
         case "write", "send", "sendto", "sendmsg":
             if let bad = messageFlags(call).first(where: { !Self.sendFlagNames.contains($0) }) {

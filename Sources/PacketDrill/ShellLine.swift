@@ -5,7 +5,8 @@
 /// selftests' `set_sysctls.py /proc/sys/...=VALUE...`, a `*.sh` file run by path (read, relative to the script's
 /// folder, and interpreted line by line: Google's `defaults.sh`), `/tmp/sysctl_restore_*.sh` (undoes
 /// `set_sysctls.py`), `ip tcp_metrics flush` (the engine keeps no metrics cache), `tc qdisc` adding a `pfifo`
-/// (`limit 0` drops everything: `HostStack.transmitQueueDrops`) or deleting the root queue. Shell arithmetic `$((a*b))` in
+/// (`limit 0` drops everything: `HostStack.transmitQueueDrops`), adding or replacing it with `fq` (pacing:
+/// `FairQueueDevice`) or deleting the root queue. Shell arithmetic `$((a*b))` in
 /// values is evaluated. Anything else is an unsupported command.
 enum ShellEffect: Hashable, Sendable {
     /// `saved`: written by `set_sysctls.py`, which saves the old value for the restore script.
@@ -14,6 +15,9 @@ enum ShellEffect: Hashable, Sendable {
     case restore
     /// `tc qdisc` on the tun device: whether its queue now drops every packet (`pfifo limit 0`).
     case transmitQueueDrops(Bool)
+    /// `tc qdisc` on the tun device: whether its root queue is now `fq`, which holds each packet until the departure
+    /// time TCP gave it (`FairQueueDevice`).
+    case fairQueue(Bool)
     /// The file at the path now holds these bytes (`dd if=/dev/zero of=PATH bs=B count=N`), for a later `open`.
     case writeFile(path: String, bytes: [UInt8])
     /// `rm -f PATH...`.
@@ -50,7 +54,9 @@ struct ShellInterpreter {
             if assignments.isEmpty { return [.unsupported(Self.trim(text))] }
             return assignments.map { a in
                 guard let eq = a.firstIndex(of: "=") else { return .unsupported("sysctl \(a) (a read, not a write)") }
-                return .sysctl(name: String(a[..<eq]), value: Self.unquote(String(a[a.index(after: eq)...])))
+                // sysctl(8) takes '/' for '.' in a name (procps: net/ipv4/tcp_rmem).
+                let name = String(a[..<eq].map { $0 == "/" ? "." : $0 })
+                return .sysctl(name: name, value: Self.unquote(String(a[a.index(after: eq)...])))
             }
         case "echo":
             // echo VALUE > /proc/sys/net/ipv4/NAME
@@ -90,6 +96,7 @@ struct ShellInterpreter {
     /// FIFO that drops everything when its limit is 0; other queues are not modelled.
     static func qdisc(_ args: [String]) -> ShellEffect? {
         guard args.count >= 4, args[1] == "dev", args[3] == "root" else { return nil }
+        if (args[0] == "add" || args[0] == "replace") && args.count == 5 && args[4] == "fq" { return .fairQueue(true) }
         switch args[0] {
         case "delete", "del": return args.count == 4 ? .transmitQueueDrops(false) : nil
         case "add":

@@ -6,7 +6,7 @@ import TCPStack
 /// | sysctl | drives |
 /// |---|---|
 /// | Linux `net.ipv4.tcp_rmem` = min default max | `receiveBufferDefault` = default; `receiveBufferMax` = max(max, `rmem_max` 212992): window and scale as `tcp_select_initial_window` computes them |
-/// | `net.ipv4.tcp_wmem` = min default max | `sendBufferSize` = default |
+/// | `net.ipv4.tcp_wmem` = min default max | `sendBufferSize` = default; `sendBufferMax` = max |
 /// | `net.ipv4.tcp_timestamps` 0/1/2 | `timestamps`; 2: without the per-connection offset |
 /// | `net.ipv4.tcp_sack`, `tcp_dsack`, `tcp_window_scaling` | `sack`, `dsack`, `windowScaling` |
 /// | `net.ipv4.tcp_syn_retries`, `tcp_synack_retries`, `tcp_retries2` | `synRetries`, `synAckRetries`, `dataRetries` |
@@ -14,6 +14,7 @@ import TCPStack
 /// | `net.ipv4.tcp_keepalive_time`, `_intvl`, `_probes` | `keepaliveIdle`, `keepaliveInterval`, `keepaliveCount` |
 /// | `net.ipv4.tcp_notsent_lowat` | `notSentLowWater`: writable only below that many unsent bytes |
 /// | `net.ipv4.tcp_min_tso_segs` | `minTSOSegments`: the fewest MSS a GSO packet is sized to |
+/// | `net.ipv4.tcp_pacing_ss_ratio`, `tcp_pacing_ca_ratio` (0-1000) | `pacingSlowStartRatio`, `pacingAvoidanceRatio`: the pacing rate that sizes GSO packets |
 /// | `net.ipv4.tcp_fack` 0, `tcp_reordering` 3 | what the engine does (no FACK, dupthresh 3); other values unsupported |
 /// | `net.ipv4.tcp_early_retrans` 0-4 | `tailLossProbe` (on for 3 and 4) |
 /// | `net.ipv4.tcp_ecn` 0-2 | `ecn`: off, request, accept only (RFC 3168) |
@@ -57,6 +58,7 @@ struct SysctlSettings {
             else { return "value \(value) is not 'min default max'" }
             if name == "net.ipv4.tcp_wmem" {
                 configuration.sendBufferSize = mid
+                configuration.sendBufferMax = high
             } else {
                 configuration.receiveBufferDefault = mid
                 tcpRmemMax = high
@@ -86,6 +88,11 @@ struct SysctlSettings {
         case "net.ipv4.tcp_min_tso_segs":
             guard let n = number, (1...255).contains(n) else { return "value \(value) is not 1 to 255" }
             configuration.minTSOSegments = n
+            return nil
+        case "net.ipv4.tcp_pacing_ss_ratio", "net.ipv4.tcp_pacing_ca_ratio":
+            // Linux ipv4_net_table: proc_dointvec_minmax between 0 and 1000 (percent).
+            guard let n = number, (0...1000).contains(n) else { return "value \(value) is not 0 to 1000" }
+            if name.hasSuffix("ss_ratio") { configuration.pacingSlowStartRatio = n } else { configuration.pacingAvoidanceRatio = n }
             return nil
         case "net.ipv4.tcp_congestion_control":
             guard let algorithm = CongestionAlgorithm(rawValue: value) else {

@@ -1,5 +1,6 @@
 import CPacketDrillABI
 import Glibc
+import PacketDrill
 import TCPStack
 import TCPWire
 
@@ -38,12 +39,12 @@ extension PluginEntries {
     /// `hostPointer` is the host object itself, not the table's context.
     static func fcntl(_ hostPointer: UnsafeMutableRawPointer?, _ fd: Int32, _ command: Int32, _ argument: Int) -> Int32 {
         run(Unmanaged<PluginHost>.fromOpaque(hostPointer!).takeUnretainedValue()) { host in
-            guard let d = host.descriptors[fd] else { return .failure(EBADF) }
+            guard host.calls.descriptors[Int(fd)] != nil else { return .failure(EBADF) }
             switch command {
-            case F_GETFL: return .success(Int(O_RDWR | (d.nonBlocking ? O_NONBLOCK : 0)))
+            case F_GETFL: return outcome { () throws(SocketCallError) in Int(try host.calls.statusFlags(Int(fd)).rawValue) }
             case F_SETFL:
-                host.descriptors[fd]!.nonBlocking = argument & Int(O_NONBLOCK) != 0
-                return .success(0)
+                let flags = SocketCalls.StatusFlags(rawValue: Int32(truncatingIfNeeded: argument))
+                return outcome { () throws(SocketCallError) in try host.calls.setStatusFlags(Int(fd), flags); return 0 }
             default: return .failure(EINVAL)
             }
         }
@@ -101,8 +102,29 @@ enum PluginEntries {
         length.pointee = socklen_t(MemoryLayout<sockaddr_in>.size)
     }
 
-    static func socketCall(_ body: () throws(SocketError) -> Int) -> CallOutcome {
-        do throws(SocketError) { return .success(try body()) } catch { return .failure(error.errnoValue) }
+    /// A call of the shared layer: its value, or its errno (EAGAIN when it would block).
+    static func outcome(_ body: () throws(SocketCallError) -> Int) -> CallOutcome {
+        attempt(body) ?? .failure(LinuxErrno.EAGAIN.rawValue)
+    }
+
+    /// A failed call of the shared layer (EAGAIN when it would block).
+    static func outcome(_ error: SocketCallError) -> CallOutcome {
+        switch error {
+        case .wouldBlock: .failure(LinuxErrno.EAGAIN.rawValue)
+        case .failed(let errno): .failure(errno.rawValue)
+        }
+    }
+
+    /// A call of the shared layer for `PluginHost.blocking`: nil while it would block.
+    static func attempt(_ body: () throws(SocketCallError) -> Int) -> CallOutcome? {
+        do throws(SocketCallError) {
+            return .success(try body())
+        } catch {
+            switch error {
+            case .wouldBlock: return nil
+            case .failed(let errno): return .failure(errno.rawValue)
+            }
+        }
     }
 
     static func fill(_ table: UnsafeMutablePointer<selfconnect_pd_table>) {
@@ -110,32 +132,29 @@ enum PluginEntries {
             PluginEntries.call(context) { host in
                 guard domain == AF_INET, type & 0xf == Int32(SOCK_STREAM.rawValue) else { return .failure(EAFNOSUPPORT) }
                 let nonBlocking = type & Int32(SOCK_NONBLOCK.rawValue) != 0
-                return .success(Int(host.newDescriptor(host.stack.socket(), nonBlocking: nonBlocking)))
+                return .success(host.calls.socket(nonBlocking: nonBlocking))
             }
         }
         table.pointee.sock_bind = { context, fd, address, length in
             PluginEntries.call(context) { host in
-                guard let d = host.descriptors[fd] else { return .failure(EBADF) }
+                guard host.calls.descriptors[Int(fd)] != nil else { return .failure(EBADF) }
                 guard let endpoint = PluginEntries.endpoint(address, length) else { return .failure(EAFNOSUPPORT) }
-                return PluginEntries.socketCall { () throws(SocketError) in try host.stack.bind(d.socket, to: endpoint); return 0 }
+                return PluginEntries.outcome { () throws(SocketCallError) in try host.calls.bind(Int(fd), to: endpoint); return 0 }
             }
         }
         table.pointee.sock_listen = { context, fd, backlog in
             PluginEntries.call(context) { host in
-                guard let d = host.descriptors[fd] else { return .failure(EBADF) }
-                return PluginEntries.socketCall { () throws(SocketError) in try host.stack.listen(d.socket, backlog: Int(backlog)); return 0 }
+                PluginEntries.outcome { () throws(SocketCallError) in try host.calls.listen(Int(fd), backlog: Int(backlog)); return 0 }
             }
         }
         table.pointee.sock_accept = { context, fd, address, length in
             PluginEntries.call(context) { host in
-                guard let d = host.descriptors[fd] else { return .failure(EBADF) }
                 let result = host.blocking(fd) { () -> CallOutcome? in
-                    do throws(SocketError) {
-                        let child = try host.stack.accept(d.socket)
-                        PluginEntries.write(host.stack.remoteEndpoint(of: child), to: address, length: length)
-                        return .success(Int(host.newDescriptor(child, nonBlocking: false)))
-                    } catch {
-                        return error == .wouldBlock ? nil : .failure(error.errnoValue)
+                    PluginEntries.attempt { () throws(SocketCallError) in
+                        let child = try host.calls.accept(Int(fd))
+                        let peer = host.calls.descriptors[child].flatMap { host.calls.stack.remoteEndpoint(of: $0.socket) }
+                        PluginEntries.write(peer, to: address, length: length)
+                        return child
                     }
                 }
                 return result ?? .failure(EAGAIN)
@@ -143,20 +162,16 @@ enum PluginEntries {
         }
         table.pointee.sock_connect = { context, fd, address, length in
             PluginEntries.call(context) { host in
-                guard let d = host.descriptors[fd] else { return .failure(EBADF) }
+                guard host.calls.descriptors[Int(fd)] != nil else { return .failure(EBADF) }
                 guard let remote = PluginEntries.endpoint(address, length) else { return .failure(EAFNOSUPPORT) }
-                do throws(SocketError) {
-                    try host.stack.connect(d.socket, to: remote, now: host.instant)
-                } catch {
-                    return .failure(error.errnoValue)
+                let started = PluginEntries.outcome { () throws(SocketCallError) in
+                    try host.calls.connect(Int(fd), to: remote, now: host.instant)
+                    return 0
                 }
+                if case .failure = started { return started }
                 host.collect()
                 let result = host.blocking(fd) { () -> CallOutcome? in
-                    switch host.stack.state(of: d.socket) {
-                    case .synSent, .synReceived: return nil
-                    case .closed, nil: return .failure(host.stack.error(of: d.socket)?.errnoValue ?? ECONNREFUSED)
-                    default: return .success(0)
-                    }
+                    PluginEntries.attempt { () throws(SocketCallError) in try host.calls.connectProgress(Int(fd)); return 0 }
                 }
                 return result ?? .failure(EINPROGRESS)
             }
@@ -167,20 +182,12 @@ enum PluginEntries {
         table.pointee.sock_send = { context, fd, buffer, count, _ in PluginEntries.send(context, fd, buffer, count) }
         table.pointee.sock_close = { context, fd in
             PluginEntries.call(context) { host in
-                guard let d = host.descriptors.removeValue(forKey: fd) else { return .failure(EBADF) }
-                return PluginEntries.socketCall { () throws(SocketError) in
-                    if d.lingerAbort {
-                        try host.stack.abort(d.socket, now: host.instant)
-                    } else {
-                        try host.stack.close(d.socket, now: host.instant)
-                    }
-                    return 0
-                }
+                PluginEntries.outcome { () throws(SocketCallError) in try host.calls.close(Int(fd), now: host.instant); return 0 }
             }
         }
         table.pointee.sock_shutdown = { context, fd, how in
             PluginEntries.call(context) { host in
-                guard let d = host.descriptors[fd] else { return .failure(EBADF) }
+                guard host.calls.descriptors[Int(fd)] != nil else { return .failure(EBADF) }
                 let mode: ShutdownHow
                 switch how {
                 case Int32(SHUT_RD): mode = .read
@@ -188,44 +195,17 @@ enum PluginEntries {
                 case Int32(SHUT_RDWR): mode = .both
                 default: return .failure(EINVAL)
                 }
-                return PluginEntries.socketCall { () throws(SocketError) in try host.stack.shutdown(d.socket, mode, now: host.instant); return 0 }
+                return PluginEntries.outcome { () throws(SocketCallError) in
+                    try host.calls.shutdown(Int(fd), mode, now: host.instant)
+                    return 0
+                }
             }
         }
         table.pointee.sock_getsockopt = { context, fd, level, name, value, length in
-            PluginEntries.call(context) { host in
-                guard let d = host.descriptors[fd] else { return .failure(EBADF) }
-                guard let value, let length, length.pointee >= 4 else { return .failure(EINVAL) }
-                let v: Int32
-                switch (level, name) {
-                case (SOL_SOCKET, SO_ERROR): v = host.stack.error(of: d.socket)?.errnoValue ?? 0
-                case (SOL_SOCKET, SO_REUSEADDR): v = host.stack.connection(d.socket)?.reuseAddress == true ? 1 : 0
-                default: return .failure(ENOPROTOOPT)
-                }
-                value.storeBytes(of: v, as: Int32.self)
-                length.pointee = 4
-                return .success(0)
-            }
+            PluginEntries.call(context) { host in PluginEntries.getsockopt(host, fd, level, name, value, length) }
         }
         table.pointee.sock_setsockopt = { context, fd, level, name, value, length in
-            PluginEntries.call(context) { host in
-                guard let d = host.descriptors[fd] else { return .failure(EBADF) }
-                guard let value, length >= 4 else { return .failure(EINVAL) }
-                let flag = value.loadUnaligned(as: Int32.self)
-                switch (level, name) {
-                case (SOL_SOCKET, SO_REUSEADDR):
-                    return PluginEntries.socketCall { () throws(SocketError) in try host.stack.setReuseAddress(d.socket, flag != 0); return 0 }
-                case (SOL_SOCKET, SO_LINGER):
-                    guard length >= socklen_t(MemoryLayout<linger>.size) else { return .failure(EINVAL) }
-                    let l = value.loadUnaligned(as: linger.self)
-                    host.descriptors[fd]!.lingerAbort = l.l_onoff != 0 && l.l_linger == 0
-                    return .success(0)
-                case (Int32(IPPROTO_TCP), TCP_NODELAY):
-                    // The engine has no Nagle switch.
-                    return .success(0)
-                default:
-                    return .failure(ENOPROTOOPT)
-                }
-            }
+            PluginEntries.call(context) { host in PluginEntries.setsockopt(host, fd, level, name, value, length) }
         }
         table.pointee.device_send = { context, packet, count in
             PluginEntries.call(context) { host in
@@ -275,16 +255,13 @@ enum PluginEntries {
 
     static func receive(_ context: UnsafeMutableRawPointer?, _ fd: Int32, _ buffer: UnsafeMutableRawPointer?, _ count: Int) -> Int {
         call(context) { host in
-            guard let d = host.descriptors[fd] else { return .failure(EBADF) }
             let result = host.blocking(fd) { () -> CallOutcome? in
-                do throws(SocketError) {
-                    let bytes = try host.stack.receive(d.socket, maxBytes: count, now: host.instant)
+                attempt { () throws(SocketCallError) in
+                    let bytes = try host.calls.receive(Int(fd), maxBytes: count, now: host.instant)
                     if let buffer, !bytes.isEmpty {
                         bytes.withUnsafeBytes { buffer.copyMemory(from: $0.baseAddress!, byteCount: bytes.count) }
                     }
-                    return .success(bytes.count)
-                } catch {
-                    return error == .wouldBlock ? nil : .failure(error.errnoValue)
+                    return bytes.count
                 }
             }
             return result ?? .failure(EAGAIN)
@@ -293,14 +270,9 @@ enum PluginEntries {
 
     static func send(_ context: UnsafeMutableRawPointer?, _ fd: Int32, _ buffer: UnsafeRawPointer?, _ count: Int) -> Int {
         call(context) { host in
-            guard let d = host.descriptors[fd] else { return .failure(EBADF) }
             let bytes = buffer.map { Array(UnsafeRawBufferPointer(start: $0, count: count)) } ?? [UInt8](repeating: 0, count: count)
             let result = host.blocking(fd) { () -> CallOutcome? in
-                do throws(SocketError) {
-                    return .success(try host.stack.send(d.socket, bytes, now: host.instant))
-                } catch {
-                    return error == .wouldBlock ? nil : .failure(error.errnoValue)
-                }
+                attempt { () throws(SocketCallError) in try host.calls.send(Int(fd), bytes, now: host.instant) }
             }
             return result ?? .failure(EAGAIN)
         }

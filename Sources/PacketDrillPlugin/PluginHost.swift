@@ -3,15 +3,11 @@ import PacketDrill
 import TCPStack
 import TCPWire
 
-/// The engine behind the packetdrill plugin: one `HostStack`, the descriptors packetdrill sees, the packets the
-/// stack sent, and the virtual clock. packetdrill calls socket functions from its syscall thread and the device
-/// and clock functions from its main thread, so every entry takes `lock`; blocked calls wait on `changed`.
+/// The engine behind the packetdrill plugin: the socket calls (`SocketCalls`, shared with the script runner: one
+/// `HostStack` and the descriptors packetdrill sees), the packets the stack sent, and the virtual clock. packetdrill
+/// calls socket functions from its syscall thread and the device and clock functions from its main thread, so every
+/// entry takes `lock`; blocked calls wait on `changed`.
 final class PluginHost: @unchecked Sendable {
-    struct Descriptor {
-        var socket: SocketID
-        var nonBlocking: Bool
-        var lingerAbort = false
-    }
 
     /// Virtual wall clock origin: 2020-01-01 00:00:00 UTC, in microseconds.
     static let epochMicroseconds: Int64 = 1_577_836_800_000_000
@@ -22,9 +18,13 @@ final class PluginHost: @unchecked Sendable {
 
     private var mutex = pthread_mutex_t()
     private var changed = pthread_cond_t()
-    /// The loop over the stack, on the virtual clock (microseconds): the stack's packets to its own address loop
-    /// back; the rest are what packetdrill reads from the device.
-    var loop: DriveLoop
+    /// The socket calls and the loop over the stack, on the virtual clock (microseconds): the stack's packets to its
+    /// own address loop back; the rest are what packetdrill reads from the device.
+    var calls: SocketCalls
+    var loop: DriveLoop<HostStack> {
+        _read { yield calls.loop }
+        _modify { yield &calls.loop }
+    }
     /// The stack packetdrill tests (the loop's only host).
     var stack: HostStack {
         _read { yield loop.hosts[0] }
@@ -33,7 +33,6 @@ final class PluginHost: @unchecked Sendable {
     let local: IPv4Address
     var nowMicroseconds: Int64 = 0
     var sent: [(time: Int64, bytes: [UInt8])] = []
-    var descriptors: [Int32: Descriptor] = [:]
 
     /// `flags` is packetdrill's `--so_flags`: `personality=NAME` (default linux-6) and `local_ip=A.B.C.D`. Anything
     /// else, or a value it cannot use, is an error (the entry point reports it and exits with status 2).
@@ -58,8 +57,7 @@ final class PluginHost: @unchecked Sendable {
             throw PluginFlagsError(message: error.description)
         }
         self.local = local
-        loop = DriveLoop(
-            HostStack(addresses: [.v4(local)], configuration: configuration, seed: 1), tick: .microseconds(1))
+        calls = SocketCalls(HostStack(addresses: [.v4(local)], configuration: configuration, seed: 1))
         pthread_mutex_init(&mutex, nil)
         pthread_cond_init(&changed, nil)
     }
@@ -108,42 +106,13 @@ final class PluginHost: @unchecked Sendable {
     /// Caller holds the lock; `attempt` returns nil while the call would block.
     func blocking<T>(_ fd: Int32, _ attempt: () -> T?) -> T? {
         if let result = attempt() { return result }
-        guard let d = descriptors[fd], !d.nonBlocking else { return nil }
+        guard calls.descriptors[Int(fd)] != nil, !calls.isNonBlocking(Int(fd)) else { return nil }
         var deadline = timespec()
         clock_gettime(CLOCK_REALTIME, &deadline)
         deadline.tv_sec += Self.blockedCallLimitSeconds
         while true {
             if pthread_cond_timedwait(&changed, &mutex, &deadline) == ETIMEDOUT { return attempt() }
             if let result = attempt() { return result }
-        }
-    }
-
-    func newDescriptor(_ socket: SocketID, nonBlocking: Bool) -> Int32 {
-        var fd: Int32 = 3
-        while descriptors[fd] != nil { fd += 1 }
-        descriptors[fd] = Descriptor(socket: socket, nonBlocking: nonBlocking)
-        return fd
-    }
-}
-
-extension SocketError {
-    /// The Linux errno value.
-    var errnoValue: Int32 {
-        switch self {
-        case .connectionRefused: ECONNREFUSED
-        case .connectionReset: ECONNRESET
-        case .timedOut: ETIMEDOUT
-        case .addressInUse: EADDRINUSE
-        case .addressNotAvailable: EADDRNOTAVAIL
-        case .invalidArgument: EINVAL
-        case .notConnected: ENOTCONN
-        case .alreadyConnected: EISCONN
-        case .alreadyInProgress: EALREADY
-        case .inProgress: EINPROGRESS
-        case .wouldBlock: EAGAIN
-        case .badDescriptor: EBADF
-        case .brokenPipe: EPIPE
-        case .operationNotSupported: EOPNOTSUPP
         }
     }
 }

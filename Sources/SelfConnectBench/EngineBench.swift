@@ -53,7 +53,7 @@ enum EngineBench {
     static let server = 0, client = 1
 
     /// Moves packets between the loop's stacks until all are quiet, at `now`; `wire` round-trips each through bytes.
-    static func pump(_ loop: inout DriveLoop, _ wire: WireBuffer?, now: Instant) {
+    static func pump(_ loop: inout DriveLoop<HostStack>, _ wire: WireBuffer?, now: Instant) {
         loop.now = now
         guard let wire else {
             loop.flush()
@@ -112,7 +112,7 @@ enum EngineBench {
     }
 
     /// A server (host 0) and a client (host 1), tracing off.
-    static func stacks() -> DriveLoop {
+    static func stacks() -> DriveLoop<HostStack> {
         var server = HostStack(addresses: [serverAddress], configuration: .linux6, seed: 1)
         var client = HostStack(addresses: [clientAddress], configuration: .linux6, seed: 2)
         server.isTracing = false

@@ -65,7 +65,7 @@ enum MemoryBench {
                 let address = IPAddress.v4(IPv4Address(10, 1, UInt8((j - 1) >> 8), UInt8((j - 1) & 0xff)))
                 var client = HostStack(addresses: [address], configuration: .linux6, seed: UInt64(1 + j))
                 client.isTracing = false
-                loop.hosts.append(client)
+                _ = loop.add(client)
             }
             let s = loop.hosts[j].socket()
             try loop.hosts[j].connect(s, to: Endpoint(serverAddress, 80), now: now)

@@ -8,7 +8,7 @@ import TCPWire
 /// sockets from the `step` callback of `run`.
 public struct TUNDriver {
     /// The loop over the one stack; what it leaves in `outbound` is written to the device.
-    public var loop: DriveLoop
+    public var loop: DriveLoop<HostStack>
     /// The stack on the link (the loop's only host).
     public var stack: HostStack {
         _read { yield loop.hosts[0] }

@@ -2,7 +2,7 @@ import Foundation
 import PacketDrill
 import Testing
 
-/// Inputs the script fuzzer (Fuzz/run.sh script) crashed on, kept in its seed corpus, each now a parse error.
+/// Inputs the script fuzzer (Fuzz/run.sh script) crashed on, kept in its seed corpus, each now a clean verdict.
 @Suite struct FuzzFindingsTests {
     private static let corpus = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("Fuzz/corpus-script")
@@ -23,5 +23,16 @@ import Testing
         // 63 levels inside the call's argument still parse as far as the nesting goes.
         let shallow = "0 bind(3, " + String(repeating: "[", count: 63) + String(repeating: "]", count: 63) + ") = 0\n"
         #expect(throws: Never.self) { _ = try ScriptParser.parse(shallow, file: "ok.pkt") }
+    }
+
+    /// The fuzzer's input: a `*` (any time) outbound line with nothing sent. The look-ahead for a late packet added
+    /// 10 s to the window's open end, Int64.max, and trapped on overflow.
+    @Test func anAnyTimeOutboundLineWithNothingSentIsAMissingPacketNotAnOverflow() throws {
+        let bytes = try Data(contentsOf: Self.corpus.appendingPathComponent("crash-any-time-outbound.pkt"))
+        let text = String(decoding: bytes, as: UTF8.self)
+        let outcome = try ScriptRunner.run(text: text, file: "fuzz.pkt", options: .init(allowUnsupported: true))
+        let failure = try #require(outcome.failure)
+        #expect(failure.location.line == 3)
+        #expect(failure.message.hasPrefix("missing outbound packet"))
     }
 }

@@ -166,3 +166,37 @@ private func sockaddrIn(_ a: UInt8, _ b: UInt8, _ c: UInt8, _ d: UInt8, port: UI
         #expect(r.stderr == "")
     }
 }
+
+/// The plugin's socket options go through the shared layer (`SocketCalls`): every option it has, by Linux number.
+@Test func pluginSetsAndReadsOptionsThroughTheSharedLayer() throws {
+    let plugin = try LoadedPlugin(flags: "personality=linux-6 local_ip=192.168.0.1")
+    defer { plugin.table.release(plugin.context) }
+    let t = plugin.table, ctx = plugin.context
+    let fd = t.sock_socket(ctx, AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    #expect(fd == 3)
+
+    var idle: Int32 = 30
+    #expect(t.sock_setsockopt(ctx, fd, Int32(IPPROTO_TCP), TCP_KEEPIDLE, &idle, 4) == 0)
+    var value: Int32 = 0
+    var length = socklen_t(4)
+    #expect(t.sock_getsockopt(ctx, fd, Int32(IPPROTO_TCP), TCP_KEEPIDLE, &value, &length) == 0)
+    #expect(value == 30)
+
+    let reno = Array("reno".utf8)
+    #expect(reno.withUnsafeBytes { t.sock_setsockopt(ctx, fd, Int32(IPPROTO_TCP), TCP_CONGESTION, $0.baseAddress, 4) } == 0)
+    var name = [UInt8](repeating: 0xff, count: 16)
+    var nameLength = socklen_t(16)
+    #expect(name.withUnsafeMutableBytes { t.sock_getsockopt(ctx, fd, Int32(IPPROTO_TCP), TCP_CONGESTION, $0.baseAddress, &nameLength) } == 0)
+    #expect(Array(name.prefix(Int(nameLength))) == reno + [0])
+
+    let bbr = Array("nope".utf8)
+    #expect(bbr.withUnsafeBytes { t.sock_setsockopt(ctx, fd, Int32(IPPROTO_TCP), TCP_CONGESTION, $0.baseAddress, 4) } == -1)
+    #expect(errno == ENOENT)
+    var on: Int32 = 1
+    #expect(t.sock_setsockopt(ctx, fd, SOL_SOCKET, SO_BROADCAST, &on, 4) == -1)
+    #expect(errno == ENOPROTOOPT)
+
+    #expect(t.sock_close(ctx, fd) == 0)
+    #expect(t.sock_close(ctx, fd) == -1)
+    #expect(errno == EBADF)
+}

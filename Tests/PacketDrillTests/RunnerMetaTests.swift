@@ -115,16 +115,16 @@ private let synThenSilence = """
 
 @Test func unmappedShellLinesFailUnlessUnsupportedLinesMayBeSkipped() throws {
     let text = handshake.replacingOccurrences(
-        of: "// personality: linux-6\n", with: "0 `sysctl -q net.ipv4.tcp_frto=2; tc qdisc add dev tun0 root fq`\n")
+        of: "// personality: linux-6\n", with: "0 `sysctl -q net.ipv4.tcp_frto=2; tc qdisc add dev tun0 root netem delay 10ms`\n")
     let strict = try run(text)
     #expect(strict.failure?.message == "unsupported: sysctl net.ipv4.tcp_frto=2: not in the table of sysctls the engine models; "
-        + "shell command 'tc qdisc add dev tun0 root fq' (run with --allow-unsupported to go on)")
+        + "shell command 'tc qdisc add dev tun0 root netem delay 10ms' (run with --allow-unsupported to go on)")
     let lenient = try run(text, allowUnsupported: true)
     #expect(lenient.failure == nil)
     #expect(lenient.skippedUnsupported == 1)
     #expect(lenient.unsupported == [
         "sysctl net.ipv4.tcp_frto=2: not in the table of sysctls the engine models",
-        "shell command 'tc qdisc add dev tun0 root fq'",
+        "shell command 'tc qdisc add dev tun0 root netem delay 10ms'",
     ])
 }
 
@@ -141,8 +141,11 @@ private let synThenSilence = """
     let wrong = try #require(try run(handshake + "+0 %{ assert tcpi_snd_cwnd == 11 }%\n").failure)
     #expect(wrong.message == "assert tcpi_snd_cwnd == 11: tcpi_snd_cwnd is 10")
     // An assert the engine cannot evaluate is a check not made: it fails even with --allow-unsupported.
-    let unknown = try #require(try run(handshake + "+0 %{ assert tcpi_lost == 0 }%\n", allowUnsupported: true).failure)
-    #expect(unknown.message == "code block cannot be checked: tcpi_lost is not reported by the engine")
+    let unknown = try #require(
+        try run(handshake + "+0 %{ assert tcpi_total_retrans == 0 }%\n", allowUnsupported: true).failure)
+    #expect(unknown.message == "code block cannot be checked: tcpi_total_retrans is not reported by the engine")
+    let lost = try run(handshake + "+0 %{ assert tcpi_lost == 0 and tcpi_retrans == 0 and tcpi_reordering == 3 }%\n")
+    #expect(lost.failure == nil, "\(lost.failure?.description ?? "")")
 }
 
 @Test func inboundTimestampEchoIsMappedToTheLiveValue() throws {

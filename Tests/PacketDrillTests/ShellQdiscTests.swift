@@ -8,5 +8,8 @@ import Testing
         == [.transmitQueueDrops(false), .transmitQueueDrops(true)])
     #expect(shell.effects(of: "tc qdisc add dev tun0 root pfifo") == [.transmitQueueDrops(false)])
     #expect(shell.effects(of: "tc qdisc add dev tun0 root pfifo limit 100") == [.transmitQueueDrops(false)])
-    #expect(shell.effects(of: "tc qdisc add dev tun0 root fq") == [.unsupported("tc qdisc add dev tun0 root fq")])
+    #expect(shell.effects(of: "tc qdisc add dev tun0 root fq") == [.fairQueue(true)])
+    #expect(shell.effects(of: "tc qdisc replace dev tun0 root fq") == [.fairQueue(true)])
+    #expect(shell.effects(of: "tc qdisc replace dev tun0 root fq maxrate 1mbit")
+        == [.unsupported("tc qdisc replace dev tun0 root fq maxrate 1mbit")])
 }

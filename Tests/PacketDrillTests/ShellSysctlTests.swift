@@ -59,3 +59,16 @@ private let defaultsSh = """
     #expect(settings.apply("net.inet.tcp.ecn.enable", "2") == "the engine implements only 0 (no ECN)")
     #expect(settings.apply("net.inet.tcp.nonsense", "1") == "not in the table of sysctls the engine models")
 }
+
+@Test func pacingRatiosAreSysctlsWithSlashesAsDots() {
+    let shell = ShellInterpreter(readFile: { _ in nil }, directory: ".")
+    #expect(shell.effects(of: "sysctl -q net/ipv4/tcp_pacing_ss_ratio=150")
+        == [.sysctl(name: "net.ipv4.tcp_pacing_ss_ratio", value: "150")])
+    // tcp_update_pacing_rate's ratios, 0 to 1000 percent (ipv4_net_table).
+    var settings = SysctlSettings(.linux6)
+    #expect(settings.apply("net.ipv4.tcp_pacing_ss_ratio", "150") == nil)
+    #expect(settings.apply("net.ipv4.tcp_pacing_ca_ratio", "90") == nil)
+    #expect(settings.configuration.pacingSlowStartRatio == 150)
+    #expect(settings.configuration.pacingAvoidanceRatio == 90)
+    #expect(settings.apply("net.ipv4.tcp_pacing_ca_ratio", "1001") == "value 1001 is not 0 to 1000")
+}

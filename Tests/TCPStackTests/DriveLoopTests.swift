@@ -25,10 +25,10 @@ import TCPWire
     }
 
     @Test func aPacketToTheLoopbackNetworkStaysOnItsSenderEvenWhenNoHostOwnsTheAddress() {
-        #expect(DriveLoop.staysOnHost(.v4(IPv4Address(127, 0, 0, 5)), addresses: [clientAddress]))
-        #expect(DriveLoop.staysOnHost(.v6(.loopback), addresses: []))
-        #expect(DriveLoop.staysOnHost(clientAddress, addresses: [clientAddress]))
-        #expect(!DriveLoop.staysOnHost(serverAddress, addresses: [clientAddress]))
+        #expect(DriveLoop<HostStack>.staysOnHost(.v4(IPv4Address(127, 0, 0, 5)), addresses: [clientAddress]))
+        #expect(DriveLoop<HostStack>.staysOnHost(.v6(.loopback), addresses: []))
+        #expect(DriveLoop<HostStack>.staysOnHost(clientAddress, addresses: [clientAddress]))
+        #expect(!DriveLoop<HostStack>.staysOnHost(serverAddress, addresses: [clientAddress]))
     }
 
     @Test func packetsToAnAddressNoHostOwnsWaitInOutboundAndTimersResendThem() throws {

@@ -12,8 +12,10 @@ struct Pair {
     var client: SocketID
     var server: SocketID?
 
-    init(_ config: TCPConfiguration = .linux6, backlog: Int = 8, connect: Bool = true) throws {
-        wire = TestWire(host(config, [serverAddress], seed: 11), host(config, [clientAddress], seed: 22))
+    init(_ config: TCPConfiguration = .linux6, client clientConfig: TCPConfiguration? = nil, backlog: Int = 8,
+        connect: Bool = true) throws
+    {
+        wire = TestWire(host(config, [serverAddress], seed: 11), host(clientConfig ?? config, [clientAddress], seed: 22))
         listener = wire.hosts[0].socket()
         try wire.hosts[0].bind(listener, to: serverEndpoint)
         try wire.hosts[0].listen(listener, backlog: backlog)

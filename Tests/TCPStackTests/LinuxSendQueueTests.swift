@@ -168,11 +168,17 @@ struct LinuxSendQueueTests {
         // cwnd 10 x 1460 goes out; 5400 bytes stay unsent, above the 4000 limit.
         #expect(try send(&p, 20000).map(\.payload.count) == [14600])
         #expect(p.s.isWritable(p.server!) == false)
+        // No new skb, but the unsent tail skb still fills to the size goal, 32120 (tcp_sendmsg_locked tests the limit
+        // only before a new skb; LinuxSendAdmissionTests).
+        #expect(try p.s.send(p.server!, [UInt8](repeating: 1, count: 40000), now: p.wire.now) == 32120 - 5400)
         #expect(throws: SocketError.wouldBlock) {
             try p.s.send(p.server!, [1], now: p.wire.now)
         }
-        // The ACK lets the rest go: nothing waits unsent, so the socket is writable again (poll's wake test: 2 x 0 < 4000).
-        #expect(ackAll(&p).map(\.payload.count) == [5400])
+        // The ACK lets cwnd (now 20 x 1460) go; 2920 bytes still wait, and poll's wake test (2 x 2920 < 4000) fails.
+        #expect(ackAll(&p).map(\.payload.count) == [29200])
+        #expect(p.s.isWritable(p.server!) == false)
+        // The next ACK lets the rest go: nothing waits unsent, so the socket is writable again.
+        #expect(ackAll(&p).map(\.payload.count) == [2920])
         #expect(p.s.isWritable(p.server!) == true)
     }
 
@@ -212,9 +218,11 @@ struct LinuxSendQueueTests {
 
     @Test func aShortWriteEndsNoRecord() throws {
         var p = try pair()
-        try p.s.setSendBufferSize(p.server!, 1000)  // 4608 doubled minimum: 2304 bytes of payload
-        // MSG_EOR marks the record only once all the data is queued (tcp_sendmsg_locked: !msg_data_left).
-        #expect(try p.s.send(p.server!, [UInt8](repeating: 1, count: 5000), flags: .endOfRecord, now: p.wire.now) == 2304)
+        try p.s.setSendBufferSize(p.server!, 1000)  // the 4608-byte minimum
+        // MSG_EOR marks the record only once all the data is queued (tcp_sendmsg_locked: !msg_data_left). The first
+        // skb (the 32120-byte size goal) is taken whatever the buffer; its push sends cwnd, 14600, and the rest refills
+        // to the goal; then no new skb fits.
+        #expect(try p.s.send(p.server!, [UInt8](repeating: 1, count: 100_000), flags: .endOfRecord, now: p.wire.now) == 46720)
         #expect(p.serverTCB.sendMarks.records.isEmpty)
         ackAll(&p)
         #expect(try p.s.send(p.server!, [UInt8](repeating: 1, count: 100), flags: .endOfRecord, now: p.wire.now) == 100)

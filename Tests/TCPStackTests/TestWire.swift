@@ -4,7 +4,7 @@ import TCPWire
 /// The tests' network: a `DriveLoop` over the hosts (packets go to the host that owns the destination, a host's
 /// own packets loop back to it, FIFO), with every carried packet logged and a hook to lose some.
 struct TestWire {
-    var loop: DriveLoop
+    var loop: DriveLoop<HostStack>
     var log: [IPPacket] = []
     /// Packets for which this returns true are lost.
     var drop: (IPPacket) -> Bool = { _ in false }
@@ -49,7 +49,7 @@ struct TestWire {
     }
 
     /// Runs `body` on the loop with the carrier that logs every packet and loses those `drop` picks.
-    private mutating func carry(_ body: (inout DriveLoop, (inout IPPacket) -> Bool) -> Void) {
+    private mutating func carry(_ body: (inout DriveLoop<HostStack>, (inout IPPacket) -> Bool) -> Void) {
         var log = self.log
         self.log = []
         let drop = self.drop

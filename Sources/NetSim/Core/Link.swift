@@ -37,14 +37,6 @@ public struct LinkImpairments: Hashable, Sendable {
     public static let loopback = LinkImpairments(delay: .microseconds(6))
 }
 
-/// When the copies of one transmitted packet arrive: none (lost), one, or two (duplicated).
-public struct Arrivals: Hashable, Sendable {
-    /// When the packet arrives, or nil if it was lost.
-    public var first: Instant?
-    /// When its duplicate arrives, if it was duplicated.
-    public var duplicate: Instant?
-}
-
 /// One direction of a link: a queue that serializes packets at the link rate, then delays them.
 public struct LinkChannel: Sendable {
     /// What this direction does to packets; changing it takes effect for the next packet.

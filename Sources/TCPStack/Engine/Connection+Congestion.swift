@@ -41,6 +41,10 @@ extension Connection {
         let dataStart = previousUna > iss ? previousUna : iss + 1  // the SYN's octet is no data
         let newlyAcked = max(0, ack - dataStart)
         var newlySACKed = 0
+        let rackMode = rackRuns(config) && (rareState?.rack != nil || !seg.options.sackBlocks.isEmpty)
+        // The first SACK of a flight sent at one instant (see `noteBurst`).
+        if rackMode && rareState?.rack == nil { startRACK(flightSentAt: timedSegmentSentAt) }
+        let priorSacked = rackMode && scoreboard.sackedBytes > 0 ? scoreboard.sackedBlocks : []
         if sackEnabled {
             // RFC 6675 §5: update the scoreboard; a D-SACK (RFC 2883) is set apart and is no loss signal.
             newlySACKed = scoreboard.ackReceived(ack: ack.rawValue, blocks: seg.options.sackBlocks).newlySACKed
@@ -56,6 +60,12 @@ extension Connection {
             if let recover = cc.window.recover, !cc.inFastRecovery, SeqNum(recover) < sndUna {
                 cc.window.recover = nil
             }
+        }
+        if rackMode {
+            rackAckArrives(
+                ack: ack, previousUna: previousUna, priorSacked: priorSacked, newlyAcked: newlyAcked,
+                sackInfo: !seg.options.sackBlocks.isEmpty, now: now, config: config)
+            return
         }
         if sackEnabled {
             sackAckArrives(ack: ack, newlyAcked: newlyAcked, newlySACKed: newlySACKed, outstanding: outstanding,
@@ -142,6 +152,10 @@ extension Connection {
             cc.window.inFastRecovery = false
         }
         scoreboard.retransmissionTimeout()
+        if rareState?.rack != nil {
+            let (una, nxt, sacked) = (sndUna, sndNxt, scoreboard.sackedBlocks)
+            withRACK { $0.timedOut(una: una, sndNxt: nxt, sacked: sacked) }
+        }
         timedSegmentEnd = nil
         lossProbeHighSeq = nil
         lossProbeArmed = false
@@ -181,6 +195,7 @@ extension Connection {
             }
             resendNext = next + used
             scoreboard.retransmitted(upTo: (next + used).rawValue)
+            if rareState?.rack != nil { withRACK { $0.resent(next, next + used, at: now) } }
             sent = true
         }
         return sent
@@ -210,13 +225,16 @@ extension Connection {
 
     /// Emits already-sent sequence space again from `seq`: up to `maxLength` bytes of data, with the FIN when the
     /// segment reaches the end of the data and the FIN was sent. Returns the sequence space it covered.
-    mutating func sendSegment(at seq: SeqNum, maxLength: Int, now: Instant, out: inout EngineOutput) -> Int {
+    /// `segmentLimit`: the most one segment may carry (default the MSS; more with segment offload).
+    mutating func sendSegment(
+        at seq: SeqNum, maxLength: Int, segmentLimit: Int? = nil, now: Instant, out: inout EngineOutput
+    ) -> Int {
         let offset = seq - sendBufferStart
         guard offset >= 0 else { return 0 }
         // Never past SND.NXT: bytes beyond it are unsent, and sending them here without advancing SND.NXT would
         // let the peer acknowledge "unsent" data, which RFC 5961 §5.2 (RFC 9293 §3.10.7.4) then refuses with
         // challenge ACKs; without a rate limit the two ends trade ACKs for ever.
-        var length = max(0, min(maxLength, sendBuffer.count - offset, currentMSS, sndNxt - seq))
+        var length = max(0, min(maxLength, sendBuffer.count - offset, segmentLimit ?? currentMSS, sndNxt - seq))
         // MSG_EOR: a resent segment never joins two records either (Linux tcp_skb_can_collapse_to in
         // tcp_can_collapse / tcp_retrans_try_collapse).
         if let end = recordEnd(after: seq) { length = min(length, end - seq) }

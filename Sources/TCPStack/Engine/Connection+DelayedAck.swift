@@ -31,17 +31,47 @@ struct DelayedAckState: Sendable {
     private var lastReceivedValue = OptionalInstant()
     private var atoValue: Int32 = 0
     /// Linux `icsk_ack.rcv_mss`: the peer's segment size as we see it (`tcp_initialize_rcv_mss`: 536).
-    var receiveMSS: Int32 = 536
+    var receiveMSS: Int32 {
+        get { Int32(receiveMSSValue) }
+        set { receiveMSSValue = UInt16(clamping: newValue) }
+    }
+    private var receiveMSSValue: UInt16 = 536
     /// Linux `icsk_ack.last_seg_size`: the last small segment's payload size.
-    var lastSegmentSize: Int32 = 0
+    var lastSegmentSize: Int32 {
+        get { Int32(lastSegmentSizeValue) }
+        set { lastSegmentSizeValue = UInt16(clamping: newValue) }
+    }
+    private var lastSegmentSizeValue: UInt16 = 0
+    /// Linux `tp->rcv_ssthresh` (Connection+ReceiveWindow.swift); 0 until the first data sets it up.
+    var rcvSsthresh: Int32 = 0
     /// Linux `icsk_ack.quick`: ACKs still sent at once.
     var quick: UInt8 = 0
+    /// ICSK_ACK_PUSHED (bit 0), ICSK_ACK_PUSHED2 (bit 1), pingpong (bit 2), scheduled (bit 3), packed.
+    private var bits: UInt8 = 0
+    /// Linux `tp->scaling_ratio`: how much of the receive buffer counts as window, in 256ths
+    /// (`TCP_DEFAULT_SCALING_RATIO` 128 until `tcp_measure_rcv_mss` measures it).
+    var scalingRatio: UInt8 = 128
     /// Linux ICSK_ACK_PUSHED (1) and ICSK_ACK_PUSHED2 (2): pushed or small segments wait for the reader.
-    var pushed: UInt8 = 0
+    var pushed: UInt8 {
+        get { bits & 3 }
+        set { bits = (bits & ~3) | (newValue & 3) }
+    }
     /// Linux pingpong (interactive) mode: we answer data with data, so ACKs wait to ride on it.
-    var pingpong = false
+    var pingpong: Bool {
+        get { bits & 4 != 0 }
+        set { bits = newValue ? bits | 4 : bits & ~4 }
+    }
     /// Received data waits for an ACK (Linux ICSK_ACK_SCHED).
-    var scheduled = false
+    var scheduled: Bool {
+        get { bits & 8 != 0 }
+        set { bits = newValue ? bits | 8 : bits & ~8 }
+    }
+    /// `TCPConfiguration.linuxReceiveWindow` for this connection (bit 4): the window we offered is kept whole
+    /// even where the unscaled field shows at most 65535 (Linux `tp->rcv_wnd`).
+    var linuxWindow: Bool {
+        get { bits & 16 != 0 }
+        set { bits = newValue ? bits | 16 : bits & ~16 }
+    }
 }
 
 /// Linux's delayed-ACK constants (include/net/tcp.h): `TCP_ATO_MIN` = `TCP_DELACK_MIN` = HZ/25, `TCP_DELACK_MAX`
@@ -171,17 +201,23 @@ extension Connection {
                 delack.deadline = now + timeout
             }
         case (.delayed, .linux):
-            linuxAckCheck(now: now, out: &out)
+            linuxAckCheck(now: now, config: config, out: &out)
         }
     }
 
     /// Linux `__tcp_ack_snd_check`: ACK at once when more than one full segment is unacknowledged and the window
     /// we would announce does not shrink, or in quick-ACK mode; otherwise `tcp_send_delayed_ack`.
-    private mutating func linuxAckCheck(now: Instant, out: inout EngineOutput) {
+    private mutating func linuxAckCheck(now: Instant, config: TCPConfiguration, out: inout EngineOutput) {
         let unacknowledged = rcvNxt - rcvWup
-        // __tcp_select_window rounds the free space up to the window-scale unit, as the announced window was.
-        let unit = windowScalingEnabled ? 1 << Int(rcvWscale) : 1
-        let free = (max(0, receiveCapacity - receiveBuffer.count) + unit - 1) / unit * unit
+        let free: Int
+        if config.linuxReceiveWindow {
+            // Only when more than one segment waits: __tcp_select_window may end quick-ACK mode.
+            free = unacknowledged > Int(delack.receiveMSS) ? linuxSelectWindow(config) : 0
+        } else {
+            // __tcp_select_window rounds the free space up to the window-scale unit, as the announced window was.
+            let unit = windowScalingEnabled ? 1 << Int(rcvWscale) : 1
+            free = (max(0, receiveCapacity - receiveBuffer.count) + unit - 1) / unit * unit
+        }
         let quickAckMode = delack.quick > 0 && !delack.pingpong
         if (unacknowledged > Int(delack.receiveMSS) && free >= rcvWndAdvertised) || quickAckMode {
             sendAck(now: now, out: &out)

@@ -17,7 +17,7 @@ extension Connection {
         let wasProbe = lossProbeArmed
         lossProbeArmed = false
         guard config.tailLossProbe, sackEnabled, sndNxt != sndUna, state.isSynchronized, !cc.inFastRecovery,
-            resendNext == nil, retransmitCount == 0, lossProbeHighSeq == nil
+            resendNext == nil, retransmitCount == 0, lossProbeHighSeq == nil, !reorderTimerArmed
         else { return }
         // PTO = 2·SRTT, plus the minimum RTO for a lone segment (its ACK may be delayed) or 2 ms (TCP_TIMEOUT_MIN);
         // 1 s without an RTT sample; never later than the RTO would fire.
@@ -40,7 +40,11 @@ extension Connection {
         lossProbeArmed = false
         var probed = false
         if canSendData, unsentBytes > 0, !receiveWindowBlocksNext(config: config) {
+            let (start, flightSentAt) = (sndNxt, timedSegmentSentAt)
             probed = sendNewSegment(cwndRoom: .max, now: now, config: config, out: &out)
+            if probed && rackRuns(config) {
+                noteBurst(from: start, hadFlight: true, flightSentAt: flightSentAt, now: now)
+            }
             if probed { lossProbeHighSeq = nil }  // new data: nothing to judge later (Linux tlp_retrans = 0)
         }
         if !probed {
@@ -67,7 +71,9 @@ extension Connection {
             } ?? false
             lossProbeAckArrives(ack: ack, dsack: dsack, advanced: sndUna > previousUna, now: now)
         }
-        if sndUna > previousUna {
+        if reorderTimerArmed {
+            // RACK's reordering timer holds the timer (Linux tcp_rack_mark_lost clears FLAG_SET_XMIT_TIMER).
+        } else if sndUna > previousUna {
             scheduleLossProbe(advancing: true, now: now, config: config)
         } else if lossProbeArmed && (cc.inFastRecovery || resendNext != nil) {
             // Recovery began: the timer is an RTO again.

@@ -21,6 +21,8 @@ final class RareState: @unchecked Sendable {
     var freeBind = false
     /// TCP Fast Open on the client side (HostStack+FastOpen.swift).
     var fastOpen = FastOpenClient()
+    /// RACK loss detection and PRR of a Linux SACK sender (RACK.swift, Connection+RACK.swift).
+    var rack: RACKState?
 
     init() {}
 
@@ -37,6 +39,7 @@ final class RareState: @unchecked Sendable {
         urgentMark = other.urgentMark
         freeBind = other.freeBind
         fastOpen = other.fastOpen
+        rack = other.rack
     }
 }
 
@@ -151,6 +154,23 @@ extension Connection {
             guard rareState != nil || newValue != FastOpenClient() else { return }
             writableRareState().fastOpen = newValue
         }
+    }
+
+    /// RACK and PRR state (Connection+RACK.swift); nil until a Linux SACK connection sends data.
+    var rack: RACKState? { rareState?.rack }
+
+    /// Whether the retransmission timer is armed as RACK's reordering timer.
+    var reorderTimerArmed: Bool { rareState?.rack?.reorderTimerArmed ?? false }
+
+    /// Runs `body` on the RACK state in place, creating it first (with the minimum RTT seen so far).
+    mutating func withRACK<T>(_ body: (inout RACKState) -> T) -> T {
+        let box = writableRareState()
+        if box.rack == nil {
+            var state = RACKState(mss: sendMSS)
+            if let minRTT = rtt.minimumRTT { state.noteRTT(minRTT.nanosecondsValue) }
+            box.rack = state
+        }
+        return body(&box.rack!)
     }
 
     /// The box, allocated or unshared first.

@@ -34,6 +34,8 @@ struct SendMarks: Hashable, Sendable {
     var pushOnce = false
     /// TCP_NOTSENT_LOWAT in bytes; -1: unset (the sysctl applies).
     var notSentLowWater: Int64 = -1
+    /// Where the last skb Linux's send admission started begins (HostStack+SendAdmission.swift); nil: none yet.
+    var skbStart: SeqNum?
 
     var isDefault: Bool { self == SendMarks() }
 }
@@ -104,19 +106,28 @@ extension Connection {
     }
 
     /// Linux `tcp_tso_autosize`: MSS per GSO packet, about 1 ms of the pacing rate (`sk_pacing_shift` 10) plus
-    /// `gso_max_size >> (min_rtt_us >> tcp_tso_rtt_log 9)`, at least `tcp_min_tso_segs`. The pacing rate is
-    /// `tcp_update_pacing_rate`'s: cwnd x MSS / SRTT at 200% in slow start below ssthresh / 2, else 120%. The
-    /// smoothed RTT stands in for the minimum RTT.
+    /// `gso_max_size >> (min_rtt_us >> tcp_tso_rtt_log 9)`, at least `tcp_min_tso_segs`. The smoothed RTT stands in
+    /// for the minimum RTT.
     func tsoSegments(mss: Int, config: TCPConfiguration) -> Int {
         let gsoMax = config.segmentOffloadBytes
-        guard let srtt = rtt.smoothedRTT else { return max(gsoMax / mss, config.minTSOSegments) }
-        let srttUs = max(1, Int(srtt.components.seconds) * 1_000_000 + Int(srtt.components.attoseconds / 1_000_000_000_000))
-        let segments = max(cc.cwnd / max(mss, 1), 1)
-        let ratio = cc.cwnd < cc.window.ssthresh / 2 ? 200 : 120
-        var bytes = (mss * segments * ratio * 10_000 / srttUs) >> 10
-        let shift = srttUs >> 9
+        guard let rate = pacingRate(mss: mss, config: config), let srtt = rtt.smoothedRTT else {
+            return max(gsoMax / mss, config.minTSOSegments)
+        }
+        var bytes = rate >> 10
+        let shift = Int(srtt.nanosecondsValue / 1000) >> 9
         if shift < 32 { bytes += gsoMax >> shift }
         return max(min(bytes, gsoMax) / mss, config.minTSOSegments)
+    }
+
+    /// Linux `tcp_update_pacing_rate`, bytes per second: max(cwnd, packets out) x MSS / SRTT, at
+    /// `tcp_pacing_ss_ratio` % in slow start below ssthresh / 2, else `tcp_pacing_ca_ratio` %. Nil before an RTT
+    /// sample (Linux: `sk_pacing_rate` unlimited).
+    func pacingRate(mss: Int, config: TCPConfiguration) -> Int? {
+        guard let srtt = rtt.smoothedRTT else { return nil }
+        let srttUs = max(1, Int(srtt.nanosecondsValue / 1000))
+        let segments = max(cc.cwnd / max(mss, 1), (flightSize + mss - 1) / max(mss, 1), 1)
+        let ratio = cc.cwnd < cc.window.ssthresh / 2 ? config.pacingSlowStartRatio : config.pacingAvoidanceRatio
+        return mss * segments * ratio * 10_000 / srttUs
     }
 
     /// The Nagle test for the tail of the queue (Linux `tcp_nagle_test`, `tcp_nagle_check`): with `corked` (TCP_CORK

@@ -142,8 +142,9 @@ public struct Connection: Sendable {
     var resendNextValue = SeqNum(0)
     var hasTimedSegmentEnd = false
     var hasResendNext = false
-    /// The running send chronograph (`SendChrono`, low two bits) and whether the retransmission timer is armed
-    /// as a tail loss probe (high bit), in the struct's tail padding.
+    /// The running send chronograph (`SendChrono`, low two bits), whether the timed segment led the flight (0x40,
+    /// `timedSegmentLeadsFlight`) and whether the retransmission timer is armed as a tail loss probe (high bit), in
+    /// the struct's tail padding.
     var sendStateBits: UInt8 = 0
     /// ECN state (`ECNFlags`, Linux `ecn_flags`), in the tail padding too.
     var ecnFlagsValue: UInt8 = 0
@@ -206,6 +207,7 @@ public struct Connection: Sendable {
 
     /// Window field for a non-SYN segment: free receive space, rounded up to the scale unit as Linux
     /// `__tcp_select_window` does, then shifted (RFC 7323 §2.3).
+    /// With `linuxWindow` and no scaling, `bytes` is the whole window though the field stops at 65535.
     func windowField() -> (field: UInt16, bytes: Int) {
         let free = max(0, receiveCapacity - receiveBuffer.count)
         let promised = max(0, (rcvWup + rcvWndAdvertised) - rcvNxt)
@@ -216,7 +218,7 @@ public struct Connection: Sendable {
             return (UInt16(field), field << Int(rcvWscale))
         }
         let field = min(window, 65535)
-        return (UInt16(field), field)
+        return (UInt16(field), delack.linuxWindow ? window : field)
     }
 
     /// The receive window used to judge sequence numbers: what we last promised (Linux `tcp_receive_window`).
@@ -395,6 +397,7 @@ public struct Connection: Sendable {
             updateUserTimeoutClock(now: now)
         }
         var sent = false
+        let (burstStart, hadFlight, flightSentAt) = (sndNxt, sndNxt != sndUna, timedSegmentSentAt)
         if resendNext != nil {
             sent = resendAfterTimeout(now: now, out: &out)
             // New data waits until the resent flight is out (Linux tcp_xmit_retransmit_queue goes first).
@@ -404,7 +407,10 @@ public struct Connection: Sendable {
             }
         }
         if inSACKRecovery {
-            if sendDuringSACKRecovery(now: now, config: config, out: &out) { sent = true }
+            let recoverySent = rackRuns(config)
+                ? sendDuringRACKRecovery(now: now, config: config, out: &out)
+                : sendDuringSACKRecovery(now: now, config: config, out: &out)
+            if recoverySent { sent = true }
         } else if canSendData {
             while sendNewSegment(cwndRoom: cc.cwnd - flightSize, now: now, config: config, corked: corked, out: &out) {
                 sent = true
@@ -418,14 +424,20 @@ public struct Connection: Sendable {
             finSent = true
             sent = true
         }
+        if sndNxt > burstStart && config.rackLossDetection && sackEnabled {
+            noteBurst(from: burstStart, hadFlight: hadFlight, flightSentAt: flightSentAt, now: now)
+        }
         if sent && retransmitDeadline == nil { retransmitDeadline = now + rto }
         if sent && config.tailLossProbe { scheduleLossProbe(advancing: false, now: now, config: config) }
         return sent
     }
 
-    /// Payload bytes per new segment: the MSS, or with segment offload as many whole MSS as fit its limit.
+    /// Payload bytes per new segment: the MSS, or with segment offload as many whole MSS as fit its limit, or
+    /// as the pacing rate sizes them (Linux `tcp_tso_autosize`).
     private func maxSegmentPayload(_ config: TCPConfiguration, mss: Int) -> Int {
-        max(mss, config.segmentOffloadBytes / mss * mss)
+        guard config.segmentOffloadBytes > mss else { return mss }
+        if config.tsoAutosize { return tsoSegments(mss: mss, config: config) * mss }
+        return config.segmentOffloadBytes / mss * mss
     }
 
     /// One segment of new data if the receive window, `cwndRoom` and Nagle allow it.
@@ -486,7 +498,9 @@ public struct Connection: Sendable {
         sndNxt += length
         scoreboard.dataSent(upTo: sndNxt.rawValue)
         if length % sendMSS != 0 { smallSegmentEnd = sndNxt }  // Linux tcp_minshall_update
-        timeSegment(endingAt: sndNxt, now: now)
+        let start = sndNxt + (-length)
+        timeSegment(endingAt: sndNxt, leadsFlight: start == sndUna, joiningFrom: config.rttFromPartialAcks ? start : nil,
+            now: now)
         return true
     }
 

@@ -60,11 +60,12 @@ extension HostStack {
         c.irs = SeqNum(seg.sequenceNumber)
         c.rcvNxt = c.irs + 1
         c.rcvWup = c.rcvNxt
-        var window = configuration.initialReceiveWindow(
+        let window = configuration.initialReceiveWindow(
             mss: c.ourMSS - (c.timestampsEnabled ? 12 : 0), receiveBuffer: c.receiveBufferSize)
-        if !c.windowScalingEnabled { window = min(window, 65535) }
-        c.receiveCapacity = window
-        c.rcvWndAdvertised = window
+        c.receiveCapacity = c.windowScalingEnabled ? window : min(window, 65535)
+        // Linux tcp_select_initial_window keeps rcv_wnd whole; only the field is capped.
+        c.delack.linuxWindow = configuration.linuxReceiveWindow
+        c.rcvWndAdvertised = c.delack.linuxWindow ? window : c.receiveCapacity
         c.iss = chosenISS
             ?? isnGenerator.isn(local: local, remote: remote, now: now, clockShift: configuration.isnClockShift)
         c.sndUna = c.iss

@@ -14,3 +14,14 @@ extension HostStack {
         return max(1, slots[i].sendMSS - max(0, packet.tcp.options.paddedCount - usual))
     }
 }
+
+extension HostStack {
+    /// The pacing rate in bytes per second of the connection that sent `packet` (Linux `sk_pacing_rate` as
+    /// `tcp_update_pacing_rate` sets it), for a queue that paces by it; nil without a connection or an RTT sample.
+    public func pacingRate(of packet: IPPacket) -> Int? {
+        guard !connections.isEmpty,
+              let i = connections.index(of: FourTuple(local: packet.source, remote: packet.destination), in: slots)
+        else { return nil }
+        return slots[i].pacingRate(mss: slots[i].sendMSS, config: configuration)
+    }
+}

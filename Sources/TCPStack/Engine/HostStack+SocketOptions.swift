@@ -51,8 +51,13 @@ extension HostStack {
     public func isWritable(_ id: SocketID) -> Bool? {
         guard isValid(id) else { return nil }
         let i = id.rawValue
-        let capacity = slots[i].sendBufferSize ?? configuration.sendBufferSize
-        let queued = slots[i].sendBuffer.count
+        var capacity = slots[i].sendBufferSize ?? configuration.sendBufferSize
+        var queued = slots[i].sendBuffer.count
+        if configuration.linuxSkbSendQueue {
+            // `sk_sndbuf` and `sk_wmem_queued` with each skb's overhead (HostStack+SendAdmission.swift).
+            capacity = skbSendBuffer(slot: i)
+            queued = slots[i].skbQueueMemory(queued, goal: slots[i].skbSizeGoal(config: configuration))
+        }
         return capacity - queued >= queued / 2 && slots[i].unsentBytes << 1 < notSentLowWater(slot: i)
     }
 

@@ -31,6 +31,12 @@ public struct TCPInfo: Hashable, Sendable {
     public var sackedSegments = 0
     /// `tcpi_rtt`: the smoothed RTT in microseconds (`srtt_us >> 3`); nil before the first sample.
     public var smoothedRTTMicroseconds: Int? = nil
+    /// `tcpi_lost`: segments marked lost and not yet delivered (Linux `lost_out`, marked by RACK).
+    public var lostSegments = 0
+    /// `tcpi_retrans`: segments resent and not yet delivered (Linux `retrans_out`).
+    public var retransmittedSegments = 0
+    /// `tcpi_reordering`: the reordering degree in segments (Linux `tp->reordering`, `net.ipv4.tcp_reordering` 3).
+    public var reordering = 3
 }
 
 /// Linux's congestion states (`enum tcp_ca_state`, include/net/tcp.h), numbered as TCP_INFO reports them.
@@ -83,6 +89,11 @@ extension HostStack {
         info.unackedSegments = (c.flightSize + segment - 1) / segment
         info.sackedSegments = c.scoreboard.sackedBlocks.reduce(0) {
             $0 + (SeqNum($1.right) - SeqNum($1.left) + segment - 1) / segment
+        }
+        if let rack = c.rack {
+            info.lostSegments = rack.lostSegments
+            info.retransmittedSegments = rack.resentSegments
+            info.reordering = rack.reordering
         }
         return info
     }

@@ -327,6 +327,7 @@ public struct HostStack: Sendable {
             c.ourMSS = mss
             c.receiveCapacity = window
             c.rcvWndAdvertised = window
+            c.delack.linuxWindow = config.linuxReceiveWindow
             c.tsOffset = tsOffset
             c.rtt = rtt
             c.inConnectionTable = true
@@ -432,20 +433,24 @@ public struct HostStack: Sendable {
             // RFC 9293 §3.10.2: "connection closing".
             throw .brokenPipe
         }
-        let room = (slots[i].sendBufferSize.map { $0 / 2 } ?? configuration.sendBufferSize) - slots[i].sendBuffer.count
-        guard room > 0 else {
-            slots[i].waitingForSendSpace = true  // Linux sk_stream_wait_memory: SOCK_NOSPACE
-            throw .wouldBlock
-        }
-        // Linux tcp_sendmsg_locked -> sk_stream_memory_free: no new data while the unsent bytes reach
-        // TCP_NOTSENT_LOWAT (`tcp_stream_memory_free`, checked when a new skb is needed; the engine checks per call).
-        if slots[i].unsentBytes >= notSentLowWater(slot: i) {
-            slots[i].waitingForSendSpace = true
-            throw .wouldBlock
-        }
-        let taken = min(room, bytes.count)
         let start = slots[i].dataEnd
-        slots[i].sendBuffer.append(bytes[0..<taken])
+        let taken: Int
+        if configuration.linuxSkbSendQueue {
+            taken = try queueInSkbs(slot: i, bytes, now: now)
+        } else {
+            let room = (slots[i].sendBufferSize.map { $0 / 2 } ?? configuration.sendBufferSize) - slots[i].sendBuffer.count
+            guard room > 0 else {
+                slots[i].waitingForSendSpace = true  // Linux sk_stream_wait_memory: SOCK_NOSPACE
+                throw .wouldBlock
+            }
+            // TCP_NOTSENT_LOWAT (Linux `tcp_stream_memory_free`), tested once per call.
+            if slots[i].unsentBytes >= notSentLowWater(slot: i) {
+                slots[i].waitingForSendSpace = true
+                throw .wouldBlock
+            }
+            taken = min(room, bytes.count)
+            slots[i].sendBuffer.append(bytes[0..<taken])
+        }
         // Linux tcp_add_write_queue_tail: queued data starts the busy chronograph; a short write sets SOCK_NOSPACE.
         slots[i].chronoStart(.busy, now: now)
         if taken < bytes.count { slots[i].waitingForSendSpace = true }
@@ -620,6 +625,11 @@ public struct HostStack: Sendable {
                 continue
             }
             guard let rtx = slots[i].retransmitDeadline, rtx <= now else { continue }
+            if slots[i].reorderTimerArmed {
+                // RFC 8985 §6.3: RACK's reordering timer, not a retransmission timeout (Linux tcp_rack_reo_timeout).
+                slots[i].reorderTimerFires(now: now, config: configuration, out: &out)
+                continue
+            }
             if slots[i].lossProbeArmed {
                 // RFC 8985 §7.3: the probe timeout, not a retransmission timeout (Linux tcp_send_loss_probe).
                 slots[i].sendLossProbe(now: now, config: configuration, out: &out)

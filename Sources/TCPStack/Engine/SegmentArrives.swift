@@ -74,7 +74,7 @@ extension Connection {
         rcvWup = rcvNxt
         negotiate(seg, config: config, ipv6: local?.address.isIPv6 ?? false, now: now)
         ecnHandshakeArrives(seg)
-        if !windowScalingEnabled { rcvWndAdvertised = min(rcvWndAdvertised, 65535) }
+        if !windowScalingEnabled && !config.linuxReceiveWindow { rcvWndAdvertised = min(rcvWndAdvertised, 65535) }
         sndWnd = Int(seg.window)
         maxSndWnd = sndWnd
         sndWl1 = seq
@@ -293,7 +293,7 @@ extension Connection {
         let windowUnchanged = Int(seg.window) << (flags.contains(.syn) ? 0 : Int(sndWscale)) == sndWnd
         if sndUna < ack {
             // RFC 9293 §3.10.7.4 fifth: new data acknowledged; an RTT sample (RFC 6298 §2, RFC 7323 §4).
-            sampleRTT(ack: ack, echo: seg.options.timestamps?.echoReply, now: now)
+            sampleRTT(ack: ack, echo: seg.options.timestamps?.echoReply, now: now, partialAcks: config.rttFromPartialAcks)
             acknowledge(upTo: ack, now: now, config: config)
         }
         if sndUna <= ack && (sndWl1 < seq || (sndWl1 == seq && sndWl2 <= ack)) {
@@ -417,7 +417,13 @@ extension Connection {
             out.events.append(.readable(id))
         }
         if inOrder && outcome.delivered > 0 {
-            noteDataReceived(length: payload.count, headerLength: 20 + seg.options.count, flags: seg.flags, now: now)
+            let headerLength = 20 + seg.options.count
+            let packetBytes = payload.count + headerLength + (local?.address.isIPv6 == true ? 40 : 20)
+            if config.linuxReceiveWindow {
+                linuxMeasureScalingRatio(payload: payload.count, packetBytes: packetBytes, config: config)
+            }
+            noteDataReceived(length: payload.count, headerLength: headerLength, flags: seg.flags, now: now)
+            if config.linuxReceiveWindow { linuxGrowWindow(payload: payload.count, packetBytes: packetBytes, config: config) }
         }
         // RFC 5681 §4.2: out-of-order data, and data that fills a hole, are ACKed at once (Linux: the ofo queue
         // non-empty in __tcp_ack_snd_check; ICSK_ACK_NOW when tcp_ofo_queue empties it).

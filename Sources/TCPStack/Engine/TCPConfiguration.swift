@@ -49,11 +49,35 @@ public struct TCPConfiguration: Sendable {
     public var linuxSendMarks = false
     /// Linux >= 4.20 `__tcp_transmit_skb`: every GSO packet (more than one MSS) carries PSH.
     public var pushOnOffloadedSegments = false
+    /// Linux `tcp_tso_autosize` (since 3.12): each GSO packet carries about 1 ms of the pacing rate
+    /// (`tcp_update_pacing_rate`), at least `minTSOSegments` MSS, not the device's whole `segmentOffloadBytes`.
+    public var tsoAutosize = false
+    /// `net.ipv4.tcp_pacing_ss_ratio` (percent): the pacing rate as a share of cwnd x MSS / SRTT in slow start,
+    /// below ssthresh / 2 (`tcp_update_pacing_rate`; Linux default 200).
+    public var pacingSlowStartRatio = 200
+    /// `net.ipv4.tcp_pacing_ca_ratio` (percent): the same share from ssthresh / 2 on (Linux default 120).
+    public var pacingAvoidanceRatio = 120
+    /// Linux 6.x receive window (Connection+ReceiveWindow.swift): the buffer counts as window at the ratio of
+    /// payload to `truesize` measured on arrival, `rcv_ssthresh` grows per segment within the window clamp, the
+    /// immediate-ACK test compares `__tcp_select_window` with the window offered, and without window scaling the
+    /// window offered is kept whole though the field shows at most 65535.
+    public var linuxReceiveWindow = false
     /// `net.ipv4.tcp_min_tso_segs`: the fewest MSS a GSO packet is sized to (`tcp_tso_autosize`).
     public var minTSOSegments = 2
     /// `net.ipv4.tcp_notsent_lowat`: a socket is writable only while fewer unsent bytes wait (`tcp_stream_memory_free`);
     /// TCP_NOTSENT_LOWAT overrides it per socket. Linux default UINT_MAX: off.
     public var notSentLowWater = Int(UInt32.max)
+    /// Linux's send admission (`tcp_sendmsg_locked`, HostStack+SendAdmission.swift): a write fills skbs of
+    /// `tcp_xmit_size_goal` and stops before a new skb once the queue's memory (payload plus each skb's truesize)
+    /// reaches `sk_sndbuf` or the unsent bytes reach TCP_NOTSENT_LOWAT. Off: payload bytes against the buffer, and
+    /// TCP_NOTSENT_LOWAT tested once per call.
+    public var linuxSkbSendQueue = false
+    /// Without timestamps, an ACK of part of the timed segment is an RTT sample too when that segment led the flight
+    /// (Linux `tcp_clean_rtx_queue`: every ACK samples the oldest acknowledged skb, a partly acknowledged TSO skb
+    /// included). Off: only the ACK that covers the timed segment (RFC 6298 §3).
+    public var rttFromPartialAcks = false
+    /// `net.ipv4.tcp_wmem` max: how far `tcp_sndbuf_expand` grows the send buffer (`linuxSkbSendQueue`).
+    public var sendBufferMax = 4_194_304
 
     /// Once the MSS is known, grow the receive buffer to a whole number of MSS-sized segments, at most
     /// `receiveBufferMax` (FreeBSD `tcp_mss`: `roundup(so_rcv.sb_hiwat, mss)`, capped at `sb_max`). Linux: off.
@@ -182,6 +206,10 @@ public struct TCPConfiguration: Sendable {
     /// SACK, outside recovery, a probe timeout of about two RTTs after the last transmission sends new data or
     /// the last segment again, before the RTO would.
     public var tailLossProbe = false
+    /// With SACK, losses are found by RACK (RFC 8985 §6; Linux 6.x `tcp_identify_packet_loss` ->
+    /// `tcp_rack_mark_lost`, and `tcp_time_to_recover` is `lost_out != 0`) and cwnd is reduced by PRR (RFC 6937;
+    /// Linux `tcp_cwnd_reduction`), counted in segments. Off: RFC 6675's DupThresh, pipe and NextSeg.
+    public var rackLossDetection = false
     /// ECN negotiation (RFC 3168 §6.1.1; `net.ipv4.tcp_ecn`; Linux default 2, accept only).
     public var ecn = ECNPolicy.off
     /// Congestion control of new connections (`net.ipv4.tcp_congestion_control`; Linux: cubic). TCP_CONGESTION
@@ -336,9 +364,14 @@ public struct TCPConfiguration: Sendable {
         c.slowStartCountsEveryAckedByte = true
         c.linuxSendMarks = true
         c.pushOnOffloadedSegments = true
+        c.tsoAutosize = true
+        c.linuxReceiveWindow = true
         c.sendWholeSegmentsInWindow = true
+        c.linuxSkbSendQueue = true
+        c.rttFromPartialAcks = true
         c.ecn = .acceptOnly
         c.tailLossProbe = true
+        c.rackLossDetection = true
         c.urgentByteOutOfBand = true
         c.fastOpenClient = true
         return c

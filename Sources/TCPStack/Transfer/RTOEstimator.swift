@@ -52,7 +52,10 @@ public struct RTOEstimator: Sendable, Hashable {
     private let initialUs: UInt32
     private let minimumUs: UInt32
     private let maximumUs: UInt32
-    private let granularityUs: UInt32
+    // 16 bits each: the granularity is 1 µs or 1 ms, the backoff stops at the maximum RTO (under 64 doublings);
+    // narrow, they leave room for the minimum RTT without growing the estimator.
+    private let granularityUs: UInt16
+    private var backoff: Int16 = 0
     private var initialNs: Int64 { Int64(initialUs) * 1000 }
     private var minimumNs: Int64 { Int64(minimumUs) * 1000 }
     private var maximumNs: Int64 { Int64(maximumUs) * 1000 }
@@ -61,7 +64,9 @@ public struct RTOEstimator: Sendable, Hashable {
     private var srttNs: Int64 = -1
     private var rttvarNs: Int64 = 0
     private var baseNs: Int64
-    private var backoff: Int32 = 0
+    /// The smallest RTT sample, in microseconds; `UInt32.max` before the first (Linux `tcp_min_rtt`, without its
+    /// 5-minute window).
+    private var minimumRTTUs = UInt32.max
     private let floorsVarianceTerm: Bool
     /// Consecutive doublings since the last valid sample (RFC 6298 §5.5, Linux `icsk_backoff`).
     public var backoffCount: Int { Int(backoff) }
@@ -71,7 +76,7 @@ public struct RTOEstimator: Sendable, Hashable {
         initialUs = Self.microseconds(parameters.initial)
         minimumUs = Self.microseconds(parameters.minimum)
         maximumUs = Self.microseconds(parameters.maximum)
-        granularityUs = Self.microseconds(parameters.granularity)
+        granularityUs = UInt16(clamping: Self.microseconds(parameters.granularity))
         floorsVarianceTerm = parameters.minimumRule == .floorVarianceTerm
         baseNs = Int64(initialUs) * 1000
     }
@@ -81,13 +86,15 @@ public struct RTOEstimator: Sendable, Hashable {
         self.initialUs = initialUs
         self.minimumUs = minimumUs
         self.maximumUs = maximumUs
-        self.granularityUs = granularityUs
+        self.granularityUs = UInt16(clamping: granularityUs)
         self.floorsVarianceTerm = floorsVarianceTerm
         baseNs = Int64(initialUs) * 1000
     }
 
     /// SRTT, the smoothed round-trip time; nil before the first sample.
     public var smoothedRTT: Duration? { srttNs < 0 ? nil : .nanoseconds(srttNs) }
+    /// The smallest RTT sample; nil before the first.
+    public var minimumRTT: Duration? { minimumRTTUs == .max ? nil : .microseconds(Int64(minimumRTTUs)) }
     /// RTTVAR, the round-trip time variation; zero before the first sample.
     public var rttVariance: Duration { .nanoseconds(rttvarNs) }
 
@@ -106,6 +113,7 @@ public struct RTOEstimator: Sendable, Hashable {
     /// a valid sample ends the backoff (§5.7; Linux resets `icsk_backoff` in `tcp_ack_update_rtt`).
     public mutating func addSample(_ rtt: Duration) {
         let r = Swift.max(rtt.nanosecondsValue, 0)
+        minimumRTTUs = Swift.min(minimumRTTUs, UInt32(clamping: r / 1000))
         if srttNs >= 0 {
             let srtt = srttNs
             // RFC 6298 §2.3: RTTVAR first, with the old SRTT; alpha = 1/8, beta = 1/4.

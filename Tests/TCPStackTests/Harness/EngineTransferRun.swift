@@ -29,7 +29,7 @@ struct EngineTransferRun {
 
     private struct Side {
         /// The side's own loop: its outbound packets are the link's to carry. Events stay in the stack (`act`).
-        var loop: DriveLoop
+        var loop: DriveLoop<HostStack>
         var stack: HostStack {
             _read { yield loop.hosts[0] }
             _modify { yield &loop.hosts[0] }

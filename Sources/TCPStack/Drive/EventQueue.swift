@@ -1,32 +1,41 @@
-import TCPStack
 
 /// A min-heap of timed events. Events at the same instant come out in the order they were scheduled,
-/// so a run never depends on heap layout: that is what makes the simulator deterministic.
+/// so a run never depends on heap layout: that is what makes ``DriveLoop``'s timed half (and the simulator
+/// on it) deterministic. Inlinable, so that each driver's payload gets its own specialized code.
 public struct EventQueue<Payload> {
-    private struct Entry {
-        var at: Instant
-        var order: UInt64
-        var payload: Payload
+    @usableFromInline
+    struct Entry {
+        @usableFromInline var at: Instant
+        @usableFromInline var order: UInt64
+        @usableFromInline var payload: Payload
+
+        @inlinable
+        init(at: Instant, order: UInt64, payload: Payload) {
+            self.at = at
+            self.order = order
+            self.payload = payload
+        }
     }
 
-    private var heap: [Entry] = []
+    @usableFromInline var heap: [Entry] = []
     /// Entries in use. With plain-value payloads the slots past it are kept for later events, so the queue
     /// neither grows nor shrinks its array per event; other payloads are removed, to release them.
-    private var used = 0
-    private var scheduled: UInt64 = 0
+    @usableFromInline var used = 0
+    @usableFromInline var scheduled: UInt64 = 0
 
     /// An empty queue.
-    public init() {}
+    @inlinable public init() {}
 
     /// Number of events waiting.
-    public var count: Int { used }
+    @inlinable public var count: Int { used }
     /// True when no event waits.
-    public var isEmpty: Bool { used == 0 }
+    @inlinable public var isEmpty: Bool { used == 0 }
 
     /// When the earliest event is due.
-    public var nextTime: Instant? { used == 0 ? nil : heap[0].at }
+    @inlinable public var nextTime: Instant? { used == 0 ? nil : heap[0].at }
 
     /// Schedules `payload` at `time`; among events at the same instant it comes out after those scheduled before it.
+    @inlinable
     public mutating func schedule(_ payload: consuming Payload, at time: Instant) {
         let entry = Entry(at: time, order: scheduled, payload: payload)
         scheduled &+= 1
@@ -44,6 +53,7 @@ public struct EventQueue<Payload> {
     }
 
     /// Removes and returns the earliest event (the first scheduled among equals).
+    @inlinable
     public mutating func popNext() -> (at: Instant, payload: Payload)? {
         guard used > 0 else { return nil }
         used -= 1
@@ -66,13 +76,15 @@ public struct EventQueue<Payload> {
     }
 
     /// Compares in place: copying entries out to compare them would copy their payloads.
-    private static func precedes(_ heap: UnsafeMutableBufferPointer<Entry>, _ i: Int, _ j: Int) -> Bool {
+    @inlinable
+    static func precedes(_ heap: UnsafeMutableBufferPointer<Entry>, _ i: Int, _ j: Int) -> Bool {
         let a = heap[i].at.nanoseconds, b = heap[j].at.nanoseconds
         return a != b ? a < b : heap[i].order < heap[j].order
     }
 
     // The sifts swap through a buffer pointer: one uniqueness check per operation instead of one per swap.
-    private static func siftUp(_ heap: UnsafeMutableBufferPointer<Entry>, from index: Int) {
+    @inlinable
+    static func siftUp(_ heap: UnsafeMutableBufferPointer<Entry>, from index: Int) {
         var child = index
         while child > 0 {
             let parent = (child - 1) / 2
@@ -82,7 +94,8 @@ public struct EventQueue<Payload> {
         }
     }
 
-    private static func siftDown(_ heap: UnsafeMutableBufferPointer<Entry>, from index: Int) {
+    @inlinable
+    static func siftDown(_ heap: UnsafeMutableBufferPointer<Entry>, from index: Int) {
         var parent = index
         let n = heap.count
         while true {
@@ -97,17 +110,5 @@ public struct EventQueue<Payload> {
     }
 }
 
-/// The simulator's clock: it only moves forward, and only by jumping to the next event.
-public struct VirtualClock: Sendable {
-    /// The current virtual time.
-    public private(set) var now: Instant
-
-    /// A clock standing at `start`.
-    public init(start: Instant = .zero) { now = start }
-
-    /// Jumps to `time`; an event in the past would be a scheduling bug, so time never runs backwards.
-    public mutating func jump(to time: Instant) {
-        precondition(time >= now, "virtual time cannot run backwards")
-        now = time
-    }
-}
+extension EventQueue: Sendable where Payload: Sendable {}
+extension EventQueue.Entry: Sendable where Payload: Sendable {}

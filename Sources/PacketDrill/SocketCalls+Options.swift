@@ -1,0 +1,240 @@
+import TCPStack
+
+/// The socket options ``SocketCalls`` sets and reads, by their Linux names and numbers.
+public enum SocketOptionName: Hashable, Sendable, CaseIterable {
+    /// SO_ERROR (read only).
+    case error
+    /// SO_REUSEADDR.
+    case reuseAddress
+    /// SO_LINGER (set only).
+    case linger
+    /// SO_RCVBUF.
+    case receiveBufferSize
+    /// SO_SNDBUF.
+    case sendBufferSize
+    /// SO_KEEPALIVE.
+    case keepalive
+    /// TCP_NODELAY (set only).
+    case noDelay
+    /// TCP_MAXSEG.
+    case maximumSegmentSize
+    /// TCP_KEEPIDLE.
+    case keepaliveIdle
+    /// TCP_KEEPINTVL.
+    case keepaliveInterval
+    /// TCP_KEEPCNT.
+    case keepaliveCount
+    /// TCP_USER_TIMEOUT.
+    case userTimeout
+    /// TCP_CONGESTION.
+    case congestionControl
+
+    /// SOL_SOCKET.
+    public static let socketLevel: Int32 = 1
+    /// IPPROTO_TCP.
+    public static let tcpLevel: Int32 = 6
+
+    /// The option's name (`SO_REUSEADDR`).
+    public var linuxName: String {
+        switch self {
+        case .error: "SO_ERROR"
+        case .reuseAddress: "SO_REUSEADDR"
+        case .linger: "SO_LINGER"
+        case .receiveBufferSize: "SO_RCVBUF"
+        case .sendBufferSize: "SO_SNDBUF"
+        case .keepalive: "SO_KEEPALIVE"
+        case .noDelay: "TCP_NODELAY"
+        case .maximumSegmentSize: "TCP_MAXSEG"
+        case .keepaliveIdle: "TCP_KEEPIDLE"
+        case .keepaliveInterval: "TCP_KEEPINTVL"
+        case .keepaliveCount: "TCP_KEEPCNT"
+        case .userTimeout: "TCP_USER_TIMEOUT"
+        case .congestionControl: "TCP_CONGESTION"
+        }
+    }
+
+    /// Its level and number (uapi asm-generic/socket.h, linux/tcp.h).
+    public var level: Int32 { linuxName.hasPrefix("SO_") ? Self.socketLevel : Self.tcpLevel }
+
+    /// The option number at ``level``.
+    public var number: Int32 {
+        switch self {
+        case .error: 4
+        case .reuseAddress: 2
+        case .linger: 13
+        case .receiveBufferSize: 8
+        case .sendBufferSize: 7
+        case .keepalive: 9
+        case .noDelay: 1
+        case .maximumSegmentSize: 2
+        case .keepaliveIdle: 4
+        case .keepaliveInterval: 5
+        case .keepaliveCount: 6
+        case .userTimeout: 18
+        case .congestionControl: 13
+        }
+    }
+
+    /// Whether ``SocketCalls/option(_:of:)`` reads it.
+    public var isReadable: Bool { self != .linger && self != .noDelay }
+    /// Whether ``SocketCalls/setOption(_:_:now:)`` sets it.
+    public var isSettable: Bool { self != .error }
+    /// Whether its value is one integer (an int in C): all but SO_LINGER and TCP_CONGESTION.
+    public var isInteger: Bool { self != .linger && self != .congestionControl }
+
+    /// The option called `name` (`TCP_MAXSEG`), or nil.
+    public init?(linuxName name: String) {
+        guard let found = Self.allCases.first(where: { $0.linuxName == name }) else { return nil }
+        self = found
+    }
+
+    /// The option at `level` numbered `number`, or nil.
+    public init?(level: Int32, number: Int32) {
+        guard let found = Self.allCases.first(where: { $0.level == level && $0.number == number }) else { return nil }
+        self = found
+    }
+}
+
+/// A socket option with its value, typed.
+public enum SocketOption: Hashable, Sendable {
+    /// SO_ERROR: the pending error, nil for none.
+    case error(LinuxErrno?)
+    /// SO_REUSEADDR.
+    case reuseAddress(Bool)
+    /// SO_LINGER: `{1, 0}` makes close() abort with a RST; other lingers close normally.
+    case linger(on: Bool, seconds: Int)
+    /// SO_RCVBUF, in bytes.
+    case receiveBufferSize(Int)
+    /// SO_SNDBUF, in bytes.
+    case sendBufferSize(Int)
+    /// SO_KEEPALIVE (RFC 1122 §4.2.3.6).
+    case keepalive(Bool)
+    /// TCP_NODELAY: Nagle's algorithm off.
+    case noDelay(Bool)
+    /// TCP_MAXSEG, in bytes.
+    case maximumSegmentSize(Int)
+    /// TCP_KEEPIDLE.
+    case keepaliveIdle(seconds: Int)
+    /// TCP_KEEPINTVL.
+    case keepaliveInterval(seconds: Int)
+    /// TCP_KEEPCNT.
+    case keepaliveCount(Int)
+    /// TCP_USER_TIMEOUT (RFC 5482).
+    case userTimeout(milliseconds: Int)
+    /// TCP_CONGESTION: the algorithm's Linux name (`cubic`); an unknown name is ENOENT.
+    case congestionControl(String)
+
+    /// Which option this is.
+    public var name: SocketOptionName {
+        switch self {
+        case .error: .error
+        case .reuseAddress: .reuseAddress
+        case .linger: .linger
+        case .receiveBufferSize: .receiveBufferSize
+        case .sendBufferSize: .sendBufferSize
+        case .keepalive: .keepalive
+        case .noDelay: .noDelay
+        case .maximumSegmentSize: .maximumSegmentSize
+        case .keepaliveIdle: .keepaliveIdle
+        case .keepaliveInterval: .keepaliveInterval
+        case .keepaliveCount: .keepaliveCount
+        case .userTimeout: .userTimeout
+        case .congestionControl: .congestionControl
+        }
+    }
+
+    /// An integer option (``SocketOptionName/isInteger``) with the value `value` has in C (a flag is non-zero when on;
+    /// SO_ERROR's is the errno); nil for the others.
+    public init?(_ name: SocketOptionName, integer value: Int64) {
+        let n = Int(truncatingIfNeeded: value)
+        switch name {
+        case .error: self = .error(value == 0 ? nil : LinuxErrno(rawValue: Int32(truncatingIfNeeded: value)))
+        case .reuseAddress: self = .reuseAddress(value != 0)
+        case .receiveBufferSize: self = .receiveBufferSize(n)
+        case .sendBufferSize: self = .sendBufferSize(n)
+        case .keepalive: self = .keepalive(value != 0)
+        case .noDelay: self = .noDelay(value != 0)
+        case .maximumSegmentSize: self = .maximumSegmentSize(n)
+        case .keepaliveIdle: self = .keepaliveIdle(seconds: n)
+        case .keepaliveInterval: self = .keepaliveInterval(seconds: n)
+        case .keepaliveCount: self = .keepaliveCount(n)
+        case .userTimeout: self = .userTimeout(milliseconds: n)
+        case .linger, .congestionControl: return nil
+        }
+    }
+
+    /// The value as C's int holds it (a flag is 1 or 0; SO_ERROR is the errno or 0); nil for SO_LINGER and
+    /// TCP_CONGESTION.
+    public var integerValue: Int64? {
+        switch self {
+        case .error(let e): Int64(e?.rawValue ?? 0)
+        case .reuseAddress(let on), .keepalive(let on), .noDelay(let on): on ? 1 : 0
+        case .receiveBufferSize(let n), .sendBufferSize(let n), .maximumSegmentSize(let n), .keepaliveCount(let n): Int64(n)
+        case .keepaliveIdle(let s), .keepaliveInterval(let s): Int64(s)
+        case .userTimeout(let ms): Int64(ms)
+        case .linger, .congestionControl: nil
+        }
+    }
+}
+
+extension SocketCalls {
+    /// setsockopt(2).
+    public mutating func setOption(_ fd: Int, _ option: SocketOption, now: Instant) throws(SocketCallError) {
+        let socket = try descriptor(fd).socket
+        switch option {
+        case .error:
+            throw .failed(.ENOPROTOOPT)
+        case .linger(let on, let seconds):
+            // Linger {1, 0}: close() aborts with a RST (RFC 9293 §3.10.5 ABORT). Other lingers close normally.
+            descriptors[fd]!.lingerAbort = on && seconds == 0
+            return
+        case .congestionControl(let name):
+            guard CongestionAlgorithm(rawValue: name) != nil else { throw .failed(.ENOENT) }
+        default:
+            break
+        }
+        do throws(SocketError) {
+            switch option {
+            case .reuseAddress(let on): try stack.setReuseAddress(socket, on)
+            case .receiveBufferSize(let n): try stack.setReceiveBufferSize(socket, n)
+            case .sendBufferSize(let n): try stack.setSendBufferSize(socket, n)
+            case .maximumSegmentSize(let n): try stack.setMaximumSegmentSize(socket, n)
+            // Keep-alive (RFC 1122 §4.2.3.6) and the user timeout (RFC 5482), as the engine implements them.
+            case .keepalive(let on): try stack.setKeepalive(socket, on, now: now)
+            case .keepaliveIdle(let s): try stack.setKeepaliveIdle(socket, seconds: s, now: now)
+            case .keepaliveInterval(let s): try stack.setKeepaliveInterval(socket, seconds: s)
+            case .keepaliveCount(let n): try stack.setKeepaliveCount(socket, n)
+            case .userTimeout(let ms): try stack.setUserTimeout(socket, milliseconds: ms)
+            case .noDelay(let on): try stack.setNoDelay(socket, on, now: now)
+            case .congestionControl(let name): try stack.setCongestionControl(socket, CongestionAlgorithm(rawValue: name)!)
+            case .error, .linger: break
+            }
+        } catch { throw SocketCallError(error) }
+    }
+
+    /// getsockopt(2): the option's value now (0 or empty for a socket the engine no longer has); ENOPROTOOPT for an
+    /// option that is not ``SocketOptionName/isReadable``.
+    public func option(_ name: SocketOptionName, of fd: Int) throws(SocketCallError) -> SocketOption {
+        let socket = try descriptor(fd).socket
+        switch name {
+        case .error: return .error(stack.error(of: socket).map { LinuxErrno($0) })
+        case .reuseAddress: return .reuseAddress(stack.connection(socket)?.reuseAddress == true)
+        case .receiveBufferSize: return .receiveBufferSize(stack.receiveBufferSize(of: socket) ?? 0)
+        case .sendBufferSize: return .sendBufferSize(stack.sendBufferSize(of: socket) ?? 0)
+        case .maximumSegmentSize: return .maximumSegmentSize(stack.maximumSegmentSize(of: socket) ?? 0)
+        case .keepalive: return .keepalive(stack.keepalive(of: socket)?.on == true)
+        case .keepaliveIdle:
+            return .keepaliveIdle(seconds: stack.keepalive(of: socket).map { Int($0.idle.components.seconds) } ?? 0)
+        case .keepaliveInterval:
+            return .keepaliveInterval(seconds: stack.keepalive(of: socket).map { Int($0.interval.components.seconds) } ?? 0)
+        case .keepaliveCount: return .keepaliveCount(stack.keepalive(of: socket)?.count ?? 0)
+        case .userTimeout:
+            let ms = stack.userTimeout(of: socket).map {
+                $0.components.seconds * 1000 + $0.components.attoseconds / 1_000_000_000_000_000
+            }
+            return .userTimeout(milliseconds: Int(ms ?? 0))
+        case .congestionControl: return .congestionControl(stack.congestionControl(of: socket)?.rawValue ?? "")
+        case .linger, .noDelay: throw .failed(.ENOPROTOOPT)
+        }
+    }
+}
