@@ -17,26 +17,34 @@ extension IPPacket {
     /// Parses one IP packet held in `bytes` (exactly the packet). The TCP payload is a view into `bytes`' storage,
     /// not a copy; checksums are verified over the bytes in place.
     public init(parsing bytes: Payload, verifyChecksums: Bool = false) throws(WireError) {
+        guard let storage = bytes.storage else {
+            try self.init(parsing: UnsafeRawBufferPointer(start: nil, count: 0), verifyChecksums: verifyChecksums)
+            return
+        }
         if let raw = bytes.directBytes {
-            // No Result to carry the packet out of a closure, and no reference taken unless a view is made:
-            // `bytes` holds the storage meanwhile.
-            self = try withUnsafePointer(to: bytes) { (whole) throws(WireError) in
-                try IPPacket(
-                    parsing: raw, verifyChecksums: verifyChecksums, lenientOptions: false,
-                    viewing: PayloadSource(whole: whole, base: raw.baseAddress))
-            }
+            // No Result to carry the packet out of a closure: `bytes` holds the storage meanwhile.
+            try self.init(
+                parsing: raw, verifyChecksums: verifyChecksums, lenientOptions: false,
+                viewing: PayloadSource(storage: storage, base: raw.baseAddress!, lower: Int(bytes.lower)))
             return
         }
         let result: Result<IPPacket, WireError> = bytes.withUnsafeBytes { raw in
-            withUnsafePointer(to: bytes) { whole in
-                Result { () throws(WireError) in
-                    try IPPacket(
-                        parsing: raw, verifyChecksums: verifyChecksums, lenientOptions: false,
-                        viewing: PayloadSource(whole: whole, base: raw.baseAddress))
-                }
+            Result { () throws(WireError) in
+                try IPPacket(
+                    parsing: raw, verifyChecksums: verifyChecksums, lenientOptions: false,
+                    viewing: PayloadSource(storage: storage, base: raw.baseAddress!, lower: Int(bytes.lower)))
             }
         }
         self = try result.get()
+    }
+
+    /// Parses the packet in the first `count` bytes of `frame` (a receive buffer its holder has filled); the TCP
+    /// payload is a view into the frame, and a packet without data takes no reference to it.
+    package init(parsing frame: PayloadBuffer, count: Int, verifyChecksums: Bool) throws(WireError) {
+        let raw = UnsafeRawBufferPointer(start: frame.bytes, count: count)
+        try self.init(
+            parsing: raw, verifyChecksums: verifyChecksums, lenientOptions: false,
+            viewing: PayloadSource(storage: frame, base: raw.baseAddress!, lower: 0))
     }
 
     /// Parses one IP packet held in `bytes`; the TCP payload is a view sharing the array's storage.

@@ -8,18 +8,14 @@ import Synchronization
 /// it, slicing it with ``extracting(_:)`` and keeping it after its source moved on are all free and safe.
 /// Equality and hashing compare the bytes, not where they live; ``sharesStorage(with:)`` tells the two apart.
 public struct Payload: Sendable {
-    @usableFromInline enum Storage: Sendable {
-        case none
-        case array([UInt8])
-        case buffer(PayloadBuffer)
-    }
-
-    @usableFromInline var storage: Storage
+    /// The storage viewed, nil when there are no bytes. One optional reference, so that copying a payload (and a
+    /// segment or packet holding one) is a single retain, as it was for an array.
+    @usableFromInline var storage: PayloadStorage?
     /// Where the view starts in the storage, and how many bytes it covers (a segment holds under 4 GiB).
     @usableFromInline var lower: UInt32
     @usableFromInline var length: UInt32
 
-    @inlinable init(storage: Storage, lower: Int, count: Int) {
+    @inlinable init(storage: PayloadStorage?, lower: Int, count: Int) {
         self.storage = storage
         self.lower = UInt32(truncatingIfNeeded: lower)
         self.length = UInt32(truncatingIfNeeded: count)
@@ -27,12 +23,12 @@ public struct Payload: Sendable {
 
     /// No bytes.
     @inlinable public init() {
-        self.init(storage: .none, lower: 0, count: 0)
+        self.init(storage: nil, lower: 0, count: 0)
     }
 
     /// A view of all of `bytes`, sharing the array's storage (no copy: arrays are copy-on-write).
-    @inlinable public init(_ bytes: [UInt8]) {
-        self.init(storage: bytes.isEmpty ? .none : .array(bytes), lower: 0, count: bytes.count)
+    public init(_ bytes: [UInt8]) {
+        self.init(storage: bytes.isEmpty ? nil : ArrayPayloadStorage(bytes), lower: 0, count: bytes.count)
     }
 
     /// `count` bytes written by `initializer` into fresh storage (which need not be zeroed first).
@@ -44,52 +40,44 @@ public struct Payload: Sendable {
         }
         let buffer = PayloadBuffer(capacity: count)
         _ = buffer.claim(from: 0, count: count)
-        initializer(UnsafeMutableRawBufferPointer(start: buffer.base, count: count))
-        self.init(storage: .buffer(buffer), lower: 0, count: count)
+        initializer(UnsafeMutableRawBufferPointer(start: buffer.bytes, count: count))
+        self.init(storage: buffer, lower: 0, count: count)
     }
 
     /// A view of `count` bytes at `offset` in `buffer`, which the caller has claimed and filled.
-    package init(buffer: PayloadBuffer, offset: Int, count: Int) {
-        self.init(storage: count == 0 ? .none : .buffer(buffer), lower: offset, count: count)
+    @inlinable package init(buffer: PayloadBuffer, offset: Int, count: Int) {
+        self.init(storage: count == 0 ? nil : buffer, lower: offset, count: count)
     }
-
 
     /// The bytes `range` (positions in this payload) as a payload of their own, sharing this one's storage.
     @inlinable public func extracting(_ range: Range<Int>) -> Payload {
         precondition(range.lowerBound >= 0 && range.upperBound <= count, "Payload range out of bounds")
-        return Payload(storage: range.isEmpty ? .none : storage, lower: Int(lower) &+ range.lowerBound, count: range.count)
+        return Payload(storage: range.isEmpty ? nil : storage, lower: Int(lower) &+ range.lowerBound, count: range.count)
     }
 
     /// Runs `body` over the bytes, in place.
     @inlinable public func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
-        switch storage {
-        case .none:
-            return try body(UnsafeRawBufferPointer(start: nil, count: 0))
-        case .array(let a):
-            return try a.withUnsafeBytes { raw in
-                try body(UnsafeRawBufferPointer(rebasing: raw[Int(lower)..<Int(lower) &+ Int(length)]))
-            }
-        case .buffer(let b):
-            return try body(UnsafeRawBufferPointer(start: b.base + Int(lower), count: Int(length)))
+        guard let s = storage else { return try body(UnsafeRawBufferPointer(start: nil, count: 0)) }
+        if let base = s.base { return try body(UnsafeRawBufferPointer(start: base + Int(lower), count: Int(length))) }
+        return try unsafeDowncast(s, to: ArrayPayloadStorage.self).array.withUnsafeBytes { raw in
+            try body(UnsafeRawBufferPointer(rebasing: raw[Int(lower)..<Int(lower) &+ Int(length)]))
         }
     }
 
     /// The bytes in place when they need no closure to reach (empty, or in a buffer); valid while `self` lives.
     @inlinable var directBytes: UnsafeRawBufferPointer? {
-        switch storage {
-        case .none: return UnsafeRawBufferPointer(start: nil, count: 0)
-        case .array: return nil
-        case .buffer(let b): return UnsafeRawBufferPointer(start: b.base + Int(lower), count: Int(length))
-        }
+        guard let s = storage else { return UnsafeRawBufferPointer(start: nil, count: 0) }
+        guard let base = s.base else { return nil }
+        return UnsafeRawBufferPointer(start: base + Int(lower), count: Int(length))
     }
 
     /// Whether both payloads view the same storage (one may be a part of the other): tells a view from a copy.
     public func sharesStorage(with other: Payload) -> Bool {
-        switch (storage, other.storage) {
-        case (.buffer(let a), .buffer(let b)): return a === b
-        case (.array(let a), .array(let b)):
-            return a.withUnsafeBytes { x in b.withUnsafeBytes { y in x.baseAddress == y.baseAddress } }
-        default: return false
+        guard let a = storage, let b = other.storage else { return false }
+        if a === b { return true }
+        guard a.base == nil, b.base == nil else { return false }
+        return unsafeDowncast(a, to: ArrayPayloadStorage.self).array.withUnsafeBytes { x in
+            unsafeDowncast(b, to: ArrayPayloadStorage.self).array.withUnsafeBytes { y in x.baseAddress == y.baseAddress }
         }
     }
 }
@@ -159,24 +147,42 @@ extension Payload: CustomStringConvertible {
     public var description: String { Array(self).description }
 }
 
+/// What a payload views: bytes the storage allocated (`PayloadBuffer`, `base` set) or an array's.
+public class PayloadStorage: @unchecked Sendable {
+    // @unchecked: the bytes are only read once written (see `PayloadBuffer`); an array is immutable here.
+    /// Where the bytes start when this storage allocated them; nil for an array's (reached through the array).
+    @usableFromInline let base: UnsafeMutableRawPointer?
+
+    @usableFromInline init(base: UnsafeMutableRawPointer?) { self.base = base }
+}
+
+/// An array's bytes, viewed in place (the array's storage is shared, not copied).
+@usableFromInline final class ArrayPayloadStorage: PayloadStorage, @unchecked Sendable {
+    @usableFromInline let array: [UInt8]
+
+    init(_ array: [UInt8]) {
+        self.array = array
+        super.init(base: nil)
+    }
+}
+
 /// Storage that payloads view: bytes below the claimed mark are written once and then only read, so any number
 /// of views and of send queues may share it. Whoever claims bytes past the mark (`claim(from:count:)`) is the
 /// one writer of those bytes; a copied send queue that finds the mark moved on starts a new buffer instead.
-public final class PayloadBuffer: @unchecked Sendable {
+public final class PayloadBuffer: PayloadStorage, @unchecked Sendable {
     // @unchecked: `base` is written only in ranges claimed through the atomic mark, and read only below it.
-    @usableFromInline let base: UnsafeMutableRawPointer
     /// Bytes allocated.
     package let capacity: Int
     private let claimed: Atomic<Int>
 
     /// An empty buffer of `capacity` bytes.
     package init(capacity: Int) {
-        base = UnsafeMutableRawPointer.allocate(byteCount: Swift.max(capacity, 1), alignment: 16)
         self.capacity = capacity
         claimed = Atomic(0)
+        super.init(base: UnsafeMutableRawPointer.allocate(byteCount: Swift.max(capacity, 1), alignment: 16))
     }
 
-    deinit { base.deallocate() }
+    deinit { bytes.deallocate() }
 
     /// Claims `count` bytes at `from` if nobody has claimed past `from`; the caller then writes them.
     package func claim(from: Int, count: Int) -> Bool {
@@ -189,5 +195,5 @@ public final class PayloadBuffer: @unchecked Sendable {
     package func reset(claimed count: Int) { claimed.store(count, ordering: .relaxed) }
 
     /// Where the bytes start (to write claimed bytes).
-    package var bytes: UnsafeMutableRawPointer { base }
+    @inlinable package var bytes: UnsafeMutableRawPointer { base.unsafelyUnwrapped }
 }

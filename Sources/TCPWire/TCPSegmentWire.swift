@@ -28,15 +28,14 @@ extension TCPSegment {
         parsing bytes: Payload, pseudoHeader: (source: IPAddress, destination: IPAddress)? = nil
     ) throws(WireError) {
         let result: Result<TCPSegment, WireError> = bytes.withUnsafeBytes { raw in
-            withUnsafePointer(to: bytes) { whole in
-                Result { () throws(WireError) in
-                    try TCPSegment(
-                        parsing: raw,
-                        checksum: pseudoHeader.map {
-                            InternetChecksum(pseudoHeader: $0.source, $0.destination, tcpLength: raw.count)
-                        },
-                        offset: 0, lenientOptions: false, viewing: PayloadSource(whole: whole, base: raw.baseAddress))
-                }
+            Result { () throws(WireError) in
+                try TCPSegment(
+                    parsing: raw,
+                    checksum: pseudoHeader.map {
+                        InternetChecksum(pseudoHeader: $0.source, $0.destination, tcpLength: raw.count)
+                    },
+                    offset: 0, lenientOptions: false,
+                    viewing: bytes.storage.map { PayloadSource(storage: $0, base: raw.baseAddress!, lower: Int(bytes.lower)) })
             }
         }
         self = try result.get()
@@ -77,16 +76,18 @@ extension TCPSegment {
             // one pass over the bytes.
             sum.add(bytes: UnsafeRawBufferPointer(rebasing: bytes[0..<headerLength]))
             if payloadCount > 0 {
-                copied = Payload(Self.byteArray(count: payloadCount) { dst in
-                    sum.add(copying: bytes.baseAddress! + headerLength, to: dst, count: payloadCount)
-                })
+                copied = Payload(unsafeUninitializedCount: payloadCount) { dst in
+                    sum.add(copying: bytes.baseAddress! + headerLength, to: dst.baseAddress!, count: payloadCount)
+                }
             }
             guard sum.value == 0 else {
                 let stored = bytes.be16(16)
                 throw .badChecksum(stored: stored, computed: Self.recomputed(stored: stored, sumWithStored: sum.sum))
             }
         } else if payloadCount > 0 {
-            copied = Payload(Array(bytes[headerLength...]))
+            copied = Payload(unsafeUninitializedCount: payloadCount) { dst in
+                dst.copyMemory(from: UnsafeRawBufferPointer(rebasing: bytes[headerLength...]))
+            }
         }
         // Field by field rather than through the memberwise initializer, so the segment is built in place.
         options = try TCPOptions(
@@ -113,21 +114,6 @@ extension TCPSegment {
             Result { () throws(WireError) in try TCPSegment(parsing: raw, pseudoHeader: pseudoHeader) }
         }
         self = try result.get()
-    }
-
-    /// `count` bytes written by `fill`. Below 4 KiB the array starts zeroed: that initializer is specialized for
-    /// bytes, while `unsafeUninitializedCapacity` looks up generic metadata at run time on every call (callgrind:
-    /// ~200 instructions, more than zeroing a 1500-byte segment); larger ones skip the zeroing.
-    @inline(__always) static func byteArray(count: Int, _ fill: (UnsafeMutableRawPointer) -> Void) -> [UInt8] {
-        if count < 4096 {
-            var out = [UInt8](repeatElement(0, count: count))
-            out.withUnsafeMutableBytes { fill($0.baseAddress!) }
-            return out
-        }
-        return [UInt8](unsafeUninitializedCapacity: count) { dst, initialized in
-            fill(UnsafeMutableRawPointer(dst.baseAddress!))
-            initialized = count
-        }
     }
 
     /// The checksum that should have been stored, given the sum over data that included `stored`.
@@ -210,17 +196,16 @@ func withContiguousBytes<C: Collection<UInt8>, R>(_ bytes: C, _ body: (UnsafeRaw
     return Array(bytes).withUnsafeBytes(body)
 }
 
-/// The storage a parse reads from, so that the payload it finds can be a view of it. It points at the caller's
-/// payload rather than holding it, so a packet without data costs no reference count.
+/// The storage a parse reads from, so that the payload it finds can be a view of it. The caller holds the storage
+/// for the parse, so the source does not: a packet without data costs no reference count.
 struct PayloadSource {
-    /// All the bytes being parsed (alive for the parse).
-    let whole: UnsafePointer<Payload>
-    /// Where `whole`'s bytes lie while they are parsed.
-    let base: UnsafeRawPointer?
+    unowned(unsafe) let storage: PayloadStorage
+    /// Where the parsed bytes lie, and their offset in `storage`.
+    let base: UnsafeRawPointer
+    let lower: Int
 
-    /// The view of `count` bytes at `start`, a pointer into `whole`'s bytes.
+    /// The view of `count` bytes at `start`, a pointer into the parsed bytes.
     @inline(__always) func view(of start: UnsafeRawPointer, count: Int) -> Payload {
-        let at = start - base!
-        return whole.pointee.extracting(at..<at &+ count)
+        Payload(storage: storage, lower: lower &+ (start - base), count: count)
     }
 }
