@@ -112,23 +112,30 @@ public struct IPPacket: Hashable, Sendable {
     public var tcp: TCPSegment
 
     /// Pairs a header with a segment as they are; nothing is derived or checked.
-    public init(ip: IPHeader, tcp: TCPSegment) {
+    @inlinable public init(ip: IPHeader, tcp: TCPSegment) {
         self.ip = ip
         self.tcp = tcp
     }
 
-    /// A packet with default header fields (TTL/hop limit 64, DF on IPv4), as a stack sends it.
-    public init(from source: IPAddress, to destination: IPAddress, tcp: TCPSegment) {
-        switch (source, destination) {
-        case (.v4(let s), .v4(let d)): ip = .v4(IPv4Header(source: s, destination: d, optionBytes: IPv4OptionBytes()))
-        case (.v6(let s), .v6(let d)): ip = .v6(IPv6Header(source: s, destination: d))
-        default: preconditionFailure("source and destination must be the same IP family")
-        }
-        self.tcp = tcp
+    /// A packet with default header fields (TTL/hop limit 64, DF on IPv4), as a stack sends it. Inlinable, so
+    /// that the caller's segment moves into the packet instead of being copied and destroyed.
+    @inlinable public init(from source: IPAddress, to destination: IPAddress, tcp: TCPSegment) {
+        self.init(ip: IPHeader.sending(from: source, to: destination), tcp: tcp)
     }
 
     /// The sending endpoint: source address and source port.
     public var source: Endpoint { Endpoint(ip.source, tcp.sourcePort) }
     /// The receiving endpoint: destination address and destination port.
     public var destination: Endpoint { Endpoint(ip.destination, tcp.destinationPort) }
+}
+
+extension IPHeader {
+    /// The header a stack sends from `source` to `destination`: default fields (TTL/hop limit 64, DF on IPv4).
+    @usableFromInline static func sending(from source: IPAddress, to destination: IPAddress) -> IPHeader {
+        switch (source, destination) {
+        case (.v4(let s), .v4(let d)): .v4(IPv4Header(source: s, destination: d, optionBytes: IPv4OptionBytes()))
+        case (.v6(let s), .v6(let d)): .v6(IPv6Header(source: s, destination: d))
+        default: preconditionFailure("source and destination must be the same IP family")
+        }
+    }
 }
