@@ -47,19 +47,15 @@ extension ScriptRunner {
 
     // MARK: options
 
-    /// TCP_INQ, SO_ZEROCOPY, SO_TIMESTAMPING and IP_FREEBIND; nil for other options.
-    mutating func reportingOption(_ call: SyscallSpec, socket: SocketID, at location: SourceLocation) throws(ScriptFailure) -> CallResult? {
+    /// TCP_INQ, SO_ZEROCOPY, SO_TIMESTAMPING, IP_FREEBIND and TCP_FASTOPEN_CONNECT, through the shared layer; nil for
+    /// other options.
+    mutating func reportingOption(_ call: SyscallSpec, fd: Int, at location: SourceLocation) throws(ScriptFailure) -> CallResult? {
         let name = optionName(call)
-        guard ["TCP_INQ", "SO_ZEROCOPY", "SO_TIMESTAMPING", "IP_FREEBIND", "TCP_FASTOPEN_CONNECT"].contains(name) else { return nil }
+        guard ["TCP_INQ", "SO_ZEROCOPY", "SO_TIMESTAMPING", "IP_FREEBIND", "TCP_FASTOPEN_CONNECT"].contains(name),
+            let option = SocketOptionName(linuxName: name)
+        else { return nil }
         if call.name == "getsockopt" {
-            let actual: Int64
-            switch name {
-            case "TCP_INQ": actual = stack.receiveQueueHintEnabled(of: socket) == true ? 1 : 0
-            case "SO_ZEROCOPY": actual = stack.zerocopyEnabled(of: socket) == true ? 1 : 0
-            case "IP_FREEBIND": actual = stack.freeBind(of: socket) == true ? 1 : 0
-            case "TCP_FASTOPEN_CONNECT": actual = stack.fastOpenConnect(of: socket) == true ? 1 : 0
-            default: actual = Int64(stack.timestamping(of: socket)?.rawValue ?? 0)
-            }
+            let actual = (try? calls.option(option, of: fd))?.integerValue ?? 0
             guard case .array(let items) = call.arguments[3], items.count == 1 else { return .value(0) }
             let expected = name == "SO_TIMESTAMPING" ? timestampingFlags(items[0]).map { Int64($0.rawValue) } : items[0].integerValue
             guard let expected else { throw fail(location, "getsockopt \(name) expects [N]") }
@@ -71,16 +67,11 @@ extension ScriptRunner {
         guard case .array(let items) = call.arguments[3], items.count == 1 else { throw fail(location, "\(name) needs [value]") }
         let value = name == "SO_TIMESTAMPING" ? timestampingFlags(items[0]).map { Int64($0.rawValue) } : items[0].integerValue
         guard let value else { throw fail(location, "\(name) needs [N]\(name == "SO_TIMESTAMPING" ? " or SOF_TIMESTAMPING_* flags" : "")") }
-        do throws(SocketError) {
-            switch name {
-            case "TCP_INQ": try stack.setReceiveQueueHint(socket, Int(value))
-            case "SO_ZEROCOPY": try stack.setZerocopy(socket, Int(value))
-            case "IP_FREEBIND": try stack.setFreeBind(socket, value != 0)
-            case "TCP_FASTOPEN_CONNECT": try stack.setFastOpenConnect(socket, Int(value))
-            default: try stack.setTimestamping(socket, TimestampingFlags(rawValue: UInt32(truncatingIfNeeded: value)))
-            }
-        } catch { return .error(error.errnoName) }
-        return .value(0)
+        let instant = Instant(nanoseconds: now * 1000)
+        return CallResult { () throws(SocketCallError) in
+            try calls.setOption(fd, SocketOption(option, integer: value)!, now: instant)
+            return 0
+        }
     }
 
     func timestampingFlags(_ e: ScriptExpression) -> TimestampingFlags? {
