@@ -30,16 +30,6 @@ static int ioctl_entry(void *context, int fd, unsigned long request, ...) {
     return c->ioctl(c->host, fd, request, argument);
 }
 
-static ssize_t recvmsg_entry(void *c, int fd, struct msghdr *m, int f) {
-    (void)c; (void)fd; (void)m; (void)f;
-    return unsupported();
-}
-
-static ssize_t sendmsg_entry(void *c, int fd, const struct msghdr *m, int f) {
-    (void)c; (void)fd; (void)m; (void)f;
-    return unsupported();
-}
-
 static int pipe_entry(void *c, int fds[2]) {
     (void)c; (void)fds;
     return unsupported();
@@ -53,8 +43,6 @@ static int splice_entry(void *c, int in, loff_t *io, int out, loff_t *oo, size_t
 void selfconnect_pd_fill_c_entries(selfconnect_pd_table *table) {
     table->sock_fcntl = fcntl_entry;
     table->sock_ioctl = ioctl_entry;
-    table->sock_recvmsg = recvmsg_entry;
-    table->sock_sendmsg = sendmsg_entry;
     table->fd_pipe = pipe_entry;
     table->fd_splice = splice_entry;
 }

@@ -175,7 +175,7 @@ extension ScriptRunner {
         if let handled = try fileCall(call, at: location) { return handled }
         guard let (fd, d) = try descriptor(call, at: location) else { return .error("EBADF") }
         defer { collect() }
-        if let handled = try reportingCall(call, socket: d.socket, at: location) { return handled }
+        if let handled = try reportingCall(call, fd: fd, socket: d.socket, at: location) { return handled }
         if call.name == "ioctl" { return try ioctl(call, fd: fd, at: location) }
         if let early = try bufferCall(call, socket: d.socket, at: location) { return early }
         var how = ShutdownHow.both

@@ -10,7 +10,9 @@ extension PluginEntries {
     static let receiveFlags = Int32(MSG_PEEK) | Int32(MSG_DONTWAIT)
     /// The send flags it models: MSG_DONTWAIT, MSG_MORE, MSG_EOR, and MSG_NOSIGNAL (there are no signals here).
     static let sendFlags = Int32(MSG_DONTWAIT) | Int32(MSG_MORE) | Int32(MSG_EOR)
-        | Int32(MSG_NOSIGNAL)
+        | Int32(MSG_NOSIGNAL) | zerocopyFlag
+    /// MSG_ZEROCOPY (uapi socket.h), alone or with MSG_DONTWAIT / MSG_NOSIGNAL.
+    static let zerocopyFlag: Int32 = 0x400_0000
 
     /// Receives up to `count` bytes into `buffer`, blocking unless the descriptor or MSG_DONTWAIT says not to.
     static func receiveBytes(_ host: PluginHost, _ fd: Int32, _ count: Int, _ flags: Int32) -> (CallOutcome, [UInt8]) {
@@ -33,8 +35,13 @@ extension PluginEntries {
         var engineFlags: SendFlags = []
         if flags & Int32(MSG_MORE) != 0 { engineFlags.insert(.more) }
         if flags & Int32(MSG_EOR) != 0 { engineFlags.insert(.endOfRecord) }
+        let zerocopy = flags & zerocopyFlag != 0
+        guard !zerocopy || engineFlags.isEmpty else { return .failure(EOPNOTSUPP) }
         let once = { () -> CallOutcome? in
-            attempt { () throws(SocketCallError) in try host.calls.send(Int(fd), bytes, flags: engineFlags, now: host.instant) }
+            attempt { () throws(SocketCallError) in
+                zerocopy ? try host.calls.sendZerocopy(Int(fd), bytes, now: host.instant)
+                    : try host.calls.send(Int(fd), bytes, flags: engineFlags, now: host.instant)
+            }
         }
         let result = flags & Int32(MSG_DONTWAIT) != 0 ? once() : host.blocking(fd, once)
         return result ?? .failure(EAGAIN)

@@ -35,6 +35,7 @@ public func packetdrillInterfaceInit(_ flags: UnsafePointer<CChar>?, _ table: Un
     PluginEntries.fill(table)
     PluginEntries.fillVectors(table)
     PluginEntries.fillEvents(table)
+    PluginEntries.fillMessages(table)
 }
 
 extension PluginEntries {

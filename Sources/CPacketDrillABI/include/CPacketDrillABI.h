@@ -63,7 +63,7 @@ typedef struct selfconnect_pd_table {
 typedef void (*selfconnect_pd_init_fn)(const char *flags, selfconnect_pd_table *table);
 
 // Fills the entries Swift cannot express (variadic fcntl/ioctl) and the calls the engine does not offer
-// (they fail with ENOSYS): sendmsg, recvmsg, pipe, splice.
+// (they fail with ENOSYS): pipe and splice.
 void selfconnect_pd_fill_c_entries(selfconnect_pd_table *table);
 
 // What the library puts in the table's context: its host object, and fcntl and ioctl with their optional
