@@ -1,5 +1,6 @@
 import CPacketDrillABI
 import CPluginCaller
+import Foundation
 import Glibc
 import TCPWire
 import Testing
@@ -180,5 +181,63 @@ import Testing
             #expect(c.t.sock_getsockopt(c.ctx, c.child, level, name, &read, &length) == 0)
             #expect(read == set, "\(level) \(name)")
         }
+    }
+}
+
+/// A call on packetdrill's syscall thread, while the test plays its main thread.
+final class BackgroundCall: @unchecked Sendable {
+    private let done = DispatchSemaphore(value: 0)
+    private(set) var result: Int32 = -2
+
+    init(_ body: @escaping @Sendable () -> Int32) {
+        Thread.detachNewThread { [self] in
+            result = body()
+            done.signal()
+        }
+    }
+
+    /// Whether the call returned within `seconds` of real time.
+    func finished(within seconds: Double) -> Bool { done.wait(timeout: .now() + seconds) == .success }
+}
+
+extension PluginEventTests {
+    @Test func aBlockedPollReturnsZeroOnceItsTimeoutPassesOnTheVirtualClock() throws {
+        let c = try Self.connected()
+        defer { c.t.release(c.ctx) }
+        nonisolated(unsafe) let t = c.t, ctx = c.ctx
+        let start = c.plugin.now()
+        let call = BackgroundCall {
+            var entry = pollfd(fd: 4, events: Int16(POLLIN), revents: -1)
+            return t.sock_poll(ctx, &entry, 1, 50)
+        }
+        // The main thread's sleeps move the clock; the poll returns once 50 ms have passed there (well within the
+        // plugin's 10 s real-time bound).
+        var returned = false
+        for _ in 0..<200 where !returned {
+            _ = t.clock_sleep(ctx, 10_000)
+            returned = call.finished(within: 0.01)
+        }
+        #expect(returned)
+        #expect(call.result == 0)
+        #expect(c.plugin.now() - start >= 50_000)
+    }
+
+    @Test func aBlockedEpollWaitReturnsWhenDataArrives() throws {
+        let c = try Self.connected()
+        defer { c.t.release(c.ctx) }
+        nonisolated(unsafe) let t = c.t, ctx = c.ctx
+        let epfd = t.ev_create(ctx, 1)
+        var event = epoll_event()
+        event.events = EPOLLIN.rawValue
+        event.data.u64 = 4
+        #expect(t.ev_ctl(ctx, epfd, EPOLL_CTL_ADD, 4, &event) == 0)
+        let call = BackgroundCall {
+            var out = epoll_event()
+            return t.ev_wait(ctx, epfd, &out, 1, -1)
+        }
+        #expect(!call.finished(within: 0.05))
+        #expect(c.deliver(Array("x".utf8)) == 0)
+        #expect(call.finished(within: 5))
+        #expect(call.result == 1)
     }
 }

@@ -137,3 +137,36 @@ import Testing
         #expect(length == 0)
     }
 }
+
+extension PluginMessageTests {
+    @Test func aSoftwareSendTimestampCarriesTheSendTimeAndTheLastBytesKey() throws {
+        let c = try PluginEventTests.connected()
+        defer { c.t.release(c.ctx) }
+        // SOF_TIMESTAMPING_TX_SOFTWARE | SOFTWARE | OPT_ID | OPT_TSONLY.
+        var flags: Int32 = 0x2 | 0x10 | 0x80 | 0x800
+        #expect(c.t.sock_setsockopt(c.ctx, c.child, SOL_SOCKET, SO_TIMESTAMPING_OLD, &flags, 4) == 0)
+        #expect(c.t.clock_sleep(c.ctx, 250_000) == 0)
+        let sentAt = c.plugin.now()
+        let bytes = [UInt8](repeating: 1, count: 10)
+        #expect(bytes.withUnsafeBytes { c.t.sock_write(c.ctx, c.child, $0.baseAddress, 10) } == 10)
+        #expect(try c.plugin.receive() != nil)
+
+        let r = Self.recvmsg(c, capacity: 64, flags: Int32(MSG_ERRQUEUE))
+        // OPT_TSONLY: the message carries no payload.
+        #expect(r.result == 0)
+        #expect(r.flags == Int32(MSG_ERRQUEUE))
+        try #require(r.control.count == 2)
+        let ts = r.control[0], ee = r.control[1]
+        #expect(ts.level == SOL_SOCKET && ts.type == SO_TIMESTAMPING_OLD)
+        #expect(ts.data.count == 48)
+        let seconds = ts.data.withUnsafeBytes { $0.loadUnaligned(as: Int64.self) }
+        let nanoseconds = ts.data.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: 8, as: Int64.self) }
+        #expect(seconds * 1_000_000 + nanoseconds / 1000 == sentAt)
+        #expect(ee.level == Int32(IPPROTO_IP) && ee.type == IP_RECVERR)
+        // ENOMSG, SO_EE_ORIGIN_TIMESTAMPING, SCM_TSTAMP_SND, and the key of the write's last byte (offset 9).
+        #expect(Self.int32(ee.data) == ENOMSG)
+        #expect(ee.data[4] == 4)
+        #expect(Self.int32(ee.data, at: 8) == 0)
+        #expect(Self.int32(ee.data, at: 12) == 9)
+    }
+}
