@@ -153,8 +153,10 @@ public struct SocketCalls: Sendable {
     public mutating func close(_ fd: Int, now: Instant) throws(SocketCallError) {
         if epolls.removeValue(forKey: fd) != nil { return }
         let d = try descriptor(fd)
-        // Linux releases the descriptor whatever the close reports.
+        // Linux releases the descriptor whatever the close reports, and its file leaves every epoll set
+        // (eventpoll_release).
         descriptors[fd] = nil
+        for key in epolls.keys { epolls[key]!.entries[fd] = nil }
         do throws(SocketError) {
             if d.lingerAbort {
                 try stack.abort(d.socket, now: now)

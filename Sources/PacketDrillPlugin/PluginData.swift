@@ -64,10 +64,14 @@ extension PluginEntries {
         }
     }
 
-    /// The iovec array, or nil when its count is out of Linux's range (0...UIO_MAXIOV).
-    static func vectors(_ vector: UnsafePointer<iovec>?, _ count: Int32) -> UnsafeBufferPointer<iovec>? {
-        guard count >= 0, count <= 1024, count == 0 || vector != nil else { return nil }
-        return UnsafeBufferPointer(start: vector, count: Int(count))
+    /// The iovec array, or the errno Linux gives it: EINVAL for a count out of 0...UIO_MAXIOV, EFAULT for a missing
+    /// array or a missing buffer with a length.
+    static func vectors(_ vector: UnsafePointer<iovec>?, _ count: Int32) -> Result<UnsafeBufferPointer<iovec>, LinuxErrno> {
+        guard count >= 0, count <= 1024 else { return .failure(.EINVAL) }
+        guard count == 0 || vector != nil else { return .failure(.EFAULT) }
+        let iov = UnsafeBufferPointer(start: vector, count: Int(count))
+        guard iov.allSatisfy({ $0.iov_base != nil || $0.iov_len == 0 }) else { return .failure(.EFAULT) }
+        return .success(iov)
     }
 
     static func fillVectors(_ table: UnsafeMutablePointer<selfconnect_pd_table>) {
@@ -82,7 +86,11 @@ extension PluginEntries {
         }
         table.pointee.sock_writev = { context, fd, vector, count in
             PluginEntries.call(context) { host in
-                guard let iov = PluginEntries.vectors(vector, count) else { return .failure(EINVAL) }
+                let iov: UnsafeBufferPointer<iovec>
+                switch PluginEntries.vectors(vector, count) {
+                case .success(let v): iov = v
+                case .failure(let e): return .failure(e.rawValue)
+                }
                 let bytes = iov.flatMap { v in
                     v.iov_base.map { Array(UnsafeRawBufferPointer(start: $0, count: v.iov_len)) } ?? []
                 }
@@ -91,10 +99,14 @@ extension PluginEntries {
         }
         table.pointee.sock_readv = { context, fd, vector, count in
             PluginEntries.call(context) { host in
-                guard let iov = PluginEntries.vectors(vector, count) else { return .failure(EINVAL) }
+                let iov: UnsafeBufferPointer<iovec>
+                switch PluginEntries.vectors(vector, count) {
+                case .success(let v): iov = v
+                case .failure(let e): return .failure(e.rawValue)
+                }
                 let (result, bytes) = PluginEntries.receiveBytes(host, fd, iov.reduce(0) { $0 + $1.iov_len }, 0)
                 var offset = 0
-                for v in iov where offset < bytes.count {
+                for v in iov where offset < bytes.count && v.iov_len > 0 {
                     let n = min(v.iov_len, bytes.count - offset)
                     bytes[offset..<(offset + n)].withUnsafeBytes { v.iov_base!.copyMemory(from: $0.baseAddress!, byteCount: n) }
                     offset += n

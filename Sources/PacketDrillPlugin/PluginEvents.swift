@@ -34,9 +34,7 @@ extension PluginEntries {
                     let revents = host.calls.poll(entries)
                     let ready = revents.filter { !$0.isEmpty }.count
                     guard ready > 0 || final else { return nil }
-                    for i in items.indices where items[i].fd >= 0 {
-                        items[i].revents = Int16(truncatingIfNeeded: revents[i].rawValue)
-                    }
+                    for i in items.indices { items[i].revents = Int16(truncatingIfNeeded: revents[i].rawValue) }
                     return ready
                 }
                 return .success(n)

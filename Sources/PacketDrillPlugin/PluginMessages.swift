@@ -13,8 +13,10 @@ extension PluginEntries {
             PluginEntries.call(context) { host in
                 guard let message else { return .failure(EFAULT) }
                 let m = message.pointee
-                guard let iov = PluginEntries.vectors(m.msg_iov, Int32(truncatingIfNeeded: m.msg_iovlen)) else {
-                    return .failure(EINVAL)
+                let iov: UnsafeBufferPointer<iovec>
+                switch PluginEntries.vectors(m.msg_iov, Int32(truncatingIfNeeded: m.msg_iovlen)) {
+                case .success(let v): iov = v
+                case .failure(let e): return .failure(e.rawValue)
                 }
                 // Control messages on a send (SCM_TIMESTAMPING per write, SCM_TXTIME) are not modelled.
                 guard m.msg_controllen == 0 else { return .failure(EOPNOTSUPP) }
@@ -28,8 +30,10 @@ extension PluginEntries {
 
     static func recvmsg(_ host: PluginHost, _ fd: Int32, _ message: UnsafeMutablePointer<msghdr>?, _ flags: Int32) -> CallOutcome {
         guard let message else { return .failure(EFAULT) }
-        guard let iov = vectors(message.pointee.msg_iov, Int32(truncatingIfNeeded: message.pointee.msg_iovlen)) else {
-            return .failure(EINVAL)
+        let iov: UnsafeBufferPointer<iovec>
+        switch vectors(message.pointee.msg_iov, Int32(truncatingIfNeeded: message.pointee.msg_iovlen)) {
+        case .success(let v): iov = v
+        case .failure(let e): return .failure(e.rawValue)
         }
         let receiveFlags = SocketCalls.ReceiveFlags(rawValue: flags)
         var received: SocketCalls.ReceivedMessage?
@@ -45,7 +49,7 @@ extension PluginEntries {
         let result = receiveFlags.isDisjoint(with: [.dontWait, .errorQueue]) ? host.blocking(fd, once) : once()
         guard let received else { return result ?? .failure(EAGAIN) }
         var offset = 0
-        for v in iov where offset < received.bytes.count {
+        for v in iov where offset < received.bytes.count && v.iov_len > 0 {
             let n = min(v.iov_len, received.bytes.count - offset)
             received.bytes[offset..<(offset + n)].withUnsafeBytes { v.iov_base!.copyMemory(from: $0.baseAddress!, byteCount: n) }
             offset += n

@@ -108,6 +108,12 @@ import Testing
             }
         }
         #expect(sent == 14)
+        // A buffer missing with a length is EFAULT; a count past UIO_MAXIOV is EINVAL.
+        var missing = iovec(iov_base: nil, iov_len: 3)
+        #expect(c.t.sock_writev(c.ctx, c.child, &missing, 1) == -1)
+        #expect(errno == EFAULT)
+        #expect(c.t.sock_writev(c.ctx, c.child, &missing, 1025) == -1)
+        #expect(errno == EINVAL)
         let (data, _) = try #require(try c.plugin.receive())
         #expect(data.tcp.payload == Array("GET / HTTP/1.0".utf8))
         var unacked: Int32 = -1

@@ -62,6 +62,18 @@ import Testing
         #expect(calls.lowestFreeDescriptor() == 4)
     }
 
+    @Test func closingASocketTakesItOutOfEveryEpollSet() throws {
+        var (calls, fd) = try Self.selfConnected()
+        let ep = calls.epollCreate()
+        try calls.epollControl(ep, .add, fd, events: .output)
+        #expect(try calls.epollWait(ep, maxEvents: 1).map(\.fd) == [fd])
+        try calls.close(fd, now: .zero)
+        // A new socket at the same number is not watched.
+        #expect(calls.socket() == fd)
+        #expect(calls.epolls[ep]?.entries.isEmpty == true)
+        #expect(throws: SocketCallError.failed(.ENOENT)) { try calls.epollControl(ep, .delete, fd) }
+    }
+
     @Test func recvmsgCarriesTCPCMINQAndAnEmptyErrorQueueIsEAGAIN() throws {
         var (calls, fd) = try Self.selfConnected()
         try calls.setOption(fd, .receiveQueueHint(1), now: .zero)
