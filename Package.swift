@@ -98,7 +98,10 @@ let package = Package(
         .testTarget(
             name: "TUNLinkTests", dependencies: ["TUNLink", "TCPStack", "TCPWire", "NetSim", "HostNet", "TraceTestSupport"]),
         .testTarget(
-            name: "PacketDrillTests", dependencies: ["PacketDrill", "TCPStack", "TCPWire", "CPacketDrillABI"]),
+            name: "PacketDrillTests",
+            dependencies: ["PacketDrill", "TCPStack", "TCPWire", "CPacketDrillABI", "CPluginCaller"]),
+        // The plugin table's variadic entries (ioctl), called from C as packetdrill calls them.
+        .target(name: "CPluginCaller", dependencies: ["CPacketDrillABI"], path: "Tests/CPluginCaller"),
         .testTarget(
             name: "SelfConnectNIOTests",
             dependencies: [

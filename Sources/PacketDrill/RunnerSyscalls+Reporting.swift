@@ -6,20 +6,7 @@ import TCPWire
 /// compared as packetdrill's run_system_call.c compares them: in order, level, type and data; timestamps relative
 /// to the script's start, within the tolerance.
 extension ScriptRunner {
-    /// One control message: level, type and its data, either a number or named fields.
-    struct ControlMessage: Equatable {
-        var level: Int64
-        var type: Int64
-        var data: ControlData
-    }
-
-    enum ControlData: Equatable {
-        case integer(Int64)
-        /// `scm_timestamping.ts[0]`, in nanoseconds from the script's start.
-        case timestamp(nanoseconds: Int64)
-        /// `sock_extended_err`.
-        case extendedError(errno: Int64, origin: Int64, type: Int64, code: Int64, info: Int64, data: Int64)
-    }
+    typealias ControlMessage = SocketCalls.ControlMessage
 
     /// Linux values of the names these calls use (uapi socket.h, in.h, in6.h, tcp.h, errqueue.h, asm errno.h).
     static let controlConstants: [String: Int64] = [
@@ -47,19 +34,15 @@ extension ScriptRunner {
 
     // MARK: options
 
-    /// TCP_INQ, SO_ZEROCOPY, SO_TIMESTAMPING and IP_FREEBIND; nil for other options.
-    mutating func reportingOption(_ call: SyscallSpec, socket: SocketID, at location: SourceLocation) throws(ScriptFailure) -> CallResult? {
+    /// TCP_INQ, SO_ZEROCOPY, SO_TIMESTAMPING, IP_FREEBIND and TCP_FASTOPEN_CONNECT, through the shared layer; nil for
+    /// other options.
+    mutating func reportingOption(_ call: SyscallSpec, fd: Int, at location: SourceLocation) throws(ScriptFailure) -> CallResult? {
         let name = optionName(call)
-        guard ["TCP_INQ", "SO_ZEROCOPY", "SO_TIMESTAMPING", "IP_FREEBIND", "TCP_FASTOPEN_CONNECT"].contains(name) else { return nil }
+        guard ["TCP_INQ", "SO_ZEROCOPY", "SO_TIMESTAMPING", "IP_FREEBIND", "TCP_FASTOPEN_CONNECT"].contains(name),
+            let option = SocketOptionName(linuxName: name)
+        else { return nil }
         if call.name == "getsockopt" {
-            let actual: Int64
-            switch name {
-            case "TCP_INQ": actual = stack.receiveQueueHintEnabled(of: socket) == true ? 1 : 0
-            case "SO_ZEROCOPY": actual = stack.zerocopyEnabled(of: socket) == true ? 1 : 0
-            case "IP_FREEBIND": actual = stack.freeBind(of: socket) == true ? 1 : 0
-            case "TCP_FASTOPEN_CONNECT": actual = stack.fastOpenConnect(of: socket) == true ? 1 : 0
-            default: actual = Int64(stack.timestamping(of: socket)?.rawValue ?? 0)
-            }
+            let actual = (try? calls.option(option, of: fd))?.integerValue ?? 0
             guard case .array(let items) = call.arguments[3], items.count == 1 else { return .value(0) }
             let expected = name == "SO_TIMESTAMPING" ? timestampingFlags(items[0]).map { Int64($0.rawValue) } : items[0].integerValue
             guard let expected else { throw fail(location, "getsockopt \(name) expects [N]") }
@@ -71,16 +54,11 @@ extension ScriptRunner {
         guard case .array(let items) = call.arguments[3], items.count == 1 else { throw fail(location, "\(name) needs [value]") }
         let value = name == "SO_TIMESTAMPING" ? timestampingFlags(items[0]).map { Int64($0.rawValue) } : items[0].integerValue
         guard let value else { throw fail(location, "\(name) needs [N]\(name == "SO_TIMESTAMPING" ? " or SOF_TIMESTAMPING_* flags" : "")") }
-        do throws(SocketError) {
-            switch name {
-            case "TCP_INQ": try stack.setReceiveQueueHint(socket, Int(value))
-            case "SO_ZEROCOPY": try stack.setZerocopy(socket, Int(value))
-            case "IP_FREEBIND": try stack.setFreeBind(socket, value != 0)
-            case "TCP_FASTOPEN_CONNECT": try stack.setFastOpenConnect(socket, Int(value))
-            default: try stack.setTimestamping(socket, TimestampingFlags(rawValue: UInt32(truncatingIfNeeded: value)))
-            }
-        } catch { return .error(error.errnoName) }
-        return .value(0)
+        let instant = Instant(nanoseconds: now * 1000)
+        return CallResult { () throws(SocketCallError) in
+            try calls.setOption(fd, SocketOption(option, integer: value)!, now: instant)
+            return 0
+        }
     }
 
     func timestampingFlags(_ e: ScriptExpression) -> TimestampingFlags? {
@@ -97,10 +75,10 @@ extension ScriptRunner {
     // MARK: calls
 
     /// recvmsg, sends with MSG_ZEROCOPY, and Fast Open writes (RunnerSyscalls+FastOpen.swift); nil for other calls.
-    mutating func reportingCall(_ call: SyscallSpec, socket: SocketID, at location: SourceLocation) throws(ScriptFailure) -> CallResult? {
+    mutating func reportingCall(_ call: SyscallSpec, fd: Int, socket: SocketID, at location: SourceLocation) throws(ScriptFailure) -> CallResult? {
         switch call.name {
         case "recvmsg":
-            return try recvmsg(call, socket: socket, at: location)
+            return try recvmsg(call, fd: fd, at: location)
         case "write", "send", "sendto", "sendmsg":
             if messageFlags(call).contains("MSG_FASTOPEN") || stack.isConnectDeferred(socket) {
                 return try fastOpenWrite(call, socket: socket, at: location)
@@ -110,10 +88,9 @@ extension ScriptRunner {
                 throw fail(location, "\(call.name) flag \(bad) is not modelled by the engine")
             }
             let n = call.name == "sendmsg" ? messageLength(call.arguments[1]) : Int(integerArgument(call, 2) ?? 0)
-            do throws(SocketError) {
-                return .value(Int64(try stack.sendZerocopy(socket, [UInt8](repeating: 0, count: n), now: Instant(nanoseconds: now * 1000))))
-            } catch {
-                return error == .wouldBlock ? .blocked : .error(error.errnoName)
+            let instant = Instant(nanoseconds: now * 1000)
+            return CallResult { () throws(SocketCallError) in
+                Int64(try calls.sendZerocopy(fd, [UInt8](repeating: 0, count: n), now: instant))
             }
         default:
             return nil
@@ -125,67 +102,30 @@ extension ScriptRunner {
         return fields.first(where: { $0.name == name })?.value
     }
 
-    mutating func recvmsg(_ call: SyscallSpec, socket: SocketID, at location: SourceLocation) throws(ScriptFailure) -> CallResult {
+    /// recvmsg names and their bits.
+    static let receiveFlagNames: [String: SocketCalls.ReceiveFlags] = [
+        "MSG_ERRQUEUE": .errorQueue, "MSG_DONTWAIT": .dontWait, "MSG_PEEK": .peek, "MSG_TRUNC": .truncate,
+    ]
+
+    mutating func recvmsg(_ call: SyscallSpec, fd: Int, at location: SourceLocation) throws(ScriptFailure) -> CallResult {
         guard call.arguments.count == 3 else { throw fail(location, "recvmsg takes (fd, msghdr, flags)") }
         let capacity = messageLength(call.arguments[1])
-        let flags = messageFlags(call)
-        if let bad = flags.first(where: { !["MSG_ERRQUEUE", "MSG_DONTWAIT", "MSG_PEEK", "MSG_TRUNC"].contains($0) }) {
+        let names = messageFlags(call)
+        if let bad = names.first(where: { Self.receiveFlagNames[$0] == nil }) {
             throw fail(location, "recvmsg flag \(bad) is not modelled by the engine")
         }
-        let result: CallResult
-        var control: [ControlMessage] = []
-        var messageFlagNames: Set<String> = []
-        if flags.contains("MSG_ERRQUEUE") {
-            // Linux ip_recv_error: EAGAIN at once when the queue is empty, blocking or not.
-            let message: ErrorQueueMessage?
-            do throws(SocketError) { message = try stack.readErrorQueue(socket) } catch { return .error(error.errnoName) }
-            guard let message else { return .error("EAGAIN") }
-            messageFlagNames.insert("MSG_ERRQUEUE")
-            let (payload, messages) = errorQueueControl(message, socket: socket)
-            control = messages
-            if payload > capacity { messageFlagNames.insert("MSG_TRUNC") }
-            result = .value(Int64(min(payload, capacity)))
-        } else {
-            let waiting = stack.readableBytes(of: socket) ?? 0
-            do throws(SocketError) {
-                let count: Int
-                if flags.contains("MSG_PEEK") && waiting > 0 {
-                    count = stack.peek(socket, maxBytes: capacity)?.count ?? 0
-                } else {
-                    count = try stack.receive(socket, maxBytes: capacity, now: Instant(nanoseconds: now * 1000)).count
-                }
-                result = .value(Int64(count))
-            } catch {
-                return error == .wouldBlock ? .blocked : .error(error.errnoName)
-            }
-            // Linux tcp_recvmsg: with TCP_INQ on, every successful read carries TCP_CM_INQ.
-            if stack.receiveQueueHintEnabled(of: socket) == true {
-                control.append(ControlMessage(level: 6, type: 36, data: .integer(Int64(stack.receiveQueueHint(of: socket) ?? 0))))
-            }
+        let flags = names.reduce(into: SocketCalls.ReceiveFlags()) { $0.formUnion(Self.receiveFlagNames[$1]!) }
+        let message: SocketCalls.ReceivedMessage
+        do throws(SocketCallError) {
+            message = try calls.receiveMessage(fd, capacity: capacity, flags: flags, now: Instant(nanoseconds: now * 1000))
+        } catch {
+            return CallResult(error)
         }
-        try checkMessage(call.arguments[1], flags: messageFlagNames, control: control, at: location)
-        return result
-    }
-
-    /// The bytes a queued message carries and its control messages (Linux `ip_recv_error` / `ipv6_recv_error`:
-    /// `sock_recv_timestamp`'s SCM_TIMESTAMPING first, then the `sock_extended_err`).
-    func errorQueueControl(_ message: ErrorQueueMessage, socket: SocketID) -> (Int, [ControlMessage]) {
-        let ipv6 = stack.localEndpoint(of: socket)?.address.isIPv6 ?? addressing.local.isIPv6
-        let level: Int64 = ipv6 ? 41 : 0, type: Int64 = ipv6 ? 25 : 11
-        switch message {
-        case .timestamp(let moment, let key, let at, let payload):
-            var out: [ControlMessage] = []
-            // The software timestamp is reported only with SOF_TIMESTAMPING_SOFTWARE (`__sock_recv_timestamp`).
-            if stack.timestamping(of: socket)?.contains(.software) == true {
-                out.append(ControlMessage(level: 1, type: 37, data: .timestamp(nanoseconds: at.nanoseconds)))
-            }
-            out.append(ControlMessage(level: level, type: type, data: .extendedError(
-                errno: 42, origin: 4, type: 0, code: 0, info: Int64(moment.rawValue), data: Int64(key))))
-            return (payload, out)
-        case .zerocopy(let first, let last):
-            return (0, [ControlMessage(level: level, type: type, data: .extendedError(
-                errno: 0, origin: 5, type: 0, code: 0, info: Int64(first), data: Int64(last)))])
-        }
+        var flagNames: Set<String> = []
+        if message.flags.contains(.errorQueue) { flagNames.insert("MSG_ERRQUEUE") }
+        if message.flags.contains(.truncated) { flagNames.insert("MSG_TRUNC") }
+        try checkMessage(call.arguments[1], flags: flagNames, control: message.control, at: location)
+        return .value(Int64(message.bytes.count))
     }
 
     /// Checks `msg_flags` and `msg_control` of the script's msghdr against what the call produced.
@@ -233,23 +173,24 @@ extension ScriptRunner {
         guard let level = constant(structField(item, "cmsg_level")), let type = constant(structField(item, "cmsg_type")),
             let data = structField(item, "cmsg_data")
         else { throw fail(location, "a control message needs cmsg_level, cmsg_type and cmsg_data with known values") }
-        if level != actual.level { return "cmsg_level \(actual.level), expected \(level)" }
-        if type != actual.type { return "cmsg_type \(actual.type), expected \(type)" }
+        if level != Int64(actual.level) { return "cmsg_level \(actual.level), expected \(level)" }
+        if type != Int64(actual.type) { return "cmsg_type \(actual.type), expected \(type)" }
         if data == .ellipsis { return nil }
         switch actual.data {
         case .integer(let v):
             guard let e = data.integerValue else { return "cmsg_data is a number here" }
-            return e == v ? nil : "cmsg_data \(v), expected \(e)"
-        case .timestamp(let ns):
+            return e == Int64(v) ? nil : "cmsg_data \(v), expected \(e)"
+        case .timestamp(let at):
+            let ns = at.nanoseconds
             guard let sec = constant(structField(data, "scm_sec")), let nsec = constant(structField(data, "scm_nsec")) else {
                 return "cmsg_data must be {scm_sec=..., scm_nsec=...}"
             }
             let expectedUsec = sec * 1_000_000 + nsec / 1000, actualUsec = ns / 1000
             return abs(expectedUsec - actualUsec) <= tolerance ? nil
                 : "timestamp \(seconds(actualUsec)) s, expected \(seconds(expectedUsec)) s (tolerance \(tolerance) us)"
-        case .extendedError(let errno, let origin, let type, let code, let info, let value):
-            let fields: [(String, Int64)] = [("ee_errno", errno), ("ee_origin", origin), ("ee_type", type), ("ee_code", code),
-                ("ee_info", info), ("ee_data", value)]
+        case .extendedError(let ee):
+            let fields: [(String, Int64)] = [("ee_errno", Int64(ee.errno)), ("ee_origin", Int64(ee.origin)),
+                ("ee_type", Int64(ee.type)), ("ee_code", Int64(ee.code)), ("ee_info", Int64(ee.info)), ("ee_data", Int64(ee.data))]
             for (name, v) in fields {
                 guard let field = structField(data, name), field != .ellipsis else { continue }
                 guard let e = constant(field) else { return "\(name) has an unknown value \(expressionText(field))" }
@@ -263,9 +204,10 @@ extension ScriptRunner {
         let data: String
         switch m.data {
         case .integer(let v): data = "\(v)"
-        case .timestamp(let ns): data = "{scm_sec=\(ns / 1_000_000_000),scm_nsec=\(ns % 1_000_000_000)}"
-        case .extendedError(let errno, let origin, let type, let code, let info, let value):
-            data = "{ee_errno=\(errno),ee_origin=\(origin),ee_type=\(type),ee_code=\(code),ee_info=\(info),ee_data=\(value)}"
+        case .timestamp(let at):
+            data = "{scm_sec=\(at.nanoseconds / 1_000_000_000),scm_nsec=\(at.nanoseconds % 1_000_000_000)}"
+        case .extendedError(let ee):
+            data = "{ee_errno=\(ee.errno),ee_origin=\(ee.origin),ee_type=\(ee.type),ee_code=\(ee.code),ee_info=\(ee.info),ee_data=\(ee.data)}"
         }
         return "{cmsg_level=\(m.level),cmsg_type=\(m.type),cmsg_data=\(data)}"
     }

@@ -175,7 +175,8 @@ extension ScriptRunner {
         if let handled = try fileCall(call, at: location) { return handled }
         guard let (fd, d) = try descriptor(call, at: location) else { return .error("EBADF") }
         defer { collect() }
-        if let handled = try reportingCall(call, socket: d.socket, at: location) { return handled }
+        if let handled = try reportingCall(call, fd: fd, socket: d.socket, at: location) { return handled }
+        if call.name == "ioctl" { return try ioctl(call, fd: fd, at: location) }
         if let early = try bufferCall(call, socket: d.socket, at: location) { return early }
         var how = ShutdownHow.both
         switch call.name {
@@ -257,8 +258,7 @@ extension ScriptRunner {
     }
 
     mutating func setsockopt(_ call: SyscallSpec, fd: Int, at location: SourceLocation) throws(ScriptFailure) -> CallResult {
-        let d = fds[fd]!
-        if let handled = try reportingOption(call, socket: d.socket, at: location) { return handled }
+        if let handled = try reportingOption(call, fd: fd, at: location) { return handled }
         let option: SocketOption
         switch optionName(call) {
         case "SO_REUSEADDR":
@@ -269,14 +269,12 @@ extension ScriptRunner {
             else { throw fail(location, "SO_LINGER needs {l_onoff=N, l_linger=N}") }
             option = .linger(on: on != 0, seconds: Int(seconds))
         case "TCP_MAXSEG", "SO_RCVBUF", "SO_SNDBUF", "SO_KEEPALIVE", "TCP_KEEPIDLE", "TCP_KEEPINTVL", "TCP_KEEPCNT",
-            "TCP_USER_TIMEOUT", "TCP_NODELAY":
+            "TCP_USER_TIMEOUT", "TCP_NODELAY", "TCP_CORK", "TCP_NOTSENT_LOWAT":
             guard let value = integerArgument(call, 3) else { throw fail(location, "\(optionName(call)) needs [N]") }
             option = SocketOption(SocketOptionName(linuxName: optionName(call))!, integer: value)!
         case "TCP_CONGESTION":
             guard case .string(let name) = call.arguments[3] else { throw fail(location, "TCP_CONGESTION needs \"name\"") }
             option = .congestionControl(name)
-        case "TCP_CORK", "TCP_NOTSENT_LOWAT":
-            return try sendQueueOption(call, socket: d.socket, at: location)
         default:
             throw fail(location, "the engine has no \(optionName(call)) to set")
         }
@@ -285,19 +283,16 @@ extension ScriptRunner {
     }
 
     mutating func getsockopt(_ call: SyscallSpec, fd: Int, at location: SourceLocation) throws(ScriptFailure) -> CallResult {
-        let d = fds[fd]!
-        if let handled = try reportingOption(call, socket: d.socket, at: location) { return handled }
+        if let handled = try reportingOption(call, fd: fd, at: location) { return handled }
         let actual: String
         switch optionName(call) {
         case "SO_ERROR", "SO_REUSEADDR", "SO_RCVBUF", "SO_SNDBUF", "TCP_MAXSEG", "SO_KEEPALIVE", "TCP_KEEPIDLE",
-            "TCP_KEEPINTVL", "TCP_KEEPCNT", "TCP_USER_TIMEOUT":
+            "TCP_KEEPINTVL", "TCP_KEEPCNT", "TCP_USER_TIMEOUT", "TCP_CORK", "TCP_NOTSENT_LOWAT":
             switch try? calls.option(SocketOptionName(linuxName: optionName(call))!, of: fd) {
             case .error(let errno)?: actual = errno?.name ?? "0"
             case let value?: actual = "\(value.integerValue ?? 0)"
             case nil: actual = "0"
             }
-        case "TCP_CORK": actual = stack.cork(of: d.socket) == true ? "1" : "0"
-        case "TCP_NOTSENT_LOWAT": actual = stack.notSentLowWaterOption(of: d.socket).map { "\($0)" } ?? "0"
         case "TCP_CONGESTION":
             guard case .string(let expected) = call.arguments[3] else { throw fail(location, "TCP_CONGESTION expects \"name\"") }
             var name = ""
@@ -352,7 +347,7 @@ extension ScriptRunner {
     func isNull(_ e: ScriptExpression) -> Bool { e == .identifier("NULL") }
 
     /// What a data call decides before the engine sees it: flags we do not model fail the script; a NULL buffer is
-    /// EFAULT once there is something to copy; MSG_PEEK copies without consuming; ioctl reads the queues.
+    /// EFAULT once there is something to copy.
     mutating func bufferCall(_ call: SyscallSpec, socket: SocketID, at location: SourceLocation) throws(ScriptFailure) -> CallResult? {
         switch call.name {
         case "read", "recv", "recvfrom":
@@ -373,8 +368,6 @@ extension ScriptRunner {
                 return .error("EFAULT")
             }
             return nil
-        case "ioctl":
-            return try ioctl(call, socket: socket, at: location)
         default:
             return nil
         }
@@ -392,21 +385,18 @@ extension ScriptRunner {
     }
 
     /// ioctl SIOCINQ / FIONREAD (bytes to read) and SIOCOUTQ (bytes not yet acknowledged), checked like getsockopt.
-    mutating func ioctl(_ call: SyscallSpec, socket: SocketID, at location: SourceLocation) throws(ScriptFailure) -> CallResult {
+    mutating func ioctl(_ call: SyscallSpec, fd: Int, at location: SourceLocation) throws(ScriptFailure) -> CallResult {
         guard call.arguments.count == 3, case .identifier(let request) = call.arguments[1] else {
             throw fail(location, "ioctl needs (fd, REQUEST, [N])")
         }
-        let actual: Int
+        let queue: SocketCalls.QueueRequest
         switch request {
-        case "SIOCINQ", "FIONREAD":
-            if stack.state(of: socket) == .listen { return .error("EINVAL") }
-            actual = stack.readableBytes(of: socket) ?? 0
-        case "SIOCOUTQ":
-            if stack.state(of: socket) == .listen { return .error("EINVAL") }
-            actual = stack.unacknowledgedBytes(of: socket) ?? 0
-        default:
-            throw fail(location, "ioctl \(request) is not modelled (SIOCINQ, FIONREAD, SIOCOUTQ)")
+        case "SIOCINQ", "FIONREAD": queue = .inQueue
+        case "SIOCOUTQ": queue = .outQueue
+        default: throw fail(location, "ioctl \(request) is not modelled (SIOCINQ, FIONREAD, SIOCOUTQ)")
         }
+        let actual: Int
+        do throws(SocketCallError) { actual = try calls.queuedBytes(fd, queue) } catch { return CallResult(error) }
         guard case .array(let items) = call.arguments[2], items.count == 1, let expected = items[0].integerValue else {
             return .value(0)
         }

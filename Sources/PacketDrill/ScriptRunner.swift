@@ -88,8 +88,11 @@ public struct ScriptRunner {
     var skipped = 0
     /// The descriptor of the last socket call: code blocks read its TCP_INFO, as packetdrill's do.
     var lastSocketFD: Int?
-    /// epoll instances by descriptor.
-    var epolls: [Int: EpollInstance] = [:]
+    /// epoll instances by descriptor (the shared layer's).
+    var epolls: [Int: EpollInstance] {
+        _read { yield calls.epolls }
+        _modify { yield &calls.epolls }
+    }
     /// Files the script's shell lines wrote, and descriptors of files and pipes (RunnerSyscalls+Files.swift).
     var scriptFiles = ScriptFiles()
     /// Unsupported shell commands, sysctls and code blocks met so far, by name.
@@ -277,7 +280,7 @@ public struct ScriptRunner {
                 sent.append((now, packet))
             }
         }
-        wakeEpoll(loop.takeEvents())
+        calls.wakeEpoll(loop.takeEvents())
     }
 
     /// Fires timers up to `t`. Packets sent meanwhile are unexpected, since the next line is not an outbound packet.

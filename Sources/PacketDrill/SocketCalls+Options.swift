@@ -28,7 +28,23 @@ public enum SocketOptionName: Hashable, Sendable, CaseIterable {
     case userTimeout
     /// TCP_CONGESTION.
     case congestionControl
+    /// TCP_CORK.
+    case cork
+    /// TCP_NOTSENT_LOWAT.
+    case notSentLowWater
+    /// TCP_INQ.
+    case receiveQueueHint
+    /// SO_ZEROCOPY.
+    case zerocopy
+    /// SO_TIMESTAMPING.
+    case timestamping
+    /// IP_FREEBIND.
+    case freeBind
+    /// TCP_FASTOPEN_CONNECT.
+    case fastOpenConnect
 
+    /// SOL_IP.
+    public static let ipLevel: Int32 = 0
     /// SOL_SOCKET.
     public static let socketLevel: Int32 = 1
     /// IPPROTO_TCP.
@@ -50,11 +66,20 @@ public enum SocketOptionName: Hashable, Sendable, CaseIterable {
         case .keepaliveCount: "TCP_KEEPCNT"
         case .userTimeout: "TCP_USER_TIMEOUT"
         case .congestionControl: "TCP_CONGESTION"
+        case .cork: "TCP_CORK"
+        case .notSentLowWater: "TCP_NOTSENT_LOWAT"
+        case .receiveQueueHint: "TCP_INQ"
+        case .zerocopy: "SO_ZEROCOPY"
+        case .timestamping: "SO_TIMESTAMPING"
+        case .freeBind: "IP_FREEBIND"
+        case .fastOpenConnect: "TCP_FASTOPEN_CONNECT"
         }
     }
 
-    /// Its level and number (uapi asm-generic/socket.h, linux/tcp.h).
-    public var level: Int32 { linuxName.hasPrefix("SO_") ? Self.socketLevel : Self.tcpLevel }
+    /// Its level and number (uapi asm-generic/socket.h, linux/in.h, linux/tcp.h).
+    public var level: Int32 {
+        linuxName.hasPrefix("SO_") ? Self.socketLevel : linuxName.hasPrefix("IP_") ? Self.ipLevel : Self.tcpLevel
+    }
 
     /// The option number at ``level``.
     public var number: Int32 {
@@ -72,6 +97,14 @@ public enum SocketOptionName: Hashable, Sendable, CaseIterable {
         case .keepaliveCount: 6
         case .userTimeout: 18
         case .congestionControl: 13
+        case .cork: 3
+        case .notSentLowWater: 25
+        case .receiveQueueHint: 36
+        case .zerocopy: 60
+        // SO_TIMESTAMPING_OLD: what SO_TIMESTAMPING is where long is 64 bits.
+        case .timestamping: 37
+        case .freeBind: 15
+        case .fastOpenConnect: 30
         }
     }
 
@@ -123,6 +156,20 @@ public enum SocketOption: Hashable, Sendable {
     case userTimeout(milliseconds: Int)
     /// TCP_CONGESTION: the algorithm's Linux name (`cubic`); an unknown name is ENOENT.
     case congestionControl(String)
+    /// TCP_CORK: hold partial segments until uncorked or a segment fills.
+    case cork(Bool)
+    /// TCP_NOTSENT_LOWAT, in bytes: writable only while fewer bytes wait unsent.
+    case notSentLowWater(Int)
+    /// TCP_INQ: the value set (0 off, other values on); reads give 1 or 0.
+    case receiveQueueHint(Int)
+    /// SO_ZEROCOPY: the value set (0 or 1); reads give 1 or 0.
+    case zerocopy(Int)
+    /// SO_TIMESTAMPING: the SOF_TIMESTAMPING_* flags.
+    case timestamping(TimestampingFlags)
+    /// IP_FREEBIND.
+    case freeBind(Bool)
+    /// TCP_FASTOPEN_CONNECT: the value set (0 or 1); reads give 1 or 0.
+    case fastOpenConnect(Int)
 
     /// Which option this is.
     public var name: SocketOptionName {
@@ -140,6 +187,13 @@ public enum SocketOption: Hashable, Sendable {
         case .keepaliveCount: .keepaliveCount
         case .userTimeout: .userTimeout
         case .congestionControl: .congestionControl
+        case .cork: .cork
+        case .notSentLowWater: .notSentLowWater
+        case .receiveQueueHint: .receiveQueueHint
+        case .zerocopy: .zerocopy
+        case .timestamping: .timestamping
+        case .freeBind: .freeBind
+        case .fastOpenConnect: .fastOpenConnect
         }
     }
 
@@ -159,6 +213,13 @@ public enum SocketOption: Hashable, Sendable {
         case .keepaliveInterval: self = .keepaliveInterval(seconds: n)
         case .keepaliveCount: self = .keepaliveCount(n)
         case .userTimeout: self = .userTimeout(milliseconds: n)
+        case .cork: self = .cork(value != 0)
+        case .notSentLowWater: self = .notSentLowWater(n)
+        case .receiveQueueHint: self = .receiveQueueHint(n)
+        case .zerocopy: self = .zerocopy(n)
+        case .timestamping: self = .timestamping(TimestampingFlags(rawValue: UInt32(truncatingIfNeeded: value)))
+        case .freeBind: self = .freeBind(value != 0)
+        case .fastOpenConnect: self = .fastOpenConnect(n)
         case .linger, .congestionControl: return nil
         }
     }
@@ -168,8 +229,11 @@ public enum SocketOption: Hashable, Sendable {
     public var integerValue: Int64? {
         switch self {
         case .error(let e): Int64(e?.rawValue ?? 0)
-        case .reuseAddress(let on), .keepalive(let on), .noDelay(let on): on ? 1 : 0
-        case .receiveBufferSize(let n), .sendBufferSize(let n), .maximumSegmentSize(let n), .keepaliveCount(let n): Int64(n)
+        case .reuseAddress(let on), .keepalive(let on), .noDelay(let on), .cork(let on), .freeBind(let on): on ? 1 : 0
+        case .receiveBufferSize(let n), .sendBufferSize(let n), .maximumSegmentSize(let n), .keepaliveCount(let n),
+            .notSentLowWater(let n), .receiveQueueHint(let n), .zerocopy(let n), .fastOpenConnect(let n):
+            Int64(n)
+        case .timestamping(let flags): Int64(flags.rawValue)
         case .keepaliveIdle(let s), .keepaliveInterval(let s): Int64(s)
         case .userTimeout(let ms): Int64(ms)
         case .linger, .congestionControl: nil
@@ -207,6 +271,14 @@ extension SocketCalls {
             case .userTimeout(let ms): try stack.setUserTimeout(socket, milliseconds: ms)
             case .noDelay(let on): try stack.setNoDelay(socket, on, now: now)
             case .congestionControl(let name): try stack.setCongestionControl(socket, CongestionAlgorithm(rawValue: name)!)
+            // The send queue (Linux tcp_push / tcp_stream_memory_free) and what recvmsg reports, as the engine has them.
+            case .cork(let on): try stack.setCork(socket, on, now: now)
+            case .notSentLowWater(let n): try stack.setNotSentLowWater(socket, n)
+            case .receiveQueueHint(let n): try stack.setReceiveQueueHint(socket, n)
+            case .zerocopy(let n): try stack.setZerocopy(socket, n)
+            case .timestamping(let flags): try stack.setTimestamping(socket, flags)
+            case .freeBind(let on): try stack.setFreeBind(socket, on)
+            case .fastOpenConnect(let n): try stack.setFastOpenConnect(socket, n)
             case .error, .linger: break
             }
         } catch { throw SocketCallError(error) }
@@ -234,6 +306,13 @@ extension SocketCalls {
             }
             return .userTimeout(milliseconds: Int(ms ?? 0))
         case .congestionControl: return .congestionControl(stack.congestionControl(of: socket)?.rawValue ?? "")
+        case .cork: return .cork(stack.cork(of: socket) == true)
+        case .notSentLowWater: return .notSentLowWater(stack.notSentLowWaterOption(of: socket) ?? 0)
+        case .receiveQueueHint: return .receiveQueueHint(stack.receiveQueueHintEnabled(of: socket) == true ? 1 : 0)
+        case .zerocopy: return .zerocopy(stack.zerocopyEnabled(of: socket) == true ? 1 : 0)
+        case .timestamping: return .timestamping(stack.timestamping(of: socket) ?? [])
+        case .freeBind: return .freeBind(stack.freeBind(of: socket) == true)
+        case .fastOpenConnect: return .fastOpenConnect(stack.fastOpenConnect(of: socket) == true ? 1 : 0)
         case .linger, .noDelay: throw .failed(.ENOPROTOOPT)
         }
     }

@@ -5,7 +5,7 @@ import TCPWire
 /// (`ScriptRunner`) and the packetdrill plugin share.
 ///
 /// It owns the host (in a ``DriveLoop``, so the host's packets to its own addresses loop back) and the descriptor
-/// table: descriptor numbers, their non-blocking flag and their linger. Arguments are typed (an ``Endpoint``, a
+/// table: descriptor numbers, their non-blocking flag and their linger, and the epoll instances. Arguments are typed (an ``Endpoint``, a
 /// ``SocketOption``); errors are Linux errnos (``LinuxErrno``). A call that cannot complete now throws
 /// ``SocketCallError/wouldBlock``: the caller decides whether to wait (``isNonBlocking(_:)``) and how, and runs
 /// the loop (`loop.flush()`) after each call to carry what the host sent.
@@ -43,6 +43,8 @@ public struct SocketCalls: Sendable {
     public var loop: DriveLoop<HostStack>
     /// The descriptors open now, by number.
     public var descriptors: [Int: Descriptor] = [:]
+    /// The epoll instances open now, by descriptor number (SocketCalls+Epoll.swift).
+    public var epolls: [Int: EpollInstance] = [:]
 
     /// The host the calls act on (the loop's only host).
     public var stack: HostStack {
@@ -67,7 +69,7 @@ public struct SocketCalls: Sendable {
     /// The lowest descriptor number from 3 that is free here and not `taken`.
     public func lowestFreeDescriptor(excluding taken: (Int) -> Bool = { _ in false }) -> Int {
         var fd = 3
-        while descriptors[fd] != nil || taken(fd) { fd += 1 }
+        while descriptors[fd] != nil || epolls[fd] != nil || taken(fd) { fd += 1 }
         return fd
     }
 
@@ -146,11 +148,15 @@ public struct SocketCalls: Sendable {
         } catch { throw SocketCallError(error) }
     }
 
-    /// close(2): releases the descriptor and closes the socket, or aborts it under SO_LINGER {1, 0}.
+    /// close(2): releases the descriptor and closes the socket, or aborts it under SO_LINGER {1, 0}; closes an
+    /// epoll instance.
     public mutating func close(_ fd: Int, now: Instant) throws(SocketCallError) {
+        if epolls.removeValue(forKey: fd) != nil { return }
         let d = try descriptor(fd)
-        // Linux releases the descriptor whatever the close reports.
+        // Linux releases the descriptor whatever the close reports, and its file leaves every epoll set
+        // (eventpoll_release).
         descriptors[fd] = nil
+        for key in epolls.keys { epolls[key]!.entries[fd] = nil }
         do throws(SocketError) {
             if d.lingerAbort {
                 try stack.abort(d.socket, now: now)

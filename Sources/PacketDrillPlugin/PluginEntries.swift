@@ -21,7 +21,8 @@ public func packetdrillInterfaceInit(_ flags: UnsafePointer<CChar>?, _ table: Un
     let context = UnsafeMutablePointer<selfconnect_pd_context>.allocate(capacity: 1)
     context.initialize(to: selfconnect_pd_context(
         host: Unmanaged.passRetained(host).toOpaque(),
-        fcntl: { host, fd, command, argument in PluginEntries.fcntl(host, fd, command, argument) }))
+        fcntl: { host, fd, command, argument in PluginEntries.fcntl(host, fd, command, argument) },
+        ioctl: { host, fd, request, argument in PluginEntries.ioctl(host, fd, request, argument) }))
     table.pointee = selfconnect_pd_table()
     table.pointee.context = UnsafeMutableRawPointer(context)
     table.pointee.release = { context in
@@ -32,6 +33,9 @@ public func packetdrillInterfaceInit(_ flags: UnsafePointer<CChar>?, _ table: Un
     }
     selfconnect_pd_fill_c_entries(table)
     PluginEntries.fill(table)
+    PluginEntries.fillVectors(table)
+    PluginEntries.fillEvents(table)
+    PluginEntries.fillMessages(table)
 }
 
 extension PluginEntries {
@@ -176,10 +180,12 @@ enum PluginEntries {
                 return result ?? .failure(EINPROGRESS)
             }
         }
-        table.pointee.sock_read = { context, fd, buffer, count in PluginEntries.receive(context, fd, buffer, count) }
-        table.pointee.sock_recv = { context, fd, buffer, count, _ in PluginEntries.receive(context, fd, buffer, count) }
-        table.pointee.sock_write = { context, fd, buffer, count in PluginEntries.send(context, fd, buffer, count) }
-        table.pointee.sock_send = { context, fd, buffer, count, _ in PluginEntries.send(context, fd, buffer, count) }
+        table.pointee.sock_read = { context, fd, buffer, count in PluginEntries.receive(context, fd, buffer, count, 0) }
+        table.pointee.sock_recv = { context, fd, buffer, count, flags in
+            PluginEntries.receive(context, fd, buffer, count, flags)
+        }
+        table.pointee.sock_write = { context, fd, buffer, count in PluginEntries.send(context, fd, buffer, count, 0) }
+        table.pointee.sock_send = { context, fd, buffer, count, flags in PluginEntries.send(context, fd, buffer, count, flags) }
         table.pointee.sock_close = { context, fd in
             PluginEntries.call(context) { host in
                 PluginEntries.outcome { () throws(SocketCallError) in try host.calls.close(Int(fd), now: host.instant); return 0 }
@@ -250,31 +256,6 @@ enum PluginEntries {
                 now.pointee = timeval(tv_sec: Int(t / 1_000_000), tv_usec: Int(t % 1_000_000))
                 return .success(0)
             }
-        }
-    }
-
-    static func receive(_ context: UnsafeMutableRawPointer?, _ fd: Int32, _ buffer: UnsafeMutableRawPointer?, _ count: Int) -> Int {
-        call(context) { host in
-            let result = host.blocking(fd) { () -> CallOutcome? in
-                attempt { () throws(SocketCallError) in
-                    let bytes = try host.calls.receive(Int(fd), maxBytes: count, now: host.instant)
-                    if let buffer, !bytes.isEmpty {
-                        bytes.withUnsafeBytes { buffer.copyMemory(from: $0.baseAddress!, byteCount: bytes.count) }
-                    }
-                    return bytes.count
-                }
-            }
-            return result ?? .failure(EAGAIN)
-        }
-    }
-
-    static func send(_ context: UnsafeMutableRawPointer?, _ fd: Int32, _ buffer: UnsafeRawPointer?, _ count: Int) -> Int {
-        call(context) { host in
-            let bytes = buffer.map { Array(UnsafeRawBufferPointer(start: $0, count: count)) } ?? [UInt8](repeating: 0, count: count)
-            let result = host.blocking(fd) { () -> CallOutcome? in
-                attempt { () throws(SocketCallError) in try host.calls.send(Int(fd), bytes, now: host.instant) }
-            }
-            return result ?? .failure(EAGAIN)
         }
     }
 }

@@ -81,8 +81,8 @@ final class PluginHost: @unchecked Sendable {
         loop.now = instant
         loop.flush()
         send(loop.takeOutbound(), at: nowMicroseconds)
-        // Nothing here waits on socket events: blocked calls retry against the stack's state.
-        loop.events.removeAll(keepingCapacity: true)
+        // Blocked calls retry against the stack's state; the events only wake edge-triggered epoll entries.
+        calls.wakeEpoll(loop.takeEvents())
         pthread_cond_broadcast(&changed)
     }
 
@@ -93,10 +93,12 @@ final class PluginHost: @unchecked Sendable {
     /// Runs timers up to `target` in deadline order. Caller holds the lock.
     func advance(to target: Int64) {
         loop.now = instant
+        var events: [SocketEvent] = []
         loop.runTimers(until: Instant(nanoseconds: target * 1000), afterEach: { loop in
             send(loop.takeOutbound(), at: loop.now.nanoseconds / 1000)
-            loop.events.removeAll(keepingCapacity: true)
+            events += loop.takeEvents()
         })
+        calls.wakeEpoll(events)
         nowMicroseconds = max(nowMicroseconds, loop.now.nanoseconds / 1000, target)
         loop.advance(to: instant)
         collect()
@@ -107,6 +109,13 @@ final class PluginHost: @unchecked Sendable {
     func blocking<T>(_ fd: Int32, _ attempt: () -> T?) -> T? {
         if let result = attempt() { return result }
         guard calls.descriptors[Int(fd)] != nil, !calls.isNonBlocking(Int(fd)) else { return nil }
+        return waiting(attempt)
+    }
+
+    /// Retries `attempt` until it gives a value, waiting for the stack or the clock to change in between, for
+    /// `blockedCallLimitSeconds` of real time at most (then nil). Caller holds the lock.
+    func waiting<T>(_ attempt: () -> T?) -> T? {
+        if let result = attempt() { return result }
         var deadline = timespec()
         clock_gettime(CLOCK_REALTIME, &deadline)
         deadline.tv_sec += Self.blockedCallLimitSeconds

@@ -1,3 +1,4 @@
+import Foundation
 import Glibc
 
 /// Who created each namespace `NetworkNamespace` made: one file per namespace in `/run/selfconnect`, holding the
@@ -71,16 +72,8 @@ public enum NamespaceOwners {
         return n > 0 ? String(decoding: bytes[..<n], as: UTF8.self) : ""
     }
 
+    /// The names in a directory, dot entries left out; empty when it cannot be read.
     private static func directoryEntries(_ path: String) -> [String] {
-        guard let dir = opendir(path) else { return [] }
-        defer { closedir(dir) }
-        var names: [String] = []
-        while let entry = readdir(dir) {
-            let name = withUnsafePointer(to: entry.pointee.d_name) {
-                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
-            }
-            if !name.hasPrefix(".") { names.append(name) }
-        }
-        return names
+        ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).filter { !$0.hasPrefix(".") }
     }
 }

@@ -101,6 +101,11 @@ import Testing
             .keepalive: (SOL_SOCKET, SO_KEEPALIVE), .noDelay: (tcp, TCP_NODELAY), .maximumSegmentSize: (tcp, TCP_MAXSEG),
             .keepaliveIdle: (tcp, TCP_KEEPIDLE), .keepaliveInterval: (tcp, TCP_KEEPINTVL), .keepaliveCount: (tcp, TCP_KEEPCNT),
             .userTimeout: (tcp, TCP_USER_TIMEOUT), .congestionControl: (tcp, TCP_CONGESTION),
+            .cork: (tcp, TCP_CORK), .notSentLowWater: (tcp, TCP_NOTSENT_LOWAT), .receiveQueueHint: (tcp, TCP_INQ),
+            .fastOpenConnect: (tcp, TCP_FASTOPEN_CONNECT), .zerocopy: (SOL_SOCKET, SO_ZEROCOPY),
+            .freeBind: (Int32(IPPROTO_IP), IP_FREEBIND),
+            // SO_TIMESTAMPING is a sizeof expression in the headers; on 64-bit Linux it is SO_TIMESTAMPING_OLD.
+            .timestamping: (SOL_SOCKET, SO_TIMESTAMPING_OLD),
         ]
         #expect(expected.count == SocketOptionName.allCases.count)
         for (name, (level, number)) in expected {

@@ -63,14 +63,15 @@ typedef struct selfconnect_pd_table {
 typedef void (*selfconnect_pd_init_fn)(const char *flags, selfconnect_pd_table *table);
 
 // Fills the entries Swift cannot express (variadic fcntl/ioctl) and the calls the engine does not offer
-// (they fail with ENOSYS).
+// (they fail with ENOSYS): pipe and splice.
 void selfconnect_pd_fill_c_entries(selfconnect_pd_table *table);
 
-// What the library puts in the table's context: its host object, and fcntl with the optional integer argument
-// made explicit (the variadic entry above unpacks it and calls this).
+// What the library puts in the table's context: its host object, and fcntl and ioctl with their optional
+// argument made explicit (the variadic entries above unpack it and call these).
 typedef struct selfconnect_pd_context {
     void *host;
     int (*fcntl)(void *host, int fd, int command, long argument);
+    int (*ioctl)(void *host, int fd, unsigned long request, void *argument);
 } selfconnect_pd_context;
 
 #endif
