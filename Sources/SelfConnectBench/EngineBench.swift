@@ -60,10 +60,23 @@ enum EngineBench {
             return
         }
         loop.flush { packet in
-            // Emit with checksums into a frame (as a network card would receive it), then parse back verifying
-            // them; the parsed packet, whose payload is a view into the frame, is what is delivered. Frames are
-            // reused once the receiver has let go of them (it copies in-order data into its receive buffer).
+            // Emit with checksums, then parse back verifying them; the parsed packet is what is delivered. The sent
+            // packet lives until the next one is parsed: freed at once, its send-queue chunk could be the last view
+            // of it, and glibc would give the pages back (and fault them in again).
+            if packet.tcp.payload.isEmpty {
+                // Nothing to view: through one reused scratch buffer.
+                let n = packet.write(to: wire.scratch, checksums: .fill)
+                guard let parsed = try? IPPacket(
+                    parsing: UnsafeRawBufferPointer(rebasing: wire.scratch[0..<n]), verifyChecksums: true)
+                else { return false }
+                swap(&wire.sent.pointee, &packet)
+                packet = parsed
+                return true
+            }
+            // Into a frame, as a network card would receive it: the parsed payload is a view into the frame. Frames
+            // are reused once the receiver has let go of them (it copies in-order data into its receive buffer).
             let slot = wire.next
+            wire.next = (slot + 1) % WireBuffer.frameCount
             let count = packet.encodedLength
             if !isKnownUniquelyReferenced(&wire.frames[slot]) || wire.frames[slot].capacity < count {
                 // Still viewed by a packet the receiver holds (or too small): a new frame; the old one lives on.
@@ -73,10 +86,6 @@ enum EngineBench {
             frame.reset(claimed: count)
             _ = packet.write(to: UnsafeMutableRawBufferPointer(start: frame.bytes, count: count), checksums: .fill)
             guard let parsed = try? IPPacket(parsing: frame, count: count, verifyChecksums: true) else { return false }
-            // A packet without data leaves its frame free (and warm in cache) for the next one.
-            if !parsed.tcp.payload.isEmpty { wire.next = (slot + 1) % WireBuffer.frameCount }
-            // The sent packet lives until the next one is parsed: freed at once, its send-queue chunk could be the
-            // last view of it, and glibc would give the pages back (and fault them in again).
             swap(&wire.sent.pointee, &packet)
             packet = parsed
             return true
@@ -93,6 +102,8 @@ enum EngineBench {
             return p
         }()
         var next = 0
+        /// Packets without data (any header fits).
+        let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 256, alignment: 8)
         /// The last packet emitted, kept until the next one (see `pump`); behind a pointer, so that swapping it
         /// takes no exclusivity check.
         let sent: UnsafeMutablePointer<IPPacket> = {
@@ -102,6 +113,7 @@ enum EngineBench {
             return p
         }()
         deinit {
+            scratch.deallocate()
             frames.deinitialize(count: WireBuffer.frameCount)
             frames.deallocate()
             sent.deinitialize(count: 1)
