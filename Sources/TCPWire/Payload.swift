@@ -7,6 +7,7 @@ import Synchronization
 /// Bytes a payload views are never written again while any view holds them, so a payload is a value: copying
 /// it, slicing it with ``extracting(_:)`` and keeping it after its source moved on are all free and safe.
 /// Equality and hashing compare the bytes, not where they live; ``sharesStorage(with:)`` tells the two apart.
+@_eagerMove  // As arrays are: a payload's lifetime may end at its last use (a segment then moves, not copies).
 public struct Payload: Sendable {
     /// The storage viewed, nil when there are no bytes. One optional reference, so that copying a payload (and a
     /// segment or packet holding one) is a single retain, as it was for an array.
