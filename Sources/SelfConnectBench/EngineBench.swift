@@ -75,18 +75,15 @@ enum EngineBench {
             }
             // Into a frame, as a network card would receive it: the parsed payload is a view into the frame. Frames
             // are reused once the receiver has let go of them (it copies in-order data into its receive buffer).
-            // The same frame again while it is free, so that it stays in cache; the next while the receiver holds a
-            // view of it (data out of order); a new one when that is held too (the old one lives on) or too small.
-            var slot = wire.next
+            // Frames are taken round-robin, so that those a batch of packets still holds are free again when
+            // their turn comes; one still viewed by a packet the receiver holds (or too small) is replaced, and the
+            // old one lives on.
+            let slot = wire.next
+            wire.next = (slot + 1) % WireBuffer.frameCount
             let count = packet.encodedLength
-            if !isKnownUniquelyReferenced(&wire.frames[slot]) {
-                slot = (slot + 1) % WireBuffer.frameCount
-                wire.next = slot
-                if !isKnownUniquelyReferenced(&wire.frames[slot]) {
-                    wire.frames[slot] = PayloadBuffer(capacity: max(count, 2048))
-                }
+            if !isKnownUniquelyReferenced(&wire.frames[slot]) || wire.frames[slot].capacity < count {
+                wire.frames[slot] = PayloadBuffer(capacity: max(count, 2048))
             }
-            if wire.frames[slot].capacity < count { wire.frames[slot] = PayloadBuffer(capacity: max(count, 2048)) }
             let frame = wire.frames[slot]
             frame.reset(claimed: count)
             _ = packet.write(to: UnsafeMutableRawBufferPointer(start: frame.bytes, count: count), checksums: .fill)
@@ -97,8 +94,8 @@ enum EngineBench {
         }
     }
 
-    /// The wire between the stacks: frames (one reused while free, the next while it is held), a scratch buffer
-    /// for packets without data, and the last packet emitted.
+    /// The wire between the stacks: frames reused round-robin, a scratch buffer for packets without data, and the
+    /// last packet emitted.
     final class WireBuffer {
         static let frameCount = 64
         /// Behind a pointer, like `sent`: no exclusivity or copy-on-write check per packet.
