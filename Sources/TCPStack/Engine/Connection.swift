@@ -227,15 +227,6 @@ public struct Connection: Sendable {
     /// RCV.WND in bytes, as the sequence check uses it.
     public var rcvWnd: Int { receiveWindow }
 
-    /// SYN / SYN-ACK options, in the personality's layout (`SYNOptionLayout`).
-    func synOptions(
-        now: Instant, ecr: UInt32, timestamps: Bool, sack: Bool, windowScale: UInt8?, layout: SYNOptionLayout
-    ) -> TCPOptions {
-        layout.options(
-            mss: UInt16(clamping: ourMSS), timestamp: timestamps ? (timestampValue(now), ecr) : nil, sack: sack,
-            windowScale: windowScale)
-    }
-
     /// Options of a non-SYN segment: `nop,nop,TS` and, with SACK, `nop,nop,sack` carrying a D-SACK after a
     /// duplicate and the out-of-order blocks (RFC 2018 §3: at most 3 blocks beside timestamps, else 4).
     mutating func segmentOptions(now: Instant) -> TCPOptions {
@@ -291,36 +282,6 @@ public struct Connection: Sendable {
     /// <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK> (RFC 9293 §3.10.7.4).
     mutating func sendAck(now: Instant, out: inout EngineOutput) {
         emit(seq: sndNxt, flags: .ack, now: now, out: &out)
-    }
-
-    /// The initial SYN, or its retransmission (RFC 9293 §3.10.1; Linux `tcp_connect`). Window not scaled.
-    mutating func sendSyn(now: Instant, config: TCPConfiguration, out: inout EngineOutput) {
-        guard let local, let remote else { return }
-        let ws: UInt8? = config.windowScaling ? config.receiveWindowScale(receiveBuffer: receiveBufferSize) : nil
-        var options = synOptions(
-            now: now, ecr: 0, timestamps: config.timestamps, sack: config.sack, windowScale: ws,
-            layout: config.synOptionLayout)
-        if rareState != nil { addFastOpenOption(to: &options) }
-        // RFC 3168 §6.1.1: an ECN-setup SYN carries ECE and CWR (Linux tcp_ecn_send_syn).
-        let tcp = TCPSegment(
-            sourcePort: local.port, destinationPort: remote.port, sequenceNumber: iss.rawValue,
-            flags: ecn.contains(.ok) ? [.syn, .ece, .cwr] : .syn,
-            window: UInt16(min(rcvWndAdvertised, 65535)), options: options)
-        out.packets.append(IPPacket(from: local.address, to: remote.address, tcp: tcp))
-    }
-
-    /// <SEQ=ISS><ACK=RCV.NXT><CTL=SYN,ACK> with the options agreed from the peer's SYN (RFC 7323 §1.3,
-    /// RFC 2018 §2; Linux `tcp_make_synack` / `tcp_send_synack`). Window not scaled (RFC 7323 §2.2).
-    mutating func sendSynAck(now: Instant, config: TCPConfiguration, out: inout EngineOutput) {
-        guard let local, let remote else { return }
-        let tcp = TCPSegment(
-            sourcePort: local.port, destinationPort: remote.port, sequenceNumber: iss.rawValue,
-            acknowledgmentNumber: rcvNxt.rawValue, flags: ecn.contains(.ok) ? [.syn, .ack, .ece] : .synAck,
-            window: UInt16(min(rcvWndAdvertised, 65535)),
-            options: synOptions(
-                now: now, ecr: tsRecent, timestamps: timestampsEnabled, sack: sackEnabled,
-                windowScale: windowScalingEnabled ? rcvWscale : nil, layout: config.synOptionLayout))
-        out.packets.append(IPPacket(from: local.address, to: remote.address, tcp: tcp))
     }
 
     /// The user's ABORT: `R.` <SEQ=SND.NXT><ACK=RCV.NXT> (RFC 9293 §3.10.5). Linux's `tcp_send_active_reset`
@@ -502,59 +463,6 @@ public struct Connection: Sendable {
         timeSegment(endingAt: sndNxt, leadsFlight: start == sndUna, joiningFrom: config.rttFromPartialAcks ? start : nil,
             now: now)
         return true
-    }
-
-    /// Resends the SYN or SYN-ACK after a timeout (RFC 9293 §3.8.1; backoff per RFC 6298 §5.5). Synchronized
-    /// states go through `retransmissionTimedOut`.
-    mutating func retransmitOldest(now: Instant, config: TCPConfiguration, out: inout EngineOutput) {
-        timedSegmentEnd = nil  // RFC 6298 §3 (Karn): an ACK of a resent segment is ambiguous
-        switch state {
-        case .synSent:
-            // Linux tcp_ecn_clear_syn (tcp_ecn_fallback, default on): a resent SYN stops asking for ECN, in case
-            // a middlebox dropped the first for its ECE and CWR bits.
-            ecn = []
-            sendSyn(now: now, config: config, out: &out)
-        case .synReceived:
-            sendSynAck(now: now, config: config, out: &out)
-        default:
-            break
-        }
-    }
-
-    // MARK: option negotiation
-
-    /// Applies the options of the peer's SYN (RFC 9293 §3.7.1 MSS, RFC 7323 §2.2/§3.2, RFC 2018 §2).
-    mutating func negotiate(_ seg: TCPSegment, config: TCPConfiguration, ipv6: Bool, now: Instant) {
-        let o = seg.options
-        ourMSS = min(config.mss(ipv6: ipv6), userMSS ?? .max)
-        let peerMSS = Int(o.mss ?? (ipv6 ? 1220 : 536))
-        windowScalingEnabled = config.windowScaling && o.windowScale != nil
-        if windowScalingEnabled, let ws = o.windowScale {
-            sndWscale = min(ws, 14)
-            rcvWscale = config.receiveWindowScale(receiveBuffer: receiveBufferSize)
-        } else {
-            sndWscale = 0
-            rcvWscale = 0
-        }
-        if config.timestamps, let ts = o.timestamps {
-            timestampsEnabled = true
-            setTSRecent(ts.value, now: now)
-        } else {
-            timestampsEnabled = false
-        }
-        sackEnabled = config.sack && o.sackPermitted
-        sendMSS = max(1, min(peerMSS, ourMSS) - (timestampsEnabled ? 12 : 0))
-        if config.roundReceiveBufferToMSS {
-            // FreeBSD tcp_mss: t_maxseg (options not deducted) sizes the buffer, never shrinking it.
-            let mss = min(peerMSS, ourMSS)
-            let buffer = receiveBufferSize ?? config.receiveBufferDefault
-            // A peer's MSS option of 0 leaves nothing to round to (the engine fuzzer found the division by zero).
-            let rounded = mss > 0 ? min((buffer + mss - 1) / mss * mss, config.receiveBufferMax) : buffer
-            if buffer >= mss && rounded > buffer {
-                receiveBufferSize = rounded
-                receiveCapacity = max(receiveCapacity, rounded)
-            }
-        }
     }
 
     /// Records the peer's timestamp for echoing (RFC 7323 §4.3: only from segments that start at or before

@@ -9,8 +9,12 @@ enum ArrivalOutcome {
     case reopen
 }
 
-/// SEGMENT ARRIVES for a connection that exists (RFC 9293 §3.10.7.3 and §3.10.7.4). LISTEN and CLOSED are the
-/// host's (§3.10.7.1, §3.10.7.2). Every decision on (state, segment) is made in this file.
+/// SEGMENT ARRIVES for a connection that exists (RFC 9293 §3.10.7.3 and §3.10.7.4): the one dispatcher over
+/// (state, segment), as smoltcp's `process`: a switch on the state, then the RFC's steps in order, each arm citing
+/// its rule. LISTEN and CLOSED are the host's (HostStack+PassiveOpen.swift §3.10.7.2, HostStack+NoConnection.swift
+/// §3.10.7.1). The arms decide; the code that owns the state carries it out: the handshake
+/// (Connection+Handshake.swift: SYN options, SYN-ACK, becoming ESTABLISHED), the sender (`acknowledge`,
+/// congestion, RACK, loss probe, persist) and the receiver (`receiveText`, reassembly, delayed ACK, window).
 extension Connection {
     mutating func segmentArrives(
         _ seg: TCPSegment, now: Instant, config: TCPConfiguration, out: inout EngineOutput
@@ -20,6 +24,11 @@ extension Connection {
             return .none
         case .synSent:
             synSentArrives(seg, now: now, config: config, out: &out)
+            return .none
+        case .synReceived where passiveOpen && config.resendSynAckForRetransmittedSyn && isRetransmittedSyn(seg):
+            // Linux tcp_check_req: the peer retransmitted its SYN, so our SYN-ACK was lost: resend it. (RFC 9293
+            // §3.10.7.4 first: SEG.SEQ < RCV.NXT fails the sequence check and draws an ACK.)
+            sendSynAck(now: now, config: config, out: &out)
             return .none
         case .timeWait:
             return timeWaitArrives(seg, now: now, config: config, out: &out)
@@ -92,14 +101,9 @@ extension Connection {
                 fallback.initial = max(fallback.initial, .seconds(3))
                 rtt = RTOEstimator(parameters: fallback)
             }
-            retransmitCount = 0
-            setState(.established, cause: cause, rfc: "RFC 9293 §3.10.7.3",
-                linux: "tcp_rcv_synsent_state_process", now: now, config: config, out: &out)
-            startCongestionControl(config: config)
-            delack.lastReceived = now  // Linux tcp_finish_connect
+            _ = becomeEstablished(seg, rfc: "RFC 9293 §3.10.7.3", linux: "tcp_rcv_synsent_state_process", now: now,
+                config: config, out: &out)
             peerHeard(now: now)
-            armKeepalive(after: keepaliveIdle(config), now: now)
-            out.events.append(.connected(id))
             if config.acceptTextOnSynAck && !seg.payload.isEmpty {
                 // RFC 9293 §3.10.7.3 fourth: "continue processing at the sixth step": the text is queued.
                 _ = receiveText(seg, now: now, config: config, out: &out)
@@ -119,6 +123,14 @@ extension Connection {
             }
             sendSynAck(now: now, config: config, out: &out)
         }
+    }
+
+    // MARK: SYN-RECEIVED
+
+    /// The peer's SYN again: SYN without ACK or RST, at IRS.
+    private func isRetransmittedSyn(_ seg: TCPSegment) -> Bool {
+        seg.flags.contains(.syn) && !seg.flags.contains(.ack) && !seg.flags.contains(.rst)
+            && SeqNum(seg.sequenceNumber) == irs
     }
 
     // MARK: synchronized states
@@ -163,15 +175,6 @@ extension Connection {
         let seq = SeqNum(seg.sequenceNumber)
         let ack = SeqNum(seg.acknowledgmentNumber)
         let cause = TransitionCause.segment(seg)
-
-        if config.resendSynAckForRetransmittedSyn && state == .synReceived && passiveOpen && flags.contains(.syn)
-            && !flags.contains(.ack) && !flags.contains(.rst) && seq == irs
-        {
-            // Linux tcp_check_req: the peer retransmitted its SYN, so our SYN-ACK was lost: resend it. (RFC 9293
-            // §3.10.7.4 first: SEG.SEQ < RCV.NXT fails the sequence check and draws an ACK, below.)
-            sendSynAck(now: now, config: config, out: &out)
-            return .none
-        }
 
         if config.rstAndSynBeforeSequenceCheck && (flags.contains(.rst) || (flags.contains(.syn) && state != .synReceived)) {
             // FreeBSD tcp_do_segment: RST and SYN are judged before the window trim, against
@@ -259,27 +262,14 @@ extension Connection {
                 sendReset(seq: ack, ack: nil, out: &out)
                 return .none
             }
-            // RFC 9293 §3.10.7.4 fifth, SYN-RECEIVED: acceptable ACK: ESTABLISHED (Linux tcp_rcv_state_process).
+            // RFC 9293 §3.10.7.4 fifth, SYN-RECEIVED: acceptable ACK: ESTABLISHED, with the window it carries
+            // (Linux tcp_rcv_state_process).
             sndWnd = Int(seg.window) << (flags.contains(.syn) ? 0 : Int(sndWscale))
             maxSndWnd = max(maxSndWnd, sndWnd)
             sndWl1 = seq
             sndWl2 = ack
-            retransmitCount = 0
-            setState(.established, cause: cause, rfc: "RFC 9293 §3.10.7.4", linux: "tcp_rcv_state_process",
-                now: now, config: config, out: &out)
-            if reassembly.queuedBytes > 0 {
-                // Text held since the SYN is now in order (FreeBSD tcp_reass flush on ESTABLISHED).
-                reassembly.advance(to: rcvNxt.rawValue)
-                let delivered = reassembly.deliverInOrder { receiveBuffer.append($0) }
-                if delivered > 0 {
-                    rcvNxt += delivered
-                    out.events.append(.readable(id))
-                }
-            }
-            startCongestionControl(config: config)
-            if passiveOpen { delack.lastReceived = now }  // Linux tcp_create_openreq_child
-            armKeepalive(after: keepaliveIdle(config), now: now)
-            if passiveOpen { outcome = .established } else { out.events.append(.connected(id)) }
+            outcome = becomeEstablished(seg, rfc: "RFC 9293 §3.10.7.4", linux: "tcp_rcv_state_process", now: now,
+                config: config, out: &out)
         }
         // RFC 5961 §5.2: acceptable ACKs lie in [SND.UNA - MAX.SND.WND, SND.NXT].
         if ack > sndNxt || ack < sndUna - UInt32(clamping: maxSndWnd) {
