@@ -111,19 +111,14 @@ extension Connection {
         negotiate(seg, config: config, ipv6: local?.address.isIPv6 ?? false, now: now)
         // RFC 3168 §6.1.1: a Not-ECT SYN with ECE and CWR asks for ECN (Linux tcp_ecn_create_request).
         if ecnSetup { ecn = .ok }
-        irs = SeqNum(seg.sequenceNumber)
-        rcvNxt = irs + 1
-        rcvWup = rcvNxt
+        rcv.synchronize(irs: SeqNum(seg.sequenceNumber))
         let window = config.initialReceiveWindow(
             mss: ourMSS - (timestampsEnabled ? 12 : 0), receiveBuffer: receiveBufferSize)
         receiveCapacity = windowScalingEnabled ? window : min(window, 65535)
         // Linux tcp_select_initial_window keeps rcv_wnd whole; only the field is capped.
         delack.linuxWindow = config.linuxReceiveWindow
         rcvWndAdvertised = delack.linuxWindow ? window : receiveCapacity
-        self.iss = iss
-        sndUna = iss
-        sndNxt = iss + 1
-        sendBufferStart = sndNxt
+        snd.start(iss: iss)
         sndWnd = Int(seg.window)
         maxSndWnd = sndWnd
         sndWl1 = irs

@@ -97,24 +97,10 @@ public struct Connection: Sendable {
     var backlogValue: Int32 = 0
     var pendingChildrenValue: Int32 = 0
 
-    // Send sequence space (RFC 9293 §3.3.1 figure 3).
-    /// ISS: our initial send sequence number (RFC 9293 §3.4.1).
-    public internal(set) var iss = SeqNum(0)
-    /// SND.UNA: the oldest sequence number sent and not yet acknowledged.
-    public internal(set) var sndUna = SeqNum(0)
-    /// SND.NXT: the next sequence number to send.
-    public internal(set) var sndNxt = SeqNum(0)
-    var sndWl1 = SeqNum(0)
-    var sndWl2 = SeqNum(0)
-
-    // Receive sequence space (RFC 9293 §3.3.1 figure 4).
-    /// IRS: the peer's initial sequence number, from its SYN.
-    public internal(set) var irs = SeqNum(0)
-    /// RCV.NXT: the next sequence number expected from the peer.
-    public internal(set) var rcvNxt = SeqNum(0)
-    /// RCV.NXT when we last advertised a window (Linux `rcv_wup`); with `rcvWndAdvertised` it fixes the
-    /// right edge we promised, which never moves left (RFC 9293 §3.8.6.2.2).
-    var rcvWup = SeqNum(0)
+    /// The send sequence space (RFC 9293 §3.3.1 figure 3): the sender's part (SendSequence.swift).
+    var snd = SendSequence()
+    /// The receive sequence space (RFC 9293 §3.3.1 figure 4): the receiver's part (ReceiveSequence.swift).
+    var rcv = ReceiveSequence()
     var tsOffset: UInt32 = 0
     var tsRecent: UInt32 = 0
     /// When TS.Recent was last set, in whole seconds of the host clock (Linux `ts_recent_stamp`): an older one
@@ -124,16 +110,9 @@ public struct Connection: Sendable {
     var receiveBufferValue: UInt32 = 0
     var sendBufferValue: UInt32 = 0
 
-    // Windows (SND.WND, the largest seen, the one we advertised, the receive buffer) and the MSS values, in
-    // 32 bits (a scaled window is at most 1 GiB): see `sndWnd`, `maxSndWnd`, `rcvWndAdvertised`,
-    // `receiveCapacity`, `sendMSS`, `ourMSS` in Connection+Storage.swift.
-    var sndWndValue: Int32 = 0
-    var maxSndWndValue: Int32 = 0
-    var rcvWndAdvertisedValue: Int32 = 0
-    var receiveCapacityValue: Int32 = 0
+    // The MSS values, in 32 bits: see `sendMSS`, `ourMSS` in Connection+Storage.swift.
     var sendMSSValue: Int32 = 536
     var ourMSSValue: Int32 = 0
-    var sendBufferStart = SeqNum(0)
     /// The end of the last segment sent shorter than the MSS (Linux `snd_sml`), for Minshall's Nagle.
     var smallSegmentEndValue = SeqNum(0)
     /// The segment whose RTT is being measured (RFC 6298 §3); it left at `timedSegmentSentAt`.
@@ -209,20 +188,12 @@ public struct Connection: Sendable {
     /// `__tcp_select_window` does, then shifted (RFC 7323 §2.3).
     /// With `linuxWindow` and no scaling, `bytes` is the whole window though the field stops at 65535.
     func windowField() -> (field: UInt16, bytes: Int) {
-        let free = max(0, receiveCapacity - receiveBuffer.count)
-        let promised = max(0, (rcvWup + rcvWndAdvertised) - rcvNxt)
-        let window = max(free, promised)
-        if rcvWscale > 0 {
-            let unit = 1 << Int(rcvWscale)
-            let field = min((window + unit - 1) >> Int(rcvWscale), 65535)
-            return (UInt16(field), field << Int(rcvWscale))
-        }
-        let field = min(window, 65535)
-        return (UInt16(field), delack.linuxWindow ? window : field)
+        rcv.windowField(free: max(0, receiveCapacity - receiveBuffer.count), scale: rcvWscale,
+            linuxWindow: delack.linuxWindow)
     }
 
     /// The receive window used to judge sequence numbers: what we last promised (Linux `tcp_receive_window`).
-    var receiveWindow: Int { max(0, (rcvWup + rcvWndAdvertised) - rcvNxt) }
+    var receiveWindow: Int { rcv.window }
 
     /// RCV.WND in bytes, as the sequence check uses it.
     public var rcvWnd: Int { receiveWindow }
@@ -261,8 +232,7 @@ public struct Connection: Sendable {
         let codepoint = ecnFlagsValue == 0 ? .notECT : ecnMarking(seq: seq, flags: &flags, hasPayload: !payload.isEmpty)
         let (field, bytes) = windowField()
         if flags.contains(.ack) {
-            rcvWup = rcvNxt
-            rcvWndAdvertised = bytes
+            rcv.advertise(bytes)
             ackWentOut()
         }
         if !payload.isEmpty {
@@ -407,7 +377,7 @@ public struct Connection: Sendable {
     {
         let offset = sndNxt - sendBufferStart
         let unsent = sendBuffer.count - offset
-        let usable = (sndUna + sndWnd) - sndNxt
+        let usable = snd.usableWindow
         guard unsent > 0, usable > 0 else { return false }
         let sendMSS = currentMSS
         // Linux tcp_snd_wnd_test: the next segment must fit the window whole.

@@ -320,10 +320,7 @@ public struct HostStack: Sendable {
             c.bindID = bindID
             c.local = local
             c.remote = remote
-            c.iss = iss
-            c.sndUna = iss
-            c.sndNxt = iss + 1
-            c.sendBufferStart = iss + 1
+            c.snd.start(iss: iss)
             c.ourMSS = mss
             c.receiveCapacity = window
             c.rcvWndAdvertised = window

@@ -78,9 +78,7 @@ extension Connection {
         }
 
         // RFC 9293 §3.10.7.3 fourth: the SYN fixes the receive sequence space.
-        irs = seq
-        rcvNxt = seq + 1
-        rcvWup = rcvNxt
+        rcv.synchronize(irs: seq)
         negotiate(seg, config: config, ipv6: local?.address.isIPv6 ?? false, now: now)
         ecnHandshakeArrives(seg)
         if !windowScalingEnabled && !config.linuxReceiveWindow { rcvWndAdvertised = min(rcvWndAdvertised, 65535) }
@@ -145,27 +143,9 @@ extension Connection {
         return Int32(bitPattern: tsRecent &- ts.value) <= slack || !tsRecentIsValid(now: now)
     }
 
-    /// RFC 9293 §3.10.7.4 "first": is the segment in the receive window?
+    /// RFC 9293 §3.10.7.4 "first": is the segment in the receive window? (The receiver's test, ReceiveSequence.)
     private func isAcceptable(_ seg: TCPSegment, config: TCPConfiguration) -> Bool {
-        let seq = SeqNum(seg.sequenceNumber)
-        let length = seg.sequenceLength
-        let window = receiveWindow
-        switch config.sequenceCheck {
-        case .rfc9293:
-            // RFC 9293 §3.10.7.4 first: the four cases of segment length and receive window.
-            let right = rcvNxt + window
-            switch (length == 0, window == 0) {
-            case (true, true): return seq == rcvNxt
-            case (true, false): return rcvNxt <= seq && seq < right
-            case (false, true): return false
-            case (false, false):
-                let last = seq + (length - 1)
-                return (rcvNxt <= seq && seq < right) || (rcvNxt <= last && last < right)
-            }
-        case .linux:
-            // Linux tcp_sequence: !before(end_seq, rcv_wup) && !after(seq, rcv_nxt + window).
-            return seq + length >= rcvWup && seq <= rcvNxt + window
-        }
+        rcv.isAcceptable(seq: SeqNum(seg.sequenceNumber), length: seg.sequenceLength, check: config.sequenceCheck)
     }
 
     private mutating func synchronizedArrives(
@@ -264,10 +244,7 @@ extension Connection {
             }
             // RFC 9293 §3.10.7.4 fifth, SYN-RECEIVED: acceptable ACK: ESTABLISHED, with the window it carries
             // (Linux tcp_rcv_state_process).
-            sndWnd = Int(seg.window) << (flags.contains(.syn) ? 0 : Int(sndWscale))
-            maxSndWnd = max(maxSndWnd, sndWnd)
-            sndWl1 = seq
-            sndWl2 = ack
+            snd.updateWindow(Int(seg.window) << (flags.contains(.syn) ? 0 : Int(sndWscale)), seq: seq, ack: ack)
             outcome = becomeEstablished(seg, rfc: "RFC 9293 §3.10.7.4", linux: "tcp_rcv_state_process", now: now,
                 config: config, out: &out)
         }
@@ -286,12 +263,9 @@ extension Connection {
             sampleRTT(ack: ack, echo: seg.options.timestamps?.echoReply, now: now, partialAcks: config.rttFromPartialAcks)
             acknowledge(upTo: ack, now: now, config: config)
         }
-        if sndUna <= ack && (sndWl1 < seq || (sndWl1 == seq && sndWl2 <= ack)) {
+        if snd.takesWindowUpdate(seq: seq, ack: ack) {
             // RFC 9293 §3.10.7.4 fifth: window update (only from a segment not older than the last one used).
-            sndWnd = Int(seg.window) << (flags.contains(.syn) ? 0 : Int(sndWscale))
-            maxSndWnd = max(maxSndWnd, sndWnd)
-            sndWl1 = seq
-            sndWl2 = ack
+            snd.updateWindow(Int(seg.window) << (flags.contains(.syn) ? 0 : Int(sndWscale)), seq: seq, ack: ack)
         }
         // RFC 3168 §6.1.2: an echoed congestion mark reduces cwnd as a loss would (ECN.swift).
         if ecnFlagsValue != 0 { ecnEchoArrives(seg, now: now) }
