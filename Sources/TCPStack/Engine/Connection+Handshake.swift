@@ -22,7 +22,7 @@ extension Connection {
         }
         if config.timestamps, let ts = o.timestamps {
             timestampsEnabled = true
-            setTSRecent(ts.value, now: now)
+            self.ts.setRecent(ts.value, now: now)
         } else {
             timestampsEnabled = false
         }
@@ -77,7 +77,7 @@ extension Connection {
             acknowledgmentNumber: rcvNxt.rawValue, flags: ecn.contains(.ok) ? [.syn, .ack, .ece] : .synAck,
             window: UInt16(min(rcvWndAdvertised, 65535)),
             options: synOptions(
-                now: now, ecr: tsRecent, timestamps: timestampsEnabled, sack: sackEnabled,
+                now: now, ecr: ts.recent, timestamps: timestampsEnabled, sack: sackEnabled,
                 windowScale: windowScalingEnabled ? rcvWscale : nil, layout: config.synOptionLayout))
         out.packets.append(IPPacket(from: local.address, to: remote.address, tcp: tcp))
     }
@@ -122,7 +122,7 @@ extension Connection {
         sndWnd = Int(seg.window)
         maxSndWnd = sndWnd
         sndWl1 = irs
-        if let tsOffset { self.tsOffset = tsOffset }
+        if let tsOffset { ts.offset = tsOffset }
         setState(.synReceived, cause: .segment(seg), rfc: "RFC 9293 §3.10.7.2", linux: "tcp_conn_request",
             now: now, config: config, out: &out)
         sendSynAck(now: now, config: config, out: &out)

@@ -27,8 +27,8 @@ extension Connection {
 
     /// When the retransmission timer fires; nil: not running.
     var retransmitDeadline: Instant? {
-        get { retransmitDeadlineValue.value }
-        set { retransmitDeadlineValue.value = newValue }
+        @inline(__always) get { snd.retransmitDeadline.value }
+        @inline(__always) set { snd.retransmitDeadline.value = newValue }
     }
 
     /// When TIME-WAIT ends.
@@ -36,6 +36,14 @@ extension Connection {
         get { timeWaitDeadlineValue.value }
         set { timeWaitDeadlineValue.value = newValue }
     }
+
+    /// When the segment being timed (`timedSegmentEnd`) left (RFC 6298 §3).
+    var timedSegmentSentAt: Instant {
+        @inline(__always) get { snd.timedSegmentSentAt }
+        @inline(__always) set { snd.timedSegmentSentAt = newValue }
+    }
+    /// TS.Recent (RFC 7323 §4.3).
+    var tsRecent: UInt32 { ts.recent }
 
     // The sequence variables under their RFC 9293 names; the parts own them (SendSequence, ReceiveSequence).
     /// ISS: our initial send sequence number (RFC 9293 §3.4.1).

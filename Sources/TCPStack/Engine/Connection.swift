@@ -58,10 +58,9 @@ public struct Connection: Sendable {
     var sendBuffer = ByteRing()
     var receiveBuffer = ByteRing()
 
-    // Timers (RFC 9293 §3.10.8); see `retransmitDeadline`, `timeWaitDeadline` in Connection+Storage.swift.
-    var retransmitDeadlineValue = OptionalInstant()
-    /// When the segment being timed (`timedSegmentEnd`) left (RFC 6298 §3).
-    var timedSegmentSentAt = Instant.zero
+    /// The send sequence space (RFC 9293 §3.3.1 figure 3) with the retransmission timer and the RTT clock: the
+    /// sender's part (SendSequence.swift). Timers (RFC 9293 §3.10.8): see also `timeWaitDeadline`.
+    var snd = SendSequence()
     /// When the peer was last heard (Connection+Keepalive.swift).
     var lastHeard = Instant.zero
     /// Keep-alive, the user timeout, zero-window probing and the challenge-ACK limit, allocated on first use
@@ -97,15 +96,10 @@ public struct Connection: Sendable {
     var backlogValue: Int32 = 0
     var pendingChildrenValue: Int32 = 0
 
-    /// The send sequence space (RFC 9293 §3.3.1 figure 3): the sender's part (SendSequence.swift).
-    var snd = SendSequence()
     /// The receive sequence space (RFC 9293 §3.3.1 figure 4): the receiver's part (ReceiveSequence.swift).
     var rcv = ReceiveSequence()
-    var tsOffset: UInt32 = 0
-    var tsRecent: UInt32 = 0
-    /// When TS.Recent was last set, in whole seconds of the host clock (Linux `ts_recent_stamp`): an older one
-    /// no longer judges PAWS (RFC 7323 §5.5).
-    var tsRecentStamp: UInt32 = 0
+    /// Our timestamp offset and TS.Recent (RFC 7323; TimestampState.swift).
+    var ts = TimestampState()
     /// SO_RCVBUF / SO_SNDBUF as stored (doubled) when set, else 0 (see `receiveBufferSize`, `sendBufferSize`).
     var receiveBufferValue: UInt32 = 0
     var sendBufferValue: UInt32 = 0
@@ -180,9 +174,7 @@ public struct Connection: Sendable {
 
     // MARK: segment construction
 
-    func timestampValue(_ now: Instant) -> UInt32 {
-        UInt32(truncatingIfNeeded: now.nanoseconds / 1_000_000) &+ tsOffset
-    }
+    func timestampValue(_ now: Instant) -> UInt32 { ts.value(now) }
 
     /// Window field for a non-SYN segment: free receive space, rounded up to the scale unit as Linux
     /// `__tcp_select_window` does, then shifted (RFC 7323 §2.3).
@@ -202,7 +194,7 @@ public struct Connection: Sendable {
     /// duplicate and the out-of-order blocks (RFC 2018 §3: at most 3 blocks beside timestamps, else 4).
     mutating func segmentOptions(now: Instant) -> TCPOptions {
         var o = TCPOptions()
-        if timestampsEnabled { o.appendAlignedTimestamps(value: timestampValue(now), echoReply: tsRecent) }
+        if timestampsEnabled { o.appendAlignedTimestamps(value: timestampValue(now), echoReply: ts.recent) }
         if sackEnabled {
             let blocks = reassembly.takeSACKBlocks(maxBlocks: timestampsEnabled ? 3 : 4)
             if !blocks.isEmpty {
@@ -436,28 +428,10 @@ public struct Connection: Sendable {
     }
 
     /// Records the peer's timestamp for echoing (RFC 7323 §4.3: only from segments that start at or before
-    /// the last RCV.NXT we acknowledged; Linux `tcp_replace_ts_recent`).
+    /// the last RCV.NXT we acknowledged; Linux `tcp_replace_ts_recent`, which replaces an expired TS.Recent
+    /// (RFC 7323 §5.5) even with an older TSval).
     mutating func noteTimestamp(_ seg: TCPSegment, now: Instant) {
         guard timestampsEnabled, let ts = seg.options.timestamps else { return }
-        // Linux tcp_replace_ts_recent: an expired TS.Recent (RFC 7323 §5.5) is replaced even by an older TSval.
-        if SeqNum(seg.sequenceNumber) <= rcvWup
-            && (Int32(bitPattern: ts.value &- tsRecent) >= 0 || !tsRecentIsValid(now: now))
-        {
-            setTSRecent(ts.value, now: now)
-        }
-    }
-
-    mutating func setTSRecent(_ value: UInt32, now: Instant) {
-        tsRecent = value
-        tsRecentStamp = UInt32(truncatingIfNeeded: now.nanoseconds / 1_000_000_000)
-    }
-
-    /// RFC 7323 §5.5: a TS.Recent idle for more than 24 days may have wrapped in sign; Linux `TCP_PAWS_24DAYS`.
-    static let pawsIdleLimitSeconds: UInt32 = 24 * 24 * 60 * 60
-
-    /// Whether TS.Recent is still fresh enough to reject an older TSval (Linux tcp_paws_check).
-    func tsRecentIsValid(now: Instant) -> Bool {
-        let seconds = UInt32(truncatingIfNeeded: now.nanoseconds / 1_000_000_000)
-        return seconds &- tsRecentStamp < Self.pawsIdleLimitSeconds
+        self.ts.note(ts.value, startsByLastAck: SeqNum(seg.sequenceNumber) <= rcvWup, now: now)
     }
 }

@@ -325,7 +325,7 @@ public struct HostStack: Sendable {
             c.receiveCapacity = window
             c.rcvWndAdvertised = window
             c.delack.linuxWindow = config.linuxReceiveWindow
-            c.tsOffset = tsOffset
+            c.ts.offset = tsOffset
             c.rtt = rtt
             c.inConnectionTable = true
             // RFC 3168 §6.1.1: tcp_ecn = 1 asks for ECN in the SYN.

@@ -140,7 +140,7 @@ extension Connection {
     private func passesPAWS(_ seg: TCPSegment, now: Instant, config: TCPConfiguration) -> Bool {
         guard timestampsEnabled, !seg.flags.contains(.rst), let ts = seg.options.timestamps else { return true }
         let slack: Int32 = config.sequenceCheck == .linux ? 1 : 0
-        return Int32(bitPattern: tsRecent &- ts.value) <= slack || !tsRecentIsValid(now: now)
+        return self.ts.passesPAWS(ts.value, slack: slack, now: now)
     }
 
     /// RFC 9293 §3.10.7.4 "first": is the segment in the receive window? (The receiver's test, ReceiveSequence.)
@@ -514,7 +514,7 @@ extension Connection {
         let seq = SeqNum(seg.sequenceNumber)
         if flags.contains(.syn) && !flags.contains(.ack) && !flags.contains(.rst) {
             let newerTimestamp = timestampsEnabled
-                && seg.options.timestamps.map { Int32(bitPattern: $0.value &- tsRecent) > 0 } == true
+                && seg.options.timestamps.map { Int32(bitPattern: $0.value &- self.ts.recent) > 0 } == true
             // RFC 9293 §3.10.7.4 fourth reopens only on the timestamp test; without timestamps the sequence test
             // is RFC 1122 §4.2.2.13 (RFC 9293 §3.6.1 MAY-2) and RFC 6191 §2, which Linux applies.
             let newerSequence = config.reopenTimeWaitBySequence && !timestampsEnabled && seq > rcvNxt

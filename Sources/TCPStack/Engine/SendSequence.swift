@@ -1,7 +1,12 @@
 /// The send sequence space (RFC 9293 §3.3.1 figure 3), the sender's part of `Connection`: ISS, SND.UNA, SND.NXT,
 /// SND.WND with the segment that set it (SND.WL1, SND.WL2), the largest window seen, and the sequence number of
-/// the send ring's first byte. Stored inline in the TCB, in 32-bit fields (a scaled window is at most 1 GiB).
+/// the send ring's first byte, with the retransmission timer and the clock of the segment being timed. Stored
+/// inline in the TCB, the sequence variables in 32-bit fields (a scaled window is at most 1 GiB).
 struct SendSequence: Sendable {
+    /// When the retransmission timer fires (RFC 6298 §5); unset: not running.
+    var retransmitDeadline = OptionalInstant()
+    /// When the segment being timed (`Connection.timedSegmentEnd`) left (RFC 6298 §3).
+    var timedSegmentSentAt = Instant.zero
     /// ISS: our initial send sequence number (RFC 9293 §3.4.1).
     var iss = SeqNum(0)
     /// SND.UNA: the oldest sequence number sent and not yet acknowledged.
