@@ -12,9 +12,10 @@ enum ArrivalOutcome {
 /// SEGMENT ARRIVES for a connection that exists (RFC 9293 §3.10.7.3 and §3.10.7.4): the one dispatcher over
 /// (state, segment), as smoltcp's `process`: a switch on the state, then the RFC's steps in order, each arm citing
 /// its rule. LISTEN and CLOSED are the host's (HostStack+PassiveOpen.swift §3.10.7.2, HostStack+NoConnection.swift
-/// §3.10.7.1). The arms decide; the code that owns the state carries it out: the handshake
-/// (Connection+Handshake.swift: SYN options, SYN-ACK, becoming ESTABLISHED), the sender (`acknowledge`,
-/// congestion, RACK, loss probe, persist) and the receiver (`receiveText`, reassembly, delayed ACK, window).
+/// §3.10.7.1). The arms decide; the parts that own the state carry it out: the handshake
+/// (Connection+Handshake.swift: SYN options, SYN-ACK, becoming ESTABLISHED), the sender (Connection+Sender.swift,
+/// SendSequence; congestion, RACK, loss probe, persist) and the receiver (Connection+Receiver.swift,
+/// ReceiveSequence; delayed ACK, receive window).
 extension Connection {
     mutating func segmentArrives(
         _ seg: TCPSegment, now: Instant, config: TCPConfiguration, out: inout EngineOutput
@@ -349,60 +350,12 @@ extension Connection {
         guard !seg.payload.isEmpty else { return .none }
         switch state {
         case .established, .finWait1, .finWait2:
-            break
+            // RFC 9293 §3.10.7.4 seventh: ESTABLISHED, FIN-WAIT-1/2: the text goes to the user (Connection+Receiver).
+            return queueText(seg, now: now, config: config, out: &out)
         default:
             // RFC 9293 §3.10.7.4 seventh: CLOSE-WAIT, CLOSING, LAST-ACK: the peer already sent its FIN; ignore.
             return .none
         }
-        let dataStart = seq + (seg.flags.contains(.syn) ? 1 : 0)
-        // RFC 9293 §3.10.7.4: data inside the window we advertised is acceptable. The window field rounds up
-        // to the scale unit (Linux __tcp_select_window), so it may promise a few bytes past our capacity: take
-        // them (one unit of slack, as Linux's buffer overhead allows), or the sender must retransmit after an RTO.
-        // Out-of-order bytes wait in the reassembly queue, which never holds a byte twice and reports duplicates
-        // as D-SACK (RFC 2883 §4; Linux tcp_data_queue / tcp_data_queue_ofo).
-        let slack = 1 << Int(rcvWscale)
-        let room = max(0, min(max(receiveCapacity - receiveBuffer.count, receiveWindow),
-            receiveCapacity + slack - receiveBuffer.count))
-        let fits = max(0, (rcvNxt + room) - dataStart)
-        guard fits > 0 else {
-            // Beyond the window: ACK at once (RFC 9293 §3.10.7.4; Linux tcp_data_queue out_of_window).
-            enterQuickAckMode()
-            return .now
-        }
-        reassembly.advance(to: rcvNxt.rawValue)
-        reassembly.reportsDSACK = config.dsack
-        let payload = seg.payload.prefix(fits)
-        let inOrder = dataStart <= rcvNxt
-        let outcome = reassembly.receive(seq: dataStart.rawValue, payload: payload) { bytes in
-            receiveBuffer.append(bytes)
-        }
-        if outcome.delivered > 0 {
-            rcvNxt += outcome.delivered
-            out.events.append(.readable(id))
-        }
-        if inOrder && outcome.delivered > 0 {
-            let headerLength = 20 + seg.options.count
-            let packetBytes = payload.count + headerLength + (local?.address.isIPv6 == true ? 40 : 20)
-            if config.linuxReceiveWindow {
-                linuxMeasureScalingRatio(payload: payload.count, packetBytes: packetBytes, config: config)
-            }
-            noteDataReceived(length: payload.count, headerLength: headerLength, flags: seg.flags, now: now)
-            if config.linuxReceiveWindow { linuxGrowWindow(payload: payload.count, packetBytes: packetBytes, config: config) }
-        }
-        // RFC 5681 §4.2: out-of-order data, and data that fills a hole, are ACKed at once (Linux: the ofo queue
-        // non-empty in __tcp_ack_snd_check; ICSK_ACK_NOW when tcp_ofo_queue empties it).
-        if outcome.outOfOrder || outcome.filledHole || !inOrder || outcome.delivered == 0 { return .now }
-        return .delayed
-    }
-
-    /// Remembers an old duplicate for the next ACK as a D-SACK block (RFC 2883; Linux tcp_dsack_set).
-    private mutating func noteDuplicate(_ seg: TCPSegment, config: TCPConfiguration) {
-        let seq = SeqNum(seg.sequenceNumber)
-        let length = seg.sequenceLength
-        guard config.dsack, sackEnabled, length > 0, seq < rcvNxt else { return }
-        var end = seq + length
-        if end > rcvNxt { end = rcvNxt }
-        reassembly.noteDuplicate(SACKBlock(left: seq.rawValue, right: end.rawValue))
     }
 
     /// RFC 9293 §3.10.7.4 eighth: the FIN, in order. Returns how urgently it must be acknowledged: at once
@@ -482,26 +435,6 @@ extension Connection {
         sendBuffer.removeAll()
         setState(.closed, cause: cause, rfc: "RFC 9293 §3.10.7.4", linux: "tcp_reset", now: now, config: config,
             out: &out)
-    }
-
-    /// Frees acknowledged bytes and restarts or stops the retransmission timer (RFC 6298 §5.2, §5.3).
-    private mutating func acknowledge(upTo ack: SeqNum, now: Instant, config: TCPConfiguration) {
-        let acked = min(ack - sendBufferStart, sendBuffer.count)
-        if acked > 0 {
-            sendBuffer.discard(acked)
-            sendBufferStart += acked
-        }
-        if sendBufferStart < ack { sendBufferStart = ack }
-        if rareState != nil { reportAcknowledged(upTo: ack, now: now) }
-        sndUna = ack
-        acknowledgedRecords()
-        retransmitCount = 0
-        retransmitDeadline = sndUna == sndNxt ? nil : now + rto  // RFC 6298 §5.2, §5.3
-        if userTimeout.timeout != nil {
-            // RFC 5482: progress restarts the user timeout.
-            userTimeout.acknowledged(dataStillOutstanding: sndUna != sndNxt, at: now)
-        }
-        noteAcknowledged(acked: acked, now: now)
     }
 
     // MARK: TIME-WAIT
