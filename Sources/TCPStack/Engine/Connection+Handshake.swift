@@ -6,7 +6,6 @@ import TCPWire
 extension Connection {
     // MARK: SYN options
 
-
     /// Applies the options of the peer's SYN (RFC 9293 §3.7.1 MSS, RFC 7323 §2.2/§3.2, RFC 2018 §2).
     mutating func negotiate(_ seg: TCPSegment, config: TCPConfiguration, ipv6: Bool, now: Instant) {
         let o = seg.options
