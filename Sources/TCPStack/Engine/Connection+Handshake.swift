@@ -140,15 +140,7 @@ extension Connection {
         let from = state
         retransmitCount = 0
         setState(.established, cause: .segment(seg), rfc: rfc, linux: linux, now: now, config: config, out: &out)
-        if reassembly.queuedBytes > 0 {
-            // Text held since the SYN is now in order (FreeBSD tcp_reass flush on ESTABLISHED).
-            reassembly.advance(to: rcvNxt.rawValue)
-            let delivered = reassembly.deliverInOrder { receiveBuffer.append($0) }
-            if delivered > 0 {
-                rcvNxt += delivered
-                out.events.append(.readable(id))
-            }
-        }
+        if reassembly.queuedBytes > 0 { deliverHeldText(out: &out) }
         startCongestionControl(config: config)
         // Linux stamps the last receipt in tcp_finish_connect (SYN-SENT) and tcp_create_openreq_child (a passive
         // child), not when a simultaneous open leaves SYN-RECEIVED.

@@ -51,6 +51,23 @@ extension Connection {
         return .delayed
     }
 
+    /// Holds the text of a SYN that arrived in SYN-SENT until ESTABLISHED, unacknowledged, one past IRS (FreeBSD
+    /// tcp_reass in SYN-RECEIVED): the SYN byte stays a gap below it.
+    mutating func holdSynText(_ payload: [UInt8]) {
+        reassembly.advance(to: irs.rawValue)
+        _ = reassembly.receive(seq: (irs + 1).rawValue, payload: payload[...]) { _ in }
+    }
+
+    /// Text held since the SYN is now in order (FreeBSD tcp_reass flush on ESTABLISHED): deliver it.
+    mutating func deliverHeldText(out: inout EngineOutput) {
+        reassembly.advance(to: rcvNxt.rawValue)
+        let delivered = reassembly.deliverInOrder { receiveBuffer.append($0) }
+        if delivered > 0 {
+            rcvNxt += delivered
+            out.events.append(.readable(id))
+        }
+    }
+
     /// Remembers an old duplicate for the next ACK as a D-SACK block (RFC 2883; Linux tcp_dsack_set).
     mutating func noteDuplicate(_ seg: TCPSegment, config: TCPConfiguration) {
         let seq = SeqNum(seg.sequenceNumber)

@@ -117,8 +117,7 @@ extension Connection {
                 // RFC 9293 §3.10.7.3 fourth: "Data or controls that were queued for transmission may be included"
                 // and text is processed later: held until ESTABLISHED (FreeBSD tcp_reass in SYN-RECEIVED), not
                 // acknowledged by the SYN-ACK. The SYN byte stays a gap below it; a FIN on it is dropped.
-                reassembly.advance(to: irs.rawValue)
-                _ = reassembly.receive(seq: (irs + 1).rawValue, payload: seg.payload[...]) { _ in }
+                holdSynText(seg.payload)
             }
             sendSynAck(now: now, config: config, out: &out)
         }
