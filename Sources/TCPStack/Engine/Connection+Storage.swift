@@ -27,8 +27,8 @@ extension Connection {
 
     /// When the retransmission timer fires; nil: not running.
     var retransmitDeadline: Instant? {
-        get { retransmitDeadlineValue.value }
-        set { retransmitDeadlineValue.value = newValue }
+        @inline(__always) get { snd.retransmitDeadline.value }
+        @inline(__always) set { snd.retransmitDeadline.value = newValue }
     }
 
     /// When TIME-WAIT ends.
@@ -37,22 +37,73 @@ extension Connection {
         set { timeWaitDeadlineValue.value = newValue }
     }
 
+    /// When the segment being timed (`timedSegmentEnd`) left (RFC 6298 §3).
+    var timedSegmentSentAt: Instant {
+        @inline(__always) get { snd.timedSegmentSentAt }
+        @inline(__always) set { snd.timedSegmentSentAt = newValue }
+    }
+    /// TS.Recent (RFC 7323 §4.3).
+    var tsRecent: UInt32 { ts.recent }
+
+    // The sequence variables under their RFC 9293 names; the parts own them (SendSequence, ReceiveSequence).
+    /// ISS: our initial send sequence number (RFC 9293 §3.4.1).
+    public internal(set) var iss: SeqNum {
+        @inline(__always) get { snd.iss }
+        @inline(__always) set { snd.iss = newValue }
+    }
+    /// SND.UNA: the oldest sequence number sent and not yet acknowledged.
+    public internal(set) var sndUna: SeqNum {
+        @inline(__always) get { snd.una }
+        @inline(__always) set { snd.una = newValue }
+    }
+    /// SND.NXT: the next sequence number to send.
+    public internal(set) var sndNxt: SeqNum {
+        @inline(__always) get { snd.nxt }
+        @inline(__always) set { snd.nxt = newValue }
+    }
+    var sndWl1: SeqNum {
+        @inline(__always) get { snd.wl1 }
+        @inline(__always) set { snd.wl1 = newValue }
+    }
+    var sndWl2: SeqNum {
+        @inline(__always) get { snd.wl2 }
+        @inline(__always) set { snd.wl2 = newValue }
+    }
+    /// The sequence number of `sendBuffer[0]`.
+    var sendBufferStart: SeqNum {
+        @inline(__always) get { snd.bufferStart }
+        @inline(__always) set { snd.bufferStart = newValue }
+    }
     /// SND.WND in bytes (already scaled).
     public internal(set) var sndWnd: Int {
-        get { Int(sndWndValue) }
-        set { sndWndValue = Int32(clamping: newValue) }
+        @inline(__always) get { snd.wnd }
+        @inline(__always) set { snd.wnd = newValue }
     }
     var maxSndWnd: Int {
-        get { Int(maxSndWndValue) }
-        set { maxSndWndValue = Int32(clamping: newValue) }
+        @inline(__always) get { snd.maxWnd }
+        @inline(__always) set { snd.maxWnd = newValue }
+    }
+    /// IRS: the peer's initial sequence number, from its SYN.
+    public internal(set) var irs: SeqNum {
+        @inline(__always) get { rcv.irs }
+        @inline(__always) set { rcv.irs = newValue }
+    }
+    /// RCV.NXT: the next sequence number expected from the peer.
+    public internal(set) var rcvNxt: SeqNum {
+        @inline(__always) get { rcv.nxt }
+        @inline(__always) set { rcv.nxt = newValue }
+    }
+    var rcvWup: SeqNum {
+        @inline(__always) get { rcv.wup }
+        @inline(__always) set { rcv.wup = newValue }
     }
     var rcvWndAdvertised: Int {
-        get { Int(rcvWndAdvertisedValue) }
-        set { rcvWndAdvertisedValue = Int32(clamping: newValue) }
+        @inline(__always) get { rcv.advertised }
+        @inline(__always) set { rcv.advertised = newValue }
     }
     var receiveCapacity: Int {
-        get { Int(receiveCapacityValue) }
-        set { receiveCapacityValue = Int32(clamping: newValue) }
+        @inline(__always) get { rcv.capacity }
+        @inline(__always) set { rcv.capacity = newValue }
     }
 
     // Negotiated in the handshake (RFC 9293 §3.7.1, RFC 7323, RFC 2018).

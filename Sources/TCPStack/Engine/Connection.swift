@@ -2,6 +2,15 @@ import TCPWire
 
 /// The transmission control block of one socket (RFC 9293 §3.3.1): state, sequence variables, negotiated
 /// options, buffers and timers. Owned by `HostStack`; read it through `HostStack.connection(_:)`.
+///
+/// It is made of parts that own their state, each an inline value (no allocation on the hot path): the sender's
+/// (`snd`: the send sequence space with the retransmission timer and RTT clock; `cc`, `rtt`, `scoreboard`, the send
+/// ring), the receiver's (`rcv`: the receive sequence space and the sequence check; `reassembly`, `delack` with its
+/// timer, the receive ring), the timestamps option's (`ts`), and, out of line, the rarely used ones (keep-alive,
+/// user timeout, persist: `RareState`). Their work is in Connection+Handshake.swift, Connection+Sender.swift and
+/// Connection+Receiver.swift; `SegmentArrives.swift` decides on (state, segment). Flat fields are the socket's own
+/// (state, endpoints, options, flags) and the negotiated options, whose 1-byte fields fill the parts' tail padding
+/// (a part of their own would cost 8 bytes of stride).
 public struct Connection: Sendable {
     // Every socket costs `MemoryLayout<Connection>.stride` bytes of the host's slot array, and a test bounds it.
     // Fields are stored narrow behind the names the code uses (Connection+Storage.swift), rare state lives out of
@@ -58,10 +67,9 @@ public struct Connection: Sendable {
     var sendBuffer = PayloadQueue()
     var receiveBuffer = ByteRing()
 
-    // Timers (RFC 9293 §3.10.8); see `retransmitDeadline`, `timeWaitDeadline` in Connection+Storage.swift.
-    var retransmitDeadlineValue = OptionalInstant()
-    /// When the segment being timed (`timedSegmentEnd`) left (RFC 6298 §3).
-    var timedSegmentSentAt = Instant.zero
+    /// The send sequence space (RFC 9293 §3.3.1 figure 3) with the retransmission timer and the RTT clock: the
+    /// sender's part (SendSequence.swift). Timers (RFC 9293 §3.10.8): see also `timeWaitDeadline`.
+    var snd = SendSequence()
     /// When the peer was last heard (Connection+Keepalive.swift).
     var lastHeard = Instant.zero
     /// Keep-alive, the user timeout, zero-window probing and the challenge-ACK limit, allocated on first use
@@ -97,43 +105,17 @@ public struct Connection: Sendable {
     var backlogValue: Int32 = 0
     var pendingChildrenValue: Int32 = 0
 
-    // Send sequence space (RFC 9293 §3.3.1 figure 3).
-    /// ISS: our initial send sequence number (RFC 9293 §3.4.1).
-    public internal(set) var iss = SeqNum(0)
-    /// SND.UNA: the oldest sequence number sent and not yet acknowledged.
-    public internal(set) var sndUna = SeqNum(0)
-    /// SND.NXT: the next sequence number to send.
-    public internal(set) var sndNxt = SeqNum(0)
-    var sndWl1 = SeqNum(0)
-    var sndWl2 = SeqNum(0)
-
-    // Receive sequence space (RFC 9293 §3.3.1 figure 4).
-    /// IRS: the peer's initial sequence number, from its SYN.
-    public internal(set) var irs = SeqNum(0)
-    /// RCV.NXT: the next sequence number expected from the peer.
-    public internal(set) var rcvNxt = SeqNum(0)
-    /// RCV.NXT when we last advertised a window (Linux `rcv_wup`); with `rcvWndAdvertised` it fixes the
-    /// right edge we promised, which never moves left (RFC 9293 §3.8.6.2.2).
-    var rcvWup = SeqNum(0)
-    var tsOffset: UInt32 = 0
-    var tsRecent: UInt32 = 0
-    /// When TS.Recent was last set, in whole seconds of the host clock (Linux `ts_recent_stamp`): an older one
-    /// no longer judges PAWS (RFC 7323 §5.5).
-    var tsRecentStamp: UInt32 = 0
+    /// The receive sequence space (RFC 9293 §3.3.1 figure 4): the receiver's part (ReceiveSequence.swift).
+    var rcv = ReceiveSequence()
+    /// Our timestamp offset and TS.Recent (RFC 7323; TimestampState.swift).
+    var ts = TimestampState()
     /// SO_RCVBUF / SO_SNDBUF as stored (doubled) when set, else 0 (see `receiveBufferSize`, `sendBufferSize`).
     var receiveBufferValue: UInt32 = 0
     var sendBufferValue: UInt32 = 0
 
-    // Windows (SND.WND, the largest seen, the one we advertised, the receive buffer) and the MSS values, in
-    // 32 bits (a scaled window is at most 1 GiB): see `sndWnd`, `maxSndWnd`, `rcvWndAdvertised`,
-    // `receiveCapacity`, `sendMSS`, `ourMSS` in Connection+Storage.swift.
-    var sndWndValue: Int32 = 0
-    var maxSndWndValue: Int32 = 0
-    var rcvWndAdvertisedValue: Int32 = 0
-    var receiveCapacityValue: Int32 = 0
+    // The MSS values, in 32 bits: see `sendMSS`, `ourMSS` in Connection+Storage.swift.
     var sendMSSValue: Int32 = 536
     var ourMSSValue: Int32 = 0
-    var sendBufferStart = SeqNum(0)
     /// The end of the last segment sent shorter than the MSS (Linux `snd_sml`), for Minshall's Nagle.
     var smallSegmentEndValue = SeqNum(0)
     /// The segment whose RTT is being measured (RFC 6298 §3); it left at `timedSegmentSentAt`.
@@ -201,46 +183,27 @@ public struct Connection: Sendable {
 
     // MARK: segment construction
 
-    func timestampValue(_ now: Instant) -> UInt32 {
-        UInt32(truncatingIfNeeded: now.nanoseconds / 1_000_000) &+ tsOffset
-    }
+    func timestampValue(_ now: Instant) -> UInt32 { ts.value(now) }
 
     /// Window field for a non-SYN segment: free receive space, rounded up to the scale unit as Linux
     /// `__tcp_select_window` does, then shifted (RFC 7323 §2.3).
     /// With `linuxWindow` and no scaling, `bytes` is the whole window though the field stops at 65535.
     func windowField() -> (field: UInt16, bytes: Int) {
-        let free = max(0, receiveCapacity - receiveBuffer.count)
-        let promised = max(0, (rcvWup + rcvWndAdvertised) - rcvNxt)
-        let window = max(free, promised)
-        if rcvWscale > 0 {
-            let unit = 1 << Int(rcvWscale)
-            let field = min((window + unit - 1) >> Int(rcvWscale), 65535)
-            return (UInt16(field), field << Int(rcvWscale))
-        }
-        let field = min(window, 65535)
-        return (UInt16(field), delack.linuxWindow ? window : field)
+        rcv.windowField(free: max(0, receiveCapacity - receiveBuffer.count), scale: rcvWscale,
+            linuxWindow: delack.linuxWindow)
     }
 
     /// The receive window used to judge sequence numbers: what we last promised (Linux `tcp_receive_window`).
-    var receiveWindow: Int { max(0, (rcvWup + rcvWndAdvertised) - rcvNxt) }
+    var receiveWindow: Int { rcv.window }
 
     /// RCV.WND in bytes, as the sequence check uses it.
     public var rcvWnd: Int { receiveWindow }
-
-    /// SYN / SYN-ACK options, in the personality's layout (`SYNOptionLayout`).
-    func synOptions(
-        now: Instant, ecr: UInt32, timestamps: Bool, sack: Bool, windowScale: UInt8?, layout: SYNOptionLayout
-    ) -> TCPOptions {
-        layout.options(
-            mss: UInt16(clamping: ourMSS), timestamp: timestamps ? (timestampValue(now), ecr) : nil, sack: sack,
-            windowScale: windowScale)
-    }
 
     /// Options of a non-SYN segment: `nop,nop,TS` and, with SACK, `nop,nop,sack` carrying a D-SACK after a
     /// duplicate and the out-of-order blocks (RFC 2018 §3: at most 3 blocks beside timestamps, else 4).
     mutating func segmentOptions(now: Instant) -> TCPOptions {
         var o = TCPOptions()
-        if timestampsEnabled { o.appendAlignedTimestamps(value: timestampValue(now), echoReply: tsRecent) }
+        if timestampsEnabled { o.appendAlignedTimestamps(value: timestampValue(now), echoReply: ts.recent) }
         if sackEnabled {
             let blocks = reassembly.takeSACKBlocks(maxBlocks: timestampsEnabled ? 3 : 4)
             if !blocks.isEmpty {
@@ -270,8 +233,7 @@ public struct Connection: Sendable {
         let codepoint = ecnFlagsValue == 0 ? .notECT : ecnMarking(seq: seq, flags: &flags, hasPayload: !payload.isEmpty)
         let (field, bytes) = windowField()
         if flags.contains(.ack) {
-            rcvWup = rcvNxt
-            rcvWndAdvertised = bytes
+            rcv.advertise(bytes)
             ackWentOut()
         }
         if !payload.isEmpty {
@@ -291,36 +253,6 @@ public struct Connection: Sendable {
     /// <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK> (RFC 9293 §3.10.7.4).
     mutating func sendAck(now: Instant, out: inout EngineOutput) {
         emit(seq: sndNxt, flags: .ack, now: now, out: &out)
-    }
-
-    /// The initial SYN, or its retransmission (RFC 9293 §3.10.1; Linux `tcp_connect`). Window not scaled.
-    mutating func sendSyn(now: Instant, config: TCPConfiguration, out: inout EngineOutput) {
-        guard let local, let remote else { return }
-        let ws: UInt8? = config.windowScaling ? config.receiveWindowScale(receiveBuffer: receiveBufferSize) : nil
-        var options = synOptions(
-            now: now, ecr: 0, timestamps: config.timestamps, sack: config.sack, windowScale: ws,
-            layout: config.synOptionLayout)
-        if rareState != nil { addFastOpenOption(to: &options) }
-        // RFC 3168 §6.1.1: an ECN-setup SYN carries ECE and CWR (Linux tcp_ecn_send_syn).
-        let tcp = TCPSegment(
-            sourcePort: local.port, destinationPort: remote.port, sequenceNumber: iss.rawValue,
-            flags: ecn.contains(.ok) ? [.syn, .ece, .cwr] : .syn,
-            window: UInt16(min(rcvWndAdvertised, 65535)), options: options)
-        out.packets.append(IPPacket(from: local.address, to: remote.address, tcp: tcp))
-    }
-
-    /// <SEQ=ISS><ACK=RCV.NXT><CTL=SYN,ACK> with the options agreed from the peer's SYN (RFC 7323 §1.3,
-    /// RFC 2018 §2; Linux `tcp_make_synack` / `tcp_send_synack`). Window not scaled (RFC 7323 §2.2).
-    mutating func sendSynAck(now: Instant, config: TCPConfiguration, out: inout EngineOutput) {
-        guard let local, let remote else { return }
-        let tcp = TCPSegment(
-            sourcePort: local.port, destinationPort: remote.port, sequenceNumber: iss.rawValue,
-            acknowledgmentNumber: rcvNxt.rawValue, flags: ecn.contains(.ok) ? [.syn, .ack, .ece] : .synAck,
-            window: UInt16(min(rcvWndAdvertised, 65535)),
-            options: synOptions(
-                now: now, ecr: tsRecent, timestamps: timestampsEnabled, sack: sackEnabled,
-                windowScale: windowScalingEnabled ? rcvWscale : nil, layout: config.synOptionLayout))
-        out.packets.append(IPPacket(from: local.address, to: remote.address, tcp: tcp))
     }
 
     /// The user's ABORT: `R.` <SEQ=SND.NXT><ACK=RCV.NXT> (RFC 9293 §3.10.5). Linux's `tcp_send_active_reset`
@@ -376,210 +308,11 @@ public struct Connection: Sendable {
         noteAckWithoutStateChange(seg, rfc: "RFC 9293 §3.10.7.4", linux: "tcp_validate_incoming -> tcp_send_dupack", out: &out)
     }
 
-    // MARK: data output
-
-    /// States in which queued data may still go out (before our FIN).
-    var canSendData: Bool {
-        switch state {
-        case .established, .closeWait, .finWait1, .lastAck, .closing: !finSent
-        default: false
-        }
-    }
-
-    /// Sends what the windows allow: after a timeout the flight again, in SACK recovery what the pipe allows
-    /// (RFC 6675), else new data within min(SND.WND, cwnd) (RFC 5681 §3.1), then the FIN once everything before
-    /// it is out (RFC 9293 §3.10.2, §3.10.4). Returns whether a segment went out (which carried the ACK).
-    /// `corked`: this push holds partial segments (MSG_MORE; Linux `tcp_push` with `TCP_NAGLE_CORK`).
-    @discardableResult
-    mutating func transmit(now: Instant, config: TCPConfiguration, corked: Bool = false, out: inout EngineOutput) -> Bool {
-        defer {
-            updatePersistTimer(now: now, config: config)
-            updateUserTimeoutClock(now: now)
-        }
-        var sent = false
-        let (burstStart, hadFlight, flightSentAt) = (sndNxt, sndNxt != sndUna, timedSegmentSentAt)
-        if resendNext != nil {
-            sent = resendAfterTimeout(now: now, out: &out)
-            // New data waits until the resent flight is out (Linux tcp_xmit_retransmit_queue goes first).
-            if resendNext != nil {
-                if sent && retransmitDeadline == nil { retransmitDeadline = now + rto }
-                return sent
-            }
-        }
-        if inSACKRecovery {
-            let recoverySent = rackRuns(config)
-                ? sendDuringRACKRecovery(now: now, config: config, out: &out)
-                : sendDuringSACKRecovery(now: now, config: config, out: &out)
-            if recoverySent { sent = true }
-        } else if canSendData {
-            while sendNewSegment(cwndRoom: cc.cwnd - flightSize, now: now, config: config, corked: corked, out: &out) {
-                sent = true
-            }
-            noteSendLimits(sentNewData: sent, now: now, config: config)
-        }
-        if canSendData && finQueued && !finSent && sndNxt == dataEnd {
-            emit(seq: sndNxt, flags: .finAck, now: now, out: &out)
-            sndNxt += 1
-            scoreboard.dataSent(upTo: sndNxt.rawValue)
-            finSent = true
-            sent = true
-        }
-        if sndNxt > burstStart && config.rackLossDetection && sackEnabled {
-            noteBurst(from: burstStart, hadFlight: hadFlight, flightSentAt: flightSentAt, now: now)
-        }
-        if sent && retransmitDeadline == nil { retransmitDeadline = now + rto }
-        if sent && config.tailLossProbe { scheduleLossProbe(advancing: false, now: now, config: config) }
-        return sent
-    }
-
-    /// Payload bytes per new segment: the MSS, or with segment offload as many whole MSS as fit its limit, or
-    /// as the pacing rate sizes them (Linux `tcp_tso_autosize`).
-    private func maxSegmentPayload(_ config: TCPConfiguration, mss: Int) -> Int {
-        guard config.segmentOffloadBytes > mss else { return mss }
-        if config.tsoAutosize { return tsoSegments(mss: mss, config: config) * mss }
-        return config.segmentOffloadBytes / mss * mss
-    }
-
-    /// One segment of new data if the receive window, `cwndRoom` and Nagle allow it.
-    mutating func sendNewSegment(cwndRoom: Int, now: Instant, config: TCPConfiguration, corked: Bool = false,
-        out: inout EngineOutput) -> Bool
-    {
-        let offset = sndNxt - sendBufferStart
-        let unsent = sendBuffer.count - offset
-        let usable = (sndUna + sndWnd) - sndNxt
-        guard unsent > 0, usable > 0 else { return false }
-        let sendMSS = currentMSS
-        // Linux tcp_snd_wnd_test: the next segment must fit the window whole.
-        if config.sendWholeSegmentsInWindow && min(unsent, sendMSS) > usable { return false }
-        var length = min(unsent, maxSegmentPayload(config, mss: sendMSS), usable)
-        // MSG_EOR: no segment runs past a record's end (Linux tcp_skb_can_collapse_to). Only the queue's tail meets
-        // Nagle and cork below (tcp_write_xmit tests earlier skbs with TCP_NAGLE_PUSH).
-        if let end = recordEnd(after: sndNxt) { length = min(length, end - sndNxt) }
-        // TCP_CORK or MSG_MORE: a partial tail waits (Linux tcp_nagle_check with TCP_NAGLE_CORK).
-        let corks = corksPartialSegment(corked: corked)
-        // RFC 5681 §3.1: cwnd limits the flight. Linux counts cwnd in segments, so it never cuts a segment to fit;
-        // an offloaded segment carries as many whole segments as cwnd allows (Linux tcp_cwnd_test quota).
-        if cwndRoom < min(length, sendMSS) && sndNxt != sndUna { return false }
-        if length > sendMSS { length = min(length, max(sendMSS, cwndRoom / sendMSS * sendMSS)) }
-        // RFC 1122 §4.2.3.4 (Nagle): hold the small tail while data is unacknowledged, unless TCP_NODELAY; a
-        // queued FIN lets it go (Linux tcp_nagle_check).
-        // Linux counts only an unacknowledged small segment (Minshall, tcp_minshall_check).
-        let unacknowledged = config.nagleMinshall
-            ? smallSegmentEnd.map { $0 > sndUna && $0 <= sndNxt } ?? false : sndNxt != sndUna
-        let policy = SendPolicy(mss: sendMSS, noDelay: noDelay, maxSendWindow: maxSndWnd)
-        if length < sendMSS, length == unsent, !finQueued, corks
-            || policy.nextSegmentSize(
-                queued: unsent, usableWindow: usable, unacknowledged: unacknowledged, pushed: true) == 0
-        {
-            return false
-        }
-        // RFC 9293 §3.8.6.2.1 (sender SWS avoidance, BSD tcp_output): a piece cut short by the window waits while
-        // data is in flight (its ACK comes back) unless it reaches Max(SND.WND) / 2; with nothing in flight it goes
-        // at once, standing in for the override timer. Linux (tcp_snd_wnd_test) is not modelled: it sends as before.
-        if config.senderSWSAvoidance, length < sendMSS, length < unsent, !finQueued,
-            policy.nextSegmentSize(
-                queued: unsent, usableWindow: usable, unacknowledged: sndNxt != sndUna, pushed: true,
-                overrideExpired: sndNxt == sndUna) == 0
-        {
-            return false
-        }
-        // A large (offloaded) segment leaves behind a small tail that Nagle would hold (Linux tcp_mss_split_point).
-        let tail = length % sendMSS
-        if length > sendMSS, tail > 0, length == unsent, !finQueued, corks
-            || policy.nextSegmentSize(
-                queued: tail, usableWindow: usable, unacknowledged: unacknowledged, pushed: true) == 0
-        {
-            length -= tail
-        }
-        let payload = sendBuffer.bytes(offset: offset, count: length)
-        let flags: TCPFlags = carriesPush(seq: sndNxt, length: length, mss: sendMSS, config: config) ? [.ack, .psh] : .ack
-        // Dropped by the interface's queue: the data stays unsent (Linux tcp_write_xmit stops at the failure).
-        guard emit(seq: sndNxt, flags: flags, payload: payload, now: now, out: &out) else { return false }
-        sndNxt += length
-        scoreboard.dataSent(upTo: sndNxt.rawValue)
-        if length % sendMSS != 0 { smallSegmentEnd = sndNxt }  // Linux tcp_minshall_update
-        let start = sndNxt + (-length)
-        timeSegment(endingAt: sndNxt, leadsFlight: start == sndUna, joiningFrom: config.rttFromPartialAcks ? start : nil,
-            now: now)
-        return true
-    }
-
-    /// Resends the SYN or SYN-ACK after a timeout (RFC 9293 §3.8.1; backoff per RFC 6298 §5.5). Synchronized
-    /// states go through `retransmissionTimedOut`.
-    mutating func retransmitOldest(now: Instant, config: TCPConfiguration, out: inout EngineOutput) {
-        timedSegmentEnd = nil  // RFC 6298 §3 (Karn): an ACK of a resent segment is ambiguous
-        switch state {
-        case .synSent:
-            // Linux tcp_ecn_clear_syn (tcp_ecn_fallback, default on): a resent SYN stops asking for ECN, in case
-            // a middlebox dropped the first for its ECE and CWR bits.
-            ecn = []
-            sendSyn(now: now, config: config, out: &out)
-        case .synReceived:
-            sendSynAck(now: now, config: config, out: &out)
-        default:
-            break
-        }
-    }
-
-    // MARK: option negotiation
-
-    /// Applies the options of the peer's SYN (RFC 9293 §3.7.1 MSS, RFC 7323 §2.2/§3.2, RFC 2018 §2).
-    mutating func negotiate(_ seg: TCPSegment, config: TCPConfiguration, ipv6: Bool, now: Instant) {
-        let o = seg.options
-        ourMSS = min(config.mss(ipv6: ipv6), userMSS ?? .max)
-        let peerMSS = Int(o.mss ?? (ipv6 ? 1220 : 536))
-        windowScalingEnabled = config.windowScaling && o.windowScale != nil
-        if windowScalingEnabled, let ws = o.windowScale {
-            sndWscale = min(ws, 14)
-            rcvWscale = config.receiveWindowScale(receiveBuffer: receiveBufferSize)
-        } else {
-            sndWscale = 0
-            rcvWscale = 0
-        }
-        if config.timestamps, let ts = o.timestamps {
-            timestampsEnabled = true
-            setTSRecent(ts.value, now: now)
-        } else {
-            timestampsEnabled = false
-        }
-        sackEnabled = config.sack && o.sackPermitted
-        sendMSS = max(1, min(peerMSS, ourMSS) - (timestampsEnabled ? 12 : 0))
-        if config.roundReceiveBufferToMSS {
-            // FreeBSD tcp_mss: t_maxseg (options not deducted) sizes the buffer, never shrinking it.
-            let mss = min(peerMSS, ourMSS)
-            let buffer = receiveBufferSize ?? config.receiveBufferDefault
-            // A peer's MSS option of 0 leaves nothing to round to (the engine fuzzer found the division by zero).
-            let rounded = mss > 0 ? min((buffer + mss - 1) / mss * mss, config.receiveBufferMax) : buffer
-            if buffer >= mss && rounded > buffer {
-                receiveBufferSize = rounded
-                receiveCapacity = max(receiveCapacity, rounded)
-            }
-        }
-    }
-
     /// Records the peer's timestamp for echoing (RFC 7323 §4.3: only from segments that start at or before
-    /// the last RCV.NXT we acknowledged; Linux `tcp_replace_ts_recent`).
+    /// the last RCV.NXT we acknowledged; Linux `tcp_replace_ts_recent`, which replaces an expired TS.Recent
+    /// (RFC 7323 §5.5) even with an older TSval).
     mutating func noteTimestamp(_ seg: TCPSegment, now: Instant) {
         guard timestampsEnabled, let ts = seg.options.timestamps else { return }
-        // Linux tcp_replace_ts_recent: an expired TS.Recent (RFC 7323 §5.5) is replaced even by an older TSval.
-        if SeqNum(seg.sequenceNumber) <= rcvWup
-            && (Int32(bitPattern: ts.value &- tsRecent) >= 0 || !tsRecentIsValid(now: now))
-        {
-            setTSRecent(ts.value, now: now)
-        }
-    }
-
-    mutating func setTSRecent(_ value: UInt32, now: Instant) {
-        tsRecent = value
-        tsRecentStamp = UInt32(truncatingIfNeeded: now.nanoseconds / 1_000_000_000)
-    }
-
-    /// RFC 7323 §5.5: a TS.Recent idle for more than 24 days may have wrapped in sign; Linux `TCP_PAWS_24DAYS`.
-    static let pawsIdleLimitSeconds: UInt32 = 24 * 24 * 60 * 60
-
-    /// Whether TS.Recent is still fresh enough to reject an older TSval (Linux tcp_paws_check).
-    func tsRecentIsValid(now: Instant) -> Bool {
-        let seconds = UInt32(truncatingIfNeeded: now.nanoseconds / 1_000_000_000)
-        return seconds &- tsRecentStamp < Self.pawsIdleLimitSeconds
+        self.ts.note(ts.value, startsByLastAck: SeqNum(seg.sequenceNumber) <= rcvWup, now: now)
     }
 }

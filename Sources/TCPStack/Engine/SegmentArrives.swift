@@ -9,8 +9,13 @@ enum ArrivalOutcome {
     case reopen
 }
 
-/// SEGMENT ARRIVES for a connection that exists (RFC 9293 §3.10.7.3 and §3.10.7.4). LISTEN and CLOSED are the
-/// host's (§3.10.7.1, §3.10.7.2). Every decision on (state, segment) is made in this file.
+/// SEGMENT ARRIVES for a connection that exists (RFC 9293 §3.10.7.3 and §3.10.7.4): the one dispatcher over
+/// (state, segment), as smoltcp's `process`: a switch on the state, then the RFC's steps in order, each arm citing
+/// its rule. LISTEN and CLOSED are the host's (HostStack+PassiveOpen.swift §3.10.7.2, HostStack+NoConnection.swift
+/// §3.10.7.1). The arms decide; the parts that own the state carry it out: the handshake
+/// (Connection+Handshake.swift: SYN options, SYN-ACK, becoming ESTABLISHED), the sender (Connection+Sender.swift,
+/// SendSequence; congestion, RACK, loss probe, persist) and the receiver (Connection+Receiver.swift,
+/// ReceiveSequence; delayed ACK, receive window).
 extension Connection {
     mutating func segmentArrives(
         _ seg: TCPSegment, now: Instant, config: TCPConfiguration, out: inout EngineOutput
@@ -20,6 +25,11 @@ extension Connection {
             return .none
         case .synSent:
             synSentArrives(seg, now: now, config: config, out: &out)
+            return .none
+        case .synReceived where passiveOpen && config.resendSynAckForRetransmittedSyn && isRetransmittedSyn(seg):
+            // Linux tcp_check_req: the peer retransmitted its SYN, so our SYN-ACK was lost: resend it. (RFC 9293
+            // §3.10.7.4 first: SEG.SEQ < RCV.NXT fails the sequence check and draws an ACK.)
+            sendSynAck(now: now, config: config, out: &out)
             return .none
         case .timeWait:
             return timeWaitArrives(seg, now: now, config: config, out: &out)
@@ -69,9 +79,7 @@ extension Connection {
         }
 
         // RFC 9293 §3.10.7.3 fourth: the SYN fixes the receive sequence space.
-        irs = seq
-        rcvNxt = seq + 1
-        rcvWup = rcvNxt
+        rcv.synchronize(irs: seq)
         negotiate(seg, config: config, ipv6: local?.address.isIPv6 ?? false, now: now)
         ecnHandshakeArrives(seg)
         if !windowScalingEnabled && !config.linuxReceiveWindow { rcvWndAdvertised = min(rcvWndAdvertised, 65535) }
@@ -92,14 +100,9 @@ extension Connection {
                 fallback.initial = max(fallback.initial, .seconds(3))
                 rtt = RTOEstimator(parameters: fallback)
             }
-            retransmitCount = 0
-            setState(.established, cause: cause, rfc: "RFC 9293 §3.10.7.3",
-                linux: "tcp_rcv_synsent_state_process", now: now, config: config, out: &out)
-            startCongestionControl(config: config)
-            delack.lastReceived = now  // Linux tcp_finish_connect
+            _ = becomeEstablished(seg, rfc: "RFC 9293 §3.10.7.3", linux: "tcp_rcv_synsent_state_process", now: now,
+                config: config, out: &out)
             peerHeard(now: now)
-            armKeepalive(after: keepaliveIdle(config), now: now)
-            out.events.append(.connected(id))
             if config.acceptTextOnSynAck && !seg.payload.isEmpty {
                 // RFC 9293 §3.10.7.3 fourth: "continue processing at the sixth step": the text is queued.
                 _ = receiveText(seg, now: now, config: config, out: &out)
@@ -114,11 +117,18 @@ extension Connection {
                 // RFC 9293 §3.10.7.3 fourth: "Data or controls that were queued for transmission may be included"
                 // and text is processed later: held until ESTABLISHED (FreeBSD tcp_reass in SYN-RECEIVED), not
                 // acknowledged by the SYN-ACK. The SYN byte stays a gap below it; a FIN on it is dropped.
-                reassembly.advance(to: irs.rawValue)
-                _ = reassembly.receive(seq: (irs + 1).rawValue, payload: seg.payload) { _ in }
+                holdSynText(seg.payload)
             }
             sendSynAck(now: now, config: config, out: &out)
         }
+    }
+
+    // MARK: SYN-RECEIVED
+
+    /// The peer's SYN again: SYN without ACK or RST, at IRS.
+    private func isRetransmittedSyn(_ seg: TCPSegment) -> Bool {
+        seg.flags.contains(.syn) && !seg.flags.contains(.ack) && !seg.flags.contains(.rst)
+            && SeqNum(seg.sequenceNumber) == irs
     }
 
     // MARK: synchronized states
@@ -130,30 +140,12 @@ extension Connection {
     private func passesPAWS(_ seg: TCPSegment, now: Instant, config: TCPConfiguration) -> Bool {
         guard timestampsEnabled, !seg.flags.contains(.rst), let ts = seg.options.timestamps else { return true }
         let slack: Int32 = config.sequenceCheck == .linux ? 1 : 0
-        return Int32(bitPattern: tsRecent &- ts.value) <= slack || !tsRecentIsValid(now: now)
+        return self.ts.passesPAWS(ts.value, slack: slack, now: now)
     }
 
-    /// RFC 9293 §3.10.7.4 "first": is the segment in the receive window?
+    /// RFC 9293 §3.10.7.4 "first": is the segment in the receive window? (The receiver's test, ReceiveSequence.)
     private func isAcceptable(_ seg: TCPSegment, config: TCPConfiguration) -> Bool {
-        let seq = SeqNum(seg.sequenceNumber)
-        let length = seg.sequenceLength
-        let window = receiveWindow
-        switch config.sequenceCheck {
-        case .rfc9293:
-            // RFC 9293 §3.10.7.4 first: the four cases of segment length and receive window.
-            let right = rcvNxt + window
-            switch (length == 0, window == 0) {
-            case (true, true): return seq == rcvNxt
-            case (true, false): return rcvNxt <= seq && seq < right
-            case (false, true): return false
-            case (false, false):
-                let last = seq + (length - 1)
-                return (rcvNxt <= seq && seq < right) || (rcvNxt <= last && last < right)
-            }
-        case .linux:
-            // Linux tcp_sequence: !before(end_seq, rcv_wup) && !after(seq, rcv_nxt + window).
-            return seq + length >= rcvWup && seq <= rcvNxt + window
-        }
+        rcv.isAcceptable(seq: SeqNum(seg.sequenceNumber), length: seg.sequenceLength, check: config.sequenceCheck)
     }
 
     private mutating func synchronizedArrives(
@@ -163,15 +155,6 @@ extension Connection {
         let seq = SeqNum(seg.sequenceNumber)
         let ack = SeqNum(seg.acknowledgmentNumber)
         let cause = TransitionCause.segment(seg)
-
-        if config.resendSynAckForRetransmittedSyn && state == .synReceived && passiveOpen && flags.contains(.syn)
-            && !flags.contains(.ack) && !flags.contains(.rst) && seq == irs
-        {
-            // Linux tcp_check_req: the peer retransmitted its SYN, so our SYN-ACK was lost: resend it. (RFC 9293
-            // §3.10.7.4 first: SEG.SEQ < RCV.NXT fails the sequence check and draws an ACK, below.)
-            sendSynAck(now: now, config: config, out: &out)
-            return .none
-        }
 
         if config.rstAndSynBeforeSequenceCheck && (flags.contains(.rst) || (flags.contains(.syn) && state != .synReceived)) {
             // FreeBSD tcp_do_segment: RST and SYN are judged before the window trim, against
@@ -259,27 +242,11 @@ extension Connection {
                 sendReset(seq: ack, ack: nil, out: &out)
                 return .none
             }
-            // RFC 9293 §3.10.7.4 fifth, SYN-RECEIVED: acceptable ACK: ESTABLISHED (Linux tcp_rcv_state_process).
-            sndWnd = Int(seg.window) << (flags.contains(.syn) ? 0 : Int(sndWscale))
-            maxSndWnd = max(maxSndWnd, sndWnd)
-            sndWl1 = seq
-            sndWl2 = ack
-            retransmitCount = 0
-            setState(.established, cause: cause, rfc: "RFC 9293 §3.10.7.4", linux: "tcp_rcv_state_process",
-                now: now, config: config, out: &out)
-            if reassembly.queuedBytes > 0 {
-                // Text held since the SYN is now in order (FreeBSD tcp_reass flush on ESTABLISHED).
-                reassembly.advance(to: rcvNxt.rawValue)
-                let delivered = reassembly.deliverInOrder { receiveBuffer.append($0) }
-                if delivered > 0 {
-                    rcvNxt += delivered
-                    out.events.append(.readable(id))
-                }
-            }
-            startCongestionControl(config: config)
-            if passiveOpen { delack.lastReceived = now }  // Linux tcp_create_openreq_child
-            armKeepalive(after: keepaliveIdle(config), now: now)
-            if passiveOpen { outcome = .established } else { out.events.append(.connected(id)) }
+            // RFC 9293 §3.10.7.4 fifth, SYN-RECEIVED: acceptable ACK: ESTABLISHED, with the window it carries
+            // (Linux tcp_rcv_state_process).
+            snd.updateWindow(Int(seg.window) << (flags.contains(.syn) ? 0 : Int(sndWscale)), seq: seq, ack: ack)
+            outcome = becomeEstablished(seg, rfc: "RFC 9293 §3.10.7.4", linux: "tcp_rcv_state_process", now: now,
+                config: config, out: &out)
         }
         // RFC 5961 §5.2: acceptable ACKs lie in [SND.UNA - MAX.SND.WND, SND.NXT].
         if ack > sndNxt || ack < sndUna - UInt32(clamping: maxSndWnd) {
@@ -296,12 +263,9 @@ extension Connection {
             sampleRTT(ack: ack, echo: seg.options.timestamps?.echoReply, now: now, partialAcks: config.rttFromPartialAcks)
             acknowledge(upTo: ack, now: now, config: config)
         }
-        if sndUna <= ack && (sndWl1 < seq || (sndWl1 == seq && sndWl2 <= ack)) {
+        if snd.takesWindowUpdate(seq: seq, ack: ack) {
             // RFC 9293 §3.10.7.4 fifth: window update (only from a segment not older than the last one used).
-            sndWnd = Int(seg.window) << (flags.contains(.syn) ? 0 : Int(sndWscale))
-            maxSndWnd = max(maxSndWnd, sndWnd)
-            sndWl1 = seq
-            sndWl2 = ack
+            snd.updateWindow(Int(seg.window) << (flags.contains(.syn) ? 0 : Int(sndWscale)), seq: seq, ack: ack)
         }
         // RFC 3168 §6.1.2: an echoed congestion mark reduces cwnd as a loss would (ECN.swift).
         if ecnFlagsValue != 0 { ecnEchoArrives(seg, now: now) }
@@ -385,60 +349,12 @@ extension Connection {
         guard !seg.payload.isEmpty else { return .none }
         switch state {
         case .established, .finWait1, .finWait2:
-            break
+            // RFC 9293 §3.10.7.4 seventh: ESTABLISHED, FIN-WAIT-1/2: the text goes to the user (Connection+Receiver).
+            return queueText(seg, now: now, config: config, out: &out)
         default:
             // RFC 9293 §3.10.7.4 seventh: CLOSE-WAIT, CLOSING, LAST-ACK: the peer already sent its FIN; ignore.
             return .none
         }
-        let dataStart = seq + (seg.flags.contains(.syn) ? 1 : 0)
-        // RFC 9293 §3.10.7.4: data inside the window we advertised is acceptable. The window field rounds up
-        // to the scale unit (Linux __tcp_select_window), so it may promise a few bytes past our capacity: take
-        // them (one unit of slack, as Linux's buffer overhead allows), or the sender must retransmit after an RTO.
-        // Out-of-order bytes wait in the reassembly queue, which never holds a byte twice and reports duplicates
-        // as D-SACK (RFC 2883 §4; Linux tcp_data_queue / tcp_data_queue_ofo).
-        let slack = 1 << Int(rcvWscale)
-        let room = max(0, min(max(receiveCapacity - receiveBuffer.count, receiveWindow),
-            receiveCapacity + slack - receiveBuffer.count))
-        let fits = max(0, (rcvNxt + room) - dataStart)
-        guard fits > 0 else {
-            // Beyond the window: ACK at once (RFC 9293 §3.10.7.4; Linux tcp_data_queue out_of_window).
-            enterQuickAckMode()
-            return .now
-        }
-        reassembly.advance(to: rcvNxt.rawValue)
-        reassembly.reportsDSACK = config.dsack
-        let payload = seg.payload.extracting(0..<min(fits, seg.payload.count))
-        let inOrder = dataStart <= rcvNxt
-        let outcome = reassembly.receive(seq: dataStart.rawValue, payload: payload) { bytes in
-            receiveBuffer.append(bytes)
-        }
-        if outcome.delivered > 0 {
-            rcvNxt += outcome.delivered
-            out.events.append(.readable(id))
-        }
-        if inOrder && outcome.delivered > 0 {
-            let headerLength = 20 + seg.options.count
-            let packetBytes = payload.count + headerLength + (local?.address.isIPv6 == true ? 40 : 20)
-            if config.linuxReceiveWindow {
-                linuxMeasureScalingRatio(payload: payload.count, packetBytes: packetBytes, config: config)
-            }
-            noteDataReceived(length: payload.count, headerLength: headerLength, flags: seg.flags, now: now)
-            if config.linuxReceiveWindow { linuxGrowWindow(payload: payload.count, packetBytes: packetBytes, config: config) }
-        }
-        // RFC 5681 §4.2: out-of-order data, and data that fills a hole, are ACKed at once (Linux: the ofo queue
-        // non-empty in __tcp_ack_snd_check; ICSK_ACK_NOW when tcp_ofo_queue empties it).
-        if outcome.outOfOrder || outcome.filledHole || !inOrder || outcome.delivered == 0 { return .now }
-        return .delayed
-    }
-
-    /// Remembers an old duplicate for the next ACK as a D-SACK block (RFC 2883; Linux tcp_dsack_set).
-    private mutating func noteDuplicate(_ seg: TCPSegment, config: TCPConfiguration) {
-        let seq = SeqNum(seg.sequenceNumber)
-        let length = seg.sequenceLength
-        guard config.dsack, sackEnabled, length > 0, seq < rcvNxt else { return }
-        var end = seq + length
-        if end > rcvNxt { end = rcvNxt }
-        reassembly.noteDuplicate(SACKBlock(left: seq.rawValue, right: end.rawValue))
     }
 
     /// RFC 9293 §3.10.7.4 eighth: the FIN, in order. Returns how urgently it must be acknowledged: at once
@@ -520,26 +436,6 @@ extension Connection {
             out: &out)
     }
 
-    /// Frees acknowledged bytes and restarts or stops the retransmission timer (RFC 6298 §5.2, §5.3).
-    private mutating func acknowledge(upTo ack: SeqNum, now: Instant, config: TCPConfiguration) {
-        let acked = min(ack - sendBufferStart, sendBuffer.count)
-        if acked > 0 {
-            sendBuffer.discard(acked)
-            sendBufferStart += acked
-        }
-        if sendBufferStart < ack { sendBufferStart = ack }
-        if rareState != nil { reportAcknowledged(upTo: ack, now: now) }
-        sndUna = ack
-        acknowledgedRecords()
-        retransmitCount = 0
-        retransmitDeadline = sndUna == sndNxt ? nil : now + rto  // RFC 6298 §5.2, §5.3
-        if userTimeout.timeout != nil {
-            // RFC 5482: progress restarts the user timeout.
-            userTimeout.acknowledged(dataStillOutstanding: sndUna != sndNxt, at: now)
-        }
-        noteAcknowledged(acked: acked, now: now)
-    }
-
     // MARK: TIME-WAIT
 
     /// RFC 9293 §3.10.7.4 for TIME-WAIT, with RFC 6191 (Linux tcp_timewait_state_process).
@@ -550,7 +446,7 @@ extension Connection {
         let seq = SeqNum(seg.sequenceNumber)
         if flags.contains(.syn) && !flags.contains(.ack) && !flags.contains(.rst) {
             let newerTimestamp = timestampsEnabled
-                && seg.options.timestamps.map { Int32(bitPattern: $0.value &- tsRecent) > 0 } == true
+                && seg.options.timestamps.map { Int32(bitPattern: $0.value &- self.ts.recent) > 0 } == true
             // RFC 9293 §3.10.7.4 fourth reopens only on the timestamp test; without timestamps the sequence test
             // is RFC 1122 §4.2.2.13 (RFC 9293 §3.6.1 MAY-2) and RFC 6191 §2, which Linux applies.
             let newerSequence = config.reopenTimeWaitBySequence && !timestampsEnabled && seq > rcvNxt
