@@ -13,7 +13,8 @@ target=wire
 case "${1:-}" in wire | capture | engine | script) target=$1; shift ;; esac
 out=.build/fuzz
 mkdir -p "$out/modules" "$out/corpus-$target"
-flags=(-sanitize=fuzzer,address -parse-as-library -O)
+# One package name for every module, so `package` declarations are visible across them as under SwiftPM.
+flags=(-sanitize=fuzzer,address -parse-as-library -O -package-name selfconnect)
 
 # An instrumented object and module interface for a library module the target imports.
 library() {

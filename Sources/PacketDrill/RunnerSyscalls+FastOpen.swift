@@ -5,7 +5,7 @@ import TCPWire
 extension ScriptRunner {
     /// A write with MSG_FASTOPEN, or the first write after a deferred connect: the engine models the SYN that
     /// carries no data; data in the SYN is not modelled and fails the script by name.
-    mutating func fastOpenWrite(_ call: SyscallSpec, socket: SocketID, at location: SourceLocation) throws(ScriptFailure) -> CallResult {
+    mutating func fastOpenWrite(_ call: SyscallSpec, fd: Int, at location: SourceLocation) throws(ScriptFailure) -> CallResult {
         if let bad = messageFlags(call).first(where: { $0 != "MSG_DONTWAIT" && $0 != "MSG_FASTOPEN" }) {
             throw fail(location, "\(call.name) flag \(bad) is not modelled by the engine")
         }
@@ -15,11 +15,10 @@ extension ScriptRunner {
         }
         // The buffer faults: Linux sends a SYN with a cookie request instead (tcp_send_syn_data).
         let to = messageFlags(call).contains("MSG_FASTOPEN") ? Endpoint(remote, connectPort) : nil
-        do throws(SocketError) {
-            try stack.fastOpenWriteFaults(socket, to: to, now: Instant(nanoseconds: now * 1000))
-            return .error("EFAULT")
+        do throws(SocketCallError) {
+            try calls.fastOpenWriteFaults(fd, to: to, now: Instant(nanoseconds: now * 1000))
         } catch {
-            return .error(error.errnoName)
+            return CallResult(error)
         }
     }
 }

@@ -80,8 +80,8 @@ extension ScriptRunner {
         case "recvmsg":
             return try recvmsg(call, fd: fd, at: location)
         case "write", "send", "sendto", "sendmsg":
-            if messageFlags(call).contains("MSG_FASTOPEN") || stack.isConnectDeferred(socket) {
-                return try fastOpenWrite(call, socket: socket, at: location)
+            if messageFlags(call).contains("MSG_FASTOPEN") || calls.isConnectDeferred(fd) {
+                return try fastOpenWrite(call, fd: fd, at: location)
             }
             guard call.name != "write", messageFlags(call).contains("MSG_ZEROCOPY") else { return nil }
             if let bad = messageFlags(call).first(where: { $0 != "MSG_DONTWAIT" && $0 != "MSG_ZEROCOPY" }) {

@@ -2,6 +2,7 @@ import CPacketDrillABI
 import Glibc
 import PacketDrill
 import TCPStack
+import TCPWire
 
 /// The data calls: read/recv/recvfrom and write/send/sendto with their flags, readv/writev (the same calls of the
 /// shared layer on gathered and scattered buffers), and ioctl's queue sizes.
@@ -57,8 +58,30 @@ extension PluginEntries {
         }
     }
 
-    static func send(_ context: UnsafeMutableRawPointer?, _ fd: Int32, _ buffer: UnsafeRawPointer?, _ count: Int, _ flags: Int32) -> Int {
+    /// MSG_FASTOPEN (uapi socket.h).
+    static let fastOpenFlag: Int32 = 0x2000_0000
+
+    /// A write that starts a Fast Open connect (MSG_FASTOPEN, or any write after TCP_FASTOPEN_CONNECT deferred the
+    /// connect), through the shared layer. The engine models the SYN without data, which is what Linux sends when
+    /// the buffer faults; data in the SYN is not modelled (EOPNOTSUPP).
+    static func fastOpenWrite(_ host: PluginHost, _ fd: Int32, faults: Bool, _ flags: Int32, to remote: Endpoint?) -> CallOutcome {
+        guard flags & ~(fastOpenFlag | Int32(MSG_DONTWAIT) | Int32(MSG_NOSIGNAL)) == 0, faults else {
+            return .failure(EOPNOTSUPP)
+        }
+        let to = flags & fastOpenFlag != 0 ? remote : nil
+        return attempt { () throws(SocketCallError) in
+            try host.calls.fastOpenWriteFaults(Int(fd), to: to, now: host.instant)
+        } ?? .failure(EAGAIN)
+    }
+
+    static func send(
+        _ context: UnsafeMutableRawPointer?, _ fd: Int32, _ buffer: UnsafeRawPointer?, _ count: Int, _ flags: Int32,
+        to remote: Endpoint? = nil
+    ) -> Int {
         call(context) { host in
+            if flags & fastOpenFlag != 0 || host.calls.isConnectDeferred(Int(fd)) {
+                return fastOpenWrite(host, fd, faults: buffer == nil && count > 0, flags, to: remote)
+            }
             let bytes = buffer.map { Array(UnsafeRawBufferPointer(start: $0, count: count)) } ?? [UInt8](repeating: 0, count: count)
             return sendBytes(host, fd, bytes, flags)
         }
@@ -80,9 +103,9 @@ extension PluginEntries {
             length?.pointee = 0
             return PluginEntries.receive(context, fd, buffer, count, flags)
         }
-        table.pointee.sock_sendto = { context, fd, buffer, count, flags, _, _ in
-            // TCP ignores the address on a connected socket.
-            PluginEntries.send(context, fd, buffer, count, flags)
+        table.pointee.sock_sendto = { context, fd, buffer, count, flags, address, length in
+            // TCP ignores the address on a connected socket; MSG_FASTOPEN connects to it.
+            PluginEntries.send(context, fd, buffer, count, flags, to: PluginEntries.endpoint(address, length))
         }
         table.pointee.sock_writev = { context, fd, vector, count in
             PluginEntries.call(context) { host in

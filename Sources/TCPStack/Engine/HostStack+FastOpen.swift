@@ -105,7 +105,13 @@ extension HostStack {
             slots[i].retransmitDeadline = now + slots[i].rto
             throw .inProgress
         }
-        guard slots[i].state == .closed, let remote else { throw .alreadyConnected }
+        // Linux __inet_stream_connect: a socket already connecting gives EALREADY, a connected one EISCONN.
+        switch slots[i].state {
+        case .closed: break
+        case .synSent, .synReceived: throw .alreadyInProgress
+        default: throw .alreadyConnected
+        }
+        guard let remote else { throw .alreadyConnected }
         slots[i].fastOpen.requestInSyn = true
         try connect(id, to: remote, now: now)
         throw .inProgress
