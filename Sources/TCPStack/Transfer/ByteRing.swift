@@ -99,20 +99,6 @@ struct ByteRing: Sendable, Hashable {
         }
     }
 
-    /// Appends `n` bytes starting `offset` bytes from the front to `out`.
-    func copy(offset: Int, count n: Int, into out: inout [UInt8]) {
-        precondition(offset >= 0 && n >= 0 && offset + n <= count, "ByteRing.copy out of range")
-        guard n > 0 else { return }
-        if out.isEmpty {
-            out = bytes(offset: offset, count: n)
-            return
-        }
-        let start = (head + offset) & (storage.count - 1)
-        let first = Swift.min(n, storage.count - start)
-        out.append(contentsOf: storage[start..<start + first])
-        if first < n { out.append(contentsOf: storage[0..<n - first]) }
-    }
-
     /// Removes up to `n` bytes from the front and returns them.
     mutating func read(_ n: Int) -> [UInt8] {
         let n = Swift.min(n, count)
