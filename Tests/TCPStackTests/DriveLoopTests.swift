@@ -73,7 +73,8 @@ import TCPWire
         #expect(path.map { $0.from } == [clientAddress, serverAddress, clientAddress])
         #expect(path.map { $0.flags } == [.syn, .synAck, .ack])
         #expect(loop.hosts[1].state(of: c) == .established)
-        #expect(try loop.hosts[0].accept(listener) != nil)
+        let child = try loop.hosts[0].accept(listener)
+        #expect(loop.hosts[0].state(of: child) == .established)
     }
 
     @Test func aFlushCarriesAtMostMaxPacketsPerFlushAndTheNextFlushGoesOn() throws {
