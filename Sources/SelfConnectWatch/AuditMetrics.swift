@@ -53,7 +53,6 @@ public struct AuditMetrics: Sendable {
 
     /// Records one successful audit that took `elapsed`.
     public mutating func record(_ report: AuditReport, elapsed: Duration) {
-        audits.increment()
         duration.set(elapsed.seconds)
         let range = report.settings.localPortRange
         ephemeralPorts.set(Int64(range.count))
@@ -79,6 +78,8 @@ public struct AuditMetrics: Sendable {
         previousSelfConnects = selfConnects
         selfConnected.update(selfCounts, in: registry)
         riskyListeners.update(riskCounts, in: registry)
+        // Counted last, so a scrape that sees audit N counted also sees audit N's gauges.
+        audits.increment()
     }
 
     /// Records an audit that failed after `elapsed`; the gauges keep their last values.

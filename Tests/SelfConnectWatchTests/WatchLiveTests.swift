@@ -33,16 +33,20 @@ func selfConnectedSocket(port: UInt16) throws -> TCPSocket {
     return socket
 }
 
-/// Scrapes until `condition` holds, at most `seconds`; returns the last samples.
-func scrape(_ server: SocketEndpoint, forUpTo seconds: Int = 10, until condition: ([Sample]) -> Bool) async throws
+/// Scrapes every 50 ms until `condition` holds, at most `polls` times and at most 5 minutes; returns the last
+/// samples. The bound counts polls, not only wall time: when a loaded test run starves the concurrency pool, a
+/// wall-clock budget alone can be spent in one stall before the audit loop has had a turn.
+func scrape(_ server: SocketEndpoint, polls: Int = 400, until condition: ([Sample]) -> Bool) async throws
     -> [Sample]
 {
     let clock = ContinuousClock()
-    let deadline = clock.now.advanced(by: .seconds(seconds))
+    let deadline = clock.now.advanced(by: .seconds(300))
     var last = samples(try httpGet(server, "/metrics").body)
-    while !condition(last), clock.now < deadline {
+    var left = polls
+    while !condition(last), left > 0, clock.now < deadline {
         try await Task.sleep(for: .milliseconds(50))
         last = samples(try httpGet(server, "/metrics").body)
+        left -= 1
     }
     return last
 }
@@ -60,17 +64,28 @@ func scrape(_ server: SocketEndpoint, forUpTo seconds: Int = 10, until condition
 
         let established = ["port": "31210", "state": "ESTABLISHED"]
         let name = "selfconnect_self_connected_sockets"
+        let audits = "selfconnect_audits_total"
+        func attempts(_ samples: [Sample]) -> Double {
+            (samples.value(audits) ?? 0) + (samples.value("selfconnect_audit_failures_total") ?? 0)
+        }
+        let auditsBeforeOpen = attempts(samples(try httpGet(server.endpoint, "/metrics").body))
         var socket: TCPSocket? = try selfConnectedSocket(port: 31210)
-        let seen = try await scrape(server.endpoint) { $0.value(name, established) == 1 }
-        #expect(seen.value(name, established) == 1)
+        // Wait for the gauge or for the second audit after the open, the first one certain to have started after it.
+        let seen = try await scrape(server.endpoint) {
+            $0.value(name, established) == 1 || attempts($0) >= auditsBeforeOpen + 2
+        }
+        #expect(
+            seen.value(name, established) == 1,
+            "audits \(seen.value(audits) ?? -1), failed \(seen.value("selfconnect_audit_failures_total") ?? -1)")
         #expect(seen.value("selfconnect_self_connects_seen_total").map { $0 >= 1 } == true)
 
         socket = nil  // close(2); the self-connection moves on to TIME_WAIT
         _ = consume socket
         let auditsAtClose = try #require(samples(try httpGet(server.endpoint, "/metrics").body)
-            .value("selfconnect_audits_total"))
+            .value(audits))
         // An audit that started before the close may still see the socket; the one after it cannot.
-        let after = try await scrape(server.endpoint) { ($0.value("selfconnect_audits_total") ?? 0) >= auditsAtClose + 2 }
+        let after = try await scrape(server.endpoint) { ($0.value(audits) ?? 0) >= auditsAtClose + 2 }
+        #expect((after.value(audits) ?? 0) >= auditsAtClose + 2)
         #expect(after.value(name, established) == 0)
         #expect(after.value(name, ["port": "31210", "state": "TIME_WAIT"]) == 1)
 
