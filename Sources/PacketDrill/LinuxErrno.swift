@@ -25,6 +25,8 @@ public enum LinuxErrno: Int32, Error, Hashable, Sendable, CaseIterable {
     case EMSGSIZE = 90
     /// Protocol not available: an option the socket does not have.
     case ENOPROTOOPT = 92
+    /// Protocol not supported: socket() for a protocol the type does not carry.
+    case EPROTONOSUPPORT = 93
     /// Operation not supported.
     case EOPNOTSUPP = 95
     /// Address family not supported by protocol.

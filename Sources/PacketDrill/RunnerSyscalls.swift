@@ -167,7 +167,10 @@ extension ScriptRunner {
     mutating func perform(_ call: SyscallSpec, at location: SourceLocation) throws(ScriptFailure) -> CallResult {
         let instant = Instant(nanoseconds: now * 1000)
         if call.name == "socket" {
-            return .value(Int64(calls.socket(number: newDescriptor(for: call))))
+            if let refused = socketProtocolError(call) { return .error(refused.name) }
+            // SOCK_NONBLOCK in the type is O_NONBLOCK from the start (socket(2)).
+            let nonBlocking = call.arguments.count > 1 && Self.mentions(call.arguments[1], "SOCK_NONBLOCK")
+            return .value(Int64(calls.socket(nonBlocking: nonBlocking, number: newDescriptor(for: call))))
         }
         if call.name.hasPrefix("epoll_") { return try epoll(call, at: location) }
         if call.name == "poll" { return try poll(call, at: location) }
@@ -269,7 +272,7 @@ extension ScriptRunner {
             else { throw fail(location, "SO_LINGER needs {l_onoff=N, l_linger=N}") }
             option = .linger(on: on != 0, seconds: Int(seconds))
         case "TCP_MAXSEG", "SO_RCVBUF", "SO_SNDBUF", "SO_KEEPALIVE", "TCP_KEEPIDLE", "TCP_KEEPINTVL", "TCP_KEEPCNT",
-            "TCP_USER_TIMEOUT", "TCP_NODELAY", "TCP_CORK", "TCP_NOTSENT_LOWAT":
+            "TCP_USER_TIMEOUT", "TCP_NODELAY", "TCP_CORK", "TCP_NOTSENT_LOWAT", "IP_BIND_ADDRESS_NO_PORT", "IP_LOCAL_PORT_RANGE":
             guard let value = integerArgument(call, 3) else { throw fail(location, "\(optionName(call)) needs [N]") }
             option = SocketOption(SocketOptionName(linuxName: optionName(call))!, integer: value)!
         case "TCP_CONGESTION":
@@ -287,7 +290,8 @@ extension ScriptRunner {
         let actual: String
         switch optionName(call) {
         case "SO_ERROR", "SO_REUSEADDR", "SO_RCVBUF", "SO_SNDBUF", "TCP_MAXSEG", "SO_KEEPALIVE", "TCP_KEEPIDLE",
-            "TCP_KEEPINTVL", "TCP_KEEPCNT", "TCP_USER_TIMEOUT", "TCP_CORK", "TCP_NOTSENT_LOWAT":
+            "TCP_KEEPINTVL", "TCP_KEEPCNT", "TCP_USER_TIMEOUT", "TCP_CORK", "TCP_NOTSENT_LOWAT", "IP_BIND_ADDRESS_NO_PORT",
+            "IP_LOCAL_PORT_RANGE":
             switch try? calls.option(SocketOptionName(linuxName: optionName(call))!, of: fd) {
             case .error(let errno)?: actual = errno?.name ?? "0"
             case let value?: actual = "\(value.integerValue ?? 0)"

@@ -34,12 +34,8 @@ let supportedSyscalls: Set<String> = [
 ]
 
 /// Socket options the runner understands.
-let supportedSocketOptions: Set<String> = [
-    "SO_REUSEADDR", "SO_LINGER", "SO_ERROR", "SO_RCVBUF", "SO_SNDBUF", "TCP_NODELAY", "TCP_MAXSEG",
-    "SO_KEEPALIVE", "TCP_KEEPIDLE", "TCP_KEEPINTVL", "TCP_KEEPCNT", "TCP_USER_TIMEOUT", "TCP_CONGESTION",
-    "TCP_CORK", "TCP_NOTSENT_LOWAT",
-    "TCP_INQ", "SO_ZEROCOPY", "SO_TIMESTAMPING", "IP_FREEBIND", "TCP_FASTOPEN_CONNECT",
-]
+/// The options a script may set or read: those ``SocketCalls`` implements.
+let supportedSocketOptions = Set(SocketOptionName.allCases.map(\.linuxName))
 
 struct Parser {
     private var lexer: Lexer

@@ -85,7 +85,13 @@ struct ShellInterpreter {
             if base.hasPrefix("sysctl_restore_") && base.hasSuffix(".sh") { return [.restore] }
             if base.hasSuffix(".sh") {
                 let path = name.hasPrefix("/") ? name : directory + "/" + name
-                guard depth < 4, let body = readFile(path) else { return [.unsupported("\(name) (cannot read \(path))")] }
+                guard depth < 4, var body = readFile(path) else { return [.unsupported("\(name) (cannot read \(path))")] }
+                // A checkout without symlinks stores a link as a file holding its target, relative to the link's
+                // folder (git's core.symlinks=false): follow it from there, as the kernel would the link.
+                if let target = Self.linkTarget(body), let folder = path.lastIndex(of: "/"),
+                   let linked = readFile(String(path[...folder]) + target) {
+                    body = linked
+                }
                 return effects(of: body, depth: depth + 1)
             }
             return [.unsupported(Self.trim(text))]
@@ -130,6 +136,17 @@ struct ShellInterpreter {
 
     static func isRedirection(_ w: String) -> Bool {
         w == ">" || w.hasPrefix(">") || w.hasPrefix("2>") || w.hasPrefix("&>") || w == "/dev/null"
+    }
+
+    /// The relative `*.sh` path a symlink stand-in holds (one line, nothing else), or nil.
+    static func linkTarget(_ body: String) -> String? {
+        var t = Substring(body)
+        while let c = t.first, c.isWhitespace { t.removeFirst() }
+        while let c = t.last, c.isWhitespace { t.removeLast() }
+        guard t.hasSuffix(".sh"), !t.hasPrefix("/"), !t.contains(where: { $0 == " " || $0 == "\n" || $0 == "\t" }) else {
+            return nil
+        }
+        return String(t)
     }
 
     static func trim(_ s: String) -> String {

@@ -42,6 +42,10 @@ public enum SocketOptionName: Hashable, Sendable, CaseIterable {
     case freeBind
     /// TCP_FASTOPEN_CONNECT.
     case fastOpenConnect
+    /// IP_BIND_ADDRESS_NO_PORT.
+    case bindAddressNoPort
+    /// IP_LOCAL_PORT_RANGE.
+    case localPortRange
 
     /// SOL_IP.
     public static let ipLevel: Int32 = 0
@@ -73,6 +77,8 @@ public enum SocketOptionName: Hashable, Sendable, CaseIterable {
         case .timestamping: "SO_TIMESTAMPING"
         case .freeBind: "IP_FREEBIND"
         case .fastOpenConnect: "TCP_FASTOPEN_CONNECT"
+        case .bindAddressNoPort: "IP_BIND_ADDRESS_NO_PORT"
+        case .localPortRange: "IP_LOCAL_PORT_RANGE"
         }
     }
 
@@ -105,6 +111,8 @@ public enum SocketOptionName: Hashable, Sendable, CaseIterable {
         case .timestamping: 37
         case .freeBind: 15
         case .fastOpenConnect: 30
+        case .bindAddressNoPort: 24
+        case .localPortRange: 51
         }
     }
 
@@ -170,6 +178,10 @@ public enum SocketOption: Hashable, Sendable {
     case freeBind(Bool)
     /// TCP_FASTOPEN_CONNECT: the value set (0 or 1); reads give 1 or 0.
     case fastOpenConnect(Int)
+    /// IP_BIND_ADDRESS_NO_PORT: bind() to port 0 leaves the port to connect().
+    case bindAddressNoPort(Bool)
+    /// IP_LOCAL_PORT_RANGE: `lo | hi << 16`, the socket's own ephemeral range.
+    case localPortRange(UInt32)
 
     /// Which option this is.
     public var name: SocketOptionName {
@@ -194,6 +206,8 @@ public enum SocketOption: Hashable, Sendable {
         case .timestamping: .timestamping
         case .freeBind: .freeBind
         case .fastOpenConnect: .fastOpenConnect
+        case .bindAddressNoPort: .bindAddressNoPort
+        case .localPortRange: .localPortRange
         }
     }
 
@@ -220,6 +234,8 @@ public enum SocketOption: Hashable, Sendable {
         case .timestamping: self = .timestamping(TimestampingFlags(rawValue: UInt32(truncatingIfNeeded: value)))
         case .freeBind: self = .freeBind(value != 0)
         case .fastOpenConnect: self = .fastOpenConnect(n)
+        case .bindAddressNoPort: self = .bindAddressNoPort(value != 0)
+        case .localPortRange: self = .localPortRange(UInt32(truncatingIfNeeded: value))
         case .linger, .congestionControl: return nil
         }
     }
@@ -229,7 +245,9 @@ public enum SocketOption: Hashable, Sendable {
     public var integerValue: Int64? {
         switch self {
         case .error(let e): Int64(e?.rawValue ?? 0)
-        case .reuseAddress(let on), .keepalive(let on), .noDelay(let on), .cork(let on), .freeBind(let on): on ? 1 : 0
+        case .reuseAddress(let on), .keepalive(let on), .noDelay(let on), .cork(let on), .freeBind(let on),
+            .bindAddressNoPort(let on): on ? 1 : 0
+        case .localPortRange(let v): Int64(v)
         case .receiveBufferSize(let n), .sendBufferSize(let n), .maximumSegmentSize(let n), .keepaliveCount(let n),
             .notSentLowWater(let n), .receiveQueueHint(let n), .zerocopy(let n), .fastOpenConnect(let n):
             Int64(n)
@@ -279,6 +297,8 @@ extension SocketCalls {
             case .timestamping(let flags): try stack.setTimestamping(socket, flags)
             case .freeBind(let on): try stack.setFreeBind(socket, on)
             case .fastOpenConnect(let n): try stack.setFastOpenConnect(socket, n)
+            case .bindAddressNoPort(let on): try stack.setBindAddressNoPort(socket, on)
+            case .localPortRange(let v): try stack.setLocalPortRange(socket, v)
             case .error, .linger: break
             }
         } catch { throw SocketCallError(error) }
@@ -313,6 +333,8 @@ extension SocketCalls {
         case .timestamping: return .timestamping(stack.timestamping(of: socket) ?? [])
         case .freeBind: return .freeBind(stack.freeBind(of: socket) == true)
         case .fastOpenConnect: return .fastOpenConnect(stack.fastOpenConnect(of: socket) == true ? 1 : 0)
+        case .bindAddressNoPort: return .bindAddressNoPort(stack.localPortOptions(of: socket)?.bindAddressNoPort == true)
+        case .localPortRange: return .localPortRange(stack.localPortOptions(of: socket)?.range ?? 0)
         case .linger, .noDelay: throw .failed(.ENOPROTOOPT)
         }
     }

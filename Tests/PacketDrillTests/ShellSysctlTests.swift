@@ -72,3 +72,16 @@ private let defaultsSh = """
     #expect(settings.configuration.pacingAvoidanceRatio == 90)
     #expect(settings.apply("net.ipv4.tcp_pacing_ca_ratio", "1001") == "value 1001 is not 0 to 1000")
 }
+
+@Test func aShellFileHoldingOnlyALinkTargetIsFollowedFromItsOwnFolder() {
+    // git without symlinks stores tcp/common/defaults.sh -> ../../common/defaults.sh as a file holding the path.
+    var asked: [String] = []
+    let files = ["t/tcp/a/b/../../common/defaults.sh": "../../common/defaults.sh\n",
+                 "t/tcp/a/b/../../common/../../common/defaults.sh": defaultsSh]
+    let shell = ShellInterpreter(readFile: { asked.append($0); return files[$0] }, directory: "t/tcp/a/b")
+    let effects = shell.effects(of: "../../common/defaults.sh")
+    #expect(asked == ["t/tcp/a/b/../../common/defaults.sh", "t/tcp/a/b/../../common/../../common/defaults.sh"])
+    #expect(effects.first == .sysctl(name: "net.ipv4.tcp_rmem", value: "4096 540000 15728640"))
+    #expect(ShellInterpreter.linkTarget("../x/defaults.sh\n") == "../x/defaults.sh")
+    #expect(ShellInterpreter.linkTarget("sysctl -q a=b\n") == nil)
+}

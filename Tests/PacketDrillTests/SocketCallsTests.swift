@@ -83,6 +83,7 @@ import Testing
         let glibc: [LinuxErrno: Int32] = [
             .ENOENT: ENOENT, .EBADF: EBADF, .EAGAIN: EAGAIN, .EFAULT: EFAULT, .EEXIST: EEXIST, .EINVAL: EINVAL,
             .ESPIPE: ESPIPE, .EPIPE: EPIPE, .ENOSYS: ENOSYS, .EMSGSIZE: EMSGSIZE, .ENOPROTOOPT: ENOPROTOOPT,
+            .EPROTONOSUPPORT: EPROTONOSUPPORT,
             .EOPNOTSUPP: EOPNOTSUPP, .EAFNOSUPPORT: EAFNOSUPPORT, .EADDRINUSE: EADDRINUSE,
             .EADDRNOTAVAIL: EADDRNOTAVAIL, .ECONNRESET: ECONNRESET, .EISCONN: EISCONN, .ENOTCONN: ENOTCONN,
             .ETIMEDOUT: ETIMEDOUT, .ECONNREFUSED: ECONNREFUSED, .EALREADY: EALREADY, .EINPROGRESS: EINPROGRESS,
@@ -104,6 +105,9 @@ import Testing
             .cork: (tcp, TCP_CORK), .notSentLowWater: (tcp, TCP_NOTSENT_LOWAT), .receiveQueueHint: (tcp, TCP_INQ),
             .fastOpenConnect: (tcp, TCP_FASTOPEN_CONNECT), .zerocopy: (SOL_SOCKET, SO_ZEROCOPY),
             .freeBind: (Int32(IPPROTO_IP), IP_FREEBIND),
+            .bindAddressNoPort: (Int32(IPPROTO_IP), IP_BIND_ADDRESS_NO_PORT),
+            // IP_LOCAL_PORT_RANGE (Linux 6.3, uapi linux/in.h) is newer than this libc's headers.
+            .localPortRange: (Int32(IPPROTO_IP), 51),
             // SO_TIMESTAMPING is a sizeof expression in the headers; on 64-bit Linux it is SO_TIMESTAMPING_OLD.
             .timestamping: (SOL_SOCKET, SO_TIMESTAMPING_OLD),
         ]

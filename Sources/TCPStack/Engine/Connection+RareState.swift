@@ -21,6 +21,8 @@ final class RareState: @unchecked Sendable {
     var freeBind = false
     /// TCP Fast Open on the client side (HostStack+FastOpen.swift).
     var fastOpen = FastOpenClient()
+    /// IP_BIND_ADDRESS_NO_PORT and IP_LOCAL_PORT_RANGE (HostStack+LocalPorts.swift).
+    var localPorts = LocalPortOptions()
     /// RACK loss detection and PRR of a Linux SACK sender (RACK.swift, Connection+RACK.swift).
     var rack: RACKState?
 
@@ -39,6 +41,7 @@ final class RareState: @unchecked Sendable {
         urgentMark = other.urgentMark
         freeBind = other.freeBind
         fastOpen = other.fastOpen
+        localPorts = other.localPorts
         rack = other.rack
     }
 }
@@ -153,6 +156,15 @@ extension Connection {
         @inline(__always) set {
             guard rareState != nil || newValue != FastOpenClient() else { return }
             writableRareState().fastOpen = newValue
+        }
+    }
+
+    /// IP_BIND_ADDRESS_NO_PORT and IP_LOCAL_PORT_RANGE (HostStack+LocalPorts.swift).
+    var localPorts: LocalPortOptions {
+        @inline(__always) get { rareState?.localPorts ?? LocalPortOptions() }
+        @inline(__always) set {
+            guard rareState != nil || newValue != LocalPortOptions() else { return }
+            writableRareState().localPorts = newValue
         }
     }
 

@@ -217,6 +217,11 @@ public struct HostStack: Sendable {
         }
         let options = BindOptions(reuseAddress: slots[i].reuseAddress)
         var port = endpoint.port
+        if port == 0, slots[i].rareState != nil, slots[i].localPorts.bindAddressNoPort {
+            // IP_BIND_ADDRESS_NO_PORT (Linux `inet_bind`): the address only; connect() or listen() takes a port.
+            slots[i].local = Endpoint(endpoint.address, 0)
+            return
+        }
         if port == 0 { port = try allocateBindPort(local: endpoint.address, options: options) }
         let local = Endpoint(endpoint.address, port)
         slots[i].bindID = try bindTable.bind(local, options: options)
@@ -229,6 +234,12 @@ public struct HostStack: Sendable {
     public mutating func listen(_ id: SocketID, backlog: Int) throws(SocketError) {
         let i = try openSlot(id)
         guard slots[i].state == .closed, slots[i].remote == nil else { throw .invalidArgument }
+        if let address = slots[i].local?.address, slots[i].bindID == nil {
+            // Bound with IP_BIND_ADDRESS_NO_PORT: listen() takes the port bind() left (`inet_csk_listen_start`).
+            slots[i].local = nil
+            slots[i].localPorts.bindAddressNoPort = false
+            try bind(id, to: Endpoint(address, 0))
+        }
         if slots[i].local == nil {
             let any = addresses.first?.isIPv6 == true ? IPAddress.v6(.any) : .v4(.any)
             try bind(id, to: Endpoint(any, 0))
@@ -279,7 +290,11 @@ public struct HostStack: Sendable {
             }
             try bindTable.connect(id, to: remote)
         } else {
-            port = try allocateConnectPort(local: sourceAddress, remote: remote)
+            if let own = try connectPortInSocketRange(i, local: sourceAddress, remote: remote) {
+                port = own
+            } else {
+                port = try allocateConnectPort(local: sourceAddress, remote: remote)
+            }
             try applyConnectTimeRefusal(local: Endpoint(sourceAddress, port), remote: remote)
             bindID = try bindTable.autobind(
                 Endpoint(sourceAddress, port), to: remote, options: BindOptions(reuseAddress: reuseAddress))

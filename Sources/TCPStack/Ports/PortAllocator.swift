@@ -36,3 +36,25 @@ public protocol PortAllocator: Sendable {
         local: IPAddress, isUsable: (UInt16) -> Bool, random: inout SeededRandom
     ) throws(SocketError) -> UInt16
 }
+
+extension PortAllocator {
+    /// The host's ephemeral range (`net.ipv4.ip_local_port_range`) when the allocator has one, which a
+    /// socket's own IP_LOCAL_PORT_RANGE is clipped to.
+    public var ephemeralRange: PortRange? { (self as? any PortPolicyHolder)?.policy.range ?? (self as? SequentialPortAllocator)?.range }
+}
+
+/// An allocator configured by a ``PortPolicy``.
+public protocol PortPolicyHolder {
+    /// The range and reserved ports it picks from.
+    var policy: PortPolicy { get }
+}
+
+extension Linux310PortAllocator: PortPolicyHolder {}
+extension Linux46PortAllocator: PortPolicyHolder {}
+extension Linux6PortAllocator: PortPolicyHolder {}
+extension RFC6056Algorithm1: PortPolicyHolder {}
+extension RFC6056Algorithm2: PortPolicyHolder {}
+extension RFC6056Algorithm3: PortPolicyHolder {}
+extension RFC6056Algorithm4: PortPolicyHolder {}
+extension RFC6056Algorithm5: PortPolicyHolder {}
+extension XNUPortAllocator: PortPolicyHolder {}
