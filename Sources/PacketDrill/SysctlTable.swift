@@ -84,6 +84,8 @@ struct SysctlSettings {
         case "net.ipv4.tcp_keepalive_time": return count { $0.keepaliveIdle = .seconds($1) }
         case "net.ipv4.tcp_keepalive_intvl": return count { $0.keepaliveInterval = .seconds($1) }
         case "net.ipv4.tcp_keepalive_probes": return count { $0.keepaliveCount = $1 }
+        case "net.ipv4.tcp_tw_reuse": return count { $0.timeWaitReuse = $1 }
+        case "net.ipv4.tcp_tw_reuse_delay": return count { $0.timeWaitReuseDelay = .milliseconds($1) }
         case "net.ipv4.tcp_notsent_lowat": return count { $0.notSentLowWater = $1 }
         case "net.ipv4.tcp_min_tso_segs":
             guard let n = number, (1...255).contains(n) else { return "value \(value) is not 1 to 255" }

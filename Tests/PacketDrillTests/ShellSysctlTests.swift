@@ -85,3 +85,13 @@ private let defaultsSh = """
     #expect(ShellInterpreter.linkTarget("../x/defaults.sh\n") == "../x/defaults.sh")
     #expect(ShellInterpreter.linkTarget("sysctl -q a=b\n") == nil)
 }
+
+@Test func timeWaitReuseSysctlsSetTheRuleAndItsDelayInMilliseconds() {
+    var settings = SysctlSettings(.linux6)
+    #expect(settings.configuration.timeWaitReuse == 2)
+    #expect(settings.configuration.timeWaitReuseDelay == .seconds(1))
+    #expect(settings.apply("net.ipv4.tcp_tw_reuse", "1") == nil)
+    #expect(settings.apply("net.ipv4.tcp_tw_reuse_delay", "5") == nil)
+    #expect(settings.configuration.timeWaitReuse == 1)
+    #expect(settings.configuration.timeWaitReuseDelay == .milliseconds(5))
+}

@@ -55,8 +55,9 @@ extension Connection {
     mutating func sendSyn(now: Instant, config: TCPConfiguration, out: inout EngineOutput) {
         guard let local, let remote else { return }
         let ws: UInt8? = config.windowScaling ? config.receiveWindowScale(receiveBuffer: receiveBufferSize) : nil
+        // Linux `tcp_syn_options` echoes `ts_recent`: 0 but after taking over a TIME-WAIT (HostStack+TimeWaitReuse).
         var options = synOptions(
-            now: now, ecr: 0, timestamps: config.timestamps, sack: config.sack, windowScale: ws,
+            now: now, ecr: ts.recent, timestamps: config.timestamps, sack: config.sack, windowScale: ws,
             layout: config.synOptionLayout)
         if rareState != nil { addFastOpenOption(to: &options) }
         // RFC 3168 §6.1.1: an ECN-setup SYN carries ECE and CWR (Linux tcp_ecn_send_syn).

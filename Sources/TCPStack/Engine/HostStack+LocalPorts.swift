@@ -44,12 +44,19 @@ extension HostStack {
     /// An unbound connect()'s port when the socket set IP_LOCAL_PORT_RANGE, else nil (the host's allocator
     /// decides). Linux 6.8+ `__inet_hash_connect` scans a socket's own range by 1, not by parity, from an offset
     /// of the keyed hash; this scan starts at a random offset instead.
-    mutating func connectPortInSocketRange(_ i: Int, local: IPAddress, remote: Endpoint) throws(SocketError) -> UInt16? {
+    mutating func connectPortInSocketRange(
+        _ i: Int, local: IPAddress, remote: Endpoint, now: Instant
+    ) throws(SocketError) -> UInt16? {
         guard slots[i].rareState != nil, slots[i].localPorts.range != 0 else { return nil }
-        let table = bindTable, demux = connections, sockets = slots
+        let table = bindTable, demux = connections, sockets = slots, config = configuration
         func isUsable(_ port: UInt16) -> Bool {
-            table.isUsableForConnect(port: port, local: local, remote: remote)
-                && demux.index(of: FourTuple(local: Endpoint(local, port), remote: remote), in: sockets) == nil
+            let tuple = FourTuple(local: Endpoint(local, port), remote: remote)
+            guard let held = demux.index(of: tuple, in: sockets) else {
+                return table.isUsableForConnect(port: port, local: local, remote: remote)
+            }
+            // A TIME-WAIT connect() may take over (HostStack+TimeWaitReuse.swift).
+            return Self.timeWaitReusable(sockets[held], portBound: false, config: config, now: now)
+                && table.isUsableForConnect(port: port, local: local, remote: remote, ignoringTimeWait: true)
         }
         let host = portAllocator.ephemeralRange ?? .linuxDefault
         guard let range = slots[i].localPorts.effectiveRange(host: host) else { return nil }

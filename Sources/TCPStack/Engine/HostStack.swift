@@ -282,25 +282,35 @@ public struct HostStack: Sendable {
         guard sourceAddress.isIPv6 == remote.address.isIPv6 else { throw .invalidArgument }
         let port: UInt16
         var bindID = slots[i].bindID
+        var legacy: TimeWaitLegacy?
         if let bound = boundLocal, let id = bindID {
             port = bound.port
             try applyConnectTimeRefusal(local: Endpoint(sourceAddress, port), remote: remote)
-            guard connections.index(of: FourTuple(local: Endpoint(sourceAddress, port), remote: remote), in: slots) == nil else {
-                throw .addressNotAvailable
+            let tuple = FourTuple(local: Endpoint(sourceAddress, port), remote: remote)
+            if connections.index(of: tuple, in: slots) != nil {
+                // Linux `__inet_check_established`: only a TIME-WAIT that `tcp_twsk_unique` lets go.
+                guard let tw = reusableTimeWait(on: tuple, portBound: true, now: now) else { throw .addressNotAvailable }
+                legacy = takeOverTimeWait(tw, now: now)
             }
             try bindTable.connect(id, to: remote)
         } else {
-            if let own = try connectPortInSocketRange(i, local: sourceAddress, remote: remote) {
+            if let own = try connectPortInSocketRange(i, local: sourceAddress, remote: remote, now: now) {
                 port = own
             } else {
-                port = try allocateConnectPort(local: sourceAddress, remote: remote)
+                port = try allocateConnectPort(local: sourceAddress, remote: remote, now: now)
             }
             try applyConnectTimeRefusal(local: Endpoint(sourceAddress, port), remote: remote)
+            if let tw = reusableTimeWait(on: FourTuple(local: Endpoint(sourceAddress, port), remote: remote),
+                                         portBound: false, now: now) {
+                legacy = takeOverTimeWait(tw, now: now)
+            }
             bindID = try bindTable.autobind(
                 Endpoint(sourceAddress, port), to: remote, options: BindOptions(reuseAddress: reuseAddress))
         }
         let local = Endpoint(sourceAddress, port)
-        let iss = isnGenerator.isn(local: local, remote: remote, now: now, clockShift: configuration.isnClockShift)
+        let inherited = legacy
+        let iss = inherited?.iss
+            ?? isnGenerator.isn(local: local, remote: remote, now: now, clockShift: configuration.isnClockShift)
         let userMSS = slots[i].userMSS
         let receiveBufferSize = slots[i].receiveBufferSize
         let sendBufferSize = slots[i].sendBufferSize
@@ -341,6 +351,11 @@ public struct HostStack: Sendable {
             c.rcvWndAdvertised = window
             c.delack.linuxWindow = config.linuxReceiveWindow
             c.ts.offset = tsOffset
+            if let inherited {
+                // Linux `tcp_twsk_unique`: the new incarnation keeps TS.Recent (its SYN echoes it).
+                c.ts.recent = inherited.ts.recent
+                c.ts.recentStamp = inherited.ts.recentStamp
+            }
             c.rtt = rtt
             c.inConnectionTable = true
             // RFC 3168 §6.1.1: tcp_ecn = 1 asks for ECN in the SYN.
@@ -367,14 +382,22 @@ public struct HostStack: Sendable {
     // generator still advances only on success. The closure reads snapshots of the tables (shared storage,
     // unchanged during the scan) that end with these functions, before the caller mutates the tables again.
 
-    mutating func allocateConnectPort(local: IPAddress, remote: Endpoint) throws(SocketError) -> UInt16 {
+    mutating func allocateConnectPort(local: IPAddress, remote: Endpoint, now: Instant) throws(SocketError) -> UInt16 {
         let table = bindTable, demux = connections, sockets = slots
+        let config = configuration, reuse = configuration.timeWaitReuse != 0
         var rng = random
         let port = try portAllocator.connectPort(
             local: local, remote: remote,
             isUsable: {
-                table.isUsableForConnect(port: $0, local: local, remote: remote)
-                    && (demux.isEmpty || demux.index(of: FourTuple(local: Endpoint(local, $0), remote: remote), in: sockets) == nil)
+                if table.isUsableForConnect(port: $0, local: local, remote: remote)
+                    && (demux.isEmpty || demux.index(of: FourTuple(local: Endpoint(local, $0), remote: remote), in: sockets) == nil) {
+                    return true
+                }
+                // Linux `__inet_check_established` with `twp`: a TIME-WAIT `tcp_twsk_unique` lets go is usable.
+                guard reuse, !demux.isEmpty,
+                      let tw = demux.index(of: FourTuple(local: Endpoint(local, $0), remote: remote), in: sockets),
+                      Self.timeWaitReusable(sockets[tw], portBound: false, config: config, now: now) else { return false }
+                return table.isUsableForConnect(port: $0, local: local, remote: remote, ignoringTimeWait: true)
             }, random: &rng)
         random = rng
         return port

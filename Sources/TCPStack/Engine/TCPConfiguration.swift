@@ -138,6 +138,12 @@ public struct TCPConfiguration: Sendable {
 
     /// TIME-WAIT length, 2*MSL (RFC 9293 §3.4.2: MSL = 2 min; Linux `TCP_TIMEWAIT_LEN` = 60 s).
     public var timeWaitDuration: Duration
+    /// Whether connect() may take over a TIME-WAIT 4-tuple (`net.ipv4.tcp_tw_reuse`): 0 never, 1 always, 2 only
+    /// on loopback (Linux's default). 0 for systems without the rule: TIME-WAIT lasts its 2*MSL.
+    public var timeWaitReuse = 0
+    /// How long after entering TIME-WAIT the 4-tuple may be taken over (`net.ipv4.tcp_tw_reuse_delay`, Linux
+    /// 6.13+, 1000 ms; before, one second).
+    public var timeWaitReuseDelay: Duration = .seconds(1)
 
     /// How the "first, check sequence number" step of RFC 9293 §3.10.7.4 decides acceptability.
     public var sequenceCheck: SequenceCheck
@@ -374,6 +380,7 @@ public struct TCPConfiguration: Sendable {
         c.rackLossDetection = true
         c.urgentByteOutOfBand = true
         c.fastOpenClient = true
+        c.timeWaitReuse = 2
         return c
     }()
 

@@ -20,9 +20,9 @@ public struct BindOptions: Hashable, Sendable {
 /// Who holds local ports, and Linux's rules for sharing them: bind() conflicts (`inet_csk_bind_conflict`) and
 /// which ports connect() may pick (`__inet_hash_connect` with `__inet_check_established`).
 ///
-/// Simplifications, on purpose: no SO_BINDTODEVICE, no IPV6_V6ONLY (an IPv6 wildcard is dual-stack), and a
-/// TIME-WAIT 4-tuple is never reused by connect() (Linux's `tcp_tw_reuse` can, one second after the last
-/// timestamp; that needs a clock this table does not have).
+/// Simplifications, on purpose: no SO_BINDTODEVICE, no IPV6_V6ONLY (an IPv6 wildcard is dual-stack). Whether
+/// connect() may take over a TIME-WAIT 4-tuple needs a clock and the connection's timestamps: the host stack
+/// decides it (HostStack+TimeWaitReuse.swift) and asks with `ignoringTimeWait`.
 public struct BindTable: Sendable {
     /// Names a holder; stale IDs never name a later one.
     public typealias ID = Int
@@ -139,11 +139,13 @@ public struct BindTable: Sendable {
 
     /// The allocator's question for connect(): a port held by bind() (or a listener) is never used; a port held
     /// only by connect()ed sockets is used when the 4-tuple stays unique, TIME-WAIT included.
-    public func isUsableForConnect(port: UInt16, local: IPAddress, remote: Endpoint) -> Bool {
+    /// `ignoringTimeWait`: a TIME-WAIT holder of the same 4-tuple does not count (connect() may take it over,
+    /// Linux `tcp_twsk_unique`).
+    public func isUsableForConnect(port: UInt16, local: IPAddress, remote: Endpoint, ignoringTimeWait: Bool = false) -> Bool {
         for slot in slots {
             guard let h = slot.holder, h.local.port == port else { continue }
             if h.explicitlyBound { return false }
-            if h.local.address == local, h.remote == remote { return false }
+            if h.local.address == local, h.remote == remote, !(ignoringTimeWait && h.state == .timeWait) { return false }
         }
         return true
     }

@@ -1,0 +1,108 @@
+import Testing
+import TCPWire
+@testable import TCPStack
+
+/// connect() onto a 4-tuple in TIME-WAIT (Linux `tcp_twsk_unique` with `tcp_tw_reuse` and
+/// `tcp_tw_reuse_delay`): the client's only port (IP_LOCAL_PORT_RANGE) is held by its own TIME-WAIT.
+@Suite struct TimeWaitReuseTests {
+    static let port: UInt32 = 50000
+
+    static func config(reuse: Int, delay: Duration = .seconds(1), timestamps: Bool = true) -> TCPConfiguration {
+        var c = TCPConfiguration.linux6
+        c.timeWaitReuse = reuse
+        c.timeWaitReuseDelay = delay
+        c.timestamps = timestamps
+        return c
+    }
+
+    /// The client connects from its one port, closes first and is left in TIME-WAIT; a second socket limited to
+    /// that port is returned unconnected.
+    static func clientInTimeWait(_ config: TCPConfiguration) throws -> (Pair, SocketID) {
+        var p = try Pair(config, connect: false)
+        try p.c.setLocalPortRange(p.client, port | port << 16)
+        try p.c.connect(p.client, to: serverEndpoint, now: p.wire.now)
+        p.wire.run()
+        p.server = try p.s.accept(p.listener)
+        try p.c.close(p.client, now: p.wire.now)
+        p.wire.run()
+        try p.s.close(p.server!, now: p.wire.now)
+        p.wire.run()
+        #expect(p.c.state(of: p.client) == .timeWait)
+        let next = p.c.socket()
+        try p.c.setLocalPortRange(next, port | port << 16)
+        return (p, next)
+    }
+
+    @Test func withReuseOnTheTimeWaitIsTakenOverOnceTheDelayHasPassed() throws {
+        var (p, next) = try Self.clientInTimeWait(Self.config(reuse: 1, delay: .milliseconds(1)))
+        // Within the delay (same millisecond): still refused.
+        #expect(throws: SocketError.addressNotAvailable) { try p.c.connect(next, to: serverEndpoint, now: p.wire.now) }
+        p.wire.now = p.wire.now + .milliseconds(2)
+        try p.c.connect(next, to: serverEndpoint, now: p.wire.now)
+        #expect(p.c.localEndpoint(of: next)?.port == UInt16(Self.port))
+        #expect(p.c.state(of: p.client) != .timeWait)
+    }
+
+    @Test func theDelayMustBeStrictlyExceeded() throws {
+        var (p, next) = try Self.clientInTimeWait(Self.config(reuse: 1, delay: .seconds(1)))
+        p.wire.now = p.wire.now + .milliseconds(990)
+        #expect(throws: SocketError.addressNotAvailable) { try p.c.connect(next, to: serverEndpoint, now: p.wire.now) }
+        p.wire.now = p.wire.now + .milliseconds(20)
+        try p.c.connect(next, to: serverEndpoint, now: p.wire.now)
+    }
+
+    @Test func withoutTimestampsTheTimeWaitIsNeverTakenOver() throws {
+        var (p, next) = try Self.clientInTimeWait(Self.config(reuse: 1, delay: .milliseconds(1), timestamps: false))
+        p.wire.now = p.wire.now + .seconds(5)
+        #expect(throws: SocketError.addressNotAvailable) { try p.c.connect(next, to: serverEndpoint, now: p.wire.now) }
+    }
+
+    @Test func reuseTwoAppliesOnlyToLoopbackAndZeroNever() throws {
+        for reuse in [0, 2] {
+            var (p, next) = try Self.clientInTimeWait(Self.config(reuse: reuse, delay: .milliseconds(1)))
+            p.wire.now = p.wire.now + .seconds(5)
+            #expect(throws: SocketError.addressNotAvailable) { try p.c.connect(next, to: serverEndpoint, now: p.wire.now) }
+        }
+    }
+
+    @Test func theNewIncarnationEchoesTheOldTSRecentAndStartsPastTheOldSequenceSpace() throws {
+        var (p, next) = try Self.clientInTimeWait(Self.config(reuse: 1, delay: .milliseconds(1)))
+        let old = try #require(p.c.connection(p.client))
+        #expect(old.tsRecent != 0)
+        p.wire.now = p.wire.now + .seconds(2)
+        _ = p.c.takePackets()
+        try p.c.connect(next, to: serverEndpoint, now: p.wire.now)
+        let syn = try #require(p.c.takePackets().first { $0.tcp.flags == .syn })
+        // Linux tcp_twsk_unique: TS.Recent carries over (tcp_syn_options echoes it); ISS = old SND.NXT + 65535 + 2.
+        #expect(syn.tcp.options.timestamps?.echoReply == old.tsRecent)
+        #expect(syn.tcp.sequenceNumber == old.sndNxt.rawValue &+ 65537)
+    }
+
+    @Test func aFreshConnectionsSynEchoesZero() throws {
+        var p = try Pair(Self.config(reuse: 1), connect: false)
+        try p.c.connect(p.client, to: serverEndpoint, now: p.wire.now)
+        let syn = try #require(p.c.takePackets().first { $0.tcp.flags == .syn })
+        #expect(syn.tcp.options.timestamps?.echoReply == 0)
+    }
+
+    @Test func aSocketHoldingItsPortByBindTakesOverAtOnce() throws {
+        // Linux passes no `twp` for a bound socket: timestamps alone decide, whatever tcp_tw_reuse says.
+        var p = try Pair(Self.config(reuse: 0), connect: false)
+        let local = Endpoint(clientAddress, 50000)
+        try p.c.setReuseAddress(p.client, true)
+        try p.c.bind(p.client, to: local)
+        try p.c.connect(p.client, to: serverEndpoint, now: p.wire.now)
+        p.wire.run()
+        p.server = try p.s.accept(p.listener)
+        try p.c.close(p.client, now: p.wire.now)
+        p.wire.run()
+        try p.s.close(p.server!, now: p.wire.now)
+        p.wire.run()
+        #expect(p.c.state(of: p.client) == .timeWait)
+        let next = p.c.socket()
+        try p.c.setReuseAddress(next, true)
+        try p.c.bind(next, to: local)
+        try p.c.connect(next, to: serverEndpoint, now: p.wire.now)
+        #expect(p.c.state(of: next) == .synSent)
+    }
+}
