@@ -168,6 +168,7 @@ extension ScriptRunner {
         let instant = Instant(nanoseconds: now * 1000)
         if call.name == "socket" {
             if let refused = socketProtocolError(call) { return .error(refused.name) }
+            tsBaseline = nil  // packetdrill maps TS val per socket, from the first one a socket sends
             // SOCK_NONBLOCK in the type is O_NONBLOCK from the start (socket(2)).
             let nonBlocking = call.arguments.count > 1 && Self.mentions(call.arguments[1], "SOCK_NONBLOCK")
             return .value(Int64(calls.socket(nonBlocking: nonBlocking, number: newDescriptor(for: call))))

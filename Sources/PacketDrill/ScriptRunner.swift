@@ -80,6 +80,11 @@ public struct ScriptRunner {
     var awaitingSynAck = false
     /// Script TS val -> live TS val, learned from outbound packets, used to map inbound TS ecr.
     var tsValues: [UInt32: UInt32] = [:]
+    /// `--tcp_ts_tick_usecs` (0: outbound TS val unchecked) and the socket's first (script, live) TS val pair.
+    let tsTickMicros: Int64
+    var tsBaseline: (script: UInt32, live: UInt32)?
+    /// `--tolerance_percent`: a tolerance growing with the time since the script started.
+    let tolerancePercent: Double
     /// Packets the stack sent and no line has matched yet, with the time they left.
     var sent: [(time: Int64, packet: IPPacket)] = []
     /// The tun device's `fq` root queue, when a shell line installed it: packets leave at their departure time.
@@ -130,6 +135,11 @@ public struct ScriptRunner {
             return v
         }
         tolerance = try value("tolerance_usecs", default: 4000)
+        tsTickMicros = try value("tcp_ts_tick_usecs", default: 0)
+        guard let percent = Double(script.option("tolerance_percent") ?? "0"), percent >= 0 else {
+            throw ScriptFailure(location: start, message: "--tolerance_percent is not a non-negative number")
+        }
+        tolerancePercent = percent
         bindPort = UInt16(clamping: try value("bind_port", default: 8080))
         connectPort = UInt16(clamping: try value("connect_port", default: 8080))
         localPort = bindPort
@@ -410,10 +420,10 @@ public struct ScriptRunner {
                 return "options \(PacketText.options(actual)), expected \(PacketText.options(expected))"
             }
             for (e, a) in zip(expected, actual) {
-                // The TS val is the stack's clock: learn the mapping, check only the echo.
-                if case .timestamps(let scriptVal, let ecr) = e, case .timestamps(let liveVal, let liveEcr) = a {
-                    if ecr != liveEcr { return "TS ecr \(liveEcr), expected \(ecr)" }
+                // The TS val is the stack's clock: learn the mapping (ScriptRunner+Timestamps.swift).
+                if case .timestamps(let scriptVal, _) = e, case .timestamps(let liveVal, _) = a {
                     tsValues[scriptVal] = liveVal
+                    if let why = timestampValueMismatch(script: scriptVal, live: liveVal) { return why }
                 } else if e != a {
                     return "options \(PacketText.options(actual)), expected \(PacketText.options(expected))"
                 }

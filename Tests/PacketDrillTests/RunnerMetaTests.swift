@@ -164,8 +164,35 @@ private let synThenSilence = """
         """
     let outcome = try run(text)
     #expect(outcome.failure == nil, "\(outcome.failure?.description ?? "")")
+}
+
+@Test func outboundTimestampsAreCheckedAsPacketdrillChecksThem() throws {
+    // packetdrill (run_packet.c verify_outbound_tcp_option) never compares an outbound TS ecr, and compares the
+    // TS val, mapped from the socket's first one, only under --tcp_ts_tick_usecs.
+    let text = """
+        0     socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
+        +0    bind(3, ..., ...) = 0
+        +0    listen(3, 1) = 0
+        +0    < S 0:0(0) win 65535 <mss 1460,sackOK,TS val 100 ecr 0,nop,wscale 7>
+        +0    > S. 0:0(0) ack 1 <mss 1460,sackOK,TS val 200 ecr 100,nop,wscale 10>
+        +.1   < . 1:1(0) ack 1 win 512 <nop,nop,TS val 110 ecr 200>
+        +0    accept(3, ..., ...) = 4
+        +0    write(4, ..., 10) = 10
+        +0    > P. 1:11(10) ack 1 <nop,nop,TS val 300 ecr 110>
+        +0    < . 1:1(0) ack 11 win 512 <nop,nop,TS val 120 ecr 300>
+        """
     let wrongEcr = try run(text.replacingOccurrences(of: "TS val 300 ecr 110", with: "TS val 300 ecr 111"))
-    #expect(wrongEcr.failure?.message == "outbound packet differs: TS ecr 110, expected 111")
+    #expect(wrongEcr.failure == nil, "\(wrongEcr.failure?.description ?? "")")
+    // 100 ms after the SYN-ACK at 1 ms per tick: 300 is right, 330 is 30 ms off.
+    let ticked = "--tcp_ts_tick_usecs=1000\n" + text
+    let right = try run(ticked)
+    #expect(right.failure == nil, "\(right.failure?.description ?? "")")
+    let wrongVal = try #require(
+        try run(ticked.replacingOccurrences(of: "TS val 300 ecr 110", with: "TS val 330 ecr 110")).failure)
+    #expect(wrongVal.message == "outbound packet differs: TS val 300, expected 330 (1000 us per tick, tolerance 4000 us)")
+    // Without the tick option the TS val is the stack's own business.
+    let unticked = try run(text.replacingOccurrences(of: "TS val 300 ecr 110", with: "TS val 330 ecr 110"))
+    #expect(unticked.failure == nil)
 }
 
 @Test func aBlockingCallThatReturnsLateFails() throws {
