@@ -105,7 +105,11 @@ struct Parser {
                 return (options, events)
             case .option(let name, let value):
                 guard events.isEmpty else { throw error("option lines must come before the first event") }
-                options.append(ScriptOption(name: name, value: value, location: token.location))
+                // packetdrill's grammar takes `--name="value"` as the string value, without its quotes.
+                let unquoted = value.map { v in
+                    v.count >= 2 && v.hasPrefix("\"") && v.hasSuffix("\"") ? String(v.dropFirst().dropLast()) : v
+                }
+                options.append(ScriptOption(name: name, value: unquoted, location: token.location))
                 try bump()
             default:
                 events.append(try parseEvent())

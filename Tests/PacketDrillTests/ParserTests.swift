@@ -160,3 +160,10 @@ private func syscall(_ event: ScriptEvent) -> SyscallSpec? {
     #expect(script.events.count == 1)
     #expect(script.events[0].location == SourceLocation(line: 4, column: 13))
 }
+
+@Test func aQuotedOptionValueIsTheStringInside() throws {
+    let script = try parse("--remote_ip=\"192.0.2.2\"\n--local_ip=\"\n0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n")
+    #expect(script.option("remote_ip") == "192.0.2.2")
+    // A lone quote is no quoted string.
+    #expect(script.option("local_ip") == "\"")
+}
