@@ -84,7 +84,10 @@ struct SysctlSettings {
         case "net.ipv4.tcp_keepalive_time": return count { $0.keepaliveIdle = .seconds($1) }
         case "net.ipv4.tcp_keepalive_intvl": return count { $0.keepaliveInterval = .seconds($1) }
         case "net.ipv4.tcp_keepalive_probes": return count { $0.keepaliveCount = $1 }
-        case "net.ipv4.tcp_tw_reuse": return count { $0.timeWaitReuse = $1 }
+        case "net.ipv4.tcp_tw_reuse":
+            // Only where the personality has Linux's rule (tcp_twsk_unique).
+            guard configuration.timeWaitReuse != nil else { return "the personality has no TIME-WAIT takeover" }
+            return count { $0.timeWaitReuse = $1 }
         case "net.ipv4.tcp_tw_reuse_delay": return count { $0.timeWaitReuseDelay = .milliseconds($1) }
         case "net.ipv4.tcp_notsent_lowat": return count { $0.notSentLowWater = $1 }
         case "net.ipv4.tcp_min_tso_segs":

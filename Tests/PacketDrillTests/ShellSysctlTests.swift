@@ -95,3 +95,9 @@ private let defaultsSh = """
     #expect(settings.configuration.timeWaitReuse == 1)
     #expect(settings.configuration.timeWaitReuseDelay == .milliseconds(5))
 }
+
+@Test func tcpTwReuseIsRefusedWhereThePersonalityHasNoTakeoverRule() {
+    var settings = SysctlSettings(.freebsd)
+    #expect(settings.apply("net.ipv4.tcp_tw_reuse", "1") == "the personality has no TIME-WAIT takeover")
+    #expect(settings.configuration.timeWaitReuse == nil)
+}

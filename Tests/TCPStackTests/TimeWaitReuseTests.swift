@@ -85,9 +85,10 @@ import TCPWire
         #expect(syn.tcp.options.timestamps?.echoReply == 0)
     }
 
-    @Test func aSocketHoldingItsPortByBindTakesOverAtOnce() throws {
-        // Linux passes no `twp` for a bound socket: timestamps alone decide, whatever tcp_tw_reuse says.
-        var p = try Pair(Self.config(reuse: 0), connect: false)
+    /// A client bound to port 50000 (SO_REUSEADDR) connects, closes first and is left in TIME-WAIT; a second bound
+    /// socket then connects to the same peer at once: does it get the 4-tuple?
+    static func boundReconnect(_ config: TCPConfiguration) throws -> Result<TCPState?, SocketError> {
+        var p = try Pair(config, connect: false)
         let local = Endpoint(clientAddress, 50000)
         try p.c.setReuseAddress(p.client, true)
         try p.c.bind(p.client, to: local)
@@ -102,7 +103,28 @@ import TCPWire
         let next = p.c.socket()
         try p.c.setReuseAddress(next, true)
         try p.c.bind(next, to: local)
-        try p.c.connect(next, to: serverEndpoint, now: p.wire.now)
-        #expect(p.c.state(of: next) == .synSent)
+        do throws(SocketError) {
+            try p.c.connect(next, to: serverEndpoint, now: p.wire.now)
+        } catch {
+            return .failure(error)
+        }
+        return .success(p.c.state(of: next))
     }
+
+    @Test func aSocketHoldingItsPortByBindTakesOverAtOnce() throws {
+        // Linux passes no `twp` for a bound socket: timestamps alone decide, whatever tcp_tw_reuse says.
+        #expect(try Self.boundReconnect(Self.config(reuse: 0)) == .success(.synSent))
+        #expect(try Self.boundReconnect(Self.config(reuse: 0, timestamps: false)) == .failure(.addressNotAvailable))
+    }
+}
+
+/// Without Linux's rule (nil), even a bound socket with timestamps cannot take over a TIME-WAIT 4-tuple.
+@Test func aPersonalityWithoutTheRuleNeverTakesOverTimeWait() throws {
+    var c = TCPConfiguration.linux6
+    c.timeWaitReuse = nil
+    #expect(TCPConfiguration.freebsd.timeWaitReuse == nil)
+    var (p, next) = try TimeWaitReuseTests.clientInTimeWait(c)
+    p.wire.now = p.wire.now + .seconds(5)
+    #expect(throws: SocketError.addressNotAvailable) { try p.c.connect(next, to: serverEndpoint, now: p.wire.now) }
+    #expect(try TimeWaitReuseTests.boundReconnect(c) == .failure(.addressNotAvailable))
 }

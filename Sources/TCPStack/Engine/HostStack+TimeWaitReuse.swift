@@ -16,9 +16,8 @@ extension HostStack {
     /// (`time_after32(tcp_clock_ms(), tw_entry_stamp + delay)`). TIME-WAIT began one 2*MSL before its deadline
     /// (a segment that restarts the timer restarts the entry stamp too, as `tcp_timewait_state_process` does).
     static func timeWaitReusable(_ c: Connection, portBound: Bool, config: TCPConfiguration, now: Instant) -> Bool {
-        guard c.state == .timeWait, c.timestampsEnabled else { return false }
+        guard var reuse = config.timeWaitReuse, c.state == .timeWait, c.timestampsEnabled else { return false }
         if portBound { return true }
-        var reuse = config.timeWaitReuse
         if reuse == 2, let l = c.local, let r = c.remote {
             reuse = l.address.isLoopbackNetwork || r.address.isLoopbackNetwork ? 1 : 0
         }
@@ -41,7 +40,7 @@ extension HostStack {
 
     /// The TIME-WAIT connect() may take over on `tuple`, if any.
     func reusableTimeWait(on tuple: FourTuple, portBound: Bool, now: Instant) -> Int? {
-        guard configuration.timeWaitReuse != 0 || portBound, !connections.isEmpty,
+        guard let reuse = configuration.timeWaitReuse, reuse != 0 || portBound, !connections.isEmpty,
               let tw = connections.index(of: tuple, in: slots),
               Self.timeWaitReusable(slots[tw], portBound: portBound, config: configuration, now: now) else { return nil }
         return tw

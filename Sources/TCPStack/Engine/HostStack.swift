@@ -384,7 +384,7 @@ public struct HostStack: Sendable {
 
     mutating func allocateConnectPort(local: IPAddress, remote: Endpoint, now: Instant) throws(SocketError) -> UInt16 {
         let table = bindTable, demux = connections, sockets = slots
-        let config = configuration, reuse = configuration.timeWaitReuse != 0
+        let config = configuration, reuse = (configuration.timeWaitReuse ?? 0) != 0
         var rng = random
         let port = try portAllocator.connectPort(
             local: local, remote: remote,

@@ -138,9 +138,10 @@ public struct TCPConfiguration: Sendable {
 
     /// TIME-WAIT length, 2*MSL (RFC 9293 §3.4.2: MSL = 2 min; Linux `TCP_TIMEWAIT_LEN` = 60 s).
     public var timeWaitDuration: Duration
-    /// Whether connect() may take over a TIME-WAIT 4-tuple (`net.ipv4.tcp_tw_reuse`): 0 never, 1 always, 2 only
-    /// on loopback (Linux's default). 0 for systems without the rule: TIME-WAIT lasts its 2*MSL.
-    public var timeWaitReuse = 0
+    /// Linux `tcp_twsk_unique`: connect() may take over a TIME-WAIT 4-tuple that saw timestamps, from a port held by
+    /// bind() always, else per `net.ipv4.tcp_tw_reuse` (0 never, 1 always, 2 only on loopback, Linux's default).
+    /// Nil: the system has no such rule (modelled for `linux-6`): TIME-WAIT holds its 4-tuple for its 2*MSL.
+    public var timeWaitReuse: Int?
     /// How long after entering TIME-WAIT the 4-tuple may be taken over (`net.ipv4.tcp_tw_reuse_delay`, Linux
     /// 6.13+, 1000 ms; before, one second).
     public var timeWaitReuseDelay: Duration = .seconds(1)
