@@ -128,3 +128,35 @@ import TCPWire
     #expect(throws: SocketError.addressNotAvailable) { try p.c.connect(next, to: serverEndpoint, now: p.wire.now) }
     #expect(try TimeWaitReuseTests.boundReconnect(c) == .failure(.addressNotAvailable))
 }
+
+/// The host's own allocator (here a one-port ephemeral range, no IP_LOCAL_PORT_RANGE) also counts a TIME-WAIT it
+/// may take over as a usable port (Linux `__inet_hash_connect` -> `__inet_check_established` with `twp`).
+@Test func theHostsAllocatorTakesOverATimeWaitOnItsOnlyPort() throws {
+    var config = TCPConfiguration.linux6
+    config.timeWaitReuse = 1
+    config.timeWaitReuseDelay = .milliseconds(1)
+    let onePort = try PortRange(lower: 50000, upper: 50000)
+    var wire = TestWire(
+        host(config, [serverAddress], seed: 11),
+        HostStack(addresses: [clientAddress], configuration: config,
+                  portAllocator: SequentialPortAllocator(range: onePort), seed: 22))
+    let listener = wire.hosts[0].socket()
+    try wire.hosts[0].bind(listener, to: serverEndpoint)
+    try wire.hosts[0].listen(listener, backlog: 8)
+    let first = wire.hosts[1].socket()
+    try wire.hosts[1].connect(first, to: serverEndpoint, now: wire.now)
+    wire.run()
+    let server = try wire.hosts[0].accept(listener)
+    try wire.hosts[1].close(first, now: wire.now)
+    wire.run()
+    try wire.hosts[0].close(server, now: wire.now)
+    wire.run()
+    #expect(wire.hosts[1].state(of: first) == .timeWait)
+    let second = wire.hosts[1].socket()
+    #expect(throws: SocketError.addressNotAvailable) { try wire.hosts[1].connect(second, to: serverEndpoint, now: wire.now) }
+    wire.now = wire.now + .milliseconds(2)
+    try wire.hosts[1].connect(second, to: serverEndpoint, now: wire.now)
+    #expect(wire.hosts[1].localEndpoint(of: second)?.port == 50000)
+    wire.run()
+    #expect(wire.hosts[1].state(of: second) == .established)
+}

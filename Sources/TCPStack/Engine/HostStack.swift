@@ -294,16 +294,19 @@ public struct HostStack: Sendable {
             }
             try bindTable.connect(id, to: remote)
         } else {
+            // The TIME-WAIT to take over, when the port came free that way (HostStack+TimeWaitReuse.swift).
+            let timeWait: Int?
             if let own = try connectPortInSocketRange(i, local: sourceAddress, remote: remote, now: now) {
                 port = own
+                timeWait = reusableTimeWait(on: FourTuple(local: Endpoint(sourceAddress, port), remote: remote),
+                                            portBound: false, now: now)
             } else {
-                port = try allocateConnectPort(local: sourceAddress, remote: remote, now: now)
+                let chosen = try allocateConnectPort(local: sourceAddress, remote: remote, now: now)
+                port = chosen.port
+                timeWait = chosen.timeWait
             }
             try applyConnectTimeRefusal(local: Endpoint(sourceAddress, port), remote: remote)
-            if let tw = reusableTimeWait(on: FourTuple(local: Endpoint(sourceAddress, port), remote: remote),
-                                         portBound: false, now: now) {
-                legacy = takeOverTimeWait(tw, now: now)
-            }
+            if let timeWait { legacy = takeOverTimeWait(timeWait, now: now) }
             bindID = try bindTable.autobind(
                 Endpoint(sourceAddress, port), to: remote, options: BindOptions(reuseAddress: reuseAddress))
         }
@@ -382,9 +385,14 @@ public struct HostStack: Sendable {
     // generator still advances only on success. The closure reads snapshots of the tables (shared storage,
     // unchanged during the scan) that end with these functions, before the caller mutates the tables again.
 
-    mutating func allocateConnectPort(local: IPAddress, remote: Endpoint, now: Instant) throws(SocketError) -> UInt16 {
+    /// The port for an unbound connect(), and the TIME-WAIT slot that holds its 4-tuple if it is free only because
+    /// connect() may take that TIME-WAIT over.
+    mutating func allocateConnectPort(
+        local: IPAddress, remote: Endpoint, now: Instant
+    ) throws(SocketError) -> (port: UInt16, timeWait: Int?) {
         let table = bindTable, demux = connections, sockets = slots
         let config = configuration, reuse = (configuration.timeWaitReuse ?? 0) != 0
+        var takeOver: (port: UInt16, slot: Int)?
         var rng = random
         let port = try portAllocator.connectPort(
             local: local, remote: remote,
@@ -396,11 +404,14 @@ public struct HostStack: Sendable {
                 // Linux `__inet_check_established` with `twp`: a TIME-WAIT `tcp_twsk_unique` lets go is usable.
                 guard reuse, !demux.isEmpty,
                       let tw = demux.index(of: FourTuple(local: Endpoint(local, $0), remote: remote), in: sockets),
-                      Self.timeWaitReusable(sockets[tw], portBound: false, config: config, now: now) else { return false }
-                return table.isUsableForConnect(port: $0, local: local, remote: remote, ignoringTimeWait: true)
+                      Self.timeWaitReusable(sockets[tw], portBound: false, config: config, now: now),
+                      table.isUsableForConnect(port: $0, local: local, remote: remote, ignoringTimeWait: true)
+                else { return false }
+                takeOver = ($0, tw)
+                return true
             }, random: &rng)
         random = rng
-        return port
+        return (port, takeOver.flatMap { $0.port == port ? $0.slot : nil })
     }
 
     mutating func allocateBindPort(local: IPAddress, options: BindOptions) throws(SocketError) -> UInt16 {
