@@ -372,6 +372,9 @@ extension Connection {
         let cause = TransitionCause.segment(seg)
         rcvNxt += 1
         peerFinReceived = true
+        // Linux tcp_fin purges the out-of-order queue and resets SACK state: the ACK of this FIN carries no
+        // D-SACK for old data that came with it.
+        if config.finResetsSACK { reassembly.finReceived() }
         out.events.append(.peerClosed(id))
         out.events.append(.readable(id))
         switch state {

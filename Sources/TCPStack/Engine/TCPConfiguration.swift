@@ -47,6 +47,9 @@ public struct TCPConfiguration: Sendable {
     /// partial segments, and held data with nothing in flight is sent by the probe timer (`tcp_write_wakeup`).
     /// Off: PSH on the segment that empties the queue (BSD `tcp_output`).
     public var linuxSendMarks = false
+    /// Linux `tcp_fin`: an in-order FIN purges the out-of-order queue and resets SACK state (`tcp_sack_reset`), so
+    /// its ACK carries no SACK or D-SACK block. Off: SACK state is kept (RFC 2018 says nothing of the FIN).
+    public var finResetsSACK = false
     /// Linux >= 4.20 `__tcp_transmit_skb`: every GSO packet (more than one MSS) carries PSH.
     public var pushOnOffloadedSegments = false
     /// Linux `tcp_tso_autosize` (since 3.12): each GSO packet carries about 1 ms of the pacing rate
@@ -355,6 +358,7 @@ public struct TCPConfiguration: Sendable {
         c.linuxSendMarks = true
         c.ecn = .acceptOnly
         c.urgentByteOutOfBand = true
+        c.finResetsSACK = true
         return c
     }()
 
@@ -381,6 +385,7 @@ public struct TCPConfiguration: Sendable {
         c.rackLossDetection = true
         c.urgentByteOutOfBand = true
         c.fastOpenClient = true
+        c.finResetsSACK = true
         c.timeWaitReuse = 2
         return c
     }()

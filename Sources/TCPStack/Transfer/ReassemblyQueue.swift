@@ -70,7 +70,14 @@ public struct ReassemblyQueue: Sendable, Hashable {
         var firstDuplicate: SACKBlock?
         func duplicate(_ l: UInt32, _ r: UInt32) {
             outcome.duplicateBytes += SeqNum(r) - SeqNum(l)
-            if firstDuplicate == nil { firstDuplicate = SACKBlock(left: l, right: r) }
+            // RFC 2883 §4: the D-SACK block reports the contiguous duplicate space of this segment, so a range that
+            // touches the first one extends it (Linux tcp_dsack_extend -> tcp_sack_extend).
+            if let first = firstDuplicate, SeqNum(l) <= SeqNum(first.right), SeqNum(first.left) <= SeqNum(r) {
+                firstDuplicate = SACKBlock(left: SeqNum.earlier(SeqNum(first.left), SeqNum(l)).rawValue,
+                                           right: (SeqNum(first.right) < SeqNum(r) ? r : first.right))
+            } else if firstDuplicate == nil {
+                firstDuplicate = SACKBlock(left: l, right: r)
+            }
         }
         var start = seq
         if SeqNum(start) < SeqNum(rcvNxt) {
@@ -110,6 +117,14 @@ public struct ReassemblyQueue: Sendable, Hashable {
         if let dup = firstDuplicate, reportsDSACK { pendingDSACK = dup }
         updateRecent(changedAt: newLeft ?? firstDuplicate?.left)
         return outcome
+    }
+
+    /// The peer's FIN arrived in order: nothing above it will ever be delivered and no SACK state is reported
+    /// any more (Linux tcp_fin: `skb_rbtree_purge` of the out-of-order queue, `tcp_sack_reset`).
+    public mutating func finReceived() {
+        pieces.removeAll()
+        recent.removeAll()
+        pendingDSACK = nil
     }
 
     /// Sequence space the receiver got again outside the data queue, such as a retransmitted SYN or FIN: the next
