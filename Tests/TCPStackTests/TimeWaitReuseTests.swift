@@ -160,3 +160,16 @@ import TCPWire
     wire.run()
     #expect(wire.hosts[1].state(of: second) == .established)
 }
+
+/// `tcp_tw_reuse` 2 applies to loopback only; an autobound connect() elsewhere never looks for a TIME-WAIT.
+@Test func takeoverIsPossibleForReuseOneAndForReuseTwoOnLoopbackOnly() {
+    var c = TCPConfiguration.linux6
+    let lo = IPAddress.v4(IPv4Address(127, 0, 0, 1))
+    #expect(HostStack.timeWaitTakeoverPossible(c, local: lo, remote: lo))
+    #expect(!HostStack.timeWaitTakeoverPossible(c, local: clientAddress, remote: serverAddress))
+    c.timeWaitReuse = 1
+    #expect(HostStack.timeWaitTakeoverPossible(c, local: clientAddress, remote: serverAddress))
+    c.timeWaitReuse = 0
+    #expect(!HostStack.timeWaitTakeoverPossible(c, local: lo, remote: lo))
+    #expect(!HostStack.timeWaitTakeoverPossible(.freebsd, local: lo, remote: lo))
+}

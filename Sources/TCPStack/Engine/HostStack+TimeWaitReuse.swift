@@ -27,6 +27,16 @@ extension HostStack {
         return now.nanoseconds / 1_000_000 > enteredMs + milliseconds(config.timeWaitReuseDelay)
     }
 
+    /// Whether an autobound connect() from `local` to `remote` could take over any TIME-WAIT: `tcp_tw_reuse` 1, or
+    /// 2 with either address on loopback (the TIME-WAIT has the same addresses). Keeps the port scan lean otherwise.
+    static func timeWaitTakeoverPossible(_ config: TCPConfiguration, local: IPAddress, remote: IPAddress) -> Bool {
+        switch config.timeWaitReuse {
+        case 1?: true
+        case 2?: local.isLoopbackNetwork || remote.isLoopbackNetwork
+        default: false
+        }
+    }
+
     /// Ends the TIME-WAIT in slot `tw` for a new connection on its 4-tuple (Linux `inet_twsk_deschedule_put`).
     mutating func takeOverTimeWait(_ tw: Int, now: Instant) -> TimeWaitLegacy {
         var iss = slots[tw].sndNxt + 65535 + 2

@@ -311,9 +311,10 @@ public struct HostStack: Sendable {
                 Endpoint(sourceAddress, port), to: remote, options: BindOptions(reuseAddress: reuseAddress))
         }
         let local = Endpoint(sourceAddress, port)
-        let inherited = legacy
-        let iss = inherited?.iss
+        let iss = legacy?.iss
             ?? isnGenerator.isn(local: local, remote: remote, now: now, clockShift: configuration.isnClockShift)
+        // Linux `tcp_twsk_unique`: a taken-over TIME-WAIT hands on TS.Recent (the SYN echoes it); else none.
+        let inheritedTS = legacy?.ts ?? TimestampState()
         let userMSS = slots[i].userMSS
         let receiveBufferSize = slots[i].receiveBufferSize
         let sendBufferSize = slots[i].sendBufferSize
@@ -354,11 +355,8 @@ public struct HostStack: Sendable {
             c.rcvWndAdvertised = window
             c.delack.linuxWindow = config.linuxReceiveWindow
             c.ts.offset = tsOffset
-            if let inherited {
-                // Linux `tcp_twsk_unique`: the new incarnation keeps TS.Recent (its SYN echoes it).
-                c.ts.recent = inherited.ts.recent
-                c.ts.recentStamp = inherited.ts.recentStamp
-            }
+            c.ts.recent = inheritedTS.recent
+            c.ts.recentStamp = inheritedTS.recentStamp
             c.rtt = rtt
             c.inConnectionTable = true
             // RFC 3168 §6.1.1: tcp_ecn = 1 asks for ECN in the SYN.
@@ -391,9 +389,19 @@ public struct HostStack: Sendable {
         local: IPAddress, remote: Endpoint, now: Instant
     ) throws(SocketError) -> (port: UInt16, timeWait: Int?) {
         let table = bindTable, demux = connections, sockets = slots
-        let config = configuration, reuse = (configuration.timeWaitReuse ?? 0) != 0
-        var takeOver: (port: UInt16, slot: Int)?
         var rng = random
+        guard Self.timeWaitTakeoverPossible(configuration, local: local, remote: remote.address) else {
+            let port = try portAllocator.connectPort(
+                local: local, remote: remote,
+                isUsable: {
+                    table.isUsableForConnect(port: $0, local: local, remote: remote)
+                        && (demux.isEmpty || demux.index(of: FourTuple(local: Endpoint(local, $0), remote: remote), in: sockets) == nil)
+                }, random: &rng)
+            random = rng
+            return (port, nil)
+        }
+        let config = configuration
+        var takeOver: (port: UInt16, slot: Int)?
         let port = try portAllocator.connectPort(
             local: local, remote: remote,
             isUsable: {
@@ -402,7 +410,7 @@ public struct HostStack: Sendable {
                     return true
                 }
                 // Linux `__inet_check_established` with `twp`: a TIME-WAIT `tcp_twsk_unique` lets go is usable.
-                guard reuse, !demux.isEmpty,
+                guard !demux.isEmpty,
                       let tw = demux.index(of: FourTuple(local: Endpoint(local, $0), remote: remote), in: sockets),
                       Self.timeWaitReusable(sockets[tw], portBound: false, config: config, now: now),
                       table.isUsableForConnect(port: $0, local: local, remote: remote, ignoringTimeWait: true)

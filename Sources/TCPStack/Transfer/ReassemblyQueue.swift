@@ -122,6 +122,8 @@ public struct ReassemblyQueue: Sendable, Hashable {
     /// The peer's FIN arrived in order: nothing above it will ever be delivered and no SACK state is reported
     /// any more (Linux tcp_fin: `skb_rbtree_purge` of the out-of-order queue, `tcp_sack_reset`).
     public mutating func finReceived() {
+        // Most FINs find nothing to drop (no queued data, no D-SACK): leave the storage alone then.
+        guard pendingDSACK != nil || !pieces.isEmpty else { return }
         pieces.removeAll()
         recent.removeAll()
         pendingDSACK = nil
