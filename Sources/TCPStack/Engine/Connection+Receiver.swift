@@ -25,9 +25,19 @@ extension Connection {
             enterQuickAckMode()
             return .now
         }
+        var take = min(fits, seg.payload.count)
+        if take < seg.payload.count && config.wholeSegmentsOnEmptyQueue {
+            // Linux >= 6.17 tcp_sequence: a segment that starts in the window but ends beyond it is taken whole
+            // while the receive queue is empty (tcp_data_queue never trims), and dropped whole otherwise.
+            guard receiveBuffer.isEmpty else {
+                enterQuickAckMode()
+                return .now
+            }
+            take = seg.payload.count
+        }
         reassembly.advance(to: rcvNxt.rawValue)
         reassembly.reportsDSACK = config.dsack
-        let payload = seg.payload.extracting(0..<min(fits, seg.payload.count))
+        let payload = seg.payload.extracting(0..<take)
         let inOrder = dataStart <= rcvNxt
         let outcome = reassembly.receive(seq: dataStart.rawValue, payload: payload) { bytes in
             receiveBuffer.append(bytes)

@@ -366,7 +366,9 @@ extension Connection {
         var urgency = AckUrgency.now
         if config.delayedAck == .linux && (state == .established || state == .synReceived) {
             delack.pingpong = true
-            urgency = .delayed
+            // Linux tcp_data_queue: with the receive queue already over sk_rcvbuf, tcp_try_rmem_schedule fails
+            // and the ACK goes at once (ICSK_ACK_NOW | ICSK_ACK_NOMEM).
+            urgency = receiveBuffer.count > (receiveBufferSize ?? config.receiveBufferDefault) ? .now : .delayed
         }
         defer { delack.scheduled = true }
         let cause = TransitionCause.segment(seg)

@@ -47,6 +47,10 @@ public struct TCPConfiguration: Sendable {
     /// partial segments, and held data with nothing in flight is sent by the probe timer (`tcp_write_wakeup`).
     /// Off: PSH on the segment that empties the queue (BSD `tcp_output`).
     public var linuxSendMarks = false
+    /// Linux >= 6.17 `tcp_sequence`: a segment starting inside the receive window but ending beyond it is accepted
+    /// whole while the receive queue is empty, else dropped whole. Off: the text is trimmed to the window (RFC 9293
+    /// §3.10.7.4).
+    public var wholeSegmentsOnEmptyQueue = false
     /// Linux `tcp_fin`: an in-order FIN purges the out-of-order queue and resets SACK state (`tcp_sack_reset`), so
     /// its ACK carries no SACK or D-SACK block. Off: SACK state is kept (RFC 2018 says nothing of the FIN).
     public var finResetsSACK = false
@@ -386,6 +390,7 @@ public struct TCPConfiguration: Sendable {
         c.urgentByteOutOfBand = true
         c.fastOpenClient = true
         c.finResetsSACK = true
+        c.wholeSegmentsOnEmptyQueue = true
         c.timeWaitReuse = 2
         return c
     }()
