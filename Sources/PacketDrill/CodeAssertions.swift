@@ -15,6 +15,7 @@ import TCPStack
 /// | `tcpi_probes`, `tcpi_backoff` | persist probes unanswered, interval doublings |
 /// | `tcpi_ca_state` (`TCP_CA_Open` ... `TCP_CA_Loss`), `tcpi_unacked`, `tcpi_sacked` | congestion state, segments in flight and SACKed |
 /// | `tcpi_rtt` | the smoothed RTT in microseconds |
+/// | `tcpi_bytes_received` | sequence space received in order after the SYN (FIN included) |
 /// | `tcpi_lost`, `tcpi_retrans`, `tcpi_reordering` | segments marked lost, resent and not yet delivered; DupThresh in segments |
 enum CodeAssertions {
     enum Verdict: Equatable {
@@ -104,6 +105,7 @@ enum CodeAssertions {
             case "tcpi_advmss": return info.advertisedMSS
             case "tcpi_last_data_recv": return info.lastDataReceivedMilliseconds
             case "tcpi_rtt": return info.smoothedRTTMicroseconds
+            case "tcpi_bytes_received": return info.bytesReceived
             default: return congestionField(w, info)
             }
         }

@@ -37,6 +37,9 @@ public struct TCPInfo: Hashable, Sendable {
     public var retransmittedSegments = 0
     /// `tcpi_reordering`: the reordering degree in segments (Linux `tp->reordering`, `net.ipv4.tcp_reordering` 3).
     public var reordering = 3
+    /// `tcpi_bytes_received`: sequence space received in order past the SYN, a FIN included (Linux
+    /// `tcp_rcv_nxt_update` adds every RCV.NXT advance to `bytes_received`).
+    public var bytesReceived = 0
 }
 
 /// Linux's congestion states (`enum tcp_ca_state`, include/net/tcp.h), numbered as TCP_INFO reports them.
@@ -85,6 +88,7 @@ extension HostStack {
         info.probes = c.persist.unansweredProbes
         info.backoff = max(c.persist.backoff, c.rtt.backoffCount)
         info.congestionState = c.state.isSynchronized ? c.congestionState : .open
+        if c.state.isSynchronized { info.bytesReceived = c.rcvNxt - (c.irs + 1) }
         let segment = max(1, c.sendMSS)
         info.unackedSegments = (c.flightSize + segment - 1) / segment
         info.sackedSegments = c.scoreboard.sackedBlocks.reduce(0) {
