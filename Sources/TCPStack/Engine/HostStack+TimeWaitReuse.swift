@@ -29,6 +29,7 @@ extension HostStack {
 
     /// Whether an autobound connect() from `local` to `remote` could take over any TIME-WAIT: `tcp_tw_reuse` 1, or
     /// 2 with either address on loopback (the TIME-WAIT has the same addresses). Keeps the port scan lean otherwise.
+    @inline(__always)
     static func timeWaitTakeoverPossible(_ config: TCPConfiguration, local: IPAddress, remote: IPAddress) -> Bool {
         switch config.timeWaitReuse {
         case 1?: true

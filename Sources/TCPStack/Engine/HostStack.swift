@@ -296,7 +296,7 @@ public struct HostStack: Sendable {
         } else {
             // The TIME-WAIT to take over, when the port came free that way (HostStack+TimeWaitReuse.swift).
             let timeWait: Int?
-            if let own = try connectPortInSocketRange(i, local: sourceAddress, remote: remote, now: now) {
+            if slots[i].rareState != nil, let own = try connectPortInSocketRange(i, local: sourceAddress, remote: remote, now: now) {
                 port = own
                 timeWait = reusableTimeWait(on: FourTuple(local: Endpoint(sourceAddress, port), remote: remote),
                                             portBound: false, now: now)
