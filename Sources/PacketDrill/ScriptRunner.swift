@@ -117,7 +117,7 @@ public struct ScriptRunner {
         self.options = options
         let start = SourceLocation(line: 1, column: 1)
         let name = options.personality ?? script.personality ?? ScriptPersonality.defaultName
-        let config: TCPConfiguration
+        var config: TCPConfiguration
         do { config = try ScriptPersonality.configuration(named: name) } catch {
             throw ScriptFailure(location: start, message: error.description)
         }
@@ -130,6 +130,10 @@ public struct ScriptRunner {
             return v
         }
         tolerance = try value("tolerance_usecs", default: 4000)
+        // packetdrill's `--mtu` (default 1500): the tun device's MTU, from which the SYN's MSS follows.
+        let mtu = try value("mtu", default: Int64(config.interfaceMTU))
+        guard (68...65535).contains(mtu) else { throw ScriptFailure(location: start, message: "--mtu=\(mtu) is not 68 to 65535") }
+        config.interfaceMTU = Int(mtu)
         bindPort = UInt16(clamping: try value("bind_port", default: 8080))
         connectPort = UInt16(clamping: try value("connect_port", default: 8080))
         localPort = bindPort

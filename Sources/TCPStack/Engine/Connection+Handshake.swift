@@ -87,9 +87,9 @@ extension Connection {
         timedSegmentEnd = nil  // RFC 6298 §3 (Karn): an ACK of a resent segment is ambiguous
         switch state {
         case .synSent:
-            // Linux tcp_ecn_clear_syn (tcp_ecn_fallback, default on): a resent SYN stops asking for ECN, in case
-            // a middlebox dropped the first for its ECE and CWR bits.
-            ecn = []
+            // RFC 3168 §6.1.1.1: a resent SYN may stop asking for ECN, in case a middlebox dropped the first for
+            // its ECE and CWR bits: Linux tcp_ecn_clear_syn at once, FreeBSD tcp_output after ecn.maxretries.
+            if retransmitCount > config.ecnSynRetries { ecn = [] }
             sendSyn(now: now, config: config, out: &out)
         case .synReceived:
             sendSynAck(now: now, config: config, out: &out)

@@ -94,7 +94,10 @@ extension HostStack {
                     firstExpiry: retransmitCount == 0, now: now, config: configuration, out: &out)
             }
             slots[i].backOffRTO()
-            slots[i].retransmitDeadline = now + slots[i].rto
+            // FreeBSD TCPT_RANGESET: the backed-off value plus tcp_rexmit_slop, capped at TCPTV_REXMTMAX.
+            let rto = slots[i].rto, slop = configuration.retransmitSlop
+            slots[i].retransmitDeadline = now + (slop == .zero || rto >= configuration.rtoMax
+                ? rto : min(rto + slop, configuration.rtoMax))
         }
     }
 

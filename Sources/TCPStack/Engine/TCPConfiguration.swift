@@ -129,6 +129,9 @@ public struct TCPConfiguration: Sendable {
     public var rtoMin: Duration
     /// Upper bound on the RTO (Linux `TCP_RTO_MAX`: 120 s; RFC 6298 allows >= 60 s).
     public var rtoMax: Duration
+    /// Added to each backed-off retransmission timeout, the sum capped at `rtoMax` (FreeBSD `TCPT_RANGESET` in
+    /// `tcp_timer_rexmt`, `net.inet.tcp.rexmit_slop` 200 ms). Zero elsewhere.
+    public var retransmitSlop: Duration = .zero
     /// SYN retransmissions before connect() fails with ETIMEDOUT (`net.ipv4.tcp_syn_retries`, 6).
     public var synRetries: Int
     /// SYN-ACK retransmissions (`net.ipv4.tcp_synack_retries`, 5).
@@ -212,6 +215,9 @@ public struct TCPConfiguration: Sendable {
     public var rackLossDetection = false
     /// ECN negotiation (RFC 3168 §6.1.1; `net.ipv4.tcp_ecn`; Linux default 2, accept only).
     public var ecn = ECNPolicy.off
+    /// How many resent SYNs still ask for ECN (RFC 3168 §6.1.1.1 leaves it open). Linux `tcp_ecn_clear_syn`
+    /// (`tcp_ecn_fallback` 1): none. FreeBSD `tcp_output`: while `t_rxtshift <= net.inet.tcp.ecn.maxretries` (1).
+    public var ecnSynRetries = 0
     /// Congestion control of new connections (`net.ipv4.tcp_congestion_control`; Linux: cubic). TCP_CONGESTION
     /// overrides it per socket.
     public var congestionControl: CongestionAlgorithm
