@@ -42,6 +42,8 @@ public enum SocketOptionName: Hashable, Sendable, CaseIterable {
     case freeBind
     /// TCP_FASTOPEN_CONNECT.
     case fastOpenConnect
+    /// FreeBSD's TCP_KEEPINIT (netinet/tcp.h: 128), seconds; Linux has no such option.
+    case keepaliveInit
 
     /// SOL_IP.
     public static let ipLevel: Int32 = 0
@@ -73,6 +75,7 @@ public enum SocketOptionName: Hashable, Sendable, CaseIterable {
         case .timestamping: "SO_TIMESTAMPING"
         case .freeBind: "IP_FREEBIND"
         case .fastOpenConnect: "TCP_FASTOPEN_CONNECT"
+        case .keepaliveInit: "TCP_KEEPINIT"
         }
     }
 
@@ -105,6 +108,7 @@ public enum SocketOptionName: Hashable, Sendable, CaseIterable {
         case .timestamping: 37
         case .freeBind: 15
         case .fastOpenConnect: 30
+        case .keepaliveInit: 128
         }
     }
 
@@ -170,6 +174,8 @@ public enum SocketOption: Hashable, Sendable {
     case freeBind(Bool)
     /// TCP_FASTOPEN_CONNECT: the value set (0 or 1); reads give 1 or 0.
     case fastOpenConnect(Int)
+    /// TCP_KEEPINIT (FreeBSD), in seconds.
+    case keepaliveInit(seconds: Int)
 
     /// Which option this is.
     public var name: SocketOptionName {
@@ -194,6 +200,7 @@ public enum SocketOption: Hashable, Sendable {
         case .timestamping: .timestamping
         case .freeBind: .freeBind
         case .fastOpenConnect: .fastOpenConnect
+        case .keepaliveInit: .keepaliveInit
         }
     }
 
@@ -220,6 +227,7 @@ public enum SocketOption: Hashable, Sendable {
         case .timestamping: self = .timestamping(TimestampingFlags(rawValue: UInt32(truncatingIfNeeded: value)))
         case .freeBind: self = .freeBind(value != 0)
         case .fastOpenConnect: self = .fastOpenConnect(n)
+        case .keepaliveInit: self = .keepaliveInit(seconds: n)
         case .linger, .congestionControl: return nil
         }
     }
@@ -234,7 +242,7 @@ public enum SocketOption: Hashable, Sendable {
             .notSentLowWater(let n), .receiveQueueHint(let n), .zerocopy(let n), .fastOpenConnect(let n):
             Int64(n)
         case .timestamping(let flags): Int64(flags.rawValue)
-        case .keepaliveIdle(let s), .keepaliveInterval(let s): Int64(s)
+        case .keepaliveIdle(let s), .keepaliveInterval(let s), .keepaliveInit(let s): Int64(s)
         case .userTimeout(let ms): Int64(ms)
         case .linger, .congestionControl: nil
         }
@@ -248,6 +256,8 @@ extension SocketCalls {
         switch option {
         case .error:
             throw .failed(.ENOPROTOOPT)
+        case .keepaliveInit where stack.configuration.connectTimeout == nil:
+            throw .failed(.ENOPROTOOPT)  // a system without the establishment timer has no TCP_KEEPINIT (Linux)
         case .linger(let on, let seconds):
             // Linger {1, 0}: close() aborts with a RST (RFC 9293 §3.10.5 ABORT). Other lingers close normally.
             descriptors[fd]!.lingerAbort = on && seconds == 0
@@ -268,6 +278,7 @@ extension SocketCalls {
             case .keepaliveIdle(let s): try stack.setKeepaliveIdle(socket, seconds: s, now: now)
             case .keepaliveInterval(let s): try stack.setKeepaliveInterval(socket, seconds: s)
             case .keepaliveCount(let n): try stack.setKeepaliveCount(socket, n)
+            case .keepaliveInit(let s): try stack.setConnectTimeout(socket, seconds: s)
             case .userTimeout(let ms): try stack.setUserTimeout(socket, milliseconds: ms)
             case .noDelay(let on): try stack.setNoDelay(socket, on, now: now)
             case .congestionControl(let name): try stack.setCongestionControl(socket, CongestionAlgorithm(rawValue: name)!)
@@ -300,6 +311,9 @@ extension SocketCalls {
         case .keepaliveInterval:
             return .keepaliveInterval(seconds: stack.keepalive(of: socket).map { Int($0.interval.components.seconds) } ?? 0)
         case .keepaliveCount: return .keepaliveCount(stack.keepalive(of: socket)?.count ?? 0)
+        case .keepaliveInit:
+            guard stack.configuration.connectTimeout != nil else { throw .failed(.ENOPROTOOPT) }
+            return .keepaliveInit(seconds: stack.connectTimeout(of: socket).map { Int($0.components.seconds) } ?? 0)
         case .userTimeout:
             let ms = stack.userTimeout(of: socket).map {
                 $0.components.seconds * 1000 + $0.components.attoseconds / 1_000_000_000_000_000

@@ -25,6 +25,7 @@ import TCPStack
 /// | `net.inet.tcp.drop_synfin` | `dropSynFin` |
 /// | `net.inet.tcp.rexmit_initial` (ms) | `rtoInitial` |
 /// | `net.inet.tcp.rexmit_slop` (ms) | `retransmitSlop` |
+/// | `net.inet.tcp.keepinit`, `keepidle`, `keepintvl` (ms), `keepcnt` | `connectTimeout`, `keepaliveIdle`, `keepaliveInterval`, `keepaliveCount` |
 /// | `net.inet.tcp.ecn.enable` 0-2, `ecn.maxretries` | `ecn` (as `tcp_ecn`), `ecnSynRetries` |
 /// | `net.inet.tcp.blackhole` 0 | what the engine does (RST for a closed port) |
 /// | `net.inet.tcp.hostcache.purgenow` | nothing: the engine keeps no host cache |
@@ -134,6 +135,11 @@ struct SysctlSettings {
             return nil
         case "net.inet.tcp.ecn.maxretries": return count { $0.ecnSynRetries = $1 }
         case "net.inet.tcp.rexmit_slop": return count { $0.retransmitSlop = .milliseconds($1) }
+        // FreeBSD's keep-alive and connection-establishment times are in milliseconds (sysctl_msec_to_ticks).
+        case "net.inet.tcp.keepinit": return count { $0.connectTimeout = .milliseconds($1) }
+        case "net.inet.tcp.keepidle": return count { $0.keepaliveIdle = .milliseconds($1) }
+        case "net.inet.tcp.keepintvl": return count { $0.keepaliveInterval = .milliseconds($1) }
+        case "net.inet.tcp.keepcnt": return count { $0.keepaliveCount = $1 }
         case "net.inet.tcp.hostcache.purgenow": return nil
         default: return "not in the table of sysctls the engine models"
         }

@@ -106,6 +106,8 @@ import Testing
             .freeBind: (Int32(IPPROTO_IP), IP_FREEBIND),
             // SO_TIMESTAMPING is a sizeof expression in the headers; on 64-bit Linux it is SO_TIMESTAMPING_OLD.
             .timestamping: (SOL_SOCKET, SO_TIMESTAMPING_OLD),
+            // FreeBSD's TCP_KEEPINIT (netinet/tcp.h); no Linux option has this number.
+            .keepaliveInit: (tcp, 128),
         ]
         #expect(expected.count == SocketOptionName.allCases.count)
         for (name, (level, number)) in expected {

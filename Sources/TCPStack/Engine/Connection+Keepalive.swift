@@ -6,6 +6,8 @@ struct KeepaliveSettings: Sendable, Hashable {
     var idleSeconds: UInt16 = 0
     var intervalSeconds: UInt16 = 0
     var count: UInt8 = 0
+    /// TCP_KEEPINIT in seconds (FreeBSD); 0: the configuration's `connectTimeout`.
+    var initSeconds: UInt16 = 0
     /// Probes sent since the peer was last heard (Linux `icsk_probes_out` for keep-alive).
     var probesSent: UInt8 = 0
     /// When the keep-alive timer fires next; nil: not running.
@@ -17,7 +19,8 @@ struct KeepaliveSettings: Sendable, Hashable {
 
     /// Equal to `KeepaliveSettings()`.
     var isDefault: Bool {
-        !enabled && idleSeconds == 0 && intervalSeconds == 0 && count == 0 && probesSent == 0 && deadlineValue.isNil
+        !enabled && idleSeconds == 0 && intervalSeconds == 0 && count == 0 && initSeconds == 0 && probesSent == 0
+            && deadlineValue.isNil
     }
 }
 
@@ -32,6 +35,10 @@ extension Connection {
     }
     func keepaliveCount(_ config: TCPConfiguration) -> Int {
         keepalive.count > 0 ? Int(keepalive.count) : config.keepaliveCount
+    }
+    /// The connection-establishment time limit (FreeBSD `TP_KEEPINIT`), or nil.
+    func connectTimeout(_ config: TCPConfiguration) -> Duration? {
+        keepalive.initSeconds > 0 ? .seconds(Int64(keepalive.initSeconds)) : config.connectTimeout
     }
 
     /// States in which keep-alive runs (Linux: all but CLOSE, SYN-SENT and LISTEN; TIME-WAIT has its own timer).
@@ -50,13 +57,16 @@ extension Connection {
     }
 
     /// What the keep-alive timer does at `now`.
-    enum KeepaliveExpiry { case rescheduled, probe, timedOut }
+    enum KeepaliveExpiry { case rescheduled, probe, timedOut, establishmentTimedOut }
 
     /// Linux `tcp_keepalive_timer`: with data outstanding, look again after the idle time; once idle that long,
     /// probe every interval; after `count` unanswered probes (or, with a user timeout, once that much time passed
     /// without hearing from the peer and a probe went out) the connection is dead.
     mutating func keepaliveTimerFires(now: Instant, config: TCPConfiguration) -> KeepaliveExpiry {
         let idle = keepaliveIdle(config)
+        // Before ESTABLISHED the timer is the connection-establishment limit that `connect` armed (FreeBSD
+        // tcp_timer_keep: `t_state < TCPS_ESTABLISHED` -> drop).
+        if state == .synSent || state == .synReceived { return .establishmentTimedOut }
         guard keepalive.enabled, keepaliveApplies else {
             keepalive.deadline = nil
             return .rescheduled

@@ -336,6 +336,8 @@ public struct HostStack: Sendable {
             if let fastOpen { c.fastOpen = fastOpen }
             c.setState(.synSent, cause: .user(.connect), rfc: "RFC 9293 §3.10.1", linux: linux, now: now,
                 config: config, out: &out)
+            // FreeBSD tcp_connect: TT_KEEP runs for TP_KEEPINIT while the open is pending.
+            if let limit = c.connectTimeout(config) { c.keepalive.deadline = now + limit }
             // Linux tcp_fastopen_defer_connect: with a cookie cached, the SYN waits for the first write.
             if fastOpen?.deferred == true { return }
             c.sendSyn(now: now, config: config, out: &out)

@@ -134,6 +134,11 @@ public struct TCPConfiguration: Sendable {
     public var retransmitSlop: Duration = .zero
     /// SYN retransmissions before connect() fails with ETIMEDOUT (`net.ipv4.tcp_syn_retries`, 6).
     public var synRetries: Int
+    /// How long an active open may stay unsynchronized before it is dropped with ETIMEDOUT, beside the SYN
+    /// retries: FreeBSD's connection-establishment timer (`tcp_keepinit`, `net.inet.tcp.keepinit` 75 s;
+    /// `tcp_connect` arms TT_KEEP, `tcp_timer_keep` drops below ESTABLISHED). TCP_KEEPINIT sets it per socket.
+    /// nil: none (Linux bounds a connect by `tcp_syn_retries` alone).
+    public var connectTimeout: Duration? = nil
     /// SYN-ACK retransmissions (`net.ipv4.tcp_synack_retries`, 5).
     public var synAckRetries: Int
     /// Data/FIN retransmissions before the connection times out (`net.ipv4.tcp_retries2`, 15).

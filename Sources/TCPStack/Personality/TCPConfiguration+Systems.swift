@@ -56,7 +56,8 @@ extension TCPConfiguration {
     /// - SYN options by `tcp_addoptions`: `mss,nop,wscale,sackOK,TS`; per-connection timestamp offset
     ///   (`net.inet.tcp.ts_offset_per_conn` 1); D-SACK on.
     /// - Timers (tcp_timer.h): `TCPTV_RTOBASE` 1 s, `rexmit_min` 30 ms (hz/33), `TCPTV_REXMTMAX` 64 s,
-    ///   `TCPTV_MSL` 30 s so TIME-WAIT is 60 s; SYN retried until `TCPTV_KEEP_INIT` (75 s): 6 retransmissions.
+    ///   `TCPTV_MSL` 30 s so TIME-WAIT is 60 s; SYN retried up to `TCP_MAXRXTSHIFT` (12) times, and connect()
+    ///   fails with ETIMEDOUT once `tcp_keepinit` (75 s) passes unsynchronized (`tcp_timer_keep`): 6 retransmissions.
     ///   Each backed-off RTO gets `tcp_rexmit_slop` (200 ms, `TCPT_RANGESET`): SYNs at 0, 1, 3.2, 7.4 s...
     /// - ECN (`net.inet.tcp.ecn.enable` 2): accepted, not asked for; when asked for, the first resent SYN asks
     ///   again (`ecn.maxretries` 1, `tcp_output`).
@@ -79,6 +80,8 @@ extension TCPConfiguration {
         c.retransmitSlop = .milliseconds(200)
         c.ecn = .acceptOnly
         c.ecnSynRetries = 1
+        c.synRetries = 12
+        c.connectTimeout = .seconds(75)
         return c
     }()
 
