@@ -59,6 +59,8 @@ public struct PacketSpec: Hashable, Sendable {
     public var window: UInt16?
     public var urgentPointer: UInt16?
     public var options: OptionsSpec
+    /// An ICMP error instead of a TCP segment; the sequence fields then hold the quoted segment's `[a:b(n)]`.
+    public var icmp: ICMPSpec?
 
     public init(
         direction: PacketDirection, ecn: String? = nil, flags: TCPFlags, flagsText: String,
@@ -76,6 +78,19 @@ public struct PacketSpec: Hashable, Sendable {
         self.window = window
         self.urgentPointer = urgentPointer
         self.options = options
+    }
+}
+
+/// `icmp TYPE [CODE] [mtu N]`: an ICMP (or ICMPv6, by the script's IP version) error, by packetdrill's names.
+public struct ICMPSpec: Hashable, Sendable {
+    public var type: String
+    public var code: String?
+    public var mtu: UInt16?
+
+    public init(type: String, code: String? = nil, mtu: UInt16? = nil) {
+        self.type = type
+        self.code = code
+        self.mtu = mtu
     }
 }
 

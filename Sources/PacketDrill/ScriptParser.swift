@@ -209,15 +209,23 @@ struct Parser {
 
     private mutating func parsePacket(_ direction: PacketDirection) throws(ScriptParseError) -> PacketSpec {
         var ecn: String?
+        var quoted: (start: UInt32, end: UInt32, length: UInt32)?
         if isPunct("[") {
             try bump()
+            if case .number = token.kind {
+                // `[a:b(n)]` before `icmp`: the TCP segment the ICMP error quotes (nplab packetdrill's order).
+                quoted = try parseQuotedSegment()
+                guard case .word("icmp") = token.kind else { throw error("a quoted [a:b(n)] belongs before 'icmp'") }
+                return try parseICMP(direction, quoted: quoted)
+            }
             guard case .word(let w) = token.kind else { throw error("expected an ECN codepoint such as ect0 in [ ]") }
             guard ["noecn", "ect0", "ect1", "ect01", "ce"].contains(w) else { throw error("unknown ECN codepoint '\(w)'") }
             ecn = w
             try bump()
             try expectPunct("]", "after the ECN codepoint")
         }
-        if case .word(let protocolName) = token.kind, ["icmp", "udp", "udplite", "sctp", "gre", "mpls"].contains(protocolName) {
+        if case .word("icmp") = token.kind { return try parseICMP(direction, quoted: quoted) }
+        if case .word(let protocolName) = token.kind, ["udp", "udplite", "sctp", "gre", "mpls"].contains(protocolName) {
             // packetdrill's other packet kinds: named, not run (the engine speaks TCP only).
             throw error("\(protocolName) packets are not supported (TCP only)")
         }
@@ -263,6 +271,48 @@ struct Parser {
                 return spec
             }
         }
+    }
+
+    /// `a:b(n)]`, the `[` already read.
+    private mutating func parseQuotedSegment() throws(ScriptParseError) -> (start: UInt32, end: UInt32, length: UInt32) {
+        let start = try parseUInt32("quoted sequence start")
+        try expectPunct(":", "between quoted sequence start and end")
+        let end = try parseUInt32("quoted sequence end")
+        try expectPunct("(", "before the quoted payload length")
+        let length = try parseUInt32("quoted payload length")
+        try expectPunct(")", "after the quoted payload length")
+        try expectPunct("]", "after the quoted segment")
+        return (start, end, length)
+    }
+
+    /// `icmp TYPE [CODE] [mtu N] [[a:b(n)]]` (packetdrill's ICMP packet; `a:b(n)` is the quoted TCP segment,
+    /// 0:0(0) when absent).
+    private mutating func parseICMP(
+        _ direction: PacketDirection, quoted given: (start: UInt32, end: UInt32, length: UInt32)?
+    ) throws(ScriptParseError) -> PacketSpec {
+        try bump()
+        guard case .word(let type) = token.kind else { throw error("expected an ICMP type after 'icmp'") }
+        try bump()
+        var icmp = ICMPSpec(type: type)
+        if case .word(let code) = token.kind, code != "mtu" {
+            icmp.code = code
+            try bump()
+        }
+        if case .word("mtu") = token.kind {
+            try bump()
+            icmp.mtu = try parseUInt16("mtu")
+        }
+        var quoted = given
+        if quoted == nil, isPunct("[") {
+            try bump()
+            quoted = try parseQuotedSegment()
+        }
+        let q = quoted ?? (0, 0, 0)
+        var spec = PacketSpec(
+            direction: direction, flags: TCPFlags(), flagsText: "icmp", sequenceStart: q.start, sequenceEnd: q.end,
+            payloadLength: Int(q.length))
+        spec.icmp = icmp
+        return spec
     }
 
     private mutating func parseFlags() throws(ScriptParseError) -> (TCPFlags, String) {

@@ -209,10 +209,11 @@ public struct ScriptRunner {
             case .cannotCheck(let why): throw fail(event.location, "code block cannot be checked: \(why)")
             }
         case .packet(let spec) where spec.direction == .outbound:
+            if spec.icmp != nil { throw fail(event.location, "the engine sends no ICMP: an outbound icmp line cannot match") }
             try expectOutbound(spec, event: event, window: window)
         case .packet(let spec):
             try runUntil(window.at, location: event.location)
-            try inject(spec, at: event.location)
+            if let icmp = spec.icmp { try injectICMP(spec, icmp, at: event.location) } else { try inject(spec, at: event.location) }
             base = window.at
         case .syscall(let call):
             let previous = base

@@ -25,6 +25,7 @@ import TCPStack
 /// | `net.inet.tcp.drop_synfin` | `dropSynFin` |
 /// | `net.inet.tcp.rexmit_initial` (ms) | `rtoInitial` |
 /// | `net.inet.tcp.rexmit_slop` (ms) | `retransmitSlop` |
+/// | `net.inet.tcp.icmp_may_rst` | `icmp.hardErrorsAbortOpen` |
 /// | `net.inet.tcp.keepinit`, `keepidle`, `keepintvl` (ms), `keepcnt` | `connectTimeout`, `keepaliveIdle`, `keepaliveInterval`, `keepaliveCount` |
 /// | `net.inet.tcp.ecn.enable` 0-2, `ecn.maxretries` | `ecn` (as `tcp_ecn`), `ecnSynRetries` |
 /// | `net.inet.tcp.blackhole` 0 | what the engine does (RST for a closed port) |
@@ -140,6 +141,9 @@ struct SysctlSettings {
         case "net.inet.tcp.keepidle": return count { $0.keepaliveIdle = .milliseconds($1) }
         case "net.inet.tcp.keepintvl": return count { $0.keepaliveInterval = .milliseconds($1) }
         case "net.inet.tcp.keepcnt": return count { $0.keepaliveCount = $1 }
+        case "net.inet.tcp.icmp_may_rst":
+            guard configuration.icmp != nil else { return "ICMP errors are not modelled for this personality" }
+            return bool { $0.icmp?.hardErrorsAbortOpen = $1 }
         case "net.inet.tcp.hostcache.purgenow": return nil
         default: return "not in the table of sysctls the engine models"
         }

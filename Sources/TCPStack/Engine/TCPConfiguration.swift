@@ -223,6 +223,8 @@ public struct TCPConfiguration: Sendable {
     /// How many resent SYNs still ask for ECN (RFC 3168 §6.1.1.1 leaves it open). Linux `tcp_ecn_clear_syn`
     /// (`tcp_ecn_fallback` 1): none. FreeBSD `tcp_output`: while `t_rxtshift <= net.inet.tcp.ecn.maxretries` (1).
     public var ecnSynRetries = 0
+    /// How ICMP errors about our segments are handled (`HostStack.icmpErrorArrived`); nil: not modelled.
+    public var icmp: ICMPPolicy? = nil
     /// Congestion control of new connections (`net.ipv4.tcp_congestion_control`; Linux: cubic). TCP_CONGESTION
     /// overrides it per socket.
     public var congestionControl: CongestionAlgorithm

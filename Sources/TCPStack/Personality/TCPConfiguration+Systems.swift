@@ -61,6 +61,8 @@ extension TCPConfiguration {
     ///   Each backed-off RTO gets `tcp_rexmit_slop` (200 ms, `TCPT_RANGESET`): SYNs at 0, 1, 3.2, 7.4 s...
     /// - ECN (`net.inet.tcp.ecn.enable` 2): accepted, not asked for; when asked for, the first resent SYN asks
     ///   again (`ecn.maxretries` 1, `tcp_output`).
+    /// - ICMP (`tcp_ctlinput`, `icmp_may_rst` 1): a hard error quoting SND.UNA..SND.MAX ends a SYN-SENT open
+    ///   (ECONNREFUSED; EHOSTUNREACH for TTL exceeded); soft errors are not reported.
     /// - RFC 5961 challenge ACKs (`tcp_insecure_rst`/`tcp_insecure_syn` 0), limited by the ACK-war guard,
     ///   `ack_war_cnt` 5 per `ack_war_timewindow` 1000 ms per connection: applied as 5 per second.
     /// - Sequence checks as RFC 9293; the SYN-ACK in SYN-RECEIVED is trimmed to its ACK, as in XNU.
@@ -82,6 +84,7 @@ extension TCPConfiguration {
         c.ecnSynRetries = 1
         c.synRetries = 12
         c.connectTimeout = .seconds(75)
+        c.icmp = ICMPPolicy(hardErrorsAbortOpen: true)
         return c
     }()
 
