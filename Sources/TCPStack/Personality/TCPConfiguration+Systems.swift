@@ -61,6 +61,7 @@ extension TCPConfiguration {
     ///   Each backed-off RTO gets `tcp_rexmit_slop` (200 ms, `TCPT_RANGESET`): SYNs at 0, 1, 3.2, 7.4 s...
     /// - ECN (`net.inet.tcp.ecn.enable` 2): accepted, not asked for; when asked for, the first resent SYN asks
     ///   again (`ecn.maxretries` 1, `tcp_output`).
+    /// - Keep-alive: idle 7200 s, interval 75 s, `TCPTV_KEEPCNT` 8 probes (tcp_timer.h).
     /// - ICMP (`tcp_ctlinput`, `icmp_may_rst` 1): a hard error quoting SND.UNA..SND.MAX ends a SYN-SENT open
     ///   (ECONNREFUSED; EHOSTUNREACH for TTL exceeded); soft errors are not reported.
     /// - RFC 5961 challenge ACKs (`tcp_insecure_rst`/`tcp_insecure_syn` 0), limited by the ACK-war guard,
@@ -85,6 +86,7 @@ extension TCPConfiguration {
         c.synRetries = 12
         c.connectTimeout = .seconds(75)
         c.icmp = ICMPPolicy(hardErrorsAbortOpen: true)
+        c.keepaliveCount = 8
         return c
     }()
 
