@@ -61,6 +61,10 @@ public struct PacketSpec: Hashable, Sendable {
     public var options: OptionsSpec
     /// An ICMP error instead of a TCP segment; the sequence fields then hold the quoted segment's `[a:b(n)]`.
     public var icmp: ICMPSpec?
+    /// IP header fields written before the flags (nplab packetdrill): `(tos 0x20)` / `(class 0x20)` is the IPv4
+    /// TOS or IPv6 traffic class byte, `(ttl 4)` / `(hlim 4)` the TTL or hop limit. Sent inbound, checked outbound.
+    public var ipTrafficClass: UInt8?
+    public var ipHopLimit: UInt8?
 
     public init(
         direction: PacketDirection, ecn: String? = nil, flags: TCPFlags, flagsText: String,

@@ -39,6 +39,7 @@ let supportedSocketOptions: Set<String> = [
     "SO_KEEPALIVE", "TCP_KEEPIDLE", "TCP_KEEPINTVL", "TCP_KEEPCNT", "TCP_USER_TIMEOUT", "TCP_CONGESTION",
     "TCP_CORK", "TCP_NOTSENT_LOWAT",
     "TCP_INQ", "SO_ZEROCOPY", "SO_TIMESTAMPING", "IP_FREEBIND", "TCP_FASTOPEN_CONNECT", "TCP_KEEPINIT",
+    "IP_TTL", "IP_TOS", "IPV6_UNICAST_HOPS", "IPV6_TCLASS",
 ]
 
 struct Parser {
@@ -225,6 +226,23 @@ struct Parser {
             try expectPunct("]", "after the ECN codepoint")
         }
         if case .word("icmp") = token.kind { return try parseICMP(direction, quoted: quoted) }
+        var trafficClass: UInt8?, hopLimit: UInt8?
+        if isPunct("(") {
+            // `(tos 0x20)`, `(ttl 4)`, `(class 0x20)`, `(hlim 4)`, comma-separated: IP header fields.
+            try bump()
+            while true {
+                guard case .word(let field) = token.kind else { throw error("expected tos, ttl, class or hlim in ( )") }
+                try bump()
+                switch field {
+                case "tos", "class": trafficClass = try parseUInt8(field)
+                case "ttl", "hlim": hopLimit = try parseUInt8(field)
+                default: throw error("unknown IP header field '\(field)' (expected tos, ttl, class or hlim)")
+                }
+                if isPunct(",") { try bump(); continue }
+                try expectPunct(")", "after the IP header fields")
+                break
+            }
+        }
         if case .word(let protocolName) = token.kind, ["udp", "udplite", "sctp", "gre", "mpls"].contains(protocolName) {
             // packetdrill's other packet kinds: named, not run (the engine speaks TCP only).
             throw error("\(protocolName) packets are not supported (TCP only)")
@@ -244,6 +262,8 @@ struct Parser {
         var spec = PacketSpec(
             direction: direction, ecn: ecn, flags: flags, flagsText: flagsText,
             sequenceStart: seqStart, sequenceEnd: seqEnd, payloadLength: Int(length))
+        spec.ipTrafficClass = trafficClass
+        spec.ipHopLimit = hopLimit
         while true {
             switch token.kind {
             case .word("ack"):

@@ -354,7 +354,7 @@ public struct ScriptRunner {
                     + " s (tolerance \(tolerance) us)",
                 expected: PacketText.spec(spec), actual: actual)
         }
-        if let mismatch = mismatch(spec, packet.tcp) ?? ecnMismatch(spec, packet) {
+        if let mismatch = mismatch(spec, packet.tcp) ?? ecnMismatch(spec, packet) ?? Self.ipHeaderMismatch(spec, packet) {
             throw fail(event.location, "outbound packet differs: \(mismatch)", expected: PacketText.spec(spec), actual: actual)
         }
         base = time
@@ -463,6 +463,7 @@ public struct ScriptRunner {
             flags: spec.flags, window: spec.window ?? 65535, urgentPointer: spec.urgentPointer ?? 0,
             options: options, payload: [UInt8](repeating: 0, count: spec.payloadLength))
         var packet = IPPacket(from: remote, to: local, tcp: segment)
+        Self.applyIPHeaderFields(spec, to: &packet)
         if let codepoint = Self.ecnCodepoints(spec.ecn).first { packet.ecn = codepoint }
         packet.fillChecksums()
         loop.now = Instant(nanoseconds: now * 1000)

@@ -44,6 +44,17 @@ public enum SocketOptionName: Hashable, Sendable, CaseIterable {
     case fastOpenConnect
     /// FreeBSD's TCP_KEEPINIT (netinet/tcp.h: 128), seconds; Linux has no such option.
     case keepaliveInit
+    /// IP_TTL.
+    case timeToLive
+    /// IP_TOS.
+    case typeOfService
+    /// IPV6_UNICAST_HOPS.
+    case unicastHops
+    /// IPV6_TCLASS.
+    case trafficClass
+
+    /// SOL_IPV6 / IPPROTO_IPV6.
+    public static let ipv6Level: Int32 = 41
 
     /// SOL_IP.
     public static let ipLevel: Int32 = 0
@@ -76,12 +87,17 @@ public enum SocketOptionName: Hashable, Sendable, CaseIterable {
         case .freeBind: "IP_FREEBIND"
         case .fastOpenConnect: "TCP_FASTOPEN_CONNECT"
         case .keepaliveInit: "TCP_KEEPINIT"
+        case .timeToLive: "IP_TTL"
+        case .typeOfService: "IP_TOS"
+        case .unicastHops: "IPV6_UNICAST_HOPS"
+        case .trafficClass: "IPV6_TCLASS"
         }
     }
 
     /// Its level and number (uapi asm-generic/socket.h, linux/in.h, linux/tcp.h).
     public var level: Int32 {
-        linuxName.hasPrefix("SO_") ? Self.socketLevel : linuxName.hasPrefix("IP_") ? Self.ipLevel : Self.tcpLevel
+        linuxName.hasPrefix("SO_") ? Self.socketLevel : linuxName.hasPrefix("IP_") ? Self.ipLevel
+            : linuxName.hasPrefix("IPV6_") ? Self.ipv6Level : Self.tcpLevel
     }
 
     /// The option number at ``level``.
@@ -109,6 +125,11 @@ public enum SocketOptionName: Hashable, Sendable, CaseIterable {
         case .freeBind: 15
         case .fastOpenConnect: 30
         case .keepaliveInit: 128
+        // linux/in.h and linux/in6.h.
+        case .timeToLive: 2
+        case .typeOfService: 1
+        case .unicastHops: 16
+        case .trafficClass: 67
         }
     }
 
@@ -176,6 +197,14 @@ public enum SocketOption: Hashable, Sendable {
     case fastOpenConnect(Int)
     /// TCP_KEEPINIT (FreeBSD), in seconds.
     case keepaliveInit(seconds: Int)
+    /// IP_TTL (-1: the default).
+    case timeToLive(Int)
+    /// IP_TOS (-1: the default).
+    case typeOfService(Int)
+    /// IPV6_UNICAST_HOPS (-1: the default).
+    case unicastHops(Int)
+    /// IPV6_TCLASS (-1: the default).
+    case trafficClass(Int)
 
     /// Which option this is.
     public var name: SocketOptionName {
@@ -201,6 +230,10 @@ public enum SocketOption: Hashable, Sendable {
         case .freeBind: .freeBind
         case .fastOpenConnect: .fastOpenConnect
         case .keepaliveInit: .keepaliveInit
+        case .timeToLive: .timeToLive
+        case .typeOfService: .typeOfService
+        case .unicastHops: .unicastHops
+        case .trafficClass: .trafficClass
         }
     }
 
@@ -228,6 +261,10 @@ public enum SocketOption: Hashable, Sendable {
         case .freeBind: self = .freeBind(value != 0)
         case .fastOpenConnect: self = .fastOpenConnect(n)
         case .keepaliveInit: self = .keepaliveInit(seconds: n)
+        case .timeToLive: self = .timeToLive(n)
+        case .typeOfService: self = .typeOfService(n)
+        case .unicastHops: self = .unicastHops(n)
+        case .trafficClass: self = .trafficClass(n)
         case .linger, .congestionControl: return nil
         }
     }
@@ -239,7 +276,8 @@ public enum SocketOption: Hashable, Sendable {
         case .error(let e): Int64(e?.rawValue ?? 0)
         case .reuseAddress(let on), .keepalive(let on), .noDelay(let on), .cork(let on), .freeBind(let on): on ? 1 : 0
         case .receiveBufferSize(let n), .sendBufferSize(let n), .maximumSegmentSize(let n), .keepaliveCount(let n),
-            .notSentLowWater(let n), .receiveQueueHint(let n), .zerocopy(let n), .fastOpenConnect(let n):
+            .notSentLowWater(let n), .receiveQueueHint(let n), .zerocopy(let n), .fastOpenConnect(let n),
+            .timeToLive(let n), .typeOfService(let n), .unicastHops(let n), .trafficClass(let n):
             Int64(n)
         case .timestamping(let flags): Int64(flags.rawValue)
         case .keepaliveIdle(let s), .keepaliveInterval(let s), .keepaliveInit(let s): Int64(s)
@@ -279,6 +317,9 @@ extension SocketCalls {
             case .keepaliveInterval(let s): try stack.setKeepaliveInterval(socket, seconds: s)
             case .keepaliveCount(let n): try stack.setKeepaliveCount(socket, n)
             case .keepaliveInit(let s): try stack.setConnectTimeout(socket, seconds: s)
+            // The IP header fields the socket's segments carry (Connection+IPHeader.swift).
+            case .timeToLive(let n), .unicastHops(let n): try stack.setHopLimit(socket, n)
+            case .typeOfService(let n), .trafficClass(let n): try stack.setTrafficClass(socket, n)
             case .userTimeout(let ms): try stack.setUserTimeout(socket, milliseconds: ms)
             case .noDelay(let on): try stack.setNoDelay(socket, on, now: now)
             case .congestionControl(let name): try stack.setCongestionControl(socket, CongestionAlgorithm(rawValue: name)!)
@@ -311,6 +352,10 @@ extension SocketCalls {
         case .keepaliveInterval:
             return .keepaliveInterval(seconds: stack.keepalive(of: socket).map { Int($0.interval.components.seconds) } ?? 0)
         case .keepaliveCount: return .keepaliveCount(stack.keepalive(of: socket)?.count ?? 0)
+        case .timeToLive: return .timeToLive(stack.hopLimit(of: socket) ?? 0)
+        case .unicastHops: return .unicastHops(stack.hopLimit(of: socket) ?? 0)
+        case .typeOfService: return .typeOfService(stack.trafficClass(of: socket) ?? 0)
+        case .trafficClass: return .trafficClass(stack.trafficClass(of: socket) ?? 0)
         case .keepaliveInit:
             guard stack.configuration.connectTimeout != nil else { throw .failed(.ENOPROTOOPT) }
             return .keepaliveInit(seconds: stack.connectTimeout(of: socket).map { Int($0.components.seconds) } ?? 0)

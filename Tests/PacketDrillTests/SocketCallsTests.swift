@@ -108,6 +108,8 @@ import Testing
             .timestamping: (SOL_SOCKET, SO_TIMESTAMPING_OLD),
             // FreeBSD's TCP_KEEPINIT (netinet/tcp.h); no Linux option has this number.
             .keepaliveInit: (tcp, 128),
+            .timeToLive: (Int32(IPPROTO_IP), IP_TTL), .typeOfService: (Int32(IPPROTO_IP), IP_TOS),
+            .unicastHops: (Int32(IPPROTO_IPV6), IPV6_UNICAST_HOPS), .trafficClass: (Int32(IPPROTO_IPV6), IPV6_TCLASS),
         ]
         #expect(expected.count == SocketOptionName.allCases.count)
         for (name, (level, number)) in expected {

@@ -23,6 +23,8 @@ final class RareState: @unchecked Sendable {
     var fastOpen = FastOpenClient()
     /// RACK loss detection and PRR of a Linux SACK sender (RACK.swift, Connection+RACK.swift).
     var rack: RACKState?
+    /// IP_TTL / IP_TOS and their IPv6 twins (Connection+IPHeader.swift).
+    var ipHeader = IPHeaderOptions()
 
     init() {}
 
@@ -40,6 +42,7 @@ final class RareState: @unchecked Sendable {
         freeBind = other.freeBind
         fastOpen = other.fastOpen
         rack = other.rack
+        ipHeader = other.ipHeader
     }
 }
 
@@ -139,6 +142,15 @@ extension Connection {
     }
 
     /// IP_FREEBIND (Linux `inet_addr_valid_or_nonlocal`).
+    /// IP_TTL/IP_TOS: the socket's IP header options (in the rare state: most sockets keep the defaults).
+    var ipHeader: IPHeaderOptions {
+        @inline(__always) get { rareState?.ipHeader ?? IPHeaderOptions() }
+        @inline(__always) set {
+            guard rareState != nil || !newValue.isDefault else { return }
+            writableRareState().ipHeader = newValue
+        }
+    }
+
     var freeBind: Bool {
         @inline(__always) get { rareState?.freeBind ?? false }
         @inline(__always) set {

@@ -293,6 +293,7 @@ public struct HostStack: Sendable {
         let congestionAlgorithm = slots[i].congestionAlgorithm
         var keepalive = slots[i].keepalive
         keepalive.deadline = nil
+        let ipHeader = slots[i].ipHeader
         let userTimeout = UserTimeout(timeout: slots[i].userTimeout.timeout)
         // Fast Open state lives in the rare state; a socket without one skips it (the connect path is hot).
         let fastOpen = slots[i].rareState == nil ? nil : fastOpenAtConnect(slots[i].fastOpen, remote: remote.address)
@@ -314,6 +315,7 @@ public struct HostStack: Sendable {
             c.noDelay = noDelay
             c.congestionAlgorithm = congestionAlgorithm
             c.keepalive = keepalive
+            c.ipHeader = ipHeader
             c.userTimeout = userTimeout
             c.explicitlyBound = explicitlyBound
             c.boundEndpoint = boundEndpoint
