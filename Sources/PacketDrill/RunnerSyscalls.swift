@@ -259,6 +259,7 @@ extension ScriptRunner {
 
     mutating func setsockopt(_ call: SyscallSpec, fd: Int, at location: SourceLocation) throws(ScriptFailure) -> CallResult {
         if let handled = try reportingOption(call, fd: fd, at: location) { return handled }
+        if let handled = try noOptionsOption(call, fd: fd, at: location) { return handled }
         let option: SocketOption
         switch optionName(call) {
         case "SO_REUSEADDR":
@@ -285,6 +286,7 @@ extension ScriptRunner {
 
     mutating func getsockopt(_ call: SyscallSpec, fd: Int, at location: SourceLocation) throws(ScriptFailure) -> CallResult {
         if let handled = try reportingOption(call, fd: fd, at: location) { return handled }
+        if let handled = try noOptionsOption(call, fd: fd, at: location) { return handled }
         let actual: String
         switch optionName(call) {
         case "SO_ERROR", "SO_REUSEADDR", "SO_RCVBUF", "SO_SNDBUF", "TCP_MAXSEG", "SO_KEEPALIVE", "TCP_KEEPIDLE",

@@ -25,6 +25,7 @@ import TCPStack
 /// | `net.inet.tcp.drop_synfin` | `dropSynFin` |
 /// | `net.inet.tcp.rexmit_initial` (ms) | `rtoInitial` |
 /// | `net.inet.tcp.rexmit_slop` (ms) | `retransmitSlop` |
+/// | `net.inet.tcp.rexmit_drop_options` | `synOptionsDroppedAtRetransmit` (3) |
 /// | `net.inet.tcp.icmp_may_rst` | `icmp.hardErrorsAbortOpen` |
 /// | `net.inet.tcp.keepinit`, `keepidle`, `keepintvl` (ms), `keepcnt` | `connectTimeout`, `keepaliveIdle`, `keepaliveInterval`, `keepaliveCount` |
 /// | `net.inet.tcp.ecn.enable` 0-2, `ecn.maxretries` | `ecn` (as `tcp_ecn`), `ecnSynRetries` |
@@ -136,6 +137,7 @@ struct SysctlSettings {
             return nil
         case "net.inet.tcp.ecn.maxretries": return count { $0.ecnSynRetries = $1 }
         case "net.inet.tcp.rexmit_slop": return count { $0.retransmitSlop = .milliseconds($1) }
+        case "net.inet.tcp.rexmit_drop_options": return bool { $0.synOptionsDroppedAtRetransmit = $1 ? 3 : nil }
         // FreeBSD's keep-alive and connection-establishment times are in milliseconds (sysctl_msec_to_ticks).
         case "net.inet.tcp.keepinit": return count { $0.connectTimeout = .milliseconds($1) }
         case "net.inet.tcp.keepidle": return count { $0.keepaliveIdle = .milliseconds($1) }

@@ -70,3 +70,45 @@ func resentSynsAskForECNWhileTheShiftIsWithinEcnMaxretries(maxretries: Int, firs
         """)
     #expect(outcome.failure == nil, "\(outcome.failure?.description ?? "")")
 }
+
+@Test func tcpNoOptSendsASynWithoutOptionsAndNegotiatesNone() throws {
+    let outcome = try run("""
+        // personality: freebsd
+        0    socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
+        +0   fcntl(3, F_SETFL, O_RDWR | O_NONBLOCK) = 0
+        +0   setsockopt(3, IPPROTO_TCP, TCP_NOOPT, [1], 4) = 0
+        +0   getsockopt(3, IPPROTO_TCP, TCP_NOOPT, [1], [4]) = 0
+        +0   connect(3, ..., ...) = -1 EINPROGRESS (Operation now in progress)
+        +0   > S 0:0(0) win 65535
+        +.1  < S. 0:0(0) ack 1 win 65535 <mss 1460,nop,wscale 6,sackOK,TS val 1 ecr 0>
+        +0   > . 1:1(0) ack 1 win 65535
+        """)
+    #expect(outcome.failure == nil, "\(outcome.failure?.description ?? "")")
+}
+
+@Test func linuxHasNoTcpNoOpt() throws {
+    let outcome = try run("""
+        // personality: linux-6
+        0    socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
+        +0   setsockopt(3, IPPROTO_TCP, TCP_NOOPT, [1], 4) = -1 ENOPROTOOPT (Protocol not available)
+        """)
+    #expect(outcome.failure == nil, "\(outcome.failure?.description ?? "")")
+}
+
+@Test func rexmitDropOptionsLeavesOnlyTheMSSFromTheThirdResentSynAndNegotiatesNothingElse() throws {
+    let outcome = try run("""
+        // personality: freebsd
+        --tolerance_usecs=10000
+        0    `sysctl -w net.inet.tcp.rexmit_drop_options=1`
+        +0   socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
+        +0   fcntl(3, F_SETFL, O_RDWR | O_NONBLOCK) = 0
+        +0   connect(3, ..., ...) = -1 EINPROGRESS (Operation now in progress)
+        0    > S 0:0(0) win 65535 <mss 1460,nop,wscale 6,sackOK,TS val 100 ecr 0>
+        1    > S 0:0(0) win 65535 <mss 1460,nop,wscale 6,sackOK,TS val 1100 ecr 0>
+        3.2  > S 0:0(0) win 65535 <mss 1460,nop,wscale 6,sackOK,TS val 3300 ecr 0>
+        7.4  > S 0:0(0) win 65535 <mss 1460>
+        +.1  < S. 0:0(0) ack 1 win 65535 <mss 1460,nop,wscale 6,sackOK,TS val 1 ecr 0>
+        +0   > . 1:1(0) ack 1 win 65535
+        """)
+    #expect(outcome.failure == nil, "\(outcome.failure?.description ?? "")")
+}

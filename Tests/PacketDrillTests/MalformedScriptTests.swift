@@ -25,7 +25,7 @@ private func parseError(_ text: String) -> String? {
     ("close(3) = 0\n", "bad.pkt:1:1: error: expected a time, a shell command or a code block to start an event, found 'close'"),
     ("0.1234567 close(3) = 0\n", "bad.pkt:1:1: error: time '0.1234567' is out of range or has more than 6 decimals"),
     ("0.3~0.1 close(3) = 0\n", "bad.pkt:1:5: error: time range ends before it starts"),
-    ("0 setsockopt(3, SOL_TCP, TCP_FASTOPEN, [1], 4) = 0\n", "bad.pkt:1:3: error: unsupported socket option in setsockopt (supported: IPV6_TCLASS, IPV6_UNICAST_HOPS, IP_FREEBIND, IP_TOS, IP_TTL, SO_ERROR, SO_KEEPALIVE, SO_LINGER, SO_RCVBUF, SO_REUSEADDR, SO_SNDBUF, SO_TIMESTAMPING, SO_ZEROCOPY, TCP_CONGESTION, TCP_CORK, TCP_FASTOPEN_CONNECT, TCP_INQ, TCP_KEEPCNT, TCP_KEEPIDLE, TCP_KEEPINIT, TCP_KEEPINTVL, TCP_MAXSEG, TCP_NODELAY, TCP_NOTSENT_LOWAT, TCP_USER_TIMEOUT)"),
+    ("0 setsockopt(3, SOL_TCP, TCP_FASTOPEN, [1], 4) = 0\n", "bad.pkt:1:3: error: unsupported socket option in setsockopt (supported: IPV6_TCLASS, IPV6_UNICAST_HOPS, IP_FREEBIND, IP_TOS, IP_TTL, SO_ERROR, SO_KEEPALIVE, SO_LINGER, SO_RCVBUF, SO_REUSEADDR, SO_SNDBUF, SO_TIMESTAMPING, SO_ZEROCOPY, TCP_CONGESTION, TCP_CORK, TCP_FASTOPEN_CONNECT, TCP_INQ, TCP_KEEPCNT, TCP_KEEPIDLE, TCP_KEEPINIT, TCP_KEEPINTVL, TCP_MAXSEG, TCP_NODELAY, TCP_NOOPT, TCP_NOTSENT_LOWAT, TCP_USER_TIMEOUT)"),
     ("0 `echo\n", "bad.pkt:1:3: error: shell command is not closed by `"),
     ("0 %{ x = 1\n", "bad.pkt:1:3: error: code block is not closed by }%"),
     ("/* open\n0 close(3) = 0\n", "bad.pkt:1:1: error: comment is not closed by */"),

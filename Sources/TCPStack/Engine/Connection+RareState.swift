@@ -25,6 +25,8 @@ final class RareState: @unchecked Sendable {
     var rack: RACKState?
     /// IP_TTL / IP_TOS and their IPv6 twins (Connection+IPHeader.swift).
     var ipHeader = IPHeaderOptions()
+    /// FreeBSD TCP_NOOPT: no TCP options in any segment.
+    var noOptions = false
 
     init() {}
 
@@ -43,6 +45,7 @@ final class RareState: @unchecked Sendable {
         fastOpen = other.fastOpen
         rack = other.rack
         ipHeader = other.ipHeader
+        noOptions = other.noOptions
     }
 }
 
@@ -148,6 +151,15 @@ extension Connection {
         @inline(__always) set {
             guard rareState != nil || !newValue.isDefault else { return }
             writableRareState().ipHeader = newValue
+        }
+    }
+
+    /// FreeBSD TCP_NOOPT (`TF_NOOPT`).
+    var noOptions: Bool {
+        @inline(__always) get { rareState?.noOptions ?? false }
+        @inline(__always) set {
+            guard rareState != nil || newValue else { return }
+            writableRareState().noOptions = newValue
         }
     }
 

@@ -54,6 +54,7 @@ extension HostStack {
         if listener.rareState != nil {
             c.reporting = listener.reporting.inherited
             c.ipHeader = listener.ipHeader  // FreeBSD syncache_socket / Linux sk_clone_lock copy TTL and TOS
+            c.noOptions = listener.noOptions
         }
         let iss = chosenISS
             ?? isnGenerator.isn(local: local, remote: remote, now: now, clockShift: configuration.isnClockShift)

@@ -61,6 +61,8 @@ extension TCPConfiguration {
     ///   Each backed-off RTO gets `tcp_rexmit_slop` (200 ms, `TCPT_RANGESET`): SYNs at 0, 1, 3.2, 7.4 s...
     /// - ECN (`net.inet.tcp.ecn.enable` 2): accepted, not asked for; when asked for, the first resent SYN asks
     ///   again (`ecn.maxretries` 1, `tcp_output`).
+    /// - TCP_NOOPT: a socket sends no TCP options (`TF_NOOPT`); `rexmit_drop_options` (off by default) would
+    ///   strip window scaling, timestamps and SACK from the third resent SYN on.
     /// - Keep-alive: idle 7200 s, interval 75 s, `TCPTV_KEEPCNT` 8 probes (tcp_timer.h).
     /// - ICMP (`tcp_ctlinput`, `icmp_may_rst` 1): a hard error quoting SND.UNA..SND.MAX ends a SYN-SENT open
     ///   (ECONNREFUSED; EHOSTUNREACH for TTL exceeded); soft errors are not reported.
@@ -87,6 +89,7 @@ extension TCPConfiguration {
         c.connectTimeout = .seconds(75)
         c.icmp = ICMPPolicy(hardErrorsAbortOpen: true)
         c.keepaliveCount = 8
+        c.noOptionsSocketOption = true
         return c
     }()
 
