@@ -65,6 +65,8 @@ public struct PacketSpec: Hashable, Sendable {
     /// TOS or IPv6 traffic class byte, `(ttl 4)` / `(hlim 4)` the TTL or hop limit. Sent inbound, checked outbound.
     public var ipTrafficClass: UInt8?
     public var ipHopLimit: UInt8?
+    /// `TS val ...`: the TS val is not checked nor remembered.
+    public var timestampValueAny = false
 
     public init(
         direction: PacketDirection, ecn: String? = nil, flags: TCPFlags, flagsText: String,

@@ -46,6 +46,8 @@ struct Parser {
     private var lexer: Lexer
     private var token: Token
     private var lookahead: Token?
+    /// The last options list had `TS val ...` (any value).
+    private var anyTimestampValue = false
     /// Expressions being parsed inside one another; bounded so that nesting cannot exhaust the stack.
     private var nesting = 0
     static let maximumNesting = 64
@@ -280,7 +282,9 @@ struct Parser {
                 spec.urgentPointer = try parseUInt16("urgent pointer")
             case .punct("<"):
                 guard spec.options == .none else { throw error("options given twice") }
+                anyTimestampValue = false
                 spec.options = try parseOptions()
+                spec.timestampValueAny = anyTimestampValue
             case .word(let w):
                 throw error("unknown packet field '\(w)' (expected ack, win, urg or <options>)")
             case .punct("/"):
@@ -438,7 +442,14 @@ struct Parser {
             case "TS":
                 guard token.kind == .word("val") else { throw error("expected 'val' after TS") }
                 try bump()
-                let value = try parseUInt32("TS val")
+                var value: UInt32 = 0
+                if token.kind == .ellipsis {
+                    // `TS val ...` (nplab packetdrill): any TS val, one no later line names.
+                    try bump()
+                    anyTimestampValue = true
+                } else {
+                    value = try parseUInt32("TS val")
+                }
                 guard token.kind == .word("ecr") else { throw error("expected 'ecr' after the TS val") }
                 try bump()
                 option = .timestamps(value: value, echoReply: try parseUInt32("TS ecr"))
