@@ -125,7 +125,7 @@ extension Connection {
     ) {
         negotiate(seg, config: config, ipv6: local?.address.isIPv6 ?? false, now: now)
         // RFC 3168 §6.1.1: a Not-ECT SYN with ECE and CWR asks for ECN (Linux tcp_ecn_create_request).
-        if ecnSetup { ecn = .ok }
+        if ecnSetup { ecn = config.ecnAgreedFlags }
         rcv.synchronize(irs: SeqNum(seg.sequenceNumber))
         let window = config.initialReceiveWindow(
             mss: ourMSS - (timestampsEnabled ? 12 : 0), receiveBuffer: receiveBufferSize)

@@ -331,7 +331,7 @@ public struct HostStack: Sendable {
             c.rtt = rtt
             c.inConnectionTable = true
             // RFC 3168 §6.1.1: tcp_ecn = 1 asks for ECN in the SYN.
-            c.ecn = config.ecn == .request ? .ok : []
+            c.ecn = config.ecn == .request ? config.ecnAgreedFlags : []
             // A listener turned active (RFC 9293 OPEN in LISTEN) leaves its counters where the chronograph lives.
             c.backlogValue = 0
             c.pendingChildrenValue = 0

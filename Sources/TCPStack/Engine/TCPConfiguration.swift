@@ -223,6 +223,9 @@ public struct TCPConfiguration: Sendable {
     /// How many resent SYNs still ask for ECN (RFC 3168 §6.1.1.1 leaves it open). Linux `tcp_ecn_clear_syn`
     /// (`tcp_ecn_fallback` 1): none. FreeBSD `tcp_output`: while `t_rxtshift <= net.inet.tcp.ecn.maxretries` (1).
     public var ecnSynRetries = 0
+    /// CWR goes on the next segment sent, retransmission or ACK included (FreeBSD `tcp_ecn_output_established`);
+    /// off: on the next new data only (Linux `tcp_ecn_send`).
+    public var ecnCWROnAnySegment = false
     /// From this SYN retransmission on, the SYN offers no window scaling, timestamps or SACK (FreeBSD
     /// `net.inet.tcp.rexmit_drop_options`, default 0: `tcp_timer_rexmt` clears TF_REQ_SCALE, TF_REQ_TSTMP and
     /// TF_SACK_PERMIT at `t_rxtshift` 3, in case a middlebox drops SYNs with options); nil: never.

@@ -60,7 +60,7 @@ extension TCPConfiguration {
     ///   fails with ETIMEDOUT once `tcp_keepinit` (75 s) passes unsynchronized (`tcp_timer_keep`): 6 retransmissions.
     ///   Each backed-off RTO gets `tcp_rexmit_slop` (200 ms, `TCPT_RANGESET`): SYNs at 0, 1, 3.2, 7.4 s...
     /// - ECN (`net.inet.tcp.ecn.enable` 2): accepted, not asked for; when asked for, the first resent SYN asks
-    ///   again (`ecn.maxretries` 1, `tcp_output`).
+    ///   again (`ecn.maxretries` 1, `tcp_output`); a queued CWR rides the next segment of any kind.
     /// - TCP_NOOPT: a socket sends no TCP options (`TF_NOOPT`); `rexmit_drop_options` (off by default) would
     ///   strip window scaling, timestamps and SACK from the third resent SYN on.
     /// - Keep-alive: idle 7200 s, interval 75 s, `TCPTV_KEEPCNT` 8 probes (tcp_timer.h).
@@ -85,6 +85,7 @@ extension TCPConfiguration {
         c.retransmitSlop = .milliseconds(200)
         c.ecn = .acceptOnly
         c.ecnSynRetries = 1
+        c.ecnCWROnAnySegment = true
         c.synRetries = 12
         c.connectTimeout = .seconds(75)
         c.icmp = ICMPPolicy(hardErrorsAbortOpen: true)
