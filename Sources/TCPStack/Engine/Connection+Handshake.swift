@@ -10,7 +10,7 @@ extension Connection {
     /// Whether our SYN offered window scaling, timestamps and SACK as the configuration allows: not with TCP_NOOPT
     /// (FreeBSD TF_NOOPT), nor after `synOptionsDroppedAtRetransmit` resends of it (RFC 7323 §1.3, RFC 2018 §2:
     /// an option is used only when both SYNs carried it).
-    func offersSynOptions(_ config: TCPConfiguration) -> Bool {
+    @inline(__always) func offersSynOptions(_ config: TCPConfiguration) -> Bool {
         if rareState != nil && noOptions { return false }
         guard state == .synSent, let drop = config.synOptionsDroppedAtRetransmit else { return true }
         return retransmitCount < drop
@@ -76,9 +76,8 @@ extension Connection {
             sourcePort: local.port, destinationPort: remote.port, sequenceNumber: iss.rawValue,
             flags: ecn.contains(.ok) ? [.syn, .ece, .cwr] : .syn,
             window: UInt16(min(rcvWndAdvertised, 65535)), options: options)
-        var packet = IPPacket(from: local.address, to: remote.address, tcp: tcp)
-        if rareState != nil { stampIPHeader(&packet) }
-        out.packets.append(packet)
+        out.packets.append(IPPacket(from: local.address, to: remote.address, tcp: tcp))
+        if rareState != nil { stampIPHeader(&out.packets[out.packets.count - 1]) }
     }
 
     /// <SEQ=ISS><ACK=RCV.NXT><CTL=SYN,ACK> with the options agreed from the peer's SYN (RFC 7323 §1.3,
@@ -92,9 +91,8 @@ extension Connection {
             options: rareState != nil && noOptions ? TCPOptions() : synOptions(
                 now: now, ecr: ts.recent, timestamps: timestampsEnabled, sack: sackEnabled,
                 windowScale: windowScalingEnabled ? rcvWscale : nil, layout: config.synOptionLayout))
-        var packet = IPPacket(from: local.address, to: remote.address, tcp: tcp)
-        if rareState != nil { stampIPHeader(&packet) }
-        out.packets.append(packet)
+        out.packets.append(IPPacket(from: local.address, to: remote.address, tcp: tcp))
+        if rareState != nil { stampIPHeader(&out.packets[out.packets.count - 1]) }
     }
 
     /// Resends the SYN or SYN-ACK after a timeout (RFC 9293 §3.8.1; backoff per RFC 6298 §5.5). Synchronized

@@ -245,9 +245,9 @@ public struct Connection: Sendable {
             acknowledgmentNumber: flags.contains(.ack) ? rcvNxt.rawValue : 0, flags: flags, window: field,
             options: segmentOptions(now: now), payload: payload)
         var packet = IPPacket(from: local.address, to: remote.address, tcp: tcp)
-        if rareState != nil { stampIPHeader(&packet) }
         if codepoint != .notECT { packet.ecn = codepoint }
         out.packets.append(packet)
+        if rareState != nil { stampIPHeader(&out.packets[out.packets.count - 1]) }
         return true
     }
 
@@ -270,9 +270,8 @@ public struct Connection: Sendable {
         let tcp = TCPSegment(
             sourcePort: local.port, destinationPort: remote.port, sequenceNumber: seq.rawValue,
             acknowledgmentNumber: ack?.rawValue ?? 0, flags: ack == nil ? .rst : .rstAck, window: 0)
-        var packet = IPPacket(from: local.address, to: remote.address, tcp: tcp)
-        if rareState != nil { stampIPHeader(&packet) }
-        out.packets.append(packet)
+        out.packets.append(IPPacket(from: local.address, to: remote.address, tcp: tcp))
+        if rareState != nil { stampIPHeader(&out.packets[out.packets.count - 1]) }
     }
 
     /// RFC 5961 §7 challenge ACK, limited per socket (Linux `tcp_invalid_ratelimit`, `__tcp_oow_rate_limited`)

@@ -99,11 +99,17 @@ extension HostStack {
                     firstExpiry: retransmitCount == 0, now: now, config: configuration, out: &out)
             }
             slots[i].backOffRTO()
-            // FreeBSD TCPT_RANGESET: the backed-off value plus tcp_rexmit_slop, capped at TCPTV_REXMTMAX.
-            let rto = slots[i].rto, slop = configuration.retransmitSlop
-            slots[i].retransmitDeadline = now + (slop == .zero || rto >= configuration.rtoMax
-                ? rto : min(rto + slop, configuration.rtoMax))
+            slots[i].retransmitDeadline = now + backedOffTimeout(slots[i].rto)
         }
+    }
+
+    /// The backed-off RTO plus FreeBSD's `tcp_rexmit_slop`, capped at `rtoMax` (`TCPT_RANGESET`); kept out of the
+    /// timer loop, which runs for every connection.
+    @inline(never)
+    private func backedOffTimeout(_ rto: Duration) -> Duration {
+        let slop = configuration.retransmitSlop
+        guard slop != .zero, rto < configuration.rtoMax else { return rto }
+        return min(rto + slop, configuration.rtoMax)
     }
 
     /// A timer gave up on the connection: ETIMEDOUT, CLOSED.

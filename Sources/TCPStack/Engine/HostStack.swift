@@ -293,7 +293,8 @@ public struct HostStack: Sendable {
         let congestionAlgorithm = slots[i].congestionAlgorithm
         var keepalive = slots[i].keepalive
         keepalive.deadline = nil
-        let ipHeader = slots[i].ipHeader
+        // Rare-state options survive a reconnect; a socket without a rare state has none (the connect path is hot).
+        let ipHeader = slots[i].rareState == nil ? nil : slots[i].ipHeader
         let userTimeout = UserTimeout(timeout: slots[i].userTimeout.timeout)
         // Fast Open state lives in the rare state; a socket without one skips it (the connect path is hot).
         let fastOpen = slots[i].rareState == nil ? nil : fastOpenAtConnect(slots[i].fastOpen, remote: remote.address)
@@ -315,7 +316,7 @@ public struct HostStack: Sendable {
             c.noDelay = noDelay
             c.congestionAlgorithm = congestionAlgorithm
             c.keepalive = keepalive
-            c.ipHeader = ipHeader
+            if let ipHeader { c.ipHeader = ipHeader }
             c.userTimeout = userTimeout
             c.explicitlyBound = explicitlyBound
             c.boundEndpoint = boundEndpoint
@@ -339,7 +340,9 @@ public struct HostStack: Sendable {
             c.setState(.synSent, cause: .user(.connect), rfc: "RFC 9293 §3.10.1", linux: linux, now: now,
                 config: config, out: &out)
             // FreeBSD tcp_connect: TT_KEEP runs for TP_KEEPINIT while the open is pending.
-            if let limit = c.connectTimeout(config) { c.keepalive.deadline = now + limit }
+            if let limit = c.rareState == nil ? config.connectTimeout : c.connectTimeout(config) {
+                c.keepalive.deadline = now + limit
+            }
             // Linux tcp_fastopen_defer_connect: with a cookie cached, the SYN waits for the first write.
             if fastOpen?.deferred == true { return }
             c.sendSyn(now: now, config: config, out: &out)
