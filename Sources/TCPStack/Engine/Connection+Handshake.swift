@@ -76,8 +76,7 @@ extension Connection {
             sourcePort: local.port, destinationPort: remote.port, sequenceNumber: iss.rawValue,
             flags: ecn.contains(.ok) ? [.syn, .ece, .cwr] : .syn,
             window: UInt16(min(rcvWndAdvertised, 65535)), options: options)
-        out.packets.append(IPPacket(from: local.address, to: remote.address, tcp: tcp))
-        if rareState != nil { stampIPHeader(&out.packets[out.packets.count - 1]) }
+        appendStamped(IPPacket(from: local.address, to: remote.address, tcp: tcp), to: &out)
     }
 
     /// <SEQ=ISS><ACK=RCV.NXT><CTL=SYN,ACK> with the options agreed from the peer's SYN (RFC 7323 §1.3,
@@ -91,8 +90,7 @@ extension Connection {
             options: rareState != nil && noOptions ? TCPOptions() : synOptions(
                 now: now, ecr: ts.recent, timestamps: timestampsEnabled, sack: sackEnabled,
                 windowScale: windowScalingEnabled ? rcvWscale : nil, layout: config.synOptionLayout))
-        out.packets.append(IPPacket(from: local.address, to: remote.address, tcp: tcp))
-        if rareState != nil { stampIPHeader(&out.packets[out.packets.count - 1]) }
+        appendStamped(IPPacket(from: local.address, to: remote.address, tcp: tcp), to: &out)
     }
 
     /// Resends the SYN or SYN-ACK after a timeout (RFC 9293 §3.8.1; backoff per RFC 6298 §5.5). Synchronized

@@ -10,6 +10,8 @@ struct IPHeaderOptions: Hashable, Sendable {
 
     var isDefault: Bool { hopLimit == nil && trafficClass == nil }
 
+    /// Out of line: the send path only tests for a rare state and stays small.
+    @inline(never)
     func stamp(_ packet: inout IPPacket) {
         if let hopLimit { packet.hopLimit = hopLimit }
         if let trafficClass { packet.trafficClass = trafficClass | (packet.trafficClass & 3) }
@@ -17,10 +19,16 @@ struct IPHeaderOptions: Hashable, Sendable {
 }
 
 extension Connection {
-    /// Writes the socket's TTL and TOS into a segment it sends; a socket without a rare state has neither.
-    @inline(__always) func stampIPHeader(_ packet: inout IPPacket) {
-        guard let box = rareState, !box.ipHeader.isDefault else { return }
-        box.ipHeader.stamp(&packet)
+    /// Queues a segment with the socket's TTL and TOS written in; a socket without a rare state has neither, and
+    /// its packet goes straight into the queue (no copy on the common path).
+    @inline(__always) func appendStamped(_ packet: IPPacket, to out: inout EngineOutput) {
+        if let box = rareState, !box.ipHeader.isDefault {
+            var stamped = packet
+            box.ipHeader.stamp(&stamped)
+            out.packets.append(stamped)
+        } else {
+            out.packets.append(packet)
+        }
     }
 }
 

@@ -6,8 +6,6 @@ struct KeepaliveSettings: Sendable, Hashable {
     var idleSeconds: UInt16 = 0
     var intervalSeconds: UInt16 = 0
     var count: UInt8 = 0
-    /// TCP_KEEPINIT in seconds (FreeBSD); 0: the configuration's `connectTimeout`.
-    var initSeconds: UInt16 = 0
     /// Probes sent since the peer was last heard (Linux `icsk_probes_out` for keep-alive).
     var probesSent: UInt8 = 0
     /// When the keep-alive timer fires next; nil: not running.
@@ -19,8 +17,7 @@ struct KeepaliveSettings: Sendable, Hashable {
 
     /// Equal to `KeepaliveSettings()`.
     var isDefault: Bool {
-        !enabled && idleSeconds == 0 && intervalSeconds == 0 && count == 0 && initSeconds == 0 && probesSent == 0
-            && deadlineValue.isNil
+        !enabled && idleSeconds == 0 && intervalSeconds == 0 && count == 0 && probesSent == 0 && deadlineValue.isNil
     }
 }
 
@@ -38,7 +35,8 @@ extension Connection {
     }
     /// The connection-establishment time limit (FreeBSD `TP_KEEPINIT`), or nil.
     func connectTimeout(_ config: TCPConfiguration) -> Duration? {
-        keepalive.initSeconds > 0 ? .seconds(Int64(keepalive.initSeconds)) : config.connectTimeout
+        let seconds = rareState?.connectTimeoutSeconds ?? 0
+        return seconds > 0 ? .seconds(Int64(seconds)) : config.connectTimeout
     }
 
     /// States in which keep-alive runs (Linux: all but CLOSE, SYN-SENT and LISTEN; TIME-WAIT has its own timer).

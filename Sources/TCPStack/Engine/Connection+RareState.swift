@@ -27,6 +27,8 @@ final class RareState: @unchecked Sendable {
     var ipHeader = IPHeaderOptions()
     /// FreeBSD TCP_NOOPT: no TCP options in any segment.
     var noOptions = false
+    /// FreeBSD TCP_KEEPINIT in seconds; 0: the configuration's `connectTimeout`.
+    var connectTimeoutSeconds: UInt16 = 0
 
     init() {}
 
@@ -46,6 +48,7 @@ final class RareState: @unchecked Sendable {
         rack = other.rack
         ipHeader = other.ipHeader
         noOptions = other.noOptions
+        connectTimeoutSeconds = other.connectTimeoutSeconds
     }
 }
 
@@ -151,6 +154,15 @@ extension Connection {
         @inline(__always) set {
             guard rareState != nil || !newValue.isDefault else { return }
             writableRareState().ipHeader = newValue
+        }
+    }
+
+    /// FreeBSD TCP_KEEPINIT (Connection+Keepalive.swift `connectTimeout`).
+    var connectTimeoutSeconds: UInt16 {
+        @inline(__always) get { rareState?.connectTimeoutSeconds ?? 0 }
+        @inline(__always) set {
+            guard rareState != nil || newValue != 0 else { return }
+            writableRareState().connectTimeoutSeconds = newValue
         }
     }
 

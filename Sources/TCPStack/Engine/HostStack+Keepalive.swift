@@ -38,7 +38,7 @@ extension HostStack {
     public mutating func setConnectTimeout(_ id: SocketID, seconds: Int) throws(SocketError) {
         let i = try openSlot(id)
         guard (0...65535).contains(seconds) else { throw .invalidArgument }
-        slots[i].keepalive.initSeconds = UInt16(seconds)
+        slots[i].connectTimeoutSeconds = UInt16(seconds)
     }
 
     /// The effective connection-establishment limit (TCP_KEEPINIT), nil where the system has none.
