@@ -17,6 +17,7 @@ import TCPStack
 /// | `tcpi_rtt` | the smoothed RTT in microseconds |
 /// | `tcpi_bytes_received` | sequence space received in order after the SYN (FIN included) |
 /// | `tcpi_lost`, `tcpi_retrans`, `tcpi_reordering` | segments marked lost, resent and not yet delivered; DupThresh in segments |
+/// | `tcpi_options` | `TCPI_OPT_TIMESTAMPS` 1, `_SACK` 2, `_WSCALE` 4, `_ECN` 8; `(A \| B)` of those names folds to a number |
 enum CodeAssertions {
     enum Verdict: Equatable {
         case holds
@@ -58,6 +59,27 @@ enum CodeAssertions {
         return names
     }()
 
+    /// `TCPI_OPT_*` flags, for `tcpi_options` (include/uapi/linux/tcp.h; FreeBSD netinet/tcp.h numbers them alike).
+    static let optionFlags: [String: Int] = [
+        "TCPI_OPT_TIMESTAMPS": 1, "TCPI_OPT_SACK": 2, "TCPI_OPT_WSCALE": 4, "TCPI_OPT_ECN": 8,
+    ]
+
+    /// The clause with each `(A | B | ...)` of numbers and `TCPI_OPT_*` names replaced by its value; nil when a
+    /// group holds anything else.
+    static func foldingBitwiseOr(_ clause: String) -> String? {
+        var text = clause
+        while let open = text.firstIndex(of: "("), let close = text[open...].firstIndex(of: ")") {
+            var value = 0
+            for term in text[text.index(after: open)..<close].split(separator: "|") {
+                let name = ShellInterpreter.trim(String(term))
+                guard let n = Int(name) ?? optionFlags[name] else { return nil }
+                value |= n
+            }
+            text.replaceSubrange(open...close, with: String(value))
+        }
+        return text
+    }
+
     static func evaluate(_ code: String, info: TCPInfo?) -> Verdict {
         // A backslash ends a Python line that continues on the next one.
         let joined = code.split(separator: "\n", omittingEmptySubsequences: false)
@@ -82,6 +104,7 @@ enum CodeAssertions {
     }
 
     static func compare(_ clause: String, info: TCPInfo?) -> Verdict {
+        guard let clause = foldingBitwiseOr(clause) else { return .cannotCheck("expression '\(clause)'") }
         let words = clause.split(separator: " ").map(String.init)
         // Python chains comparisons: `990 <= x <= 1010` is `990 <= x and x <= 1010`.
         if words.count > 3 && words.count % 2 == 1 {
@@ -106,6 +129,7 @@ enum CodeAssertions {
             case "tcpi_last_data_recv": return info.lastDataReceivedMilliseconds
             case "tcpi_rtt": return info.smoothedRTTMicroseconds
             case "tcpi_bytes_received": return info.bytesReceived
+            case "tcpi_options": return info.options
             default: return congestionField(w, info)
             }
         }

@@ -45,6 +45,8 @@ public enum LinuxErrno: Int32, Error, Hashable, Sendable, CaseIterable {
     case ETIMEDOUT = 110
     /// Connection refused.
     case ECONNREFUSED = 111
+    /// No route to host.
+    case EHOSTUNREACH = 113
     /// Operation already in progress.
     case EALREADY = 114
     /// Operation now in progress.
@@ -70,6 +72,7 @@ public enum LinuxErrno: Int32, Error, Hashable, Sendable, CaseIterable {
         case .badDescriptor: self = .EBADF
         case .brokenPipe: self = .EPIPE
         case .operationNotSupported: self = .EOPNOTSUPP
+        case .hostUnreachable: self = .EHOSTUNREACH
         }
     }
 }

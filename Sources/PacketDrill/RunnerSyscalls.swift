@@ -263,6 +263,7 @@ extension ScriptRunner {
 
     mutating func setsockopt(_ call: SyscallSpec, fd: Int, at location: SourceLocation) throws(ScriptFailure) -> CallResult {
         if let handled = try reportingOption(call, fd: fd, at: location) { return handled }
+        if let handled = try noOptionsOption(call, fd: fd, at: location) { return handled }
         let option: SocketOption
         switch optionName(call) {
         case "SO_REUSEADDR":
@@ -273,8 +274,9 @@ extension ScriptRunner {
             else { throw fail(location, "SO_LINGER needs {l_onoff=N, l_linger=N}") }
             option = .linger(on: on != 0, seconds: Int(seconds))
         case "TCP_MAXSEG", "SO_RCVBUF", "SO_SNDBUF", "SO_KEEPALIVE", "TCP_KEEPIDLE", "TCP_KEEPINTVL", "TCP_KEEPCNT",
-            "TCP_USER_TIMEOUT", "TCP_NODELAY", "TCP_CORK", "TCP_NOTSENT_LOWAT", "IP_BIND_ADDRESS_NO_PORT", "IP_LOCAL_PORT_RANGE":
-            guard let value = integerArgument(call, 3) else { throw fail(location, "\(optionName(call)) needs [N]") }
+            "TCP_USER_TIMEOUT", "TCP_NODELAY", "TCP_CORK", "TCP_NOTSENT_LOWAT", "IP_BIND_ADDRESS_NO_PORT", "IP_LOCAL_PORT_RANGE",
+            "TCP_KEEPINIT", "IP_TTL", "IP_TOS", "IPV6_UNICAST_HOPS", "IPV6_TCLASS":
+            guard let value = integerArgument(call, 3) ?? ipHeaderConstant(call, 3) else { throw fail(location, "\(optionName(call)) needs [N]") }
             option = SocketOption(SocketOptionName(linuxName: optionName(call))!, integer: value)!
         case "TCP_CONGESTION":
             guard case .string(let name) = call.arguments[3] else { throw fail(location, "TCP_CONGESTION needs \"name\"") }
@@ -288,11 +290,12 @@ extension ScriptRunner {
 
     mutating func getsockopt(_ call: SyscallSpec, fd: Int, at location: SourceLocation) throws(ScriptFailure) -> CallResult {
         if let handled = try reportingOption(call, fd: fd, at: location) { return handled }
+        if let handled = try noOptionsOption(call, fd: fd, at: location) { return handled }
         let actual: String
         switch optionName(call) {
         case "SO_ERROR", "SO_REUSEADDR", "SO_RCVBUF", "SO_SNDBUF", "TCP_MAXSEG", "SO_KEEPALIVE", "TCP_KEEPIDLE",
             "TCP_KEEPINTVL", "TCP_KEEPCNT", "TCP_USER_TIMEOUT", "TCP_CORK", "TCP_NOTSENT_LOWAT", "IP_BIND_ADDRESS_NO_PORT",
-            "IP_LOCAL_PORT_RANGE":
+            "IP_LOCAL_PORT_RANGE", "TCP_KEEPINIT", "IP_TTL", "IP_TOS", "IPV6_UNICAST_HOPS", "IPV6_TCLASS":
             switch try? calls.option(SocketOptionName(linuxName: optionName(call))!, of: fd) {
             case .error(let errno)?: actual = errno?.name ?? "0"
             case let value?: actual = "\(value.integerValue ?? 0)"

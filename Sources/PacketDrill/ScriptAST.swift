@@ -59,6 +59,14 @@ public struct PacketSpec: Hashable, Sendable {
     public var window: UInt16?
     public var urgentPointer: UInt16?
     public var options: OptionsSpec
+    /// An ICMP error instead of a TCP segment; the sequence fields then hold the quoted segment's `[a:b(n)]`.
+    public var icmp: ICMPSpec?
+    /// IP header fields written before the flags (nplab packetdrill): `(tos 0x20)` / `(class 0x20)` is the IPv4
+    /// TOS or IPv6 traffic class byte, `(ttl 4)` / `(hlim 4)` the TTL or hop limit. Sent inbound, checked outbound.
+    public var ipTrafficClass: UInt8?
+    public var ipHopLimit: UInt8?
+    /// `TS val ...`: the TS val is not checked nor remembered.
+    public var timestampValueAny = false
 
     public init(
         direction: PacketDirection, ecn: String? = nil, flags: TCPFlags, flagsText: String,
@@ -76,6 +84,19 @@ public struct PacketSpec: Hashable, Sendable {
         self.window = window
         self.urgentPointer = urgentPointer
         self.options = options
+    }
+}
+
+/// `icmp TYPE [CODE] [mtu N]`: an ICMP (or ICMPv6, by the script's IP version) error, by packetdrill's names.
+public struct ICMPSpec: Hashable, Sendable {
+    public var type: String
+    public var code: String?
+    public var mtu: UInt16?
+
+    public init(type: String, code: String? = nil, mtu: UInt16? = nil) {
+        self.type = type
+        self.code = code
+        self.mtu = mtu
     }
 }
 

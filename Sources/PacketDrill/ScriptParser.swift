@@ -34,13 +34,16 @@ let supportedSyscalls: Set<String> = [
 ]
 
 /// Socket options the runner understands.
-/// The options a script may set or read: those ``SocketCalls`` implements.
-let supportedSocketOptions = Set(SocketOptionName.allCases.map(\.linuxName))
+/// The options a script may set or read: those ``SocketCalls`` implements, and FreeBSD's TCP_NOOPT, which the runner
+/// handles itself (RunnerSyscalls+NoOptions.swift).
+let supportedSocketOptions = Set(SocketOptionName.allCases.map(\.linuxName) + ["TCP_NOOPT"])
 
 struct Parser {
     private var lexer: Lexer
     private var token: Token
     private var lookahead: Token?
+    /// The last options list had `TS val ...` (any value).
+    private var anyTimestampValue = false
     /// Expressions being parsed inside one another; bounded so that nesting cannot exhaust the stack.
     private var nesting = 0
     static let maximumNesting = 64
@@ -209,15 +212,40 @@ struct Parser {
 
     private mutating func parsePacket(_ direction: PacketDirection) throws(ScriptParseError) -> PacketSpec {
         var ecn: String?
+        var quoted: (start: UInt32, end: UInt32, length: UInt32)?
         if isPunct("[") {
             try bump()
+            if case .number = token.kind {
+                // `[a:b(n)]` before `icmp`: the TCP segment the ICMP error quotes (nplab packetdrill's order).
+                quoted = try parseQuotedSegment()
+                guard case .word("icmp") = token.kind else { throw error("a quoted [a:b(n)] belongs before 'icmp'") }
+                return try parseICMP(direction, quoted: quoted)
+            }
             guard case .word(let w) = token.kind else { throw error("expected an ECN codepoint such as ect0 in [ ]") }
             guard ["noecn", "ect0", "ect1", "ect01", "ce"].contains(w) else { throw error("unknown ECN codepoint '\(w)'") }
             ecn = w
             try bump()
             try expectPunct("]", "after the ECN codepoint")
         }
-        if case .word(let protocolName) = token.kind, ["icmp", "udp", "udplite", "sctp", "gre", "mpls"].contains(protocolName) {
+        if case .word("icmp") = token.kind { return try parseICMP(direction, quoted: quoted) }
+        var trafficClass: UInt8?, hopLimit: UInt8?
+        if isPunct("(") {
+            // `(tos 0x20)`, `(ttl 4)`, `(class 0x20)`, `(hlim 4)`, comma-separated: IP header fields.
+            try bump()
+            while true {
+                guard case .word(let field) = token.kind else { throw error("expected tos, ttl, class or hlim in ( )") }
+                try bump()
+                switch field {
+                case "tos", "class": trafficClass = try parseUInt8(field)
+                case "ttl", "hlim": hopLimit = try parseUInt8(field)
+                default: throw error("unknown IP header field '\(field)' (expected tos, ttl, class or hlim)")
+                }
+                if isPunct(",") { try bump(); continue }
+                try expectPunct(")", "after the IP header fields")
+                break
+            }
+        }
+        if case .word(let protocolName) = token.kind, ["udp", "udplite", "sctp", "gre", "mpls"].contains(protocolName) {
             // packetdrill's other packet kinds: named, not run (the engine speaks TCP only).
             throw error("\(protocolName) packets are not supported (TCP only)")
         }
@@ -236,6 +264,8 @@ struct Parser {
         var spec = PacketSpec(
             direction: direction, ecn: ecn, flags: flags, flagsText: flagsText,
             sequenceStart: seqStart, sequenceEnd: seqEnd, payloadLength: Int(length))
+        spec.ipTrafficClass = trafficClass
+        spec.ipHopLimit = hopLimit
         while true {
             switch token.kind {
             case .word("ack"):
@@ -252,7 +282,9 @@ struct Parser {
                 spec.urgentPointer = try parseUInt16("urgent pointer")
             case .punct("<"):
                 guard spec.options == .none else { throw error("options given twice") }
+                anyTimestampValue = false
                 spec.options = try parseOptions()
+                spec.timestampValueAny = anyTimestampValue
             case .word(let w):
                 throw error("unknown packet field '\(w)' (expected ack, win, urg or <options>)")
             case .punct("/"):
@@ -263,6 +295,48 @@ struct Parser {
                 return spec
             }
         }
+    }
+
+    /// `a:b(n)]`, the `[` already read.
+    private mutating func parseQuotedSegment() throws(ScriptParseError) -> (start: UInt32, end: UInt32, length: UInt32) {
+        let start = try parseUInt32("quoted sequence start")
+        try expectPunct(":", "between quoted sequence start and end")
+        let end = try parseUInt32("quoted sequence end")
+        try expectPunct("(", "before the quoted payload length")
+        let length = try parseUInt32("quoted payload length")
+        try expectPunct(")", "after the quoted payload length")
+        try expectPunct("]", "after the quoted segment")
+        return (start, end, length)
+    }
+
+    /// `icmp TYPE [CODE] [mtu N] [[a:b(n)]]` (packetdrill's ICMP packet; `a:b(n)` is the quoted TCP segment,
+    /// 0:0(0) when absent).
+    private mutating func parseICMP(
+        _ direction: PacketDirection, quoted given: (start: UInt32, end: UInt32, length: UInt32)?
+    ) throws(ScriptParseError) -> PacketSpec {
+        try bump()
+        guard case .word(let type) = token.kind else { throw error("expected an ICMP type after 'icmp'") }
+        try bump()
+        var icmp = ICMPSpec(type: type)
+        if case .word(let code) = token.kind, code != "mtu" {
+            icmp.code = code
+            try bump()
+        }
+        if case .word("mtu") = token.kind {
+            try bump()
+            icmp.mtu = try parseUInt16("mtu")
+        }
+        var quoted = given
+        if quoted == nil, isPunct("[") {
+            try bump()
+            quoted = try parseQuotedSegment()
+        }
+        let q = quoted ?? (0, 0, 0)
+        var spec = PacketSpec(
+            direction: direction, flags: TCPFlags(), flagsText: "icmp", sequenceStart: q.start, sequenceEnd: q.end,
+            payloadLength: Int(q.length))
+        spec.icmp = icmp
+        return spec
     }
 
     private mutating func parseFlags() throws(ScriptParseError) -> (TCPFlags, String) {
@@ -368,7 +442,14 @@ struct Parser {
             case "TS":
                 guard token.kind == .word("val") else { throw error("expected 'val' after TS") }
                 try bump()
-                let value = try parseUInt32("TS val")
+                var value: UInt32 = 0
+                if token.kind == .ellipsis {
+                    // `TS val ...` (nplab packetdrill): any TS val, one no later line names.
+                    try bump()
+                    anyTimestampValue = true
+                } else {
+                    value = try parseUInt32("TS val")
+                }
                 guard token.kind == .word("ecr") else { throw error("expected 'ecr' after the TS val") }
                 try bump()
                 option = .timestamps(value: value, echoReply: try parseUInt32("TS ecr"))

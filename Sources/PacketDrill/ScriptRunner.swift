@@ -122,7 +122,7 @@ public struct ScriptRunner {
         self.options = options
         let start = SourceLocation(line: 1, column: 1)
         let name = options.personality ?? script.personality ?? ScriptPersonality.defaultName
-        let config: TCPConfiguration
+        var config: TCPConfiguration
         do { config = try ScriptPersonality.configuration(named: name) } catch {
             throw ScriptFailure(location: start, message: error.description)
         }
@@ -140,6 +140,10 @@ public struct ScriptRunner {
             throw ScriptFailure(location: start, message: "--tolerance_percent is not a non-negative number")
         }
         tolerancePercent = percent
+        // packetdrill's `--mtu` (default 1500): the tun device's MTU, from which the SYN's MSS follows.
+        let mtu = try value("mtu", default: Int64(config.interfaceMTU))
+        guard (68...65535).contains(mtu) else { throw ScriptFailure(location: start, message: "--mtu=\(mtu) is not 68 to 65535") }
+        config.interfaceMTU = Int(mtu)
         bindPort = UInt16(clamping: try value("bind_port", default: 8080))
         connectPort = UInt16(clamping: try value("connect_port", default: 8080))
         localPort = bindPort
@@ -215,10 +219,11 @@ public struct ScriptRunner {
             case .cannotCheck(let why): throw fail(event.location, "code block cannot be checked: \(why)")
             }
         case .packet(let spec) where spec.direction == .outbound:
+            if spec.icmp != nil { throw fail(event.location, "the engine sends no ICMP: an outbound icmp line cannot match") }
             try expectOutbound(spec, event: event, window: window)
         case .packet(let spec):
             try runUntil(window.at, location: event.location)
-            try inject(spec, at: event.location)
+            if let icmp = spec.icmp { try injectICMP(spec, icmp, at: event.location) } else { try inject(spec, at: event.location) }
             base = window.at
         case .syscall(let call):
             let previous = base
@@ -359,7 +364,7 @@ public struct ScriptRunner {
                     + " s (tolerance \(tolerance) us)",
                 expected: PacketText.spec(spec), actual: actual)
         }
-        if let mismatch = mismatch(spec, packet.tcp) ?? ecnMismatch(spec, packet) {
+        if let mismatch = mismatch(spec, packet.tcp) ?? ecnMismatch(spec, packet) ?? Self.ipHeaderMismatch(spec, packet) {
             throw fail(event.location, "outbound packet differs: \(mismatch)", expected: PacketText.spec(spec), actual: actual)
         }
         base = time
@@ -420,10 +425,13 @@ public struct ScriptRunner {
                 return "options \(PacketText.options(actual)), expected \(PacketText.options(expected))"
             }
             for (e, a) in zip(expected, actual) {
-                // The TS val is the stack's clock: learn the mapping (ScriptRunner+Timestamps.swift).
+                // The TS val is the stack's clock: learn the mapping (ScriptRunner+Timestamps.swift); `TS val ...` matches
+                // any value and teaches none. The echo is never checked, as packetdrill's run_packet.c does not.
                 if case .timestamps(let scriptVal, _) = e, case .timestamps(let liveVal, _) = a {
-                    tsValues[scriptVal] = liveVal
-                    if let why = timestampValueMismatch(script: scriptVal, live: liveVal) { return why }
+                    if !spec.timestampValueAny {
+                        tsValues[scriptVal] = liveVal
+                        if let why = timestampValueMismatch(script: scriptVal, live: liveVal) { return why }
+                    }
                 } else if e != a {
                     return "options \(PacketText.options(actual)), expected \(PacketText.options(expected))"
                 }
@@ -442,6 +450,7 @@ public struct ScriptRunner {
         switch spec.options {
         case .none: break
         case .any: throw fail(location, "an inbound packet cannot have <...> options")
+        case .list where spec.timestampValueAny: throw fail(location, "an inbound packet cannot have TS val ...")
         case .list(let options):
             for o in options {
                 switch o {
@@ -468,6 +477,7 @@ public struct ScriptRunner {
             flags: spec.flags, window: spec.window ?? 65535, urgentPointer: spec.urgentPointer ?? 0,
             options: options, payload: [UInt8](repeating: 0, count: spec.payloadLength))
         var packet = IPPacket(from: remote, to: local, tcp: segment)
+        Self.applyIPHeaderFields(spec, to: &packet)
         if let codepoint = Self.ecnCodepoints(spec.ecn).first { packet.ecn = codepoint }
         packet.fillChecksums()
         loop.now = Instant(nanoseconds: now * 1000)

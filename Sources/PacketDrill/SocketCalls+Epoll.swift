@@ -93,7 +93,7 @@ extension SocketCalls {
         for event in events {
             let socket: SocketID
             switch event {
-            case .readable(let s), .peerClosed(let s), .reset(let s), .connected(let s), .refused(let s), .timedOut(let s):
+            case .readable(let s), .peerClosed(let s), .reset(let s), .connected(let s), .refused(let s), .unreachable(let s), .timedOut(let s):
                 socket = s
             case .acceptReady(let l):
                 socket = l

@@ -46,6 +46,19 @@ public enum SocketOptionName: Hashable, Sendable, CaseIterable {
     case bindAddressNoPort
     /// IP_LOCAL_PORT_RANGE.
     case localPortRange
+    /// FreeBSD's TCP_KEEPINIT (netinet/tcp.h: 128), seconds; Linux has no such option.
+    case keepaliveInit
+    /// IP_TTL.
+    case timeToLive
+    /// IP_TOS.
+    case typeOfService
+    /// IPV6_UNICAST_HOPS.
+    case unicastHops
+    /// IPV6_TCLASS.
+    case trafficClass
+
+    /// SOL_IPV6 / IPPROTO_IPV6.
+    public static let ipv6Level: Int32 = 41
 
     /// SOL_IP.
     public static let ipLevel: Int32 = 0
@@ -79,12 +92,18 @@ public enum SocketOptionName: Hashable, Sendable, CaseIterable {
         case .fastOpenConnect: "TCP_FASTOPEN_CONNECT"
         case .bindAddressNoPort: "IP_BIND_ADDRESS_NO_PORT"
         case .localPortRange: "IP_LOCAL_PORT_RANGE"
+        case .keepaliveInit: "TCP_KEEPINIT"
+        case .timeToLive: "IP_TTL"
+        case .typeOfService: "IP_TOS"
+        case .unicastHops: "IPV6_UNICAST_HOPS"
+        case .trafficClass: "IPV6_TCLASS"
         }
     }
 
     /// Its level and number (uapi asm-generic/socket.h, linux/in.h, linux/tcp.h).
     public var level: Int32 {
-        linuxName.hasPrefix("SO_") ? Self.socketLevel : linuxName.hasPrefix("IP_") ? Self.ipLevel : Self.tcpLevel
+        linuxName.hasPrefix("SO_") ? Self.socketLevel : linuxName.hasPrefix("IP_") ? Self.ipLevel
+            : linuxName.hasPrefix("IPV6_") ? Self.ipv6Level : Self.tcpLevel
     }
 
     /// The option number at ``level``.
@@ -113,6 +132,12 @@ public enum SocketOptionName: Hashable, Sendable, CaseIterable {
         case .fastOpenConnect: 30
         case .bindAddressNoPort: 24
         case .localPortRange: 51
+        case .keepaliveInit: 128
+        // linux/in.h and linux/in6.h.
+        case .timeToLive: 2
+        case .typeOfService: 1
+        case .unicastHops: 16
+        case .trafficClass: 67
         }
     }
 
@@ -182,6 +207,16 @@ public enum SocketOption: Hashable, Sendable {
     case bindAddressNoPort(Bool)
     /// IP_LOCAL_PORT_RANGE: `lo | hi << 16`, the socket's own ephemeral range.
     case localPortRange(UInt32)
+    /// TCP_KEEPINIT (FreeBSD), in seconds.
+    case keepaliveInit(seconds: Int)
+    /// IP_TTL (-1: the default).
+    case timeToLive(Int)
+    /// IP_TOS (-1: the default).
+    case typeOfService(Int)
+    /// IPV6_UNICAST_HOPS (-1: the default).
+    case unicastHops(Int)
+    /// IPV6_TCLASS (-1: the default).
+    case trafficClass(Int)
 
     /// Which option this is.
     public var name: SocketOptionName {
@@ -208,6 +243,11 @@ public enum SocketOption: Hashable, Sendable {
         case .fastOpenConnect: .fastOpenConnect
         case .bindAddressNoPort: .bindAddressNoPort
         case .localPortRange: .localPortRange
+        case .keepaliveInit: .keepaliveInit
+        case .timeToLive: .timeToLive
+        case .typeOfService: .typeOfService
+        case .unicastHops: .unicastHops
+        case .trafficClass: .trafficClass
         }
     }
 
@@ -236,6 +276,11 @@ public enum SocketOption: Hashable, Sendable {
         case .fastOpenConnect: self = .fastOpenConnect(n)
         case .bindAddressNoPort: self = .bindAddressNoPort(value != 0)
         case .localPortRange: self = .localPortRange(UInt32(truncatingIfNeeded: value))
+        case .keepaliveInit: self = .keepaliveInit(seconds: n)
+        case .timeToLive: self = .timeToLive(n)
+        case .typeOfService: self = .typeOfService(n)
+        case .unicastHops: self = .unicastHops(n)
+        case .trafficClass: self = .trafficClass(n)
         case .linger, .congestionControl: return nil
         }
     }
@@ -249,10 +294,11 @@ public enum SocketOption: Hashable, Sendable {
             .bindAddressNoPort(let on): on ? 1 : 0
         case .localPortRange(let v): Int64(v)
         case .receiveBufferSize(let n), .sendBufferSize(let n), .maximumSegmentSize(let n), .keepaliveCount(let n),
-            .notSentLowWater(let n), .receiveQueueHint(let n), .zerocopy(let n), .fastOpenConnect(let n):
+            .notSentLowWater(let n), .receiveQueueHint(let n), .zerocopy(let n), .fastOpenConnect(let n),
+            .timeToLive(let n), .typeOfService(let n), .unicastHops(let n), .trafficClass(let n):
             Int64(n)
         case .timestamping(let flags): Int64(flags.rawValue)
-        case .keepaliveIdle(let s), .keepaliveInterval(let s): Int64(s)
+        case .keepaliveIdle(let s), .keepaliveInterval(let s), .keepaliveInit(let s): Int64(s)
         case .userTimeout(let ms): Int64(ms)
         case .linger, .congestionControl: nil
         }
@@ -266,6 +312,8 @@ extension SocketCalls {
         switch option {
         case .error:
             throw .failed(.ENOPROTOOPT)
+        case .keepaliveInit where stack.configuration.connectTimeout == nil:
+            throw .failed(.ENOPROTOOPT)  // a system without the establishment timer has no TCP_KEEPINIT (Linux)
         case .linger(let on, let seconds):
             // Linger {1, 0}: close() aborts with a RST (RFC 9293 §3.10.5 ABORT). Other lingers close normally.
             descriptors[fd]!.lingerAbort = on && seconds == 0
@@ -286,6 +334,10 @@ extension SocketCalls {
             case .keepaliveIdle(let s): try stack.setKeepaliveIdle(socket, seconds: s, now: now)
             case .keepaliveInterval(let s): try stack.setKeepaliveInterval(socket, seconds: s)
             case .keepaliveCount(let n): try stack.setKeepaliveCount(socket, n)
+            case .keepaliveInit(let s): try stack.setConnectTimeout(socket, seconds: s)
+            // The IP header fields the socket's segments carry (Connection+IPHeader.swift).
+            case .timeToLive(let n), .unicastHops(let n): try stack.setHopLimit(socket, n)
+            case .typeOfService(let n), .trafficClass(let n): try stack.setTrafficClass(socket, n)
             case .userTimeout(let ms): try stack.setUserTimeout(socket, milliseconds: ms)
             case .noDelay(let on): try stack.setNoDelay(socket, on, now: now)
             case .congestionControl(let name): try stack.setCongestionControl(socket, CongestionAlgorithm(rawValue: name)!)
@@ -320,6 +372,13 @@ extension SocketCalls {
         case .keepaliveInterval:
             return .keepaliveInterval(seconds: stack.keepalive(of: socket).map { Int($0.interval.components.seconds) } ?? 0)
         case .keepaliveCount: return .keepaliveCount(stack.keepalive(of: socket)?.count ?? 0)
+        case .timeToLive: return .timeToLive(stack.hopLimit(of: socket) ?? 0)
+        case .unicastHops: return .unicastHops(stack.hopLimit(of: socket) ?? 0)
+        case .typeOfService: return .typeOfService(stack.trafficClass(of: socket) ?? 0)
+        case .trafficClass: return .trafficClass(stack.trafficClass(of: socket) ?? 0)
+        case .keepaliveInit:
+            guard stack.configuration.connectTimeout != nil else { throw .failed(.ENOPROTOOPT) }
+            return .keepaliveInit(seconds: stack.connectTimeout(of: socket).map { Int($0.components.seconds) } ?? 0)
         case .userTimeout:
             let ms = stack.userTimeout(of: socket).map {
                 $0.components.seconds * 1000 + $0.components.attoseconds / 1_000_000_000_000_000

@@ -24,7 +24,12 @@ import TCPStack
 /// | `net.inet.tcp.insecure_rst`, `insecure_syn` | `rstChallengeAck` off, `resetOnSynInWindow` on (RFC 5961 off) |
 /// | `net.inet.tcp.drop_synfin` | `dropSynFin` |
 /// | `net.inet.tcp.rexmit_initial` (ms) | `rtoInitial` |
-/// | `net.inet.tcp.blackhole` 0, `net.inet.tcp.ecn.enable` 0 | what the engine does (RST for a closed port, no ECN) |
+/// | `net.inet.tcp.rexmit_slop` (ms) | `retransmitSlop` |
+/// | `net.inet.tcp.rexmit_drop_options` | `synOptionsDroppedAtRetransmit` (3) |
+/// | `net.inet.tcp.icmp_may_rst` | `icmp.hardErrorsAbortOpen` |
+/// | `net.inet.tcp.keepinit`, `keepidle`, `keepintvl` (ms), `keepcnt` | `connectTimeout`, `keepaliveIdle`, `keepaliveInterval`, `keepaliveCount` |
+/// | `net.inet.tcp.ecn.enable` 0-2, `ecn.maxretries` | `ecn` (as `tcp_ecn`), `ecnSynRetries` |
+/// | `net.inet.tcp.blackhole` 0 | what the engine does (RST for a closed port) |
 /// | `net.inet.tcp.hostcache.purgenow` | nothing: the engine keeps no host cache |
 struct SysctlSettings {
     var configuration: TCPConfiguration
@@ -130,7 +135,22 @@ struct SysctlSettings {
         case "net.inet.tcp.drop_synfin": return bool { $0.dropSynFin = $1 }
         case "net.inet.tcp.rexmit_initial": return count { $0.rtoInitial = .milliseconds($1) }
         case "net.inet.tcp.blackhole": return fixed(0, "a RST for a segment to a closed port")
-        case "net.inet.tcp.ecn.enable": return fixed(0, "no ECN")
+        case "net.inet.tcp.ecn.enable":
+            // 0 off, 1 ask and accept, 2 accept only, as Linux's tcp_ecn; 3 and 4 are AccECN, not modelled.
+            guard let n = number, let policy = ECNPolicy(rawValue: n) else { return "value \(value) is not 0, 1 or 2 (RFC 3168 ECN)" }
+            configuration.ecn = policy
+            return nil
+        case "net.inet.tcp.ecn.maxretries": return count { $0.ecnSynRetries = $1 }
+        case "net.inet.tcp.rexmit_slop": return count { $0.retransmitSlop = .milliseconds($1) }
+        case "net.inet.tcp.rexmit_drop_options": return bool { $0.synOptionsDroppedAtRetransmit = $1 ? 3 : nil }
+        // FreeBSD's keep-alive and connection-establishment times are in milliseconds (sysctl_msec_to_ticks).
+        case "net.inet.tcp.keepinit": return count { $0.connectTimeout = .milliseconds($1) }
+        case "net.inet.tcp.keepidle": return count { $0.keepaliveIdle = .milliseconds($1) }
+        case "net.inet.tcp.keepintvl": return count { $0.keepaliveInterval = .milliseconds($1) }
+        case "net.inet.tcp.keepcnt": return count { $0.keepaliveCount = $1 }
+        case "net.inet.tcp.icmp_may_rst":
+            guard configuration.icmp != nil else { return "ICMP errors are not modelled for this personality" }
+            return bool { $0.icmp?.hardErrorsAbortOpen = $1 }
         case "net.inet.tcp.hostcache.purgenow": return nil
         default: return "not in the table of sysctls the engine models"
         }

@@ -28,6 +28,8 @@ public enum SocketError: Error, Hashable, Sendable {
     case brokenPipe             // EPIPE
     /// EOPNOTSUPP: the socket does not support the call.
     case operationNotSupported  // EOPNOTSUPP
+    /// EHOSTUNREACH: an ICMP error said the peer cannot be reached.
+    case hostUnreachable        // EHOSTUNREACH
 
     /// The errno name, as strace and packetdrill print it.
     public var errnoName: String {
@@ -46,6 +48,7 @@ public enum SocketError: Error, Hashable, Sendable {
         case .badDescriptor: "EBADF"
         case .brokenPipe: "EPIPE"
         case .operationNotSupported: "EOPNOTSUPP"
+        case .hostUnreachable: "EHOSTUNREACH"
         }
     }
 }

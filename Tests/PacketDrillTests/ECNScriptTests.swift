@@ -46,3 +46,36 @@ private func passiveECN(data note: String) -> String {
         """)
     #expect(outcome.failure == nil, "\(outcome.failure?.description ?? "")")
 }
+
+/// A server that agreed ECN loses its first segment; SACKs start fast recovery and the cwnd reduction is told
+/// by CWR (FreeBSD cc_cong_signal CC_NDUPACK; Linux tcp_init_cwnd_reduction).
+private func lossRecoveryWithECN(personality: String, retransmission: String, nextData: String) -> String {
+    """
+    // personality: \(personality)
+    0    socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
+    +0   bind(3, ..., ...) = 0
+    +0   listen(3, 1) = 0
+    +0   < SEW 0:0(0) win 65535 <mss 1000,sackOK,eol,eol>
+    +0   > SE. 0:0(0) ack 1 <...>
+    +0   < . 1:1(0) ack 1 win 65535
+    +0   accept(3, ..., ...) = 4
+    +0   write(4, ..., 4000) = 4000
+    +0   > [ect0] . 1:1001(1000) ack 1
+    +0   > [ect0] . 1001:2001(1000) ack 1
+    +0   > [ect0] . 2001:3001(1000) ack 1
+    +0   > [ect0] P. 3001:4001(1000) ack 1
+    +.01 < . 1:1(0) ack 1 win 65535 <sack 1001:2001,nop,nop>
+    +0   < . 1:1(0) ack 1 win 65535 <sack 1001:3001,nop,nop>
+    +0   < . 1:1(0) ack 1 win 65535 <sack 1001:4001,nop,nop>
+    +0   > [noecn] \(retransmission) 1:1001(1000) ack 1
+    +.01 < . 1:1(0) ack 4001 win 65535
+    +0   write(4, ..., 1000) = 1000
+    +0   > [ect0] \(nextData) 4001:5001(1000) ack 1
+    """
+}
+
+@Test func freeBSDSendsTheCWRForALossReductionOnTheRetransmission() throws {
+    let outcome = try run(lossRecoveryWithECN(personality: "freebsd", retransmission: "W.", nextData: "P."))
+    #expect(outcome.failure == nil, "\(outcome.failure?.description ?? "")")
+}
+

@@ -167,3 +167,24 @@ private func syscall(_ event: ScriptEvent) -> SyscallSpec? {
     // A lone quote is no quoted string.
     #expect(script.option("local_ip") == "\"")
 }
+
+@Test func anOutboundTSValOfEllipsisMatchesAnyValueAndNamesNone() throws {
+    let outcome = try ScriptRunner.run(text: """
+        // personality: freebsd
+        0    socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
+        +0   fcntl(3, F_SETFL, O_RDWR | O_NONBLOCK) = 0
+        +0   connect(3, ..., ...) = -1 EINPROGRESS (Operation now in progress)
+        +0   > S 0:0(0) win 65535 <mss 1460,nop,wscale 6,sackOK,TS val ... ecr 0>
+        +.1  < S. 0:0(0) ack 1 win 65535 <mss 1460,nop,wscale 6,sackOK,TS val 7 ecr 0>
+        +0   > . 1:1(0) ack 1 <nop,nop,TS val 200 ecr 7>
+        """, file: "t.pkt")
+    #expect(outcome.failure == nil, "\(outcome.failure?.description ?? "")")
+    let inbound = try ScriptRunner.run(text: """
+        0    socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
+        +0   bind(3, ..., ...) = 0
+        +0   listen(3, 1) = 0
+        +0   < S 0:0(0) win 65535 <TS val ... ecr 0>
+        """, file: "t.pkt")
+    #expect(inbound.failure?.description.contains("an inbound packet cannot have TS val ...") == true,
+        "\(inbound.failure?.description ?? "")")
+}

@@ -56,7 +56,13 @@ private let defaultsSh = """
     #expect(settings.configuration.resetOnSynInWindow)
     #expect(settings.configuration.dropSynFin)
     #expect(settings.configuration.rtoInitial == .milliseconds(250))
-    #expect(settings.apply("net.inet.tcp.ecn.enable", "2") == "the engine implements only 0 (no ECN)")
+    #expect(settings.apply("net.inet.tcp.ecn.enable", "1") == nil)
+    #expect(settings.configuration.ecn == .request)
+    #expect(settings.apply("net.inet.tcp.ecn.enable", "3") == "value 3 is not 0, 1 or 2 (RFC 3168 ECN)")
+    #expect(settings.apply("net.inet.tcp.ecn.maxretries", "0") == nil)
+    #expect(settings.configuration.ecnSynRetries == 0)
+    #expect(settings.apply("net.inet.tcp.rexmit_slop", "50") == nil)
+    #expect(settings.configuration.retransmitSlop == .milliseconds(50))
     #expect(settings.apply("net.inet.tcp.nonsense", "1") == "not in the table of sysctls the engine models")
 }
 

@@ -86,7 +86,7 @@ import Testing
             .EPROTONOSUPPORT: EPROTONOSUPPORT,
             .EOPNOTSUPP: EOPNOTSUPP, .EAFNOSUPPORT: EAFNOSUPPORT, .EADDRINUSE: EADDRINUSE,
             .EADDRNOTAVAIL: EADDRNOTAVAIL, .ECONNRESET: ECONNRESET, .EISCONN: EISCONN, .ENOTCONN: ENOTCONN,
-            .ETIMEDOUT: ETIMEDOUT, .ECONNREFUSED: ECONNREFUSED, .EALREADY: EALREADY, .EINPROGRESS: EINPROGRESS,
+            .ETIMEDOUT: ETIMEDOUT, .ECONNREFUSED: ECONNREFUSED, .EHOSTUNREACH: EHOSTUNREACH, .EALREADY: EALREADY, .EINPROGRESS: EINPROGRESS,
         ]
         #expect(glibc.count == LinuxErrno.allCases.count)
         for (errno, value) in glibc { #expect(errno.rawValue == value, "\(errno.name)") }
@@ -110,6 +110,10 @@ import Testing
             .localPortRange: (Int32(IPPROTO_IP), 51),
             // SO_TIMESTAMPING is a sizeof expression in the headers; on 64-bit Linux it is SO_TIMESTAMPING_OLD.
             .timestamping: (SOL_SOCKET, SO_TIMESTAMPING_OLD),
+            // FreeBSD's TCP_KEEPINIT (netinet/tcp.h); no Linux option has this number.
+            .keepaliveInit: (tcp, 128),
+            .timeToLive: (Int32(IPPROTO_IP), IP_TTL), .typeOfService: (Int32(IPPROTO_IP), IP_TOS),
+            .unicastHops: (Int32(IPPROTO_IPV6), IPV6_UNICAST_HOPS), .trafficClass: (Int32(IPPROTO_IPV6), IPV6_TCLASS),
         ]
         #expect(expected.count == SocketOptionName.allCases.count)
         for (name, (level, number)) in expected {

@@ -233,6 +233,7 @@ extension SocketError {
         case .badDescriptor: "Bad file descriptor"
         case .brokenPipe: "Broken pipe"
         case .operationNotSupported: "Operation not supported"
+        case .hostUnreachable: "No route to host"
         }
     }
 }

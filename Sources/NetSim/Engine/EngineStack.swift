@@ -61,6 +61,7 @@ public struct EngineStack: SimulatedStack {
             switch e {
             case .connected(let s): sink.append(.connected(s))
             case .refused(let s): sink.append(.failed(s, .connectionRefused))
+            case .unreachable(let s): sink.append(.failed(s, .hostUnreachable))
             case .reset(let s): sink.append(.failed(s, .connectionReset))
             case .timedOut(let s): sink.append(.failed(s, .timedOut))
             case .readable(let s): sink.append(.readable(s))
@@ -195,6 +196,7 @@ public struct EngineStack: SimulatedStack {
     private func describe(_ cause: TransitionCause, socket s: SocketID) -> String {
         switch cause {
         case .user(let call): return "\(call)()"
+        case .icmp(let kind): return "ICMP \(kind)"
         case .timer(.timeWait): return "TIME-WAIT timer (2MSL) expired"
         case .timer(.retransmission): return "retransmission timer gave up"
         case .timer(.persist): return "zero-window probes went unanswered"

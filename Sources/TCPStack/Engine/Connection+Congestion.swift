@@ -87,6 +87,7 @@ extension Connection {
             break
         case .fastRetransmit:
             // RFC 5681 §3.2 step 2 (Linux tcp_fastretrans_alert): resend the first unacknowledged segment.
+            ecnLossReducedWindow()
             retransmitHead(now: now, out: &out)
         case .retransmitAfterPartialAck:
             // RFC 6582 §3.2 step 3: a partial ACK: resend the next hole. The timer was already restarted by the
@@ -128,6 +129,7 @@ extension Connection {
         cc.window.cwnd = ssthresh
         cc.window.inFastRecovery = true
         cc.window.partialAckSeen = false
+        ecnLossReducedWindow()
         retransmitHead(now: now, out: &out)
     }
 

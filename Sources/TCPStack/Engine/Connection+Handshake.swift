@@ -7,11 +7,21 @@ extension Connection {
     // MARK: SYN options
 
     /// Applies the options of the peer's SYN (RFC 9293 §3.7.1 MSS, RFC 7323 §2.2/§3.2, RFC 2018 §2).
+    /// Whether our SYN offered window scaling, timestamps and SACK as the configuration allows: not with TCP_NOOPT
+    /// (FreeBSD TF_NOOPT), nor after `synOptionsDroppedAtRetransmit` resends of it (RFC 7323 §1.3, RFC 2018 §2:
+    /// an option is used only when both SYNs carried it).
+    @inline(__always) func offersSynOptions(_ config: TCPConfiguration) -> Bool {
+        if rareState != nil && noOptions { return false }
+        guard state == .synSent, let drop = config.synOptionsDroppedAtRetransmit else { return true }
+        return retransmitCount < drop
+    }
+
     mutating func negotiate(_ seg: TCPSegment, config: TCPConfiguration, ipv6: Bool, now: Instant) {
         let o = seg.options
+        let offered = offersSynOptions(config)
         ourMSS = min(config.mss(ipv6: ipv6), userMSS ?? .max)
         let peerMSS = Int(o.mss ?? (ipv6 ? 1220 : 536))
-        windowScalingEnabled = config.windowScaling && o.windowScale != nil
+        windowScalingEnabled = offered && config.windowScaling && o.windowScale != nil
         if windowScalingEnabled, let ws = o.windowScale {
             sndWscale = min(ws, 14)
             rcvWscale = config.receiveWindowScale(receiveBuffer: receiveBufferSize)
@@ -19,13 +29,13 @@ extension Connection {
             sndWscale = 0
             rcvWscale = 0
         }
-        if config.timestamps, let ts = o.timestamps {
+        if offered, config.timestamps, let ts = o.timestamps {
             timestampsEnabled = true
             self.ts.setRecent(ts.value, now: now)
         } else {
             timestampsEnabled = false
         }
-        sackEnabled = config.sack && o.sackPermitted
+        sackEnabled = offered && config.sack && o.sackPermitted
         sendMSS = max(1, min(peerMSS, ourMSS) - (timestampsEnabled ? 12 : 0))
         if config.roundReceiveBufferToMSS {
             // FreeBSD tcp_mss: t_maxseg (options not deducted) sizes the buffer, never shrinking it.
@@ -54,18 +64,20 @@ extension Connection {
     /// The initial SYN, or its retransmission (RFC 9293 §3.10.1; Linux `tcp_connect`). Window not scaled.
     mutating func sendSyn(now: Instant, config: TCPConfiguration, out: inout EngineOutput) {
         guard let local, let remote else { return }
-        let ws: UInt8? = config.windowScaling ? config.receiveWindowScale(receiveBuffer: receiveBufferSize) : nil
+        let offers = offersSynOptions(config)
+        let ws: UInt8? = config.windowScaling && offers ? config.receiveWindowScale(receiveBuffer: receiveBufferSize) : nil
         // Linux `tcp_syn_options` echoes `ts_recent`: 0 but after taking over a TIME-WAIT (HostStack+TimeWaitReuse).
         var options = synOptions(
-            now: now, ecr: ts.recent, timestamps: config.timestamps, sack: config.sack, windowScale: ws,
+            now: now, ecr: ts.recent, timestamps: config.timestamps && offers, sack: config.sack && offers, windowScale: ws,
             layout: config.synOptionLayout)
         if rareState != nil { addFastOpenOption(to: &options) }
+        if rareState != nil && noOptions { options = TCPOptions() }  // FreeBSD tcp_output: TF_NOOPT
         // RFC 3168 §6.1.1: an ECN-setup SYN carries ECE and CWR (Linux tcp_ecn_send_syn).
         let tcp = TCPSegment(
             sourcePort: local.port, destinationPort: remote.port, sequenceNumber: iss.rawValue,
             flags: ecn.contains(.ok) ? [.syn, .ece, .cwr] : .syn,
             window: UInt16(min(rcvWndAdvertised, 65535)), options: options)
-        out.packets.append(IPPacket(from: local.address, to: remote.address, tcp: tcp))
+        appendStamped(IPPacket(from: local.address, to: remote.address, tcp: tcp), to: &out)
     }
 
     /// <SEQ=ISS><ACK=RCV.NXT><CTL=SYN,ACK> with the options agreed from the peer's SYN (RFC 7323 §1.3,
@@ -76,10 +88,10 @@ extension Connection {
             sourcePort: local.port, destinationPort: remote.port, sequenceNumber: iss.rawValue,
             acknowledgmentNumber: rcvNxt.rawValue, flags: ecn.contains(.ok) ? [.syn, .ack, .ece] : .synAck,
             window: UInt16(min(rcvWndAdvertised, 65535)),
-            options: synOptions(
+            options: rareState != nil && noOptions ? TCPOptions() : synOptions(
                 now: now, ecr: ts.recent, timestamps: timestampsEnabled, sack: sackEnabled,
                 windowScale: windowScalingEnabled ? rcvWscale : nil, layout: config.synOptionLayout))
-        out.packets.append(IPPacket(from: local.address, to: remote.address, tcp: tcp))
+        appendStamped(IPPacket(from: local.address, to: remote.address, tcp: tcp), to: &out)
     }
 
     /// Resends the SYN or SYN-ACK after a timeout (RFC 9293 §3.8.1; backoff per RFC 6298 §5.5). Synchronized
@@ -88,9 +100,9 @@ extension Connection {
         timedSegmentEnd = nil  // RFC 6298 §3 (Karn): an ACK of a resent segment is ambiguous
         switch state {
         case .synSent:
-            // Linux tcp_ecn_clear_syn (tcp_ecn_fallback, default on): a resent SYN stops asking for ECN, in case
-            // a middlebox dropped the first for its ECE and CWR bits.
-            ecn = []
+            // RFC 3168 §6.1.1.1: a resent SYN may stop asking for ECN, in case a middlebox dropped the first for
+            // its ECE and CWR bits: Linux tcp_ecn_clear_syn at once, FreeBSD tcp_output after ecn.maxretries.
+            if retransmitCount > config.ecnSynRetries { ecn = [] }
             sendSyn(now: now, config: config, out: &out)
         case .synReceived:
             sendSynAck(now: now, config: config, out: &out)
@@ -110,7 +122,7 @@ extension Connection {
     ) {
         negotiate(seg, config: config, ipv6: local?.address.isIPv6 ?? false, now: now)
         // RFC 3168 §6.1.1: a Not-ECT SYN with ECE and CWR asks for ECN (Linux tcp_ecn_create_request).
-        if ecnSetup { ecn = .ok }
+        if ecnSetup { ecn = config.ecnAgreedFlags }
         rcv.synchronize(irs: SeqNum(seg.sequenceNumber))
         let window = config.initialReceiveWindow(
             mss: ourMSS - (timestampsEnabled ? 12 : 0), receiveBuffer: receiveBufferSize)

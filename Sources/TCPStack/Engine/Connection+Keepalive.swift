@@ -33,6 +33,11 @@ extension Connection {
     func keepaliveCount(_ config: TCPConfiguration) -> Int {
         keepalive.count > 0 ? Int(keepalive.count) : config.keepaliveCount
     }
+    /// The connection-establishment time limit (FreeBSD `TP_KEEPINIT`), or nil.
+    func connectTimeout(_ config: TCPConfiguration) -> Duration? {
+        let seconds = rareState?.connectTimeoutSeconds ?? 0
+        return seconds > 0 ? .seconds(Int64(seconds)) : config.connectTimeout
+    }
 
     /// States in which keep-alive runs (Linux: all but CLOSE, SYN-SENT and LISTEN; TIME-WAIT has its own timer).
     private var keepaliveApplies: Bool { state.isSynchronized && state != .timeWait }
@@ -50,13 +55,16 @@ extension Connection {
     }
 
     /// What the keep-alive timer does at `now`.
-    enum KeepaliveExpiry { case rescheduled, probe, timedOut }
+    enum KeepaliveExpiry { case rescheduled, probe, timedOut, establishmentTimedOut }
 
     /// Linux `tcp_keepalive_timer`: with data outstanding, look again after the idle time; once idle that long,
     /// probe every interval; after `count` unanswered probes (or, with a user timeout, once that much time passed
     /// without hearing from the peer and a probe went out) the connection is dead.
     mutating func keepaliveTimerFires(now: Instant, config: TCPConfiguration) -> KeepaliveExpiry {
         let idle = keepaliveIdle(config)
+        // Before ESTABLISHED the timer is the connection-establishment limit that `connect` armed (FreeBSD
+        // tcp_timer_keep: `t_state < TCPS_ESTABLISHED` -> drop).
+        if state == .synSent || state == .synReceived { return .establishmentTimedOut }
         guard keepalive.enabled, keepaliveApplies else {
             keepalive.deadline = nil
             return .rescheduled

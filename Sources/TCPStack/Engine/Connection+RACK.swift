@@ -115,6 +115,7 @@ extension Connection {
         cc.window.inFastRecovery = true
         cc.window.partialAckSeen = false
         cc.window.duplicateAcks = 0
+        ecnLossReducedWindow()
         withRACK { $0.startReduction(cwnd: cwndSegments) }
     }
 

@@ -25,6 +25,12 @@ final class RareState: @unchecked Sendable {
     var localPorts = LocalPortOptions()
     /// RACK loss detection and PRR of a Linux SACK sender (RACK.swift, Connection+RACK.swift).
     var rack: RACKState?
+    /// IP_TTL / IP_TOS and their IPv6 twins (Connection+IPHeader.swift).
+    var ipHeader = IPHeaderOptions()
+    /// FreeBSD TCP_NOOPT: no TCP options in any segment.
+    var noOptions = false
+    /// FreeBSD TCP_KEEPINIT in seconds; 0: the configuration's `connectTimeout`.
+    var connectTimeoutSeconds: UInt16 = 0
 
     init() {}
 
@@ -43,6 +49,9 @@ final class RareState: @unchecked Sendable {
         fastOpen = other.fastOpen
         localPorts = other.localPorts
         rack = other.rack
+        ipHeader = other.ipHeader
+        noOptions = other.noOptions
+        connectTimeoutSeconds = other.connectTimeoutSeconds
     }
 }
 
@@ -142,6 +151,33 @@ extension Connection {
     }
 
     /// IP_FREEBIND (Linux `inet_addr_valid_or_nonlocal`).
+    /// IP_TTL/IP_TOS: the socket's IP header options (in the rare state: most sockets keep the defaults).
+    var ipHeader: IPHeaderOptions {
+        @inline(__always) get { rareState?.ipHeader ?? IPHeaderOptions() }
+        @inline(__always) set {
+            guard rareState != nil || !newValue.isDefault else { return }
+            writableRareState().ipHeader = newValue
+        }
+    }
+
+    /// FreeBSD TCP_KEEPINIT (Connection+Keepalive.swift `connectTimeout`).
+    var connectTimeoutSeconds: UInt16 {
+        @inline(__always) get { rareState?.connectTimeoutSeconds ?? 0 }
+        @inline(__always) set {
+            guard rareState != nil || newValue != 0 else { return }
+            writableRareState().connectTimeoutSeconds = newValue
+        }
+    }
+
+    /// FreeBSD TCP_NOOPT (`TF_NOOPT`).
+    var noOptions: Bool {
+        @inline(__always) get { rareState?.noOptions ?? false }
+        @inline(__always) set {
+            guard rareState != nil || newValue else { return }
+            writableRareState().noOptions = newValue
+        }
+    }
+
     var freeBind: Bool {
         @inline(__always) get { rareState?.freeBind ?? false }
         @inline(__always) set {

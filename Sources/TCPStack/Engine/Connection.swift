@@ -246,6 +246,7 @@ public struct Connection: Sendable {
             options: segmentOptions(now: now), payload: payload)
         var packet = IPPacket(from: local.address, to: remote.address, tcp: tcp)
         if codepoint != .notECT { packet.ecn = codepoint }
+        if let box = rareState, !box.ipHeader.isDefault { box.ipHeader.stamp(&packet) }
         out.packets.append(packet)
         return true
     }
@@ -269,7 +270,7 @@ public struct Connection: Sendable {
         let tcp = TCPSegment(
             sourcePort: local.port, destinationPort: remote.port, sequenceNumber: seq.rawValue,
             acknowledgmentNumber: ack?.rawValue ?? 0, flags: ack == nil ? .rst : .rstAck, window: 0)
-        out.packets.append(IPPacket(from: local.address, to: remote.address, tcp: tcp))
+        appendStamped(IPPacket(from: local.address, to: remote.address, tcp: tcp), to: &out)
     }
 
     /// RFC 5961 §7 challenge ACK, limited per socket (Linux `tcp_invalid_ratelimit`, `__tcp_oow_rate_limited`)

@@ -16,6 +16,8 @@ public enum SocketEvent: Hashable, Sendable {
     case connected(SocketID)
     /// connect() failed with ECONNREFUSED (an acceptable RST in SYN-SENT).
     case refused(SocketID)
+    /// connect() failed with EHOSTUNREACH (a hard ICMP error, TTL exceeded, in SYN-SENT).
+    case unreachable(SocketID)
     /// Data (or end of stream) can be read.
     case readable(SocketID)
     /// The peer's FIN arrived: receive() returns end of stream once the buffer is drained.
@@ -50,6 +52,8 @@ public enum TransitionCause: Hashable, Sendable {
     case timer(TimerKind)
     /// The user called the socket API.
     case user(UserCall)
+    /// An ICMP error about a segment we sent.
+    case icmp(ICMPErrorKind)
 }
 
 /// A state change with the rule that made it (the simulator's explain mode prints these), or a self-loop

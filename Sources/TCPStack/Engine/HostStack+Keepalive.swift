@@ -33,6 +33,17 @@ extension HostStack {
         slots[i].keepalive.count = UInt8(count)
     }
 
+    /// FreeBSD TCP_KEEPINIT in seconds (0...65535; 0: the configuration's `connectTimeout`), for the next connect
+    /// (`tcp_default_ctloutput` stores `t_keepinit`; `tcp_connect` arms TT_KEEP with it).
+    public mutating func setConnectTimeout(_ id: SocketID, seconds: Int) throws(SocketError) {
+        let i = try openSlot(id)
+        guard (0...65535).contains(seconds) else { throw .invalidArgument }
+        slots[i].connectTimeoutSeconds = UInt16(seconds)
+    }
+
+    /// The effective connection-establishment limit (TCP_KEEPINIT), nil where the system has none.
+    public func connectTimeout(of id: SocketID) -> Duration? { slot(id).flatMap { $0.connectTimeout(configuration) } }
+
     /// SO_KEEPALIVE and the effective idle, interval and count, as getsockopt reports them.
     public func keepalive(of id: SocketID) -> (on: Bool, idle: Duration, interval: Duration, count: Int)? {
         slot(id).map {

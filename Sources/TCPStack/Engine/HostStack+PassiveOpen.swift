@@ -51,7 +51,11 @@ extension HostStack {
         c.keepalive = listener.keepalive
         c.keepalive.deadline = nil
         c.userTimeout = UserTimeout(timeout: listener.userTimeout.timeout)
-        if listener.rareState != nil { c.reporting = listener.reporting.inherited }
+        if listener.rareState != nil {
+            c.reporting = listener.reporting.inherited
+            c.ipHeader = listener.ipHeader  // FreeBSD syncache_socket / Linux sk_clone_lock copy TTL and TOS
+            c.noOptions = listener.noOptions
+        }
         let iss = chosenISS
             ?? isnGenerator.isn(local: local, remote: remote, now: now, clockShift: configuration.isnClockShift)
         let tsOffset = configuration.randomTimestampOffset ? timestampOffset(local.address, remote.address) : nil

@@ -40,6 +40,9 @@ public struct TCPInfo: Hashable, Sendable {
     /// `tcpi_bytes_received`: sequence space received in order past the SYN, a FIN included (Linux
     /// `tcp_rcv_nxt_update` adds every RCV.NXT advance to `bytes_received`).
     public var bytesReceived = 0
+    /// `tcpi_options`: the options in use, as Linux and FreeBSD number them (TCPI_OPT_TIMESTAMPS 1, _SACK 2,
+    /// _WSCALE 4, _ECN 8).
+    public var options = 0
 }
 
 /// Linux's congestion states (`enum tcp_ca_state`, include/net/tcp.h), numbered as TCP_INFO reports them.
@@ -94,6 +97,8 @@ extension HostStack {
         info.sackedSegments = c.scoreboard.sackedBlocks.reduce(0) {
             $0 + (SeqNum($1.right) - SeqNum($1.left) + segment - 1) / segment
         }
+        info.options = (c.timestampsEnabled ? 1 : 0) | (c.sackEnabled ? 2 : 0) | (c.windowScalingEnabled ? 4 : 0)
+            | (c.ecn.contains(.ok) ? 8 : 0)
         if let rack = c.rack {
             info.lostSegments = rack.lostSegments
             info.retransmittedSegments = rack.resentSegments

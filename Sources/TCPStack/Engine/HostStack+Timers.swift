@@ -53,6 +53,11 @@ extension HostStack {
                     slots[i].sendActiveReset(now: now, out: &out)
                     timeOut(i, timer: .keepalive, rfc: "RFC 1122 §4.2.3.6", linux: "tcp_keepalive_timer", now: now)
                     continue
+                case .establishmentTimedOut:
+                    // RFC 1122 §4.2.3.5 (R2 for a SYN): give up on the open, ETIMEDOUT, no RST (FreeBSD
+                    // tcp_timer_keep -> tcp_drop: nothing is sent before a SYN was received).
+                    timeOut(i, timer: .keepalive, rfc: "RFC 1122 §4.2.3.5", linux: "tcp_timer_keep", now: now)
+                    continue
                 }
             }
             if slots[i].userTimeout.isExpired(at: now) {
@@ -94,8 +99,17 @@ extension HostStack {
                     firstExpiry: retransmitCount == 0, now: now, config: configuration, out: &out)
             }
             slots[i].backOffRTO()
-            slots[i].retransmitDeadline = now + slots[i].rto
+            slots[i].retransmitDeadline = now + backedOffTimeout(slots[i].rto)
         }
+    }
+
+    /// The backed-off RTO plus FreeBSD's `tcp_rexmit_slop`, capped at `rtoMax` (`TCPT_RANGESET`); kept out of the
+    /// timer loop, which runs for every connection.
+    @inline(never)
+    private func backedOffTimeout(_ rto: Duration) -> Duration {
+        let slop = configuration.retransmitSlop
+        guard slop != .zero, rto < configuration.rtoMax else { return rto }
+        return min(rto + slop, configuration.rtoMax)
     }
 
     /// A timer gave up on the connection: ETIMEDOUT, CLOSED.

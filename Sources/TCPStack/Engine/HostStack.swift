@@ -322,6 +322,8 @@ public struct HostStack: Sendable {
         let congestionAlgorithm = slots[i].congestionAlgorithm
         var keepalive = slots[i].keepalive
         keepalive.deadline = nil
+        // Rare-state options survive a reconnect; a socket without a rare state has none (the connect path is hot).
+        let ipHeader = slots[i].rareState == nil ? nil : slots[i].ipHeader
         let userTimeout = UserTimeout(timeout: slots[i].userTimeout.timeout)
         // Fast Open state lives in the rare state; a socket without one skips it (the connect path is hot).
         let fastOpen = slots[i].rareState == nil ? nil : fastOpenAtConnect(slots[i].fastOpen, remote: remote.address)
@@ -343,6 +345,7 @@ public struct HostStack: Sendable {
             c.noDelay = noDelay
             c.congestionAlgorithm = congestionAlgorithm
             c.keepalive = keepalive
+            if let ipHeader { c.ipHeader = ipHeader }
             c.userTimeout = userTimeout
             c.explicitlyBound = explicitlyBound
             c.boundEndpoint = boundEndpoint
@@ -360,13 +363,17 @@ public struct HostStack: Sendable {
             c.rtt = rtt
             c.inConnectionTable = true
             // RFC 3168 §6.1.1: tcp_ecn = 1 asks for ECN in the SYN.
-            c.ecn = config.ecn == .request ? .ok : []
+            c.ecn = config.ecn == .request ? config.ecnAgreedFlags : []
             // A listener turned active (RFC 9293 OPEN in LISTEN) leaves its counters where the chronograph lives.
             c.backlogValue = 0
             c.pendingChildrenValue = 0
             if let fastOpen { c.fastOpen = fastOpen }
             c.setState(.synSent, cause: .user(.connect), rfc: "RFC 9293 §3.10.1", linux: linux, now: now,
                 config: config, out: &out)
+            // FreeBSD tcp_connect: TT_KEEP runs for TP_KEEPINIT while the open is pending.
+            if let limit = c.rareState == nil ? config.connectTimeout : c.connectTimeout(config) {
+                c.keepalive.deadline = now + limit
+            }
             // Linux tcp_fastopen_defer_connect: with a cookie cached, the SYN waits for the first write.
             if fastOpen?.deferred == true { return }
             c.sendSyn(now: now, config: config, out: &out)

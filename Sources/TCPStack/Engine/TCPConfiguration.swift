@@ -136,8 +136,29 @@ public struct TCPConfiguration: Sendable {
     public var rtoMin: Duration
     /// Upper bound on the RTO (Linux `TCP_RTO_MAX`: 120 s; RFC 6298 allows >= 60 s).
     public var rtoMax: Duration
+    /// Added to each backed-off retransmission timeout, the sum capped at `rtoMax` (FreeBSD `TCPT_RANGESET` in
+    /// `tcp_timer_rexmt`, `net.inet.tcp.rexmit_slop` 200 ms). Zero elsewhere.
+    public var retransmitSlop: Duration {
+        get { .milliseconds(Int64(retransmitSlopMilliseconds)) }
+        set { retransmitSlopMilliseconds = UInt16(clamping: newValue.components.seconds * 1000 + newValue.components.attoseconds / 1_000_000_000_000_000) }
+    }
+    // The FreeBSD knobs are stored narrow: the configuration is read on every segment and copied per connect.
+    private var retransmitSlopMilliseconds: UInt16 = 0
     /// SYN retransmissions before connect() fails with ETIMEDOUT (`net.ipv4.tcp_syn_retries`, 6).
     public var synRetries: Int
+    /// How long an active open may stay unsynchronized before it is dropped with ETIMEDOUT, beside the SYN
+    /// retries: FreeBSD's connection-establishment timer (`tcp_keepinit`, `net.inet.tcp.keepinit` 75 s;
+    /// `tcp_connect` arms TT_KEEP, `tcp_timer_keep` drops below ESTABLISHED). TCP_KEEPINIT sets it per socket.
+    /// nil: none (Linux bounds a connect by `tcp_syn_retries` alone).
+    public var connectTimeout: Duration? {
+        get { connectTimeoutMilliseconds == 0 ? nil : .milliseconds(Int64(connectTimeoutMilliseconds)) }
+        set {
+            connectTimeoutMilliseconds = newValue.map {
+                max(1, UInt32(clamping: $0.components.seconds * 1000 + $0.components.attoseconds / 1_000_000_000_000_000))
+            } ?? 0
+        }
+    }
+    private var connectTimeoutMilliseconds: UInt32 = 0
     /// SYN-ACK retransmissions (`net.ipv4.tcp_synack_retries`, 5).
     public var synAckRetries: Int
     /// Data/FIN retransmissions before the connection times out (`net.ipv4.tcp_retries2`, 15).
@@ -226,6 +247,29 @@ public struct TCPConfiguration: Sendable {
     public var rackLossDetection = false
     /// ECN negotiation (RFC 3168 §6.1.1; `net.ipv4.tcp_ecn`; Linux default 2, accept only).
     public var ecn = ECNPolicy.off
+    /// How many resent SYNs still ask for ECN (RFC 3168 §6.1.1.1 leaves it open). Linux `tcp_ecn_clear_syn`
+    /// (`tcp_ecn_fallback` 1): none. FreeBSD `tcp_output`: while `t_rxtshift <= net.inet.tcp.ecn.maxretries` (1).
+    public var ecnSynRetries: Int {
+        get { Int(ecnSynRetriesValue) }
+        set { ecnSynRetriesValue = UInt8(clamping: newValue) }
+    }
+    private var ecnSynRetriesValue: UInt8 = 0
+    /// CWR goes on the next segment sent, retransmission or ACK included (FreeBSD `tcp_ecn_output_established`);
+    /// off: on the next new data only (Linux `tcp_ecn_send`).
+    public var ecnCWROnAnySegment = false
+    /// From this SYN retransmission on, the SYN offers no window scaling, timestamps or SACK (FreeBSD
+    /// `net.inet.tcp.rexmit_drop_options`, default 0: `tcp_timer_rexmt` clears TF_REQ_SCALE, TF_REQ_TSTMP and
+    /// TF_SACK_PERMIT at `t_rxtshift` 3, in case a middlebox drops SYNs with options); nil: never.
+    public var synOptionsDroppedAtRetransmit: Int? {
+        get { synOptionsDropValue == 0 ? nil : Int(synOptionsDropValue) }
+        set { synOptionsDropValue = newValue.map { UInt8(clamping: max(1, $0)) } ?? 0 }
+    }
+    private var synOptionsDropValue: UInt8 = 0
+    /// The socket has TCP_NOOPT (FreeBSD `tcp_default_ctloutput`: TF_NOOPT, no TCP options at all); Linux has
+    /// no such option.
+    public var noOptionsSocketOption = false
+    /// How ICMP errors about our segments are handled (`HostStack.icmpErrorArrived`); nil: not modelled.
+    public var icmp: ICMPPolicy? = nil
     /// Congestion control of new connections (`net.ipv4.tcp_congestion_control`; Linux: cubic). TCP_CONGESTION
     /// overrides it per socket.
     public var congestionControl: CongestionAlgorithm

@@ -56,7 +56,16 @@ extension TCPConfiguration {
     /// - SYN options by `tcp_addoptions`: `mss,nop,wscale,sackOK,TS`; per-connection timestamp offset
     ///   (`net.inet.tcp.ts_offset_per_conn` 1); D-SACK on.
     /// - Timers (tcp_timer.h): `TCPTV_RTOBASE` 1 s, `rexmit_min` 30 ms (hz/33), `TCPTV_REXMTMAX` 64 s,
-    ///   `TCPTV_MSL` 30 s so TIME-WAIT is 60 s; SYN retried until `TCPTV_KEEP_INIT` (75 s): 6 retransmissions.
+    ///   `TCPTV_MSL` 30 s so TIME-WAIT is 60 s; SYN retried up to `TCP_MAXRXTSHIFT` (12) times, and connect()
+    ///   fails with ETIMEDOUT once `tcp_keepinit` (75 s) passes unsynchronized (`tcp_timer_keep`): 6 retransmissions.
+    ///   Each backed-off RTO gets `tcp_rexmit_slop` (200 ms, `TCPT_RANGESET`): SYNs at 0, 1, 3.2, 7.4 s...
+    /// - ECN (`net.inet.tcp.ecn.enable` 2): accepted, not asked for; when asked for, the first resent SYN asks
+    ///   again (`ecn.maxretries` 1, `tcp_output`); a queued CWR rides the next segment of any kind.
+    /// - TCP_NOOPT: a socket sends no TCP options (`TF_NOOPT`); `rexmit_drop_options` (off by default) would
+    ///   strip window scaling, timestamps and SACK from the third resent SYN on.
+    /// - Keep-alive: idle 7200 s, interval 75 s, `TCPTV_KEEPCNT` 8 probes (tcp_timer.h).
+    /// - ICMP (`tcp_ctlinput`, `icmp_may_rst` 1): a hard error quoting SND.UNA..SND.MAX ends a SYN-SENT open
+    ///   (ECONNREFUSED; EHOSTUNREACH for TTL exceeded); soft errors are not reported.
     /// - RFC 5961 challenge ACKs (`tcp_insecure_rst`/`tcp_insecure_syn` 0), limited by the ACK-war guard,
     ///   `ack_war_cnt` 5 per `ack_war_timewindow` 1000 ms per connection: applied as 5 per second.
     /// - Sequence checks as RFC 9293; the SYN-ACK in SYN-RECEIVED is trimmed to its ACK, as in XNU.
@@ -73,6 +82,15 @@ extension TCPConfiguration {
         c.dropSynAckInListen = true
         c.acceptTextOnSynAck = true
         c.timeWaitDropsSegmentsWithoutAck = true
+        c.retransmitSlop = .milliseconds(200)
+        c.ecn = .acceptOnly
+        c.ecnSynRetries = 1
+        c.ecnCWROnAnySegment = true
+        c.synRetries = 12
+        c.connectTimeout = .seconds(75)
+        c.icmp = ICMPPolicy(hardErrorsAbortOpen: true)
+        c.keepaliveCount = 8
+        c.noOptionsSocketOption = true
         return c
     }()
 

@@ -21,6 +21,14 @@ struct ECNFlags: OptionSet, Sendable, Hashable {
     static let demandCWR = ECNFlags(rawValue: 4)
     /// A CE mark was seen on this connection (TCP_ECN_SEEN).
     static let seen = ECNFlags(rawValue: 8)
+    /// A queued CWR goes on the next segment of any kind (FreeBSD `tcp_ecn_output_established`), not only on
+    /// new data (Linux `tcp_ecn_send`); from `TCPConfiguration.ecnCWROnAnySegment`.
+    static let cwrOnAnySegment = ECNFlags(rawValue: 16)
+}
+
+extension TCPConfiguration {
+    /// A connection's flags once ECN is agreed.
+    var ecnAgreedFlags: ECNFlags { ecnCWROnAnySegment ? [.ok, .cwrOnAnySegment] : .ok }
 }
 
 extension Connection {
@@ -35,6 +43,10 @@ extension Connection {
     mutating func ecnMarking(seq: SeqNum, flags: inout TCPFlags, hasPayload: Bool) -> ECNCodepoint {
         guard ecn.contains(.ok), !flags.contains(.syn) else { return .notECT }
         if ecn.contains(.demandCWR) { flags.insert(.ece) }
+        if ecn.contains(.queueCWR) && ecn.contains(.cwrOnAnySegment) {
+            flags.insert(.cwr)
+            ecn.remove(.queueCWR)
+        }
         guard hasPayload, seq >= sndNxt else { return .notECT }
         if ecn.contains(.queueCWR) {
             flags.insert(.cwr)
@@ -58,6 +70,12 @@ extension Connection {
         guard ecn.contains(.ok), !packet.tcp.flags.contains(.syn) else { return }
         if packet.tcp.flags.contains(.cwr) { ecn.remove(.demandCWR) }
         if packet.ecn == .ce && !packet.tcp.payload.isEmpty { ecn.formUnion([.demandCWR, .seen]) }
+    }
+
+    /// Loss recovery reduced cwnd: the peer learns of it by CWR as after an echo (RFC 3168 §6.1.2; Linux
+    /// `tcp_init_cwnd_reduction` -> `tcp_ecn_queue_cwr`; FreeBSD `cc_cong_signal` CC_NDUPACK: TF2_ECN_SND_CWR).
+    @inline(__always) mutating func ecnLossReducedWindow() {
+        if ecnFlagsValue != 0 && ecn.contains(.ok) { ecn.insert(.queueCWR) }
     }
 
     /// An ACK carried ECE (RFC 3168 §6.1.2; Linux `tcp_enter_cwr`): once per window of data, ssthresh and cwnd
