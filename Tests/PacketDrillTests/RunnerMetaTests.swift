@@ -148,20 +148,24 @@ private let synThenSilence = """
     #expect(lost.failure == nil, "\(lost.failure?.description ?? "")")
 }
 
+/// A passive open and 10 bytes each way, with timestamps: the stack's TS val is its own clock; the script names
+/// it 200, then 300, and echoes them back.
+private let timestampedExchange = """
+    0     socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
+    +0    bind(3, ..., ...) = 0
+    +0    listen(3, 1) = 0
+    +0    < S 0:0(0) win 65535 <mss 1460,sackOK,TS val 100 ecr 0,nop,wscale 7>
+    +0    > S. 0:0(0) ack 1 <mss 1460,sackOK,TS val 200 ecr 100,nop,wscale 10>
+    +.1   < . 1:1(0) ack 1 win 512 <nop,nop,TS val 110 ecr 200>
+    +0    accept(3, ..., ...) = 4
+    +0    write(4, ..., 10) = 10
+    +0    > P. 1:11(10) ack 1 <nop,nop,TS val 300 ecr 110>
+    +0    < . 1:1(0) ack 11 win 512 <nop,nop,TS val 120 ecr 300>
+    """
+
 @Test func inboundTimestampEchoIsMappedToTheLiveValue() throws {
     // The stack's TS val is its own clock; the script names it 200 and echoes 200 back.
-    let text = """
-        0     socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
-        +0    bind(3, ..., ...) = 0
-        +0    listen(3, 1) = 0
-        +0    < S 0:0(0) win 65535 <mss 1460,sackOK,TS val 100 ecr 0,nop,wscale 7>
-        +0    > S. 0:0(0) ack 1 <mss 1460,sackOK,TS val 200 ecr 100,nop,wscale 10>
-        +.1   < . 1:1(0) ack 1 win 512 <nop,nop,TS val 110 ecr 200>
-        +0    accept(3, ..., ...) = 4
-        +0    write(4, ..., 10) = 10
-        +0    > P. 1:11(10) ack 1 <nop,nop,TS val 300 ecr 110>
-        +0    < . 1:1(0) ack 11 win 512 <nop,nop,TS val 120 ecr 300>
-        """
+    let text = timestampedExchange
     let outcome = try run(text)
     #expect(outcome.failure == nil, "\(outcome.failure?.description ?? "")")
 }
@@ -169,18 +173,7 @@ private let synThenSilence = """
 @Test func outboundTimestampsAreCheckedAsPacketdrillChecksThem() throws {
     // packetdrill (run_packet.c verify_outbound_tcp_option) never compares an outbound TS ecr, and compares the
     // TS val, mapped from the socket's first one, only under --tcp_ts_tick_usecs.
-    let text = """
-        0     socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
-        +0    bind(3, ..., ...) = 0
-        +0    listen(3, 1) = 0
-        +0    < S 0:0(0) win 65535 <mss 1460,sackOK,TS val 100 ecr 0,nop,wscale 7>
-        +0    > S. 0:0(0) ack 1 <mss 1460,sackOK,TS val 200 ecr 100,nop,wscale 10>
-        +.1   < . 1:1(0) ack 1 win 512 <nop,nop,TS val 110 ecr 200>
-        +0    accept(3, ..., ...) = 4
-        +0    write(4, ..., 10) = 10
-        +0    > P. 1:11(10) ack 1 <nop,nop,TS val 300 ecr 110>
-        +0    < . 1:1(0) ack 11 win 512 <nop,nop,TS val 120 ecr 300>
-        """
+    let text = timestampedExchange
     let wrongEcr = try run(text.replacingOccurrences(of: "TS val 300 ecr 110", with: "TS val 300 ecr 111"))
     #expect(wrongEcr.failure == nil, "\(wrongEcr.failure?.description ?? "")")
     // 100 ms after the SYN-ACK at 1 ms per tick: 300 is right, 330 is 30 ms off.

@@ -17,9 +17,8 @@ import TCPWire
 
     /// The client connects from its one port, closes first and is left in TIME-WAIT; a second socket limited to
     /// that port is returned unconnected.
-    static func clientInTimeWait(_ config: TCPConfiguration) throws -> (Pair, SocketID) {
-        var p = try Pair(config, connect: false)
-        try p.c.setLocalPortRange(p.client, port | port << 16)
+    /// Connects the client, then closes it first and the server after: the client ends in TIME-WAIT.
+    static func connectAndCloseFirst(_ p: inout Pair) throws {
         try p.c.connect(p.client, to: serverEndpoint, now: p.wire.now)
         p.wire.run()
         p.server = try p.s.accept(p.listener)
@@ -28,6 +27,12 @@ import TCPWire
         try p.s.close(p.server!, now: p.wire.now)
         p.wire.run()
         #expect(p.c.state(of: p.client) == .timeWait)
+    }
+
+    static func clientInTimeWait(_ config: TCPConfiguration) throws -> (Pair, SocketID) {
+        var p = try Pair(config, connect: false)
+        try p.c.setLocalPortRange(p.client, port | port << 16)
+        try connectAndCloseFirst(&p)
         let next = p.c.socket()
         try p.c.setLocalPortRange(next, port | port << 16)
         return (p, next)
@@ -92,14 +97,7 @@ import TCPWire
         let local = Endpoint(clientAddress, 50000)
         try p.c.setReuseAddress(p.client, true)
         try p.c.bind(p.client, to: local)
-        try p.c.connect(p.client, to: serverEndpoint, now: p.wire.now)
-        p.wire.run()
-        p.server = try p.s.accept(p.listener)
-        try p.c.close(p.client, now: p.wire.now)
-        p.wire.run()
-        try p.s.close(p.server!, now: p.wire.now)
-        p.wire.run()
-        #expect(p.c.state(of: p.client) == .timeWait)
+        try connectAndCloseFirst(&p)
         let next = p.c.socket()
         try p.c.setReuseAddress(next, true)
         try p.c.bind(next, to: local)
