@@ -169,10 +169,22 @@ public struct TCPConfiguration: Sendable {
     /// Linux `tcp_twsk_unique`: connect() may take over a TIME-WAIT 4-tuple that saw timestamps, from a port held by
     /// bind() always, else per `net.ipv4.tcp_tw_reuse` (0 never, 1 always, 2 only on loopback, Linux's default).
     /// Nil: the system has no such rule (modelled for `linux-6`): TIME-WAIT holds its 4-tuple for its 2*MSL.
-    public var timeWaitReuse: Int?
+    public var timeWaitReuse: Int? {
+        get { timeWaitReuseValue == .max ? nil : Int(timeWaitReuseValue) }
+        set { timeWaitReuseValue = newValue.map { UInt8(clamping: max(0, min($0, 254))) } ?? .max }
+    }
     /// How long after entering TIME-WAIT the 4-tuple may be taken over (`net.ipv4.tcp_tw_reuse_delay`, Linux
-    /// 6.13+, 1000 ms; before, one second).
-    public var timeWaitReuseDelay: Duration = .seconds(1)
+    /// 6.13+, 1000 ms; before, one second). Kept in whole milliseconds, as the sysctl is.
+    public var timeWaitReuseDelay: Duration {
+        get { .milliseconds(Int64(timeWaitReuseDelayMilliseconds)) }
+        set {
+            timeWaitReuseDelayMilliseconds = UInt32(clamping: max(0, newValue.components.seconds * 1000
+                + newValue.components.attoseconds / 1_000_000_000_000_000))
+        }
+    }
+    // Stored narrow, like the FreeBSD knobs: two optional words here measurably slowed every connect's copy.
+    private var timeWaitReuseValue: UInt8 = .max
+    private var timeWaitReuseDelayMilliseconds: UInt32 = 1000
 
     /// How the "first, check sequence number" step of RFC 9293 §3.10.7.4 decides acceptability.
     public var sequenceCheck: SequenceCheck
