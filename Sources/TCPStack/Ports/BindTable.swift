@@ -139,13 +139,23 @@ public struct BindTable: Sendable {
 
     /// The allocator's question for connect(): a port held by bind() (or a listener) is never used; a port held
     /// only by connect()ed sockets is used when the 4-tuple stays unique, TIME-WAIT included.
-    /// `ignoringTimeWait`: a TIME-WAIT holder of the same 4-tuple does not count (connect() may take it over,
-    /// Linux `tcp_twsk_unique`).
-    public func isUsableForConnect(port: UInt16, local: IPAddress, remote: Endpoint, ignoringTimeWait: Bool = false) -> Bool {
+    public func isUsableForConnect(port: UInt16, local: IPAddress, remote: Endpoint) -> Bool {
         for slot in slots {
             guard let h = slot.holder, h.local.port == port else { continue }
             if h.explicitlyBound { return false }
-            if h.local.address == local, h.remote == remote, !(ignoringTimeWait && h.state == .timeWait) { return false }
+            if h.local.address == local, h.remote == remote { return false }
+        }
+        return true
+    }
+
+    /// The same, where a TIME-WAIT holder of the same 4-tuple does not count: connect() may take it over (Linux
+    /// `tcp_twsk_unique`). A separate function keeps the common scan above as small as it was.
+    public func isUsableForConnect(port: UInt16, local: IPAddress, remote: Endpoint, ignoringTimeWait: Bool) -> Bool {
+        guard ignoringTimeWait else { return isUsableForConnect(port: port, local: local, remote: remote) }
+        for slot in slots {
+            guard let h = slot.holder, h.local.port == port else { continue }
+            if h.explicitlyBound { return false }
+            if h.local.address == local, h.remote == remote, h.state != .timeWait { return false }
         }
         return true
     }
