@@ -33,6 +33,7 @@ public struct ICMPPolicy: Hashable, Sendable {
     /// connection still in SYN-SENT (FreeBSD `net.inet.tcp.icmp_may_rst`, default 1: `tcp_drop_syn_sent`).
     public var hardErrorsAbortOpen: Bool
 
+    /// A policy; `hardErrorsAbortOpen` as above.
     public init(hardErrorsAbortOpen: Bool) { self.hardErrorsAbortOpen = hardErrorsAbortOpen }
 }
 

@@ -1,9 +1,6 @@
 /// Socket options that shape a connection before it opens: TCP_MAXSEG, SO_RCVBUF, SO_SNDBUF (Linux semantics),
 /// and TCP_NODELAY.
 extension HostStack {
-    /// TCP_NODELAY: turns the Nagle algorithm off (RFC 1122 §4.2.3.4: it MUST be possible to disable it); setting
-    /// it sends what Nagle was holding (Linux `do_tcp_setsockopt` -> `tcp_push_pending_frames`). A listener passes
-    /// it to its connections.
     /// FreeBSD TCP_NOOPT: the socket's segments carry no TCP options, so none is negotiated
     /// (`tcp_default_ctloutput` sets TF_NOOPT); unavailable where the configuration has no such option.
     public mutating func setNoOptions(_ id: SocketID, _ on: Bool) throws(SocketError) {
@@ -15,6 +12,9 @@ extension HostStack {
     /// TCP_NOOPT as getsockopt reports it.
     public func noOptions(of id: SocketID) -> Bool? { slot(id).map { $0.noOptions } }
 
+    /// TCP_NODELAY: turns the Nagle algorithm off (RFC 1122 §4.2.3.4: it MUST be possible to disable it); setting
+    /// it sends what Nagle was holding (Linux `do_tcp_setsockopt` -> `tcp_push_pending_frames`). A listener passes
+    /// it to its connections.
     public mutating func setNoDelay(_ id: SocketID, _ on: Bool, now: Instant) throws(SocketError) {
         let i = try openSlot(id)
         slots[i].noDelay = on
