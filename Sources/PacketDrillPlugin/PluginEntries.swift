@@ -132,9 +132,10 @@ enum PluginEntries {
     }
 
     static func fill(_ table: UnsafeMutablePointer<selfconnect_pd_table>) {
-        table.pointee.sock_socket = { context, domain, type, _ in
+        table.pointee.sock_socket = { context, domain, type, proto in
             PluginEntries.call(context) { host in
                 guard domain == AF_INET, type & 0xf == Int32(SOCK_STREAM.rawValue) else { return .failure(EAFNOSUPPORT) }
+                if let error = SocketCalls.streamSocketError(protocol: Int64(proto)) { return .failure(error.rawValue) }
                 let nonBlocking = type & Int32(SOCK_NONBLOCK.rawValue) != 0
                 return .success(host.calls.socket(nonBlocking: nonBlocking))
             }

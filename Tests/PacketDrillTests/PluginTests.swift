@@ -201,3 +201,12 @@ private func sockaddrIn(_ a: UInt8, _ b: UInt8, _ c: UInt8, _ d: UInt8, port: UI
     #expect(t.sock_close(ctx, fd) == -1)
     #expect(errno == EBADF)
 }
+
+@Test func pluginRefusesAStreamSocketOfANonStreamProtocolAsTheRunnerDoes() throws {
+    let plugin = try LoadedPlugin(flags: "personality=linux-6 local_ip=192.168.0.1")
+    defer { plugin.table.release(plugin.context) }
+    let t = plugin.table, ctx = plugin.context
+    #expect(t.sock_socket(ctx, AF_INET, Int32(SOCK_STREAM.rawValue), Int32(IPPROTO_UDP)) == -1)
+    #expect(errno == EPROTONOSUPPORT)
+    #expect(t.sock_socket(ctx, AF_INET, Int32(SOCK_STREAM.rawValue), Int32(IPPROTO_TCP)) == 3)
+}

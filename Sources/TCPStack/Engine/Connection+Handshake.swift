@@ -6,7 +6,6 @@ import TCPWire
 extension Connection {
     // MARK: SYN options
 
-    /// Applies the options of the peer's SYN (RFC 9293 §3.7.1 MSS, RFC 7323 §2.2/§3.2, RFC 2018 §2).
     /// Whether our SYN offered window scaling, timestamps and SACK as the configuration allows: not with TCP_NOOPT
     /// (FreeBSD TF_NOOPT), nor after `synOptionsDroppedAtRetransmit` resends of it (RFC 7323 §1.3, RFC 2018 §2:
     /// an option is used only when both SYNs carried it).
@@ -16,6 +15,7 @@ extension Connection {
         return retransmitCount < drop
     }
 
+    /// Applies the options of the peer's SYN (RFC 9293 §3.7.1 MSS, RFC 7323 §2.2/§3.2, RFC 2018 §2).
     mutating func negotiate(_ seg: TCPSegment, config: TCPConfiguration, ipv6: Bool, now: Instant) {
         let o = seg.options
         let offered = offersSynOptions(config)

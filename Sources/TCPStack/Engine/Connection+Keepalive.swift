@@ -62,9 +62,10 @@ extension Connection {
     /// without hearing from the peer and a probe went out) the connection is dead.
     mutating func keepaliveTimerFires(now: Instant, config: TCPConfiguration) -> KeepaliveExpiry {
         let idle = keepaliveIdle(config)
-        // Before ESTABLISHED the timer is the connection-establishment limit that `connect` armed (FreeBSD
-        // tcp_timer_keep: `t_state < TCPS_ESTABLISHED` -> drop).
-        if state == .synSent || state == .synReceived { return .establishmentTimedOut }
+        // Before ESTABLISHED, where the system has one, the timer is the connection-establishment limit that
+        // `connect` armed (FreeBSD tcp_timer_keep: `t_state < TCPS_ESTABLISHED` -> drop). Linux has none: its
+        // keep-alive timer probes a SYN-RECEIVED connection like any synchronized one.
+        if state == .synSent || state == .synReceived, connectTimeout(config) != nil { return .establishmentTimedOut }
         guard keepalive.enabled, keepaliveApplies else {
             keepalive.deadline = nil
             return .rescheduled

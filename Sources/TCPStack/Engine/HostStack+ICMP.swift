@@ -62,7 +62,7 @@ extension HostStack {
             return true
         }
         slots[i].pendingError = error
-        slots[i].setState(.closed, cause: .icmp(kind), rfc: "RFC 1122 §4.2.3.9", linux: "tcp_drop_syn_sent",
+        slots[i].setState(.closed, cause: .icmp(kind), rfc: "RFC 1122 §4.2.3.9", linux: "tcp_drop (FreeBSD tcp_drop_syn_sent)",
             now: now, config: configuration, out: &out)
         out.events.append(error == .connectionRefused ? .refused(c.id) : .unreachable(c.id))
         connectionClosed(i)

@@ -56,7 +56,7 @@ extension HostStack {
                 case .establishmentTimedOut:
                     // RFC 1122 §4.2.3.5 (R2 for a SYN): give up on the open, ETIMEDOUT, no RST (FreeBSD
                     // tcp_timer_keep -> tcp_drop: nothing is sent before a SYN was received).
-                    timeOut(i, timer: .keepalive, rfc: "RFC 1122 §4.2.3.5", linux: "tcp_timer_keep", now: now)
+                    timeOut(i, timer: .keepalive, rfc: "RFC 1122 §4.2.3.5", linux: "tcp_drop (FreeBSD tcp_timer_keep)", now: now)
                     continue
                 }
             }
