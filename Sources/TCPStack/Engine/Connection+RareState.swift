@@ -150,7 +150,6 @@ extension Connection {
         }
     }
 
-    /// IP_FREEBIND (Linux `inet_addr_valid_or_nonlocal`).
     /// IP_TTL/IP_TOS: the socket's IP header options (in the rare state: most sockets keep the defaults).
     var ipHeader: IPHeaderOptions {
         @inline(__always) get { rareState?.ipHeader ?? IPHeaderOptions() }
@@ -178,6 +177,7 @@ extension Connection {
         }
     }
 
+    /// IP_FREEBIND (Linux `inet_addr_valid_or_nonlocal`).
     var freeBind: Bool {
         @inline(__always) get { rareState?.freeBind ?? false }
         @inline(__always) set {
